@@ -1,0 +1,66 @@
+# fixpoint.h - build, test, benchmark. `make test` needs only a C compiler.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+TESTSRC := tests/main.c tests/impl.c tests/test_core.c
+BUILD   := build
+
+.PHONY: all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run deps clean
+
+all: test
+
+$(BUILD):
+	@mkdir -p $(BUILD)
+
+# The header itself must be warning-free under the strict flags (C99, and C++ when a compiler exists).
+check-header: | $(BUILD)
+	@printf '#define FIXPOINT_IMPLEMENTATION\n#include "../fixpoint.h"\nint main(void){return 0;}\n' > $(BUILD)/hdr.c
+	$(CC) $(STRICT) -Werror -O2 -c $(BUILD)/hdr.c -o $(BUILD)/hdr.o
+	$(CC) $(STRICT) -Werror -O2 -DFP_NO_SIMD -DFP_STATIC -c $(BUILD)/hdr.c -o $(BUILD)/hdr_nosimd.o
+	@if command -v c++ >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
+	  echo "c++ header check" && c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
+
+$(BUILD)/tests: $(TESTSRC) tests/harness.h fixpoint.h | $(BUILD)
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -o $@ $(TESTSRC) -lm
+
+# The README's test command.
+test: check-header $(BUILD)/tests
+	./$(BUILD)/tests
+
+test-blis: | $(BUILD)
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -DFIXPOINT_USE_BLIS -D_POSIX_C_SOURCE=200112L -o $(BUILD)/tests_blis $(TESTSRC) -lblis -lm
+	./$(BUILD)/tests_blis
+
+test-omp: | $(BUILD)
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -fopenmp -o $(BUILD)/tests_omp $(TESTSRC) -lm
+	OMP_NUM_THREADS=2 ./$(BUILD)/tests_omp
+
+sanitize: | $(BUILD)
+	$(CC) -O1 -g -std=c99 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+	  -o $(BUILD)/tests_san $(TESTSRC) -lm
+	./$(BUILD)/tests_san
+
+valgrind: $(BUILD)/tests
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./$(BUILD)/tests
+
+bench:
+	bash bench/run.sh full
+
+bench-quick:
+	bash bench/run.sh quick
+
+examples: | $(BUILD)
+	@for f in examples/*.c; do b=$(BUILD)/$$(basename $$f .c); echo "$(CC) -O2 -o $$b $$f -lm"; \
+	  $(CC) -O2 -std=c99 -o $$b $$f -lm || exit 1; done
+
+# The main job: the training example on the embedded default data.
+run: examples
+	./$(BUILD)/compare_rules
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y libblis-dev libopenblas-dev hyperfine gnuplot-nox \
+	  dataset-fashion-mnist valgrind clang python3-torch
+
+clean:
+	rm -rf $(BUILD)

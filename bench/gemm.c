@@ -1,0 +1,85 @@
+/* bench/gemm: times C = A B (row-major, float32 or float64) repeatedly and prints GFLOP/s.
+ * Built three ways (one library per binary, never BLIS and OpenBLAS together):
+ *   native      fixpoint.h's own kernels           (cc ... bench/gemm.c)
+ *   blis        fixpoint.h with FIXPOINT_USE_BLIS   (-DFIXPOINT_USE_BLIS -lblis)
+ *   openblas    cblas_sgemm / cblas_dgemm directly  (-DBENCH_OPENBLAS -lopenblas)
+ * Usage: gemm M N K [f32|f64] [seconds]   - runs >= 3 reps and until `seconds` have passed.
+ * hyperfine times the whole process; the program also prints its own median rate per call. */
+#define _POSIX_C_SOURCE 200112L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef BENCH_OPENBLAS
+#include <cblas.h>
+#else
+#define FIXPOINT_IMPLEMENTATION
+#include "../fixpoint.h"
+#endif
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define RUN(T, CALL)                                                                                 \
+    do {                                                                                             \
+        T *a = malloc(sizeof(T) * (size_t)m * (size_t)k), *b = malloc(sizeof(T) * (size_t)k * (size_t)n); \
+        T *c = malloc(sizeof(T) * (size_t)m * (size_t)n);                                            \
+        size_t i;                                                                                    \
+        for (i = 0; i < (size_t)m * (size_t)k; ++i) a[i] = (T)((double)(i % 97) / 97.0 - 0.5);       \
+        for (i = 0; i < (size_t)k * (size_t)n; ++i) b[i] = (T)((double)(i % 89) / 89.0 - 0.5);       \
+        for (i = 0; i < (size_t)m * (size_t)n; ++i) c[i] = 0;                                        \
+        CALL; /* warm-up */                                                                          \
+        t0 = now();                                                                                  \
+        while (reps < 3 || (now() - t0 < secs && reps < 100000)) {                                   \
+            double s = now();                                                                        \
+            CALL;                                                                                    \
+            times[reps++] = now() - s;                                                               \
+        }                                                                                            \
+        check = (double)c[(size_t)(m / 2) * (size_t)n + (size_t)(n / 2)];                           \
+        free(a); free(b); free(c);                                                                   \
+    } while (0)
+
+static double times[100000];
+
+int main(int argc, char **argv)
+{
+    int m, n, k, reps = 0, f64;
+    double secs, t0, check = 0, med;
+    const char *lib;
+    if (argc < 4) { fprintf(stderr, "usage: gemm M N K [f32|f64] [seconds]\n"); return 2; }
+    m = atoi(argv[1]); n = atoi(argv[2]); k = atoi(argv[3]);
+    f64 = argc > 4 && strcmp(argv[4], "f64") == 0;
+    secs = argc > 5 ? atof(argv[5]) : 0.3;
+    if (m <= 0 || n <= 0 || k <= 0) { fprintf(stderr, "gemm: sizes must be positive\n"); return 2; }
+#if defined(BENCH_OPENBLAS)
+    lib = "openblas";
+    if (f64) RUN(double, cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0, a, k, b, n, 0.0, c, n));
+    else RUN(float, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n));
+#else
+#ifdef FIXPOINT_USE_BLIS
+    lib = "blis";
+#else
+    lib = fp_isa_name(fp_isa_current());
+#endif
+    {
+        void *ws = malloc(fp_gemm_workspace_size_f64());
+        if (f64) RUN(double, fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, m, n, k, 1.0, a, k, 1, b, n, 1, 0.0, c, n, 1, ws));
+        else RUN(float, fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, m, n, k, 1.0f, a, k, 1, b, n, 1, 0.0f, c, n, 1, ws));
+        free(ws);
+    }
+#endif
+    qsort(times, (size_t)reps, sizeof times[0], cmp);
+    med = times[reps / 2];
+    printf("%s %s m=%d n=%d k=%d reps=%d median_s=%.6g gflops=%.2f check=%.6g\n", lib, f64 ? "f64" : "f32", m, n, k,
+           reps, med, 2.0 * m * n * k / med * 1e-9, check);
+    return 0;
+}

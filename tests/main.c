@@ -1,0 +1,38 @@
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+
+int fpt_fail_count;
+int fpt_assert_armed;
+jmp_buf fpt_assert_jmp;
+
+void fpt_assert_hit(const char *what, const char *file, int line)
+{
+    if (fpt_assert_armed) longjmp(fpt_assert_jmp, 1);
+    printf("unexpected FP_ASSERT: %s (%s:%d)\n", what, file, line);
+    abort();
+}
+
+extern const fpt_test fpt_core_tests[];
+
+static const fpt_test *const suites[] = { fpt_core_tests };
+
+int main(int argc, char **argv)
+{
+    int passed = 0, failed = 0;
+    size_t s;
+    const char *filter = argc > 1 ? argv[1] : NULL;
+    for (s = 0; s < sizeof suites / sizeof suites[0]; ++s) {
+        const fpt_test *t;
+        for (t = suites[s]; t->name; ++t) {
+            if (filter && !strstr(t->name, filter)) continue;
+            fpt_fail_count = 0;
+            t->fn();
+            printf("%s %s\n", fpt_fail_count ? "FAIL" : "ok  ", t->name);
+            fflush(stdout);
+            if (fpt_fail_count) ++failed; else ++passed;
+        }
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
