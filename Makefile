@@ -2,7 +2,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-TESTSRC := tests/main.c tests/impl.c tests/test_core.c
+TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c
 BUILD   := build
 
 .PHONY: all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run deps clean
@@ -20,7 +20,7 @@ check-header: | $(BUILD)
 	@if command -v c++ >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
 	  echo "c++ header check" && c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
 
-$(BUILD)/tests: $(TESTSRC) tests/harness.h fixpoint.h | $(BUILD)
+$(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h fixpoint.h | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -o $@ $(TESTSRC) -lm
 
 # The README's test command.

@@ -116,6 +116,88 @@ FP_API fp_isa fp_isa_current(void);     /* the path in use: best, capped by fp_i
 FP_API void fp_isa_set(fp_isa cap);     /* cap the path (tests, benchmarks); process-wide           */
 FP_API const char *fp_isa_name(fp_isa isa);
 
+/* ================================================================================================
+ * ACTIVATIONS AND LOSSES (types): f and f' per unit, the loss kinds. zhu_rosenbaum.md "Model".
+ * ================================================================================================ */
+typedef enum fp_act_kind {
+    FP_ACT_TANH = 0,     /* tanh(z)                                                          */
+    FP_ACT_IDENTITY,     /* z (a linear network)                                             */
+    FP_ACT_LOGISTIC,     /* 1 / (1 + exp(-z))                                                */
+    FP_ACT_SOFTPLUS,     /* log(1 + exp(z))                                                  */
+    FP_ACT_RELU,         /* max(z, 0); f'(0) = 0                                             */
+    FP_ACT_RECTPOW2,     /* [z]_+^2, the rectified power law of cortical models              */
+    FP_ACT_CUSTOM        /* f and df below, with ctx                                         */
+} fp_act_kind;
+
+typedef struct fp_activation {
+    fp_act_kind kind;
+    double (*f)(double z, void *ctx);  /* FP_ACT_CUSTOM only */
+    double (*df)(double z, void *ctx); /* FP_ACT_CUSTOM only: f'(z) */
+    void *ctx;
+} fp_activation;
+
+FP_API fp_activation fp_activation_make(fp_act_kind kind);
+FP_API const char *fp_activation_name(fp_act_kind kind);
+
+/* ================================================================================================
+ * SOLVERS (types): the fixed point R = f(W R + X) of a batch, column by column. zhu_rosenbaum.md "Model".
+ * ================================================================================================ */
+typedef enum fp_solver_method {
+    FP_SOLVER_DEFAULT = 0, /* Anderson                                                               */
+    FP_SOLVER_EULER,       /* r <- r + (dt/tau)(-r + f(W r + x)): forward Euler of tau dr/dt = -r + f */
+    FP_SOLVER_DAMPED,      /* r <- (1 - beta) r + beta f(W r + x): the same update with another default */
+    FP_SOLVER_ANDERSON,    /* Anderson acceleration (type II, memory m, mixing beta, regularized LS)   */
+    FP_SOLVER_NEWTON       /* Newton on r - f(W r + x) with a dense LU of (I - G W) and a line search  */
+} fp_solver_method;
+
+/* Zero means default for every field (fp_solver_config_default() fills them in); values out of range
+ * are rejected with FP_ERR_INVALID_ARG, never ignored. */
+typedef struct fp_solver_config {
+    fp_solver_method method;
+    double tol;            /* relative residual ||r - f(W r + x)|| / max(||r||, floor); default 1e-6      */
+    double floor;          /* denominator floor, so r* = 0 is judged in absolute terms; default 1e-6   */
+    int max_iter;          /* iteration cap; default 1000 (Euler/damped 10000, Newton 50)              */
+    double step;           /* Euler dt/tau (default 0.1), damped beta (default 0.5), in (0, 1]          */
+    int anderson_m;        /* Anderson memory; default 5, at most 32                                   */
+    double anderson_beta;  /* Anderson mixing in (0, 1]; default 1                                     */
+    double anderson_reg;   /* Tikhonov weight on the Gram matrix, relative to its scale; default 1e-10 */
+    double diverge_at;     /* a column whose max |r| exceeds this has diverged; default 1e12           */
+    int warm_start;        /* 1: R on entry is the initial guess; 0: start from R = 0                  */
+    int fixed_iterations;  /* 1: run exactly max_iter steps, no early stop (the paper's 500 Euler steps) */
+} fp_solver_config;
+
+FP_API fp_solver_config fp_solver_config_default(fp_solver_method method);
+
+/* What a solve did. The caller may point the three arrays at storage (B ints, B doubles, max_iter
+ * doubles) to get per-column iterations and residuals and the history of the largest active residual. */
+typedef struct fp_solve_report {
+    fp_status status;      /* FP_OK when every column converged; else the worst column's failure  */
+    int iterations;        /* iterations of the slowest column                                     */
+    int converged;         /* columns that met the tolerance                                       */
+    double max_residual;   /* the largest final relative residual                                  */
+    const char *message;   /* a sentence on what went wrong (static string), NULL on success       */
+    int *col_iterations;   /* optional, B entries                                                  */
+    double *col_residual;  /* optional, B entries                                                  */
+    double *history;       /* optional, max_iter entries: max residual over active columns         */
+    int history_len;       /* entries written to history                                           */
+} fp_solve_report;
+
+/* ================================================================================================
+ * IMPLICIT DIFFERENTIATION (types): the adjoint (I - W^T G_b) u_b = delta_b. zhu_rosenbaum.md (dW1).
+ * ================================================================================================ */
+typedef enum fp_adjoint_method {
+    FP_ADJOINT_AUTO = 0,   /* direct for N <= 64, else iterative with Anderson, direct as a fallback   */
+    FP_ADJOINT_DIRECT,     /* LU of (I - G_b W) per column: exact, O(N^3) each                         */
+    FP_ADJOINT_ITERATIVE   /* U <- W^T (G .* U) + Delta, one GEMM per sweep, Anderson on top           */
+} fp_adjoint_method;
+
+typedef struct fp_adjoint_config {
+    fp_adjoint_method method;
+    fp_solver_config iter; /* tolerance, cap and Anderson settings of the iterative adjoint         */
+} fp_adjoint_config;
+
+FP_API fp_adjoint_config fp_adjoint_config_default(void);
+
 #ifdef __cplusplus
 }
 #endif
@@ -293,6 +375,124 @@ static int fp__strides_ok(int m, int n, ptrdiff_t rs, ptrdiff_t cs)
 
 static void *fp__align64(void *p) { return (void *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u); }
 
+/* A bump allocator over one caller block. With base == NULL it only counts, so every workspace size
+ * function is the allocation code run dry: the two can never disagree. */
+typedef struct fp__arena { unsigned char *base; size_t used; } fp__arena;
+static void *fp__take(fp__arena *a, size_t bytes)
+{
+    size_t off = (a->used + 63u) & ~(size_t)63u;
+    a->used = off + bytes;
+    return a->base ? (void *)(a->base + off) : NULL;
+}
+static size_t fp__arena_size(const fp__arena *a) { return a->used + 64u; }
+
+FP_DEF fp_activation fp_activation_make(fp_act_kind kind)
+{
+    fp_activation a;
+    a.kind = kind;
+    a.f = NULL;
+    a.df = NULL;
+    a.ctx = NULL;
+    return a;
+}
+
+FP_DEF const char *fp_activation_name(fp_act_kind kind)
+{
+    switch (kind) {
+    case FP_ACT_TANH: return "tanh";
+    case FP_ACT_IDENTITY: return "identity";
+    case FP_ACT_LOGISTIC: return "logistic";
+    case FP_ACT_SOFTPLUS: return "softplus";
+    case FP_ACT_RELU: return "relu";
+    case FP_ACT_RECTPOW2: return "rectpow2";
+    case FP_ACT_CUSTOM: return "custom";
+    }
+    return "unknown";
+}
+
+FP_DEF fp_solver_config fp_solver_config_default(fp_solver_method method)
+{
+    fp_solver_config c;
+    memset(&c, 0, sizeof c);
+    c.method = method == FP_SOLVER_DEFAULT ? FP_SOLVER_ANDERSON : method;
+    c.tol = 1e-6;
+    c.floor = 1e-6;
+    c.max_iter = c.method == FP_SOLVER_NEWTON ? 50 : c.method == FP_SOLVER_ANDERSON ? 1000 : 10000;
+    c.step = c.method == FP_SOLVER_EULER ? 0.1 : 0.5;
+    c.anderson_m = 5;
+    c.anderson_beta = 1.0;
+    c.anderson_reg = 1e-10;
+    c.diverge_at = 1e12;
+    return c;
+}
+
+/* Fills zero fields with defaults and rejects values out of range (with a message). */
+static fp_status fp__solver_config_resolve(const fp_solver_config *in, fp_solver_config *out, const char **msg)
+{
+    fp_solver_config d;
+    if ((int)in->method < 0 || (int)in->method > (int)FP_SOLVER_NEWTON) { *msg = "unknown solver method"; return FP_ERR_INVALID_ARG; }
+    d = fp_solver_config_default(in->method);
+    *out = *in;
+    out->method = d.method;
+    if (in->tol == 0) out->tol = d.tol;
+    if (in->floor == 0) out->floor = d.floor;
+    if (in->max_iter == 0) out->max_iter = d.max_iter;
+    if (in->step == 0) out->step = d.step;
+    if (in->anderson_m == 0) out->anderson_m = d.anderson_m;
+    if (in->anderson_beta == 0) out->anderson_beta = d.anderson_beta;
+    if (in->anderson_reg == 0) out->anderson_reg = d.anderson_reg;
+    if (in->diverge_at == 0) out->diverge_at = d.diverge_at;
+    *msg = NULL;
+    if (!(out->tol > 0 && out->tol < 1)) *msg = "tol must lie in (0, 1)";
+    else if (!(out->floor > 0 && out->floor < 1e300)) *msg = "floor must be positive";
+    else if (out->max_iter < 0 || out->max_iter > 100000000) *msg = "max_iter must lie in [1, 1e8]";
+    else if (!(out->step > 0 && out->step <= 1)) *msg = "step must lie in (0, 1]";
+    else if (out->anderson_m < 1 || out->anderson_m > 32) *msg = "anderson_m must lie in [1, 32]";
+    else if (!(out->anderson_beta > 0 && out->anderson_beta <= 1)) *msg = "anderson_beta must lie in (0, 1]";
+    else if (!(out->anderson_reg > 0 && out->anderson_reg < 1)) *msg = "anderson_reg must lie in (0, 1)";
+    else if (!(out->diverge_at > 1)) *msg = "diverge_at must exceed 1";
+    else if (out->warm_start != 0 && out->warm_start != 1) *msg = "warm_start must be 0 or 1";
+    else if (out->fixed_iterations != 0 && out->fixed_iterations != 1) *msg = "fixed_iterations must be 0 or 1";
+    return *msg ? FP_ERR_INVALID_ARG : FP_OK;
+}
+
+FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
+{
+    fp_adjoint_config c;
+    c.method = FP_ADJOINT_AUTO;
+    c.iter = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    c.iter.tol = 1e-8;
+    return c;
+}
+
+static fp_status fp__adjoint_config_resolve(const fp_adjoint_config *in, fp_adjoint_config *out, const char **msg)
+{
+    *out = *in;
+    if ((int)in->method < 0 || (int)in->method > (int)FP_ADJOINT_ITERATIVE) { *msg = "unknown adjoint method"; return FP_ERR_INVALID_ARG; }
+    if (in->iter.method == FP_SOLVER_NEWTON || in->iter.method == FP_SOLVER_EULER) {
+        *msg = "the iterative adjoint runs damped or Anderson sweeps only";
+        return FP_ERR_INVALID_ARG;
+    }
+    return fp__solver_config_resolve(&in->iter, &out->iter, msg);
+}
+
+/* Reports: a local one when the caller passes NULL, reset before each call. */
+static void fp__report_reset(fp_solve_report *rep)
+{
+    rep->status = FP_OK;
+    rep->iterations = 0;
+    rep->converged = 0;
+    rep->max_residual = 0;
+    rep->message = NULL;
+    rep->history_len = 0;
+}
+static fp_status fp__report_fail(fp_solve_report *rep, fp_status s, const char *msg)
+{
+    rep->status = s;
+    rep->message = msg;
+    return s;
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -380,6 +580,49 @@ FP_API void FP__F(chol_solve)(int n, int nrhs, const FP__T *l, ptrdiff_t rsa, pt
  * FP_ERR_SINGULAR when A is rank deficient (|R_ii| <= m*eps*max|R_jj|). */
 FP_API fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
                               ptrdiff_t rsb, ptrdiff_t csb, FP__T *tau);
+
+
+/* ACTIVATIONS: r = f(z) and g = f'(z) elementwise over an m x n view; r or g may be NULL, and r may
+ * be z itself (in place). */
+FP_API void FP__F(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz,
+                             ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg,
+                             ptrdiff_t csg);
+
+/* LOSSES over a batch of B columns, averaged over the batch. Gradients may be NULL.
+ * MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
+FP_API FP__T FP__F(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t,
+                             ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd);
+/* Softmax cross-entropy through the read-out Y = W_out R + b_out (W_out k x n, b_out k or NULL):
+ * L = (1/B) sum_b -log softmax(y_b)[label_b]; dR = W_out^T dY, dW_out = dY R^T, db_out = dY 1 with
+ * dY = (softmax(Y) - onehot) / B. work: k*b scalars. *correct (may be NULL) counts argmax hits.
+ * Returns NaN when a label is outside [0, k). */
+FP_API FP__T FP__F(loss_xent)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
+                              const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
+                              FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
+                              ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work);
+
+/* SOLVERS. The fixed points R = f(W R + X) of the B columns of X (N x B); W is N x N. R holds the
+ * initial guess when cfg->warm_start, and receives the last iterate of every column in any case.
+ * gain (may be NULL) receives G = f'(W R + X) at that iterate. work: solve_workspace_size() bytes,
+ * or NULL to allocate one block for the call. Returns rep->status (rep may be NULL). */
+FP_API size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b);
+FP_API fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
+                              const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx,
+                              ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain,
+                              ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
+
+/* IMPLICIT DIFFERENTIATION. Given Delta = dL/dR* (N x B) and the gains G (from fp_solve), computes
+ * V = dL/dX = dL/dZ with v_b = G_b u_b, (I - W^T G_b) u_b = delta_b (zhu_rosenbaum.md, dW1), and,
+ * when dw != NULL, dL/dW = V R^T (so dW1 is this with Delta = g). Through X = W_in U + b the
+ * read-in gradients are dW_in = V U^T and db = V 1 (fp_gemm and fp_mat_row_sum). */
+FP_API size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b);
+FP_API fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
+                                      ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr,
+                                      const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta,
+                                      ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv,
+                                      FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+/* s_i = sum_j A_ij (alpha s + beta s_old when beta != 0), the bias gradient V 1. */
+FP_API void FP__F(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs);
 
 #ifdef __cplusplus
 }
@@ -1139,6 +1382,631 @@ FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, p
     }
     return FP_OK;
 }
+
+/* ================================================================================================
+ * ACTIVATIONS AND LOSSES: f, f' per unit; MSE and softmax cross-entropy through a linear read-out.
+ * zhu_rosenbaum.md "Model" (g = dL/dr = W_out^T (softmax(y) - onehot)).
+ * ================================================================================================ */
+#if FP__BITS == 32
+#define FP__TANH tanhf
+#define FP__EXP expf
+#define FP__LOG1P log1pf
+#define FP__LOG logf
+#else
+#define FP__TANH tanh
+#define FP__EXP exp
+#define FP__LOG1P log1p
+#define FP__LOG log
+#endif
+
+static FP__T FP__I(logistic)(FP__T z)
+{
+    /* never exp of a large positive number */
+    if (z >= (FP__T)0) return (FP__T)1 / ((FP__T)1 + FP__EXP(-z));
+    {
+        FP__T e = FP__EXP(z);
+        return e / ((FP__T)1 + e);
+    }
+}
+
+/* f and f' of one value; the loops below hoist the switch out of the element loop. */
+static void FP__I(act_one)(const fp_activation *act, FP__T z, FP__T *f, FP__T *g)
+{
+    *f = 0;
+    *g = 0;
+    switch (act->kind) {
+    case FP_ACT_TANH: { FP__T t = FP__TANH(z); *f = t; *g = (FP__T)1 - t * t; break; }
+    case FP_ACT_IDENTITY: *f = z; *g = 1; break;
+    case FP_ACT_LOGISTIC: { FP__T s = FP__I(logistic)(z); *f = s; *g = s * ((FP__T)1 - s); break; }
+    case FP_ACT_SOFTPLUS:
+        *f = z > (FP__T)20 ? z + FP__LOG1P(FP__EXP(-z)) : FP__LOG1P(FP__EXP(z));
+        *g = FP__I(logistic)(z);
+        break;
+    case FP_ACT_RELU: *f = z > (FP__T)0 ? z : (FP__T)0; *g = z > (FP__T)0 ? (FP__T)1 : (FP__T)0; break;
+    case FP_ACT_RECTPOW2: *f = z > (FP__T)0 ? z * z : (FP__T)0; *g = z > (FP__T)0 ? (FP__T)2 * z : (FP__T)0; break;
+    case FP_ACT_CUSTOM:
+        *f = (FP__T)act->f((double)z, act->ctx);
+        *g = (FP__T)act->df((double)z, act->ctx);
+        break;
+    }
+}
+
+FP_DEF void FP__F(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz,
+                             ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg,
+                             ptrdiff_t csg)
+{
+    int i, j;
+    FP_ASSERT(act && m >= 0 && n >= 0 && (int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM);
+    FP_ASSERT(act->kind != FP_ACT_CUSTOM || (act->f && act->df));
+    for (i = 0; i < m; ++i) {
+        const FP__T *zi = z + i * rsz;
+        if (act->kind == FP_ACT_TANH && r && !g && csz == 1 && csr == 1) {
+            FP__T *ri = r + i * rsr;
+            for (j = 0; j < n; ++j) ri[j] = FP__TANH(zi[j]);
+            continue;
+        }
+        for (j = 0; j < n; ++j) {
+            FP__T f, d;
+            FP__I(act_one)(act, zi[j * csz], &f, &d);
+            if (r) r[i * rsr + j * csr] = f;
+            if (g) g[i * rsg + j * csg] = d;
+        }
+    }
+}
+
+FP_DEF FP__T FP__F(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t,
+                             ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd)
+{
+    double acc = 0;
+    int i, j;
+    FP_ASSERT(n >= 0 && b >= 1 && r && t);
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < b; ++j) {
+            FP__T e = r[i * rsr + j * csr] - t[i * rst + j * cst];
+            acc += (double)e * (double)e;
+            if (dr) dr[i * rsd + j * csd] = (FP__T)2 * e / (FP__T)b;
+        }
+    return (FP__T)(acc / b);
+}
+
+FP_DEF FP__T FP__F(loss_xent)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
+                              const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
+                              FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
+                              ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work)
+{
+    /* work holds Y (k x b, row-major), then dY in place */
+    double loss = 0;
+    int i, j, hits = 0;
+    FP_ASSERT(k >= 1 && n >= 1 && b >= 1 && wout && r && labels && work);
+    for (j = 0; j < b; ++j)
+        if (labels[j] < 0 || labels[j] >= k) return (FP__T)NAN;
+    FP__F(gemm)(FP_NOTRANS, FP_NOTRANS, k, b, n, 1, wout, rso, cso, r, rsr, csr, 0, work, b, 1);
+    for (j = 0; j < b; ++j) {
+        FP__T mx = work[j], z = 0;
+        int arg = 0;
+        for (i = 0; i < k; ++i) {
+            if (bout) work[i * b + j] += bout[i];
+            if (work[i * b + j] > mx || i == 0) { mx = work[i * b + j]; arg = i; }
+        }
+        hits += arg == labels[j];
+        for (i = 0; i < k; ++i) z += FP__EXP(work[i * b + j] - mx);
+        /* -log softmax = log sum exp(y - max) - (y_label - max) */
+        loss += (double)(FP__LOG(z) - (work[labels[j] * b + j] - mx));
+        for (i = 0; i < k; ++i)
+            work[i * b + j] = (FP__EXP(work[i * b + j] - mx) / z - (FP__T)(i == labels[j])) / (FP__T)b;
+    }
+    if (dr) FP__F(gemm)(FP_TRANS, FP_NOTRANS, n, b, k, 1, wout, rso, cso, work, b, 1, 0, dr, rsd, csd);
+    if (dwout) FP__F(gemm)(FP_NOTRANS, FP_TRANS, k, n, b, 1, work, b, 1, r, rsr, csr, 0, dwout, rsw, csw);
+    if (dbout) FP__F(mat_row_sum)(k, b, work, b, 1, dbout, 1);
+    if (correct) *correct = hits;
+    return (FP__T)(loss / b);
+}
+
+FP_DEF void FP__F(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs)
+{
+    int i;
+    FP_ASSERT(m >= 0 && n >= 0 && (m == 0 || (s && a)));
+    for (i = 0; i < m; ++i) s[i * incs] = FP__F(vec_sum)(n, a + i * rsa, csa);
+}
+
+/* ================================================================================================
+ * SOLVERS: one batched iteration engine (damped/Euler and Anderson) over a map x -> g(x) applied to
+ * the active columns, used for the forward fixed point (g = f(W x + X)) and the iterative adjoint
+ * (g = W^T (G .* x) + Delta); and Newton per column. zhu_rosenbaum.md "Model".
+ * Work matrices are N x B row-major (ld = B) with the active columns first: a column that converges
+ * is swapped behind them, so GEMMs run on a contiguous N x nact block and finished columns cost nothing.
+ * ================================================================================================ */
+typedef void (*FP__I(map_fn))(void *ctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out);
+
+typedef struct FP__I(engine) {
+    int n, b, m;             /* units, columns, Anderson memory (0: damped)     */
+    FP__T *R, *F;            /* iterate and its image, N x B                    */
+    FP__T *Xh, *Fh;          /* Anderson history: m slots of N x B each         */
+    double *H;               /* Gram matrices of the residual history, B x m x m */
+    double *sys, *rhs, *acc, *acc2, *best;
+    int *perm, *hcount, *piv, *stall;
+} FP__I(engine);
+
+static void FP__I(engine_layout)(FP__I(engine) *e, fp__arena *a, int n, int b, int m)
+{
+    size_t nb = (size_t)n * (size_t)b, mm = (size_t)m;
+    e->n = n; e->b = b; e->m = m;
+    e->R = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    e->F = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    e->Xh = m ? (FP__T *)fp__take(a, mm * nb * sizeof(FP__T)) : NULL;
+    e->Fh = m ? (FP__T *)fp__take(a, mm * nb * sizeof(FP__T)) : NULL;
+    e->H = m ? (double *)fp__take(a, (size_t)b * mm * mm * sizeof(double)) : NULL;
+    e->sys = (double *)fp__take(a, (mm + 1) * (mm + 1) * sizeof(double));
+    e->rhs = (double *)fp__take(a, (mm + 1) * sizeof(double));
+    e->acc = (double *)fp__take(a, (size_t)b * sizeof(double));
+    e->acc2 = (double *)fp__take(a, (size_t)b * sizeof(double));
+    e->best = (double *)fp__take(a, (size_t)b * sizeof(double));
+    e->perm = (int *)fp__take(a, (size_t)b * sizeof(int));
+    e->hcount = (int *)fp__take(a, (size_t)b * sizeof(int));
+    e->stall = (int *)fp__take(a, (size_t)b * sizeof(int));
+    e->piv = (int *)fp__take(a, (mm + 1) * sizeof(int));
+}
+
+static void FP__I(swap_cols)(FP__T *p, int n, int ld, int c1, int c2)
+{
+    int i;
+    for (i = 0; i < n; ++i) { FP__T t = p[i * ld + c1]; p[i * ld + c1] = p[i * ld + c2]; p[i * ld + c2] = t; }
+}
+
+/* Moves working column c behind the active block (to position last). */
+static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
+{
+    int s, i, t;
+    double d;
+    if (c == last) return;
+    FP__I(swap_cols)(e->R, e->n, e->b, c, last);
+    FP__I(swap_cols)(e->F, e->n, e->b, c, last);
+    for (s = 0; s < e->m; ++s) {
+        FP__I(swap_cols)(e->Xh + (size_t)s * (size_t)e->n * (size_t)e->b, e->n, e->b, c, last);
+        FP__I(swap_cols)(e->Fh + (size_t)s * (size_t)e->n * (size_t)e->b, e->n, e->b, c, last);
+    }
+    for (i = 0; i < e->m * e->m; ++i) {
+        d = e->H[c * e->m * e->m + i]; e->H[c * e->m * e->m + i] = e->H[last * e->m * e->m + i]; e->H[last * e->m * e->m + i] = d;
+    }
+    t = e->perm[c]; e->perm[c] = e->perm[last]; e->perm[last] = t;
+    t = e->hcount[c]; e->hcount[c] = e->hcount[last]; e->hcount[last] = t;
+    t = e->stall[c]; e->stall[c] = e->stall[last]; e->stall[last] = t;
+    d = e->best[c]; e->best[c] = e->best[last]; e->best[last] = d;
+}
+
+/* Anderson step for the active columns: slot s gets (R, F); then R <- sum_i alpha_i (beta F_i +
+ * (1 - beta) X_i) with alpha = argmin ||sum alpha_i (F_i - X_i)||, sum alpha_i = 1, from the bordered
+ * system [0 1^T; 1 H + reg] (Walker & Ni 2011). A singular or wild solution restarts that column. */
+static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int it, const fp_solver_config *cfg)
+{
+    const int n = e->n, ld = e->b, m = e->m, s = it % m;
+    const size_t nb = (size_t)n * (size_t)ld;
+    FP__T *xs = e->Xh + (size_t)s * nb, *fs = e->Fh + (size_t)s * nb;
+    int i, j, c, q;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) { xs[i * ld + c] = e->R[i * ld + c]; fs[i * ld + c] = e->F[i * ld + c]; }
+    for (c = 0; c < nact; ++c) if (e->hcount[c] < m) ++e->hcount[c];
+    /* new Gram row: H[s][q] = (F_s - X_s) . (F_q - X_q), all columns at once (rows outer, columns inner) */
+    for (q = 0; q < m; ++q) {
+        const FP__T *xq = e->Xh + (size_t)q * nb, *fq = e->Fh + (size_t)q * nb;
+        for (c = 0; c < nact; ++c) e->acc[c] = 0;
+        for (i = 0; i < n; ++i)
+            for (c = 0; c < nact; ++c)
+                e->acc[c] += (double)(fs[i * ld + c] - xs[i * ld + c]) * (double)(fq[i * ld + c] - xq[i * ld + c]);
+        for (c = 0; c < nact; ++c) { e->H[(c * m + s) * m + q] = e->acc[c]; e->H[(c * m + q) * m + s] = e->acc[c]; }
+    }
+    for (c = 0; c < nact; ++c) {
+        int k = e->hcount[c], ok;
+        double *sys = e->sys, *al = e->rhs, scale = 0, asum = 0;
+        /* slots in use: the k most recent, s, s-1, ... */
+        for (i = 0; i < k; ++i) { int si = (s - i + m) % m; scale += e->H[(c * m + si) * m + si]; }
+        scale = scale > 0 ? scale / k : 1;
+        sys[0] = 0;
+        for (i = 0; i < k; ++i) {
+            int si = (s - i + m) % m;
+            sys[i + 1] = 1; sys[(i + 1) * (k + 1)] = 1;
+            for (j = 0; j < k; ++j) sys[(i + 1) * (k + 1) + j + 1] = e->H[(c * m + si) * m + (s - j + m) % m] / scale;
+            sys[(i + 1) * (k + 1) + i + 1] += cfg->anderson_reg;
+        }
+        al[0] = 1;
+        for (i = 1; i <= k; ++i) al[i] = 0;
+        ok = fp_lu_factor_f64(k + 1, sys, k + 1, 1, e->piv) == FP_OK;
+        if (ok) {
+            fp_lu_solve_f64(FP_NOTRANS, k + 1, 1, sys, k + 1, 1, e->piv, al, 1, 1);
+            for (i = 1; i <= k; ++i) asum += fabs(al[i]);
+            ok = asum == asum && asum < 1e4;
+        }
+        if (!ok) { /* restart this column's history with a plain mixing step from the newest pair */
+            e->hcount[c] = 1;
+            for (i = 1; i <= k; ++i) al[i] = i == 1;
+            k = 1;
+        }
+        for (i = 0; i < n; ++i) {
+            double v = 0;
+            for (j = 0; j < k; ++j) {
+                int sj = (s - j + m) % m;
+                const size_t o = (size_t)sj * nb + (size_t)(i * ld + c);
+                v += al[j + 1] * (cfg->anderson_beta * (double)e->Fh[o] + (1 - cfg->anderson_beta) * (double)e->Xh[o]);
+            }
+            e->R[i * ld + c] = (FP__T)v;
+        }
+    }
+}
+
+/* The engine: iterates R <- mix(R, map(R)) until every column's relative residual meets cfg->tol.
+ * On entry e->R holds the start; on return e->R holds the last iterates with e->perm[j] the original
+ * column of working column j. Per-column outcomes go to rep (indexed by original column). */
+static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg, FP__I(map_fn) map, void *ctx,
+                                   fp_solve_report *rep)
+{
+    const int n = e->n, ld = e->b;
+    int nact = e->b, it, i, c, nonfinite = 0, diverged = 0;
+    for (c = 0; c < e->b; ++c) { e->perm[c] = c; e->hcount[c] = 0; e->best[c] = HUGE_VAL; e->stall[c] = 0; }
+    for (it = 0; nact > 0; ++it) {
+        double hmax = 0;
+        map(ctx, nact, e->perm, e->R, ld, e->F);
+        /* residual ||F - R|| / max(||R||, floor) and max |R| per column */
+        for (c = 0; c < nact; ++c) { e->acc[c] = 0; e->acc2[c] = 0; }
+        for (i = 0; i < n; ++i)
+            for (c = 0; c < nact; ++c) {
+                double d = (double)e->F[i * ld + c] - (double)e->R[i * ld + c], v = (double)e->R[i * ld + c];
+                e->acc[c] += d * d;
+                e->acc2[c] += v * v;
+            }
+        for (c = nact - 1; c >= 0; --c) {
+            double nr = sqrt(e->acc2[c]), res = sqrt(e->acc[c]) / (nr > cfg->floor ? nr : cfg->floor);
+            int orig = e->perm[c], done = 0;
+            if (res > hmax || res != res) hmax = res;
+            if (rep->col_residual) rep->col_residual[orig] = res;
+            if (rep->col_iterations) rep->col_iterations[orig] = it;
+            if (res != res || nr != nr || nr == HUGE_VAL) { nonfinite = 1; done = 1; }
+            else if (nr > cfg->diverge_at * sqrt((double)n)) { diverged = 1; done = 1; }
+            else if (!cfg->fixed_iterations && res <= cfg->tol) { rep->converged++; done = 1; }
+            else if (it >= cfg->max_iter) { done = 1; if (cfg->fixed_iterations && res <= cfg->tol) rep->converged++; }
+            if (res > rep->max_residual || res != res) if (done) rep->max_residual = res;
+            if (done) { FP__I(engine_retire)(e, c, nact - 1); --nact; continue; }
+            /* stagnation: no 1 % gain in 4m steps restarts an Anderson history */
+            if (res < 0.99 * e->best[c]) { e->best[c] = res; e->stall[c] = 0; }
+            else if (++e->stall[c] > 4 * (e->m ? e->m : 1)) { e->hcount[c] = 0; e->stall[c] = 0; e->best[c] = res; }
+        }
+        if (rep->history && it < cfg->max_iter + 1 && it < cfg->max_iter) rep->history[it] = hmax;
+        if (rep->history) rep->history_len = it < cfg->max_iter ? it + 1 : cfg->max_iter;
+        rep->iterations = it;
+        if (nact == 0) break;
+        if (e->m) FP__I(anderson_step)(e, nact, it, cfg);
+        else {
+            const FP__T st = (FP__T)cfg->step;
+            for (i = 0; i < n; ++i)
+                for (c = 0; c < nact; ++c) e->R[i * ld + c] += st * (e->F[i * ld + c] - e->R[i * ld + c]);
+        }
+    }
+    if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
+    if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
+    if (rep->converged < e->b) return fp__report_fail(rep, FP_ERR_NOT_CONVERGED, "a column did not meet tol within max_iter");
+    return FP_OK;
+}
+
+/* ---- the forward map g(R) = f(W R + X[:, perm]) ---- */
+typedef struct FP__I(fwd_ctx) {
+    const fp_activation *act;
+    int n;
+    const FP__T *w, *x;
+    ptrdiff_t rsw, csw, rsx, csx;
+    void *gemm_ws;
+} FP__I(fwd_ctx);
+
+static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out)
+{
+    FP__I(fwd_ctx) *f = (FP__I(fwd_ctx) *)vctx;
+    int i, c;
+    for (i = 0; i < f->n; ++i)
+        for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
+    FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
+    FP__F(act_apply)(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
+}
+
+/* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
+ * on ||phi||. Buffers: J (n x n), z, f, g, d, t (n each), piv. */
+typedef struct FP__I(newton_ws) { FP__T *J, *z, *f, *g, *d, *t; int *piv; } FP__I(newton_ws);
+
+static void FP__I(newton_layout)(FP__I(newton_ws) *nw, fp__arena *a, int n)
+{
+    size_t nn = (size_t)n;
+    nw->J = (FP__T *)fp__take(a, nn * nn * sizeof(FP__T));
+    nw->z = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->f = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->g = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->d = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->t = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->piv = (int *)fp__take(a, nn * sizeof(int));
+}
+
+/* ||phi(r)|| with f = f(W r + x) left in nw->f and f' in nw->g. */
+static double FP__I(newton_phi)(FP__I(newton_ws) *nw, const fp_activation *act, int n, const FP__T *w,
+                                ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t incx, const FP__T *r, ptrdiff_t incr)
+{
+    double s = 0;
+    int i;
+    for (i = 0; i < n; ++i) nw->z[i] = x[i * incx];
+    FP__F(gemv)(FP_NOTRANS, n, n, 1, w, rsw, csw, r, incr, 1, nw->z, 1);
+    FP__F(act_apply)(act, n, 1, nw->z, 1, 1, nw->f, 1, 1, nw->g, 1, 1);
+    for (i = 0; i < n; ++i) { double d = (double)nw->f[i] - (double)r[i * incr]; s += d * d; }
+    return sqrt(s);
+}
+
+static fp_status FP__I(newton_column)(FP__I(newton_ws) *nw, const fp_solver_config *cfg, const fp_activation *act,
+                                      int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
+                                      ptrdiff_t incx, FP__T *r, ptrdiff_t incr, int *iters, double *resid, double *hist)
+{
+    int it, i, j;
+    for (it = 0;; ++it) {
+        double ph = FP__I(newton_phi)(nw, act, n, w, rsw, csw, x, incx, r, incr), nr, res, t = 1, pt = 0;
+        nr = FP__F(vec_norm2)(n, r, incr);
+        res = ph / ((double)nr > cfg->floor ? (double)nr : cfg->floor);
+        *iters = it;
+        *resid = res;
+        if (hist && it < cfg->max_iter && res > hist[it]) hist[it] = res;
+        if (res != res || (double)nr != (double)nr) return FP_ERR_NON_FINITE;
+        if ((double)nr > cfg->diverge_at * sqrt((double)n)) return FP_ERR_DIVERGED;
+        if (res <= cfg->tol && !cfg->fixed_iterations) return FP_OK;
+        if (it >= cfg->max_iter) return res <= cfg->tol ? FP_OK : FP_ERR_NOT_CONVERGED;
+        /* J = I - diag(g) W; d = f - r */
+        for (i = 0; i < n; ++i) {
+            for (j = 0; j < n; ++j) nw->J[i * n + j] = -nw->g[i] * w[i * rsw + j * csw];
+            nw->J[i * n + i] += 1;
+            nw->d[i] = nw->f[i] - r[i * incr];
+        }
+        if (FP__F(lu_factor)(n, nw->J, n, 1, nw->piv) != FP_OK) return FP_ERR_SINGULAR;
+        FP__F(lu_solve)(FP_NOTRANS, n, 1, nw->J, n, 1, nw->piv, nw->d, 1, 1);
+        for (; t > 1e-6; t *= 0.5) {
+            for (i = 0; i < n; ++i) nw->t[i] = r[i * incr] + (FP__T)t * nw->d[i];
+            pt = FP__I(newton_phi)(nw, act, n, w, rsw, csw, x, incx, nw->t, 1);
+            if (pt <= (1 - 1e-4 * t) * ph) break;
+        }
+        if (!(pt <= (1 - 1e-4 * t) * ph)) { *resid = res; return FP_ERR_NOT_CONVERGED; } /* no descent */
+        for (i = 0; i < n; ++i) r[i * incr] = nw->t[i];
+    }
+}
+
+/* Workspace layout shared by the size query and the solve. */
+static void FP__I(solve_layout)(const fp_solver_config *cfg, int n, int b, fp__arena *a, FP__I(engine) *e,
+                                FP__I(newton_ws) *nw, void **gemm_ws)
+{
+    if (cfg->method == FP_SOLVER_NEWTON) { FP__I(newton_layout)(nw, a, n); *gemm_ws = NULL; return; }
+    FP__I(engine_layout)(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
+    *gemm_ws = fp__take(a, FP__F(gemm_workspace_size)());
+}
+
+FP_DEF size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b)
+{
+    fp_solver_config c;
+    fp__arena a = { NULL, 0 };
+    FP__I(engine) e;
+    FP__I(newton_ws) nw;
+    void *g;
+    const char *msg;
+    if (fp__solver_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    FP__I(solve_layout)(&c, n, b, &a, &e, &nw, &g);
+    return fp__arena_size(&a);
+}
+
+FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
+                              const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx,
+                              ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain,
+                              ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work)
+{
+    fp_solve_report local;
+    fp_solver_config c;
+    fp__arena a;
+    FP__I(engine) e;
+    FP__I(newton_ws) nw;
+    void *gws, *own = NULL;
+    const char *msg;
+    fp_status st;
+    int i, j;
+    if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
+    fp__report_reset(rep);
+    FP_ASSERT(cfg && act && w && x && r);
+    if ((int)act->kind < 0 || act->kind > FP_ACT_CUSTOM || (act->kind == FP_ACT_CUSTOM && (!act->f || !act->df)))
+        return fp__report_fail(rep, FP_ERR_INVALID_ARG, "unknown activation, or a custom one without f and df");
+    if (n < 1 || b < 1) return fp__report_fail(rep, FP_ERR_INVALID_ARG, "n and b must be at least 1");
+    st = fp__solver_config_resolve(cfg, &c, &msg);
+    if (st != FP_OK) return fp__report_fail(rep, st, msg);
+    FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsx, csx) && fp__layout_ok(n, b, rsr, csr));
+    FP_ASSERT(!gain || fp__layout_ok(n, b, rsg, csg));
+    if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, b, x, rsx, csx))
+        return fp__report_fail(rep, FP_ERR_NON_FINITE, "W or X holds NaN or Inf");
+    if (c.warm_start && !FP__F(mat_all_finite)(n, b, r, rsr, csr))
+        return fp__report_fail(rep, FP_ERR_NON_FINITE, "the warm start R holds NaN or Inf");
+    if (!work) {
+        own = FP_MALLOC(FP__F(solve_workspace_size)(&c, n, b), NULL);
+        if (!own) return fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed");
+        work = own;
+    }
+    a.base = (unsigned char *)work;
+    a.used = 0;
+    FP__I(solve_layout)(&c, n, b, &a, &e, &nw, &gws);
+    if (!c.warm_start) FP__F(mat_fill)(n, b, 0, r, rsr, csr);
+    if (c.method == FP_SOLVER_NEWTON) {
+        st = FP_OK;
+        if (rep->history) for (i = 0; i < c.max_iter; ++i) rep->history[i] = 0;
+        for (j = 0; j < b; ++j) {
+            int its = 0;
+            double res = 0;
+            fp_status cs = FP__I(newton_column)(&nw, &c, act, n, w, rsw, csw, x + j * csx, rsx, r + j * csr, rsr,
+                                                &its, &res, rep->history);
+            if (rep->col_iterations) rep->col_iterations[j] = its;
+            if (rep->col_residual) rep->col_residual[j] = res;
+            if (its > rep->iterations) rep->iterations = its;
+            if (res > rep->max_residual || res != res) rep->max_residual = res;
+            if (rep->history && its + 1 > rep->history_len) rep->history_len = its + 1 < c.max_iter ? its + 1 : c.max_iter;
+            if (cs == FP_OK) rep->converged++;
+            else if (st == FP_OK || cs == FP_ERR_NON_FINITE) st = cs;
+        }
+        if (st != FP_OK)
+            fp__report_fail(rep, st, st == FP_ERR_SINGULAR ? "Newton met a singular I - G W" : "a column did not converge");
+    } else {
+        FP__I(fwd_ctx) f;
+        f.act = act; f.n = n; f.w = w; f.x = x; f.rsw = rsw; f.csw = csw; f.rsx = rsx; f.csx = csx; f.gemm_ws = gws;
+        FP__F(mat_copy)(n, b, r, rsr, csr, e.R, b, 1);
+        st = FP__I(engine_run)(&e, &c, FP__I(fwd_map), &f, rep);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) r[i * rsr + e.perm[j] * csr] = e.R[i * b + j];
+    }
+    if (gain) {
+        /* G = f'(W R + X) at the returned iterate */
+        FP__F(mat_copy)(n, b, x, rsx, csx, gain, rsg, csg);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg,
+                       c.method == FP_SOLVER_NEWTON ? NULL : gws);
+        FP__F(act_apply)(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+    }
+    if (own) FP_FREE(own, NULL);
+    return st;
+}
+
+/* ================================================================================================
+ * IMPLICIT DIFFERENTIATION: (I - W^T G_b) u_b = delta_b, v_b = G_b u_b, dW = V R^T.
+ * zhu_rosenbaum.md (dW1): dW1 = G (I - W^T G)^{-1} g r^T, solved, never inverted.
+ * ================================================================================================ */
+typedef struct FP__I(adj_ctx) {
+    int n;
+    const FP__T *w, *g, *d;
+    ptrdiff_t rsw, csw, rsg, csg, rsd, csd;
+    FP__T *p; /* N x B scratch, ld B */
+    void *gemm_ws;
+} FP__I(adj_ctx);
+
+/* g(U) = W^T (G .* U) + Delta on the active columns */
+static void FP__I(adj_map)(void *vctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out)
+{
+    FP__I(adj_ctx) *q = (FP__I(adj_ctx) *)vctx;
+    int i, c;
+    for (i = 0; i < q->n; ++i)
+        for (c = 0; c < nact; ++c) {
+            q->p[i * ld + c] = q->g[i * q->rsg + perm[c] * q->csg] * xin[i * ld + c];
+            out[i * ld + c] = q->d[i * q->rsd + perm[c] * q->csd];
+        }
+    FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, q->n, nact, q->n, 1, q->w, q->rsw, q->csw, q->p, ld, 1, 1, out, ld, 1, q->gemm_ws);
+}
+
+/* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
+static fp_status FP__I(adjoint_direct_column)(int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *g,
+                                              ptrdiff_t incg, const FP__T *d, ptrdiff_t incd, FP__T *v, ptrdiff_t incv,
+                                              FP__T *J, int *piv)
+{
+    int i, j;
+    fp_status st;
+    for (i = 0; i < n; ++i) {
+        for (j = 0; j < n; ++j) J[i * n + j] = -g[i * incg] * w[i * rsw + j * csw];
+        J[i * n + i] += 1;
+    }
+    st = FP__F(lu_factor)(n, J, n, 1, piv);
+    if (st != FP_OK) return st;
+    for (i = 0; i < n; ++i) v[i * incv] = d[i * incd];
+    FP__F(lu_solve)(FP_TRANS, n, 1, J, n, 1, piv, v, incv, 1);
+    for (i = 0; i < n; ++i) v[i * incv] *= g[i * incg];
+    return FP_OK;
+}
+
+static int FP__I(adjoint_direct_first)(const fp_adjoint_config *c, int n)
+{
+    return c->method == FP_ADJOINT_DIRECT || (c->method == FP_ADJOINT_AUTO && n <= 64);
+}
+
+static void FP__I(adjoint_layout)(const fp_adjoint_config *c, int n, int b, fp__arena *a, FP__I(engine) *e,
+                                  FP__T **p, void **gws, FP__T **J, int **piv)
+{
+    int direct = c->method != FP_ADJOINT_ITERATIVE, iter = c->method != FP_ADJOINT_DIRECT && !(c->method == FP_ADJOINT_AUTO && n <= 64);
+    *J = NULL; *piv = NULL; *p = NULL; *gws = NULL;
+    if (direct) {
+        *J = (FP__T *)fp__take(a, (size_t)n * (size_t)n * sizeof(FP__T));
+        *piv = (int *)fp__take(a, (size_t)n * sizeof(int));
+    }
+    if (iter) {
+        FP__I(engine_layout)(e, a, n, b, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
+        *p = (FP__T *)fp__take(a, (size_t)n * (size_t)b * sizeof(FP__T));
+        *gws = fp__take(a, FP__F(gemm_workspace_size)());
+    }
+}
+
+FP_DEF size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b)
+{
+    fp_adjoint_config c;
+    fp__arena a = { NULL, 0 };
+    FP__I(engine) e;
+    FP__T *p, *J;
+    int *piv;
+    void *g;
+    const char *msg;
+    if (fp__adjoint_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    FP__I(adjoint_layout)(&c, n, b, &a, &e, &p, &g, &J, &piv);
+    return fp__arena_size(&a);
+}
+
+FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
+                                      ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr,
+                                      const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta,
+                                      ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv,
+                                      FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work)
+{
+    fp_solve_report local;
+    fp_adjoint_config c;
+    fp__arena a;
+    FP__I(engine) e;
+    FP__T *p, *J;
+    int *piv, i, j;
+    void *gws, *own = NULL;
+    const char *msg;
+    fp_status st = FP_OK;
+    if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
+    fp__report_reset(rep);
+    FP_ASSERT(cfg && w && gain && delta && v && (!dw || r));
+    if (n < 1 || b < 1) return fp__report_fail(rep, FP_ERR_INVALID_ARG, "n and b must be at least 1");
+    st = fp__adjoint_config_resolve(cfg, &c, &msg);
+    if (st != FP_OK) return fp__report_fail(rep, st, msg);
+    FP_ASSERT(fp__layout_ok(n, b, rsv, csv) && (!dw || fp__layout_ok(n, n, rsdw, csdw)));
+    if (!FP__F(mat_all_finite)(n, b, gain, rsg, csg) || !FP__F(mat_all_finite)(n, b, delta, rsd, csd) ||
+        !FP__F(mat_all_finite)(n, n, w, rsw, csw))
+        return fp__report_fail(rep, FP_ERR_NON_FINITE, "W, the gains or Delta hold NaN or Inf");
+    if (!work) {
+        own = FP_MALLOC(FP__F(adjoint_workspace_size)(&c, n, b), NULL);
+        if (!own) return fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed");
+        work = own;
+    }
+    a.base = (unsigned char *)work;
+    a.used = 0;
+    FP__I(adjoint_layout)(&c, n, b, &a, &e, &p, &gws, &J, &piv);
+    if (FP__I(adjoint_direct_first)(&c, n)) {
+        for (j = 0; j < b && st == FP_OK; ++j)
+            st = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+        if (st == FP_OK) rep->converged = b;
+        else fp__report_fail(rep, st, "I - W^T G is singular for a column: the fixed point sits on a bifurcation");
+    } else {
+        FP__I(adj_ctx) q;
+        q.n = n; q.w = w; q.g = gain; q.d = delta; q.rsw = rsw; q.csw = csw; q.rsg = rsg; q.csg = csg;
+        q.rsd = rsd; q.csd = csd; q.p = p; q.gemm_ws = gws;
+        FP__F(mat_copy)(n, b, delta, rsd, csd, e.R, b, 1); /* U0 = Delta (the first Neumann term) */
+        st = FP__I(engine_run)(&e, &c.iter, FP__I(adj_map), &q, rep);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) v[i * rsv + e.perm[j] * csv] = e.R[i * b + j] * gain[i * rsg + e.perm[j] * csg];
+        if (st != FP_OK && J) {
+            /* the automatic choice falls back to the exact solve for what did not converge */
+            fp_status s2 = FP_OK;
+            for (j = 0; j < b && s2 == FP_OK; ++j)
+                s2 = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+            if (s2 == FP_OK) { st = FP_OK; rep->status = FP_OK; rep->message = NULL; rep->converged = b; }
+            else st = fp__report_fail(rep, s2, "iterative adjoint failed and I - W^T G is singular");
+        }
+    }
+    if (st == FP_OK && dw) FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, v, rsv, csv, r, rsr, csr, 0, dw, rsdw, csdw, gws);
+    if (own) FP_FREE(own, NULL);
+    return st;
+}
+
+#undef FP__TANH
+#undef FP__EXP
+#undef FP__LOG1P
+#undef FP__LOG
 
 #undef FP__SQRT
 #undef FP__FABS

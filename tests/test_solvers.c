@@ -1,0 +1,345 @@
+/* Fixed-point solvers against known solutions, their convergence reports, and implicit gradients
+ * against central finite differences of the full solve-then-loss (float64). */
+#include <stdio.h>
+#include "util.h"
+#include "../fixpoint.h"
+
+static const fp_solver_method methods[] = { FP_SOLVER_EULER, FP_SOLVER_DAMPED, FP_SOLVER_ANDERSON, FP_SOLVER_NEWTON };
+static const char *method_name[] = { "default", "euler", "damped", "anderson", "newton" };
+
+/* A known fixed point: pick R* in (-0.9, 0.9) and set X = atanh(R*) - W R* (tanh), or X = R* - W R*. */
+static void make_known(int n, int b, const double *w, int linear, fpt_rng *r, double *rstar, double *x)
+{
+    int i, j, k;
+    for (i = 0; i < n * b; ++i) rstar[i] = 0.9 * fpt_uniform(r);
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < b; ++j) {
+            double s = 0;
+            for (k = 0; k < n; ++k) s += w[i * n + k] * rstar[k * b + j];
+            x[i * b + j] = (linear ? rstar[i * b + j] : atanh(rstar[i * b + j])) - s;
+        }
+}
+
+static void every_solver_finds_a_known_fixed_point(void)
+{
+    static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 40, 3 }, { 100, 7 } };
+    size_t s, m;
+    int lin;
+    for (s = 0; s < 4; ++s)
+        for (lin = 0; lin < 2; ++lin) {
+            int n = sizes[s][0], b = sizes[s][1];
+            fpt_rng rg = { 100u + (unsigned)s };
+            double *w = fpt_randn(n, n, 0.6, &rg), *rs = malloc(sizeof(double) * (size_t)(n * b));
+            double *x = malloc(sizeof(double) * (size_t)(n * b)), *r = malloc(sizeof(double) * (size_t)(n * b));
+            fp_activation act = fp_activation_make(lin ? FP_ACT_IDENTITY : FP_ACT_TANH);
+            make_known(n, b, w, lin, &rg, rs, x);
+            for (m = 0; m < 4; ++m) {
+                fp_solver_config c = fp_solver_config_default(methods[m]);
+                fp_solve_report rep;
+                fp_status st;
+                memset(&rep, 0, sizeof rep);
+                c.tol = 1e-11;
+                c.max_iter = 100000;
+                st = fp_solve_f64(&c, &act, n, b, w, n, 1, x, b, 1, r, b, 1, NULL, 0, 0, &rep, NULL);
+                CHECKF(st == FP_OK && rep.converged == b, "%s n=%d %s: %s (%s)", method_name[methods[m]], n,
+                       lin ? "linear" : "tanh", fp_status_str(st), rep.message ? rep.message : "");
+                CHECKF(fpt_maxdiff(r, rs, n * b) < 1e-8, "%s n=%d: |R - R*| = %g", method_name[methods[m]], n,
+                       fpt_maxdiff(r, rs, n * b));
+            }
+            free(w); free(rs); free(x); free(r);
+        }
+}
+
+/* Columns stop costing work when they converge: per-column counts differ, results match solo solves. */
+static void converged_columns_stop_and_match_solo_solves(void)
+{
+    enum { N = 30, B = 4 };
+    fpt_rng rg = { 7 };
+    double *w = fpt_randn(N, N, 0.9, &rg), x[N * B], r[N * B], r1[N], x1[N], res[B];
+    int its[B], j, i, distinct = 0;
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_solve_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.col_iterations = its;
+    rep.col_residual = res;
+    c.tol = 1e-10;
+    for (i = 0; i < N; ++i)
+        for (j = 0; j < B; ++j) x[i * B + j] = (j + 1) * (j + 1) * 0.5 * fpt_uniform(&rg);
+    CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, NULL, 0, 0, &rep, NULL) == FP_OK);
+    for (j = 1; j < B; ++j) distinct += its[j] != its[0];
+    CHECKF(distinct > 0, "all columns took %d iterations", its[0]);
+    for (j = 0; j < B; ++j) {
+        CHECK(res[j] <= 1e-10);
+        for (i = 0; i < N; ++i) x1[i] = x[i * B + j];
+        CHECK(fp_solve_f64(&c, &act, N, 1, w, N, 1, x1, 1, 1, r1, 1, 1, NULL, 0, 0, NULL, NULL) == FP_OK);
+        for (i = 0; i < N; ++i) CHECK(fabs(r1[i] - r[i * B + j]) < 1e-9);
+    }
+    printf("    column iterations:");
+    for (j = 0; j < B; ++j) printf(" %d", its[j]);
+    printf("\n");
+    free(w);
+}
+
+/* Anderson needs at most a third of the damped iterations to 1e-8 on tanh with rho(W) = 0.95 when W's
+ * spectrum is real (symmetric W, eigenvalues spread over [-0.95, 0.95]). On a circular spectrum (random
+ * Gaussian or orthogonal W) no Krylov-type method beats plain iteration - the best polynomial on a disk
+ * centred at 1 is z^k - so there we only require Anderson to be no slower than damped iteration. */
+static int iterations_to(const double *w, const double *x, int n, int b, fp_solver_method m, double step)
+{
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    fp_solver_config c = fp_solver_config_default(m);
+    fp_solve_report rep;
+    double *r = malloc(sizeof(double) * (size_t)(n * b));
+    memset(&rep, 0, sizeof rep);
+    c.tol = 1e-8;
+    if (step > 0) c.step = step;
+    CHECK(fp_solve_f64(&c, &act, n, b, w, n, 1, x, b, 1, r, b, 1, NULL, 0, 0, &rep, NULL) == FP_OK);
+    free(r);
+    return rep.iterations;
+}
+
+static void anderson_beats_damped_iteration_threefold(void)
+{
+    enum { N = 200, B = 8 };
+    fpt_rng rg = { 42 };
+    double *q = fpt_orthogonal(N, 1.0, &rg), *ws = malloc(sizeof(double) * N * N), x[N * B];
+    double *wg = fpt_randn(N, N, 0.95, &rg), *wo = fpt_orthogonal(N, 0.95, &rg);
+    const double *ww[3];
+    const char *name[3] = { "symmetric, real spectrum", "Gaussian, disk", "orthogonal, circle" };
+    int i, j, k, d5, d1, an;
+    for (i = 0; i < N; ++i)
+        for (j = 0; j < N; ++j) {
+            double s = 0;
+            for (k = 0; k < N; ++k) s += q[i * N + k] * q[j * N + k] * 0.95 * (2.0 * k / (N - 1) - 1.0);
+            ws[i * N + j] = s;
+        }
+    for (i = 0; i < N * B; ++i) x[i] = 0.3 * fpt_gauss(&rg);
+    ww[0] = ws; ww[1] = wg; ww[2] = wo;
+    for (i = 0; i < 3; ++i) {
+        d5 = iterations_to(ww[i], x, N, B, FP_SOLVER_DAMPED, 0.5);
+        d1 = iterations_to(ww[i], x, N, B, FP_SOLVER_DAMPED, 1.0);
+        an = iterations_to(ww[i], x, N, B, FP_SOLVER_ANDERSON, 0);
+        printf("    iterations to 1e-8, tanh, N=%d, rho(W)=0.95, %s: damped(0.5) %d, plain(1.0) %d, anderson(m=5) %d\n",
+               N, name[i], d5, d1, an);
+        if (i == 0) CHECK(3 * an <= d5);
+        else CHECK(an <= d5);
+    }
+    free(q); free(ws); free(wg); free(wo);
+}
+
+/* No stable fixed point: Euler and damped iteration report max-iterations (tanh) or divergence (linear);
+ * whatever Anderson and Newton return is honest: converged only with a true residual below tol. */
+static void unstable_networks_are_reported_not_hidden(void)
+{
+    enum { N = 50, B = 2 };
+    fpt_rng rg = { 9 };
+    double *w = fpt_orthogonal(N, 3.0, &rg), x[N * B], r[N * B], z[N * B];
+    size_t m;
+    int lin, i, j, k;
+    for (i = 0; i < N * B; ++i) x[i] = 0.1 * fpt_gauss(&rg);
+    for (lin = 0; lin < 2; ++lin)
+        for (m = 0; m < 4; ++m) {
+            fp_activation act = fp_activation_make(lin ? FP_ACT_IDENTITY : FP_ACT_TANH);
+            fp_solver_config c = fp_solver_config_default(methods[m]);
+            fp_solve_report rep;
+            fp_status st;
+            memset(&rep, 0, sizeof rep);
+            c.max_iter = methods[m] == FP_SOLVER_NEWTON ? 100 : 3000;
+            st = fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, NULL, 0, 0, &rep, NULL);
+            printf("    W = 3 Q, %s, %s: %s after %d iterations, residual %.3g\n", lin ? "linear" : "tanh",
+                   method_name[methods[m]], fp_status_str(st), rep.iterations, rep.max_residual);
+            CHECK(rep.iterations <= c.max_iter);
+            if (methods[m] == FP_SOLVER_EULER || methods[m] == FP_SOLVER_DAMPED)
+                CHECK(st == (lin ? FP_ERR_DIVERGED : FP_ERR_NOT_CONVERGED));
+            if (st == FP_OK) {
+                /* verify independently: r = f(W r + x) to tolerance */
+                double num = 0, den = 0;
+                for (i = 0; i < N; ++i)
+                    for (j = 0; j < B; ++j) {
+                        double s = x[i * B + j];
+                        for (k = 0; k < N; ++k) s += w[i * N + k] * r[k * B + j];
+                        z[i * B + j] = lin ? s : tanh(s);
+                        num += (z[i * B + j] - r[i * B + j]) * (z[i * B + j] - r[i * B + j]);
+                        den += r[i * B + j] * r[i * B + j];
+                    }
+                CHECK(sqrt(num) <= 1e-5 * (sqrt(den) > 1e-6 ? sqrt(den) : 1e-6));
+            }
+            CHECK(rep.max_residual == rep.max_residual);
+        }
+    free(w);
+}
+
+static void bad_inputs_and_settings_are_rejected(void)
+{
+    double w[4] = { 0.1, 0.2, 0.3, 0.1 }, x[2] = { 1, 2 }, r[2] = { 7, 7 };
+    fp_activation act = fp_activation_make(FP_ACT_TANH), bad = fp_activation_make(FP_ACT_CUSTOM);
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_solve_report rep;
+    memset(&rep, 0, sizeof rep);
+    w[3] = NAN;
+    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_NON_FINITE);
+    CHECK(rep.message != NULL);
+    CHECK(r[0] == 7 && r[1] == 7); /* rejected before anything was written */
+    w[3] = 0.1;
+    x[1] = INFINITY;
+    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_NON_FINITE);
+    x[1] = 2;
+    c.tol = -1;
+    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    c = fp_solver_config_default(FP_SOLVER_DAMPED);
+    c.step = 2;
+    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    c.anderson_m = 100;
+    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    c.anderson_m = 0;
+    c.method = (fp_solver_method)99;
+    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    c.method = FP_SOLVER_ANDERSON;
+    CHECK(fp_solve_f64(&c, &bad, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    CHECK(fp_solve_f64(&c, &act, 0, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_OK);
+    CHECK(r[0] == r[0]);
+    EXPECT_ASSERT(fp_solve_f64(&c, &act, 2, 1, NULL, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL));
+}
+
+static void float32_solver_converges(void)
+{
+    enum { N = 64, B = 5 };
+    fpt_rng rg = { 3 };
+    double *wd = fpt_randn(N, N, 0.8, &rg);
+    float w[N * N], x[N * B], r[N * B], g[N * B];
+    int i;
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    for (i = 0; i < N * N; ++i) w[i] = (float)wd[i];
+    for (i = 0; i < N * B; ++i) x[i] = (float)fpt_gauss(&rg);
+    for (i = 0; i < 4; ++i) {
+        fp_solver_config c = fp_solver_config_default(methods[i]);
+        fp_solve_report rep;
+        memset(&rep, 0, sizeof rep);
+        c.tol = 1e-5;
+        CHECKF(fp_solve_f32(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, &rep, NULL) == FP_OK, "%s", method_name[methods[i]]);
+        CHECK(rep.max_residual <= 1e-5);
+    }
+    free(wd);
+}
+
+/* ---------------------------------------------------------------- gradients by finite differences */
+typedef struct gp {
+    int n, b, p, k, loss; /* loss 0: MSE against T, 1: cross-entropy through W_out */
+    fp_activation act;
+    fp_adjoint_config adj;
+    double *w, *win, *bias, *u, *wout, *bout, *t;
+    int *labels;
+} gp;
+
+static double custom_f(double z, void *ctx) { (void)ctx; return atan(z); }
+static double custom_df(double z, void *ctx) { (void)ctx; return 1.0 / (1.0 + z * z); }
+
+/* L(params) by a tight solve from zero; grads wanted when dW etc. are non-NULL. */
+static double gp_loss(const gp *q, double *dw, double *dx, double *dwin, double *db, double *dwout, int *ok)
+{
+    int n = q->n, b = q->b, i;
+    double *x = malloc(sizeof(double) * (size_t)(n * b)), *r = malloc(sizeof(double) * (size_t)(n * b));
+    double *g = malloc(sizeof(double) * (size_t)(n * b)), *dr = malloc(sizeof(double) * (size_t)(n * b));
+    double *work = malloc(sizeof(double) * (size_t)(q->k * b)), L;
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_NEWTON);
+    c.tol = 1e-14;
+    c.max_iter = 100;
+    /* X = W_in U + b */
+    for (i = 0; i < n * b; ++i) x[i] = q->bias[i / b];
+    fp_gemm_f64(FP_NOTRANS, FP_NOTRANS, n, b, q->p, 1.0, q->win, q->p, 1, q->u, b, 1, 1.0, x, b, 1);
+    if (fp_solve_f64(&c, &q->act, n, b, q->w, n, 1, x, b, 1, r, b, 1, g, b, 1, NULL, NULL) != FP_OK) *ok = 0;
+    if (q->loss == 0) L = fp_loss_mse_f64(n, b, r, b, 1, q->t, b, 1, dr, b, 1);
+    else L = fp_loss_xent_f64(q->k, n, b, q->wout, n, 1, q->bout, r, b, 1, q->labels, dr, b, 1, dwout, n, 1, NULL, NULL, work);
+    if (dw) {
+        if (fp_implicit_grad_f64(&q->adj, n, b, q->w, n, 1, r, b, 1, g, b, 1, dr, b, 1, dx, b, 1, dw, n, 1, NULL, NULL) != FP_OK) *ok = 0;
+        fp_gemm_f64(FP_NOTRANS, FP_TRANS, n, q->p, b, 1.0, dx, b, 1, q->u, b, 1, 0.0, dwin, q->p, 1);
+        fp_mat_row_sum_f64(n, b, dx, b, 1, db, 1);
+    }
+    free(x); free(r); free(g); free(dr); free(work);
+    return L;
+}
+
+/* Central difference along a random direction D of one parameter block, against <grad, D>. */
+static double fd_check(gp *q, double *param, int len, const double *grad, fpt_rng *rg, int *ok)
+{
+    double *d = malloc(sizeof(double) * (size_t)len), h = 1e-5, lp, lm, an = 0, fd, scale = 0;
+    int i;
+    for (i = 0; i < len; ++i) { d[i] = fpt_uniform(rg); an += grad[i] * d[i]; scale += fabs(grad[i] * d[i]); }
+    for (i = 0; i < len; ++i) param[i] += h * d[i];
+    lp = gp_loss(q, NULL, NULL, NULL, NULL, NULL, ok);
+    for (i = 0; i < len; ++i) param[i] -= 2 * h * d[i];
+    lm = gp_loss(q, NULL, NULL, NULL, NULL, NULL, ok);
+    for (i = 0; i < len; ++i) param[i] += h * d[i];
+    fd = (lp - lm) / (2 * h);
+    free(d);
+    return fabs(fd - an) / (scale > 1e-12 ? scale : 1e-12);
+}
+
+static void gradients_match_finite_differences(void)
+{
+    static const fp_act_kind kinds[] = { FP_ACT_TANH, FP_ACT_LOGISTIC, FP_ACT_SOFTPLUS, FP_ACT_RELU,
+                                         FP_ACT_RECTPOW2, FP_ACT_IDENTITY, FP_ACT_CUSTOM };
+    static const int ns[] = { 1, 5, 40 }, bs[] = { 1, 3 };
+    size_t a, ni, bi;
+    int loss, adjm, cases = 0;
+    double worst = 0;
+    for (a = 0; a < sizeof kinds / sizeof kinds[0]; ++a)
+        for (ni = 0; ni < 3; ++ni)
+            for (bi = 0; bi < 2; ++bi)
+                for (loss = 0; loss < 2; ++loss)
+                    for (adjm = 1; adjm <= 2; ++adjm) {
+                        gp q;
+                        fpt_rng rg = { 1000u + (unsigned)(a * 100 + ni * 10 + bi) };
+                        int n = ns[ni], b = bs[bi], i, ok = 1;
+                        double *dw, *dx, *dwin, *db, *dwout, e[5];
+                        q.n = n; q.b = b; q.p = 4; q.k = 3; q.loss = loss;
+                        q.act = fp_activation_make(kinds[a]);
+                        q.act.f = custom_f; q.act.df = custom_df;
+                        q.adj = fp_adjoint_config_default();
+                        q.adj.method = (fp_adjoint_method)adjm;
+                        q.adj.iter.tol = 1e-13;
+                        q.adj.iter.max_iter = 5000;
+                        q.w = fpt_randn(n, n, kinds[a] == FP_ACT_RECTPOW2 ? 0.3 : 0.7, &rg);
+                        q.win = fpt_randn(n, q.p, 1.0, &rg);
+                        q.bias = fpt_randn(n, 1, kinds[a] == FP_ACT_RECTPOW2 ? 0.3 : 0.5, &rg);
+                        q.u = fpt_randn(q.p, b, kinds[a] == FP_ACT_RECTPOW2 ? 0.3 : 1.0, &rg);
+                        q.wout = fpt_randn(q.k, n, 1.0, &rg);
+                        q.bout = fpt_randn(q.k, 1, 1.0, &rg);
+                        q.t = fpt_randn(n, b, 1.0, &rg);
+                        q.labels = malloc(sizeof(int) * (size_t)b);
+                        for (i = 0; i < b; ++i) q.labels[i] = i % q.k;
+                        dw = malloc(sizeof(double) * (size_t)(n * n)); dx = malloc(sizeof(double) * (size_t)(n * b));
+                        dwin = malloc(sizeof(double) * (size_t)(n * q.p)); db = malloc(sizeof(double) * (size_t)n);
+                        dwout = malloc(sizeof(double) * (size_t)(q.k * n));
+                        gp_loss(&q, dw, dx, dwin, db, dwout, &ok);
+                        e[0] = fd_check(&q, q.w, n * n, dw, &rg, &ok);
+                        e[1] = fd_check(&q, q.win, n * q.p, dwin, &rg, &ok);
+                        e[2] = fd_check(&q, q.bias, n, db, &rg, &ok);
+                        e[3] = loss ? fd_check(&q, q.wout, q.k * n, dwout, &rg, &ok) : 0;
+                        e[4] = 0; /* dL/dX itself is checked through dW_in = dX U^T and db = dX 1 */
+                        for (i = 0; i < 5; ++i) if (e[i] > worst) worst = e[i];
+                        ++cases;
+                        CHECKF(ok, "%s n=%d b=%d loss=%d: a solve failed", fp_activation_name(kinds[a]), n, b, loss);
+                        CHECKF(e[0] < 1e-6 && e[1] < 1e-6 && e[2] < 1e-6 && e[3] < 1e-6,
+                               "%s n=%d b=%d loss=%s adjoint=%s: rel err dW %.2g dWin %.2g db %.2g dWout %.2g",
+                               fp_activation_name(kinds[a]), n, b, loss ? "xent" : "mse", adjm == 1 ? "direct" : "iterative",
+                               e[0], e[1], e[2], e[3]);
+                        free(q.w); free(q.win); free(q.bias); free(q.u); free(q.wout); free(q.bout); free(q.t);
+                        free(q.labels); free(dw); free(dx); free(dwin); free(db); free(dwout);
+                    }
+    printf("    %d cases (7 activations x N 1,5,40 x B 1,3 x 2 losses x 2 adjoints), worst relative error %.2g\n", cases, worst);
+}
+
+const fpt_test fpt_solver_tests[] = {
+    { "every_solver_finds_a_known_fixed_point", every_solver_finds_a_known_fixed_point },
+    { "converged_columns_stop_and_match_solo_solves", converged_columns_stop_and_match_solo_solves },
+    { "anderson_beats_damped_iteration_threefold", anderson_beats_damped_iteration_threefold },
+    { "unstable_networks_are_reported_not_hidden", unstable_networks_are_reported_not_hidden },
+    { "bad_inputs_and_settings_are_rejected", bad_inputs_and_settings_are_rejected },
+    { "float32_solver_converges", float32_solver_converges },
+    { "gradients_match_finite_differences", gradients_match_finite_differences },
+    { NULL, NULL }
+};
