@@ -456,6 +456,158 @@ static fp_status fp__solver_config_resolve(const fp_solver_config *in, fp_solver
     return *msg ? FP_ERR_INVALID_ARG : FP_OK;
 }
 
+/* ---- eigenvalues of a real upper Hessenberg matrix (row-major, ld n, double): Householder reduction
+ * and the Francis double-shift QR of EISPACK's hqr (Wilkinson & Reinsch). Used by the typed
+ * fp_eig_* and the stability analysis; no equation of ../shared/papers/ is needed for it. ---- */
+static double fp__sign(double a, double b) { return b >= 0 ? fabs(a) : -fabs(a); }
+
+static void fp__hessenberg(int n, double *h, double *v)
+{
+    int k, i, j;
+    for (k = 0; k + 2 < n; ++k) {
+        double alpha, nrm = 0, s;
+        for (i = k + 1; i < n; ++i) nrm += h[i * n + k] * h[i * n + k];
+        nrm = sqrt(nrm);
+        if (nrm == 0) continue;
+        alpha = -fp__sign(nrm, h[(k + 1) * n + k]);
+        /* v = x - alpha e1, normalized; H <- (I - 2 v v^T) H (I - 2 v v^T) */
+        for (i = k + 1; i < n; ++i) v[i] = h[i * n + k];
+        v[k + 1] -= alpha;
+        s = 0;
+        for (i = k + 1; i < n; ++i) s += v[i] * v[i];
+        s = sqrt(s);
+        if (s == 0) continue;
+        for (i = k + 1; i < n; ++i) v[i] /= s;
+        for (j = 0; j < n; ++j) {
+            double d = 0;
+            for (i = k + 1; i < n; ++i) d += v[i] * h[i * n + j];
+            for (i = k + 1; i < n; ++i) h[i * n + j] -= 2 * v[i] * d;
+        }
+        for (i = 0; i < n; ++i) {
+            double d = 0;
+            for (j = k + 1; j < n; ++j) d += h[i * n + j] * v[j];
+            for (j = k + 1; j < n; ++j) h[i * n + j] -= 2 * d * v[j];
+        }
+        for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
+    }
+}
+
+static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
+{
+#define A_(i, j) a[(i) * n + (j)]
+    int nn, m, l, k, j, its, i, mmin;
+    double z = 0, y, x, w, v, u, t, s, r = 0, q = 0, p = 0, anorm = 0;
+    for (i = 0; i < n; ++i)
+        for (j = i > 0 ? i - 1 : 0; j < n; ++j) anorm += fabs(A_(i, j));
+    nn = n - 1;
+    t = 0.0;
+    while (nn >= 0) {
+        its = 0;
+        do {
+            for (l = nn; l >= 1; l--) {
+                s = fabs(A_(l - 1, l - 1)) + fabs(A_(l, l));
+                if (s == 0.0) s = anorm;
+                if (fabs(A_(l, l - 1)) + s == s) { A_(l, l - 1) = 0.0; break; }
+            }
+            x = A_(nn, nn);
+            if (l == nn) {
+                wr[nn] = x + t;
+                wi[nn--] = 0.0;
+            } else {
+                y = A_(nn - 1, nn - 1);
+                w = A_(nn, nn - 1) * A_(nn - 1, nn);
+                if (l == nn - 1) {
+                    p = 0.5 * (y - x);
+                    q = p * p + w;
+                    z = sqrt(fabs(q));
+                    x += t;
+                    if (q >= 0.0) {
+                        z = p + fp__sign(z, p);
+                        wr[nn - 1] = wr[nn] = x + z;
+                        if (z != 0.0) wr[nn] = x - w / z;
+                        wi[nn - 1] = wi[nn] = 0.0;
+                    } else {
+                        wr[nn - 1] = wr[nn] = x + p;
+                        wi[nn - 1] = -(wi[nn] = z);
+                    }
+                    nn -= 2;
+                } else {
+                    if (its == 60) return FP_ERR_NOT_CONVERGED;
+                    if (its == 10 || its == 20 || its == 40) { /* exceptional shift */
+                        t += x;
+                        for (i = 0; i <= nn; i++) A_(i, i) -= x;
+                        s = fabs(A_(nn, nn - 1)) + fabs(A_(nn - 1, nn - 2));
+                        y = x = 0.75 * s;
+                        w = -0.4375 * s * s;
+                    }
+                    ++its;
+                    for (m = nn - 2; m >= l; m--) {
+                        z = A_(m, m);
+                        r = x - z;
+                        s = y - z;
+                        p = (r * s - w) / A_(m + 1, m) + A_(m, m + 1);
+                        q = A_(m + 1, m + 1) - z - r - s;
+                        r = A_(m + 2, m + 1);
+                        s = fabs(p) + fabs(q) + fabs(r);
+                        p /= s; q /= s; r /= s;
+                        if (m == l) break;
+                        u = fabs(A_(m, m - 1)) * (fabs(q) + fabs(r));
+                        v = fabs(p) * (fabs(A_(m - 1, m - 1)) + fabs(z) + fabs(A_(m + 1, m + 1)));
+                        if (u + v == v) break;
+                    }
+                    for (i = m + 2; i <= nn; i++) {
+                        A_(i, i - 2) = 0.0;
+                        if (i != m + 2) A_(i, i - 3) = 0.0;
+                    }
+                    for (k = m; k <= nn - 1; k++) {
+                        if (k != m) {
+                            p = A_(k, k - 1);
+                            q = A_(k + 1, k - 1);
+                            r = 0.0;
+                            if (k != nn - 1) r = A_(k + 2, k - 1);
+                            if ((x = fabs(p) + fabs(q) + fabs(r)) != 0.0) { p /= x; q /= x; r /= x; }
+                        }
+                        if ((s = fp__sign(sqrt(p * p + q * q + r * r), p)) != 0.0) {
+                            if (k == m) {
+                                if (l != m) A_(k, k - 1) = -A_(k, k - 1);
+                            } else
+                                A_(k, k - 1) = -s * x;
+                            p += s;
+                            x = p / s; y = q / s; z = r / s;
+                            q /= p; r /= p;
+                            for (j = k; j <= nn; j++) {
+                                p = A_(k, j) + q * A_(k + 1, j);
+                                if (k != nn - 1) { p += r * A_(k + 2, j); A_(k + 2, j) -= p * z; }
+                                A_(k + 1, j) -= p * y;
+                                A_(k, j) -= p * x;
+                            }
+                            mmin = nn < k + 3 ? nn : k + 3;
+                            for (i = l; i <= mmin; i++) {
+                                p = x * A_(i, k) + y * A_(i, k + 1);
+                                if (k != nn - 1) { p += z * A_(i, k + 2); A_(i, k + 2) -= p * r; }
+                                A_(i, k + 1) -= p * q;
+                                A_(i, k) -= p;
+                            }
+                        }
+                    }
+                }
+            }
+        } while (l < nn - 1);
+    }
+    return FP_OK;
+#undef A_
+}
+
+/* Eigenvalues of the n x n double matrix in h (destroyed), into wr, wi; v: n doubles of scratch. */
+static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double *v)
+{
+    int i;
+    for (i = 0; i < n * n; ++i)
+        if (h[i] - h[i] != 0) return FP_ERR_NON_FINITE;
+    fp__hessenberg(n, h, v);
+    return fp__hqr(n, h, wr, wi);
+}
+
 FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
 {
     fp_adjoint_config c;
@@ -623,6 +775,21 @@ FP_API fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
                                       FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
 /* s_i = sum_j A_ij (alpha s + beta s_old when beta != 0), the bias gradient V 1. */
 FP_API void FP__F(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs);
+
+
+/* ANALYSIS (float64 arithmetic). All eigenvalues of a general real matrix (Hessenberg + Francis QR);
+ * an eigenvector by inverse iteration; k Ritz values of diag(g) A by Arnoldi, sorted by decreasing real
+ * part (g may be NULL); per column, the eigenvalue of G_b W with the largest real part (exact when
+ * n <= exact_max, else Arnoldi with 48 vectors): 1 - Re is the distance to the bifurcation.
+ * work: eig_workspace_size(n) bytes, or NULL to allocate. FP_ERR_NOT_CONVERGED if QR stalls. */
+FP_API size_t FP__F(eig_workspace_size)(int n);
+FP_API fp_status FP__F(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
+FP_API fp_status FP__F(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
+                               double *vr, double *vi, void *work);
+FP_API fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g,
+                                    ptrdiff_t incg, int k, double *wr, double *wi, void *work);
+FP_API fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain,
+                                  ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
 
 #ifdef __cplusplus
 }
@@ -2002,6 +2169,172 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     if (own) FP_FREE(own, NULL);
     return st;
 }
+
+/* ================================================================================================
+ * ANALYSIS: eigenvalues (dense QR, inverse iteration, Arnoldi) and the stability of fixed points:
+ * the leading eigenvalue of G_b W per column, whose distance 1 - Re(lambda) to the bifurcation is
+ * where dW1 is singular (zhu_rosenbaum.md, dW1; mastrogiuseppe_ostojic.md, "Stability").
+ * All in float64 whatever the input type; work holds eig_workspace_size(n) bytes (or NULL).
+ * ================================================================================================ */
+#define FP__KMAX 64
+
+FP_DEF size_t FP__F(eig_workspace_size)(int n)
+{
+    size_t nn = (size_t)(n > 0 ? n : 1);
+    return (4 * nn * nn + (nn + 2) * (FP__KMAX + 2) + 3 * (FP__KMAX + 2) * (FP__KMAX + 2) + 8 * nn) * sizeof(double) +
+           2 * nn * sizeof(int) + 256;
+}
+
+static double *FP__I(to_double)(int n, int m, const FP__T *a, ptrdiff_t rs, ptrdiff_t cs, double *out)
+{
+    int i, j;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < m; ++j) out[i * m + j] = (double)a[i * rs + j * cs];
+    return out;
+}
+
+FP_DEF fp_status FP__F(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work)
+{
+    void *own = NULL;
+    double *h;
+    fp_status st;
+    FP_ASSERT(n >= 0 && (n == 0 || (a && wr && wi)));
+    if (n == 0) return FP_OK;
+    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    h = (double *)fp__align64(work);
+    st = fp__eig_dense(n, FP__I(to_double)(n, n, a, rsa, csa, h), wr, wi, h + (size_t)n * (size_t)n);
+    if (own) FP_FREE(own, NULL);
+    return st;
+}
+
+/* Inverse iteration on the real 2n form of (A - lambda I) v = b, lambda = re + i im, shifted off the
+ * eigenvalue by a relative 1e-10 so the factorization exists. */
+FP_DEF fp_status FP__F(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
+                               double *vr, double *vi, void *work)
+{
+    void *own = NULL;
+    double *M, *x, nrm = 0, sh;
+    int *piv, i, j, it, n2 = 2 * n;
+    fp_status st;
+    FP_ASSERT(n >= 1 && a && vr && vi);
+    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    M = (double *)fp__align64(work);
+    x = M + (size_t)n2 * (size_t)n2;
+    piv = (int *)(x + n2);
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < n; ++j) nrm += fabs((double)a[i * rsa + j * csa]);
+    sh = 1e-10 * (nrm > 0 ? nrm / n : 1);
+    re += sh;
+    /* [A - re I, im I; -im I, A - re I] [vr; vi] = [br; bi] */
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < n; ++j) {
+            double v = (double)a[i * rsa + j * csa] - (i == j ? re : 0);
+            M[i * n2 + j] = v;
+            M[(i + n) * n2 + j + n] = v;
+            M[i * n2 + j + n] = i == j ? im : 0;
+            M[(i + n) * n2 + j] = i == j ? -im : 0;
+        }
+    st = fp_lu_factor_f64(n2, M, n2, 1, piv);
+    if (st == FP_OK) {
+        for (i = 0; i < n2; ++i) x[i] = 1.0 + 0.1 * sin(1.0 + i);
+        for (it = 0; it < 3; ++it) {
+            double s;
+            fp_lu_solve_f64(FP_NOTRANS, n2, 1, M, n2, 1, piv, x, 1, 1);
+            s = fp_vec_norm2_f64(n2, x, 1);
+            if (!(s > 0) || s != s || s == HUGE_VAL) { st = FP_ERR_NON_FINITE; break; }
+            fp_vec_scale_f64(n2, 1.0 / s, x, 1);
+        }
+        for (i = 0; i < n; ++i) { vr[i] = x[i]; vi[i] = x[i + n]; }
+    }
+    if (own) FP_FREE(own, NULL);
+    return st;
+}
+
+/* Arnoldi on M = diag(g) A (g NULL: A): k steps of modified Gram-Schmidt (twice), Ritz values of the
+ * k x k Hessenberg sorted by decreasing real part. A deterministic start vector. */
+FP_DEF fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g,
+                                    ptrdiff_t incg, int k, double *wr, double *wi, void *work)
+{
+    void *own = NULL;
+    double *A, *V, *H, *Hs, *scr;
+    int i, j, it, pass, kk;
+    fp_status st = FP_OK;
+    FP_ASSERT(n >= 1 && a && wr && wi && k >= 1);
+    if (k > n) k = n;
+    if (k > FP__KMAX) k = FP__KMAX;
+    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    A = (double *)fp__align64(work);
+    V = A + (size_t)n * (size_t)n;                 /* (k+1) vectors of n */
+    H = V + (size_t)(k + 1) * (size_t)n;           /* (k+1) x k, ld k    */
+    Hs = H + (size_t)(k + 1) * (size_t)k;          /* k x k scratch      */
+    scr = Hs + (size_t)k * (size_t)k;
+    FP__I(to_double)(n, n, a, rsa, csa, A);
+    if (g)
+        for (i = 0; i < n; ++i) fp_vec_scale_f64(n, (double)g[i * incg], A + (size_t)i * (size_t)n, 1);
+    if (!fp_mat_all_finite_f64(n, n, A, n, 1)) { st = FP_ERR_NON_FINITE; goto done; }
+    for (i = 0; i < (k + 1) * k; ++i) H[i] = 0;
+    for (i = 0; i < n; ++i) V[i] = 1.0 + 0.5 * sin(3.0 * i + 1.0);
+    fp_vec_scale_f64(n, 1.0 / fp_vec_norm2_f64(n, V, 1), V, 1);
+    kk = k;
+    for (j = 0; j < k; ++j) {
+        double *w = V + (size_t)(j + 1) * (size_t)n, h;
+        fp_gemv_f64(FP_NOTRANS, n, n, 1.0, A, n, 1, V + (size_t)j * (size_t)n, 1, 0.0, w, 1);
+        for (pass = 0; pass < 2; ++pass)
+            for (it = 0; it <= j; ++it) {
+                double d = fp_vec_dot_f64(n, V + (size_t)it * (size_t)n, 1, w, 1);
+                H[it * k + j] += d;
+                fp_vec_axpy_f64(n, -d, V + (size_t)it * (size_t)n, 1, w, 1);
+            }
+        h = fp_vec_norm2_f64(n, w, 1);
+        if (j + 1 < k) H[(j + 1) * k + j] = h;
+        if (h <= 1e-12 * (fabs(H[j * k + j]) + 1e-300)) { kk = j + 1; break; } /* invariant subspace */
+        fp_vec_scale_f64(n, 1.0 / h, w, 1);
+    }
+    for (i = 0; i < kk; ++i)
+        for (j = 0; j < kk; ++j) Hs[i * kk + j] = H[i * k + j];
+    st = fp__hqr(kk, Hs, wr, wi);
+    /* sort by decreasing real part (insertion sort, k is small) */
+    for (i = 1; i < kk; ++i)
+        for (j = i; j > 0 && wr[j] > wr[j - 1]; --j) {
+            double t = wr[j]; wr[j] = wr[j - 1]; wr[j - 1] = t;
+            t = wi[j]; wi[j] = wi[j - 1]; wi[j - 1] = t;
+        }
+    for (i = kk; i < k; ++i) { wr[i] = NAN; wi[i] = NAN; }
+    (void)scr;
+done:
+    if (own) FP_FREE(own, NULL);
+    return st;
+}
+
+FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain,
+                                  ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work)
+{
+    void *own = NULL;
+    double *h, *wr, *wi;
+    int c, i, j;
+    fp_status st = FP_OK;
+    FP_ASSERT(n >= 1 && b >= 0 && w && gain && re && im);
+    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    wr = (double *)fp__align64(work);
+    wi = wr + n;
+    h = wi + n; /* n*n matrix + n scratch, or Arnoldi's work (it fits: see eig_workspace_size) */
+    for (c = 0; c < b && st == FP_OK; ++c) {
+        int best = 0;
+        if (n <= exact_max) {
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < n; ++j) h[i * n + j] = (double)gain[i * rsg + c * csg] * (double)w[i * rsw + j * csw];
+            st = fp__eig_dense(n, h, wr, wi, h + (size_t)n * (size_t)n);
+            for (i = 1; i < n; ++i) if (wr[i] > wr[best]) best = i;
+        } else {
+            st = FP__F(eig_arnoldi)(n, w, rsw, csw, gain + c * csg, rsg, 48, wr, wi, h);
+        }
+        re[c] = wr[best];
+        im[c] = wi[best];
+    }
+    if (own) FP_FREE(own, NULL);
+    return st;
+}
+#undef FP__KMAX
 
 #undef FP__TANH
 #undef FP__EXP

@@ -1,0 +1,144 @@
+/* Eigenvalue tools against matrices with known spectra, eigenvector residuals, Arnoldi on outliers,
+ * and the stability report of fixed points (exact against Arnoldi). */
+#include <stdio.h>
+#include "util.h"
+#include "../fixpoint.h"
+
+/* every expected eigenvalue (re, im) is matched by a computed one within tol (and counts agree) */
+static int spectra_match(int n, const double *er, const double *ei, const double *wr, const double *wi, double tol)
+{
+    int i, j, *used = calloc((size_t)n, sizeof(int)), ok = 1;
+    for (i = 0; i < n && ok; ++i) {
+        int best = -1;
+        double bd = 1e300;
+        for (j = 0; j < n; ++j) {
+            double d = hypot(er[i] - wr[j], ei[i] - wi[j]);
+            if (!used[j] && d < bd) { bd = d; best = j; }
+        }
+        if (best < 0 || bd > tol) { printf("    eigenvalue %g%+gi unmatched (closest %g)\n", er[i], ei[i], bd); ok = 0; }
+        else used[best] = 1;
+    }
+    free(used);
+    return ok;
+}
+
+/* ||A v - lambda v|| / ||A||_F for every computed eigenvalue */
+static double worst_residual(int n, const double *a, const double *wr, const double *wi)
+{
+    double *vr = malloc(sizeof(double) * (size_t)n), *vi = malloc(sizeof(double) * (size_t)n), worst = 0;
+    double an = fp_mat_norm_fro_f64(n, n, a, n, 1);
+    int k, i, j;
+    for (k = 0; k < n; ++k) {
+        double s = 0;
+        if (fp_eigvec_f64(n, a, n, 1, wr[k], wi[k], vr, vi, NULL) != FP_OK) return 1e300;
+        for (i = 0; i < n; ++i) {
+            double rr = -(wr[k] * vr[i] - wi[k] * vi[i]), ri = -(wr[k] * vi[i] + wi[k] * vr[i]);
+            for (j = 0; j < n; ++j) { rr += a[i * n + j] * vr[j]; ri += a[i * n + j] * vi[j]; }
+            s += rr * rr + ri * ri;
+        }
+        s = sqrt(s) / an;
+        if (s > worst) worst = s;
+    }
+    free(vr); free(vi);
+    return worst;
+}
+
+static void eigenvalues_of_known_spectra(void)
+{
+    enum { N = 12 };
+    double a[N * N], er[N], ei[N], wr[N], wi[N];
+    int i, j;
+    fpt_rng rg = { 5 };
+    /* companion matrix of prod (x - k), k = 1..6: roots 1..6 */
+    {
+        enum { M = 6 };
+        double c[M * M], co[M + 1] = { 1 }, r2[M], i2[M], w2r[M], w2i[M];
+        int d;
+        for (d = 1; d <= M; ++d) { /* multiply polynomial by (x - d) */
+            for (i = d; i >= 1; --i) co[i] = co[i] - d * co[i - 1];
+        }
+        memset(c, 0, sizeof c);
+        for (j = 0; j < M; ++j) c[j] = -co[j + 1];
+        for (i = 1; i < M; ++i) c[i * M + i - 1] = 1;
+        for (i = 0; i < M; ++i) { r2[i] = i + 1; i2[i] = 0; }
+        CHECK(fp_eig_f64(M, c, M, 1, w2r, w2i, NULL) == FP_OK);
+        CHECK(spectra_match(M, r2, i2, w2r, w2i, 1e-8));
+        CHECKF(worst_residual(M, c, w2r, w2i) < 1e-10, "companion residual %g", worst_residual(M, c, w2r, w2i));
+    }
+    /* block-diagonal rotations r (cos t, sin t), conjugated by a random orthogonal Q: complex pairs */
+    {
+        double *q = fpt_orthogonal(N, 1.0, &rg), d[N * N];
+        memset(d, 0, sizeof d);
+        for (i = 0; i < N / 2; ++i) {
+            double r = 0.3 + 0.15 * i, t = 0.2 + 0.4 * i;
+            d[(2 * i) * N + 2 * i] = r * cos(t); d[(2 * i) * N + 2 * i + 1] = -r * sin(t);
+            d[(2 * i + 1) * N + 2 * i] = r * sin(t); d[(2 * i + 1) * N + 2 * i + 1] = r * cos(t);
+            er[2 * i] = er[2 * i + 1] = r * cos(t);
+            ei[2 * i] = r * sin(t); ei[2 * i + 1] = -r * sin(t);
+        }
+        /* a = Q d Q^T */
+        for (i = 0; i < N; ++i)
+            for (j = 0; j < N; ++j) {
+                double s = 0;
+                int k, l;
+                for (k = 0; k < N; ++k) for (l = 0; l < N; ++l) s += q[i * N + k] * d[k * N + l] * q[j * N + l];
+                a[i * N + j] = s;
+            }
+        CHECK(fp_eig_f64(N, a, N, 1, wr, wi, NULL) == FP_OK);
+        CHECK(spectra_match(N, er, ei, wr, wi, 1e-10));
+        CHECKF(worst_residual(N, a, wr, wi) < 1e-10, "rotation residual %g", worst_residual(N, a, wr, wi));
+        free(q);
+    }
+    /* upper triangular: the diagonal; column-major view of it as a lower-triangular transpose */
+    for (i = 0; i < N; ++i)
+        for (j = 0; j < N; ++j) a[i * N + j] = j >= i ? fpt_uniform(&rg) : 0;
+    for (i = 0; i < N; ++i) { er[i] = a[i * N + i]; ei[i] = 0; }
+    CHECK(fp_eig_f64(N, a, 1, N, wr, wi, NULL) == FP_OK);
+    CHECK(spectra_match(N, er, ei, wr, wi, 1e-10));
+    /* random orthogonal: every |lambda| = 1; float input too */
+    {
+        enum { M = 65 };
+        double *q = fpt_orthogonal(M, 1.0, &rg), mr[M], mi[M], worst = 0;
+        float qf[M * M];
+        for (i = 0; i < M * M; ++i) qf[i] = (float)q[i];
+        CHECK(fp_eig_f64(M, q, M, 1, mr, mi, NULL) == FP_OK);
+        for (i = 0; i < M; ++i) if (fabs(hypot(mr[i], mi[i]) - 1) > worst) worst = fabs(hypot(mr[i], mi[i]) - 1);
+        CHECKF(worst < 1e-12, "| |lambda| - 1 | = %g", worst);
+        CHECKF(worst_residual(M, q, mr, mi) < 1e-10, "orthogonal residual %g", worst_residual(M, q, mr, mi));
+        CHECK(fp_eig_f32(M, qf, M, 1, mr, mi, NULL) == FP_OK);
+        for (i = 0; i < M; ++i) CHECK(fabs(hypot(mr[i], mi[i]) - 1) < 1e-5);
+        free(q);
+    }
+    a[5] = NAN;
+    CHECK(fp_eig_f64(N, a, N, 1, wr, wi, NULL) == FP_ERR_NON_FINITE);
+}
+
+/* A random bulk g/sqrt(N) plus a rank-one outlier at 1.5: Arnoldi finds the outlier; stability agrees
+ * between the exact and Arnoldi paths. */
+static void arnoldi_finds_outlier_and_stability_paths_agree(void)
+{
+    enum { N = 300 };
+    fpt_rng rg = { 77 };
+    double *a = fpt_randn(N, N, 0.5, &rg), u[N], wr[64], wi[64], g[N * 2], re[2], im[2], re2[2], im2[2], uu = 0;
+    int i, j;
+    for (i = 0; i < N; ++i) { u[i] = fpt_gauss(&rg); uu += u[i] * u[i]; }
+    for (i = 0; i < N; ++i)
+        for (j = 0; j < N; ++j) a[i * N + j] += 1.5 * u[i] * u[j] / uu;
+    CHECK(fp_eig_arnoldi_f64(N, a, N, 1, NULL, 1, 48, wr, wi, NULL) == FP_OK);
+    printf("    Arnoldi(48) leading Ritz value %.6f%+.2gi (outlier 1.5 + O(1/sqrt N) shift)\n", wr[0], wi[0]);
+    CHECK(fabs(wr[0] - 1.5) < 0.1 && fabs(wi[0]) < 1e-8);
+    for (i = 0; i < 2 * N; ++i) g[i] = 0.5 + 0.5 * fabs(fpt_uniform(&rg));
+    CHECK(fp_stability_f64(N, 2, a, N, 1, g, 2, 1, N, re, im, NULL) == FP_OK);
+    CHECK(fp_stability_f64(N, 2, a, N, 1, g, 2, 1, 0, re2, im2, NULL) == FP_OK);
+    for (i = 0; i < 2; ++i) {
+        printf("    column %d: leading eigenvalue of G W exact %.8f, Arnoldi %.8f\n", i, re[i], re2[i]);
+        CHECK(fabs(re[i] - re2[i]) < 1e-6 * fabs(re[i]));
+    }
+    free(a);
+}
+
+const fpt_test fpt_eig_tests[] = {
+    { "eigenvalues_of_known_spectra", eigenvalues_of_known_spectra },
+    { "arnoldi_finds_outlier_and_stability_paths_agree", arnoldi_finds_outlier_and_stability_paths_agree },
+    { NULL, NULL }
+};
