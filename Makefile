@@ -2,7 +2,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c
+TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c
 BUILD   := build
 
 .PHONY: all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run deps clean

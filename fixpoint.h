@@ -198,6 +198,92 @@ typedef struct fp_adjoint_config {
 
 FP_API fp_adjoint_config fp_adjoint_config_default(void);
 
+/* ================================================================================================
+ * LEARNING RULES AND MODELS (types): dW1..dW4 of zhu_rosenbaum.md, optimizers, the training loop's
+ * settings and records; the seeded PRNG every initialization draws from.
+ * ================================================================================================ */
+typedef enum fp_rule {
+    FP_RULE_DW1 = 1, /* Euclidean gradient through implicit differentiation                 */
+    FP_RULE_DW2 = 2, /* reparameterized steepest descent (Woodbury, one B x B solve)         */
+    FP_RULE_DW3 = 3, /* reparameterized gradient descent (the paper's MNIST rule)            */
+    FP_RULE_DW4 = 4  /* the 2024 revision's variant                                          */
+} fp_rule;
+FP_API const char *fp_rule_name(fp_rule rule);
+
+typedef enum fp_optim_kind { FP_OPTIM_SGD = 0, FP_OPTIM_MOMENTUM, FP_OPTIM_ADAM } fp_optim_kind;
+/* Zero means default: momentum 0.9, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0 (lr has none). */
+typedef struct fp_optim_config {
+    fp_optim_kind kind;
+    double lr, momentum, beta1, beta2, eps, weight_decay;
+} fp_optim_config;
+
+/* A small, documented PRNG (splitmix64 seeding a xoshiro256** stream) and Box-Muller normals, so
+ * every initialization and shuffle is reproducible from one 64-bit seed on every platform. */
+typedef struct fp_rng { uint64_t s[4]; double spare; int has_spare; } fp_rng;
+FP_API fp_rng fp_rng_make(uint64_t seed);
+FP_API uint64_t fp_rng_next(fp_rng *r);
+FP_API double fp_rng_uniform(fp_rng *r); /* [0, 1), 53 bits */
+FP_API double fp_rng_gauss(fp_rng *r);   /* N(0, 1) */
+FP_API uint32_t fp_rng_below(fp_rng *r, uint32_t n); /* uniform in [0, n), unbiased */
+
+typedef struct fp_train_config {
+    fp_rule rule;              /* default (0) dW3                                                  */
+    fp_optim_config optim;     /* optim.lr is the learning rate; SGD is the paper's              */
+    fp_solver_config solver;   /* forward solver; default Anderson to 1e-6                       */
+    fp_adjoint_config adjoint; /* for dW1 and for trained read-in                                */
+    int batch;                 /* default 512                                                     */
+    int train_readin;          /* 1: W_in and b learn by their exact gradients (beyond the paper) */
+    int train_readout;         /* 1: W_out and b_out learn (beyond the paper)                     */
+    int shuffle;               /* 1 (default 0 = shuffle too; set -1 for dataset order)           */
+    uint64_t seed;             /* shuffling seed                                                  */
+    int warm_start;            /* 1: each sample's last fixed point starts its next solve         */
+    int rollback;              /* 1: a step after which the fixed point is lost is undone, lr /2  */
+    double min_converged;      /* a solve with fewer converged columns counts as lost; default 0.5
+                                  (0 with fixed-iteration solvers: only non-finite counts)         */
+    int stability_every;       /* analyse min_b (1 - Re lambda_max(G_b W)) every k steps (0: never) */
+    int stability_cols;        /* columns analysed per batch; default 8                           */
+} fp_train_config;
+FP_API fp_train_config fp_train_config_default(fp_rule rule, double lr);
+
+/* One training step as it happened. */
+typedef struct fp_train_record {
+    int epoch, step;
+    double loss, accuracy;     /* on the batch, before the update                                  */
+    double dw_norm;            /* Frobenius norm of the rule's dW                                   */
+    double converged;          /* fraction of the batch's columns whose forward solve converged     */
+    double solver_iterations;  /* the slowest column's iterations                                   */
+    double min_gap;            /* min over analysed columns of 1 - Re lambda_max(G_b W); NaN if not */
+    double lr;                 /* learning rate in force                                            */
+    double seconds;            /* wall time of the step                                             */
+    int rolled_back;           /* 1: the previous step was undone and lr halved                    */
+    fp_status status;          /* FP_OK, or what went wrong                                         */
+} fp_train_record;
+
+/* ================================================================================================
+ * DATA (types): IDX files (the MNIST format), unsigned-byte payloads; datasets of images and labels.
+ * ================================================================================================ */
+typedef struct fp_idx {
+    int ndim;
+    int dims[4];
+    size_t count;          /* product of dims */
+    unsigned char *data;   /* count bytes, FP_MALLOC'd; fp_idx_free releases */
+} fp_idx;
+/* Validates magic (0, 0, 0x08, ndim in 1..4), dimensions (each >= 1, product without overflow) and that
+ * the payload is exactly the rest of the buffer/file; nothing is allocated before that. why (may be
+ * NULL) receives a static sentence on failure. */
+FP_API fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out, const char **why);
+FP_API fp_status fp_idx_load(const char *path, fp_idx *out, const char **why);
+FP_API void fp_idx_free(fp_idx *idx);
+
+typedef struct fp_dataset {
+    int count, dim, classes;   /* images, pixels per image, label range [0, classes)        */
+    unsigned char *pixels;     /* count x dim, row-major                                     */
+    unsigned char *labels;     /* count                                                      */
+} fp_dataset;
+/* Loads an images/labels IDX pair (3-D images, 1-D labels, equal counts, labels < classes). */
+FP_API fp_status fp_dataset_load(const char *images, const char *labels, int classes, fp_dataset *ds, const char **why);
+FP_API void fp_dataset_free(fp_dataset *ds);
+
 #ifdef __cplusplus
 }
 #endif
@@ -221,6 +307,7 @@ FP_API fp_adjoint_config fp_adjoint_config_default(void);
 #define FIXPOINT_IMPLEMENTATION_DONE
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <float.h>
@@ -628,6 +715,222 @@ static fp_status fp__adjoint_config_resolve(const fp_adjoint_config *in, fp_adjo
     return fp__solver_config_resolve(&in->iter, &out->iter, msg);
 }
 
+FP_DEF const char *fp_rule_name(fp_rule rule)
+{
+    switch (rule) {
+    case FP_RULE_DW1: return "dW1";
+    case FP_RULE_DW2: return "dW2";
+    case FP_RULE_DW3: return "dW3";
+    case FP_RULE_DW4: return "dW4";
+    }
+    return "unknown";
+}
+
+/* ---- PRNG: splitmix64 expands the seed; xoshiro256** (Blackman & Vigna) draws. ---- */
+static uint64_t fp__splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+FP_DEF fp_rng fp_rng_make(uint64_t seed)
+{
+    fp_rng r;
+    int i;
+    for (i = 0; i < 4; ++i) r.s[i] = fp__splitmix(&seed);
+    r.spare = 0;
+    r.has_spare = 0;
+    return r;
+}
+static uint64_t fp__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+FP_DEF uint64_t fp_rng_next(fp_rng *r)
+{
+    uint64_t *s = r->s, out = fp__rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = fp__rotl(s[3], 45);
+    return out;
+}
+FP_DEF double fp_rng_uniform(fp_rng *r) { return (double)(fp_rng_next(r) >> 11) * (1.0 / 9007199254740992.0); }
+FP_DEF double fp_rng_gauss(fp_rng *r)
+{
+    double u, v;
+    if (r->has_spare) { r->has_spare = 0; return r->spare; }
+    do u = fp_rng_uniform(r); while (u <= 0);
+    v = fp_rng_uniform(r);
+    r->spare = sqrt(-2.0 * log(u)) * sin(6.283185307179586 * v);
+    r->has_spare = 1;
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+FP_DEF uint32_t fp_rng_below(fp_rng *r, uint32_t n)
+{
+    /* Lemire's multiply-shift with rejection */
+    uint64_t m = (uint64_t)(uint32_t)(fp_rng_next(r) >> 32) * n;
+    uint32_t lo = (uint32_t)m;
+    if (lo < n) {
+        uint32_t t = (uint32_t)(-n) % n;
+        while (lo < t) { m = (uint64_t)(uint32_t)(fp_rng_next(r) >> 32) * n; lo = (uint32_t)m; }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+FP_DEF fp_train_config fp_train_config_default(fp_rule rule, double lr)
+{
+    fp_train_config c;
+    memset(&c, 0, sizeof c);
+    c.rule = rule ? rule : FP_RULE_DW3;
+    c.optim.kind = FP_OPTIM_SGD;
+    c.optim.lr = lr;
+    c.solver = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    c.adjoint = fp_adjoint_config_default();
+    c.batch = 512;
+    c.shuffle = 1;
+    c.seed = 1;
+    c.rollback = 1;
+    c.min_converged = 0.5;
+    c.stability_cols = 8;
+    return c;
+}
+
+/* ---- IDX ---- */
+static uint32_t fp__be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+/* Header checks shared by parse and load: returns the payload size, or 0 with *why set. */
+static size_t fp__idx_header(const unsigned char *h, size_t hlen, size_t total, fp_idx *out, const char **why)
+{
+    int d;
+    size_t count = 1, hdr;
+    if (hlen < 4) { *why = "file shorter than the IDX magic number"; return 0; }
+    if (h[0] != 0 || h[1] != 0) { *why = "bad IDX magic number (first two bytes must be zero)"; return 0; }
+    if (h[2] != 0x08) { *why = "unsupported IDX element type (only unsigned bytes, 0x08)"; return 0; }
+    if (h[3] < 1 || h[3] > 4) { *why = "IDX dimension count outside 1..4"; return 0; }
+    out->ndim = h[3];
+    hdr = 4 + 4 * (size_t)h[3];
+    if (hlen < hdr) { *why = "file truncated inside the IDX header"; return 0; }
+    for (d = 0; d < out->ndim; ++d) {
+        uint32_t v = fp__be32(h + 4 + 4 * d);
+        if (v == 0 || v > (uint32_t)INT_MAX) { *why = "IDX dimension zero or absurdly large"; return 0; }
+        if (count > ((size_t)-1) / v) { *why = "IDX dimensions overflow"; return 0; }
+        count *= v;
+        out->dims[d] = (int)v;
+    }
+    for (; d < 4; ++d) out->dims[d] = 1;
+    if (total < hdr || total - hdr != count) {
+        *why = total - hdr < count ? "IDX file truncated: payload shorter than its dimensions say"
+                                   : "IDX file has trailing bytes beyond its dimensions";
+        return 0;
+    }
+    out->count = count;
+    return hdr;
+}
+
+FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out, const char **why)
+{
+    const char *w = NULL;
+    fp_idx t;
+    size_t hdr;
+    FP_ASSERT(out && (buf || len == 0));
+    memset(&t, 0, sizeof t);
+    hdr = fp__idx_header(buf, len, len, &t, &w);
+    if (!hdr) { if (why) *why = w; return FP_ERR_FORMAT; }
+    t.data = (unsigned char *)FP_MALLOC(t.count, NULL);
+    if (!t.data) { if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+    memcpy(t.data, buf + hdr, t.count);
+    *out = t;
+    return FP_OK;
+}
+
+FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
+{
+    unsigned char h[20];
+    const char *w = NULL;
+    FILE *f;
+    long end;
+    size_t got, hdr;
+    fp_idx t;
+    FP_ASSERT(path && out);
+    memset(&t, 0, sizeof t);
+    f = fopen(path, "rb");
+    if (!f) { if (why) *why = "cannot open the IDX file"; return FP_ERR_IO; }
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        if (why) *why = "cannot size the IDX file";
+        return FP_ERR_IO;
+    }
+    got = fread(h, 1, sizeof h < (size_t)end ? sizeof h : (size_t)end, f);
+    /* the file's length is checked against the header before a byte is allocated */
+    hdr = fp__idx_header(h, got, (size_t)end, &t, &w);
+    if (!hdr) { fclose(f); if (why) *why = w; return FP_ERR_FORMAT; }
+    t.data = (unsigned char *)FP_MALLOC(t.count, NULL);
+    if (!t.data) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+    if (fseek(f, (long)hdr, SEEK_SET) != 0 || fread(t.data, 1, t.count, f) != t.count) {
+        FP_FREE(t.data, NULL);
+        fclose(f);
+        if (why) *why = "IDX file shrank while reading";
+        return FP_ERR_IO;
+    }
+    fclose(f);
+    *out = t;
+    return FP_OK;
+}
+
+FP_DEF void fp_idx_free(fp_idx *idx)
+{
+    if (idx && idx->data) FP_FREE(idx->data, NULL);
+    if (idx) idx->data = NULL;
+}
+
+FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int classes, fp_dataset *ds, const char **why)
+{
+    fp_idx im, lb;
+    fp_status st;
+    size_t i;
+    FP_ASSERT(images && labels && ds);
+    if (classes < 1 || classes > 256) { if (why) *why = "classes must lie in 1..256"; return FP_ERR_INVALID_ARG; }
+    st = fp_idx_load(images, &im, why);
+    if (st != FP_OK) return st;
+    st = fp_idx_load(labels, &lb, why);
+    if (st != FP_OK) { fp_idx_free(&im); return st; }
+    st = FP_ERR_FORMAT;
+    if (im.ndim != 3) { if (why) *why = "images must be a 3-D IDX (count x rows x cols)"; }
+    else if (lb.ndim != 1) { if (why) *why = "labels must be a 1-D IDX"; }
+    else if (lb.dims[0] != im.dims[0]) { if (why) *why = "image and label counts differ"; }
+    else if ((size_t)im.dims[1] * (size_t)im.dims[2] > (size_t)INT_MAX) { if (why) *why = "images too large"; }
+    else {
+        st = FP_OK;
+        for (i = 0; i < lb.count; ++i)
+            if (lb.data[i] >= classes) { st = FP_ERR_FORMAT; if (why) *why = "a label lies outside [0, classes)"; break; }
+    }
+    if (st != FP_OK) { fp_idx_free(&im); fp_idx_free(&lb); return st; }
+    ds->count = im.dims[0];
+    ds->dim = im.dims[1] * im.dims[2];
+    ds->classes = classes;
+    ds->pixels = im.data;
+    ds->labels = lb.data;
+    return FP_OK;
+}
+
+FP_DEF void fp_dataset_free(fp_dataset *ds)
+{
+    if (!ds) return;
+    if (ds->pixels) FP_FREE(ds->pixels, NULL);
+    if (ds->labels) FP_FREE(ds->labels, NULL);
+    ds->pixels = ds->labels = NULL;
+}
+
+/* FNV-1a, 64 bits: the parameter files' checksum. */
+static uint64_t fp__fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    size_t i;
+    for (i = 0; i < n; ++i) { h ^= b[i]; h *= 0x100000001B3ull; }
+    return h;
+}
+
 /* Reports: a local one when the caller passes NULL, reset before each call. */
 static void fp__report_reset(fp_solve_report *rep)
 {
@@ -790,6 +1093,73 @@ FP_API fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdif
                                     ptrdiff_t incg, int k, double *wr, double *wi, void *work);
 FP_API fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain,
                                   ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
+
+
+/* LEARNING RULES (zhu_rosenbaum.md, "The rules"). Each returns dW for a batch: the sum over columns b
+ * of the per-sample formula with g_b = grad[:, b] = dL/dr_b of the batch-mean loss (so the 1/B of the
+ * mean is inside grad), r_b = R[:, b], G_b = diag(gain[:, b]). The update is W <- W - lr dW.
+ * dW3 and dW4 cost four GEMMs (O(N^2 B)); dW2 adds a B x B solve (FP_ERR_SINGULAR when I - lr S^T L is
+ * singular); dW1 solves the adjoint (cfg: direct or iterative). work: rule_workspace_size() bytes or NULL. */
+FP_API size_t FP__F(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
+FP_API fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b,
+                                const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr,
+                                ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad,
+                                ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
+                                fp_solve_report *rep, void *work);
+
+/* OPTIMIZERS on a contiguous parameter array: SGD (the paper's), momentum, Adam; weight decay adds
+ * weight_decay * p to the gradient. optim_init allocates the state (m, v). */
+typedef struct FP__F(optim) {
+    fp_optim_config cfg;
+    int count;
+    long t;
+    FP__T *m, *v;
+} FP__F(optim);
+FP_API fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, int count);
+FP_API void FP__F(optim_free)(FP__F(optim) *o);
+FP_API void FP__F(optim_step)(FP__F(optim) *o, double lr, FP__T *param, const FP__T *grad);
+
+/* THE RECURRENT LAYER: r = f(W r + W_in u + b), y = W_out r + b_out; all row-major, FP_MALLOC'd.
+ * layer_init draws the paper's initialization from seed: W = rho randn/sqrt(n), W_in = randn/sqrt(n_in),
+ * W_out = randn/sqrt(n), b = b_out = 0. */
+typedef struct FP__F(layer) {
+    int n, n_in, n_out;
+    fp_activation act;
+    FP__T *w, *w_in, *b, *w_out, *b_out;
+} FP__F(layer);
+FP_API fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed);
+FP_API void FP__F(layer_free)(FP__F(layer) *L);
+/* Parameter files: magic, version, sizes, activation, the five arrays, an FNV-1a checksum of it all.
+ * layer_load rejects a wrong magic, version, real size, absurd sizes, truncation or a checksum mismatch
+ * (why says which) and never leaves L half-loaded: L changes only on success. Custom activations are
+ * stored by kind only; set f and df again after loading. */
+FP_API fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path);
+FP_API fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why);
+
+/* THE TRAINING LOOP over a dataset of images (pixels scaled to [0, 1]) and labels. */
+typedef struct FP__F(trainer) {
+    fp_train_config cfg;
+    FP__F(layer) *layer;
+    int max_batch, step, cache_count;
+    double lr_scale;
+    fp_rng rng;
+    FP__T *u, *x, *r, *g, *gr, *dw, *v, *y, *dwin, *db, *dwout, *dbout;
+    FP__T *prev; /* trained parameters before the last update (rollback) */
+    FP__T *cache; /* n x count warm-start fixed points (cfg.warm_start) */
+    int *labels, *order, *bidx;
+    FP__F(optim) opt[5];
+    void *solve_ws, *rule_ws, *eig_ws;
+} FP__F(trainer);
+FP_API fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count);
+FP_API void FP__F(trainer_free)(FP__F(trainer) *t);
+/* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch). rec receives the record. */
+FP_API fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
+                                         fp_train_record *rec);
+/* One epoch: shuffle (cfg.shuffle), all full and partial batches, on_step after each (nonzero stops). */
+FP_API fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *ds, int epoch,
+                                          int (*on_step)(const fp_train_record *rec, void *user), void *user);
+/* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. */
+FP_API fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc);
 
 #ifdef __cplusplus
 }
@@ -2335,6 +2705,559 @@ FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
     return st;
 }
 #undef FP__KMAX
+
+/* ================================================================================================
+ * LEARNING RULES: dW1..dW4 batched as GEMMs with the gains applied as row/column scalings.
+ * zhu_rosenbaum.md, "The rules". Notation: Gr = [g_b], G = [gain_b], P .* Q elementwise.
+ * ================================================================================================ */
+typedef struct FP__I(mat) { FP__T *p; ptrdiff_t rs, cs; } FP__I(mat);
+
+/* D = A .* B (+ beta D) over n x b views */
+static void FP__I(hadamard)(int n, int b, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *bb,
+                            ptrdiff_t rsb, ptrdiff_t csb, FP__T *d, ptrdiff_t ld)
+{
+    int i, j;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < b; ++j) d[i * ld + j] = a[i * rsa + j * csa] * bb[i * rsb + j * csb];
+}
+
+static void FP__I(rule_layout)(fp_rule rule, const fp_adjoint_config *adj, int n, int b, fp__arena *a,
+                               FP__T **m0, FP__T **m1, FP__T **m2, FP__T **m3, double **k, int **piv, void **gws, void **adjws)
+{
+    size_t nb = (size_t)n * (size_t)b;
+    *m0 = *m1 = *m2 = *m3 = NULL; *k = NULL; *piv = NULL; *gws = NULL; *adjws = NULL;
+    if (rule == FP_RULE_DW1) {
+        *m0 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+        *adjws = fp__take(a, FP__F(adjoint_workspace_size)(adj, n, b));
+        return;
+    }
+    *m0 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    *m1 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    *m2 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    *m3 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    if (rule == FP_RULE_DW2) {
+        *k = (double *)fp__take(a, (size_t)b * (size_t)b * sizeof(double) + nb * sizeof(double));
+        *piv = (int *)fp__take(a, (size_t)b * sizeof(int));
+    }
+    *gws = fp__take(a, FP__F(gemm_workspace_size)());
+}
+
+FP_DEF size_t FP__F(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
+{
+    fp__arena a = { NULL, 0 };
+    FP__T *m0, *m1, *m2, *m3;
+    double *k;
+    int *piv;
+    void *g, *aw;
+    fp_adjoint_config def = fp_adjoint_config_default();
+    if (n < 1 || b < 1) return 0;
+    FP__I(rule_layout)(rule, adj ? adj : &def, n, b, &a, &m0, &m1, &m2, &m3, &k, &piv, &g, &aw);
+    return fp__arena_size(&a);
+}
+
+FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b,
+                                const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr,
+                                ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad,
+                                ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
+                                fp_solve_report *rep, void *work)
+{
+    fp_adjoint_config def = fp_adjoint_config_default();
+    fp__arena a;
+    FP__T *L, *S, *C, *Q;
+    double *K;
+    int *piv, i, j, ld = b;
+    void *gws, *aws, *own = NULL;
+    fp_status st = FP_OK;
+    FP_ASSERT(w && r && gain && grad && dw && n >= 1 && b >= 1);
+    FP_ASSERT(fp__layout_ok(n, n, rsdw, csdw));
+    if (rule < FP_RULE_DW1 || rule > FP_RULE_DW4) return FP_ERR_INVALID_ARG;
+    if (!adj) adj = &def;
+    if (!(lr == lr) || lr < 0) return FP_ERR_INVALID_ARG;
+    if (!work) {
+        own = work = FP_MALLOC(FP__F(rule_workspace_size)(rule, adj, n, b), NULL);
+        if (!own) return FP_ERR_NO_MEMORY;
+    }
+    a.base = (unsigned char *)work;
+    a.used = 0;
+    FP__I(rule_layout)(rule, adj, n, b, &a, &L, &S, &C, &Q, &K, &piv, &gws, &aws);
+    if (rule == FP_RULE_DW1) {
+        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr */
+        st = FP__F(implicit_grad)(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, L, ld, 1, dw,
+                                  rsdw, csdw, rep, aws);
+    } else if (rule == FP_RULE_DW4) {
+        /* dW4 = sum_b [(I - W G) g][(I - W G)^T (I - W G) r]^T:
+         * L = Gr - W (G .* Gr);  S = R - W (G .* R);  C = S - G .* (W^T S);  dW = L C^T */
+        FP__I(hadamard)(n, b, gain, rsg, csg, grad, rsd, csd, Q, ld);
+        FP__F(mat_copy)(n, b, grad, rsd, csd, L, ld, 1);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
+        FP__I(hadamard)(n, b, gain, rsg, csg, r, rsr, csr, Q, ld);
+        FP__F(mat_copy)(n, b, r, rsr, csr, S, ld, 1);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, S, ld, 1, gws);
+        FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, S, ld, 1, 0, Q, ld, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) C[i * ld + j] = S[i * ld + j] - gain[i * rsg + j * csg] * Q[i * ld + j];
+        FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
+    } else {
+        /* dW3 = sum_b [(I - W G) G g][(I - G W)^T (I - G W) r]^T:
+         * P = G .* Gr;  L = P - W (G .* P);  S = R - G .* (W R);  C = S - W^T (G .* S);  dW = L C^T */
+        FP__I(hadamard)(n, b, gain, rsg, csg, grad, rsd, csd, L, ld);
+        FP__I(hadamard)(n, b, gain, rsg, csg, L, ld, 1, Q, ld);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 0, Q, ld, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) S[i * ld + j] = r[i * rsr + j * csr] - gain[i * rsg + j * csg] * Q[i * ld + j];
+        FP__I(hadamard)(n, b, gain, rsg, csg, S, ld, 1, Q, ld);
+        FP__F(mat_copy)(n, b, S, ld, 1, C, ld, 1);
+        FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, C, ld, 1, gws);
+        if (rule == FP_RULE_DW3) {
+            FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
+        } else {
+            /* dW2 = L (I_B - lr S^T L)^{-1} C^T: the exact reparameterized step for linear networks
+             * (Woodbury on A' = A - lr Gr X^T, X = S when G = I), the same step on the network linearized
+             * at its fixed points otherwise; lr -> 0 gives dW3. One B x B LU in float64. */
+            double *Y = K + (size_t)b * (size_t)b;
+            for (i = 0; i < b; ++i)
+                for (j = 0; j < b; ++j) {
+                    double s = 0;
+                    int p;
+                    for (p = 0; p < n; ++p) s += (double)S[p * ld + i] * (double)L[p * ld + j];
+                    K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * s;
+                }
+            for (i = 0; i < b; ++i)
+                for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
+            st = fp_lu_factor_f64(b, K, b, 1, piv);
+            if (st == FP_OK) {
+                fp_lu_solve_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1);
+                for (i = 0; i < b; ++i)
+                    for (j = 0; j < n; ++j) Q[j * ld + i] = (FP__T)Y[i * n + j]; /* Q = Y^T, n x b */
+                FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, Q, ld, 1, 0, dw, rsdw, csdw, gws);
+                if (!FP__F(mat_all_finite)(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
+            }
+        }
+    }
+    if (own) FP_FREE(own, NULL);
+    return st;
+}
+
+/* ---- optimizers ---- */
+FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, int count)
+{
+    FP_ASSERT(o && cfg && count >= 0);
+    memset(o, 0, sizeof *o);
+    o->cfg = *cfg;
+    if ((int)cfg->kind < 0 || cfg->kind > FP_OPTIM_ADAM || cfg->weight_decay < 0 || cfg->momentum < 0 ||
+        cfg->momentum >= 1 || cfg->beta1 < 0 || cfg->beta1 >= 1 || cfg->beta2 < 0 || cfg->beta2 >= 1 || cfg->eps < 0)
+        return FP_ERR_INVALID_ARG;
+    if (o->cfg.momentum == 0) o->cfg.momentum = 0.9;
+    if (o->cfg.beta1 == 0) o->cfg.beta1 = 0.9;
+    if (o->cfg.beta2 == 0) o->cfg.beta2 = 0.999;
+    if (o->cfg.eps == 0) o->cfg.eps = 1e-8;
+    o->count = count;
+    if (cfg->kind != FP_OPTIM_SGD && count > 0) {
+        o->m = (FP__T *)FP_MALLOC((size_t)count * sizeof(FP__T), NULL);
+        o->v = (FP__T *)FP_MALLOC((size_t)count * sizeof(FP__T), NULL);
+        if (!o->m || !o->v) { FP__F(optim_free)(o); return FP_ERR_NO_MEMORY; }
+        memset(o->m, 0, (size_t)count * sizeof(FP__T));
+        memset(o->v, 0, (size_t)count * sizeof(FP__T));
+    }
+    return FP_OK;
+}
+
+FP_DEF void FP__F(optim_free)(FP__F(optim) *o)
+{
+    if (o->m) FP_FREE(o->m, NULL);
+    if (o->v) FP_FREE(o->v, NULL);
+    o->m = o->v = NULL;
+}
+
+FP_DEF void FP__F(optim_step)(FP__F(optim) *o, double lr, FP__T *p, const FP__T *grad)
+{
+    const FP__T wd = (FP__T)o->cfg.weight_decay, l = (FP__T)lr;
+    int i;
+    ++o->t;
+    if (o->cfg.kind == FP_OPTIM_SGD) {
+        for (i = 0; i < o->count; ++i) p[i] -= l * (grad[i] + wd * p[i]);
+    } else if (o->cfg.kind == FP_OPTIM_MOMENTUM) {
+        const FP__T mu = (FP__T)o->cfg.momentum;
+        for (i = 0; i < o->count; ++i) { o->m[i] = mu * o->m[i] + grad[i] + wd * p[i]; p[i] -= l * o->m[i]; }
+    } else {
+        const double b1 = o->cfg.beta1, b2 = o->cfg.beta2;
+        const FP__T c1 = (FP__T)(1 / (1 - pow(b1, (double)o->t))), c2 = (FP__T)(1 / (1 - pow(b2, (double)o->t)));
+        const FP__T e = (FP__T)o->cfg.eps, B1 = (FP__T)b1, B2 = (FP__T)b2;
+        for (i = 0; i < o->count; ++i) {
+            FP__T gi = grad[i] + wd * p[i];
+            o->m[i] = B1 * o->m[i] + ((FP__T)1 - B1) * gi;
+            o->v[i] = B2 * o->v[i] + ((FP__T)1 - B2) * gi * gi;
+            p[i] -= l * (o->m[i] * c1) / (FP__SQRT(o->v[i] * c2) + e);
+        }
+    }
+}
+
+/* ================================================================================================
+ * MODELS: the recurrent layer, its parameter files and its training loop (zhu_rosenbaum.md, MNIST).
+ * ================================================================================================ */
+static size_t FP__I(layer_count)(int n, int n_in, int n_out)
+{
+    return (size_t)n * (size_t)n + (size_t)n * (size_t)n_in + (size_t)n + (size_t)n_out * (size_t)n + (size_t)n_out;
+}
+
+/* The five arrays live in one block in this order, so save, load and rollback copy one range. */
+static void FP__I(layer_bind)(FP__F(layer) *L, FP__T *p)
+{
+    L->w = p;
+    L->w_in = L->w + (size_t)L->n * (size_t)L->n;
+    L->b = L->w_in + (size_t)L->n * (size_t)L->n_in;
+    L->w_out = L->b + L->n;
+    L->b_out = L->w_out + (size_t)L->n_out * (size_t)L->n;
+}
+
+FP_DEF fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed)
+{
+    fp_rng g = fp_rng_make(seed);
+    FP__T *p;
+    size_t i, cnt;
+    FP_ASSERT(L);
+    memset(L, 0, sizeof *L);
+    if (n < 1 || n_in < 1 || n_out < 1 || n > 1 << 16 || n_in > 1 << 24 || n_out > 1 << 16) return FP_ERR_INVALID_ARG;
+    if (!(rho >= 0 && rho < 1e6) || (int)act < 0 || act > FP_ACT_CUSTOM) return FP_ERR_INVALID_ARG;
+    cnt = FP__I(layer_count)(n, n_in, n_out);
+    p = (FP__T *)FP_MALLOC(cnt * sizeof(FP__T), NULL);
+    if (!p) return FP_ERR_NO_MEMORY;
+    L->n = n; L->n_in = n_in; L->n_out = n_out;
+    L->act = fp_activation_make(act);
+    FP__I(layer_bind)(L, p);
+    for (i = 0; i < (size_t)n * (size_t)n; ++i) L->w[i] = (FP__T)(rho * fp_rng_gauss(&g) / sqrt((double)n));
+    for (i = 0; i < (size_t)n * (size_t)n_in; ++i) L->w_in[i] = (FP__T)(fp_rng_gauss(&g) / sqrt((double)n_in));
+    for (i = 0; i < (size_t)n_out * (size_t)n; ++i) L->w_out[i] = (FP__T)(fp_rng_gauss(&g) / sqrt((double)n));
+    for (i = 0; i < (size_t)n; ++i) L->b[i] = 0;
+    for (i = 0; i < (size_t)n_out; ++i) L->b_out[i] = 0;
+    return FP_OK;
+}
+
+FP_DEF void FP__F(layer_free)(FP__F(layer) *L)
+{
+    if (L && L->w) FP_FREE(L->w, NULL);
+    if (L) L->w = L->w_in = L->b = L->w_out = L->b_out = NULL;
+}
+
+#define FP__LAYER_MAGIC "FPLAYER\x01"
+typedef struct FP__I(file_head) { char magic[8]; uint32_t version, real_size; int32_t n, n_in, n_out, act; } FP__I(file_head);
+
+FP_DEF fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path)
+{
+    FP__I(file_head) h;
+    uint64_t sum;
+    size_t cnt;
+    FILE *f;
+    int ok;
+    FP_ASSERT(L && L->w && path);
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, FP__LAYER_MAGIC, 8);
+    h.version = 1;
+    h.real_size = (uint32_t)sizeof(FP__T);
+    h.n = L->n; h.n_in = L->n_in; h.n_out = L->n_out; h.act = (int32_t)L->act.kind;
+    cnt = FP__I(layer_count)(L->n, L->n_in, L->n_out);
+    sum = fp__fnv1a(fp__fnv1a(0xcbf29ce484222325ull, &h, sizeof h), L->w, cnt * sizeof(FP__T));
+    f = fopen(path, "wb");
+    if (!f) return FP_ERR_IO;
+    ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(L->w, sizeof(FP__T), cnt, f) == cnt && fwrite(&sum, sizeof sum, 1, f) == 1;
+    ok = (fclose(f) == 0) && ok;
+    return ok ? FP_OK : FP_ERR_IO;
+}
+
+FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why)
+{
+    FP__I(file_head) h;
+    FP__F(layer) t;
+    uint64_t sum, want;
+    size_t cnt;
+    long end;
+    FILE *f;
+    const char *w = NULL;
+    FP_ASSERT(L && path);
+    f = fopen(path, "rb");
+    if (!f) { if (why) *why = "cannot open the parameter file"; return FP_ERR_IO; }
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) w = "cannot size the file";
+    else if ((size_t)end < sizeof h + sizeof sum || fread(&h, sizeof h, 1, f) != 1) w = "file shorter than a header";
+    else if (memcmp(h.magic, FP__LAYER_MAGIC, 8) != 0) w = "not a fixpoint.h parameter file (bad magic)";
+    else if (h.version != 1) w = "unsupported parameter file version";
+    else if (h.real_size != sizeof(FP__T)) w = "parameter file holds the other real type (float vs double)";
+    else if (h.n < 1 || h.n > 1 << 16 || h.n_in < 1 || h.n_in > 1 << 24 || h.n_out < 1 || h.n_out > 1 << 16 ||
+             h.act < 0 || h.act > (int32_t)FP_ACT_CUSTOM)
+        w = "absurd sizes or activation in the header";
+    else if ((cnt = FP__I(layer_count)(h.n, h.n_in, h.n_out)), (size_t)end != sizeof h + cnt * sizeof(FP__T) + sizeof sum)
+        w = (size_t)end < sizeof h + cnt * sizeof(FP__T) + sizeof sum ? "parameter file truncated" : "parameter file has trailing bytes";
+    if (w) { fclose(f); if (why) *why = w; return FP_ERR_FORMAT; }
+    memset(&t, 0, sizeof t);
+    t.n = h.n; t.n_in = h.n_in; t.n_out = h.n_out;
+    t.act = fp_activation_make((fp_act_kind)h.act);
+    {
+        FP__T *p = (FP__T *)FP_MALLOC(cnt * sizeof(FP__T), NULL);
+        if (!p) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+        FP__I(layer_bind)(&t, p);
+    }
+    if (fread(t.w, sizeof(FP__T), cnt, f) != cnt || fread(&sum, sizeof sum, 1, f) != 1) w = "read error";
+    fclose(f);
+    if (!w) {
+        want = fp__fnv1a(fp__fnv1a(0xcbf29ce484222325ull, &h, sizeof h), t.w, cnt * sizeof(FP__T));
+        if (want != sum) w = "checksum mismatch: the parameter file is corrupt";
+    }
+    if (w) { FP__F(layer_free)(&t); if (why) *why = w; return FP_ERR_FORMAT; }
+    FP__F(layer_free)(L);
+    *L = t;
+    return FP_OK;
+}
+#undef FP__LAYER_MAGIC
+
+/* ---- training ---- */
+FP_DEF void FP__F(trainer_free)(FP__F(trainer) *t)
+{
+    int i;
+    void *blocks[6];
+    blocks[0] = t->u; blocks[1] = t->solve_ws; blocks[2] = t->rule_ws; blocks[3] = t->eig_ws; blocks[4] = t->cache;
+    blocks[5] = t->order;
+    for (i = 0; i < 6; ++i) if (blocks[i]) FP_FREE(blocks[i], NULL);
+    for (i = 0; i < 5; ++i) FP__F(optim_free)(&t->opt[i]);
+    memset(t, 0, sizeof *t);
+}
+
+FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count)
+{
+    fp__arena a = { NULL, 0 };
+    size_t nb, cnt, bytes;
+    int pass, i, B, n;
+    fp_solver_config sc;
+    const char *msg;
+    fp_status st;
+    FP_ASSERT(t && L && L->w && cfg);
+    memset(t, 0, sizeof *t);
+    t->cfg = *cfg;
+    if (t->cfg.rule == 0) t->cfg.rule = FP_RULE_DW3;
+    if (t->cfg.batch == 0) t->cfg.batch = 512;
+    if (t->cfg.stability_cols == 0) t->cfg.stability_cols = 8;
+    if (t->cfg.rule < FP_RULE_DW1 || t->cfg.rule > FP_RULE_DW4 || t->cfg.batch < 1 || t->cfg.batch > 1 << 20 ||
+        !(t->cfg.optim.lr >= 0) || dataset_count < 0 || t->cfg.min_converged < 0 || t->cfg.min_converged > 1 ||
+        t->cfg.stability_every < 0 || t->cfg.stability_cols < 1)
+        return FP_ERR_INVALID_ARG;
+    st = fp__solver_config_resolve(&t->cfg.solver, &sc, &msg);
+    if (st != FP_OK) return st;
+    if (sc.fixed_iterations && t->cfg.min_converged == 0.5) t->cfg.min_converged = 0;
+    t->layer = L;
+    t->max_batch = B = t->cfg.batch;
+    t->lr_scale = 1;
+    t->rng = fp_rng_make(t->cfg.seed);
+    n = L->n;
+    nb = (size_t)n * (size_t)B;
+    cnt = FP__I(layer_count)(n, L->n_in, L->n_out);
+    /* one block for every batch-sized buffer: counted dry, then bound */
+    for (pass = 0; pass < 2; ++pass) {
+        a.used = 0;
+        t->u = (FP__T *)fp__take(&a, (size_t)L->n_in * (size_t)B * sizeof(FP__T));
+        t->x = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->r = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->g = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->gr = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->v = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->y = (FP__T *)fp__take(&a, (size_t)L->n_out * (size_t)B * sizeof(FP__T));
+        t->dw = (FP__T *)fp__take(&a, cnt * sizeof(FP__T)); /* gradients of all five, laid out as the layer */
+        t->prev = (FP__T *)fp__take(&a, cnt * sizeof(FP__T));
+        t->labels = (int *)fp__take(&a, (size_t)B * sizeof(int));
+        t->bidx = (int *)fp__take(&a, (size_t)B * sizeof(int));
+        if (pass == 0) {
+            a.base = (unsigned char *)FP_MALLOC(fp__arena_size(&a), NULL);
+            if (!a.base) return FP_ERR_NO_MEMORY;
+        }
+    }
+    t->dwin = t->dw + (size_t)n * (size_t)n;
+    t->db = t->dwin + (size_t)n * (size_t)L->n_in;
+    t->dwout = t->db + n;
+    t->dbout = t->dwout + (size_t)L->n_out * (size_t)n;
+    t->solve_ws = FP_MALLOC(FP__F(solve_workspace_size)(&sc, n, B), NULL);
+    bytes = FP__F(rule_workspace_size)(t->cfg.rule, &t->cfg.adjoint, n, B);
+    if (t->cfg.train_readin) {
+        size_t b2 = FP__F(adjoint_workspace_size)(&t->cfg.adjoint, n, B);
+        if (b2 > bytes) bytes = b2;
+    }
+    t->rule_ws = FP_MALLOC(bytes, NULL);
+    t->eig_ws = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL);
+    t->order = (int *)FP_MALLOC((size_t)(dataset_count > 0 ? dataset_count : 1) * sizeof(int), NULL);
+    if (t->cfg.warm_start && dataset_count > 0) {
+        t->cache = (FP__T *)FP_MALLOC((size_t)n * (size_t)dataset_count * sizeof(FP__T), NULL);
+        if (t->cache) memset(t->cache, 0, (size_t)n * (size_t)dataset_count * sizeof(FP__T));
+        t->cache_count = dataset_count;
+    }
+    if (!t->solve_ws || !t->rule_ws || !t->eig_ws || !t->order || (t->cfg.warm_start && dataset_count > 0 && !t->cache)) {
+        FP__F(trainer_free)(t);
+        return FP_ERR_NO_MEMORY;
+    }
+    for (i = 0; i < dataset_count; ++i) t->order[i] = i;
+    {
+        const int counts[5] = { n * n, n * L->n_in, n, L->n_out * n, L->n_out };
+        for (i = 0; i < 5; ++i) {
+            st = FP__F(optim_init)(&t->opt[i], &t->cfg.optim, counts[i]);
+            if (st != FP_OK) { FP__F(trainer_free)(t); return st; }
+        }
+    }
+    return FP_OK;
+}
+
+/* U (n_in x bsz, ld B) <- pixels / 255 of the chosen samples; X = W_in U + b. */
+static void FP__I(forward_input)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz)
+{
+    FP__F(layer) *L = t->layer;
+    const int B = t->max_batch;
+    int i, j;
+    for (j = 0; j < bsz; ++j) {
+        const unsigned char *px = ds->pixels + (size_t)idx[j] * (size_t)ds->dim;
+        for (i = 0; i < L->n_in; ++i) t->u[i * B + j] = (FP__T)px[i] * (FP__T)(1.0 / 255.0);
+        t->labels[j] = ds->labels[idx[j]];
+    }
+    for (i = 0; i < L->n; ++i)
+        for (j = 0; j < bsz; ++j) t->x[i * B + j] = L->b[i];
+    FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, L->n, bsz, L->n_in, 1, L->w_in, L->n_in, 1, t->u, B, 1, 1, t->x, B, 1, t->solve_ws);
+}
+
+static fp_status FP__I(forward_solve)(FP__F(trainer) *t, const int *idx, int bsz, fp_solve_report *rep)
+{
+    FP__F(layer) *L = t->layer;
+    fp_solver_config c = t->cfg.solver;
+    const int B = t->max_batch;
+    int i, j;
+    c.warm_start = t->cache != NULL && idx != NULL;
+    if (c.warm_start)
+        for (i = 0; i < L->n; ++i)
+            for (j = 0; j < bsz; ++j) t->r[i * B + j] = t->cache[(size_t)idx[j] * (size_t)L->n + (size_t)i];
+    memset(rep, 0, sizeof *rep);
+    return FP__F(solve)(&c, &L->act, L->n, bsz, L->w, L->n, 1, t->x, B, 1, t->r, B, 1, t->g, B, 1, rep, t->solve_ws);
+}
+
+static int FP__I(lost)(const FP__F(trainer) *t, fp_status st, const fp_solve_report *rep, int bsz)
+{
+    return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || st == FP_ERR_NO_MEMORY ||
+           (double)rep->converged < t->cfg.min_converged * bsz;
+}
+
+FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
+                                         fp_train_record *rec)
+{
+    FP__F(layer) *L = t->layer;
+    const int B = t->max_batch, n = L->n;
+    const size_t cnt = FP__I(layer_count)(n, L->n_in, L->n_out);
+    fp_solve_report rep;
+    fp_status st;
+    int hits = 0, i, j;
+    double lr;
+    FP__T loss;
+    FP_ASSERT(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch && ds->dim == L->n_in);
+    memset(rec, 0, sizeof *rec);
+    rec->step = t->step;
+    rec->min_gap = NAN;
+    FP__I(forward_input)(t, ds, idx, bsz);
+    st = FP__I(forward_solve)(t, idx, bsz, &rep);
+    if (FP__I(lost)(t, st, &rep, bsz) && t->cfg.rollback && t->step > 0) {
+        /* the last update lost the fixed point: undo it, halve the rate, solve again */
+        memcpy(L->w, t->prev, cnt * sizeof(FP__T));
+        t->lr_scale *= 0.5;
+        rec->rolled_back = 1;
+        FP__I(forward_input)(t, ds, idx, bsz);
+        st = FP__I(forward_solve)(t, idx, bsz, &rep);
+    }
+    rec->converged = (double)rep.converged / bsz;
+    rec->solver_iterations = rep.iterations;
+    lr = t->cfg.optim.lr * t->lr_scale;
+    rec->lr = lr;
+    if (FP__I(lost)(t, st, &rep, bsz)) { rec->status = st != FP_OK ? st : FP_ERR_NOT_CONVERGED; rec->loss = NAN; return rec->status; }
+    loss = FP__F(loss_xent)(L->n_out, n, bsz, L->w_out, n, 1, L->b_out, t->r, B, 1, t->labels, t->gr, B, 1,
+                            t->dwout, n, 1, t->dbout, &hits, t->y);
+    rec->loss = (double)loss;
+    rec->accuracy = (double)hits / bsz;
+    if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; return rec->status; }
+    /* the rule's dW (dW1 leaves V = dL/dX in v when the read-in trains) */
+    if (t->cfg.rule == FP_RULE_DW1 || t->cfg.train_readin) {
+        memset(&rep, 0, sizeof rep);
+        st = FP__F(implicit_grad)(&t->cfg.adjoint, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
+                                  t->cfg.rule == FP_RULE_DW1 ? t->dw : NULL, n, 1, &rep, t->rule_ws);
+        if (st != FP_OK) { rec->status = st; return st; }
+    }
+    if (t->cfg.rule != FP_RULE_DW1) {
+        st = FP__F(rule_dw)(t->cfg.rule, &t->cfg.adjoint, (FP__T)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
+                            B, 1, t->dw, n, 1, NULL, t->rule_ws);
+        if (st != FP_OK) { rec->status = st; return st; }
+    }
+    rec->dw_norm = (double)FP__F(mat_norm_fro)(n, n, t->dw, n, 1);
+    if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
+        int cols = t->cfg.stability_cols < bsz ? t->cfg.stability_cols : bsz;
+        double re, im, gap = HUGE_VAL;
+        for (j = 0; j < cols; ++j)
+            if (FP__F(stability)(n, 1, L->w, n, 1, t->g + j, B, 1, n <= 128 ? n : 0, &re, &im, t->eig_ws) == FP_OK &&
+                1 - re < gap)
+                gap = 1 - re;
+        rec->min_gap = gap;
+    }
+    if (t->cfg.train_readin) {
+        FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->solve_ws);
+        FP__F(mat_row_sum)(n, bsz, t->v, B, 1, t->db, 1);
+    }
+    memcpy(t->prev, L->w, cnt * sizeof(FP__T));
+    FP__F(optim_step)(&t->opt[0], lr, L->w, t->dw);
+    if (t->cfg.train_readin) { FP__F(optim_step)(&t->opt[1], lr, L->w_in, t->dwin); FP__F(optim_step)(&t->opt[2], lr, L->b, t->db); }
+    if (t->cfg.train_readout) { FP__F(optim_step)(&t->opt[3], lr, L->w_out, t->dwout); FP__F(optim_step)(&t->opt[4], lr, L->b_out, t->dbout); }
+    if (t->cache)
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < bsz; ++j) t->cache[(size_t)idx[j] * (size_t)n + (size_t)i] = t->r[i * B + j];
+    ++t->step;
+    rec->status = FP_OK;
+    return FP_OK;
+}
+
+FP_DEF fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *ds, int epoch,
+                                          int (*on_step)(const fp_train_record *rec, void *user), void *user)
+{
+    int i, s;
+    fp_status st = FP_OK;
+    FP_ASSERT(t && ds && ds->count <= (t->cache_count > 0 ? t->cache_count : ds->count));
+    for (i = 0; i < ds->count; ++i) t->order[i] = i;
+    if (t->cfg.shuffle >= 0)
+        for (i = ds->count - 1; i > 0; --i) { /* Fisher-Yates */
+            int k = (int)fp_rng_below(&t->rng, (uint32_t)(i + 1)), tmp = t->order[i];
+            t->order[i] = t->order[k];
+            t->order[k] = tmp;
+        }
+    for (s = 0; s < ds->count; s += t->max_batch) {
+        fp_train_record rec;
+        int bsz = ds->count - s < t->max_batch ? ds->count - s : t->max_batch;
+        st = FP__F(layer_train_step)(t, ds, t->order + s, bsz, &rec);
+        rec.epoch = epoch;
+        if (on_step && on_step(&rec, user)) break;
+        if (st != FP_OK && st != FP_ERR_NOT_CONVERGED) break;
+    }
+    return st;
+}
+
+FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc)
+{
+    FP__F(layer) *L = t->layer;
+    const int B = t->max_batch;
+    int s, j, total = limit > 0 && limit < ds->count ? limit : ds->count, hits_all = 0;
+    double lsum = 0;
+    fp_status st = FP_OK;
+    FP_ASSERT(t && ds && ds->dim == L->n_in);
+    for (s = 0; s < total; s += B) {
+        int bsz = total - s < B ? total - s : B, hits = 0;
+        fp_solve_report rep;
+        fp_status s1;
+        for (j = 0; j < bsz; ++j) t->bidx[j] = s + j;
+        FP__I(forward_input)(t, ds, t->bidx, bsz);
+        s1 = FP__I(forward_solve)(t, NULL, bsz, &rep);
+        if (s1 != FP_OK && st == FP_OK) st = s1;
+        lsum += (double)FP__F(loss_xent)(L->n_out, L->n, bsz, L->w_out, L->n, 1, L->b_out, t->r, B, 1, t->labels, NULL, 0,
+                                         0, NULL, 0, 0, NULL, &hits, t->y) * bsz;
+        hits_all += hits;
+    }
+    if (loss) *loss = lsum / total;
+    if (acc) *acc = (double)hits_all / total;
+    return st;
+}
 
 #undef FP__TANH
 #undef FP__EXP
