@@ -1936,6 +1936,107 @@ FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, p
 #define FP__LOG log
 #endif
 
+/* Vectorized float tanh for the forward map, where it costs as much as the GEMM: Cephes' tanhf split -
+ * an odd polynomial below |x| = 0.625, 1 - 2/(exp(2|x|) + 1) above, exp by range reduction and a
+ * degree-6 polynomial (max relative error about 2 ulp against libm, checked by the tests). double keeps
+ * libm's tanh: it is the precision path. One body, instantiated per instruction set. */
+#if FP__BITS == 32 && (defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512))
+#define FP__TANH_BODY(VT, VI, SET1, ADD, SUB, MUL, DIV, FMA, MIN, ABS, LT_BLEND, ROUND, CVT, SHL, IADD, CAST)  \
+    {                                                                                              \
+        VT ax = ABS(x), s = MUL(ax, ax), p, y, fx, e, big, small;                                  \
+        p = FMA(SET1(-5.70498872745e-3f), s, SET1(2.06390887954e-2f));                             \
+        p = FMA(p, s, SET1(-5.37397155531e-2f));                                                   \
+        p = FMA(p, s, SET1(1.33314422036e-1f));                                                    \
+        p = FMA(p, s, SET1(-3.33332819422e-1f));                                                   \
+        small = FMA(MUL(p, s), ax, ax);                                                            \
+        y = MIN(SET1(88.0f), ADD(ax, ax)); /* min returns its second operand on NaN: NaN stays NaN */ \
+        fx = ROUND(MUL(y, SET1(1.44269504088896341f)));                                            \
+        y = SUB(y, MUL(fx, SET1(0.693359375f)));                                                   \
+        y = SUB(y, MUL(fx, SET1(-2.12194440e-4f)));                                                \
+        e = FMA(SET1(1.9875691500e-4f), y, SET1(1.3981999507e-3f));                                \
+        e = FMA(e, y, SET1(8.3334519073e-3f));                                                     \
+        e = FMA(e, y, SET1(4.1665795894e-2f));                                                     \
+        e = FMA(e, y, SET1(1.6666665459e-1f));                                                     \
+        e = FMA(e, y, SET1(5.0000001201e-1f));                                                     \
+        e = FMA(MUL(e, y), y, ADD(y, SET1(1.0f)));                                                 \
+        e = MUL(e, CAST(SHL(IADD(CVT(fx), VI(127)), 23)));                                        \
+        big = SUB(SET1(1.0f), DIV(SET1(2.0f), ADD(e, SET1(1.0f))));                                \
+        y = LT_BLEND(ax, SET1(0.625f), small, big);                                                \
+        out = COPYSIGN(y, x);                                                                      \
+    }
+#endif
+
+#if FP__BITS == 32 && defined(FP__HAVE_AVX2)
+FP__TARGET_AVX2 static void FP__I(tanh_avx2)(int n, const float *z, float *r)
+{
+    int i = 0;
+#define VI(v) _mm256_set1_epi32(v)
+#define ABS(v) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v)
+#define LT_BLEND(a, b, lo, hi) _mm256_blendv_ps(hi, lo, _mm256_cmp_ps(a, b, _CMP_LT_OQ))
+#define ROUND(v) _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define COPYSIGN(v, s) _mm256_or_ps(v, _mm256_and_ps(_mm256_set1_ps(-0.0f), s))
+    for (; i + 8 <= n; i += 8) {
+        __m256 x = _mm256_loadu_ps(z + i), out;
+        FP__TANH_BODY(__m256, VI, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_div_ps,
+                      _mm256_fmadd_ps, _mm256_min_ps, ABS, LT_BLEND, ROUND, _mm256_cvtps_epi32, _mm256_slli_epi32,
+                      _mm256_add_epi32, _mm256_castsi256_ps)
+        _mm256_storeu_ps(r + i, out);
+    }
+#undef VI
+#undef ABS
+#undef LT_BLEND
+#undef ROUND
+#undef COPYSIGN
+    for (; i < n; ++i) r[i] = tanhf(z[i]);
+}
+#endif
+
+#if FP__BITS == 32 && defined(FP__HAVE_AVX512)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push /* GCC 12's avx512fintrin.h trips a false maybe-uninitialized in C++ */
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+FP__TARGET_AVX512 static void FP__I(tanh_avx512)(int n, const float *z, float *r)
+{
+    int i = 0;
+#define VI(v) _mm512_set1_epi32(v)
+#define ABS(v) _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7fffffff)))
+#define LT_BLEND(a, b, lo, hi) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), hi, lo)
+#define ROUND(v) _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define COPYSIGN(v, s) _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(v), \
+    _mm512_and_si512(_mm512_castps_si512(s), _mm512_set1_epi32((int)0x80000000u))))
+    for (; i + 16 <= n; i += 16) {
+        __m512 x = _mm512_loadu_ps(z + i), out;
+        FP__TANH_BODY(__m512, VI, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_div_ps,
+                      _mm512_fmadd_ps, _mm512_min_ps, ABS, LT_BLEND, ROUND, _mm512_cvtps_epi32, _mm512_slli_epi32,
+                      _mm512_add_epi32, _mm512_castsi512_ps)
+        _mm512_storeu_ps(r + i, out);
+    }
+#undef VI
+#undef ABS
+#undef LT_BLEND
+#undef ROUND
+#undef COPYSIGN
+    for (; i < n; ++i) r[i] = tanhf(z[i]);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+/* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed). */
+static void FP__I(tanh_row)(int n, const FP__T *z, FP__T *r)
+{
+    int j;
+#if FP__BITS == 32 && defined(FP__HAVE_AVX512)
+    if (fp_isa_current() == FP_ISA_AVX512) { FP__I(tanh_avx512)(n, z, r); return; }
+#endif
+#if FP__BITS == 32 && defined(FP__HAVE_AVX2)
+    if (fp_isa_current() >= FP_ISA_AVX2) { FP__I(tanh_avx2)(n, z, r); return; }
+#endif
+    for (j = 0; j < n; ++j) r[j] = FP__TANH(z[j]);
+}
+
 static FP__T FP__I(logistic)(FP__T z)
 {
     /* never exp of a large positive number */
@@ -1978,8 +2079,7 @@ FP_DEF void FP__F(act_apply)(const fp_activation *act, int m, int n, const FP__T
     for (i = 0; i < m; ++i) {
         const FP__T *zi = z + i * rsz;
         if (act->kind == FP_ACT_TANH && r && !g && csz == 1 && csr == 1) {
-            FP__T *ri = r + i * rsr;
-            for (j = 0; j < n; ++j) ri[j] = FP__TANH(zi[j]);
+            FP__I(tanh_row)(n, zi, r + i * rsr);
             continue;
         }
         for (j = 0; j < n; ++j) {
@@ -2061,7 +2161,7 @@ typedef struct FP__I(engine) {
     FP__T *Xh, *Fh;          /* Anderson history: m slots of N x B each         */
     double *H;               /* Gram matrices of the residual history, B x m x m */
     double *sys, *rhs, *acc, *acc2, *best;
-    int *perm, *hcount, *piv, *stall;
+    int *perm, *hcount, *piv, *stall, *restarts;
 } FP__I(engine);
 
 static void FP__I(engine_layout)(FP__I(engine) *e, fp__arena *a, int n, int b, int m)
@@ -2081,6 +2181,7 @@ static void FP__I(engine_layout)(FP__I(engine) *e, fp__arena *a, int n, int b, i
     e->perm = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->hcount = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->stall = (int *)fp__take(a, (size_t)b * sizeof(int));
+    e->restarts = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->piv = (int *)fp__take(a, (mm + 1) * sizeof(int));
 }
 
@@ -2108,6 +2209,7 @@ static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
     t = e->perm[c]; e->perm[c] = e->perm[last]; e->perm[last] = t;
     t = e->hcount[c]; e->hcount[c] = e->hcount[last]; e->hcount[last] = t;
     t = e->stall[c]; e->stall[c] = e->stall[last]; e->stall[last] = t;
+    t = e->restarts[c]; e->restarts[c] = e->restarts[last]; e->restarts[last] = t;
     d = e->best[c]; e->best[c] = e->best[last]; e->best[last] = d;
 }
 
@@ -2178,7 +2280,7 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
 {
     const int n = e->n, ld = e->b;
     int nact = e->b, it, i, c, nonfinite = 0, diverged = 0;
-    for (c = 0; c < e->b; ++c) { e->perm[c] = c; e->hcount[c] = 0; e->best[c] = HUGE_VAL; e->stall[c] = 0; }
+    for (c = 0; c < e->b; ++c) { e->perm[c] = c; e->hcount[c] = 0; e->best[c] = HUGE_VAL; e->stall[c] = 0; e->restarts[c] = 0; }
     for (it = 0; nact > 0; ++it) {
         double hmax = 0;
         map(ctx, nact, e->perm, e->R, ld, e->F);
@@ -2200,11 +2302,15 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
             else if (nr > cfg->diverge_at * sqrt((double)n)) { diverged = 1; done = 1; }
             else if (!cfg->fixed_iterations && res <= cfg->tol) { rep->converged++; done = 1; }
             else if (it >= cfg->max_iter) { done = 1; if (cfg->fixed_iterations && res <= cfg->tol) rep->converged++; }
+            else if (e->m && !cfg->fixed_iterations && e->restarts[c] > 6) done = 1; /* Anderson stagnated: reported, not spun */
             if (res > rep->max_residual || res != res) if (done) rep->max_residual = res;
             if (done) { FP__I(engine_retire)(e, c, nact - 1); --nact; continue; }
             /* stagnation: no 1 % gain in 4m steps restarts an Anderson history */
+            if (!e->m) continue;
             if (res < 0.99 * e->best[c]) { e->best[c] = res; e->stall[c] = 0; }
-            else if (++e->stall[c] > 4 * (e->m ? e->m : 1)) { e->hcount[c] = 0; e->stall[c] = 0; e->best[c] = res; }
+            else if (++e->stall[c] > 4 * (e->m ? e->m : 1)) {
+                e->hcount[c] = 0; e->stall[c] = 0; e->best[c] = res; e->restarts[c]++;
+            }
         }
         if (rep->history && it < cfg->max_iter + 1 && it < cfg->max_iter) rep->history[it] = hmax;
         if (rep->history) rep->history_len = it < cfg->max_iter ? it + 1 : cfg->max_iter;
@@ -2219,7 +2325,7 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
     }
     if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
     if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
-    if (rep->converged < e->b) return fp__report_fail(rep, FP_ERR_NOT_CONVERGED, "a column did not meet tol within max_iter");
+    if (rep->converged < e->b) return fp__report_fail(rep, FP_ERR_NOT_CONVERGED, "a column did not meet tol (iteration cap reached, or Anderson stagnated)");
     return FP_OK;
 }
 
@@ -2349,6 +2455,7 @@ FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
     if (n < 1 || b < 1) return fp__report_fail(rep, FP_ERR_INVALID_ARG, "n and b must be at least 1");
     st = fp__solver_config_resolve(cfg, &c, &msg);
     if (st != FP_OK) return fp__report_fail(rep, st, msg);
+    if (c.tol < 32 * (double)FP__EPS) c.tol = 32 * (double)FP__EPS; /* float cannot meet less */
     FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsx, csx) && fp__layout_ok(n, b, rsr, csr));
     FP_ASSERT(!gain || fp__layout_ok(n, b, rsg, csg));
     if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, b, x, rsx, csx))
@@ -2501,6 +2608,7 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     if (n < 1 || b < 1) return fp__report_fail(rep, FP_ERR_INVALID_ARG, "n and b must be at least 1");
     st = fp__adjoint_config_resolve(cfg, &c, &msg);
     if (st != FP_OK) return fp__report_fail(rep, st, msg);
+    if (c.iter.tol < 32 * (double)FP__EPS) c.iter.tol = 32 * (double)FP__EPS; /* float cannot meet less */
     FP_ASSERT(fp__layout_ok(n, b, rsv, csv) && (!dw || fp__layout_ok(n, n, rsdw, csdw)));
     if (!FP__F(mat_all_finite)(n, b, gain, rsg, csg) || !FP__F(mat_all_finite)(n, b, delta, rsd, csd) ||
         !FP__F(mat_all_finite)(n, n, w, rsw, csw))
@@ -3259,6 +3367,7 @@ FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, 
     return st;
 }
 
+#undef FP__TANH_BODY
 #undef FP__TANH
 #undef FP__EXP
 #undef FP__LOG1P

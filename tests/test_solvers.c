@@ -343,3 +343,36 @@ const fpt_test fpt_solver_tests[] = {
     { "gradients_match_finite_differences", gradients_match_finite_differences },
     { NULL, NULL }
 };
+
+/* The float tanh of each SIMD path against libm's double tanh: relative error within 4 ulp, NaN kept. */
+static void tanh_matches_libm_on_every_path(void)
+{
+    enum { M = 20011 };
+    static float z[M], r[M];
+    static const fp_isa isas[] = { FP_ISA_SCALAR, FP_ISA_AVX2, FP_ISA_AVX512 };
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    size_t k;
+    int i;
+    for (i = 0; i < M; ++i) z[i] = (float)((i - M / 2) * 2e-3 * (i % 3 == 0 ? 1e-3 : 1.0));
+    z[0] = 0.0f; z[1] = -0.0f; z[2] = 1e-30f; z[3] = 60.0f; z[4] = -100.0f; z[5] = INFINITY; z[6] = -INFINITY; z[7] = NAN;
+    for (k = 0; k < 3; ++k) {
+        double worst = 0;
+        if (isas[k] > fp_isa_best()) { printf("    skip %s: this CPU or build lacks it\n", fp_isa_name(isas[k])); continue; }
+        fp_isa_set(isas[k]);
+        fp_act_apply_f32(&act, 1, M, z, M, 1, r, M, 1, NULL, 0, 0);
+        for (i = 0; i < M; ++i) {
+            double t = tanh((double)z[i]), e;
+            if (i == 7) { CHECK(r[i] != r[i]); continue; }
+            e = fabs((double)r[i] - t) / (fabs(t) > 1e-30 ? fabs(t) : 1e-30);
+            if (e > worst) worst = e;
+        }
+        printf("    %s: max relative error of float tanh %.3g (%.2f ulp)\n", fp_isa_name(isas[k]), worst, worst / 5.96e-8);
+        CHECK(worst < 4 * 1.19e-7);
+        CHECK(r[1] == 0.0f && signbit(r[1]) && r[5] == 1.0f && r[6] == -1.0f);
+    }
+    fp_isa_set(FP_ISA_AVX512);
+}
+const fpt_test fpt_act_tests[] = {
+    { "tanh_matches_libm_on_every_path", tanh_matches_libm_on_every_path },
+    { NULL, NULL }
+};
