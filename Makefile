@@ -5,7 +5,7 @@ STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
 TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c
 BUILD   := build
 
-.PHONY: all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run deps clean
+.PHONY: all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
 
 all: test
 
@@ -53,9 +53,18 @@ examples: | $(BUILD)
 	@for f in examples/*.c; do b=$(BUILD)/$$(basename $$f .c); echo "$(CC) -O2 -o $$b $$f -lm"; \
 	  $(CC) -O2 -std=c99 -o $$b $$f -lm || exit 1; done
 
-# The main job: the training example on the embedded default data.
-run: examples
+# The main job: the training example on the embedded default data (plot when gnuplot is there).
+run: | $(BUILD)
+	$(CC) -O2 -std=c99 -o $(BUILD)/compare_rules examples/compare_rules.c -lm
 	./$(BUILD)/compare_rules
+	@if command -v gnuplot >/dev/null 2>&1; then gnuplot -e "datafile='$(BUILD)/compare_rules.dat'; outfile='$(BUILD)/compare_rules.png'" \
+	  examples/compare_rules.gp 2>/dev/null && echo "plot: $(BUILD)/compare_rules.png"; fi
+
+# Full Fashion-MNIST as raw IDX files (from Debian's dataset-fashion-mnist) for --data build/fashion-mnist.
+data-full: | $(BUILD)
+	@mkdir -p $(BUILD)/fashion-mnist
+	for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do \
+	  gunzip -c /usr/share/datasets/fashion-mnist/$$f.gz > $(BUILD)/fashion-mnist/$$f || exit 1; done
 
 deps:
 	apt-get update

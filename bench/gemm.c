@@ -1,10 +1,11 @@
-/* bench/gemm: times C = A B (row-major, float32 or float64) repeatedly and prints GFLOP/s.
+/* bench/gemm: C = A B (row-major, float32 or float64) REPS times, for hyperfine to time the process.
  * Built three ways (one library per binary, never BLIS and OpenBLAS together):
  *   native      fixpoint.h's own kernels           (cc ... bench/gemm.c)
  *   blis        fixpoint.h with FIXPOINT_USE_BLIS   (-DFIXPOINT_USE_BLIS -lblis)
  *   openblas    cblas_sgemm / cblas_dgemm directly  (-DBENCH_OPENBLAS -lopenblas)
- * Usage: gemm M N K [f32|f64] [seconds]   - runs >= 3 reps and until `seconds` have passed.
- * hyperfine times the whole process; the program also prints its own median rate per call. */
+ * Usage: gemm M N K f32|f64 REPS    (bench/run.sh picks REPS so the GEMMs dominate the process time)
+ *        gemm --info                 which kernel configuration the library selected on this CPU
+ * It also prints its own median per call, for a look without hyperfine. */
 #define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ static int cmp(const void *a, const void *b)
         for (i = 0; i < (size_t)m * (size_t)n; ++i) c[i] = 0;                                        \
         CALL; /* warm-up */                                                                          \
         t0 = now();                                                                                  \
-        while (reps < 3 || (now() - t0 < secs && reps < 100000)) {                                   \
+        while (reps < want) {                                                                        \
             double s = now();                                                                        \
             CALL;                                                                                    \
             times[reps++] = now() - s;                                                               \
@@ -52,14 +53,27 @@ static double times[100000];
 
 int main(int argc, char **argv)
 {
-    int m, n, k, reps = 0, f64;
-    double secs, t0, check = 0, med;
+    int m, n, k, reps = 0, f64, want;
+    double t0, check = 0, med;
     const char *lib;
-    if (argc < 4) { fprintf(stderr, "usage: gemm M N K [f32|f64] [seconds]\n"); return 2; }
+    if (argc == 2 && strcmp(argv[1], "--info") == 0) {
+#if defined(BENCH_OPENBLAS)
+        printf("openblas core %s, config %s\n", openblas_get_corename(), openblas_get_config());
+#elif defined(FIXPOINT_USE_BLIS)
+        float one = 1, out = 0;
+        fp_gemm_f32(FP_NOTRANS, FP_NOTRANS, 1, 1, 1, 1.0f, &one, 1, 1, &one, 1, 1, 0.0f, &out, 1, 1); /* initializes BLIS */
+        printf("blis sub-configuration %s\n", bli_arch_string(bli_arch_query_id()));
+#else
+        printf("fixpoint.h kernels %s (best on this CPU: %s)\n", fp_isa_name(fp_isa_current()), fp_isa_name(fp_isa_best()));
+#endif
+        return 0;
+    }
+    if (argc < 6) { fprintf(stderr, "usage: gemm M N K f32|f64 REPS | gemm --info\n"); return 2; }
     m = atoi(argv[1]); n = atoi(argv[2]); k = atoi(argv[3]);
-    f64 = argc > 4 && strcmp(argv[4], "f64") == 0;
-    secs = argc > 5 ? atof(argv[5]) : 0.3;
-    if (m <= 0 || n <= 0 || k <= 0) { fprintf(stderr, "gemm: sizes must be positive\n"); return 2; }
+    f64 = strcmp(argv[4], "f64") == 0;
+    want = atoi(argv[5]);
+    if (m <= 0 || n <= 0 || k <= 0 || want < 1 || want > 100000) { fprintf(stderr, "gemm: sizes and REPS must be positive (REPS <= 100000)\n"); return 2; }
+    (void)t0;
 #if defined(BENCH_OPENBLAS)
     lib = "openblas";
     if (f64) RUN(double, cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0, a, k, b, n, 0.0, c, n));

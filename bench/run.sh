@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The benchmark suite: builds the benchmark programs, runs them under hyperfine, writes JSON to
+# bench/results/ and turns it into bench/results/RESULTS.md (bench/report.sh).
+#   bash bench/run.sh quick|full [section ...]      sections: gemm solve train rules (default: all)
+# Every comparison runs the peers in the same hyperfine invocation, on the same data and threads.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-quick}; shift || true
+sections=${*:-"gemm solve train rules"}
+out=bench/results; bin=build/bench
+mkdir -p "$out" "$bin"
+command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (make deps)"; exit 1; }
+CC=${CC:-cc}
+PY=/usr/bin/python3
+
+# ---- the machine, and the forced library configurations that suit its CPU ----
+if grep -q avx512f /proc/cpuinfo; then blis_arch=skx; ob_core=SKYLAKEX
+elif grep -q avx2 /proc/cpuinfo; then
+  if grep -q AuthenticAMD /proc/cpuinfo; then blis_arch=zen3; ob_core=ZEN; else blis_arch=haswell; ob_core=HASWELL; fi
+else blis_arch=generic; ob_core=PRESCOTT; fi
+{
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+  echo "cores: $(nproc); flags: $(grep -m1 flags /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f)$' | tr '\n' ' ')"
+  echo "compiler: $($CC --version | head -1); flags: -O2 (native and BLIS builds add -fopenmp for 2 threads)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ); mode: $mode"
+} > "$out/machine.txt"
+
+$CC -std=c99 -O2 -Wall -o $bin/hfjson bench/hfjson.c
+
+hf() { # name, then hyperfine arguments
+  local name=$1; shift
+  hyperfine -N --style basic --export-json "$out/$name.json" "$@" > "$out/$name.log" 2>&1 || { cat "$out/$name.log"; return 1; }
+}
+
+if [[ " $sections " == *" gemm "* ]]; then
+  echo "== gemm"
+  $CC -std=c99 -O2 -fopenmp -o $bin/gemm_native bench/gemm.c -lm
+  $CC -std=c99 -O2 -DFIXPOINT_USE_BLIS -o $bin/gemm_blis bench/gemm.c -lblis -lm
+  $CC -std=c99 -O2 -DBENCH_OPENBLAS -I/usr/include/x86_64-linux-gnu -o $bin/gemm_openblas bench/gemm.c -lopenblas -lm
+  {
+    echo "native: $($bin/gemm_native --info)"
+    echo "blis default: $($bin/gemm_blis --info 2>&1 | tail -1); forced: BLIS_ARCH_TYPE=$blis_arch -> $(BLIS_ARCH_TYPE=$blis_arch $bin/gemm_blis --info 2>&1 | tail -1)"
+    echo "openblas default: $(env -u OPENBLAS_CORETYPE $bin/gemm_openblas --info); forced: OPENBLAS_CORETYPE=$ob_core -> $(OPENBLAS_CORETYPE=$ob_core $bin/gemm_openblas --info)"
+  } > "$out/gemm-configs.txt"
+  cat "$out/gemm-configs.txt"
+  if [ "$mode" = quick ]; then shapes="128x128x128 512x512x512 256x16x256 256x64x256 1024x64x1024"; threads="1"; runs=5
+  else shapes="32x32x32 64x64x64 128x128x128 256x256x256 512x512x512 1024x1024x1024 256x1x256 256x16x256 256x64x256 256x256x256 1024x1x1024 1024x16x1024 1024x64x1024 1024x256x1024"; threads="1 2"; runs=10; fi
+  for t in $threads; do
+    for s in $shapes; do
+      IFS=x read -r m n k <<< "$s"
+      reps=$(( 10000000000 / (2 * m * n * k) )); [ $reps -lt 3 ] && reps=3; [ $reps -gt 100000 ] && reps=100000
+      a="$m $n $k f32 $reps"
+      hf "gemm-t$t-$s" --warmup 2 --runs $runs \
+        -n "native avx512" "env OMP_NUM_THREADS=$t FP_ISA=avx512 $bin/gemm_native $a" \
+        -n "native avx2" "env OMP_NUM_THREADS=$t FP_ISA=avx2 $bin/gemm_native $a" \
+        -n "blis default" "env BLIS_NUM_THREADS=$t $bin/gemm_blis $a" \
+        -n "blis $blis_arch" "env BLIS_NUM_THREADS=$t BLIS_ARCH_TYPE=$blis_arch $bin/gemm_blis $a" \
+        -n "openblas default" "env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=$t $bin/gemm_openblas $a" \
+        -n "openblas $ob_core" "env OPENBLAS_NUM_THREADS=$t OPENBLAS_CORETYPE=$ob_core $bin/gemm_openblas $a"
+      echo "$t $m $n $k $reps" > "$out/gemm-t$t-$s.meta"
+      echo "  threads $t, $s done"
+    done
+  done
+fi
+
+for s in $sections; do
+  case $s in gemm) ;; *) if [ -f "bench/$s.sh" ]; then bash "bench/$s.sh" "$mode"; fi ;; esac
+done
+
+bash bench/report.sh > "$out/RESULTS.md"
+echo "wrote $out/RESULTS.md"
