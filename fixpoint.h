@@ -340,6 +340,14 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #define FP__RESTRICT restrict
 #endif
 
+/* GCC's -O2 cost model leaves loops with a remainder scalar; the engine's column loops need the
+ * vectorizer (clang vectorizes them at -O2 already). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FP__VECTORIZE __attribute__((optimize("-ftree-vectorize", "-fvect-cost-model=dynamic")))
+#else
+#define FP__VECTORIZE
+#endif
+
 #if defined(FP_STATIC) && (defined(__GNUC__) || defined(__clang__))
 #define FP_DEF static __attribute__((unused))
 #elif defined(FP_STATIC)
@@ -1600,7 +1608,7 @@ FP__TARGET_AVX2 static FP__T FP__I(dot_avx2)(int n, const FP__T *x, const FP__T 
 }
 #endif
 
-FP_DEF FP__T FP__F(vec_dot)(int n, const FP__T *x, ptrdiff_t incx, const FP__T *y, ptrdiff_t incy)
+FP__VECTORIZE FP_DEF FP__T FP__F(vec_dot)(int n, const FP__T *x, ptrdiff_t incx, const FP__T *y, ptrdiff_t incy)
 {
     FP__T r = 0;
     int i;
@@ -1612,7 +1620,7 @@ FP_DEF FP__T FP__F(vec_dot)(int n, const FP__T *x, ptrdiff_t incx, const FP__T *
     return r;
 }
 
-FP_DEF void FP__F(vec_axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, FP__T *y, ptrdiff_t incy)
+FP__VECTORIZE FP_DEF void FP__F(vec_axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, FP__T *y, ptrdiff_t incy)
 {
     int i;
     FP_ASSERT(n >= 0 && (n == 0 || (x && y)));
@@ -1622,7 +1630,7 @@ FP_DEF void FP__F(vec_axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, 
         for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
 }
 
-FP_DEF void FP__F(vec_scale)(int n, FP__T alpha, FP__T *x, ptrdiff_t incx)
+FP__VECTORIZE FP_DEF void FP__F(vec_scale)(int n, FP__T alpha, FP__T *x, ptrdiff_t incx)
 {
     int i;
     FP_ASSERT(n >= 0 && (n == 0 || x));
@@ -1770,7 +1778,7 @@ FP_DEF int FP__F(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, pt
 }
 
 /* ---- dense factorizations (unblocked, row operations on strided views) ---- */
-FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
+FP__VECTORIZE FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
 {
     int i, j, p;
     FP__T amax;
@@ -1804,7 +1812,7 @@ FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa,
     return FP_OK;
 }
 
-FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
+FP__VECTORIZE FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
                             const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, j, r;
@@ -2078,8 +2086,12 @@ FP_DEF void FP__F(act_apply)(const fp_activation *act, int m, int n, const FP__T
     FP_ASSERT(act->kind != FP_ACT_CUSTOM || (act->f && act->df));
     for (i = 0; i < m; ++i) {
         const FP__T *zi = z + i * rsz;
-        if (act->kind == FP_ACT_TANH && r && !g && csz == 1 && csr == 1) {
-            FP__I(tanh_row)(n, zi, r + i * rsr);
+        if (act->kind == FP_ACT_TANH && csz == 1 && (r ? csr == 1 : csg == 1) && (!g || csg == 1)) {
+            /* the vectorized row, then f' = 1 - f^2 */
+            FP__T *ti = r ? r + i * rsr : g + i * rsg;
+            FP__I(tanh_row)(n, zi, ti);
+            if (g)
+                for (j = 0; j < n; ++j) g[i * rsg + j] = (FP__T)1 - ti[j] * ti[j];
             continue;
         }
         for (j = 0; j < n; ++j) {
@@ -2158,7 +2170,8 @@ typedef void (*FP__I(map_fn))(void *ctx, int nact, const int *perm, const FP__T 
 typedef struct FP__I(engine) {
     int n, b, m;             /* units, columns, Anderson memory (0: damped)     */
     FP__T *R, *F;            /* iterate and its image, N x B                    */
-    FP__T *Xh, *Fh;          /* Anderson history: m slots of N x B each         */
+    FP__T *Xh, *Dh;          /* Anderson history: iterates and residuals, m slots of N x B */
+    FP__T *alpha;            /* mixing weights, m x B                           */
     double *H;               /* Gram matrices of the residual history, B x m x m */
     double *sys, *rhs, *acc, *acc2, *best;
     int *perm, *hcount, *piv, *stall, *restarts;
@@ -2171,7 +2184,8 @@ static void FP__I(engine_layout)(FP__I(engine) *e, fp__arena *a, int n, int b, i
     e->R = (FP__T *)fp__take(a, nb * sizeof(FP__T));
     e->F = (FP__T *)fp__take(a, nb * sizeof(FP__T));
     e->Xh = m ? (FP__T *)fp__take(a, mm * nb * sizeof(FP__T)) : NULL;
-    e->Fh = m ? (FP__T *)fp__take(a, mm * nb * sizeof(FP__T)) : NULL;
+    e->Dh = m ? (FP__T *)fp__take(a, mm * nb * sizeof(FP__T)) : NULL;
+    e->alpha = m ? (FP__T *)fp__take(a, mm * (size_t)b * sizeof(FP__T)) : NULL;
     e->H = m ? (double *)fp__take(a, (size_t)b * mm * mm * sizeof(double)) : NULL;
     e->sys = (double *)fp__take(a, (mm + 1) * (mm + 1) * sizeof(double));
     e->rhs = (double *)fp__take(a, (mm + 1) * sizeof(double));
@@ -2201,7 +2215,7 @@ static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
     FP__I(swap_cols)(e->F, e->n, e->b, c, last);
     for (s = 0; s < e->m; ++s) {
         FP__I(swap_cols)(e->Xh + (size_t)s * (size_t)e->n * (size_t)e->b, e->n, e->b, c, last);
-        FP__I(swap_cols)(e->Fh + (size_t)s * (size_t)e->n * (size_t)e->b, e->n, e->b, c, last);
+        FP__I(swap_cols)(e->Dh + (size_t)s * (size_t)e->n * (size_t)e->b, e->n, e->b, c, last);
     }
     for (i = 0; i < e->m * e->m; ++i) {
         d = e->H[c * e->m * e->m + i]; e->H[c * e->m * e->m + i] = e->H[last * e->m * e->m + i]; e->H[last * e->m * e->m + i] = d;
@@ -2213,31 +2227,39 @@ static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
     d = e->best[c]; e->best[c] = e->best[last]; e->best[last] = d;
 }
 
-/* Anderson step for the active columns: slot s gets (R, F); then R <- sum_i alpha_i (beta F_i +
- * (1 - beta) X_i) with alpha = argmin ||sum alpha_i (F_i - X_i)||, sum alpha_i = 1, from the bordered
- * system [0 1^T; 1 H + reg] (Walker & Ni 2011). A singular or wild solution restarts that column. */
-static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int it, const fp_solver_config *cfg)
+/* Anderson step for the active columns: slot s gets X_s = R and D_s = F - R; then
+ * R <- sum_j alpha_j (X_j + beta D_j) with alpha = argmin ||sum alpha_j D_j||, sum alpha_j = 1, from the
+ * bordered system [0 1^T; 1 H + reg] (Walker & Ni 2011), H the Gram matrix of the D's kept per column
+ * and updated by one row per step. A singular or wild solution restarts that column's history.
+ * Loops run rows outer, columns inner (contiguous), so every pass streams memory once. */
+FP__VECTORIZE static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int it, const fp_solver_config *cfg)
 {
     const int n = e->n, ld = e->b, m = e->m, s = it % m;
     const size_t nb = (size_t)n * (size_t)ld;
-    FP__T *xs = e->Xh + (size_t)s * nb, *fs = e->Fh + (size_t)s * nb;
+    const FP__T beta = (FP__T)cfg->anderson_beta;
+    FP__T *xs = e->Xh + (size_t)s * nb, *ds = e->Dh + (size_t)s * nb;
     int i, j, c, q;
     for (i = 0; i < n; ++i)
-        for (c = 0; c < nact; ++c) { xs[i * ld + c] = e->R[i * ld + c]; fs[i * ld + c] = e->F[i * ld + c]; }
+        for (c = 0; c < nact; ++c) {
+            xs[i * ld + c] = e->R[i * ld + c];
+            ds[i * ld + c] = e->F[i * ld + c] - e->R[i * ld + c];
+        }
     for (c = 0; c < nact; ++c) if (e->hcount[c] < m) ++e->hcount[c];
-    /* new Gram row: H[s][q] = (F_s - X_s) . (F_q - X_q), all columns at once (rows outer, columns inner) */
+    /* new Gram row H[s][q] = D_s . D_q for every slot q, all columns at once */
     for (q = 0; q < m; ++q) {
-        const FP__T *xq = e->Xh + (size_t)q * nb, *fq = e->Fh + (size_t)q * nb;
+        const FP__T *dq = e->Dh + (size_t)q * nb;
+        if (q > it) continue; /* never written */
         for (c = 0; c < nact; ++c) e->acc[c] = 0;
-        for (i = 0; i < n; ++i)
-            for (c = 0; c < nact; ++c)
-                e->acc[c] += (double)(fs[i * ld + c] - xs[i * ld + c]) * (double)(fq[i * ld + c] - xq[i * ld + c]);
+        for (i = 0; i < n; ++i) {
+            const FP__T *a = ds + i * ld, *bq = dq + i * ld;
+            for (c = 0; c < nact; ++c) e->acc[c] += (double)(a[c] * bq[c]);
+        }
         for (c = 0; c < nact; ++c) { e->H[(c * m + s) * m + q] = e->acc[c]; e->H[(c * m + q) * m + s] = e->acc[c]; }
     }
+    /* per column: the mixing weights alpha[j][c] over the slots s, s-1, ..., s-k+1 */
     for (c = 0; c < nact; ++c) {
         int k = e->hcount[c], ok;
         double *sys = e->sys, *al = e->rhs, scale = 0, asum = 0;
-        /* slots in use: the k most recent, s, s-1, ... */
         for (i = 0; i < k; ++i) { int si = (s - i + m) % m; scale += e->H[(c * m + si) * m + si]; }
         scale = scale > 0 ? scale / k : 1;
         sys[0] = 0;
@@ -2257,17 +2279,23 @@ static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int it, const fp_so
         }
         if (!ok) { /* restart this column's history with a plain mixing step from the newest pair */
             e->hcount[c] = 1;
-            for (i = 1; i <= k; ++i) al[i] = i == 1;
+            al[1] = 1;
             k = 1;
         }
+        for (j = 0; j < m; ++j) e->alpha[j * ld + c] = j < k ? (FP__T)al[j + 1] : (FP__T)0;
+    }
+    /* R = sum_j alpha_j (X_j + beta D_j), slot by slot; only slots written so far (the others hold
+     * whatever the workspace held, and 0 * NaN is NaN) */
+    for (j = 0; j < m && j <= it; ++j) {
+        const int sj = (s - j + m) % m;
+        const FP__T *xj = e->Xh + (size_t)sj * nb, *dj = e->Dh + (size_t)sj * nb, *aj = e->alpha + (size_t)j * (size_t)ld;
         for (i = 0; i < n; ++i) {
-            double v = 0;
-            for (j = 0; j < k; ++j) {
-                int sj = (s - j + m) % m;
-                const size_t o = (size_t)sj * nb + (size_t)(i * ld + c);
-                v += al[j + 1] * (cfg->anderson_beta * (double)e->Fh[o] + (1 - cfg->anderson_beta) * (double)e->Xh[o]);
-            }
-            e->R[i * ld + c] = (FP__T)v;
+            FP__T *ri = e->R + i * ld;
+            const FP__T *xi = xj + i * ld, *di = dj + i * ld;
+            if (j == 0)
+                for (c = 0; c < nact; ++c) ri[c] = aj[c] * (xi[c] + beta * di[c]);
+            else
+                for (c = 0; c < nact; ++c) ri[c] += aj[c] * (xi[c] + beta * di[c]);
         }
     }
 }
@@ -2275,7 +2303,7 @@ static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int it, const fp_so
 /* The engine: iterates R <- mix(R, map(R)) until every column's relative residual meets cfg->tol.
  * On entry e->R holds the start; on return e->R holds the last iterates with e->perm[j] the original
  * column of working column j. Per-column outcomes go to rep (indexed by original column). */
-static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg, FP__I(map_fn) map, void *ctx,
+FP__VECTORIZE static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg, FP__I(map_fn) map, void *ctx,
                                    fp_solve_report *rep)
 {
     const int n = e->n, ld = e->b;
@@ -2534,7 +2562,7 @@ static void FP__I(adj_map)(void *vctx, int nact, const int *perm, const FP__T *x
 }
 
 /* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
-static fp_status FP__I(adjoint_direct_column)(int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *g,
+FP__VECTORIZE static fp_status FP__I(adjoint_direct_column)(int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *g,
                                               ptrdiff_t incg, const FP__T *d, ptrdiff_t incd, FP__T *v, ptrdiff_t incv,
                                               FP__T *J, int *piv)
 {
@@ -2821,7 +2849,7 @@ FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
 typedef struct FP__I(mat) { FP__T *p; ptrdiff_t rs, cs; } FP__I(mat);
 
 /* D = A .* B (+ beta D) over n x b views */
-static void FP__I(hadamard)(int n, int b, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *bb,
+FP__VECTORIZE static void FP__I(hadamard)(int n, int b, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *bb,
                             ptrdiff_t rsb, ptrdiff_t csb, FP__T *d, ptrdiff_t ld)
 {
     int i, j;

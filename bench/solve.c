@@ -1,0 +1,101 @@
+/* bench/solve: fixed-point solves, adjoints and whole training steps of fixpoint.h (float32) on a problem
+ * file that bench/solve_torch.py reads too, so both compute the same thing.
+ *   solve --make FILE N B SEED        write W = 0.9 randn/sqrt(N), X = randn, Delta = randn/B (float32)
+ *   solve FILE WHAT REPS              WHAT: anderson damped newton adj-direct adj-iter step
+ * Prints a check line (sum of R, |V|, |dW|) that the report compares with PyTorch's. Tolerance 1e-6. */
+#define _POSIX_C_SOURCE 200112L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#define FIXPOINT_IMPLEMENTATION
+#include "../fixpoint.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static int cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+/* Appends this run's median per-call milliseconds to $BENCH_LOG (one line per hyperfine run). */
+static void log_median(double *t, int reps)
+{
+    const char *p = getenv("BENCH_LOG");
+    FILE *f;
+    qsort(t, (size_t)reps, sizeof *t, cmpd);
+    if (p && (f = fopen(p, "a"))) { fprintf(f, "%.6f\n", 1e3 * t[reps / 2]); fclose(f); }
+}
+
+static float *readf(FILE *f, size_t n)
+{
+    float *p = malloc(n * sizeof *p);
+    if (!p || fread(p, sizeof *p, n, f) != n) { fprintf(stderr, "solve: short problem file\n"); exit(1); }
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    int n, b, reps, i, hdr[2];
+    float *w, *x, *d, *r, *g, *v, *dw;
+    const char *what;
+    FILE *f;
+    double sumr = 0, *times;
+    fp_solver_config c;
+    fp_adjoint_config ac = fp_adjoint_config_default();
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    fp_solve_report rep;
+    fp_status st = FP_OK;
+    void *sws, *aws;
+    if (argc == 6 && !strcmp(argv[1], "--make")) {
+        fp_rng rg = fp_rng_make(strtoull(argv[5], NULL, 10));
+        size_t k;
+        n = atoi(argv[3]); b = atoi(argv[4]);
+        if (n < 1 || b < 1) return 2;
+        f = fopen(argv[2], "wb");
+        hdr[0] = n; hdr[1] = b;
+        fwrite(hdr, sizeof hdr, 1, f);
+        for (k = 0; k < (size_t)n * (size_t)n; ++k) { float t = (float)(0.9 * fp_rng_gauss(&rg) / sqrt((double)n)); fwrite(&t, 4, 1, f); }
+        for (k = 0; k < (size_t)n * (size_t)b; ++k) { float t = (float)fp_rng_gauss(&rg); fwrite(&t, 4, 1, f); }
+        for (k = 0; k < (size_t)n * (size_t)b; ++k) { float t = (float)(fp_rng_gauss(&rg) / b); fwrite(&t, 4, 1, f); }
+        fclose(f);
+        return 0;
+    }
+    if (argc != 4) { fprintf(stderr, "usage: solve --make FILE N B SEED | solve FILE WHAT REPS\n"); return 2; }
+    what = argv[2];
+    reps = atoi(argv[3]);
+    if (!(f = fopen(argv[1], "rb")) || fread(hdr, sizeof hdr, 1, f) != 1) { fprintf(stderr, "solve: cannot read %s\n", argv[1]); return 1; }
+    n = hdr[0]; b = hdr[1];
+    w = readf(f, (size_t)n * (size_t)n); x = readf(f, (size_t)n * (size_t)b); d = readf(f, (size_t)n * (size_t)b);
+    fclose(f);
+    r = malloc(sizeof(float) * (size_t)n * (size_t)b); g = malloc(sizeof(float) * (size_t)n * (size_t)b);
+    v = malloc(sizeof(float) * (size_t)n * (size_t)b); dw = malloc(sizeof(float) * (size_t)n * (size_t)n);
+    c = fp_solver_config_default(!strcmp(what, "damped") ? FP_SOLVER_DAMPED : !strcmp(what, "newton") ? FP_SOLVER_NEWTON : FP_SOLVER_ANDERSON);
+    c.tol = 1e-6;
+    if (!strcmp(what, "damped")) c.step = 1.0; /* plain Picard iteration: the fastest damping here */
+    ac.method = !strcmp(what, "adj-direct") ? FP_ADJOINT_DIRECT : !strcmp(what, "adj-iter") ? FP_ADJOINT_ITERATIVE : FP_ADJOINT_AUTO;
+    ac.iter.tol = 1e-6;
+    sws = malloc(fp_solve_workspace_size_f32(&c, n, b));
+    aws = malloc(fp_adjoint_workspace_size_f32(&ac, n, b));
+    memset(&rep, 0, sizeof rep);
+    /* the adjoint-only benchmarks need the fixed point first (not timed apart: subtract the solve) */
+    times = malloc(sizeof(double) * (size_t)(reps > 0 ? reps : 1));
+    for (i = 0; i < reps; ++i) {
+        double t0 = now();
+        st = fp_solve_f32(&c, &act, n, b, w, n, 1, x, b, 1, r, b, 1, g, b, 1, &rep, sws);
+        if (!strncmp(what, "adj", 3) || !strcmp(what, "step"))
+            st = fp_implicit_grad_f32(&ac, n, b, w, n, 1, r, b, 1, g, b, 1, d, b, 1, v, b, 1, !strcmp(what, "step") ? dw : NULL,
+                                      n, 1, NULL, aws);
+        times[i] = now() - t0;
+    }
+    if (reps > 0) log_median(times, reps);
+    for (i = 0; i < n * b; ++i) sumr += r[i];
+    printf("check %s n=%d b=%d status=%s iterations=%d sumR=%.6g normV=%.6g normdW=%.6g\n", what, n, b, fp_status_str(st),
+           rep.iterations, sumr, strncmp(what, "adj", 3) && strcmp(what, "step") ? 0.0 : (double)fp_mat_norm_fro_f32(n, b, v, b, 1),
+           strcmp(what, "step") ? 0.0 : (double)fp_mat_norm_fro_f32(n, n, dw, n, 1));
+    return st == FP_OK ? 0 : 1;
+}
