@@ -693,6 +693,37 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
 #undef A_
 }
 
+/* Solves the small dense system A x = b (d <= 33, row-major, destroyed) by Gaussian elimination with
+ * partial pivoting, in place of b. Returns 0 when a pivot vanishes. Anderson's bordered system is solved
+ * this way once per column and iteration, where a general LU's checks would cost more than the work. */
+static int fp__small_solve(int d, double *A, double *b)
+{
+    int i, j, k;
+    for (k = 0; k < d; ++k) {
+        int p = k;
+        double piv;
+        for (i = k + 1; i < d; ++i) if (fabs(A[i * d + k]) > fabs(A[p * d + k])) p = i;
+        if (!(fabs(A[p * d + k]) > 1e-300)) return 0;
+        if (p != k) {
+            double t;
+            for (j = 0; j < d; ++j) { t = A[k * d + j]; A[k * d + j] = A[p * d + j]; A[p * d + j] = t; }
+            t = b[k]; b[k] = b[p]; b[p] = t;
+        }
+        piv = A[k * d + k];
+        for (i = k + 1; i < d; ++i) {
+            double l = A[i * d + k] / piv;
+            for (j = k; j < d; ++j) A[i * d + j] -= l * A[k * d + j];
+            b[i] -= l * b[k];
+        }
+    }
+    for (i = d - 1; i >= 0; --i) {
+        double s = b[i];
+        for (j = i + 1; j < d; ++j) s -= A[i * d + j] * b[j];
+        b[i] = s / A[i * d + i];
+    }
+    return 1;
+}
+
 /* Eigenvalues of the n x n double matrix in h (destroyed), into wr, wi; v: n doubles of scratch. */
 static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double *v)
 {
@@ -2271,9 +2302,8 @@ FP__VECTORIZE static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int i
         }
         al[0] = 1;
         for (i = 1; i <= k; ++i) al[i] = 0;
-        ok = fp_lu_factor_f64(k + 1, sys, k + 1, 1, e->piv) == FP_OK;
+        ok = fp__small_solve(k + 1, sys, al);
         if (ok) {
-            fp_lu_solve_f64(FP_NOTRANS, k + 1, 1, sys, k + 1, 1, e->piv, al, 1, 1);
             for (i = 1; i <= k; ++i) asum += fabs(al[i]);
             ok = asum == asum && asum < 1e4;
         }
