@@ -1,0 +1,92 @@
+/* toy_singularity - the singularity of the Euclidean gradient, drawn. A two-unit linear network
+ * r = W r + x learns a teacher's responses R^ = (I - W^)^{-1} X to two inputs (MSE). All four entries of
+ * W learn with the full rules; the picture is the loss on the slice W = [[a, c], [c, b]] through the
+ * teacher's off-diagonal c, with each path projected onto (a, b) (its off-diagonals move too).
+ * Where an eigenvalue of W reaches 1 - on the slice (1 - a)(1 - b) = c^2 - the fixed point loses
+ * stability, the loss has a pole and dW1 (the gradient) blows up, while dW2, dW3, dW4 (zhu_rosenbaum.md)
+ * stay bounded. Writes the surface, the boundary and each rule's path; examples/toy_singularity.gp draws.
+ *   cc -O2 -o toy_singularity examples/toy_singularity.c -lm && ./toy_singularity [OUTDIR] */
+#include <stdio.h>
+#include <string.h>
+#include <math.h>
+#define FIXPOINT_IMPLEMENTATION
+#include "../fixpoint.h"
+
+enum { N = 2, B = 2 };
+static const double C = 0.6, X[N * B] = { 1.0, 0.3, -0.5, 1.0 }; /* two inputs as columns */
+
+/* fixed points, loss, gains and dL/dR for W; returns the loss (NaN if I - W is singular) */
+static double evaluate(const double *w, const double *target, double *r, double *g, double *gr)
+{
+    fp_solver_config cfg = fp_solver_config_default(FP_SOLVER_NEWTON);
+    fp_activation act = fp_activation_make(FP_ACT_IDENTITY);
+    cfg.tol = 1e-13;
+    if (fp_solve_f64(&cfg, &act, N, B, w, N, 1, X, B, 1, r, B, 1, g, B, 1, NULL, NULL) != FP_OK) return NAN;
+    return fp_loss_mse_f64(N, B, r, B, 1, target, B, 1, gr, B, 1);
+}
+static void set_w(double *w, double a, double b, double c12, double c21) { w[0] = a; w[1] = c12; w[2] = c21; w[3] = b; }
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "build";
+    const double teacher[2] = { 0.2, 0.1 };
+    const double starts[2][2] = { { 0.45, 0.3 }, { 0.8, 0.75 } }; /* stable side near the boundary; beyond it */
+    const double lrs[5] = { 0, 0.02, 0.1, 0.1, 0.1 };
+    double w[4], r[N * B], g[N * B], gr[N * B], target[N * B], dw[4], d1[4];
+    char path[1024];
+    FILE *f;
+    int i, j, k, s, st;
+    set_w(w, teacher[0], teacher[1], C, C);
+    evaluate(w, X, target, g, gr); /* the teacher's responses */
+    snprintf(path, sizeof path, "%s/toy_surface.dat", dir);
+    if (!(f = fopen(path, "w"))) { fprintf(stderr, "toy_singularity: cannot write %s\n", path); return 1; }
+    for (i = 0; i <= 120; ++i) {
+        double a = -0.6 + 1.8 * i / 120.0;
+        for (j = 0; j <= 120; ++j) {
+            double b = -0.6 + 1.8 * j / 120.0, L;
+            set_w(w, a, b, C, C);
+            L = evaluate(w, target, r, g, gr);
+            fprintf(f, "%.5f %.5f %.5f\n", a, b, L == L ? log10(L + 1e-12) : 6.0);
+        }
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/toy_boundary.dat", dir);
+    if (!(f = fopen(path, "w"))) return 1;
+    for (i = 0; i <= 200; ++i) { double a = -0.6 + 1.37 * i / 200.0; fprintf(f, "%.5f %.5f\n", a, 1 - C * C / (1 - a)); }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/toy_paths.dat", dir);
+    if (!(f = fopen(path, "w"))) return 1;
+    printf("rule start         steps  final loss  max |dW|    min cos(dW, dW1)  max Re eig(W)  final W\n");
+    for (s = 0; s < 2; ++s)
+        for (k = 1; k <= 4; ++k) {
+            double maxn = 0, mincos = 1, L = NAN, maxeig = -1e300;
+            set_w(w, starts[s][0], starts[s][1], C, C);
+            fprintf(f, "a \"%s from (%.2f, %.2f)\" loss\n", fp_rule_name((fp_rule)k), w[0], w[3]);
+            for (st = 0; st < 400; ++st) {
+                double n1, nk, dot = 0, wr[2], wi[2];
+                L = evaluate(w, target, r, g, gr);
+                if (!(L == L) || fabs(w[0]) + fabs(w[1]) + fabs(w[2]) + fabs(w[3]) > 40) break;
+                fp_eig_f64(N, w, N, 1, wr, wi, NULL);
+                if (wr[0] > maxeig) maxeig = wr[0];
+                if (wr[1] > maxeig) maxeig = wr[1];
+                fprintf(f, "%.6f %.6f %.6g\n", w[0], w[3], L);
+                if (L < 1e-12) break;
+                fp_rule_dw_f64(FP_RULE_DW1, NULL, 0, N, B, w, N, 1, r, B, 1, g, B, 1, gr, B, 1, d1, N, 1, NULL, NULL);
+                if (fp_rule_dw_f64((fp_rule)k, NULL, lrs[k], N, B, w, N, 1, r, B, 1, g, B, 1, gr, B, 1, dw, N, 1, NULL, NULL) != FP_OK) break;
+                n1 = fp_vec_norm2_f64(4, d1, 1);
+                nk = fp_vec_norm2_f64(4, dw, 1);
+                for (i = 0; i < 4; ++i) dot += d1[i] * dw[i];
+                if (nk > maxn) maxn = nk;
+                if (n1 > 0 && nk > 0 && dot / (n1 * nk) < mincos) mincos = dot / (n1 * nk);
+                for (i = 0; i < 4; ++i) w[i] -= lrs[k] * dw[i];
+            }
+            fprintf(f, "\n\n");
+            printf("%-4s (%.2f, %.2f)  %5d  %-10.3g  %-10.3g  %-16.3f  %-13.3f  [%.2f %.2f; %.2f %.2f]\n", fp_rule_name((fp_rule)k),
+                   starts[s][0], starts[s][1], st, L, maxn, mincos, maxeig, w[0], w[1], w[2], w[3]);
+        }
+    fclose(f);
+    printf("teacher diagonal (%.2f, %.2f), off-diagonal %.2f; wrote %s/toy_surface.dat, toy_boundary.dat, toy_paths.dat\n",
+           teacher[0], teacher[1], C, dir);
+    return 0;
+}
