@@ -2,10 +2,11 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c
+TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c tests/test_fuzz.c tests/fuzz/targets.c
 BUILD   := build
 
-.PHONY: all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
+SHELL := /bin/bash
+.PHONY: fuzz all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
 
 all: test
 
@@ -20,7 +21,7 @@ check-header: | $(BUILD)
 	@if command -v c++ >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
 	  echo "c++ header check" && c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
 
-$(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h fixpoint.h | $(BUILD)
+$(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/fuzz/targets.h fixpoint.h | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -o $@ $(TESTSRC) -lm
 
 # The README's test command.
@@ -42,6 +43,22 @@ sanitize: | $(BUILD)
 
 valgrind: $(BUILD)/tests
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./$(BUILD)/tests
+
+# libFuzzer (clang): each target runs FUZZ_SECONDS from the committed corpus; what it finds new is
+# merged back (minimized) into tests/fuzz/corpus, which `make test` replays.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := idx layer solve
+fuzz: | $(BUILD)
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DFPT_TARGET=fpt_fuzz_$$t \
+	    -o $(BUILD)/fuzz_$$t tests/fuzz/fuzz_main.c tests/fuzz/targets.c tests/fuzz/fuzz_impl.c -lm || exit 1; \
+	  rm -rf $(BUILD)/fuzz-corpus/$$t; mkdir -p $(BUILD)/fuzz-corpus/$$t; cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz-corpus/$$t/; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  ./$(BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 $(BUILD)/fuzz-corpus/$$t \
+	    2>&1 | grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|Done' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	  ./$(BUILD)/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t $(BUILD)/fuzz-corpus/$$t >/dev/null 2>&1 || exit 1; \
+	done
 
 bench:
 	bash bench/run.sh full

@@ -1174,6 +1174,7 @@ FP_API void FP__F(layer_free)(FP__F(layer) *L);
  * stored by kind only; set f and df again after loading. */
 FP_API fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path);
 FP_API fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why);
+FP_API fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len, const char **why); /* from memory */
 
 /* THE TRAINING LOOP over a dataset of images (pixels scaled to [0, 1]) and labels. */
 typedef struct FP__F(trainer) {
@@ -3131,47 +3132,100 @@ FP_DEF fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path)
     return ok ? FP_OK : FP_ERR_IO;
 }
 
-FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why)
+/* The header's promises against the total length; NULL when they hold (cnt: number of reals). */
+static const char *FP__I(layer_check_head)(const FP__I(file_head) *h, size_t len, size_t *cnt)
 {
+    size_t need;
+    if (memcmp(h->magic, FP__LAYER_MAGIC, 8) != 0) return "not a fixpoint.h parameter file (bad magic)";
+    if (h->version != 1) return "unsupported parameter file version";
+    if (h->real_size != sizeof(FP__T)) return "parameter file holds the other real type (float vs double)";
+    if (h->n < 1 || h->n > 1 << 16 || h->n_in < 1 || h->n_in > 1 << 24 || h->n_out < 1 || h->n_out > 1 << 16 ||
+        h->act < 0 || h->act > (int32_t)FP_ACT_CUSTOM)
+        return "absurd sizes or activation in the header";
+    *cnt = FP__I(layer_count)(h->n, h->n_in, h->n_out);
+    need = sizeof *h + *cnt * sizeof(FP__T) + sizeof(uint64_t);
+    if (len < need) return "parameter file truncated";
+    if (len > need) return "parameter file has trailing bytes";
+    return NULL;
+}
+
+FP_DEF fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len, const char **why)
+{
+    const unsigned char *p = (const unsigned char *)buf;
     FP__I(file_head) h;
     FP__F(layer) t;
     uint64_t sum, want;
-    size_t cnt;
-    long end;
-    FILE *f;
+    size_t cnt = 0;
     const char *w = NULL;
-    FP_ASSERT(L && path);
-    f = fopen(path, "rb");
-    if (!f) { if (why) *why = "cannot open the parameter file"; return FP_ERR_IO; }
-    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) w = "cannot size the file";
-    else if ((size_t)end < sizeof h + sizeof sum || fread(&h, sizeof h, 1, f) != 1) w = "file shorter than a header";
-    else if (memcmp(h.magic, FP__LAYER_MAGIC, 8) != 0) w = "not a fixpoint.h parameter file (bad magic)";
-    else if (h.version != 1) w = "unsupported parameter file version";
-    else if (h.real_size != sizeof(FP__T)) w = "parameter file holds the other real type (float vs double)";
-    else if (h.n < 1 || h.n > 1 << 16 || h.n_in < 1 || h.n_in > 1 << 24 || h.n_out < 1 || h.n_out > 1 << 16 ||
-             h.act < 0 || h.act > (int32_t)FP_ACT_CUSTOM)
-        w = "absurd sizes or activation in the header";
-    else if ((cnt = FP__I(layer_count)(h.n, h.n_in, h.n_out)), (size_t)end != sizeof h + cnt * sizeof(FP__T) + sizeof sum)
-        w = (size_t)end < sizeof h + cnt * sizeof(FP__T) + sizeof sum ? "parameter file truncated" : "parameter file has trailing bytes";
-    if (w) { fclose(f); if (why) *why = w; return FP_ERR_FORMAT; }
+    FP_ASSERT(L && (buf || len == 0));
+    if (len < sizeof h + sizeof sum) w = "file shorter than a header";
+    else {
+        memcpy(&h, p, sizeof h);
+        w = FP__I(layer_check_head)(&h, len, &cnt);
+    }
+    if (!w) {
+        memcpy(&sum, p + sizeof h + cnt * sizeof(FP__T), sizeof sum);
+        want = fp__fnv1a(fp__fnv1a(0xcbf29ce484222325ull, &h, sizeof h), p + sizeof h, cnt * sizeof(FP__T));
+        if (want != sum) w = "checksum mismatch: the parameter file is corrupt";
+    }
+    if (w) { if (why) *why = w; return FP_ERR_FORMAT; }
+    /* everything checked: only now allocate (never more than the buffer holds) */
     memset(&t, 0, sizeof t);
     t.n = h.n; t.n_in = h.n_in; t.n_out = h.n_out;
     t.act = fp_activation_make((fp_act_kind)h.act);
     {
-        FP__T *p = (FP__T *)FP_MALLOC(cnt * sizeof(FP__T), NULL);
-        if (!p) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
-        FP__I(layer_bind)(&t, p);
+        FP__T *q = (FP__T *)FP_MALLOC(cnt * sizeof(FP__T), NULL);
+        if (!q) { if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+        memcpy(q, p + sizeof h, cnt * sizeof(FP__T));
+        FP__I(layer_bind)(&t, q);
     }
-    if (fread(t.w, sizeof(FP__T), cnt, f) != cnt || fread(&sum, sizeof sum, 1, f) != 1) w = "read error";
-    fclose(f);
-    if (!w) {
-        want = fp__fnv1a(fp__fnv1a(0xcbf29ce484222325ull, &h, sizeof h), t.w, cnt * sizeof(FP__T));
-        if (want != sum) w = "checksum mismatch: the parameter file is corrupt";
-    }
-    if (w) { FP__F(layer_free)(&t); if (why) *why = w; return FP_ERR_FORMAT; }
     FP__F(layer_free)(L);
     *L = t;
     return FP_OK;
+}
+
+FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why)
+{
+    unsigned char head[sizeof(FP__I(file_head))];
+    FP__I(file_head) h;
+    unsigned char *buf;
+    long end;
+    size_t want;
+    FILE *f;
+    fp_status st;
+    FP_ASSERT(L && path);
+    f = fopen(path, "rb");
+    if (!f) { if (why) *why = "cannot open the parameter file"; return FP_ERR_IO; }
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        if (why) *why = "cannot size the file";
+        return FP_ERR_IO;
+    }
+    /* the header must promise exactly the file's length before the file is read into memory */
+    if ((size_t)end < sizeof head || fread(head, 1, sizeof head, f) != sizeof head) {
+        fclose(f);
+        if (why) *why = "file shorter than a header";
+        return FP_ERR_FORMAT;
+    }
+    memcpy(&h, head, sizeof h);
+    {
+        size_t cnt = 0;
+        const char *w = FP__I(layer_check_head)(&h, (size_t)end, &cnt);
+        if (w) { fclose(f); if (why) *why = w; return FP_ERR_FORMAT; }
+        want = (size_t)end;
+    }
+    buf = (unsigned char *)FP_MALLOC(want, NULL);
+    if (!buf) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+    if (fseek(f, 0, SEEK_SET) != 0 || fread(buf, 1, want, f) != want) {
+        fclose(f);
+        FP_FREE(buf, NULL);
+        if (why) *why = "read error";
+        return FP_ERR_IO;
+    }
+    fclose(f);
+    st = FP__F(layer_parse)(L, buf, want, why);
+    FP_FREE(buf, NULL);
+    return st;
 }
 #undef FP__LAYER_MAGIC
 
