@@ -1170,8 +1170,9 @@ FP_API fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, 
 FP_API void FP__F(layer_free)(FP__F(layer) *L);
 /* Parameter files: magic, version, sizes, activation, the five arrays, an FNV-1a checksum of it all.
  * layer_load rejects a wrong magic, version, real size, absurd sizes, truncation or a checksum mismatch
- * (why says which) and never leaves L half-loaded: L changes only on success. Custom activations are
- * stored by kind only; set f and df again after loading. */
+ * (why says which) and never leaves L half-loaded: L is written only on success, and never freed (it
+ * may be uninitialized; free a layer it held first). Custom activations are stored by kind only: set f
+ * and df again after loading. */
 FP_API fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path);
 FP_API fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why);
 FP_API fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len, const char **why); /* from memory */
@@ -3179,8 +3180,7 @@ FP_DEF fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len
         memcpy(q, p + sizeof h, cnt * sizeof(FP__T));
         FP__I(layer_bind)(&t, q);
     }
-    FP__F(layer_free)(L);
-    *L = t;
+    *L = t; /* L's previous contents (if any) are the caller's to free: it may be uninitialized */
     return FP_OK;
 }
 

@@ -334,6 +334,7 @@ static void layer_file_roundtrips_and_rejects_corruption(void)
         CHECK(fp_layer_load_f32(&F, "build/t_layer.bin", &why) == FP_ERR_FORMAT && strstr(why, "real type"));
     }
     CHECK(M.n == 2);
+    fp_layer_free_f64(&M);
     CHECK(fp_layer_load_f64(&M, "build/t_layer.bin", &why) == FP_OK);
     CHECK(M.n == 5 && M.n_in == 4 && M.n_out == 3 && memcmp(M.w, L.w, sizeof(double) * (25 + 20 + 5 + 15 + 3)) == 0);
     free(buf);
