@@ -260,6 +260,31 @@ typedef struct fp_train_record {
 } fp_train_record;
 
 /* ================================================================================================
+ * FEEDBACK NETWORKS AND MEAN-FIELD THEORY (types): mastrogiuseppe_ostojic.md. W = chi + m n^T / N,
+ * X = I (input amplitude inside I), m, I, n built from three standard-normal directions w, x_m, x_I.
+ * ================================================================================================ */
+typedef struct fp_meanfield_params {
+    double g;               /* bulk: chi_ij ~ N(0, g^2 / N)                                   */
+    double s_m, s_I, rho;   /* m = s_m (rho w + sqrt(1-rho^2) x_m), I = s_I (rho w + ... x_I)  */
+    double C, p, p_m, p_I;  /* n = C (p w + p_m x_m + p_I x_I)                                */
+    int nodes;              /* Gauss-Hermite nodes; default (0) 100                            */
+} fp_meanfield_params;
+
+typedef struct fp_meanfield_solution {
+    double z, delta;        /* read-out z = n^T phi(x) / N and total variance Delta of x        */
+    double outlier;         /* predicted outlier of W diag(phi'(x)) (largest root)              */
+    double bulk_radius;     /* g sqrt(<phi'^2>)                                                 */
+    int stable;             /* outlier < 1 and bulk_radius < 1                                  */
+} fp_meanfield_solution;
+
+/* All solutions of the mean-field equations for tanh (scan of z, bisection, Delta by damped iteration),
+ * sorted by z, with their predicted stability; at most max_out are written, *count says how many exist.
+ * FP_ERR_INVALID_ARG for g < 0, non-finite parameters or |rho| > 1. */
+FP_API fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_solution *out, int max_out, int *count);
+/* C that makes z = A a closed-loop fixed point by teacher forcing (mean-field): sets p->C. */
+FP_API fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A);
+
+/* ================================================================================================
  * DATA (types): IDX files (the MNIST format), unsigned-byte payloads; datasets of images and labels.
  * ================================================================================================ */
 typedef struct fp_idx {
@@ -734,6 +759,155 @@ static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double 
     return fp__hqr(n, h, wr, wi);
 }
 
+/* ---- mean-field theory of trained feedback networks (mastrogiuseppe_ostojic.md, "Geometry") ---- */
+#define FP__GH_MAX 256
+/* Gauss-Hermite nodes and weights for E[f(Z)], Z ~ N(0, 1): physicists' rule by Newton on the Hermite
+ * recurrence (Golub-Welsch's eigen route would need eigenvectors), x -> sqrt(2) x, w -> w / sqrt(pi). */
+static void fp__gauss_hermite(int n, double *x, double *w)
+{
+    const double pim4 = 0.7511255444649425; /* pi^(-1/4) */
+    int i, its, j, m = (n + 1) / 2;
+    double z = 0, z1, p1, p2, p3, pp = 1;
+    for (i = 0; i < m; ++i) {
+        if (i == 0) z = sqrt(2.0 * n + 1) - 1.85575 * pow(2.0 * n + 1, -0.16667);
+        else if (i == 1) z -= 1.14 * pow((double)n, 0.426) / z;
+        else if (i == 2) z = 1.86 * z - 0.86 * x[0];
+        else if (i == 3) z = 1.91 * z - 0.91 * x[1];
+        else z = 2.0 * z - x[i - 2];
+        for (its = 0; its < 100; ++its) {
+            p1 = pim4; p2 = 0;
+            for (j = 0; j < n; ++j) { p3 = p2; p2 = p1; p1 = z * sqrt(2.0 / (j + 1)) * p2 - sqrt((double)j / (j + 1)) * p3; }
+            pp = sqrt(2.0 * n) * p2;
+            z1 = z;
+            z = z1 - p1 / pp;
+            if (fabs(z - z1) <= 3e-14) break;
+        }
+        x[i] = z; x[n - 1 - i] = -z;
+        w[i] = 2.0 / (pp * pp); w[n - 1 - i] = w[i];
+    }
+    for (i = 0; i < n; ++i) { x[i] *= 1.4142135623730951; w[i] /= 1.7724538509055159; }
+}
+
+typedef struct fp__mf { double g, smm, sII, smI, snm, snI, x[FP__GH_MAX], w[FP__GH_MAX]; int nodes; } fp__mf;
+
+/* Gaussian averages over x ~ N(0, Delta) of phi = tanh and its derivatives: k selects
+ * 0 <phi^2>, 1 <phi'>, 2 <phi'^2>, 3 <phi phi''>, 4 <phi'''> */
+static double fp__mf_avg(const fp__mf *q, double delta, int k)
+{
+    double s = 0, sd = sqrt(delta > 0 ? delta : 0);
+    int i;
+    for (i = 0; i < q->nodes; ++i) {
+        double t = tanh(sd * q->x[i]), d1 = 1 - t * t, v;
+        switch (k) {
+        case 0: v = t * t; break;
+        case 1: v = d1; break;
+        case 2: v = d1 * d1; break;
+        case 3: v = t * (-2 * t * d1); break;
+        default: v = -2 * d1 * (1 - 3 * t * t); break;
+        }
+        s += q->w[i] * v;
+    }
+    return s;
+}
+
+/* Delta(z) from Delta = g^2 <phi^2>_Delta + s_m^2 z^2 + 2 s_mI z + s_I^2 (a contraction: damped iteration) */
+static double fp__mf_delta(const fp__mf *q, double z)
+{
+    double c = q->smm * z * z + 2 * q->smI * z + q->sII, d = c + q->g * q->g, dn;
+    int it;
+    for (it = 0; it < 10000; ++it) {
+        dn = q->g * q->g * fp__mf_avg(q, d, 0) + c;
+        if (fabs(dn - d) <= 1e-14 * (1 + d)) { d = dn; break; }
+        d = 0.5 * d + 0.5 * dn;
+    }
+    return d;
+}
+
+static double fp__mf_resid(const fp__mf *q, double z) { return (q->snm * z + q->snI) * fp__mf_avg(q, fp__mf_delta(q, z), 1) - z; }
+
+static fp_status fp__mf_setup(const fp_meanfield_params *p, fp__mf *q)
+{
+    double r2;
+    if (!(p->g >= 0) || !(fabs(p->rho) <= 1) || !(p->s_m == p->s_m) || !(p->s_I == p->s_I) || !(p->C == p->C) ||
+        !(p->p == p->p) || !(p->p_m == p->p_m) || !(p->p_I == p->p_I) || !isfinite(p->g) || !isfinite(p->C) ||
+        p->nodes < 0 || p->nodes > FP__GH_MAX)
+        return FP_ERR_INVALID_ARG;
+    r2 = sqrt(1 - p->rho * p->rho);
+    q->g = p->g;
+    q->smm = p->s_m * p->s_m;
+    q->sII = p->s_I * p->s_I;
+    q->smI = p->s_m * p->s_I * p->rho * p->rho;
+    q->snm = p->C * p->s_m * (p->rho * p->p + r2 * p->p_m);
+    q->snI = p->C * p->s_I * (p->rho * p->p + r2 * p->p_I);
+    q->nodes = p->nodes ? p->nodes : 100;
+    fp__gauss_hermite(q->nodes, q->x, q->w);
+    return FP_OK;
+}
+
+FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_solution *out, int max_out, int *count)
+{
+    fp__mf q;
+    fp_status st;
+    int i, k = 0;
+    const int scan = 4000;
+    double zmax, zp, fp_;
+    FP_ASSERT(p && count && (max_out == 0 || out));
+    *count = 0;
+    if ((st = fp__mf_setup(p, &q)) != FP_OK) return st;
+    /* every solution has |z| <= |s_nm| |z| <phi'> + |s_nI|; <phi'> <= 1 and decays like 1/sqrt(Delta) */
+    zmax = 2.0 * (1 + fabs(q.snm) + fabs(q.snI)) * (1 + fabs(q.snm));
+    zp = -zmax;
+    fp_ = fp__mf_resid(&q, zp);
+    for (i = 1; i <= scan; ++i) {
+        double z = -zmax + 2 * zmax * i / scan, f = fp__mf_resid(&q, z);
+        if ((fp_ <= 0 && f > 0) || (fp_ >= 0 && f < 0) || f == 0) {
+            double a = zp, b = z, fa = fp_, zr;
+            int it;
+            for (it = 0; it < 200 && b - a > 1e-15 * (1 + fabs(a)); ++it) { /* bisection */
+                double c = 0.5 * (a + b), fc = fp__mf_resid(&q, c);
+                if ((fa <= 0) == (fc <= 0)) { a = c; fa = fc; } else b = c;
+            }
+            zr = f == 0 ? z : 0.5 * (a + b);
+            if (k < max_out) {
+                fp_meanfield_solution *s = out + k;
+                double d = fp__mf_delta(&q, zr), dphi = fp__mf_avg(&q, d, 1), d2 = fp__mf_avg(&q, d, 2);
+                double A = q.snm * dphi, Bc = 0.5 * (q.snm * zr + q.snI) * fp__mf_avg(&q, d, 4);
+                double Cc = q.g * q.g * (d2 + fp__mf_avg(&q, d, 3)), D = 2 * (q.smm * zr + q.smI);
+                double tr = A + Cc + Bc * D, disc = tr * tr - 4 * A * Cc;
+                s->z = zr;
+                s->delta = d;
+                s->bulk_radius = q.g * sqrt(d2);
+                /* the outlier: largest root of lambda^2 - (a + c + b d) lambda + a c = 0 */
+                s->outlier = disc >= 0 ? 0.5 * (tr + sqrt(disc)) : 0.5 * tr;
+                s->stable = s->outlier < 1 && s->bulk_radius < 1;
+            }
+            ++k;
+            if (f == 0) { zp = z; fp_ = fp__mf_resid(&q, z + 1e-12); continue; }
+        }
+        zp = z;
+        fp_ = f;
+    }
+    *count = k;
+    return FP_OK;
+}
+
+FP_DEF fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A)
+{
+    fp__mf q;
+    fp_meanfield_params u = *p;
+    double d, den;
+    fp_status st;
+    u.C = 1;
+    if ((st = fp__mf_setup(&u, &q)) != FP_OK || !isfinite(A)) return st ? st : FP_ERR_INVALID_ARG;
+    /* z clamped to A: Delta_ol from the Delta equation at z = A; C = A / ((s~_nI + A s~_nm) <phi'>) */
+    d = fp__mf_delta(&q, A);
+    den = (q.snI + A * q.snm) * fp__mf_avg(&q, d, 1);
+    if (!(fabs(den) > 1e-300)) return FP_ERR_SINGULAR;
+    p->C = A / den;
+    return FP_OK;
+}
+#undef FP__GH_MAX
+
 FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
 {
     fp_adjoint_config c;
@@ -1201,6 +1375,22 @@ FP_API fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *d
                                           int (*on_step)(const fp_train_record *rec, void *user), void *user);
 /* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. */
 FP_API fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc);
+
+
+/* FEEDBACK NETWORKS (mastrogiuseppe_ostojic.md): chi ~ N(0, g^2/N) and the directions w, x_m, x_I from
+ * seed (Gaussian, then orthogonalized to norm sqrt(N), so their overlaps are exactly the ensemble's);
+ * m, I and n = C (p w + p_m x_m + p_I x_I) from p. feedback_weights writes W = chi + m n^T / N
+ * (the input is X = I). feedback_teacher_force sets C so that z = A is a closed-loop fixed point: the
+ * clamped activity r* = phi(chi r* + m A + I) does not depend on n, and C = A N / (d^T r*). */
+typedef struct FP__F(feedback) {
+    int n;
+    fp_meanfield_params p;
+    FP__T *chi, *m, *in, *nv, *dir, *dw, *dm, *di; /* n x n bulk, then n-vectors */
+} FP__F(feedback);
+FP_API fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanfield_params *p, uint64_t seed);
+FP_API void FP__F(feedback_free)(FP__F(feedback) *fb);
+FP_API void FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
+FP_API fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep);
 
 #ifdef __cplusplus
 }
@@ -3476,6 +3666,94 @@ FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, 
     }
     if (loss) *loss = lsum / total;
     if (acc) *acc = (double)hits_all / total;
+    return st;
+}
+
+/* ================================================================================================
+ * FEEDBACK NETWORKS: the model of mastrogiuseppe_ostojic.md ("Model", "Training", "Geometry").
+ * ================================================================================================ */
+FP_DEF void FP__F(feedback_free)(FP__F(feedback) *fb)
+{
+    if (fb && fb->chi) FP_FREE(fb->chi, NULL);
+    if (fb) fb->chi = NULL;
+}
+
+static void FP__I(feedback_vectors)(FP__F(feedback) *fb)
+{
+    const fp_meanfield_params *p = &fb->p;
+    double r2 = sqrt(1 - p->rho * p->rho);
+    int i;
+    for (i = 0; i < fb->n; ++i) {
+        fb->m[i] = (FP__T)(p->s_m * (p->rho * (double)fb->dw[i] + r2 * (double)fb->dm[i]));
+        fb->in[i] = (FP__T)(p->s_I * (p->rho * (double)fb->dw[i] + r2 * (double)fb->di[i]));
+        fb->dir[i] = (FP__T)(p->p * (double)fb->dw[i] + p->p_m * (double)fb->dm[i] + p->p_I * (double)fb->di[i]);
+        fb->nv[i] = (FP__T)(p->C * (double)fb->dir[i]);
+    }
+}
+
+FP_DEF fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanfield_params *p, uint64_t seed)
+{
+    fp_rng g = fp_rng_make(seed);
+    size_t nn = (size_t)n * (size_t)n, i;
+    FP_ASSERT(fb && p);
+    memset(fb, 0, sizeof *fb);
+    if (n < 1 || n > 1 << 15 || !(p->g >= 0) || !isfinite(p->g) || !(fabs(p->rho) <= 1) || !isfinite(p->s_m) ||
+        !isfinite(p->s_I) || !isfinite(p->C) || !isfinite(p->p) || !isfinite(p->p_m) || !isfinite(p->p_I))
+        return FP_ERR_INVALID_ARG;
+    fb->chi = (FP__T *)FP_MALLOC((nn + 7 * (size_t)n) * sizeof(FP__T), NULL);
+    if (!fb->chi) return FP_ERR_NO_MEMORY;
+    fb->n = n;
+    fb->p = *p;
+    fb->m = fb->chi + nn; fb->in = fb->m + n; fb->nv = fb->in + n; fb->dir = fb->nv + n;
+    fb->dw = fb->dir + n; fb->dm = fb->dw + n; fb->di = fb->dm + n;
+    for (i = 0; i < nn; ++i) fb->chi[i] = (FP__T)(p->g * fp_rng_gauss(&g) / sqrt((double)n));
+    for (i = 0; i < (size_t)n; ++i) { fb->dw[i] = (FP__T)fp_rng_gauss(&g); fb->dm[i] = (FP__T)fp_rng_gauss(&g); fb->di[i] = (FP__T)fp_rng_gauss(&g); }
+    /* Gram-Schmidt to norm sqrt(N): the sampled overlaps of m, I and n then equal the ensemble's the
+     * mean-field theory assumes, instead of fluctuating by O(1/sqrt N) (only chi stays random) */
+    {
+        FP__T *v[3];
+        int a, c;
+        v[0] = fb->dw; v[1] = fb->dm; v[2] = fb->di;
+        for (a = 0; a < 3 && n >= 3; ++a) {
+            for (c = 0; c < a; ++c) FP__F(vec_axpy)(n, -FP__F(vec_dot)(n, v[a], 1, v[c], 1) / (FP__T)n, v[c], 1, v[a], 1);
+            FP__F(vec_scale)(n, (FP__T)sqrt((double)n) / FP__F(vec_norm2)(n, v[a], 1), v[a], 1);
+        }
+    }
+    FP__I(feedback_vectors)(fb);
+    return FP_OK;
+}
+
+FP_DEF void FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw)
+{
+    int i, j, n = fb->n;
+    FP_ASSERT(fb && fb->chi && w && fp__layout_ok(n, n, rsw, csw));
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < n; ++j) w[i * rsw + j * csw] = fb->chi[(size_t)i * (size_t)n + (size_t)j] + fb->m[i] * fb->nv[j] / (FP__T)n;
+}
+
+FP_DEF fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep)
+{
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    FP__T *x, *r;
+    double dot = 0;
+    int i, n = fb->n;
+    fp_status st;
+    FP_ASSERT(fb && fb->chi);
+    if (!isfinite(A)) return FP_ERR_INVALID_ARG;
+    x = (FP__T *)FP_MALLOC(2 * (size_t)n * sizeof(FP__T), NULL);
+    if (!x) return FP_ERR_NO_MEMORY;
+    memset(x, 0, 2 * (size_t)n * sizeof(FP__T));
+    r = x + n;
+    for (i = 0; i < n; ++i) x[i] = fb->m[i] * (FP__T)A + fb->in[i];
+    c.tol = 1e-10;
+    st = FP__F(solve)(&c, &act, n, 1, fb->chi, n, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, rep, NULL);
+    if (st == FP_OK) {
+        for (i = 0; i < n; ++i) dot += (double)fb->dir[i] * (double)r[i];
+        if (fabs(dot) < 1e-12 * n) st = FP_ERR_SINGULAR; /* the read-out direction is blind to r* */
+        else { fb->p.C = A * n / dot; FP__I(feedback_vectors)(fb); }
+    }
+    FP_FREE(x, NULL);
     return st;
 }
 
