@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench_util.h"
 #ifdef BENCH_OPENBLAS
 #include <cblas.h>
 #else
@@ -18,17 +19,6 @@
 #include "../fixpoint.h"
 #endif
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 #define RUN(T, CALL)                                                                                 \
     do {                                                                                             \
@@ -39,11 +29,11 @@ static int cmp(const void *a, const void *b)
         for (i = 0; i < (size_t)k * (size_t)n; ++i) b[i] = (T)((double)(i % 89) / 89.0 - 0.5);       \
         for (i = 0; i < (size_t)m * (size_t)n; ++i) c[i] = 0;                                        \
         CALL; /* warm-up */                                                                          \
-        t0 = now();                                                                                  \
+        t0 = bench_now();                                                                                  \
         while (reps < want) {                                                                        \
-            double s = now();                                                                        \
+            double s = bench_now();                                                                        \
             CALL;                                                                                    \
-            times[reps++] = now() - s;                                                               \
+            times[reps++] = bench_now() - s;                                                               \
         }                                                                                            \
         check = (double)c[(size_t)(m / 2) * (size_t)n + (size_t)(n / 2)];                           \
         free(a); free(b); free(c);                                                                   \
@@ -91,8 +81,8 @@ int main(int argc, char **argv)
         free(ws);
     }
 #endif
-    qsort(times, (size_t)reps, sizeof times[0], cmp);
-    med = times[reps / 2];
+    med = bench_median(times, reps);
+    bench_log(1e3 * med, check);
     printf("%s %s m=%d n=%d k=%d reps=%d median_s=%.6g gflops=%.2f check=%.6g\n", lib, f64 ? "f64" : "f32", m, n, k,
            reps, med, 2.0 * m * n * k / med * 1e-9, check);
     return 0;

@@ -8,28 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench_util.h"
 #define FIXPOINT_IMPLEMENTATION
 #include "../fixpoint.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static int cmpd(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-/* Appends this run's median per-call milliseconds to $BENCH_LOG (one line per hyperfine run). */
-static void log_median(double *t, int reps)
-{
-    const char *p = getenv("BENCH_LOG");
-    FILE *f;
-    qsort(t, (size_t)reps, sizeof *t, cmpd);
-    if (p && (f = fopen(p, "a"))) { fprintf(f, "%.6f\n", 1e3 * t[reps / 2]); fclose(f); }
-}
 
 static float *readf(FILE *f, size_t n)
 {
@@ -85,14 +67,14 @@ int main(int argc, char **argv)
     /* the adjoint-only benchmarks need the fixed point first (not timed apart: subtract the solve) */
     times = malloc(sizeof(double) * (size_t)(reps > 0 ? reps : 1));
     for (i = 0; i < reps; ++i) {
-        double t0 = now();
+        double t0 = bench_now();
         st = fp_solve_f32(&c, &act, n, b, w, n, 1, x, b, 1, r, b, 1, g, b, 1, &rep, sws);
         if (!strncmp(what, "adj", 3) || !strcmp(what, "step"))
             st = fp_implicit_grad_f32(&ac, n, b, w, n, 1, r, b, 1, g, b, 1, d, b, 1, v, b, 1, !strcmp(what, "step") ? dw : NULL,
                                       n, 1, NULL, aws);
-        times[i] = now() - t0;
+        times[i] = bench_now() - t0;
     }
-    if (reps > 0) log_median(times, reps);
+    if (reps > 0) bench_log(1e3 * bench_median(times, reps), 0);
     for (i = 0; i < n * b; ++i) sumr += r[i];
     printf("check %s n=%d b=%d status=%s iterations=%d sumR=%.6g normV=%.6g normdW=%.6g\n", what, n, b, fp_status_str(st),
            rep.iterations, sumr, strncmp(what, "adj", 3) && strcmp(what, "step") ? 0.0 : (double)fp_mat_norm_fro_f32(n, b, v, b, 1),

@@ -9,22 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench_util.h"
 #define FIXPOINT_IMPLEMENTATION
 #include "../fixpoint.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static int cmpd(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 
 typedef struct log_t { double t_last, times[100000], first, last; int n; } log_t;
 static int on_step(const fp_train_record *rec, void *u)
 {
     log_t *l = (log_t *)u;
-    double t = now();
+    double t = bench_now();
     if (l->n == 0) l->first = rec->loss;
     l->last = rec->loss;
     if (l->n < 100000) l->times[l->n] = t - l->t_last;
@@ -41,7 +35,7 @@ int main(int argc, char **argv)
     fp_dataset ds;
     fp_train_config c;
     char a[1024], b[1024];
-    const char *why = NULL, *p;
+    const char *why = NULL;
     int e, epochs;
     if (argc == 4 && !strcmp(argv[1], "--init")) {
         if (fp_layer_init_f32(&L, 300, 784, 10, FP_ACT_TANH, 0.5, strtoull(argv[3], NULL, 10)) != FP_OK) return 1;
@@ -59,14 +53,13 @@ int main(int argc, char **argv)
     c.rollback = 0;
     c.solver.tol = 1e-5;
     if (fp_trainer_init_f32(&t, &L, &c, ds.count) != FP_OK) return 1;
-    lg.t_last = now();
+    lg.t_last = bench_now();
     for (e = 0; e < epochs; ++e) fp_layer_train_epoch_f32(&t, &ds, e, on_step, &lg);
-    qsort(lg.times, (size_t)lg.n, sizeof lg.times[0], cmpd);
-    printf("fixpoint.h rule dW%s lr %s: %d steps, first loss %.6f, last loss %.6f, median step %.2f ms\n", argv[4], argv[5], lg.n,
-           lg.first, lg.last, 1e3 * lg.times[lg.n / 2]);
-    if ((p = getenv("BENCH_LOG"))) {
-        FILE *f = fopen(p, "a");
-        if (f) { fprintf(f, "%.6f %.8f\n", 1e3 * lg.times[lg.n / 2], lg.first); fclose(f); }
+    {
+        double med = bench_median(lg.times, lg.n);
+        printf("fixpoint.h rule dW%s lr %s: %d steps, first loss %.6f, last loss %.6f, median step %.2f ms\n", argv[4], argv[5],
+               lg.n, lg.first, lg.last, 1e3 * med);
+        bench_log(1e3 * med, lg.first);
     }
     fp_trainer_free_f32(&t);
     fp_layer_free_f32(&L);
