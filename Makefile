@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: fuzz all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
+.PHONY: soak fuzz all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
 
 all: test
 
@@ -59,6 +59,12 @@ fuzz: | $(BUILD)
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	  ./$(BUILD)/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t $(BUILD)/fuzz-corpus/$$t >/dev/null 2>&1 || exit 1; \
 	done
+
+# A long run: 100000 training steps with checkpoints that must replay bit for bit, memory flat.
+SOAK_STEPS ?= 100000
+soak: | $(BUILD)
+	$(CC) -O2 -std=c99 -Wall -Wextra -o $(BUILD)/soak tests/soak.c -lm
+	./$(BUILD)/soak $(SOAK_STEPS)
 
 bench:
 	bash bench/run.sh full

@@ -53,6 +53,19 @@ def picard(g, r0, tol, max_iter=10000):
         r = fr
     return r, max_iter
 
+def newton(w, x, r0, tol, max_iter=50):
+    """Newton on r - tanh(W r + x) for every column at once: J_b = I - G_b W solved as a batch."""
+    n, b = r0.shape
+    r = r0
+    eye = torch.eye(n)[None]
+    for k in range(max_iter):
+        t = torch.tanh(w @ r + x)
+        if bool((colres(t, r) <= tol).all()):
+            return r, k
+        J = eye - (1 - t * t).T[:, :, None] * w[None]
+        r = r + torch.linalg.solve(J, (t - r).T[:, :, None])[:, :, 0].T
+    return r, max_iter
+
 def main():
     path, what, reps, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     torch.set_num_threads(threads)
@@ -65,7 +78,12 @@ def main():
             t0 = time.perf_counter()
             f = lambda r: torch.tanh(w @ r + x)
             r0 = torch.zeros(n, b)
-            r, its = picard(f, r0, tol) if what == "damped" else anderson(f, r0, tol)
+            if what == "damped":
+                r, its = picard(f, r0, tol)
+            elif what == "newton":
+                r, its = newton(w, x, r0, tol)
+            else:
+                r, its = anderson(f, r0, tol)
             if what.startswith("adj") or what == "step":
                 gain = 1 - torch.tanh(w @ r + x) ** 2
                 if what == "adj-direct" or (what == "step" and n <= 64):

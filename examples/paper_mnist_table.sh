@@ -1,0 +1,26 @@
+#!/bin/sh
+# Aggregates examples/paper_mnist's CSV over seeds into a Markdown table beside the paper's numbers
+# (zhu_rosenbaum.md, MNIST table: mean training loss over the last 50 steps / test accuracy).
+#   sh examples/paper_mnist_table.sh [build/paper_mnist.csv]
+csv=${1:-build/paper_mnist.csv}
+echo "| rule | lr | seeds | train loss (last 50) | paper | test acc | paper | largest loss jump | min gap 1-Re(lambda) | max Re eig(W) | s/run |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+awk -F, 'NR > 1 {
+    k = $1 "," $2; if (!(k in n)) order[++m] = k; n[k]++
+    l[k] += $5; l2[k] += $5 * $5; a[k] += $7; a2[k] += $7 * $7
+    if (!(k in j) || $8 > j[k]) j[k] = $8
+    if (!(k in g) || $9 < g[k]) g[k] = $9
+    e[k] += $10; t[k] += $13 }
+  END {
+    # the paper: rule,lr -> loss, test accuracy
+    split("dW1,0.001,2.26,15 dW1,0.0025,2.09,34 dW1,0.005,1.79,59 dW1,0.01,1.40,63 dW1,0.025,2.08,38 " \
+          "dW3,0.01,1.70,67 dW3,0.025,1.21,78 dW3,0.05,0.89,82 dW3,0.1,0.69,85 dW3,0.25,0.54,87 " \
+          "dW4,0.005,1.92,51 dW4,0.01,1.64,69 dW4,0.02,1.30,77 dW4,0.05,0.93,82 dW4,0.1,0.80,83", P, " ")
+    for (i in P) { split(P[i], q, ","); pl[q[1] "," q[2]] = q[3]; pa[q[1] "," q[2]] = q[4] }
+    for (i = 1; i <= m; ++i) {
+      k = order[i]; c = n[k]; split(k, r, ",")
+      ml = l[k] / c; sl = sqrt(l2[k] / c - ml * ml > 0 ? l2[k] / c - ml * ml : 0)
+      ma = a[k] / c; sa = sqrt(a2[k] / c - ma * ma > 0 ? a2[k] / c - ma * ma : 0)
+      printf("| %s | %s | %d | %.3f ± %.3f | %s | %.1f ± %.1f %% | %s %% | %.2f | %.3f | %.2f | %.0f |\n", r[1], r[2], c, ml, sl,
+             (k in pl) ? pl[k] : "-", 100 * ma, 100 * sa, (k in pa) ? pa[k] : "-", j[k], g[k], e[k] / c, t[k] / c)
+    } }' "$csv"
