@@ -31,6 +31,8 @@ CC=${CC:-cc}
 $CC -std=c99 -O2 -fopenmp -o $bin/solve bench/solve.c -lm
 if [ "$mode" = quick ]; then grid="64:64 256:64"; whats="anderson damped adj-iter step"; threads="1"; runs=3
 else grid="64:1 64:64 256:1 256:64 1024:1 1024:64"; whats="anderson damped newton adj-direct adj-iter step"; threads="1 2"; runs=7; fi
+# overrides for re-running part of the grid: SOLVE_GRID="64:64", SOLVE_WHATS="newton", SOLVE_THREADS="1"
+grid=${SOLVE_GRID:-$grid}; whats=${SOLVE_WHATS:-$whats}; threads=${SOLVE_THREADS:-$threads}
 echo "== solve (fixpoint.h vs PyTorch $($PY -c 'import torch; print(torch.__version__)'))"
 for nb in $grid; do
   n=${nb%:*}; b=${nb#*:}
