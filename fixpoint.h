@@ -56,8 +56,16 @@
  *       return 0;
  *   }
  *
+ * SECTIONS (in the order the data flows): config; status and types; matrix core (GEMM, GEMV, level 1,
+ *   LU, Cholesky, QR); activations and losses; solvers (fp_solve: Euler, damped, Anderson, Newton);
+ *   implicit differentiation (fp_implicit_grad); learning rules (fp_rule_dw: dW1..dW4) and optimizers;
+ *   models (the recurrent layer, its parameter files and training loop; feedback networks); analysis
+ *   (eigenvalues, Arnoldi, stability of fixed points, mean-field theory); data (IDX files).
+ *   The equations are those of ../shared/papers/ (Zhu & Rosenbaum 2024; Mastrogiuseppe & Ostojic 2019).
+ *
  * LICENSE: MIT or public domain (Unlicense), your choice; see the end of the file.
- * HISTORY: 0.1 (2026-11) matrix core: GEMM, GEMV, vector ops, LU, Cholesky, QR least squares.
+ * HISTORY: 0.1 (2026-11) first release: matrix core, solvers, implicit gradients, rules dW1-dW4,
+ *          recurrent layer and training loop, feedback networks and mean-field theory, IDX data.
  */
 
 /* ================================================================================================
@@ -2397,7 +2405,7 @@ typedef struct FP__I(engine) {
     FP__T *alpha;            /* mixing weights, m x B                           */
     double *H;               /* Gram matrices of the residual history, B x m x m */
     double *sys, *rhs, *acc, *acc2, *best;
-    int *perm, *hcount, *piv, *stall, *restarts;
+    int *perm, *hcount, *stall, *restarts;
 } FP__I(engine);
 
 static void FP__I(engine_layout)(FP__I(engine) *e, fp__arena *a, int n, int b, int m)
@@ -2419,7 +2427,6 @@ static void FP__I(engine_layout)(FP__I(engine) *e, fp__arena *a, int n, int b, i
     e->hcount = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->stall = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->restarts = (int *)fp__take(a, (size_t)b * sizeof(int));
-    e->piv = (int *)fp__take(a, (mm + 1) * sizeof(int));
 }
 
 static void FP__I(swap_cols)(FP__T *p, int n, int ld, int c1, int c2)
