@@ -45,19 +45,23 @@ valgrind: $(BUILD)/tests
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./$(BUILD)/tests
 
 # libFuzzer (clang): each target runs FUZZ_SECONDS from the committed corpus; what it finds new is
-# merged back (minimized) into tests/fuzz/corpus, which `make test` replays.
+# merged back (minimized) into tests/fuzz/corpus, which `make test` replays. FUZZ_RUNS (with a fixed
+# seed) replaces the time limit by an execution count: the same inputs every time (CI uses it).
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
+FUZZ_LIMIT = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS) -seed=1,-max_total_time=$(FUZZ_SECONDS))
 FUZZ_TARGETS := idx layer solve
+FUZZ_MERGE ?= 1
 fuzz: | $(BUILD)
 	@for t in $(FUZZ_TARGETS); do \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DFPT_TARGET=fpt_fuzz_$$t \
 	    -o $(BUILD)/fuzz_$$t tests/fuzz/fuzz_main.c tests/fuzz/targets.c tests/fuzz/fuzz_impl.c -lm || exit 1; \
 	  rm -rf $(BUILD)/fuzz-corpus/$$t; mkdir -p $(BUILD)/fuzz-corpus/$$t; cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz-corpus/$$t/; \
-	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-	  ./$(BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 $(BUILD)/fuzz-corpus/$$t \
+	  echo "== fuzz $$t ($(FUZZ_LIMIT))"; \
+	  ./$(BUILD)/fuzz_$$t $(FUZZ_LIMIT) -max_len=4096 -print_final_stats=1 $(BUILD)/fuzz-corpus/$$t \
 	    2>&1 | grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|Done' ; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
-	  ./$(BUILD)/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t $(BUILD)/fuzz-corpus/$$t >/dev/null 2>&1 || exit 1; \
+	  if [ "$(FUZZ_MERGE)" = 1 ]; then ./$(BUILD)/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t $(BUILD)/fuzz-corpus/$$t >/dev/null 2>&1 || exit 1; fi; \
 	done
 
 # A long run: 100000 training steps with checkpoints that must replay bit for bit, memory flat.

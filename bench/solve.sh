@@ -16,6 +16,7 @@ if [ "$mode" = report ]; then
   echo "runs); \"adj-*\" and \"step\" include the forward solve; step ="
   echo "forward Anderson + adjoint (automatic choice) + dW = V R^T. The check column compares sum(R), |V|, |dW|."
   echo
+  [ -f $out/solve-note.txt ] && { cat $out/solve-note.txt; echo; }
   echo "| threads | N | B | what | fixpoint.h ms | PyTorch ms | speed-up | same result |"
   echo "|---|---|---|---|---|---|---|---|"
   for f in $(ls $out/solve-*.json | sort -V); do
