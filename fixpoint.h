@@ -1763,6 +1763,10 @@ FP_DEF fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, F
     }
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
     if (tb == FP_TRANS) { ptrdiff_t t = rsb; rsb = csb; csb = t; }
+    if (n == 1) { /* a matrix-vector product: packing would cost more than the product */
+        FP__F(gemv)(FP_NOTRANS, m, k, alpha, a, rsa, csa, b, rsb, beta, c, rsc);
+        return FP_OK;
+    }
 #ifdef FIXPOINT_USE_BLIS
     {
         FP__T al = alpha, be = beta;
