@@ -18,6 +18,7 @@ check-header: | $(BUILD)
 	@printf '#define FIXPOINT_IMPLEMENTATION\n#include "../fixpoint.h"\nint main(void){return 0;}\n' > $(BUILD)/hdr.c
 	$(CC) $(STRICT) -Werror -O2 -c $(BUILD)/hdr.c -o $(BUILD)/hdr.o
 	$(CC) $(STRICT) -Werror -O2 -DFP_NO_SIMD -DFP_STATIC -c $(BUILD)/hdr.c -o $(BUILD)/hdr_nosimd.o
+	$(CC) $(STRICT) -Werror -O0 -c $(BUILD)/hdr.c -o $(BUILD)/hdr_O0.o
 	@if command -v c++ >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
 	  echo "c++ header check" && c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
 

@@ -2245,7 +2245,7 @@ FP__TARGET_AVX512 static void FP__I(tanh_avx512)(int n, const float *z, float *r
 #define VI(v) _mm512_set1_epi32(v)
 #define ABS(v) _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7fffffff)))
 #define LT_BLEND(a, b, lo, hi) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), hi, lo)
-#define ROUND(v) _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define ROUND(v) _mm512_cvtepi32_ps(_mm512_cvtps_epi32(v)) /* |v| <= 128 here; the macro form of roundscale warns at -O0 */
 #define COPYSIGN(v, s) _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(v), \
     _mm512_and_si512(_mm512_castps_si512(s), _mm512_set1_epi32((int)0x80000000u))))
     for (; i + 16 <= n; i += 16) {
