@@ -3588,8 +3588,10 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     lr = t->cfg.optim.lr * t->lr_scale;
     rec->lr = lr;
     if (FP__I(lost)(t, st, &rep, bsz)) { rec->status = st != FP_OK ? st : FP_ERR_NOT_CONVERGED; rec->loss = NAN; return rec->status; }
+    /* read-out gradients only when the read-out learns (the paper freezes it) */
     loss = FP__F(loss_xent)(L->n_out, n, bsz, L->w_out, n, 1, L->b_out, t->r, B, 1, t->labels, t->gr, B, 1,
-                            t->dwout, n, 1, t->dbout, &hits, t->y);
+                            t->cfg.train_readout ? t->dwout : NULL, n, 1, t->cfg.train_readout ? t->dbout : NULL,
+                            &hits, t->y);
     rec->loss = (double)loss;
     rec->accuracy = (double)hits / bsz;
     if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; return rec->status; }
