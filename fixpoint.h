@@ -59,8 +59,11 @@
  * SECTIONS (in the order the data flows): config; status and types; matrix core (GEMM, GEMV, level 1,
  *   LU, Cholesky, QR); activations and losses; solvers (fp_solve: Euler, damped, Anderson, Newton);
  *   implicit differentiation (fp_implicit_grad); learning rules (fp_rule_dw: dW1..dW4) and optimizers;
- *   models (the recurrent layer, its parameter files and training loop; feedback networks); analysis
- *   (eigenvalues, Arnoldi, stability of fixed points, mean-field theory); data (IDX files).
+ *   models (the recurrent layer, its parameter files and training loop; feedback networks with
+ *   read-outs by teacher forcing, least squares or gradient descent, fp_feedback_decompose); analysis
+ *   (eigenvalues, Arnoldi, fp_stability_analyze: spectrum, bulk, outliers and a verdict for any fixed
+ *   point; fp_census: the attractors reached from K starts, basins, unsettled runs; mean-field theory
+ *   with fp_meanfield_sweep for phase diagrams); data (IDX files).
  *   The equations are those of ../shared/papers/ (Zhu & Rosenbaum 2024; Mastrogiuseppe & Ostojic 2019).
  *
  * LICENSE: MIT or public domain (Unlicense), your choice; see the end of the file.
@@ -275,7 +278,8 @@ typedef struct fp_meanfield_params {
     double g;               /* bulk: chi_ij ~ N(0, g^2 / N)                                   */
     double s_m, s_I, rho;   /* m = s_m (rho w + sqrt(1-rho^2) x_m), I = s_I (rho w + ... x_I)  */
     double C, p, p_m, p_I;  /* n = C (p w + p_m x_m + p_I x_I)                                */
-    int nodes;              /* Gauss-Hermite nodes; default (0) 100                            */
+    int nodes;              /* quadrature points per unit of the pre-activation: step 1 / nodes in */
+                            /* the trapezoid rule for Gaussian averages; default (0) 4, max 1000   */
 } fp_meanfield_params;
 
 typedef struct fp_meanfield_solution {
@@ -291,6 +295,93 @@ typedef struct fp_meanfield_solution {
 FP_API fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_solution *out, int max_out, int *count);
 /* C that makes z = A a closed-loop fixed point by teacher forcing (mean-field): sets p->C. */
 FP_API fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A);
+
+/* Phase diagrams: the number of mean-field solutions and of stable ones over a grid of two parameters
+ * (ny = 1 for a line). FP_MF_TARGET sweeps the target A, with C set by teacher forcing at each point
+ * after the other axis is applied. In the paper's special case (rho = 0, s_m = 1, C = 1) the read-out
+ * overlaps are c_m = p_m and c_I = p_I, and the input amplitude is u = s_I. For a line, ay = ax. */
+typedef enum fp_meanfield_axis {
+    FP_MF_G = 0, FP_MF_S_M, FP_MF_S_I, FP_MF_RHO, FP_MF_C, FP_MF_P, FP_MF_P_M, FP_MF_P_I, FP_MF_TARGET
+} fp_meanfield_axis;
+typedef struct fp_meanfield_cell {
+    double x, y;            /* the parameter values                                              */
+    int solutions, stable;  /* how many solutions, how many predicted stable                    */
+    double z_min, z_max;    /* the smallest and largest solution z (NaN when none)               */
+    fp_status status;       /* FP_OK, or why this point has no answer (then solutions = -1)       */
+} fp_meanfield_cell;
+/* out: nx * ny cells, row-major over (y, x). FP_ERR_INVALID_ARG for nx, ny < 1, non-finite ranges or an
+ * unknown axis; a cell whose parameters are invalid (g < 0 ...) carries its own status. */
+FP_API fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
+                                    int nx, fp_meanfield_axis ay, double y0, double y1, int ny, fp_meanfield_cell *out);
+
+/* ================================================================================================
+ * STABILITY AND ATTRACTORS (types): the spectrum of G W at a fixed point and its verdict (the
+ * Jacobian of dr/dt = -r + f(W r + X) is -I + G W: stable when every eigenvalue of G W, the same as
+ * those of W G, has real part < 1); the census of the attractors the dynamics reaches from K starts.
+ * ================================================================================================ */
+typedef enum fp_verdict { FP_STABLE = 0, FP_MARGINAL = 1, FP_UNSTABLE = 2 } fp_verdict;
+FP_API const char *fp_verdict_str(fp_verdict v);
+
+#define FP_MAX_OUTLIERS 8
+typedef struct fp_spectrum_config {
+    double tol;          /* marginal band |Re lambda_max - 1| <= tol; default (0) 1e-6                   */
+    double margin;       /* an outlier lies beyond (1 + margin) bulk_radius; default (0) 0.05             */
+    double bulk_radius;  /* a known bulk radius (> 0, e.g. the mean-field g sqrt(<phi'^2>)); 0: estimate  */
+    int exact_max;       /* all eigenvalues when n <= exact_max (default (0) 400), else Arnoldi, 48 vectors */
+} fp_spectrum_config;
+
+typedef struct fp_spectrum {
+    double abscissa, abscissa_im; /* the eigenvalue with the largest real part                          */
+    double radius;                /* the largest modulus (exact), or the largest Ritz modulus (Arnoldi)  */
+    double bulk_radius;           /* given; or 90th percentile of |lambda| / sqrt(0.9), the radius of a  */
+                                  /* uniform disk with that quantile (exact mode only, else NaN)         */
+    int outliers;                 /* eigenvalues beyond (1 + margin) bulk_radius; -1 when unknown        */
+    double outlier_re[FP_MAX_OUTLIERS], outlier_im[FP_MAX_OUTLIERS]; /* the largest, by modulus     */
+    int exact;                    /* 1: all n eigenvalues by QR; 0: leading Ritz values by Arnoldi       */
+    fp_verdict verdict;           /* abscissa < 1 - tol stable, > 1 + tol unstable, else marginal        */
+} fp_spectrum;
+
+/* One fixed point found by a census, and the state of the whole census. */
+typedef struct fp_attractor {
+    int column;             /* a column of R holding it: the first run that reached it                 */
+    int basin;              /* how many runs reached it                                                 */
+    double residual;        /* that column's final relative residual                                    */
+    fp_spectrum spectrum;   /* its stability                                                            */
+} fp_attractor;
+
+typedef struct fp_census {
+    int runs;               /* K                                                                        */
+    int attractors;         /* distinct fixed points reached (all counted; at most max_out described)   */
+    int unsettled;          /* runs that did not settle: a limit cycle, chaos, or too slow for the cap  */
+    int diverged;           /* runs that grew without bound or went non-finite                          */
+} fp_census;
+
+/* A read-out n decomposed (fp_feedback_decompose): n = a_m m + a_I I + rest, rest orthogonal to m and I;
+ * the overlaps the mean-field sees; and mean-field parameters (C = 1, (p, p_m, p_I) the projections of
+ * n on the construction directions) that describe it as far as theory can: the rest is invisible to
+ * the mean-field, which is exact only when n is uncorrelated with chi (not so after least squares). */
+typedef struct fp_feedback_parts {
+    double a_m, a_I;          /* least-squares coefficients along m and I                          */
+    double rest;              /* |rest| / sqrt(N)                                                   */
+    double norm;              /* |n| / sqrt(N)                                                      */
+    double s_nm, s_nI;        /* n^T m / N and n^T I / N                                            */
+    double rest_fraction;     /* |rest|^2 / |n|^2                                                   */
+    fp_meanfield_params mf;   /* the model's parameters with C = 1 and n's projections as (p, p_m, p_I) */
+} fp_feedback_parts;
+
+/* Gradient descent on n through the closed loop (fp_feedback_train_gd). */
+typedef struct fp_feedback_gd_config {
+    double lr;           /* n -= lr * N * dL/dn (a step of O(1) in z); default (0) 1                  */
+    int max_steps;       /* default (0) 500                                                          */
+    double loss_target;  /* stop when L = (1/2P) sum (z_p - A_p)^2 falls below; default (0) 1e-10     */
+} fp_feedback_gd_config;
+typedef struct fp_feedback_gd_report {
+    int steps;           /* steps taken                                                              */
+    int halvings;        /* steps undone because the loss rose or the fixed point was lost (lr halved) */
+    double loss;         /* the final loss                                                           */
+    double lr;           /* the final learning rate                                                  */
+    fp_status status;    /* FP_OK when loss_target was met, FP_ERR_NOT_CONVERGED when steps ran out    */
+} fp_feedback_gd_report;
 
 /* ================================================================================================
  * DATA (types): IDX files (the MNIST format), unsigned-byte payloads; datasets of images and labels.
@@ -635,7 +726,10 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
             for (l = nn; l >= 1; l--) {
                 s = fabs(A_(l - 1, l - 1)) + fabs(A_(l, l));
                 if (s == 0.0) s = anorm;
-                if (fabs(A_(l, l - 1)) + s == s) { A_(l, l - 1) = 0.0; break; }
+                /* negligible beside its diagonal, or beside the whole matrix (a backward error of
+                 * eps |A|): without the second test a cluster of zero eigenvalues, whose diagonal is
+                 * itself roundoff, never deflates (a rank-one W) */
+                if (fabs(A_(l, l - 1)) + s == s || fabs(A_(l, l - 1)) <= DBL_EPSILON * anorm) { A_(l, l - 1) = 0.0; break; }
             }
             x = A_(nn, nn);
             if (l == nn) {
@@ -768,77 +862,88 @@ static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double 
 }
 
 /* ---- mean-field theory of trained feedback networks (mastrogiuseppe_ostojic.md, "Geometry") ---- */
-#define FP__GH_MAX 256
-/* Gauss-Hermite nodes and weights for E[f(Z)], Z ~ N(0, 1): physicists' rule by Newton on the Hermite
- * recurrence (Golub-Welsch's eigen route would need eigenvectors), x -> sqrt(2) x, w -> w / sqrt(pi). */
-static void fp__gauss_hermite(int n, double *x, double *w)
+typedef struct fp__mf { double g, smm, sII, smI, snm, snI, step, dguess, dphi; } fp__mf;
+
+/* Gaussian averages over y ~ N(0, Delta) of phi = tanh and its derivatives, all in one pass:
+ * m[0] <phi^2>, m[1] <phi'>, m[2] <phi'^2>, m[3] <phi phi''>, m[4] <phi'''>. The trapezoid rule on
+ * y = sqrt(Delta) x, x in [-9, 9], converges geometrically for these integrands (analytic in the strip
+ * |Im y| < pi/2 up to tanh's poles) once the step resolves tanh (step in y at most q->step, 1/4 by
+ * default) and the Gaussian (step in x at most 1/2). Gauss-Hermite, the authors' choice, cannot
+ * follow tanh's saturation at large Delta: with 100 nodes <phi'''> at Delta = 7 comes out -0.030
+ * instead of -0.037, with 40 nodes +0.080 - enough to flip a predicted verdict. */
+static void fp__mf_moments(const fp__mf *q, double delta, double *m)
 {
-    const double pim4 = 0.7511255444649425; /* pi^(-1/4) */
-    int i, its, j, m = (n + 1) / 2;
-    double z = 0, z1, p1, p2, p3, pp = 1;
-    for (i = 0; i < m; ++i) {
-        if (i == 0) z = sqrt(2.0 * n + 1) - 1.85575 * pow(2.0 * n + 1, -0.16667);
-        else if (i == 1) z -= 1.14 * pow((double)n, 0.426) / z;
-        else if (i == 2) z = 1.86 * z - 0.86 * x[0];
-        else if (i == 3) z = 1.91 * z - 0.91 * x[1];
-        else z = 2.0 * z - x[i - 2];
-        for (its = 0; its < 100; ++its) {
-            p1 = pim4; p2 = 0;
-            for (j = 0; j < n; ++j) { p3 = p2; p2 = p1; p1 = z * sqrt(2.0 / (j + 1)) * p2 - sqrt((double)j / (j + 1)) * p3; }
-            pp = sqrt(2.0 * n) * p2;
-            z1 = z;
-            z = z1 - p1 / pp;
-            if (fabs(z - z1) <= 3e-14) break;
-        }
-        x[i] = z; x[n - 1 - i] = -z;
-        w[i] = 2.0 / (pp * pp); w[n - 1 - i] = w[i];
+    double sd = sqrt(delta > 0 ? delta : 0), hx = 0.5, s[5] = { 0, 0, 0, 0, 0 }, wsum = 0, w = 1, ra, rb;
+    int i, k, half;
+    if (sd * hx > q->step) hx = q->step / sd;
+    half = (int)ceil(9.0 / hx);
+    /* every integrand is even (tanh is odd): x >= 0 only, doubled past 0; exp(-x^2/2) on the grid by
+     * the recurrence w_(i+1) = w_i ra rb^i, ra = exp(-hx^2/2), rb = exp(-hx^2) */
+    ra = exp(-0.5 * hx * hx);
+    rb = ra * ra;
+    for (i = 0; i <= half; ++i) {
+        double t = tanh(sd * i * hx), d1 = 1 - t * t, wi = i ? 2 * w : w;
+        s[0] += wi * t * t;
+        s[1] += wi * d1;
+        s[2] += wi * d1 * d1;
+        s[3] += wi * (-2 * t * t * d1);
+        s[4] += wi * (-2 * d1 * (1 - 3 * t * t));
+        wsum += wi;
+        w *= ra;
+        ra *= rb;
     }
-    for (i = 0; i < n; ++i) { x[i] *= 1.4142135623730951; w[i] /= 1.7724538509055159; }
+    for (k = 0; k < 5; ++k) m[k] = s[k] / wsum; /* normalizing by the summed weights: exact for constants */
 }
 
-typedef struct fp__mf { double g, smm, sII, smI, snm, snI, x[FP__GH_MAX], w[FP__GH_MAX]; int nodes; } fp__mf;
-
-/* Gaussian averages over x ~ N(0, Delta) of phi = tanh and its derivatives: k selects
- * 0 <phi^2>, 1 <phi'>, 2 <phi'^2>, 3 <phi phi''>, 4 <phi'''> */
 static double fp__mf_avg(const fp__mf *q, double delta, int k)
 {
-    double s = 0, sd = sqrt(delta > 0 ? delta : 0);
-    int i;
-    for (i = 0; i < q->nodes; ++i) {
-        double t = tanh(sd * q->x[i]), d1 = 1 - t * t, v;
-        switch (k) {
-        case 0: v = t * t; break;
-        case 1: v = d1; break;
-        case 2: v = d1 * d1; break;
-        case 3: v = t * (-2 * t * d1); break;
-        default: v = -2 * d1 * (1 - 3 * t * t); break;
-        }
-        s += q->w[i] * v;
-    }
-    return s;
+    double m[5];
+    fp__mf_moments(q, delta, m);
+    return m[k];
 }
 
-/* Delta(z) from Delta = g^2 <phi^2>_Delta + s_m^2 z^2 + 2 s_mI z + s_I^2 (a contraction: damped iteration) */
-static double fp__mf_delta(const fp__mf *q, double z)
+/* Delta(z) from F(Delta) = g^2 <phi^2>_Delta + s_m^2 z^2 + 2 s_mI z + s_I^2 - Delta = 0 by Newton, with
+ * dF/dDelta = g^2 (<phi'^2> + <phi phi''>) - 1 (Price's theorem: d<h>/dDelta = <h''> / 2), warm-started
+ * from the last Delta (a scan over z moves it little); damped iteration if Newton stalls. */
+static double fp__mf_delta(fp__mf *q, double z)
 {
-    double c = q->smm * z * z + 2 * q->smI * z + q->sII, d = c + q->g * q->g, dn;
+    double c = q->smm * z * z + 2 * q->smI * z + q->sII, g2 = q->g * q->g, d, dn, m[5];
     int it;
+    if (c < 0) c = 0;
+    d = q->dguess > c ? q->dguess : c + g2;
+    for (it = 0; it < 30; ++it) {
+        double f, df;
+        fp__mf_moments(q, d, m);
+        q->dphi = m[1]; /* <phi'> at the returned Delta to 1e-14: fp__mf_resid needs no other pass */
+        f = g2 * m[0] + c - d;
+        df = g2 * (m[2] + m[3]) - 1;
+        dn = df < -1e-12 ? d - f / df : g2 * m[0] + c;
+        if (dn < c) dn = c;
+        if (fabs(dn - d) <= 1e-14 * (1 + d)) { q->dguess = dn; return dn; }
+        d = dn;
+    }
     for (it = 0; it < 10000; ++it) {
-        dn = q->g * q->g * fp__mf_avg(q, d, 0) + c;
+        dn = g2 * fp__mf_avg(q, d, 0) + c;
         if (fabs(dn - d) <= 1e-14 * (1 + d)) { d = dn; break; }
         d = 0.5 * d + 0.5 * dn;
     }
+    q->dguess = d;
+    q->dphi = fp__mf_avg(q, d, 1);
     return d;
 }
 
-static double fp__mf_resid(const fp__mf *q, double z) { return (q->snm * z + q->snI) * fp__mf_avg(q, fp__mf_delta(q, z), 1) - z; }
+static double fp__mf_resid(fp__mf *q, double z)
+{
+    fp__mf_delta(q, z);
+    return (q->snm * z + q->snI) * q->dphi - z;
+}
 
 static fp_status fp__mf_setup(const fp_meanfield_params *p, fp__mf *q)
 {
     double r2;
     if (!(p->g >= 0) || !(fabs(p->rho) <= 1) || !(p->s_m == p->s_m) || !(p->s_I == p->s_I) || !(p->C == p->C) ||
         !(p->p == p->p) || !(p->p_m == p->p_m) || !(p->p_I == p->p_I) || !isfinite(p->g) || !isfinite(p->C) ||
-        p->nodes < 0 || p->nodes > FP__GH_MAX)
+        p->nodes < 0 || p->nodes > 1000)
         return FP_ERR_INVALID_ARG;
     r2 = sqrt(1 - p->rho * p->rho);
     q->g = p->g;
@@ -847,54 +952,91 @@ static fp_status fp__mf_setup(const fp_meanfield_params *p, fp__mf *q)
     q->smI = p->s_m * p->s_I * p->rho * p->rho;
     q->snm = p->C * p->s_m * (p->rho * p->p + r2 * p->p_m);
     q->snI = p->C * p->s_I * (p->rho * p->p + r2 * p->p_I);
-    q->nodes = p->nodes ? p->nodes : 100;
-    fp__gauss_hermite(q->nodes, q->x, q->w);
+    q->step = 1.0 / (p->nodes ? p->nodes : 4);
+    q->dguess = 0;
     return FP_OK;
+}
+
+/* A root of the z-map in [a, b], across which the residual changes sign (fa: its value at a). */
+static double fp__mf_bisect(fp__mf *q, double a, double b, double fa)
+{
+    int it;
+    for (it = 0; it < 200 && b - a > 1e-15 * (1 + fabs(a)); ++it) {
+        double c = 0.5 * (a + b), fc = fp__mf_resid(q, c);
+        if ((fa <= 0) == (fc <= 0)) { a = c; fa = fc; } else b = c;
+    }
+    return 0.5 * (a + b);
+}
+
+/* Delta, bulk radius and outlier (mastrogiuseppe_ostojic.md, "Stability") of the solution z. */
+static void fp__mf_describe(fp__mf *q, double z, fp_meanfield_solution *s)
+{
+    double m[5], d, A, Bc, Cc, D, tr, disc;
+    q->dguess = 0;
+    d = fp__mf_delta(q, z);
+    fp__mf_moments(q, d, m);
+    A = q->snm * m[1];
+    Bc = 0.5 * (q->snm * z + q->snI) * m[4];
+    Cc = q->g * q->g * (m[2] + m[3]);
+    D = 2 * (q->smm * z + q->smI);
+    tr = A + Cc + Bc * D;
+    disc = tr * tr - 4 * A * Cc;
+    s->z = z;
+    s->delta = d;
+    s->bulk_radius = q->g * sqrt(m[2]);
+    /* the outlier: largest root of lambda^2 - (a + c + b d) lambda + a c = 0 */
+    s->outlier = disc >= 0 ? 0.5 * (tr + sqrt(disc)) : 0.5 * tr;
+    s->stable = s->outlier < 1 && s->bulk_radius < 1;
 }
 
 FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_solution *out, int max_out, int *count)
 {
+    enum { SCAN = 1000, MAXR = 64 };
     fp__mf q;
     fp_status st;
-    int i, k = 0;
-    const int scan = 4000;
-    double zmax, zp, fp_;
-    FP_ASSERT(p && count && (max_out == 0 || out));
+    int i, j, k = 0;
+    double zmax, zr[MAXR], z0, z1, z2, f0, f1, f2;
+    FP_ASSERT(p && count && (max_out <= 0 || out));
     *count = 0;
     if ((st = fp__mf_setup(p, &q)) != FP_OK) return st;
     /* every solution has |z| <= |s_nm| |z| <phi'> + |s_nI|; <phi'> <= 1 and decays like 1/sqrt(Delta) */
     zmax = 2.0 * (1 + fabs(q.snm) + fabs(q.snI)) * (1 + fabs(q.snm));
-    zp = -zmax;
-    fp_ = fp__mf_resid(&q, zp);
-    for (i = 1; i <= scan; ++i) {
-        double z = -zmax + 2 * zmax * i / scan, f = fp__mf_resid(&q, z);
-        if ((fp_ <= 0 && f > 0) || (fp_ >= 0 && f < 0) || f == 0) {
-            double a = zp, b = z, fa = fp_, zr;
+    /* scan: a sign change brackets a root; a local extremum of the residual that stays on one side of
+     * zero may hide two close roots (near a fold or a pitchfork): golden-section search for the extremum
+     * between the neighbours, and if it crosses zero, bisect on both sides */
+    z0 = z1 = -zmax;
+    f0 = f1 = fp__mf_resid(&q, z1);
+    if (f1 == 0 && k < MAXR) zr[k++] = z1;
+    for (i = 1; i <= SCAN; ++i) {
+        z2 = -zmax + 2 * zmax * i / SCAN;
+        f2 = fp__mf_resid(&q, z2);
+        if (f2 == 0) { if (k < MAXR) zr[k++] = z2; }
+        else if (f1 != 0 && (f1 < 0) != (f2 < 0)) { if (k < MAXR) zr[k++] = fp__mf_bisect(&q, z1, z2, f1); }
+        else if (i >= 2 && f0 != 0 && f1 != 0 && (f0 < 0) == (f1 < 0) && (f1 - f0) * (f2 - f1) < 0 &&
+                 (f1 > 0) == (f1 - f0 < 0)) { /* an extremum pointing at zero */
+            double a = z0, b = z2, sg = f1 > 0 ? 1 : -1, c, d, fc, fd;
+            const double gr = 0.6180339887498949;
             int it;
-            for (it = 0; it < 200 && b - a > 1e-15 * (1 + fabs(a)); ++it) { /* bisection */
-                double c = 0.5 * (a + b), fc = fp__mf_resid(&q, c);
-                if ((fa <= 0) == (fc <= 0)) { a = c; fa = fc; } else b = c;
+            c = b - gr * (b - a); d = a + gr * (b - a);
+            fc = sg * fp__mf_resid(&q, c); fd = sg * fp__mf_resid(&q, d);
+            for (it = 0; it < 60 && fc > 0 && fd > 0; ++it) {
+                if (fc < fd) { b = d; d = c; fd = fc; c = b - gr * (b - a); fc = sg * fp__mf_resid(&q, c); }
+                else { a = c; c = d; fc = fd; d = a + gr * (b - a); fd = sg * fp__mf_resid(&q, d); }
             }
-            zr = f == 0 ? z : 0.5 * (a + b);
-            if (k < max_out) {
-                fp_meanfield_solution *s = out + k;
-                double d = fp__mf_delta(&q, zr), dphi = fp__mf_avg(&q, d, 1), d2 = fp__mf_avg(&q, d, 2);
-                double A = q.snm * dphi, Bc = 0.5 * (q.snm * zr + q.snI) * fp__mf_avg(&q, d, 4);
-                double Cc = q.g * q.g * (d2 + fp__mf_avg(&q, d, 3)), D = 2 * (q.smm * zr + q.smI);
-                double tr = A + Cc + Bc * D, disc = tr * tr - 4 * A * Cc;
-                s->z = zr;
-                s->delta = d;
-                s->bulk_radius = q.g * sqrt(d2);
-                /* the outlier: largest root of lambda^2 - (a + c + b d) lambda + a c = 0 */
-                s->outlier = disc >= 0 ? 0.5 * (tr + sqrt(disc)) : 0.5 * tr;
-                s->stable = s->outlier < 1 && s->bulk_radius < 1;
+            if (fc <= 0 || fd <= 0) {
+                double zm = fc <= fd ? c : d;
+                if (k + 2 <= MAXR) {
+                    zr[k++] = fp__mf_bisect(&q, z0, zm, f0);
+                    zr[k++] = fp__mf_bisect(&q, zm, z2, sg * (fc <= fd ? fc : fd));
+                }
             }
-            ++k;
-            if (f == 0) { zp = z; fp_ = fp__mf_resid(&q, z + 1e-12); continue; }
         }
-        zp = z;
-        fp_ = f;
+        z0 = z1; f0 = f1;
+        z1 = z2; f1 = f2;
     }
+    for (i = 1; i < k; ++i) /* sorted: an extremum's pair can follow a later sign change */
+        for (j = i; j > 0 && zr[j] < zr[j - 1]; --j) { double t = zr[j]; zr[j] = zr[j - 1]; zr[j - 1] = t; }
+    for (i = 0; i < k && i < max_out; ++i) fp__mf_describe(&q, zr[i], out + i);
     *count = k;
     return FP_OK;
 }
@@ -914,7 +1056,73 @@ FP_DEF fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A)
     p->C = A / den;
     return FP_OK;
 }
-#undef FP__GH_MAX
+
+static int fp__mf_set(fp_meanfield_params *p, fp_meanfield_axis a, double v)
+{
+    switch (a) {
+    case FP_MF_G: p->g = v; break;
+    case FP_MF_S_M: p->s_m = v; break;
+    case FP_MF_S_I: p->s_I = v; break;
+    case FP_MF_RHO: p->rho = v; break;
+    case FP_MF_C: p->C = v; break;
+    case FP_MF_P: p->p = v; break;
+    case FP_MF_P_M: p->p_m = v; break;
+    case FP_MF_P_I: p->p_I = v; break;
+    case FP_MF_TARGET: break;
+    default: return 0;
+    }
+    return 1;
+}
+
+FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
+                                    int nx, fp_meanfield_axis ay, double y0, double y1, int ny, fp_meanfield_cell *out)
+{
+    fp_meanfield_params probe;
+    int i, j;
+    FP_ASSERT(base && out);
+    probe = *base;
+    if (nx < 1 || ny < 1 || !isfinite(x0) || !isfinite(x1) || !isfinite(y0) || !isfinite(y1) ||
+        !fp__mf_set(&probe, ax, x0) || !fp__mf_set(&probe, ay, y0) || (ax == ay && ny > 1))
+        return FP_ERR_INVALID_ARG;
+    for (j = 0; j < ny; ++j)
+        for (i = 0; i < nx; ++i) {
+            fp_meanfield_cell *c = out + (size_t)j * (size_t)nx + (size_t)i;
+            fp_meanfield_params p = *base;
+            fp_meanfield_solution sol[16];
+            int k, cnt = 0;
+            c->x = nx > 1 ? x0 + (x1 - x0) * i / (nx - 1) : x0;
+            c->y = ny > 1 ? y0 + (y1 - y0) * j / (ny - 1) : y0;
+            fp__mf_set(&p, ay, c->y);
+            fp__mf_set(&p, ax, c->x); /* a line (ay == ax, ny = 1) keeps x */
+            c->status = FP_OK;
+            if (ax == FP_MF_TARGET || ay == FP_MF_TARGET) c->status = fp_meanfield_teacher_scale(&p, ax == FP_MF_TARGET ? c->x : c->y);
+            if (c->status == FP_OK) c->status = fp_meanfield_solve(&p, sol, 16, &cnt);
+            c->solutions = c->stable = -1;
+            c->z_min = c->z_max = NAN;
+            if (c->status != FP_OK) continue;
+            c->solutions = cnt;
+            c->stable = 0;
+            for (k = 0; k < cnt && k < 16; ++k) c->stable += sol[k].stable;
+            if (cnt > 0) { c->z_min = sol[0].z; c->z_max = sol[(cnt < 16 ? cnt : 16) - 1].z; }
+        }
+    return FP_OK;
+}
+
+FP_DEF const char *fp_verdict_str(fp_verdict v)
+{
+    switch (v) {
+    case FP_STABLE: return "stable";
+    case FP_MARGINAL: return "marginal";
+    case FP_UNSTABLE: return "unstable";
+    }
+    return "unknown";
+}
+
+static int fp__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
 
 FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
 {
@@ -1315,6 +1523,27 @@ FP_API fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdif
 FP_API fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain,
                                   ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
 
+/* STABILITY of a fixed point: the spectrum of diag(gain) W (gain = f'(W r* + X), NULL for a linear
+ * model) with its abscissa, radius, bulk radius, outliers and verdict (fp_spectrum). cfg may be NULL
+ * (defaults). wr, wi (may be NULL) receive the n eigenvalues (exact) or the Ritz values, NaN-padded.
+ * work: eig_workspace_size(n) bytes or NULL. FP_ERR_NON_FINITE for NaN/Inf in W or gain,
+ * FP_ERR_NOT_CONVERGED if QR stalls, FP_ERR_INVALID_ARG for a negative tol, margin or radius. */
+FP_API fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
+                                          ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out,
+                                          double *wr, double *wi, void *work);
+
+/* CENSUS of the attractors of r -> f(W r + x) for one input x (n-vector): the dynamics (cfg: EULER or
+ * DAMPED, the default NULL is Euler with dt 0.2 to 1e-9 in 20000 steps; ANDERSON and NEWTON also find
+ * saddles) runs from the K initial states in R (n x K, overwritten by the final states); settled runs
+ * are clustered (RMS distance below cluster_tol, default 0 -> 1e-4, relative to 1 + RMS of the state),
+ * and each cluster's stability analysed (scfg, NULL: defaults). out receives up to max_out attractors
+ * sorted by basin; label (K ints, may be NULL) each run's attractor, or -1 unsettled, -2 diverged.
+ * FP_ERR_INVALID_ARG for K < 1, n < 1 or a bad configuration, FP_ERR_NON_FINITE for NaN/Inf in W or x. */
+FP_API fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
+                               int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
+                               ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
+                               fp_attractor *out, int max_out, int *label, fp_census *census);
+
 
 /* LEARNING RULES (zhu_rosenbaum.md, "The rules"). Each returns dW for a batch: the sum over columns b
  * of the per-sample formula with g_b = grad[:, b] = dL/dr_b of the batch-mean loss (so the 1/B of the
@@ -1399,6 +1628,26 @@ FP_API fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanf
 FP_API void FP__F(feedback_free)(FP__F(feedback) *fb);
 FP_API void FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
 FP_API fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep);
+/* READ-OUT TRAINING (mastrogiuseppe_ostojic.md, "Training"). P pairs (u_p, A_p): input X_p = I u_p,
+ * target z_p = A_p. The read-out in force is fb->nv (fb->dir and fb->p describe the constructed one).
+ * train_ls: clamped activities r_p = phi(chi r_p + m A_p + I u_p) (they do not depend on n), then the
+ * n = R c minimizing sum_p (n^T r_p / N - A_p)^2 + ridge |n|^2 / N: (R^T R / N + ridge I) c = A. With
+ * ridge = 0 it is the minimum-norm n meeting every target exactly; FP_ERR_SINGULAR when the r_p are
+ * dependent and ridge = 0. loss_grad: L = (1/2P) sum_p (z_p - A_p)^2 at the closed-loop fixed points
+ * R (n x P, the initial guess on entry, the fixed points on exit) and dL/dn by implicit
+ * differentiation: W = chi + m n^T / N gives dL/dn = sum_p r_p ((z_p - A_p) / (N P) + m^T v_p / N),
+ * v_p the adjoint. train_gd: gradient descent from the current fb->nv, each step warm-started from the
+ * last fixed points (it follows one branch), undone with lr halved if the loss rises or the solve fails;
+ * R (n x P, may be NULL) holds the final fixed points. */
+FP_API fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                          double ridge, fp_solve_report *rep);
+FP_API fp_status FP__F(feedback_loss_grad)(const FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                           FP__T *r, FP__T *grad, double *loss, fp_solve_report *rep);
+FP_API fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                          const fp_feedback_gd_config *cfg, FP__T *r, fp_feedback_gd_report *rep);
+/* v (NULL: fb->nv) decomposed along m, I and the rest (fp_feedback_parts). FP_ERR_SINGULAR when m and
+ * I are parallel. */
+FP_API fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__T *v, fp_feedback_parts *out);
 
 #ifdef __cplusplus
 }
@@ -3073,6 +3322,182 @@ FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
     if (own) FP_FREE(own, NULL);
     return st;
 }
+
+/* The verdict of mastrogiuseppe_ostojic.md, "Stability": every eigenvalue of W diag(phi') (equivalently
+ * diag(phi') W) with real part < 1; the bulk and outliers as that section describes them. */
+FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
+                                          ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out,
+                                          double *wr_out, double *wi_out, void *work)
+{
+    fp_spectrum_config c;
+    fp_spectrum s;
+    void *own = NULL;
+    double *wr, *wi, *h, *mod;
+    int i, j, k, exact;
+    fp_status st;
+    FP_ASSERT(n >= 1 && w && out && fp__strides_ok(n, n, rsw, csw) && (!gain || n == 1 || incg >= 1));
+    memset(&c, 0, sizeof c);
+    if (cfg) c = *cfg;
+    if (c.tol == 0) c.tol = 1e-6;
+    if (c.margin == 0) c.margin = 0.05;
+    if (c.exact_max == 0) c.exact_max = 400;
+    if (!(c.tol > 0) || !(c.margin > 0) || !(c.bulk_radius >= 0) || !isfinite(c.tol) || !isfinite(c.margin) ||
+        !isfinite(c.bulk_radius) || c.exact_max < 0)
+        return FP_ERR_INVALID_ARG;
+    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    wr = (double *)fp__align64(work);
+    wi = wr + n;
+    h = wi + n;
+    exact = n <= c.exact_max;
+    if (exact) {
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < n; ++j) h[i * n + j] = (gain ? (double)gain[i * incg] : 1.0) * (double)w[i * rsw + j * csw];
+        st = fp__eig_dense(n, h, wr, wi, h + (size_t)n * (size_t)n);
+        k = n;
+    } else {
+        st = FP__F(eig_arnoldi)(n, w, rsw, csw, gain, incg, 48, wr, wi, h);
+        for (k = 0; k < n && k < 48 && wr[k] == wr[k]; ++k) {}
+    }
+    if (st == FP_OK && gain && !FP__F(mat_all_finite)(n, 1, gain, incg, 1)) st = FP_ERR_NON_FINITE;
+    if (st == FP_OK) {
+        memset(&s, 0, sizeof s);
+        s.exact = exact;
+        mod = h; /* the matrix is spent: reuse it for the moduli */
+        for (i = 0; i < k; ++i) {
+            mod[i] = hypot(wr[i], wi[i]);
+            if (i == 0 || wr[i] > s.abscissa) { s.abscissa = wr[i]; s.abscissa_im = fabs(wi[i]); }
+            if (mod[i] > s.radius) s.radius = mod[i];
+        }
+        if (c.bulk_radius > 0) s.bulk_radius = c.bulk_radius;
+        else if (exact) {
+            /* a circular bulk (random connectivity): the radius of the uniform disk with this 90th
+             * percentile; robust to fewer than n / 10 outliers */
+            qsort(mod, (size_t)k, sizeof(double), fp__cmp_double);
+            s.bulk_radius = mod[(int)(0.9 * (k - 1))] / sqrt(0.9);
+        } else s.bulk_radius = NAN;
+        s.outliers = -1;
+        if (s.bulk_radius == s.bulk_radius) {
+            double cut = (1 + c.margin) * s.bulk_radius, last = HUGE_VAL;
+            int taken = 0;
+            s.outliers = 0;
+            for (i = 0; i < k; ++i) s.outliers += hypot(wr[i], wi[i]) > cut;
+            /* the largest few by modulus, in decreasing order (k is small or the loop ends early) */
+            while (taken < FP_MAX_OUTLIERS && taken < s.outliers) {
+                int b = -1;
+                double bm = -1;
+                for (i = 0; i < k; ++i) {
+                    double m = hypot(wr[i], wi[i]);
+                    if (m > cut && m < last && m > bm) { bm = m; b = i; }
+                }
+                if (b < 0) break;
+                for (i = 0; i < k && taken < FP_MAX_OUTLIERS; ++i)
+                    if (hypot(wr[i], wi[i]) == bm) { s.outlier_re[taken] = wr[i]; s.outlier_im[taken] = wi[i]; ++taken; }
+                last = bm;
+            }
+        }
+        s.verdict = s.abscissa < 1 - c.tol ? FP_STABLE : s.abscissa > 1 + c.tol ? FP_UNSTABLE : FP_MARGINAL;
+        *out = s;
+        for (i = 0; i < n; ++i) {
+            if (wr_out) wr_out[i] = i < k ? wr[i] : NAN;
+            if (wi_out) wi_out[i] = i < k ? wi[i] : NAN;
+        }
+    }
+    if (own) FP_FREE(own, NULL);
+    return st;
+}
+
+/* The global picture of mastrogiuseppe_ostojic.md ("What reproducing the paper takes"): which
+ * attractor each initial condition reaches, for any model of the library. */
+FP_DEF fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
+                               int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
+                               ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
+                               fp_attractor *out, int max_out, int *label, fp_census *census)
+{
+    fp_solver_config c;
+    fp_solve_report rep;
+    fp_census cs;
+    FP__T *xs, *g;
+    double *res, tol, big;
+    int *lab, *rep_col, *basin, *perm, i, j, a, na = 0;
+    void *blk, *ews;
+    size_t nk = (size_t)n * (size_t)k, bytes;
+    fp_status st, est = FP_OK;
+    FP_ASSERT(act && w && x && r && census && (max_out <= 0 || out));
+    if (n < 1 || k < 1 || !(cluster_tol >= 0) || !isfinite(cluster_tol)) return FP_ERR_INVALID_ARG;
+    FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__layout_ok(n, k, rsr, csr) && (n == 1 || incx >= 1));
+    if (cfg) c = *cfg;
+    else {
+        c = fp_solver_config_default(FP_SOLVER_EULER);
+        c.step = 0.2;
+        c.tol = 1e-9;
+        c.max_iter = 20000;
+    }
+    c.warm_start = 1;
+    if (cluster_tol == 0) cluster_tol = 1e-4;
+    if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, 1, x, incx, 1)) return FP_ERR_NON_FINITE;
+    bytes = 2 * nk * sizeof(FP__T) + (size_t)k * (sizeof(double) + 4 * sizeof(int)) + FP__F(eig_workspace_size)(n) + 256;
+    blk = FP_MALLOC(bytes, NULL);
+    if (!blk) return FP_ERR_NO_MEMORY;
+    ews = fp__align64(blk);
+    xs = (FP__T *)fp__align64((char *)ews + FP__F(eig_workspace_size)(n));
+    g = xs + nk;
+    res = (double *)fp__align64(g + nk);
+    lab = (int *)(res + k);
+    rep_col = lab + k; basin = rep_col + k; perm = basin + k;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < k; ++j) xs[(size_t)i * (size_t)k + (size_t)j] = x[i * incx];
+    memset(&rep, 0, sizeof rep);
+    rep.col_residual = res;
+    st = FP__F(solve)(&c, act, n, k, w, rsw, csw, xs, k, 1, r, rsr, csr, g, k, 1, &rep, NULL);
+    if (st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY) { FP_FREE(blk, NULL); return st; }
+    tol = c.tol > 0 ? c.tol : 1e-6;
+    if (FP__BITS == 32 && tol < 32 * FP__EPS) tol = 32 * FP__EPS;
+    big = c.diverge_at > 0 ? c.diverge_at : 1e12;
+    memset(&cs, 0, sizeof cs);
+    cs.runs = k;
+    for (j = 0; j < k; ++j) {
+        double mx = 0;
+        for (i = 0; i < n; ++i) {
+            double v = FP__FABS(r[i * rsr + j * csr]);
+            if (!(v <= mx)) mx = v; /* NaN propagates into mx */
+        }
+        if (!(mx < big)) { lab[j] = -2; ++cs.diverged; continue; }
+        if (!(res[j] <= tol)) { lab[j] = -1; ++cs.unsettled; continue; }
+        for (a = 0; a < na; ++a) { /* RMS distance to each attractor's representative */
+            double d2 = 0, s2 = 0;
+            for (i = 0; i < n; ++i) {
+                double ra = (double)r[i * rsr + rep_col[a] * csr], dv = (double)r[i * rsr + j * csr] - ra;
+                d2 += dv * dv; s2 += ra * ra;
+            }
+            if (sqrt(d2 / n) <= cluster_tol * (1 + sqrt(s2 / n))) break;
+        }
+        if (a == na) { rep_col[na] = j; basin[na] = 0; ++na; }
+        ++basin[a];
+        lab[j] = a;
+    }
+    cs.attractors = na;
+    /* largest basin first, ties by first column: perm[rank] = attractor, and back through rep_col order */
+    for (a = 0; a < na; ++a) perm[a] = a;
+    for (a = 1; a < na; ++a)
+        for (j = a; j > 0 && basin[perm[j]] > basin[perm[j - 1]]; --j) { int t = perm[j]; perm[j] = perm[j - 1]; perm[j - 1] = t; }
+    for (a = 0; a < na && a < max_out; ++a) {
+        fp_attractor *o = out + a;
+        fp_status s2;
+        o->column = rep_col[perm[a]];
+        o->basin = basin[perm[a]];
+        o->residual = res[o->column];
+        s2 = FP__F(stability_analyze)(scfg, n, w, rsw, csw, g + o->column, k, &o->spectrum, NULL, NULL, ews);
+        if (s2 != FP_OK) { memset(&o->spectrum, 0, sizeof o->spectrum); o->spectrum.verdict = FP_MARGINAL; if (est == FP_OK) est = s2; }
+    }
+    if (label) {
+        int *rank = rep_col; /* reuse: rank of each attractor */
+        for (a = 0; a < na; ++a) rank[perm[a]] = a;
+        for (j = 0; j < k; ++j) label[j] = lab[j] >= 0 ? rank[lab[j]] : lab[j];
+    }
+    *census = cs;
+    FP_FREE(blk, NULL);
+    return est;
+}
 #undef FP__KMAX
 
 /* ================================================================================================
@@ -3768,6 +4193,203 @@ FP_DEF fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp
     }
     FP_FREE(x, NULL);
     return st;
+}
+
+static fp_status FP__I(feedback_pairs_ok)(int pairs, const double *u, const double *A)
+{
+    int p;
+    if (pairs < 1) return FP_ERR_INVALID_ARG;
+    for (p = 0; p < pairs; ++p)
+        if (!isfinite(u[p]) || !isfinite(A[p])) return FP_ERR_INVALID_ARG;
+    return FP_OK;
+}
+
+/* Least squares on the clamped activity: mastrogiuseppe_ostojic.md, "Training" (minimum-norm n along
+ * phi(x*) when ridge = 0). */
+FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                          double ridge, fp_solve_report *rep)
+{
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    FP__T *x, *r;
+    double *gram, *cf;
+    int i, p, q, n;
+    size_t np;
+    fp_status st;
+    FP_ASSERT(fb && fb->chi && (pairs < 1 || (u && A)));
+    if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK || !(ridge >= 0) || !isfinite(ridge)) return FP_ERR_INVALID_ARG;
+    n = fb->n;
+    np = (size_t)n * (size_t)pairs;
+    gram = (double *)FP_MALLOC(((size_t)pairs * (size_t)(pairs + 1)) * sizeof(double) + 2 * np * sizeof(FP__T), NULL);
+    if (!gram) return FP_ERR_NO_MEMORY;
+    cf = gram + (size_t)pairs * (size_t)pairs;
+    x = (FP__T *)(cf + pairs);
+    r = x + np;
+    for (i = 0; i < n; ++i)
+        for (p = 0; p < pairs; ++p) x[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)((double)fb->m[i] * A[p] + (double)fb->in[i] * u[p]);
+    c.tol = 1e-10;
+    st = FP__F(solve)(&c, &act, n, pairs, fb->chi, n, 1, x, pairs, 1, r, pairs, 1, NULL, 0, 0, rep, NULL);
+    if (st == FP_OK) {
+        /* (R^T R / N + ridge I) c = A, in float64; a pivot below 1e-12 of its diagonal is singular */
+        for (p = 0; p < pairs; ++p)
+            for (q = 0; q < pairs; ++q) {
+                double s = 0;
+                for (i = 0; i < n; ++i) s += (double)r[(size_t)i * (size_t)pairs + (size_t)p] * (double)r[(size_t)i * (size_t)pairs + (size_t)q];
+                gram[p * pairs + q] = s / n + (p == q ? ridge : 0);
+            }
+        for (p = 0; p < pairs; ++p) cf[p] = gram[p * pairs + p];
+        st = fp_chol_factor_f64(pairs, gram, pairs, 1);
+        for (p = 0; p < pairs && st == FP_OK; ++p)
+            if (!(gram[p * pairs + p] * gram[p * pairs + p] > 1e-12 * cf[p])) st = FP_ERR_SINGULAR;
+        if (st == FP_ERR_NOT_SPD) st = FP_ERR_SINGULAR;
+    }
+    if (st == FP_OK) {
+        for (p = 0; p < pairs; ++p) cf[p] = A[p];
+        fp_chol_solve_f64(pairs, 1, gram, pairs, 1, cf, 1, 1);
+        for (i = 0; i < n; ++i) {
+            double s = 0;
+            for (p = 0; p < pairs; ++p) s += (double)r[(size_t)i * (size_t)pairs + (size_t)p] * cf[p];
+            fb->nv[i] = (FP__T)s;
+        }
+    }
+    FP_FREE(gram, NULL);
+    return st;
+}
+
+/* dL/dn through the closed loop: implicit differentiation (zhu_rosenbaum.md, dW1: v = dL/dX) and the
+ * chain rule through W = chi + m n^T / N, dL/dn_j = sum_i (dL/dW)_ij m_i / N = sum_b r_jb (m^T v_b) / N. */
+FP_DEF fp_status FP__F(feedback_loss_grad)(const FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                           FP__T *r, FP__T *grad, double *loss, fp_solve_report *rep)
+{
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_adjoint_config ac = fp_adjoint_config_default();
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    FP__T *w, *x, *g, *dl, *v;
+    double *e, L = 0;
+    int i, p, n;
+    size_t np;
+    fp_status st;
+    FP_ASSERT(fb && fb->chi && r && grad && loss && (pairs < 1 || (u && A)));
+    if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK) return st;
+    n = fb->n;
+    np = (size_t)n * (size_t)pairs;
+    w = (FP__T *)FP_MALLOC(((size_t)n * (size_t)n + 4 * np) * sizeof(FP__T) + (size_t)pairs * sizeof(double) + 64, NULL);
+    if (!w) return FP_ERR_NO_MEMORY;
+    x = w + (size_t)n * (size_t)n; g = x + np; dl = g + np; v = dl + np;
+    e = (double *)fp__align64(v + np);
+    FP__F(feedback_weights)(fb, w, n, 1);
+    for (i = 0; i < n; ++i)
+        for (p = 0; p < pairs; ++p) x[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)((double)fb->in[i] * u[p]);
+    c.tol = 1e-13; /* float: floored at 32 eps by the solver */
+    c.warm_start = 1;
+    ac.iter.tol = 1e-12;
+    st = FP__F(solve)(&c, &act, n, pairs, w, n, 1, x, pairs, 1, r, pairs, 1, g, pairs, 1, rep, NULL);
+    if (st == FP_OK) {
+        for (p = 0; p < pairs; ++p) {
+            e[p] = (double)FP__F(vec_dot)(n, fb->nv, 1, r + p, pairs) / n - A[p];
+            L += e[p] * e[p] / (2.0 * pairs);
+        }
+        for (i = 0; i < n; ++i) /* dL/dr_p = (z_p - A_p) n / (N P) */
+            for (p = 0; p < pairs; ++p) dl[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)(e[p] * (double)fb->nv[i] / ((double)n * pairs));
+        st = FP__F(implicit_grad)(&ac, n, pairs, w, n, 1, r, pairs, 1, g, pairs, 1, dl, pairs, 1, v, pairs, 1, NULL, 0, 0, NULL, NULL);
+    }
+    if (st == FP_OK) {
+        for (p = 0; p < pairs; ++p) e[p] = e[p] / ((double)n * pairs) + (double)FP__F(vec_dot)(n, fb->m, 1, v + p, pairs) / n;
+        for (i = 0; i < n; ++i) {
+            double s = 0;
+            for (p = 0; p < pairs; ++p) s += (double)r[(size_t)i * (size_t)pairs + (size_t)p] * e[p];
+            grad[i] = (FP__T)s;
+        }
+        *loss = L;
+    }
+    FP_FREE(w, NULL);
+    return st;
+}
+
+FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                          const fp_feedback_gd_config *cfg, FP__T *r, fp_feedback_gd_report *rep)
+{
+    fp_feedback_gd_config c;
+    fp_feedback_gd_report out;
+    FP__T *rc, *rt, *gc, *gt, *save, *tmp;
+    double L, Lt, lr0;
+    int i, n;
+    size_t np;
+    fp_status st;
+    FP_ASSERT(fb && fb->chi && (pairs < 1 || (u && A)));
+    memset(&c, 0, sizeof c);
+    if (cfg) c = *cfg;
+    if (c.lr == 0) c.lr = 1;
+    if (c.max_steps == 0) c.max_steps = 500;
+    if (c.loss_target == 0) c.loss_target = 1e-10;
+    if (!(c.lr > 0) || !isfinite(c.lr) || c.max_steps < 0 || !(c.loss_target >= 0)) return FP_ERR_INVALID_ARG;
+    if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK) return st;
+    n = fb->n;
+    np = (size_t)n * (size_t)pairs;
+    rc = (FP__T *)FP_MALLOC((2 * np + 3 * (size_t)n) * sizeof(FP__T), NULL);
+    if (!rc) return FP_ERR_NO_MEMORY;
+    rt = rc + np; gc = rt + np; gt = gc + n; save = gt + n;
+    if (r) memcpy(rc, r, np * sizeof(FP__T)); else memset(rc, 0, np * sizeof(FP__T));
+    memset(&out, 0, sizeof out);
+    lr0 = c.lr;
+    st = FP__F(feedback_loss_grad)(fb, pairs, u, A, rc, gc, &L, NULL);
+    while (st == FP_OK && L > c.loss_target && out.steps < c.max_steps && c.lr > 1e-12 * lr0) {
+        fp_status s2;
+        ++out.steps;
+        memcpy(save, fb->nv, (size_t)n * sizeof(FP__T));
+        memcpy(rt, rc, np * sizeof(FP__T));
+        for (i = 0; i < n; ++i) fb->nv[i] -= (FP__T)(c.lr * n * (double)gc[i]);
+        s2 = FP__F(feedback_loss_grad)(fb, pairs, u, A, rt, gt, &Lt, NULL);
+        if (s2 != FP_OK || !(Lt <= L)) { /* lost the fixed point or overshot: undo, halve */
+            memcpy(fb->nv, save, (size_t)n * sizeof(FP__T));
+            c.lr *= 0.5;
+            ++out.halvings;
+            continue;
+        }
+        L = Lt;
+        tmp = rc; rc = rt; rt = tmp;
+        tmp = gc; gc = gt; gt = tmp;
+    }
+    out.loss = st == FP_OK ? L : NAN;
+    out.lr = c.lr;
+    out.status = st != FP_OK ? st : L <= c.loss_target ? FP_OK : FP_ERR_NOT_CONVERGED;
+    if (r && st == FP_OK) memcpy(r, rc, np * sizeof(FP__T));
+    /* rc may now point at the second half of the block: free through the lower of the two */
+    FP_FREE(rc < rt ? rc : rt, NULL);
+    if (rep) *rep = out;
+    return out.status;
+}
+
+FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__T *v, fp_feedback_parts *out)
+{
+    double mm = 0, II = 0, mI = 0, vm = 0, vI = 0, vv = 0, pw = 0, pm = 0, pI = 0, det, r2;
+    int i, n;
+    FP_ASSERT(fb && fb->chi && out);
+    n = fb->n;
+    if (!v) v = fb->nv;
+    for (i = 0; i < n; ++i) {
+        double a = (double)fb->m[i], b = (double)fb->in[i], x = (double)v[i];
+        mm += a * a; II += b * b; mI += a * b; vm += x * a; vI += x * b; vv += x * x;
+        pw += x * (double)fb->dw[i]; pm += x * (double)fb->dm[i]; pI += x * (double)fb->di[i];
+    }
+    if (!isfinite(vv)) return FP_ERR_NON_FINITE;
+    det = mm * II - mI * mI;
+    if (!(det > 1e-12 * mm * II)) return FP_ERR_SINGULAR;
+    out->a_m = (vm * II - vI * mI) / det;
+    out->a_I = (vI * mm - vm * mI) / det;
+    r2 = vv - (out->a_m * vm + out->a_I * vI);
+    if (r2 < 0) r2 = 0;
+    out->rest = sqrt(r2 / n);
+    out->norm = sqrt(vv / n);
+    out->s_nm = vm / n;
+    out->s_nI = vI / n;
+    out->rest_fraction = vv > 0 ? r2 / vv : 0;
+    out->mf = fb->p;
+    out->mf.C = 1;
+    out->mf.p = pw / n;
+    out->mf.p_m = pm / n;
+    out->mf.p_I = pI / n;
+    return FP_OK;
 }
 
 #undef FP__TANH_BODY

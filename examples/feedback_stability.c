@@ -1,98 +1,327 @@
-/* feedback_stability - Mastrogiuseppe & Ostojic's central comparison (mastrogiuseppe_ostojic.md,
- * reproduction target): a random network g = 0.3 with a rank-one feedback loop, m and I correlated
- * (rho = 0.5, s_m = 1.2, s_I = 0.5), the read-out direction n along (p, p_m, p_I) = (1, 1, 0.3), its
- * scale set by teacher forcing so that z = A is a fixed point. For each target A in [-2, 2] it prints and
- * writes the mean-field solutions (number, z, predicted stability) and the attractors a finite-N network
- * reaches by its dynamics (forward Euler from K initial conditions), with their stability from the
- * leading eigenvalue of W diag(phi') (Arnoldi).
+/* feedback_stability - Mastrogiuseppe & Ostojic's central comparison (mastrogiuseppe_ostojic.md): a
+ * random network (bulk chi, g) with a rank-one feedback loop W = chi + m n^T / N and input X = I, whose
+ * read-out n is set so that z = n^T phi(x) / N = A is a fixed point. Which n is chosen decides how many
+ * fixed points the closed loop has and which are stable. Four parts, mean-field theory against a
+ * finite-N network (attractor censuses from K initial conditions, spectra by QR or Arnoldi):
+ *   1. the paper's reproduction target swept over A in [-2, 2] (n along (p, p_m, p_I) = (1, 1, 0.3));
+ *   2. one row per class of read-out at A = 1 and A = 1.8: along the input, along the feedback, mixed,
+ *      trained by least squares on the clamped activity, trained by gradient descent from n = 0;
+ *   3. a phase diagram of the number of solutions over the read-out overlaps (c_m, c_I), checked at a
+ *      few points by simulation;
+ *   4. the spectra of W diag(phi') at the target, with the predicted bulk circle and outlier.
  *   cc -O2 -o feedback_stability examples/feedback_stability.c -lm && ./feedback_stability [N] [OUTDIR]
- * examples/feedback_stability.gp plots both against A. */
+ * writes OUTDIR (default build)/feedback_*.dat and .csv; examples/feedback_stability.gp draws the PNGs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #define FIXPOINT_IMPLEMENTATION
 #include "../fixpoint.h"
 
-enum { K = 8, MAXS = 8 };
+enum { K = 16, MAXS = 16, MAXA = 8 };
 
-int main(int argc, char **argv)
+/* The dynamics for the censuses: forward Euler with dt = 0.2 (tau = 1; stable for eigenvalues of W diag(phi')
+ * down to Re -9) to 1e-8 */
+static fp_solver_config euler(void)
 {
-    int n = argc > 1 ? atoi(argv[1]) : 1000, ia, i, j, c, count;
-    const char *dir = argc > 2 ? argv[2] : "build";
-    const fp_meanfield_params base = { 0.3, 1.2, 0.5, 0.5, 1.0, 1.0, 1.0, 0.3, 0 };
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_EULER);
+    c.step = 0.2;
+    c.tol = 1e-8;
+    c.max_iter = 20000;
+    return c;
+}
+static const fp_meanfield_params PAPER = { 0.3, 1.2, 0.5, 0.5, 1.0, 1.0, 1.0, 0.3, 0 };
+
+/* What a finite-N network does from K starts: stable attractors by the dynamics (Euler), and all the
+ * fixed points Anderson finds from the same starts (saddles included). */
+typedef struct sim {
+    int attractors, stable, fixed_points, target_basin;
+    double target_lead;  /* Re of the leading eigenvalue of W diag(phi') at z = A (NaN if not found) */
+    char list[256];      /* z (basin) of each attractor */
+} sim;
+
+static void starts(const fp_feedback_f64 *fb, double *r, uint64_t seed)
+{
+    fp_rng g = fp_rng_make(seed);
+    int i, c, n = fb->n;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < K; ++c) {
+            double s = -3.0 + 6.0 * (c / 2) / (K / 2 - 1); /* even: along m from -3 to 3; odd: random */
+            r[i * K + c] = c % 2 == 0 ? tanh(s * fb->m[i] + 0.3 * fb->in[i]) : tanh(1.5 * fp_rng_gauss(&g));
+        }
+}
+
+static double readout(const fp_feedback_f64 *fb, const double *r, int col) { return fp_vec_dot_f64(fb->n, fb->nv, 1, r + col, K) / fb->n; }
+
+static void simulate(const fp_feedback_f64 *fb, double A, double *w, double *r, sim *out)
+{
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    fp_solver_config and = fp_solver_config_default(FP_SOLVER_ANDERSON), dyn = euler();
+    fp_attractor at[MAXA];
+    fp_census cs;
+    int n = fb->n, i;
+    memset(out, 0, sizeof *out);
+    out->target_lead = NAN;
+    fp_feedback_weights_f64(fb, w, n, 1);
+    starts(fb, r, 99);
+    if (fp_census_f64(&dyn, NULL, &act, n, K, w, n, 1, fb->in, 1, r, K, 1, 0, at, MAXA, NULL, &cs) != FP_OK) return;
+    out->attractors = cs.attractors;
+    for (i = 0; i < cs.attractors && i < MAXA; ++i) {
+        double z = readout(fb, r, at[i].column);
+        char cell[48];
+        out->stable += at[i].spectrum.verdict == FP_STABLE;
+        if (fabs(z - A) < 1e-3 * (1 + fabs(A))) { out->target_basin = at[i].basin; out->target_lead = at[i].spectrum.abscissa; }
+        snprintf(cell, sizeof cell, "%s%.3f (%d)", i ? " " : "", z, at[i].basin);
+        strncat(out->list, cell, sizeof out->list - strlen(out->list) - 1);
+    }
+    /* Anderson from the same starts: every fixed point near them, stable or not */
+    and.tol = 1e-10;
+    and.max_iter = 2000;
+    starts(fb, r, 99);
+    if (fp_census_f64(&and, NULL, &act, n, K, w, n, 1, fb->in, 1, r, K, 1, 0, at, MAXA, NULL, &cs) == FP_OK) {
+        out->fixed_points = cs.attractors;
+        if (out->target_basin == 0)
+            for (i = 0; i < cs.attractors && i < MAXA; ++i)
+                if (fabs(readout(fb, r, at[i].column) - A) < 1e-3 * (1 + fabs(A))) out->target_lead = at[i].spectrum.abscissa;
+    }
+}
+
+/* Mean-field solutions as "z s|u" text, and counts. */
+static int meanfield(const fp_meanfield_params *p, int *stable, char *text, size_t len)
+{
+    fp_meanfield_solution sol[MAXS];
+    int count = 0, i;
+    *stable = 0;
+    text[0] = 0;
+    if (fp_meanfield_solve(p, sol, MAXS, &count) != FP_OK) return -1;
+    for (i = 0; i < count && i < MAXS; ++i) {
+        char cell[32];
+        *stable += sol[i].stable;
+        snprintf(cell, sizeof cell, "%s%.3f%s", i ? " " : "", sol[i].z, sol[i].stable ? "s" : "u");
+        strncat(text, cell, len - strlen(text) - 1);
+    }
+    return count;
+}
+
+static FILE *open_out(const char *dir, const char *name)
+{
     char path[1024];
-    FILE *mf, *sim;
-    double *w, *r, *x, *g, *eigw;
-    if (n < 10) { fprintf(stderr, "feedback_stability: N must be >= 10\n"); return 2; }
-    w = malloc(sizeof(double) * (size_t)n * (size_t)n);
-    r = malloc(sizeof(double) * (size_t)n * K); x = malloc(sizeof(double) * (size_t)n * K); g = malloc(sizeof(double) * (size_t)n * K);
-    eigw = malloc(fp_eig_workspace_size_f64(n));
-    snprintf(path, sizeof path, "%s/feedback_meanfield.dat", dir);
-    mf = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/feedback_simulation.dat", dir);
-    sim = fopen(path, "w");
-    if (!w || !r || !x || !g || !eigw || !mf || !sim) { fprintf(stderr, "feedback_stability: out of memory or cannot write %s\n", dir); return 1; }
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    if (!f) { fprintf(stderr, "feedback_stability: cannot write %s\n", path); exit(1); }
+    return f;
+}
+
+static void part1_sweep_over_A(int n, const char *dir, double *w, double *r)
+{
+    FILE *mf = open_out(dir, "feedback_meanfield.dat"), *sm = open_out(dir, "feedback_simulation.dat");
+    fp_feedback_f64 fb;
+    int ia;
     fprintf(mf, "# A z stable(1/0) outlier bulk_radius\n");
-    fprintf(sim, "# A z leading_eig_real stable(1/0) basin_fraction\n");
-    printf("N = %d, g = 0.3, s_m = 1.2, s_I = 0.5, rho = 0.5, n along (1, 1, 0.3); K = %d initial conditions per target\n", n, K);
-    printf("%-6s | %-40s | %-40s\n", "A", "mean-field solutions z (s = stable, u = unstable)", "simulation attractors z (basin, lead eig)");
+    fprintf(sm, "# A z stable(1/0) basin_fraction\n");
+    printf("\n1. The reproduction target (g = 0.3, s_m = 1.2, s_I = 0.5, rho = 0.5, n along (1, 1, 0.3)), N = %d, K = %d starts\n", n, K);
+    printf("%-6s | %-34s | %s\n", "A", "mean-field z (s stable, u unstable)", "simulation: attractors z (basin)");
+    if (fp_feedback_init_f64(&fb, n, &PAPER, 7) != FP_OK) { fprintf(stderr, "init failed\n"); exit(1); }
     for (ia = 0; ia <= 20; ++ia) {
-        double A = -2.0 + 0.2 * ia, zs[K], lead[K];
-        int basin[K], nat = 0;
-        fp_meanfield_params p = base;
+        double A = -2.0 + 0.2 * ia;
+        fp_meanfield_params p = PAPER;
         fp_meanfield_solution sol[MAXS];
-        fp_feedback_f64 fb;
-        fp_solver_config cfg = fp_solver_config_default(FP_SOLVER_EULER);
         fp_activation act = fp_activation_make(FP_ACT_TANH);
+        fp_solver_config dyn = euler();
+        fp_attractor at[MAXA];
+        fp_census cs;
         char left[256] = "", right[256] = "";
+        int count = 0, i, st;
         if (ia == 10) continue; /* A = 0: the read-out scale is 0, nothing to train */
-        /* mean-field: C by teacher forcing, then every solution and its predicted stability */
         if (fp_meanfield_teacher_scale(&p, A) != FP_OK || fp_meanfield_solve(&p, sol, MAXS, &count) != FP_OK) count = 0;
         for (i = 0; i < count && i < MAXS; ++i) {
-            char cell[48];
+            char cell[32];
             snprintf(cell, sizeof cell, "%.3f%s ", sol[i].z, sol[i].stable ? "s" : "u");
             strncat(left, cell, sizeof left - strlen(left) - 1);
             fprintf(mf, "%.3f %.6f %d %.4f %.4f\n", A, sol[i].z, sol[i].stable, sol[i].outlier, sol[i].bulk_radius);
         }
-        /* simulation: the same directions and bulk for every A (seed 7), C by teacher forcing on it */
-        if (fp_feedback_init_f64(&fb, n, &base, 7) != FP_OK || fp_feedback_teacher_force_f64(&fb, A, NULL) != FP_OK) {
-            printf("%-6.2f | %-40s | teacher forcing failed\n", A, left);
-            continue;
-        }
+        if (fp_feedback_teacher_force_f64(&fb, A, NULL) != FP_OK) { printf("%-6.2f | %-34s | teacher forcing failed\n", A, left); continue; }
         fp_feedback_weights_f64(&fb, w, n, 1);
-        for (i = 0; i < n; ++i)
-            for (c = 0; c < K; ++c) {
-                double s = -3.0 + 6.0 * c / (K - 1); /* initial states along m, from -3 to 3 */
-                r[i * K + c] = tanh(s * fb.m[i] + 0.3 * fb.in[i]);
-                x[i * K + c] = fb.in[i];
-            }
-        cfg.step = 0.2;
-        cfg.tol = 1e-9;
-        cfg.max_iter = 20000;
-        cfg.warm_start = 1;
-        fp_solve_f64(&cfg, &act, n, K, w, n, 1, x, K, 1, r, K, 1, g, K, 1, NULL, NULL);
-        for (c = 0; c < K; ++c) {
-            double z = fp_vec_dot_f64(n, fb.nv, 1, r + c, K) / n, re, im;
-            for (j = 0; j < nat && fabs(zs[j] - z) > 1e-4 * (1 + fabs(z)); ++j) {}
-            if (j < nat) { basin[j]++; continue; }
-            zs[nat] = z;
-            basin[nat] = 1;
-            lead[nat] = fp_stability_f64(n, 1, w, n, 1, g + c, K, 1, 0, &re, &im, eigw) == FP_OK ? re : NAN;
-            ++nat;
-        }
-        for (j = 0; j < nat; ++j) {
-            char cell[64];
-            snprintf(cell, sizeof cell, "%.3f (%d/%d, %.2f) ", zs[j], basin[j], K, lead[j]);
+        starts(&fb, r, 99);
+        st = fp_census_f64(&dyn, NULL, &act, n, K, w, n, 1, fb.in, 1, r, K, 1, 0, at, MAXA, NULL, &cs);
+        for (i = 0; st == FP_OK && i < cs.attractors && i < MAXA; ++i) {
+            double z = readout(&fb, r, at[i].column);
+            char cell[48];
+            snprintf(cell, sizeof cell, "%.3f (%d/%d, %s) ", z, at[i].basin, K, at[i].spectrum.verdict == FP_STABLE ? "s" : "u");
             strncat(right, cell, sizeof right - strlen(right) - 1);
-            fprintf(sim, "%.3f %.6f %.4f %d %.3f\n", A, zs[j], lead[j], lead[j] < 1, (double)basin[j] / K);
+            fprintf(sm, "%.3f %.6f %d %.3f\n", A, z, at[i].spectrum.verdict == FP_STABLE, (double)at[i].basin / K);
         }
-        printf("%-6.2f | %-40s | %s\n", A, left, right);
+        if (st == FP_OK && cs.unsettled) { char cell[32]; snprintf(cell, sizeof cell, "[%d unsettled]", cs.unsettled); strncat(right, cell, sizeof right - strlen(right) - 1); }
+        printf("%-6.2f | %-34s | %s\n", A, left, right);
         fflush(stdout);
+    }
+    fp_feedback_free_f64(&fb);
+    fclose(mf);
+    fclose(sm);
+}
+
+static const char *const CLASS[5] = { "along the input", "along the feedback", "mixed (paper)", "least squares", "gradient descent" };
+
+static void part2_classes(int n, const char *dir, double *w, double *r)
+{
+    FILE *csv = open_out(dir, "feedback_classes.csv");
+    const double targets[2] = { 1.0, 1.8 };
+    int it, c;
+    fprintf(csv, "A,class,s_nm,s_nI,rest_fraction,mf_solutions,mf_stable,sim_attractors,sim_stable,sim_fixed_points,target_basin,target_lead_re,mf_z,sim_z\n");
+    printf("\n2. Classes of read-out, N = %d, K = %d starts. mf: mean-field solutions (stable); sim: attractors reached by the\n"
+           "   dynamics (stable) / fixed points Anderson finds from the same starts; target: runs reaching z = A, Re lambda_max there\n", n, K);
+    printf("%-4s %-17s %6s %6s %5s | %-9s %-28s | %-9s %-24s %-13s\n", "A", "read-out", "s_nm", "s_nI", "rest", "mf", "mf z", "sim", "sim attractors z (basin)", "target");
+    for (it = 0; it < 2; ++it)
+        for (c = 0; c < 5; ++c) {
+            double A = targets[it], u1 = 1.0;
+            fp_meanfield_params p = PAPER;
+            fp_feedback_f64 fb;
+            fp_feedback_parts parts;
+            sim s;
+            char mz[256];
+            int mcount, mstable, i;
+            if (c == 0) { p.p = 0; p.p_m = 0; p.p_I = 1; }
+            if (c == 1) { p.p = 0; p.p_m = 1; p.p_I = 0; }
+            if (fp_feedback_init_f64(&fb, n, &p, 7) != FP_OK) exit(1);
+            if (c < 3) {
+                if (fp_feedback_teacher_force_f64(&fb, A, NULL) != FP_OK) { printf("%-4.1f %-17s teacher forcing failed\n", A, CLASS[c]); continue; }
+            } else if (c == 3) {
+                if (fp_feedback_train_ls_f64(&fb, 1, &u1, &A, 0.0, NULL) != FP_OK) { printf("%-4.1f %-17s least squares failed\n", A, CLASS[c]); continue; }
+            } else {
+                fp_feedback_gd_report rep;
+                for (i = 0; i < n; ++i) fb.nv[i] = 0;
+                if (fp_feedback_train_gd_f64(&fb, 1, &u1, &A, NULL, NULL, &rep) != FP_OK) { printf("%-4.1f %-17s gradient descent: %s after %d steps\n", A, CLASS[c], fp_status_str(rep.status), rep.steps); }
+            }
+            fp_feedback_decompose_f64(&fb, NULL, &parts);
+            /* theory for the trained read-outs: their projections on (w, x_m, x_I); the rest is invisible to it */
+            if (c < 3) { if (fp_meanfield_teacher_scale(&p, A) != FP_OK) p.C = NAN; }
+            else p = parts.mf;
+            mcount = meanfield(&p, &mstable, mz, sizeof mz);
+            simulate(&fb, A, w, r, &s);
+            printf("%-4.1f %-17s %6.3f %6.3f %5.2f | %d (%d)     %-28s | %d (%d) / %d %-24s %2d/%d %6.3f\n", A, CLASS[c], parts.s_nm, parts.s_nI,
+                   parts.rest_fraction, mcount, mstable, mz, s.attractors, s.stable, s.fixed_points, s.list, s.target_basin, K, s.target_lead);
+            fprintf(csv, "%.1f,%s,%.4f,%.4f,%.3f,%d,%d,%d,%d,%d,%d,%.4f,%s,%s\n", A, CLASS[c], parts.s_nm, parts.s_nI, parts.rest_fraction,
+                    mcount, mstable, s.attractors, s.stable, s.fixed_points, s.target_basin, s.target_lead, mz, s.list);
+            fflush(stdout);
+            fp_feedback_free_f64(&fb);
+        }
+    fclose(csv);
+}
+
+static void part3_phase_diagram(int n, const char *dir, double *w, double *r)
+{
+    enum { NX = 21, NY = 21 };
+    /* the paper's special case: m and I uncorrelated, unit scale, u = 1: z = (c_m z + c_I) <phi'> */
+    const fp_meanfield_params base = { 0.5, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0 };
+    const double checks[4][2] = { { 1.0, 0.5 }, { 3.0, 0.1 }, { 3.0, 1.4 }, { 2.5, -0.3 } };
+    static fp_meanfield_cell cell[NX * NY];
+    FILE *f = open_out(dir, "feedback_phase.dat"), *fc = open_out(dir, "feedback_phase_checks.dat");
+    int i;
+    fp_meanfield_sweep(&base, FP_MF_P_M, 0.0, 4.0, NX, FP_MF_P_I, -1.5, 1.5, NY, cell);
+    fprintf(f, "# c_m c_I solutions stable (g = 0.5, u = 1, rho = 0)\n");
+    for (i = 0; i < NX * NY; ++i) {
+        fprintf(f, "%.4f %.4f %d %d\n", cell[i].x, cell[i].y, cell[i].solutions, cell[i].stable);
+        if (i % NX == NX - 1) fprintf(f, "\n");
+    }
+    fclose(f);
+    printf("\n3. Phase diagram over the read-out overlaps (c_m, c_I), g = 0.5, u = 1: %dx%d mean-field grid written;\n"
+           "   checked by simulation (N = %d, K = %d):\n", NX, NY, n, K);
+    fprintf(fc, "# c_m c_I mf_solutions mf_stable sim_attractors sim_stable\n");
+    for (i = 0; i < 4; ++i) {
+        fp_meanfield_params p = base;
+        fp_feedback_f64 fb;
+        char mz[256];
+        sim s;
+        int ms, mc;
+        p.p_m = checks[i][0];
+        p.p_I = checks[i][1];
+        mc = meanfield(&p, &ms, mz, sizeof mz);
+        if (fp_feedback_init_f64(&fb, n, &p, 8) != FP_OK) exit(1);
+        simulate(&fb, NAN, w, r, &s);
+        printf("   c_m %.1f c_I %+.1f: mean-field %d solutions (%d stable) %-30s | simulation %d attractors (%d stable): %s\n",
+               p.p_m, p.p_I, mc, ms, mz, s.attractors, s.stable, s.list);
+        fprintf(fc, "%.2f %.2f %d %d %d %d\n", p.p_m, p.p_I, mc, ms, s.attractors, s.stable);
         fp_feedback_free_f64(&fb);
     }
-    fclose(mf);
-    fclose(sim);
-    printf("wrote %s/feedback_meanfield.dat and %s/feedback_simulation.dat\n", dir, dir);
-    free(w); free(r); free(x); free(g); free(eigw);
+    fclose(fc);
+}
+
+static void part4_spectra(int n, const char *dir, double *w, double *r)
+{
+    FILE *f = open_out(dir, "feedback_spectra.dat"), *fp = open_out(dir, "feedback_spectra_predicted.dat");
+    double *wr = malloc(sizeof(double) * (size_t)n), *wi = malloc(sizeof(double) * (size_t)n), *g = malloc(sizeof(double) * (size_t)n);
+    void *ews = malloc(fp_eig_workspace_size_f64(n));
+    int c, i;
+    printf("\n4. Spectra of W diag(phi') at the target A = 1 (all %d eigenvalues by QR):\n", n);
+    fprintf(f, "# class re im\n");
+    fprintf(fp, "# class bulk_radius_predicted outlier_predicted bulk_radius_estimated abscissa\n");
+    for (c = 2; c <= 3; ++c) {
+        fp_meanfield_params p = PAPER;
+        fp_meanfield_solution sol[MAXS];
+        fp_feedback_f64 fb;
+        fp_feedback_parts parts;
+        fp_solver_config cfg = fp_solver_config_default(FP_SOLVER_ANDERSON);
+        fp_activation act = fp_activation_make(FP_ACT_TANH);
+        fp_spectrum_config sc = { 0, 0, 0, 0 };
+        fp_spectrum s;
+        double A = 1.0, u1 = 1.0, bulk = NAN, outl = NAN;
+        int count = 0;
+        if (!wr || !wi || !g || !ews || fp_feedback_init_f64(&fb, n, &p, 7) != FP_OK) exit(1);
+        if (c == 2) fp_feedback_teacher_force_f64(&fb, A, NULL);
+        else fp_feedback_train_ls_f64(&fb, 1, &u1, &A, 0.0, NULL);
+        fp_feedback_decompose_f64(&fb, NULL, &parts);
+        if (c == 2) fp_meanfield_teacher_scale(&p, A); else p = parts.mf;
+        if (fp_meanfield_solve(&p, sol, MAXS, &count) == FP_OK)
+            for (i = 0; i < count && i < MAXS; ++i)
+                if (fabs(sol[i].z - A) < 1e-3) { bulk = sol[i].bulk_radius; outl = sol[i].outlier; }
+        /* the target fixed point, from the clamped state */
+        fp_feedback_weights_f64(&fb, w, n, 1);
+        for (i = 0; i < n; ++i) r[i] = tanh(A * fb.m[i] + fb.in[i]);
+        cfg.tol = 1e-12;
+        cfg.warm_start = 1;
+        fp_solve_f64(&cfg, &act, n, 1, w, n, 1, fb.in, 1, 1, r, 1, 1, g, 1, 1, NULL, ews);
+        sc.exact_max = n;
+        /* the bulk radius g sqrt(<phi'^2>) with the network's own gains: the theory's formula, which holds
+         * whatever n is (the bulk is chi diag(phi')); outliers are counted beyond it */
+        sc.bulk_radius = fb.p.g * fp_vec_norm2_f64(n, g, 1) / sqrt((double)n);
+        if (fp_stability_analyze_f64(&sc, n, w, n, 1, g, 1, &s, wr, wi, ews) != FP_OK) { printf("   %s: eigen solve failed\n", CLASS[c]); continue; }
+        for (i = 0; i < n; ++i) fprintf(f, "%d %.6f %.6f\n", c, wr[i], wi[i]);
+        fprintf(f, "\n\n");
+        fprintf(fp, "%d %.5f %.5f %.5f %.5f\n", c, bulk, outl, s.bulk_radius, s.abscissa);
+        if (bulk == bulk)
+            printf("   %-17s bulk radius g sqrt(<phi'^2>) %.4f (mean-field %.4f); %d outlier(s) beyond it, the largest %.4f%+.4fi (mean-field %.4f); %s\n",
+                   CLASS[c], s.bulk_radius, bulk, s.outliers, s.outlier_re[0], s.outlier_im[0], outl, fp_verdict_str(s.verdict));
+        else
+            printf("   %-17s bulk radius g sqrt(<phi'^2>) %.4f; %d outlier(s) beyond it, the largest %.4f%+.4fi (the mean-field has no solution at z = A\n"
+                   "                     for this read-out: its part along phi(x*) is correlated with chi); %s\n",
+                   CLASS[c], s.bulk_radius, s.outliers, s.outlier_re[0], s.outlier_im[0], fp_verdict_str(s.verdict));
+        fp_feedback_free_f64(&fb);
+    }
+    fclose(f);
+    fclose(fp);
+    free(wr); free(wi); free(g); free(ews);
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 1000;
+    const char *dir = argc > 2 ? argv[2] : "build";
+    double *w, *r;
+    clock_t t0 = clock();
+    if (n < 10) { fprintf(stderr, "feedback_stability: N must be >= 10\n"); return 2; }
+    w = malloc(sizeof(double) * (size_t)n * (size_t)n);
+    r = malloc(sizeof(double) * (size_t)n * K);
+    if (!w || !r) { fprintf(stderr, "feedback_stability: out of memory\n"); return 1; }
+    part1_sweep_over_A(n, dir, w, r);
+    printf("   (%.1f s)\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
+    part2_classes(n, dir, w, r);
+    printf("   (%.1f s)\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
+    part3_phase_diagram(n, dir, w, r);
+    printf("   (%.1f s)\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
+    part4_spectra(n < 1000 ? n : 1000, dir, w, r);
+    printf("\nwrote %s/feedback_*.dat, %s/feedback_classes.csv (%.1f s CPU); plots: gnuplot -e \"dir='%s'\" examples/feedback_stability.gp\n",
+           dir, dir, (double)(clock() - t0) / CLOCKS_PER_SEC, dir);
+    free(w); free(r);
     return 0;
 }
