@@ -1604,7 +1604,11 @@ typedef struct FP__F(trainer) {
 } FP__F(trainer);
 FP_API fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count);
 FP_API void FP__F(trainer_free)(FP__F(trainer) *t);
-/* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch). rec receives the record. */
+/* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch). rec receives the record. Faults and
+ * their recovery (cfg.rollback): a forward solve that loses the fixed point, or an adjoint that is
+ * singular or does not converge, undoes the previous update and halves the rate (rec->rolled_back; the
+ * solve is retried at once, a failed gradient returns its status and the next step goes on from the
+ * restored W); dW2's B x B system, singular at isolated rates, is retried with the rate halved. */
 FP_API fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec);
 /* One epoch: shuffle (cfg.shuffle), all full and partial batches, on_step after each (nonzero stops). */
@@ -3356,7 +3360,7 @@ FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, 
         k = n;
     } else {
         st = FP__F(eig_arnoldi)(n, w, rsw, csw, gain, incg, 48, wr, wi, h);
-        for (k = 0; k < n && k < 48 && wr[k] == wr[k]; ++k) {}
+        for (k = 0; st == FP_OK && k < n && k < 48 && wr[k] == wr[k]; ++k) {} /* wr is unwritten on failure */
     }
     if (st == FP_OK && gain && !FP__F(mat_all_finite)(n, 1, gain, incg, 1)) st = FP_ERR_NON_FINITE;
     if (st == FP_OK) {
@@ -3620,6 +3624,13 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
             for (i = 0; i < b; ++i)
                 for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
             st = fp_lu_factor_f64(b, K, b, 1, piv);
+            /* LU judges pivots against the largest entry of K; K = I - lr S^T L is near-singular when a
+             * pivot is tiny against 1 + |lr S^T L| (B = 1 included, where K is its own largest entry) */
+            for (i = 0; i < b && st == FP_OK; ++i) {
+                double scale = 1.0;
+                for (j = 0; j < b; ++j) scale = fmax(scale, fabs(K[i * b + j]));
+                if (fabs(K[i * b + i]) <= 1e-12 * scale * b) st = FP_ERR_SINGULAR;
+            }
             if (st == FP_OK) {
                 fp_lu_solve_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1);
                 for (i = 0; i < b; ++i)
@@ -3983,6 +3994,19 @@ static int FP__I(lost)(const FP__F(trainer) *t, fp_status st, const fp_solve_rep
            (double)rep->converged < t->cfg.min_converged * bsz;
 }
 
+/* The gradient could not be computed (the adjoint is singular or did not converge: the last update put W
+ * at the singularity of dW1): undo that update and halve the rate, as for a lost fixed point. */
+static fp_status FP__I(gradient_failed)(FP__F(trainer) *t, fp_train_record *rec, fp_status st, size_t cnt)
+{
+    rec->status = st;
+    if (t->cfg.rollback && t->step > 0 && !rec->rolled_back) {
+        memcpy(t->layer->w, t->prev, cnt * sizeof(FP__T));
+        t->lr_scale *= 0.5;
+        rec->rolled_back = 1;
+    }
+    return st;
+}
+
 FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec)
 {
@@ -4025,12 +4049,20 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
         memset(&rep, 0, sizeof rep);
         st = FP__F(implicit_grad)(&t->cfg.adjoint, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
                                   t->cfg.rule == FP_RULE_DW1 ? t->dw : NULL, n, 1, &rep, t->rule_ws);
-        if (st != FP_OK) { rec->status = st; return st; }
+        if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st, cnt);
     }
     if (t->cfg.rule != FP_RULE_DW1) {
-        st = FP__F(rule_dw)(t->cfg.rule, &t->cfg.adjoint, (FP__T)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
-                            B, 1, t->dw, n, 1, NULL, t->rule_ws);
-        if (st != FP_OK) { rec->status = st; return st; }
+        int tries;
+        for (tries = 0;; ++tries) {
+            st = FP__F(rule_dw)(t->cfg.rule, &t->cfg.adjoint, (FP__T)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
+                                B, 1, t->dw, n, 1, NULL, t->rule_ws);
+            /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it */
+            if (st != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
+            t->lr_scale *= 0.5;
+            lr = t->cfg.optim.lr * t->lr_scale;
+            rec->lr = lr;
+        }
+        if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st, cnt);
     }
     rec->dw_norm = (double)FP__F(mat_norm_fro)(n, n, t->dw, n, 1);
     if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
@@ -4077,7 +4109,7 @@ FP_DEF fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *d
         st = FP__F(layer_train_step)(t, ds, t->order + s, bsz, &rec);
         rec.epoch = epoch;
         if (on_step && on_step(&rec, user)) break;
-        if (st != FP_OK && st != FP_ERR_NOT_CONVERGED) break;
+        if (st != FP_OK && st != FP_ERR_NOT_CONVERGED && !rec.rolled_back) break;
     }
     return st;
 }

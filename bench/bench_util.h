@@ -5,28 +5,28 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double bench_now(void)
+static inline double bench_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int bench_cmp(const void *a, const void *b)
+static inline int bench_cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
 /* Sorts t[0:n] and returns its median. */
-static double bench_median(double *t, int n)
+static inline double bench_median(double *t, int n)
 {
     qsort(t, (size_t)n, sizeof *t, bench_cmp);
     return t[n / 2];
 }
 
 /* Appends one line (the run's median per call in ms, and an optional check value) to $BENCH_LOG. */
-static void bench_log(double median_ms, double check)
+static inline void bench_log(double median_ms, double check)
 {
     const char *p = getenv("BENCH_LOG");
     FILE *f;

@@ -1,0 +1,120 @@
+/* Numerical faults (issue 5): each is detected, reported with a status, and recoverable - a dW2 system
+ * that is singular, an adjoint that does not converge, a training step that crosses the singularity. */
+#include <stdio.h>
+#include "util.h"
+#include "../fixpoint.h"
+
+/* dW2's B x B system K = I - lr S^T L (S = R - W R, L = Gr - W Gr for a linear network) is singular when
+ * 1 / lr is an eigenvalue of S^T L: reported, and half the rate works. */
+static void dw2_singular_system_is_reported_and_half_the_rate_recovers(void)
+{
+    enum { N = 6 };
+    fpt_rng rng = { 31 };
+    int b;
+    for (b = 1; b <= 3; b += 2) {
+        double *w = fpt_randn(N, N, 0.5, &rng), r[N * 3], gain[N * 3], g[N * 3], S[N * 3], L[N * 3], M[9], wr[3], wi[3];
+        double dw[N * N], lr = 0;
+        int i, j, p;
+        for (i = 0; i < N * b; ++i) { r[i] = fpt_uniform(&rng); g[i] = fpt_uniform(&rng); gain[i] = 1; }
+        /* S and L as the rule forms them (G = I) */
+        for (i = 0; i < N; ++i)
+            for (j = 0; j < b; ++j) {
+                double wr_ = 0, wg = 0;
+                for (p = 0; p < N; ++p) { wr_ += w[i * N + p] * r[p * b + j]; wg += w[i * N + p] * g[p * b + j]; }
+                S[i * b + j] = r[i * b + j] - wr_;
+                L[i * b + j] = g[i * b + j] - wg;
+            }
+        for (i = 0; i < b; ++i)
+            for (j = 0; j < b; ++j) { M[i * b + j] = 0; for (p = 0; p < N; ++p) M[i * b + j] += S[p * b + i] * L[p * b + j]; }
+        CHECK(fp_eig_f64(b, M, b, 1, wr, wi, NULL) == FP_OK);
+        for (i = 0; i < b; ++i)
+            if (wi[i] == 0 && fabs(wr[i]) > 1e-3) lr = 1.0 / wr[i];
+        if (lr < 0) { /* flip the gradient: S^T L changes sign */
+            for (i = 0; i < N * b; ++i) g[i] = -g[i];
+            lr = -lr;
+        }
+        CHECKF(lr > 0, "no real eigenvalue of S^T L at B = %d", b);
+        CHECKF(fp_rule_dw_f64(FP_RULE_DW2, NULL, lr, N, b, w, N, 1, r, b, 1, gain, b, 1, g, b, 1, dw, N, 1, NULL, NULL) == FP_ERR_SINGULAR,
+               "B = %d, lr = 1/lambda = %.6f", b, lr);
+        CHECK(fp_rule_dw_f64(FP_RULE_DW2, NULL, 0.5 * lr, N, b, w, N, 1, r, b, 1, gain, b, 1, g, b, 1, dw, N, 1, NULL, NULL) == FP_OK);
+        CHECK(fp_mat_all_finite_f64(N, N, dw, N, 1));
+        free(w);
+    }
+}
+
+/* The iterative adjoint capped at 3 sweeps on a network near its bifurcation: FP_ERR_NOT_CONVERGED with a
+ * message; the automatic method falls back to the direct solve and gets the exact answer. */
+static void adjoint_non_convergence_is_reported_and_auto_falls_back(void)
+{
+    enum { N = 80, B = 2 };
+    fpt_rng rng = { 41 };
+    double *w = fpt_orthogonal(N, 0.98, &rng), x[N * B], r[N * B], g[N * B], d[N * B], v[N * B], vd[N * B], worst = 0;
+    fp_solver_config sc = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    fp_adjoint_config ac = fp_adjoint_config_default();
+    fp_solve_report rep;
+    int i;
+    for (i = 0; i < N * B; ++i) { x[i] = 0.05 * fpt_uniform(&rng); d[i] = fpt_uniform(&rng); }
+    sc.tol = 1e-12;
+    CHECK(fp_solve_f64(&sc, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, NULL, NULL) == FP_OK);
+    ac.method = FP_ADJOINT_ITERATIVE;
+    ac.iter.max_iter = 3;
+    memset(&rep, 0, sizeof rep);
+    CHECK(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, v, B, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_NOT_CONVERGED);
+    CHECK(rep.status == FP_ERR_NOT_CONVERGED && rep.message != NULL);
+    printf("    iterative adjoint, 3 sweeps: %s (%s), residual %.2e\n", fp_status_str(rep.status), rep.message ? rep.message : "", rep.max_residual);
+    ac.method = FP_ADJOINT_AUTO;
+    CHECK(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, v, B, 1, NULL, 0, 0, NULL, NULL) == FP_OK);
+    ac.method = FP_ADJOINT_DIRECT;
+    CHECK(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, vd, B, 1, NULL, 0, 0, NULL, NULL) == FP_OK);
+    for (i = 0; i < N * B; ++i) worst = fmax(worst, fabs(v[i] - vd[i]) / (1 + fabs(vd[i])));
+    CHECK(worst < 1e-10);
+    free(w);
+}
+
+static int record_steps(const fp_train_record *rec, void *user)
+{
+    int *c = (int *)user;
+    c[0] += 1;
+    c[1] += rec->rolled_back;
+    c[2] += rec->status == FP_OK && !(rec->loss == rec->loss); /* a loss that is NaN but called OK */
+    c[3] += rec->status != FP_OK;
+    return 0;
+}
+
+/* dW1 at a rate far too large (20), from a network near its bifurcation: steps cross the singularity, the
+ * fixed point is lost, the trainer undoes the step and halves the rate, and training goes on with finite
+ * weights and a falling loss. */
+static void training_across_the_singularity_rolls_back_and_recovers(void)
+{
+    fp_dataset tr;
+    fp_layer_f64 L;
+    fp_trainer_f64 t;
+    fp_train_config c = fp_train_config_default(FP_RULE_DW1, 20.0);
+    const char *why;
+    int count[4] = { 0, 0, 0, 0 }, e;
+    double l0, l1;
+    CHECK(fp_dataset_load("data/fashion-train-images.idx", "data/fashion-train-labels.idx", 10, &tr, &why) == FP_OK);
+    tr.count = 256;
+    c.batch = 64;
+    c.solver.max_iter = 300;
+    CHECK(fp_layer_init_f64(&L, 24, 784, 10, FP_ACT_TANH, 0.95, 5) == FP_OK);
+    CHECK(fp_trainer_init_f64(&t, &L, &c, tr.count) == FP_OK);
+    fp_layer_evaluate_f64(&t, &tr, 256, &l0, NULL);
+    for (e = 0; e < 4; ++e) fp_layer_train_epoch_f64(&t, &tr, e, record_steps, count);
+    fp_layer_evaluate_f64(&t, &tr, 256, &l1, NULL);
+    printf("    dW1 at lr %g: %d steps, %d rolled back, %d failed; rate scale now %.4g; loss %.3f -> %.3f\n", c.optim.lr, count[0],
+           count[1], count[3], t.lr_scale, l0, l1);
+    CHECK(count[0] == 16 && count[1] >= 1 && count[2] == 0 && t.lr_scale < 1);
+    CHECK(fp_mat_all_finite_f64(24, 24, L.w, 24, 1) && l1 == l1 && l1 < l0);
+    fp_trainer_free_f64(&t);
+    fp_layer_free_f64(&L);
+    fp_dataset_free(&tr);
+}
+
+const fpt_test fpt_fault_tests[] = {
+    { "dw2_singular_system_is_reported_and_half_the_rate_recovers", dw2_singular_system_is_reported_and_half_the_rate_recovers },
+    { "adjoint_non_convergence_is_reported_and_auto_falls_back", adjoint_non_convergence_is_reported_and_auto_falls_back },
+    { "training_across_the_singularity_rolls_back_and_recovers", training_across_the_singularity_rolls_back_and_recovers },
+    { NULL, NULL }
+};
