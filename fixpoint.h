@@ -3533,8 +3533,9 @@ static void FP__I(rule_layout)(fp_rule rule, const fp_adjoint_config *adj, int n
     *m1 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
     *m2 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
     *m3 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
-    if (rule == FP_RULE_DW2) {
-        *k = (double *)fp__take(a, (size_t)b * (size_t)b * sizeof(double) + nb * sizeof(double));
+    if (rule == FP_RULE_DW2) { /* K (b x b) and Y (b x n) in float64, then S^T L (b x b) in the working type */
+        *k = (double *)fp__take(a, (size_t)b * (size_t)b * sizeof(double) + nb * sizeof(double) +
+                                   (size_t)b * (size_t)b * sizeof(FP__T));
         *piv = (int *)fp__take(a, (size_t)b * sizeof(int));
     }
     *gws = fp__take(a, FP__F(gemm_workspace_size)());
@@ -3614,13 +3615,10 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
              * (Woodbury on A' = A - lr Gr X^T, X = S when G = I), the same step on the network linearized
              * at its fixed points otherwise; lr -> 0 gives dW3. One B x B LU in float64. */
             double *Y = K + (size_t)b * (size_t)b;
+            FP__T *StL = (FP__T *)(Y + (size_t)n * (size_t)b);
+            FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, b, b, n, 1, S, ld, 1, L, ld, 1, 0, StL, b, 1, gws); /* S^T L */
             for (i = 0; i < b; ++i)
-                for (j = 0; j < b; ++j) {
-                    double s = 0;
-                    int p;
-                    for (p = 0; p < n; ++p) s += (double)S[p * ld + i] * (double)L[p * ld + j];
-                    K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * s;
-                }
+                for (j = 0; j < b; ++j) K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * (double)StL[i * b + j];
             for (i = 0; i < b; ++i)
                 for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
             st = fp_lu_factor_f64(b, K, b, 1, piv);

@@ -39,6 +39,27 @@ if ls $out/gemm-t*.json >/dev/null 2>&1; then
       }' "$b.tsv"
   done
 fi
-for s in solve train rules; do
+if [ -f $out/peak.txt ]; then
+  echo
+  echo "## The machine's ceiling"
+  echo
+  echo "Measured float32 FMA peak of one core (bench/peak.c: twelve independent FMA chains in registers), GFLOP/s:"
+  echo "$(awk '{ printf("%s %s; ", $1, $2) }' $out/peak.txt)the GEMM figure below draws it as a line."
+fi
+if ls $out/gemm-t1-*.tsv >/dev/null 2>&1 && command -v gnuplot >/dev/null; then
+  # square shapes, one thread: GFLOP/s of every configuration against the size, with the peak
+  : > $out/gemm-plot.dat
+  for f in $(ls $out/gemm-t1-*.tsv | sort -V); do
+    b=${f%.tsv}; read -r t m n k reps < "$b.meta"
+    [ "$m" = "$n" ] && [ "$n" = "$k" ] || continue
+    awk -v m=$m -v reps=$reps '{ g[NR] = reps * 2.0 * m * m * m / $2 / 1e9 } END { printf("%d", m); for (i = 1; i <= 6; ++i) printf(" %.2f", g[i]); printf("\n") }' "$f" >> $out/gemm-plot.dat
+  done
+  pk=$(awk '$1 == "avx512" { print $2 }' $out/peak.txt 2>/dev/null); [ -n "$pk" ] || pk=$(awk '$1 == "avx2" { print $2 }' $out/peak.txt 2>/dev/null || echo 0)
+  if [ -s $out/gemm-plot.dat ] && gnuplot -e "dir='$out'; peak=${pk:-0}" bench/gemm.gp 2>/dev/null; then
+    echo
+    echo "![GEMM GFLOP/s against size, one thread](gemm.png)"
+  fi
+fi
+for s in solve train rules scaling; do
   if [ -f "bench/$s.sh" ] && ls $out/$s-*.json >/dev/null 2>&1; then bash "bench/$s.sh" report; fi
 done

@@ -7,8 +7,9 @@
  *                  0.025 (the noise floor at the teacher is about 0.02)
  *         teacher  a tanh student learning a tanh teacher's fixed points (N given, B = 64 inputs);
  *                  target: loss below REL (default 1e-2) times the initial loss
- *         feedback the feedback model (mastrogiuseppe_ostojic.md, the paper's parameters) with its read-out
- *                  n fixed, all of W trained so that z = A for 4 (u, A) pairs; target: REL x initial loss
+ *         feedback the feedback model (mastrogiuseppe_ostojic.md, the paper's parameters, teacher-forced for
+ *                  A = 1 at u = 1) with its read-out n fixed, all of W trained so that z = u for the inputs
+ *                  u = -1, -0.5, 0.5, 1; target: REL x initial loss
  *         fashion  the paper's model (N = 300, batch 256) on the embedded 4000 images, the float32 trainer;
  *                  target: batch loss averaged over 8 steps below 1.6
  * RULE: 1..4 (dW1..dW4). A step whose solve loses the fixed point or whose rule fails is undone with the
@@ -74,7 +75,7 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
 {
     const int n = p->n, b = p->b;
     const size_t nn = (size_t)n * (size_t)n, nb = (size_t)n * (size_t)b;
-    double *r = calloc(nb, sizeof(double)), *g = malloc(nb * sizeof(double)), *gr = malloc(nb * sizeof(double));
+    double *r = calloc(nb, sizeof(double)), *rprev = calloc(nb, sizeof(double)), *g = malloc(nb * sizeof(double)), *gr = malloc(nb * sizeof(double));
     double *dw = malloc(nn * sizeof(double)), *prev = malloc(nn * sizeof(double)), *a = malloc((nn + nb) * sizeof(double));
     int *piv = malloc((size_t)n * sizeof(int));
     void *rws = malloc(fp_rule_workspace_size_f64((fp_rule)o->rule, NULL, n, b));
@@ -89,7 +90,7 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
     memset(&oc, 0, sizeof oc);
     oc.kind = !strcmp(o->optim, "adam") ? FP_OPTIM_ADAM : !strcmp(o->optim, "momentum") ? FP_OPTIM_MOMENTUM : FP_OPTIM_SGD;
     oc.lr = lr;
-    if (!r || !g || !gr || !dw || !prev || !a || !piv || !rws || fp_optim_init_f64(&opt, &oc, (int)nn) != FP_OK) { fprintf(stderr, "rules: out of memory\n"); exit(1); }
+    if (!r || !rprev || !g || !gr || !dw || !prev || !a || !piv || !rws || fp_optim_init_f64(&opt, &oc, (int)nn) != FP_OK) { fprintf(stderr, "rules: out of memory\n"); exit(1); }
     for (size_t i = 0; i < nb; ++i) g[i] = 1;
     sc.tol = 1e-8;
     sc.warm_start = 1;
@@ -99,6 +100,7 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
     for (;;) {
         fp_status st = p->linear ? linear_solve(p, a, piv, r) : fp_solve_f64(&sc, &p->act, n, b, p->w, n, 1, p->x, b, 1, r, b, 1, g, b, 1, NULL, NULL);
         if (st == FP_OK) {
+            memcpy(rprev, r, nb * sizeof(double));
             L = loss_grad(p, r, gr);
             if (step == 0 && target_rel) target = o->target * L;
             curve_point(&cv, step, L);
@@ -118,7 +120,7 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
             ++res.lost;
             if (step == 0 || res.lost > 40) { res.loss = NAN; break; }
             memcpy(p->w, prev, nn * sizeof(double));
-            memset(r, 0, nb * sizeof(double));
+            memcpy(r, rprev, nb * sizeof(double)); /* back to the last fixed points, too */
             lr *= 0.5;
             continue;
         }
@@ -130,7 +132,7 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
     res.seconds = bench_now() - t0;
     if (cv.f) fclose(cv.f);
     fp_optim_free_f64(&opt);
-    free(r); free(g); free(gr); free(dw); free(prev); free(a); free(piv); free(rws);
+    free(r); free(rprev); free(g); free(gr); free(dw); free(prev); free(a); free(piv); free(rws);
     return res;
 }
 
@@ -178,7 +180,7 @@ static problem make_teacher(int n, fp_rng *rg)
 static problem make_feedback(int n, int seed)
 {
     enum { P = 4 };
-    static const double u[P] = { 0.5, 1.0, 1.5, 2.0 }, A[P] = { -1.0, 0.5, 1.0, 1.5 };
+    static const double u[P] = { -1.0, -0.5, 0.5, 1.0 }, A[P] = { -1.0, -0.5, 0.5, 1.0 }; /* z = u */
     const fp_meanfield_params par = { 0.3, 1.2, 0.5, 0.5, 1.0, 1.0, 1.0, 0.3, 0 };
     fp_feedback_f64 fb;
     problem p;

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark suite: builds the benchmark programs, runs them under hyperfine, writes JSON to
 # bench/results/ and turns it into bench/results/RESULTS.md (bench/report.sh).
-#   bash bench/run.sh quick|full [section ...]      sections: gemm solve train rules (default: all)
+#   bash bench/run.sh quick|full [section ...]      sections: gemm solve train rules scaling (default: all)
 # Every comparison runs the peers in the same hyperfine invocation, on the same data and threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-quick}; shift || true
-sections=${*:-"gemm solve train rules"}
+sections=${*:-"gemm solve train rules scaling"}
 out=bench/results; bin=build/bench
 mkdir -p "$out" "$bin"
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (make deps)"; exit 1; }
@@ -26,6 +26,8 @@ else blis_arch=generic; ob_core=PRESCOTT; fi
 } > "$out/machine.txt"
 
 $CC -std=c99 -O2 -Wall -o $bin/hfjson bench/hfjson.c
+$CC -std=c99 -O2 -Wall -o $bin/peak bench/peak.c
+$bin/peak > "$out/peak.txt"
 
 hf() { # name, then hyperfine arguments
   local name=$1; shift
