@@ -9,55 +9,33 @@
 #define CHAINS 12
 #define ITERS 20000000L
 
-__attribute__((target("avx512f"))) static double peak_avx512(void)
-{
-    /* twelve named accumulators (an array would live in memory): latency 4 x 2 FMA ports < 12 */
-    __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-    __m512 c0 = _mm512_set1_ps(0), c1 = _mm512_set1_ps(1), c2 = _mm512_set1_ps(2), c3 = _mm512_set1_ps(3), c4 = _mm512_set1_ps(4), c5 = _mm512_set1_ps(5);
-    __m512 c6 = _mm512_set1_ps(6), c7 = _mm512_set1_ps(7), c8 = _mm512_set1_ps(8), c9 = _mm512_set1_ps(9), c10 = _mm512_set1_ps(10), c11 = _mm512_set1_ps(11);
-    float out[16], s = 0;
-    double t0;
-    long i;
-    int c;
-    t0 = bench_now();
-    for (i = 0; i < ITERS; ++i) {
-        c0 = _mm512_fmadd_ps(c0, a, b); c1 = _mm512_fmadd_ps(c1, a, b); c2 = _mm512_fmadd_ps(c2, a, b); c3 = _mm512_fmadd_ps(c3, a, b);
-        c4 = _mm512_fmadd_ps(c4, a, b); c5 = _mm512_fmadd_ps(c5, a, b); c6 = _mm512_fmadd_ps(c6, a, b); c7 = _mm512_fmadd_ps(c7, a, b);
-        c8 = _mm512_fmadd_ps(c8, a, b); c9 = _mm512_fmadd_ps(c9, a, b); c10 = _mm512_fmadd_ps(c10, a, b); c11 = _mm512_fmadd_ps(c11, a, b);
+/* One function per instruction set from one body: twelve named accumulators (an array would live in
+ * memory), more than FMA latency (4) x ports (2) needs to keep the units busy. */
+#define PEAK_FN(name, tgt, T, lanes, set1, fma, add, store)                                                  \
+    __attribute__((target(tgt))) static double name(void)                                                    \
+    {                                                                                                        \
+        T a = set1(0.999999f), b = set1(1e-7f), c0 = set1(0), c1 = set1(1), c2 = set1(2), c3 = set1(3);      \
+        T c4 = set1(4), c5 = set1(5), c6 = set1(6), c7 = set1(7), c8 = set1(8), c9 = set1(9);                 \
+        T c10 = set1(10), c11 = set1(11);                                                                    \
+        float out[lanes], s = 0;                                                                             \
+        double t0 = bench_now();                                                                             \
+        long i;                                                                                              \
+        int c;                                                                                               \
+        for (i = 0; i < ITERS; ++i) {                                                                        \
+            c0 = fma(c0, a, b); c1 = fma(c1, a, b); c2 = fma(c2, a, b); c3 = fma(c3, a, b);                  \
+            c4 = fma(c4, a, b); c5 = fma(c5, a, b); c6 = fma(c6, a, b); c7 = fma(c7, a, b);                  \
+            c8 = fma(c8, a, b); c9 = fma(c9, a, b); c10 = fma(c10, a, b); c11 = fma(c11, a, b);              \
+        }                                                                                                    \
+        t0 = bench_now() - t0;                                                                               \
+        c0 = add(add(add(c0, c1), add(c2, c3)), add(add(c4, c5), add(c6, c7)));                              \
+        c0 = add(c0, add(add(c8, c9), add(c10, c11)));                                                       \
+        store(out, c0);                                                                                      \
+        for (c = 0; c < lanes; ++c) s += out[c];                                                             \
+        if (s == 12345.0f) printf(" "); /* keeps the sums alive */                                          \
+        return 2.0 * lanes * CHAINS * ITERS / t0 / 1e9;                                                      \
     }
-    t0 = bench_now() - t0;
-    c0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c0, c1), _mm512_add_ps(c2, c3)), _mm512_add_ps(_mm512_add_ps(c4, c5), _mm512_add_ps(c6, c7)));
-    c0 = _mm512_add_ps(c0, _mm512_add_ps(_mm512_add_ps(c8, c9), _mm512_add_ps(c10, c11)));
-    _mm512_storeu_ps(out, c0);
-    for (c = 0; c < 16; ++c) s += out[c];
-    if (s == 12345.0f) printf(" ");
-    return 2.0 * 16 * CHAINS * ITERS / t0 / 1e9;
-}
-
-__attribute__((target("avx2,fma"))) static double peak_avx2(void)
-{
-    /* twelve named accumulators (an array would live in memory): latency 4 x 2 FMA ports < 12 */
-    __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-    __m256 c0 = _mm256_set1_ps(0), c1 = _mm256_set1_ps(1), c2 = _mm256_set1_ps(2), c3 = _mm256_set1_ps(3), c4 = _mm256_set1_ps(4), c5 = _mm256_set1_ps(5);
-    __m256 c6 = _mm256_set1_ps(6), c7 = _mm256_set1_ps(7), c8 = _mm256_set1_ps(8), c9 = _mm256_set1_ps(9), c10 = _mm256_set1_ps(10), c11 = _mm256_set1_ps(11);
-    float out[8], s = 0;
-    double t0;
-    long i;
-    int c;
-    t0 = bench_now();
-    for (i = 0; i < ITERS; ++i) {
-        c0 = _mm256_fmadd_ps(c0, a, b); c1 = _mm256_fmadd_ps(c1, a, b); c2 = _mm256_fmadd_ps(c2, a, b); c3 = _mm256_fmadd_ps(c3, a, b);
-        c4 = _mm256_fmadd_ps(c4, a, b); c5 = _mm256_fmadd_ps(c5, a, b); c6 = _mm256_fmadd_ps(c6, a, b); c7 = _mm256_fmadd_ps(c7, a, b);
-        c8 = _mm256_fmadd_ps(c8, a, b); c9 = _mm256_fmadd_ps(c9, a, b); c10 = _mm256_fmadd_ps(c10, a, b); c11 = _mm256_fmadd_ps(c11, a, b);
-    }
-    t0 = bench_now() - t0;
-    c0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)), _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
-    c0 = _mm256_add_ps(c0, _mm256_add_ps(_mm256_add_ps(c8, c9), _mm256_add_ps(c10, c11)));
-    _mm256_storeu_ps(out, c0);
-    for (c = 0; c < 8; ++c) s += out[c];
-    if (s == 12345.0f) printf(" ");
-    return 2.0 * 8 * CHAINS * ITERS / t0 / 1e9;
-}
+PEAK_FN(peak_avx512, "avx512f", __m512, 16, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_storeu_ps)
+PEAK_FN(peak_avx2, "avx2,fma", __m256, 8, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_storeu_ps)
 #endif
 
 int main(void)

@@ -43,7 +43,7 @@ if [ -f $out/peak.txt ]; then
   echo
   echo "## The machine's ceiling"
   echo
-  echo "Measured float32 FMA peak of one core (bench/peak.c: twelve independent FMA chains in registers), GFLOP/s:"
+  echo "Measured float32 FMA peak of one core (bench/peak.c: twelve independent FMA chains in registers, best of 3), GFLOP/s:"
   echo "$(awk '{ printf("%s %s; ", $1, $2) }' $out/peak.txt)the GEMM figure below draws it as a line."
 fi
 if ls $out/gemm-t1-*.tsv >/dev/null 2>&1 && command -v gnuplot >/dev/null; then

@@ -288,15 +288,13 @@ int main(int argc, char **argv)
         free(p.w); free(p.x); free(p.t); free(p.nread); free(p.A);
     }
     getrusage(RUSAGE_SELF, &ru);
-    printf("%s dW%d %s %s %d %d %g %d %d %.4f %.6g %d %d %ld\n", o.family, o.rule, o.optim, o.solver, o.seed, o.n, o.lr,
-           res.reached, res.steps, res.seconds, res.loss, res.spikes, res.lost, ru.ru_maxrss);
-    if (log) {
-        FILE *f = fopen(log, "a");
-        if (f) {
-            fprintf(f, "%s dW%d %s %s %d %d %g %d %d %.4f %.6g %d %d %ld\n", o.family, o.rule, o.optim, o.solver, o.seed, o.n,
-                    o.lr, res.reached, res.steps, res.seconds, res.loss, res.spikes, res.lost, ru.ru_maxrss);
-            fclose(f);
-        }
+    {
+        char line[512];
+        FILE *f;
+        snprintf(line, sizeof line, "%s dW%d %s %s %d %d %g %d %d %.4f %.6g %d %d %ld\n", o.family, o.rule, o.optim, o.solver,
+                 o.seed, o.n, o.lr, res.reached, res.steps, res.seconds, res.loss, res.spikes, res.lost, ru.ru_maxrss);
+        fputs(line, stdout);
+        if (log && (f = fopen(log, "a"))) { fputs(line, f); fclose(f); }
     }
     return 0;
 }

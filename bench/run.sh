@@ -27,7 +27,7 @@ else blis_arch=generic; ob_core=PRESCOTT; fi
 
 $CC -std=c99 -O2 -Wall -o $bin/hfjson bench/hfjson.c
 $CC -std=c99 -O2 -Wall -o $bin/peak bench/peak.c
-$bin/peak > "$out/peak.txt"
+for i in 1 2 3; do $bin/peak; done | awk '$2 > m[$1] { m[$1] = $2 } END { for (k in m) print k, m[k] }' | sort > "$out/peak.txt" # the best of 3
 
 hf() { # name, then hyperfine arguments
   local name=$1; shift

@@ -7,7 +7,7 @@
  *   2. one row per class of read-out at A = 1 and A = 1.8: along the input, along the feedback, mixed,
  *      trained by least squares on the clamped activity, trained by gradient descent from n = 0;
  *   3. a phase diagram of the number of solutions over the read-out overlaps (c_m, c_I), checked at a
- *      few points by simulation;
+ *      few points by simulation; line sweeps over the bulk gain g and the input amplitude u;
  *   4. the spectra of W diag(phi') at the target, with the predicted bulk circle and outlier.
  *   cc -O2 -o feedback_stability examples/feedback_stability.c -lm && ./feedback_stability [N] [OUTDIR]
  * writes OUTDIR (default build)/feedback_*.dat and .csv; examples/feedback_stability.gp draws the PNGs. */
@@ -245,6 +245,28 @@ static void part3_phase_diagram(int n, const char *dir, double *w, double *r)
         fp_feedback_free_f64(&fb);
     }
     fclose(fc);
+    /* line sweeps of the reproduction target at A = 1.8 (C by teacher forcing at every point): the bulk
+     * gain g and the input amplitude u = s_I */
+    {
+        enum { NS = 11 };
+        static const fp_meanfield_axis axes[2] = { FP_MF_G, FP_MF_S_I };
+        static const char *const names[2] = { "g", "u" };
+        static const double lo[2] = { 0.0, 0.1 }, hi[2] = { 1.5, 1.5 };
+        fp_meanfield_cell line[NS];
+        FILE *fs = open_out(dir, "feedback_sweeps.dat");
+        int a, k;
+        fprintf(fs, "# axis value solutions stable (reproduction target, A = 1.8)\n");
+        for (a = 0; a < 2; ++a) {
+            if (fp_meanfield_sweep(&PAPER, axes[a], lo[a], hi[a], NS, FP_MF_TARGET, 1.8, 1.8, 1, line) != FP_OK) continue;
+            printf("   reproduction target at A = 1.8 against %s: solutions (stable)", names[a]);
+            for (k = 0; k < NS; ++k) {
+                printf(" %s=%.2f:%d(%d)", names[a], line[k].x, line[k].solutions, line[k].stable);
+                fprintf(fs, "%s %.4f %d %d\n", names[a], line[k].x, line[k].solutions, line[k].stable);
+            }
+            printf("\n");
+        }
+        fclose(fs);
+    }
 }
 
 static void part4_spectra(int n, const char *dir, double *w, double *r)
