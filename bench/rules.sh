@@ -10,7 +10,7 @@ mode=${1:-quick}
 
 if [ "$mode" = report ]; then
   echo
-  echo "## Rule convergence: steps and seconds to a loss target"
+  echo "## Rule convergence: steps and seconds to a loss target ($(cat $out/rules.mode 2>/dev/null || echo quick) run)"
   echo
   echo "Each row: one rule (and rate, optimizer, solver) over the seeds shown, each seed run by hyperfine several times"
   echo "(the steps are deterministic; the seconds vary). *reached*: seeds that met the target within the step cap;"
@@ -68,6 +68,7 @@ CC=${CC:-cc}
 mkdir -p $bin
 $CC -std=c99 -O2 -o $bin/rules bench/rules.c -lm
 rm -f $out/rules-*.log $out/rules-*.json $out/rules-*.title $out/curve-*.dat
+echo "$mode" > $out/rules.mode
 
 run() { # NAME "TITLE" FAMILY SEEDS RUNS [rules options]: hyperfine over rule x seed
   local name=$1 title=$2 fam=$3 seeds=$4 runs=$5; shift 5

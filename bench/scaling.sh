@@ -40,7 +40,7 @@ table() { # LOG COLUMN LABEL
 if [ "$mode" = report ]; then
   [ -f $out/scaling-n.log ] || exit 0
   echo
-  echo "## Scaling: milliseconds per training step against N and B"
+  echo "## Scaling: milliseconds per training step against N and B ($(cat $out/scaling.mode 2>/dev/null || echo quick) run)"
   echo
   echo "One step = a forward solve of exactly 30 Anderson iterations (the same work at every size), the MSE loss,"
   echo "the rule, an SGD update; float32, tanh, 1 thread; median over 7 steps in each of hyperfine's runs, then"
@@ -67,6 +67,7 @@ CC=${CC:-cc}
 mkdir -p $bin
 $CC -std=c99 -O2 -o $bin/scaling bench/scaling.c -lm
 rm -f $out/scaling-*.log $out/scaling-*.json
+echo "$mode" > $out/scaling.mode
 if [ "$mode" = quick ]; then ns=64,128,256,512; bs=16,64,256; runs=2; else ns=32,64,128,256,512,1024; bs=8,16,32,64,128,256,512; runs=3; fi
 echo "== scaling (time per step against N and B)"
 hyperfine -N --style basic --warmup 0 --runs $runs -L rule 1,2,3,4 -L n $ns --export-json $out/scaling-n.json \
