@@ -17,25 +17,27 @@ if ls $out/gemm-t*.json >/dev/null 2>&1; then
   echo
   echo '```'; cat $out/gemm-configs.txt; echo '```'
   echo
-  echo "GFLOP/s = REPS x 2mnk / median process time (process start-up included, the same for every library)."
+  echo "GFLOP/s = REPS x 2mnk / median process time (process start-up included, the same for every library). *same C*:"
+  echo "before timing, one product per configuration, its check element equal to fixpoint.h's within 1e-4."
   echo
   first=1
   for f in $(ls $out/gemm-t*.json | sort -V); do
     b=${f%.json}; read -r t m n k reps < "$b.meta"
     $hj "$f" > "$b.tsv"
     if [ $first = 1 ]; then
-      echo "| threads | m x n x k | native avx512 | native avx2 | blis default | blis forced | openblas default | openblas forced | native / best library |"
-      echo "|---|---|---|---|---|---|---|---|---|"
+      echo "| threads | m x n x k | native avx512 | native avx2 | blis default | blis forced | openblas default | openblas forced | native / best library | same C |"
+      echo "|---|---|---|---|---|---|---|---|---|---|"
       first=0
     fi
-    awk -F'\t' -v t=$t -v m=$m -v n=$n -v k=$k -v reps=$reps '
+    same=$(cat "$b.check" 2>/dev/null || echo "not checked")
+    awk -F'\t' -v t=$t -v m=$m -v n=$n -v k=$k -v reps=$reps -v same="$same" '
       { g[NR] = reps * 2.0 * m * n * k / $2 / 1e9; s[NR] = g[NR] * $3 / $2 }
       END {
         best = g[3]; for (i = 4; i <= 6; ++i) if (g[i] > best) best = g[i];
         nat = g[1] > g[2] ? g[1] : g[2];
         printf("| %d | %dx%dx%d |", t, m, n, k);
         for (i = 1; i <= 6; ++i) printf(" %.1f ± %.1f |", g[i], s[i]);
-        printf(" %.2f |\n", nat / best);
+        printf(" %.2f | %s |\n", nat / best, same);
       }' "$b.tsv"
   done
 fi

@@ -67,11 +67,14 @@ fi
 CC=${CC:-cc}
 mkdir -p $bin
 $CC -std=c99 -O2 -o $bin/rules bench/rules.c -lm
-rm -f $out/rules-*.log $out/rules-*.json $out/rules-*.title $out/curve-*.dat
+# RULES_RESUME=1 keeps the groups already measured (their .json and .log) and runs the rest
+[ "${RULES_RESUME:-0}" = 1 ] || rm -f $out/rules-*.log $out/rules-*.json $out/rules-*.title $out/curve-*.dat
 echo "$mode" > $out/rules.mode
 
 run() { # NAME "TITLE" FAMILY SEEDS RUNS [rules options]: hyperfine over rule x seed
   local name=$1 title=$2 fam=$3 seeds=$4 runs=$5; shift 5
+  if [ "${RULES_RESUME:-0}" = 1 ] && [ -f $out/rules-$name.json ] && [ -f $out/rules-$name.log ]; then echo "  rules $name: kept"; return; fi
+  rm -f $out/rules-$name.log
   echo "$title" > $out/rules-$name.title
   echo "  rules $name: $title"
   hyperfine -N --style basic --warmup 0 --runs "$runs" -L rule 1,2,3,4 -L seed "$seeds" --export-json $out/rules-$name.json \
@@ -89,12 +92,13 @@ else
   for lr in 0.3 1 3; do
     run linear-lr$lr "the paper's linear toy (N = 200, m = 100), SGD lr $lr, target loss 0.025" linear 1,2,3 3 --lr $lr
   done
-  for n in 32 128 512 1024; do
-    run teacher$n "tanh teacher, N = $n, B = 64, SGD lr 0.3, target 1e-2 x initial loss" teacher 1,2,3 2 --n $n --lr 0.3
+  for n in 32 128 256; do
+    run teacher$n "tanh teacher, N = $n, B = 64, SGD lr 0.3, target 1e-2 x initial loss, cap 1500 steps" teacher 1,2,3 2 --n $n --lr 0.3 --cap 1500
   done
-  run teacher128-momentum "tanh teacher, N = 128, momentum 0.9 lr 0.1" teacher 1,2,3 2 --n 128 --lr 0.1 --optim momentum
-  run teacher128-adam "tanh teacher, N = 128, Adam lr 0.003" teacher 1,2,3 2 --n 128 --lr 0.003 --optim adam
-  run teacher128-damped "tanh teacher, N = 128, SGD lr 0.3, damped iteration instead of Anderson" teacher 1,2,3 2 --n 128 --lr 0.3 --solver damped
+  run teacher256-lr0.1 "tanh teacher, N = 256, B = 64, SGD lr 0.1, target 1e-2 x initial loss, cap 1500 steps" teacher 1,2,3 2 --n 256 --lr 0.1 --cap 1500
+  run teacher128-momentum "tanh teacher, N = 128, momentum 0.9 lr 0.1, cap 1500" teacher 1,2,3 2 --n 128 --lr 0.1 --optim momentum --cap 1500
+  run teacher128-adam "tanh teacher, N = 128, Adam lr 0.003, cap 1500" teacher 1,2,3 2 --n 128 --lr 0.003 --optim adam --cap 1500
+  run teacher128-damped "tanh teacher, N = 128, SGD lr 0.3, damped iteration instead of Anderson, cap 1500" teacher 1,2,3 2 --n 128 --lr 0.3 --solver damped --cap 1500
   for lr in 0.3 1 3; do
     run feedback-lr$lr "feedback task (N = 256, z = u for 4 inputs, read-out fixed), SGD lr $lr, target 1e-2 x initial" feedback 1,2,3 2 --n 256 --lr $lr
   done

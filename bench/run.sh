@@ -52,6 +52,14 @@ if [[ " $sections " == *" gemm "* ]]; then
       IFS=x read -r m n k <<< "$s"
       reps=$(( 10000000000 / (2 * m * n * k) )); [ $reps -lt 3 ] && reps=3; [ $reps -gt 100000 ] && reps=100000
       a="$m $n $k f32 $reps"
+      # the same product first: every configuration's check element must agree with fixpoint.h's to 1e-4
+      ref=$(env FP_ISA=avx512 $bin/gemm_native $m $n $k f32 1 | sed 's/.*check=//')
+      same=yes
+      for c in "$bin/gemm_blis" "env BLIS_ARCH_TYPE=$blis_arch $bin/gemm_blis" "$bin/gemm_openblas" "env OPENBLAS_CORETYPE=$ob_core $bin/gemm_openblas" "env FP_ISA=avx2 $bin/gemm_native"; do
+        v=$($c $m $n $k f32 1 2>/dev/null | sed 's/.*check=//')
+        awk -v a="$ref" -v b="$v" 'BEGIN { d = a - b; if (d < 0) d = -d; s = a < 0 ? -a : a; exit !(d <= 1e-4 * (s + 1e-3)) }' || same=no
+      done
+      echo "$same" > "$out/gemm-t$t-$s.check"
       hf "gemm-t$t-$s" --warmup 2 --runs $runs \
         -n "native avx512" "env OMP_NUM_THREADS=$t FP_ISA=avx512 $bin/gemm_native $a" \
         -n "native avx2" "env OMP_NUM_THREADS=$t FP_ISA=avx2 $bin/gemm_native $a" \
