@@ -266,7 +266,7 @@ int main(int argc, char **argv)
     o.family = argv[1]; o.rule = atoi(argv[2]); o.seed = atoi(argv[3]);
     o.optim = "sgd"; o.solver = "anderson"; o.lr = 1.0; o.target = 1e-2; o.cap = 3500; o.n = 128;
     if (!strcmp(o.family, "fashion")) { o.n = 300; o.target = 1.6; o.cap = 160; o.lr = o.rule == 1 ? 0.01 : o.rule == 4 ? 0.05 : 0.25; }
-    if (!strcmp(o.family, "linear")) o.n = 200;
+    if (!strcmp(o.family, "linear")) { o.n = 200; o.solver = "lu"; } /* the linear fixed point is one LU */
     for (i = 4; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--n")) o.n = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--lr")) o.lr = atof(argv[i + 1]);
