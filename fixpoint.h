@@ -2493,7 +2493,7 @@ FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, p
 #endif
 
 #if defined(FP__HAVE_AVX2)
-FP__TARGET_AVX2 static void FP__I(tanh_avx2)(int n, const FP__T *z, FP__T *r)
+FP__TARGET_AVX2 static int FP__I(tanh_avx2)(int n, const FP__T *z, FP__T *r)
 {
     int i = 0;
 #if FP__BITS == 64
@@ -2529,7 +2529,7 @@ FP__TARGET_AVX2 static void FP__I(tanh_avx2)(int n, const FP__T *z, FP__T *r)
 #undef LT_BLEND
 #undef ROUND
 #undef COPYSIGN
-    for (; i < n; ++i) r[i] = FP__TANH(z[i]);
+    return i; /* whole vectors only: the caller finishes the tail */
 }
 #endif
 
@@ -2538,7 +2538,7 @@ FP__TARGET_AVX2 static void FP__I(tanh_avx2)(int n, const FP__T *z, FP__T *r)
 #pragma GCC diagnostic push /* GCC 12's avx512fintrin.h trips a false maybe-uninitialized in C++ */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-FP__TARGET_AVX512 static void FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r)
+FP__TARGET_AVX512 static int FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r)
 {
     int i = 0;
 #if FP__BITS == 64 /* AVX-512F only: the bitwise double operations go through the integer unit */
@@ -2575,24 +2575,25 @@ FP__TARGET_AVX512 static void FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r
 #undef LT_BLEND
 #undef ROUND
 #undef COPYSIGN
-    for (; i < n; ++i) r[i] = FP__TANH(z[i]);
+    return i; /* whole vectors only: the caller finishes the tail */
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
 #endif
 
-/* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed). */
+/* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed): whole AVX-512 vectors, then whole AVX2
+ * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
 static void FP__I(tanh_row)(int n, const FP__T *z, FP__T *r)
 {
-    int j;
+    int j = 0;
 #if defined(FP__HAVE_AVX512)
-    if (fp_isa_current() == FP_ISA_AVX512) { FP__I(tanh_avx512)(n, z, r); return; }
+    if (fp_isa_current() == FP_ISA_AVX512) j = FP__I(tanh_avx512)(n, z, r);
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (fp_isa_current() >= FP_ISA_AVX2) { FP__I(tanh_avx2)(n, z, r); return; }
+    if (fp_isa_current() >= FP_ISA_AVX2) j += FP__I(tanh_avx2)(n - j, z + j, r + j);
 #endif
-    for (j = 0; j < n; ++j) r[j] = FP__TANH(z[j]);
+    for (; j < n; ++j) r[j] = FP__TANH(z[j]);
 }
 
 static FP__T FP__I(logistic)(FP__T z)
@@ -2634,6 +2635,11 @@ FP_DEF void FP__F(act_apply)(const fp_activation *act, int m, int n, const FP__T
     int i, j;
     FP_ASSERT(act && m >= 0 && n >= 0 && (int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM);
     FP_ASSERT(act->kind != FP_ACT_CUSTOM || (act->f && act->df));
+    if (act->kind == FP_ACT_TANH && m > 1 && csz == 1 && rsz == n && (r ? csr == 1 && rsr == n : 1) &&
+        (!g || (csg == 1 && rsg == n))) {
+        n *= m; /* contiguous rows: one long row, so short rows (a batch of 8) still fill the vectors */
+        m = 1;
+    }
     for (i = 0; i < m; ++i) {
         const FP__T *zi = z + i * rsz;
         if (act->kind == FP_ACT_TANH && csz == 1 && (r ? csr == 1 : csg == 1) && (!g || csg == 1)) {
