@@ -54,7 +54,7 @@ if ls $out/gemm-t1-*.tsv >/dev/null 2>&1 && command -v gnuplot >/dev/null; then
   for f in $(ls $out/gemm-t1-*.tsv | sort -V); do
     b=${f%.tsv}; read -r t m n k reps < "$b.meta"
     [ "$m" = "$n" ] && [ "$n" = "$k" ] || continue
-    awk -v m=$m -v reps=$reps '{ g[NR] = reps * 2.0 * m * m * m / $2 / 1e9 } END { printf("%d", m); for (i = 1; i <= 6; ++i) printf(" %.2f", g[i]); printf("\n") }' "$f" >> $out/gemm-plot.dat
+    awk -F'\t' -v m=$m -v reps=$reps '{ g[NR] = reps * 2.0 * m * m * m / $2 / 1e9 } END { printf("%d", m); for (i = 1; i <= 6; ++i) printf(" %.2f", g[i]); printf("\n") }' "$f" >> $out/gemm-plot.dat
   done
   pk=$(awk '$1 == "avx512" { print $2 }' $out/peak.txt 2>/dev/null); [ -n "$pk" ] || pk=$(awk '$1 == "avx2" { print $2 }' $out/peak.txt 2>/dev/null || echo 0)
   if [ -s $out/gemm-plot.dat ] && gnuplot -e "dir='$out'; peak=${pk:-0}" bench/gemm.gp 2>/dev/null; then

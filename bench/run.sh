@@ -36,6 +36,7 @@ hf() { # name, then hyperfine arguments
 
 if [[ " $sections " == *" gemm "* ]]; then
   echo "== gemm"
+  rm -f $out/gemm-t* $out/gemm-plot.dat # this run's figures only
   $CC -std=c99 -O2 -fopenmp -o $bin/gemm_native bench/gemm.c -lm
   $CC -std=c99 -O2 -DFIXPOINT_USE_BLIS -o $bin/gemm_blis bench/gemm.c -lblis -lm
   $CC -std=c99 -O2 -DBENCH_OPENBLAS -I/usr/include/x86_64-linux-gnu -o $bin/gemm_openblas bench/gemm.c -lopenblas -lm

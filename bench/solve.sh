@@ -34,6 +34,8 @@ if [ "$mode" = quick ]; then grid="64:64 256:64"; whats="anderson damped adj-ite
 else grid="64:1 64:64 256:1 256:64 1024:1 1024:64"; whats="anderson damped newton adj-direct adj-iter step"; threads="1 2"; runs=7; fi
 # overrides for re-running part of the grid: SOLVE_GRID="64:64", SOLVE_WHATS="newton", SOLVE_THREADS="1"
 grid=${SOLVE_GRID:-$grid}; whats=${SOLVE_WHATS:-$whats}; threads=${SOLVE_THREADS:-$threads}
+# a whole run replaces the previous figures; a partial re-run (any override) keeps the rest
+[ -n "${SOLVE_GRID:-}${SOLVE_WHATS:-}${SOLVE_THREADS:-}" ] || rm -f $out/solve-t*
 echo "== solve (fixpoint.h vs PyTorch $($PY -c 'import torch; print(torch.__version__)'))"
 for nb in $grid; do
   n=${nb%:*}; b=${nb#*:}
