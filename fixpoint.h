@@ -1538,7 +1538,9 @@ FP_API fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, 
  * are clustered (RMS distance below cluster_tol, default 0 -> 1e-4, relative to 1 + RMS of the state),
  * and each cluster's stability analysed (scfg, NULL: defaults). out receives up to max_out attractors
  * sorted by basin; label (K ints, may be NULL) each run's attractor, or -1 unsettled, -2 diverged.
- * FP_ERR_INVALID_ARG for K < 1, n < 1 or a bad configuration, FP_ERR_NON_FINITE for NaN/Inf in W or x. */
+ * FP_ERR_INVALID_ARG for K < 1, n < 1 or a bad configuration, FP_ERR_NON_FINITE for NaN/Inf in W or x;
+ * if an attractor's spectrum cannot be computed, its spectrum is zeroed (verdict marginal), the census is
+ * still complete, and the call returns that eigen solver's status. */
 FP_API fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
                                int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
                                ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
