@@ -186,6 +186,8 @@ typedef struct fp_solve_report {
     int iterations;        /* iterations of the slowest column                                     */
     int converged;         /* columns that met the tolerance                                       */
     double max_residual;   /* the largest final relative residual                                  */
+    double tol;            /* the tolerance in force: cfg->tol, raised to 32 eps of the working type
+                              when set below it (float: 3.8e-6), the least a float iterate can meet  */
     const char *message;   /* a sentence on what went wrong (static string), NULL on success       */
     int *col_iterations;   /* optional, B entries                                                  */
     double *col_residual;  /* optional, B entries                                                  */
@@ -307,10 +309,15 @@ typedef struct fp_meanfield_cell {
     double x, y;            /* the parameter values                                              */
     int solutions, stable;  /* how many solutions, how many predicted stable                    */
     double z_min, z_max;    /* the smallest and largest solution z (NaN when none)               */
+    int target_stable;      /* FP_MF_TARGET sweeps: 1 when the target z = A is a stable solution, 0
+                               when it is a saddle or unstable; -1 without a target axis           */
+    double target_outlier;  /* the target's predicted outlier (NaN without a target axis)         */
     fp_status status;       /* FP_OK, or why this point has no answer (then solutions = -1)       */
 } fp_meanfield_cell;
 /* out: nx * ny cells, row-major over (y, x). FP_ERR_INVALID_ARG for nx, ny < 1, non-finite ranges or an
- * unknown axis; a cell whose parameters are invalid (g < 0 ...) carries its own status. */
+ * unknown axis; a cell whose parameters are invalid (g < 0 ...) carries its own status (solutions = -1);
+ * in a FP_MF_TARGET sweep a cell whose teacher-forced target z = A is not among the solutions found has
+ * FP_ERR_NOT_CONVERGED (with its counts). */
 FP_API fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
                                     int nx, fp_meanfield_axis ay, double y0, double y1, int ny, fp_meanfield_cell *out);
 
@@ -430,6 +437,14 @@ FP_API void fp_dataset_free(fp_dataset *ds);
 #if defined(FIXPOINT_IMPLEMENTATION) && !defined(FIXPOINT_IMPLEMENTATION_DONE)
 #define FIXPOINT_IMPLEMENTATION_DONE
 
+/* -ffast-math (and -Ofast) let the compiler assume no NaN or Inf exists: every non-finite check of the
+ * library would be compiled out and a NaN input would come back as FP_OK with finite garbage. The
+ * implementation refuses to build that way; the rest of a program may use it (compile the file that
+ * defines FIXPOINT_IMPLEMENTATION without it). */
+#if defined(__FAST_MATH__) || defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "fixpoint.h: the implementation cannot be compiled with -ffast-math / -ffinite-math-only (its NaN and Inf checks would be removed); compile the file defining FIXPOINT_IMPLEMENTATION without them"
+#endif
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,6 +519,24 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #include <omp.h>
 #endif
 
+/* The most threads one GEMM runs (OpenMP builds); every GEMM workspace has room for this many. */
+#ifndef FP_MAX_THREADS
+#define FP_MAX_THREADS 16
+#endif
+#if FP_MAX_THREADS < 1
+#error "fixpoint.h: FP_MAX_THREADS must be at least 1"
+#endif
+#ifdef _OPENMP
+#define FP__MAX_THREADS FP_MAX_THREADS
+static int fp__gemm_threads(void)
+{
+    int t = omp_get_max_threads();
+    return t < FP_MAX_THREADS ? t : FP_MAX_THREADS;
+}
+#else
+#define FP__MAX_THREADS 1
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -526,8 +559,18 @@ FP_DEF const char *fp_status_str(fp_status s)
     return "unknown status";
 }
 
-/* The one process-wide setting: a cap on the kernel path. -1 = not read yet from FP_ISA. */
+/* The one process-wide setting: a cap on the kernel path. -1 = not read yet from FP_ISA. Threads may
+ * solve at once, each with its own data: the cap is read and written with relaxed atomic operations
+ * (every thread that reads FP_ISA computes the same value, so the order of the writes does not matter),
+ * which makes concurrent first calls race-free by construction. */
 static int fp__isa_cap = -1;
+#if defined(__GNUC__) || defined(__clang__)
+#define FP__LOAD_INT(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define FP__STORE_INT(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#else
+#define FP__LOAD_INT(p) (*(p))
+#define FP__STORE_INT(p, v) (*(p) = (v))
+#endif
 
 FP_DEF const char *fp_isa_name(fp_isa isa)
 {
@@ -550,18 +593,20 @@ FP_DEF fp_isa fp_isa_best(void)
     return FP_ISA_SCALAR;
 }
 
-FP_DEF void fp_isa_set(fp_isa cap) { fp__isa_cap = (int)cap; }
+FP_DEF void fp_isa_set(fp_isa cap) { FP__STORE_INT(&fp__isa_cap, (int)cap); }
 
 FP_DEF fp_isa fp_isa_current(void)
 {
     fp_isa best = fp_isa_best();
-    if (fp__isa_cap < 0) {
+    int cap = FP__LOAD_INT(&fp__isa_cap);
+    if (cap < 0) {
         const char *e = getenv("FP_ISA");
-        fp__isa_cap = FP_ISA_AVX512;
-        if (e && strcmp(e, "scalar") == 0) fp__isa_cap = FP_ISA_SCALAR;
-        if (e && strcmp(e, "avx2") == 0) fp__isa_cap = FP_ISA_AVX2;
+        cap = FP_ISA_AVX512;
+        if (e && strcmp(e, "scalar") == 0) cap = FP_ISA_SCALAR;
+        if (e && strcmp(e, "avx2") == 0) cap = FP_ISA_AVX2;
+        FP__STORE_INT(&fp__isa_cap, cap);
     }
-    return (int)best < fp__isa_cap ? best : (fp_isa)fp__isa_cap;
+    return (int)best < cap ? best : (fp_isa)cap;
 }
 
 /* Overlap of two strided matrices' address ranges (conservative: bounding intervals). */
@@ -851,14 +896,39 @@ static int fp__small_solve(int d, double *A, double *b)
     return 1;
 }
 
+/* QR on a Hessenberg matrix scaled by a power of two so that its largest entry lies in [1, 2): the
+ * reduction's and the shifts' squares neither overflow (entries of 1e160) nor underflow (1e-160), as
+ * LAPACK's scaling avoids; the power of two makes the scaling exact. Eigenvalues beyond the double range
+ * are FP_ERR_NON_FINITE. prep: run the Hessenberg reduction (v: n doubles) after scaling. */
+static fp_status fp__eig_scaled(int n, double *h, double *wr, double *wi, double *v, int prep)
+{
+    double amax = 0;
+    int i, e = 0;
+    fp_status st;
+    for (i = 0; i < n * n; ++i) {
+        double t = fabs(h[i]);
+        if (!(t <= DBL_MAX)) return FP_ERR_NON_FINITE;
+        if (t > amax) amax = t;
+    }
+    if (amax > 0) {
+        frexp(amax, &e);
+        for (i = 0; i < n * n; ++i) h[i] = ldexp(h[i], 1 - e);
+    }
+    if (prep) fp__hessenberg(n, h, v);
+    st = fp__hqr(n, h, wr, wi);
+    if (st != FP_OK) return st;
+    for (i = 0; i < n; ++i) {
+        wr[i] = ldexp(wr[i], e - 1);
+        wi[i] = ldexp(wi[i], e - 1);
+        if (!(fabs(wr[i]) <= DBL_MAX && fabs(wi[i]) <= DBL_MAX)) return FP_ERR_NON_FINITE;
+    }
+    return FP_OK;
+}
+
 /* Eigenvalues of the n x n double matrix in h (destroyed), into wr, wi; v: n doubles of scratch. */
 static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double *v)
 {
-    int i;
-    for (i = 0; i < n * n; ++i)
-        if (h[i] - h[i] != 0) return FP_ERR_NON_FINITE;
-    fp__hessenberg(n, h, v);
-    return fp__hqr(n, h, wr, wi);
+    return fp__eig_scaled(n, h, wr, wi, v, 1);
 }
 
 /* ---- mean-field theory of trained feedback networks (mastrogiuseppe_ostojic.md, "Geometry") ---- */
@@ -873,26 +943,34 @@ typedef struct fp__mf { double g, smm, sII, smI, snm, snI, step, dguess, dphi; }
  * instead of -0.037, with 40 nodes +0.080 - enough to flip a predicted verdict. */
 static void fp__mf_moments(const fp__mf *q, double delta, double *m)
 {
-    double sd = sqrt(delta > 0 ? delta : 0), hx = 0.5, s[5] = { 0, 0, 0, 0, 0 }, wsum = 0, w = 1, ra, rb;
-    int i, k, half;
+    /* the values of the five integrands where tanh is saturated (|y| >= 20: tanh = +-1 to 1e-17) */
+    static const double sat[5] = { 1, 0, 0, 0, 0 };
+    double sd = sqrt(delta > 0 ? delta : 0), hx = 0.5, s[5] = { 0, 0, 0, 0, 0 }, wsum = 0, w = 1, ra, rb, xa = 9;
+    int i, k, half, trunc;
     if (sd * hx > q->step) hx = q->step / sd;
-    half = (int)ceil(9.0 / hx);
+    /* Past |y| = 20 every integrand is its saturated value: the grid stops there, so the work is at most
+     * 20 / step points whatever Delta is (Delta = 1e16 would otherwise take 1e9 points), and the rest of
+     * the Gaussian mass is added analytically as sat[k] times it - the sum runs over h - sat, which
+     * vanishes at the cut, keeping the trapezoid rule's accuracy. */
+    trunc = sd * xa > 20;
+    if (trunc) xa = 20 / sd;
+    half = (int)ceil(xa / hx);
     /* every integrand is even (tanh is odd): x >= 0 only, doubled past 0; exp(-x^2/2) on the grid by
      * the recurrence w_(i+1) = w_i ra rb^i, ra = exp(-hx^2/2), rb = exp(-hx^2) */
     ra = exp(-0.5 * hx * hx);
     rb = ra * ra;
     for (i = 0; i <= half; ++i) {
-        double t = tanh(sd * i * hx), d1 = 1 - t * t, wi = i ? 2 * w : w;
-        s[0] += wi * t * t;
-        s[1] += wi * d1;
-        s[2] += wi * d1 * d1;
-        s[3] += wi * (-2 * t * t * d1);
-        s[4] += wi * (-2 * d1 * (1 - 3 * t * t));
+        double t = tanh(sd * i * hx), d1 = 1 - t * t, wi = i ? 2 * w : w, h[5];
+        h[0] = t * t; h[1] = d1; h[2] = d1 * d1; h[3] = -2 * t * t * d1; h[4] = -2 * d1 * (1 - 3 * t * t);
+        for (k = 0; k < 5; ++k) s[k] += wi * (trunc ? h[k] - sat[k] : h[k]);
         wsum += wi;
         w *= ra;
         ra *= rb;
     }
-    for (k = 0; k < 5; ++k) m[k] = s[k] / wsum; /* normalizing by the summed weights: exact for constants */
+    /* untruncated: normalized by the summed weights, exact for constants; truncated: the weights carry
+     * their exact Gaussian normalization hx / sqrt(2 pi) (the trapezoid sum of a Gaussian with hx <= 1/2
+     * is 1 to 1e-34) and the saturated values stand for the whole mass */
+    for (k = 0; k < 5; ++k) m[k] = trunc ? sat[k] + s[k] * hx / 2.5066282746310002 : s[k] / wsum;
 }
 
 static double fp__mf_avg(const fp__mf *q, double delta, int k)
@@ -938,13 +1016,21 @@ static double fp__mf_resid(fp__mf *q, double z)
     return (q->snm * z + q->snI) * q->dphi - z;
 }
 
+/* Every parameter finite and within 1e100 (their squares and products then stay far inside the double
+ * range), g >= 0, |rho| <= 1, nodes in [0, 1000]. */
+static int fp__mf_params_ok(const fp_meanfield_params *p)
+{
+    const double v[8] = { p->g, p->rho, p->s_m, p->s_I, p->C, p->p, p->p_m, p->p_I };
+    int i;
+    for (i = 0; i < 8; ++i)
+        if (!(fabs(v[i]) <= 1e100)) return 0;
+    return p->g >= 0 && fabs(p->rho) <= 1 && p->nodes >= 0 && p->nodes <= 1000;
+}
+
 static fp_status fp__mf_setup(const fp_meanfield_params *p, fp__mf *q)
 {
     double r2;
-    if (!(p->g >= 0) || !(fabs(p->rho) <= 1) || !(p->s_m == p->s_m) || !(p->s_I == p->s_I) || !(p->C == p->C) ||
-        !(p->p == p->p) || !(p->p_m == p->p_m) || !(p->p_I == p->p_I) || !isfinite(p->g) || !isfinite(p->C) ||
-        p->nodes < 0 || p->nodes > 1000)
-        return FP_ERR_INVALID_ARG;
+    if (!fp__mf_params_ok(p)) return FP_ERR_INVALID_ARG;
     r2 = sqrt(1 - p->rho * p->rho);
     q->g = p->g;
     q->smm = p->s_m * p->s_m;
@@ -989,18 +1075,42 @@ static void fp__mf_describe(fp__mf *q, double z, fp_meanfield_solution *s)
     s->stable = s->outlier < 1 && s->bulk_radius < 1;
 }
 
+/* A bound on |z| of every solution. z = (s_nm z + s_nI) <phi'> with <phi'> <= 1 and, from
+ * <sech^2(sqrt(Delta) x)> <= phi_N(0) * 2 / sqrt(Delta), <phi'> <= sqrt(2 / pi) / sqrt(Delta), where Delta >= c(z) =
+ * s_m^2 z^2 + 2 s_mI z + s_I^2 = s_m^2 (z - z0)^2 + (s_I^2 - s_mI^2 / s_m^2), z0 = -s_mI / s_m^2. So: with
+ * |s_nm| < 1, |z| <= |s_nI| / (1 - |s_nm|); with s_m != 0 and |z| >= max(1, 2 |z0|), c >= s_m^2 z^2 / 4 and
+ * |z| <= 2 sqrt(2 / pi) (|s_nm| + |s_nI|) / |s_m|. The smallest bound that applies, with a margin. */
+static double fp__mf_zmax(const fp__mf *q, const fp_meanfield_params *p)
+{
+    double b = HUGE_VAL;
+    if (fabs(q->snm) < 1) b = fabs(q->snI) / (1 - fabs(q->snm));
+    if (p->s_m != 0) {
+        double z0 = fabs(q->smI) / q->smm, b2 = 1.6 * (fabs(q->snm) + fabs(q->snI)) / fabs(p->s_m);
+        if (b2 < 1) b2 = 1;
+        if (b2 < 2 * z0) b2 = 2 * z0;
+        if (b2 < b) b = b2;
+    }
+    if (!(b < HUGE_VAL)) b = 2.0 * (1 + fabs(q->snm) + fabs(q->snI)) * (1 + fabs(q->snm)); /* s_m = 0, |s_nm| >= 1 */
+    return 1.05 * b + 1e-9;
+}
+
 FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_solution *out, int max_out, int *count)
 {
-    enum { SCAN = 1000, MAXR = 64 };
+    enum { SCAN = 2000, MAXR = 64 };
     fp__mf q;
     fp_status st;
     int i, j, k = 0;
-    double zmax, zr[MAXR], z0, z1, z2, f0, f1, f2;
+    double zmax, zs, umax, zr[MAXR], z0, z1, z2, f0, f1, f2;
     FP_ASSERT(p && count && (max_out <= 0 || out));
     *count = 0;
     if ((st = fp__mf_setup(p, &q)) != FP_OK) return st;
-    /* every solution has |z| <= |s_nm| |z| <phi'> + |s_nI|; <phi'> <= 1 and decays like 1/sqrt(Delta) */
-    zmax = 2.0 * (1 + fabs(q.snm) + fabs(q.snI)) * (1 + fabs(q.snm));
+    zmax = fp__mf_zmax(&q, p);
+    if (!(q.smm * zmax * zmax + q.sII < 1e300)) return FP_ERR_INVALID_ARG; /* Delta would leave the double range */
+    /* the scan is uniform in u = asinh(z / zs): cells of about 0.3 % of |z| far out and of zs near zero, so
+     * roots at +-150 and one at -0.2 never share a cell, whatever the read-out's scale (a uniform grid over
+     * +-zmax merged them); zs resolves the roots near zero */
+    zs = 1e-3 * (zmax < 1 ? zmax : 1);
+    umax = asinh(zmax / zs);
     /* scan: a sign change brackets a root; a local extremum of the residual that stays on one side of
      * zero may hide two close roots (near a fold or a pitchfork): golden-section search for the extremum
      * between the neighbours, and if it crosses zero, bisect on both sides */
@@ -1008,7 +1118,7 @@ FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_s
     f0 = f1 = fp__mf_resid(&q, z1);
     if (f1 == 0 && k < MAXR) zr[k++] = z1;
     for (i = 1; i <= SCAN; ++i) {
-        z2 = -zmax + 2 * zmax * i / SCAN;
+        z2 = 2 * i == SCAN ? 0 : i == SCAN ? zmax : zs * sinh(-umax + 2 * umax * i / SCAN);
         f2 = fp__mf_resid(&q, z2);
         if (f2 == 0) { if (k < MAXR) zr[k++] = z2; }
         else if (f1 != 0 && (f1 < 0) != (f2 < 0)) { if (k < MAXR) zr[k++] = fp__mf_bisect(&q, z1, z2, f1); }
@@ -1097,13 +1207,23 @@ FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfiel
             c->status = FP_OK;
             if (ax == FP_MF_TARGET || ay == FP_MF_TARGET) c->status = fp_meanfield_teacher_scale(&p, ax == FP_MF_TARGET ? c->x : c->y);
             if (c->status == FP_OK) c->status = fp_meanfield_solve(&p, sol, 16, &cnt);
-            c->solutions = c->stable = -1;
-            c->z_min = c->z_max = NAN;
+            c->solutions = c->stable = c->target_stable = -1;
+            c->z_min = c->z_max = c->target_outlier = NAN;
             if (c->status != FP_OK) continue;
             c->solutions = cnt;
             c->stable = 0;
             for (k = 0; k < cnt && k < 16; ++k) c->stable += sol[k].stable;
             if (cnt > 0) { c->z_min = sol[0].z; c->z_max = sol[(cnt < 16 ? cnt : 16) - 1].z; }
+            if (ax == FP_MF_TARGET || ay == FP_MF_TARGET) {
+                /* teacher forcing made z = A a solution: the one closest to A is the target itself (the
+                 * counts alone cannot tell a stable target from a saddle with a spurious state beside it) */
+                double A = ax == FP_MF_TARGET ? c->x : c->y, best = HUGE_VAL;
+                int kb = -1;
+                for (k = 0; k < cnt && k < 16; ++k)
+                    if (fabs(sol[k].z - A) < best) { best = fabs(sol[k].z - A); kb = k; }
+                if (kb >= 0 && best <= 1e-6 * (1 + fabs(A))) { c->target_stable = sol[kb].stable; c->target_outlier = sol[kb].outlier; }
+                else c->status = FP_ERR_NOT_CONVERGED; /* the teacher-forced target was not found: say so */
+            }
         }
     return FP_OK;
 }
@@ -1367,6 +1487,7 @@ static void fp__report_reset(fp_solve_report *rep)
     rep->iterations = 0;
     rep->converged = 0;
     rep->max_residual = 0;
+    rep->tol = 0;
     rep->message = NULL;
     rep->history_len = 0;
 }
@@ -1479,16 +1600,27 @@ FP_API FP__T FP__F(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdif
 /* Softmax cross-entropy through the read-out Y = W_out R + b_out (W_out k x n, b_out k or NULL):
  * L = (1/B) sum_b -log softmax(y_b)[label_b]; dR = W_out^T dY, dW_out = dY R^T, db_out = dY 1 with
  * dY = (softmax(Y) - onehot) / B. work: k*b scalars. *correct (may be NULL) counts argmax hits.
- * Returns NaN when a label is outside [0, k). */
+ * Returns NaN when a label is outside [0, k) or the GEMM's packing buffers cannot be allocated (the
+ * trainer uses a preallocated form that reports both as statuses). */
 FP_API FP__T FP__F(loss_xent)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
                               const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
                               FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
                               ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work);
 
 /* SOLVERS. The fixed points R = f(W R + X) of the B columns of X (N x B); W is N x N. R holds the
- * initial guess when cfg->warm_start, and receives the last iterate of every column in any case.
- * gain (may be NULL) receives G = f'(W R + X) at that iterate. work: solve_workspace_size() bytes,
- * or NULL to allocate one block for the call. Returns rep->status (rep may be NULL). */
+ * initial guess when cfg->warm_start. Once the iteration has started R receives the last iterate of
+ * every column, and gain (may be NULL) G = f'(W R + X) at that iterate, whatever the status; a call
+ * rejected before it starts (FP_ERR_INVALID_ARG, FP_ERR_NON_FINITE in W, X or the warm start,
+ * FP_ERR_NO_MEMORY) leaves R and gain untouched. R and gain must not overlap W, X or each other
+ * (FP_ASSERT). The tolerance in force is rep->tol: cfg->tol, raised to 32 eps of the working type when
+ * set below it (float: 3.8e-6). work: solve_workspace_size() bytes (no allocation then), or NULL to
+ * allocate one block for the call. Returns rep->status (rep may be NULL).
+ * FP_OK means every column meets r = f(W r + x) to the tolerance - not that r is an attractor. Newton
+ * and Anderson converge to saddles and unstable fixed points too, and any method started exactly on
+ * one stays there. The cheap way to ask: fp_stability_*(n, b, W, gain, exact_max = 0, re, im, work)
+ * gives each column's leading eigenvalue of G_b W by Arnoldi (about 48 N^2 flops a column; exact_max
+ * >= n: exact, O(N^3)); the fixed point is stable when re[b] < 1. Euler and damped iterations with a
+ * step below 1 only settle on fixed points that are stable (or marginal) for their own update. */
 FP_API size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b);
 FP_API fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
                               const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx,
@@ -1498,7 +1630,10 @@ FP_API fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
 /* IMPLICIT DIFFERENTIATION. Given Delta = dL/dR* (N x B) and the gains G (from fp_solve), computes
  * V = dL/dX = dL/dZ with v_b = G_b u_b, (I - W^T G_b) u_b = delta_b (zhu_rosenbaum.md, dW1), and,
  * when dw != NULL, dL/dW = V R^T (so dW1 is this with Delta = g). Through X = W_in U + b the
- * read-in gradients are dW_in = V U^T and db = V 1 (fp_gemm and fp_mat_row_sum). */
+ * read-in gradients are dW_in = V U^T and db = V 1 (fp_gemm and fp_mat_row_sum). NaN or Inf in W, the
+ * gains, Delta or (when dw is asked for) R: FP_ERR_NON_FINITE with V and dW untouched; V and dW must not
+ * overlap an input or each other (FP_ASSERT). dW is written only on FP_OK. work: adjoint_workspace_size()
+ * bytes (then nothing is allocated), or NULL to allocate one block for the call. */
 FP_API size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b);
 FP_API fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
                                       ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr,
@@ -1551,7 +1686,10 @@ FP_API fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_co
  * of the per-sample formula with g_b = grad[:, b] = dL/dr_b of the batch-mean loss (so the 1/B of the
  * mean is inside grad), r_b = R[:, b], G_b = diag(gain[:, b]). The update is W <- W - lr dW.
  * dW3 and dW4 cost four GEMMs (O(N^2 B)); dW2 adds a B x B solve (FP_ERR_SINGULAR when I - lr S^T L is
- * singular); dW1 solves the adjoint (cfg: direct or iterative). work: rule_workspace_size() bytes or NULL. */
+ * singular); dW1 solves the adjoint (cfg: direct or iterative). NaN or Inf in W, R, the gains or grad:
+ * FP_ERR_NON_FINITE with dW untouched, for every rule; a dW that overflows: FP_ERR_NON_FINITE; lr must be
+ * finite and >= 0. dW must not overlap an input (FP_ASSERT). work: rule_workspace_size() bytes (then
+ * nothing is allocated) or NULL. */
 FP_API size_t FP__F(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
 FP_API fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b,
                                 const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr,
@@ -1595,6 +1733,7 @@ typedef struct FP__F(trainer) {
     fp_train_config cfg;
     FP__F(layer) *layer;
     int max_batch, step, cache_count;
+    int order_count;   /* the dataset_count given to trainer_init: the largest dataset an epoch takes */
     double lr_scale;
     fp_rng rng;
     FP__T *u, *x, *r, *g, *gr, *dw, *v, *y, *dwin, *db, *dwout, *dbout;
@@ -1602,7 +1741,8 @@ typedef struct FP__F(trainer) {
     FP__T *cache; /* n x count warm-start fixed points (cfg.warm_start) */
     int *labels, *order, *bidx;
     FP__F(optim) opt[5];
-    void *solve_ws, *rule_ws, *eig_ws;
+    void *solve_ws, *rule_ws, *eig_ws, *gemm_ws;
+    const char *message; /* why the last call failed (static string), NULL after success */
 } FP__F(trainer);
 FP_API fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count);
 FP_API void FP__F(trainer_free)(FP__F(trainer) *t);
@@ -1877,20 +2017,14 @@ static FP__I(kernel) FP__I(kernel_pick)(void)
     return k;
 }
 
-static int FP__I(threads)(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
-/* Workspace: one B block (KC x NC) and one A block (MC x KC) per thread, for the largest kernel. */
+/* Workspace: one B block (KC x NC) and one A block (MC x KC) per thread, for the largest kernel. The
+ * thread count it has room for is FP_MAX_THREADS, a constant: a workspace sized while OpenMP allows one
+ * thread stays valid when the caller raises the count later, because no call runs more threads than
+ * FP_MAX_THREADS (fp__gemm_threads). */
 FP_DEF size_t FP__F(gemm_workspace_size)(void)
 {
     size_t kc = 256, nc = 4096 + 64, mc = 12 * 24 + 32;
-    return (kc * nc + (size_t)FP__I(threads)() * (mc * kc + 64)) * sizeof(FP__T) + 128;
+    return (kc * nc + (size_t)FP__MAX_THREADS * (mc * kc + 64)) * sizeof(FP__T) + 128;
 }
 
 /* Pack rows [0, mc) x cols [0, kc) of a strided A into MR-row panels, zero-padded. */
@@ -1959,7 +2093,7 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
             int nblk = (m + K.mc - 1) / K.mc, ib;
             FP__I(pack_b)(kc, nc, b + pc * rsb + jc * csb, rsb, csb, K.nr, bpack);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (nblk > 1 && (double)m * n * kc > 4e6)
+#pragma omp parallel for schedule(static) num_threads(fp__gemm_threads()) if (nblk > 1 && (double)m * n * kc > 4e6)
 #endif
             for (ib = 0; ib < nblk; ++ib) {
                 int ic = ib * K.mc, mc = m - ic < K.mc ? m - ic : K.mc, jr, ir, inplace, full;
@@ -2676,18 +2810,23 @@ FP_DEF FP__T FP__F(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdif
     return (FP__T)(acc / b);
 }
 
-FP_DEF FP__T FP__F(loss_xent)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
-                              const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
-                              FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
-                              ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work)
+/* The cross-entropy with its GEMMs on a caller's GEMM workspace (gws; NULL allocates): the trainer's
+ * form, which allocates nothing. *loss receives the batch mean. FP_ERR_INVALID_ARG for a label outside
+ * [0, k), FP_ERR_NO_MEMORY when gws is NULL and the packing buffers cannot be had. */
+static fp_status FP__I(loss_xent_ws)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
+                                     const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
+                                     FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
+                                     ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work, void *gws, FP__T *out)
 {
     /* work holds Y (k x b, row-major), then dY in place */
     double loss = 0;
     int i, j, hits = 0;
+    fp_status st;
     FP_ASSERT(k >= 1 && n >= 1 && b >= 1 && wout && r && labels && work);
     for (j = 0; j < b; ++j)
-        if (labels[j] < 0 || labels[j] >= k) return (FP__T)NAN;
-    FP__F(gemm)(FP_NOTRANS, FP_NOTRANS, k, b, n, 1, wout, rso, cso, r, rsr, csr, 0, work, b, 1);
+        if (labels[j] < 0 || labels[j] >= k) return FP_ERR_INVALID_ARG;
+    st = FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, k, b, n, 1, wout, rso, cso, r, rsr, csr, 0, work, b, 1, gws);
+    if (st != FP_OK) return st;
     for (j = 0; j < b; ++j) {
         FP__T mx = work[j], z = 0;
         int arg = 0;
@@ -2702,11 +2841,25 @@ FP_DEF FP__T FP__F(loss_xent)(int k, int n, int b, const FP__T *wout, ptrdiff_t 
         for (i = 0; i < k; ++i)
             work[i * b + j] = (FP__EXP(work[i * b + j] - mx) / z - (FP__T)(i == labels[j])) / (FP__T)b;
     }
-    if (dr) FP__F(gemm)(FP_TRANS, FP_NOTRANS, n, b, k, 1, wout, rso, cso, work, b, 1, 0, dr, rsd, csd);
-    if (dwout) FP__F(gemm)(FP_NOTRANS, FP_TRANS, k, n, b, 1, work, b, 1, r, rsr, csr, 0, dwout, rsw, csw);
+    if (dr && (st = FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, n, b, k, 1, wout, rso, cso, work, b, 1, 0, dr, rsd, csd, gws)) != FP_OK)
+        return st;
+    if (dwout && (st = FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, k, n, b, 1, work, b, 1, r, rsr, csr, 0, dwout, rsw, csw, gws)) != FP_OK)
+        return st;
     if (dbout) FP__F(mat_row_sum)(k, b, work, b, 1, dbout, 1);
     if (correct) *correct = hits;
-    return (FP__T)(loss / b);
+    *out = (FP__T)(loss / b);
+    return FP_OK;
+}
+
+FP_DEF FP__T FP__F(loss_xent)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
+                              const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
+                              FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
+                              ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work)
+{
+    FP__T loss = (FP__T)NAN;
+    FP__I(loss_xent_ws)(k, n, b, wout, rso, cso, bout, r, rsr, csr, labels, dr, rsd, csd, dwout, rsw, csw, dbout,
+                        correct, work, NULL, &loss);
+    return loss;
 }
 
 FP_DEF void FP__F(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs)
@@ -2999,9 +3152,9 @@ static fp_status FP__I(newton_column)(FP__I(newton_ws) *nw, const fp_solver_conf
 static void FP__I(solve_layout)(const fp_solver_config *cfg, int n, int b, fp__arena *a, FP__I(engine) *e,
                                 FP__I(newton_ws) *nw, void **gemm_ws)
 {
-    if (cfg->method == FP_SOLVER_NEWTON) { FP__I(newton_layout)(nw, a, n); *gemm_ws = NULL; return; }
-    FP__I(engine_layout)(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
-    *gemm_ws = fp__take(a, FP__F(gemm_workspace_size)());
+    if (cfg->method == FP_SOLVER_NEWTON) FP__I(newton_layout)(nw, a, n);
+    else FP__I(engine_layout)(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
+    *gemm_ws = fp__take(a, FP__F(gemm_workspace_size)()); /* the gains' product, for every method */
 }
 
 FP_DEF size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b)
@@ -3040,8 +3193,16 @@ FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
     st = fp__solver_config_resolve(cfg, &c, &msg);
     if (st != FP_OK) return fp__report_fail(rep, st, msg);
     if (c.tol < 32 * (double)FP__EPS) c.tol = 32 * (double)FP__EPS; /* float cannot meet less */
+    rep->tol = c.tol;
     FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsx, csx) && fp__layout_ok(n, b, rsr, csr));
     FP_ASSERT(!gain || fp__layout_ok(n, b, rsg, csg));
+    {   /* the outputs R and gain overlap neither an input nor each other */
+        const size_t sw = fp__span(n, n, rsw, csw, sizeof(FP__T)), sx = fp__span(n, b, rsx, csx, sizeof(FP__T)),
+                     sr = fp__span(n, b, rsr, csr, sizeof(FP__T)), sg = fp__span(n, b, rsg, csg, sizeof(FP__T));
+        FP_ASSERT(!fp__ranges_overlap(r, sr, w, sw) && !fp__ranges_overlap(r, sr, x, sx));
+        FP_ASSERT(!gain || (!fp__ranges_overlap(gain, sg, w, sw) && !fp__ranges_overlap(gain, sg, x, sx) &&
+                            !fp__ranges_overlap(gain, sg, r, sr)));
+    }
     if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, b, x, rsx, csx))
         return fp__report_fail(rep, FP_ERR_NON_FINITE, "W or X holds NaN or Inf");
     if (c.warm_start && !FP__F(mat_all_finite)(n, b, r, rsr, csr))
@@ -3084,8 +3245,7 @@ FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
     if (gain) {
         /* G = f'(W R + X) at the returned iterate */
         FP__F(mat_copy)(n, b, x, rsx, csx, gain, rsg, csg);
-        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg,
-                       c.method == FP_SOLVER_NEWTON ? NULL : gws);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
         FP__F(act_apply)(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
     }
     if (own) FP_FREE(own, NULL);
@@ -3153,8 +3313,8 @@ static void FP__I(adjoint_layout)(const fp_adjoint_config *c, int n, int b, fp__
     if (iter) {
         FP__I(engine_layout)(e, a, n, b, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
         *p = (FP__T *)fp__take(a, (size_t)n * (size_t)b * sizeof(FP__T));
-        *gws = fp__take(a, FP__F(gemm_workspace_size)());
     }
+    *gws = fp__take(a, FP__F(gemm_workspace_size)()); /* the sweeps' products and dW = V R^T */
 }
 
 FP_DEF size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b)
@@ -3193,10 +3353,21 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     st = fp__adjoint_config_resolve(cfg, &c, &msg);
     if (st != FP_OK) return fp__report_fail(rep, st, msg);
     if (c.iter.tol < 32 * (double)FP__EPS) c.iter.tol = 32 * (double)FP__EPS; /* float cannot meet less */
-    FP_ASSERT(fp__layout_ok(n, b, rsv, csv) && (!dw || fp__layout_ok(n, n, rsdw, csdw)));
+    rep->tol = c.iter.tol;
+    FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsg, csg) && fp__strides_ok(n, b, rsd, csd));
+    FP_ASSERT(fp__layout_ok(n, b, rsv, csv) && (!dw || (fp__layout_ok(n, n, rsdw, csdw) && fp__strides_ok(n, b, rsr, csr))));
+    {   /* the outputs V and dW overlap neither an input nor each other */
+        const size_t sw = fp__span(n, n, rsw, csw, sizeof(FP__T)), sg = fp__span(n, b, rsg, csg, sizeof(FP__T)),
+                     sd = fp__span(n, b, rsd, csd, sizeof(FP__T)), sv = fp__span(n, b, rsv, csv, sizeof(FP__T)),
+                     sr = fp__span(n, b, rsr, csr, sizeof(FP__T)), sdw = fp__span(n, n, rsdw, csdw, sizeof(FP__T));
+        FP_ASSERT(!fp__ranges_overlap(v, sv, w, sw) && !fp__ranges_overlap(v, sv, gain, sg) && !fp__ranges_overlap(v, sv, delta, sd));
+        FP_ASSERT(!dw || (!fp__ranges_overlap(dw, sdw, w, sw) && !fp__ranges_overlap(dw, sdw, gain, sg) &&
+                          !fp__ranges_overlap(dw, sdw, delta, sd) && !fp__ranges_overlap(dw, sdw, r, sr) &&
+                          !fp__ranges_overlap(dw, sdw, v, sv)));
+    }
     if (!FP__F(mat_all_finite)(n, b, gain, rsg, csg) || !FP__F(mat_all_finite)(n, b, delta, rsd, csd) ||
-        !FP__F(mat_all_finite)(n, n, w, rsw, csw))
-        return fp__report_fail(rep, FP_ERR_NON_FINITE, "W, the gains or Delta hold NaN or Inf");
+        !FP__F(mat_all_finite)(n, n, w, rsw, csw) || (dw && !FP__F(mat_all_finite)(n, b, r, rsr, csr)))
+        return fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or Delta hold NaN or Inf");
     if (!work) {
         own = FP_MALLOC(FP__F(adjoint_workspace_size)(&c, n, b), NULL);
         if (!own) return fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed");
@@ -3227,7 +3398,12 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
             else st = fp__report_fail(rep, s2, "iterative adjoint failed and I - W^T G is singular");
         }
     }
-    if (st == FP_OK && dw) FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, v, rsv, csv, r, rsr, csr, 0, dw, rsdw, csdw, gws);
+    if (st == FP_OK && !FP__F(mat_all_finite)(n, b, v, rsv, csv))
+        st = fp__report_fail(rep, FP_ERR_NON_FINITE, "the adjoint overflowed: I - W^T G is nearly singular");
+    if (st == FP_OK && dw) {
+        FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, v, rsv, csv, r, rsr, csr, 0, dw, rsdw, csdw, gws);
+        if (!FP__F(mat_all_finite)(n, n, dw, rsdw, csdw)) st = fp__report_fail(rep, FP_ERR_NON_FINITE, "dW = V R^T overflowed");
+    }
     if (own) FP_FREE(own, NULL);
     return st;
 }
@@ -3354,7 +3530,7 @@ FP_DEF fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdif
     }
     for (i = 0; i < kk; ++i)
         for (j = 0; j < kk; ++j) Hs[i * kk + j] = H[i * k + j];
-    st = fp__hqr(kk, Hs, wr, wi);
+    st = fp__eig_scaled(kk, Hs, wr, wi, NULL, 0);
     /* sort by decreasing real part (insertion sort, k is small) */
     for (i = 1; i < kk; ++i)
         for (j = i; j > 0 && wr[j] > wr[j - 1]; --j) {
@@ -3638,10 +3814,24 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
     void *gws, *aws, *own = NULL;
     fp_status st = FP_OK;
     FP_ASSERT(w && r && gain && grad && dw && n >= 1 && b >= 1);
-    FP_ASSERT(fp__layout_ok(n, n, rsdw, csdw));
+    FP_ASSERT(fp__layout_ok(n, n, rsdw, csdw) && fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsr, csr) &&
+              fp__strides_ok(n, b, rsg, csg) && fp__strides_ok(n, b, rsd, csd));
+    {   /* dW overlaps no input */
+        const size_t sdw = fp__span(n, n, rsdw, csdw, sizeof(FP__T));
+        FP_ASSERT(!fp__ranges_overlap(dw, sdw, w, fp__span(n, n, rsw, csw, sizeof(FP__T))) &&
+                  !fp__ranges_overlap(dw, sdw, r, fp__span(n, b, rsr, csr, sizeof(FP__T))) &&
+                  !fp__ranges_overlap(dw, sdw, gain, fp__span(n, b, rsg, csg, sizeof(FP__T))) &&
+                  !fp__ranges_overlap(dw, sdw, grad, fp__span(n, b, rsd, csd, sizeof(FP__T))));
+    }
     if (rule < FP_RULE_DW1 || rule > FP_RULE_DW4) return FP_ERR_INVALID_ARG;
     if (!adj) adj = &def;
-    if (!(lr == lr) || lr < 0) return FP_ERR_INVALID_ARG;
+    if (!FP__ISFINITE(lr) || lr < 0) return FP_ERR_INVALID_ARG;
+    /* every rule, not only the adjoint's: a NaN gain must not come back as FP_OK and a NaN dW */
+    if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, b, r, rsr, csr) ||
+        !FP__F(mat_all_finite)(n, b, gain, rsg, csg) || !FP__F(mat_all_finite)(n, b, grad, rsd, csd)) {
+        if (rep) { fp__report_reset(rep); fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or the gradient hold NaN or Inf"); }
+        return FP_ERR_NON_FINITE;
+    }
     if (!work) {
         own = work = FP_MALLOC(FP__F(rule_workspace_size)(rule, adj, n, b), NULL);
         if (!own) return FP_ERR_NO_MEMORY;
@@ -3704,10 +3894,11 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
                 for (i = 0; i < b; ++i)
                     for (j = 0; j < n; ++j) Q[j * ld + i] = (FP__T)Y[i * n + j]; /* Q = Y^T, n x b */
                 FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, Q, ld, 1, 0, dw, rsdw, csdw, gws);
-                if (!FP__F(mat_all_finite)(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
             }
         }
     }
+    /* finite inputs can still overflow (huge W or R): reported, never a silent Inf */
+    if (st == FP_OK && !FP__F(mat_all_finite)(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
     if (own) FP_FREE(own, NULL);
     return st;
 }
@@ -3718,8 +3909,10 @@ FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, 
     FP_ASSERT(o && cfg && count >= 0);
     memset(o, 0, sizeof *o);
     o->cfg = *cfg;
-    if ((int)cfg->kind < 0 || cfg->kind > FP_OPTIM_ADAM || cfg->weight_decay < 0 || cfg->momentum < 0 ||
-        cfg->momentum >= 1 || cfg->beta1 < 0 || cfg->beta1 >= 1 || cfg->beta2 < 0 || cfg->beta2 >= 1 || cfg->eps < 0)
+    /* written so that NaN fails every test: !(x >= 0 && x < 1) */
+    if ((int)cfg->kind < 0 || cfg->kind > FP_OPTIM_ADAM || !(cfg->weight_decay >= 0 && cfg->weight_decay < HUGE_VAL) ||
+        !(cfg->momentum >= 0 && cfg->momentum < 1) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) ||
+        !(cfg->beta2 >= 0 && cfg->beta2 < 1) || !(cfg->eps >= 0 && cfg->eps < HUGE_VAL) || !(cfg->lr >= 0 && cfg->lr < HUGE_VAL))
         return FP_ERR_INVALID_ARG;
     if (o->cfg.momentum == 0) o->cfg.momentum = 0.9;
     if (o->cfg.beta1 == 0) o->cfg.beta1 = 0.9;
@@ -3938,10 +4131,10 @@ FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char
 FP_DEF void FP__F(trainer_free)(FP__F(trainer) *t)
 {
     int i;
-    void *blocks[6];
+    void *blocks[7];
     blocks[0] = t->u; blocks[1] = t->solve_ws; blocks[2] = t->rule_ws; blocks[3] = t->eig_ws; blocks[4] = t->cache;
-    blocks[5] = t->order;
-    for (i = 0; i < 6; ++i) if (blocks[i]) FP_FREE(blocks[i], NULL);
+    blocks[5] = t->order; blocks[6] = t->gemm_ws;
+    for (i = 0; i < 7; ++i) if (blocks[i]) FP_FREE(blocks[i], NULL);
     for (i = 0; i < 5; ++i) FP__F(optim_free)(&t->opt[i]);
     memset(t, 0, sizeof *t);
 }
@@ -3954,18 +4147,33 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
     fp_solver_config sc;
     const char *msg;
     fp_status st;
+    fp_adjoint_config ac;
     FP_ASSERT(t && L && L->w && cfg);
     memset(t, 0, sizeof *t);
     t->cfg = *cfg;
     if (t->cfg.rule == 0) t->cfg.rule = FP_RULE_DW3;
     if (t->cfg.batch == 0) t->cfg.batch = 512;
     if (t->cfg.stability_cols == 0) t->cfg.stability_cols = 8;
-    if (t->cfg.rule < FP_RULE_DW1 || t->cfg.rule > FP_RULE_DW4 || t->cfg.batch < 1 || t->cfg.batch > 1 << 20 ||
-        !(t->cfg.optim.lr >= 0) || dataset_count < 0 || t->cfg.min_converged < 0 || t->cfg.min_converged > 1 ||
-        t->cfg.stability_every < 0 || t->cfg.stability_cols < 1)
-        return FP_ERR_INVALID_ARG;
+    /* every field, so that a bad setting is refused here instead of poisoning W step after step */
+    msg = NULL;
+    if (t->cfg.rule < FP_RULE_DW1 || t->cfg.rule > FP_RULE_DW4) msg = "unknown rule";
+    else if (t->cfg.batch < 1 || t->cfg.batch > 1 << 20) msg = "batch must lie in [1, 2^20]";
+    else if (dataset_count < 0) msg = "dataset_count must be >= 0";
+    else if (!(t->cfg.min_converged >= 0 && t->cfg.min_converged <= 1)) msg = "min_converged must lie in [0, 1]";
+    else if (t->cfg.stability_every < 0 || t->cfg.stability_cols < 1) msg = "stability_every must be >= 0 and stability_cols >= 1";
+    else if ((t->cfg.train_readin | 1) != 1 || (t->cfg.train_readout | 1) != 1 || (t->cfg.warm_start | 1) != 1 ||
+             (t->cfg.rollback | 1) != 1)
+        msg = "train_readin, train_readout, warm_start and rollback are 0 or 1";
+    else if (t->cfg.shuffle < -1 || t->cfg.shuffle > 1) msg = "shuffle must be -1 (dataset order), 0 or 1 (shuffle)";
+    else if ((int)t->cfg.optim.kind < 0 || t->cfg.optim.kind > FP_OPTIM_ADAM || !(t->cfg.optim.lr >= 0 && t->cfg.optim.lr < HUGE_VAL) ||
+             !(t->cfg.optim.weight_decay >= 0 && t->cfg.optim.weight_decay < HUGE_VAL) ||
+             !(t->cfg.optim.momentum >= 0 && t->cfg.optim.momentum < 1) || !(t->cfg.optim.beta1 >= 0 && t->cfg.optim.beta1 < 1) ||
+             !(t->cfg.optim.beta2 >= 0 && t->cfg.optim.beta2 < 1) || !(t->cfg.optim.eps >= 0 && t->cfg.optim.eps < HUGE_VAL))
+        msg = "optim: lr, weight_decay, eps finite and >= 0; momentum, beta1, beta2 in [0, 1); a known kind";
+    if (msg) { t->message = msg; return FP_ERR_INVALID_ARG; }
     st = fp__solver_config_resolve(&t->cfg.solver, &sc, &msg);
-    if (st != FP_OK) return st;
+    if (st == FP_OK) st = fp__adjoint_config_resolve(&t->cfg.adjoint, &ac, &msg);
+    if (st != FP_OK) { t->message = msg; return st; }
     if (sc.fixed_iterations && t->cfg.min_converged == 0.5) t->cfg.min_converged = 0;
     t->layer = L;
     t->max_batch = B = t->cfg.batch;
@@ -3998,6 +4206,7 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
     t->dwout = t->db + n;
     t->dbout = t->dwout + (size_t)L->n_out * (size_t)n;
     t->solve_ws = FP_MALLOC(FP__F(solve_workspace_size)(&sc, n, B), NULL);
+    t->gemm_ws = FP_MALLOC(FP__F(gemm_workspace_size)(), NULL); /* read-in, loss and read-in gradient products */
     bytes = FP__F(rule_workspace_size)(t->cfg.rule, &t->cfg.adjoint, n, B);
     if (t->cfg.train_readin) {
         size_t b2 = FP__F(adjoint_workspace_size)(&t->cfg.adjoint, n, B);
@@ -4006,13 +4215,15 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
     t->rule_ws = FP_MALLOC(bytes, NULL);
     t->eig_ws = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL);
     t->order = (int *)FP_MALLOC((size_t)(dataset_count > 0 ? dataset_count : 1) * sizeof(int), NULL);
+    t->order_count = dataset_count;
     if (t->cfg.warm_start && dataset_count > 0) {
         t->cache = (FP__T *)FP_MALLOC((size_t)n * (size_t)dataset_count * sizeof(FP__T), NULL);
         if (t->cache) memset(t->cache, 0, (size_t)n * (size_t)dataset_count * sizeof(FP__T));
         t->cache_count = dataset_count;
     }
-    if (!t->solve_ws || !t->rule_ws || !t->eig_ws || !t->order || (t->cfg.warm_start && dataset_count > 0 && !t->cache)) {
+    if (!t->solve_ws || !t->gemm_ws || !t->rule_ws || !t->eig_ws || !t->order || (t->cfg.warm_start && dataset_count > 0 && !t->cache)) {
         FP__F(trainer_free)(t);
+        t->message = "out of memory";
         return FP_ERR_NO_MEMORY;
     }
     for (i = 0; i < dataset_count; ++i) t->order[i] = i;
@@ -4020,7 +4231,7 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
         const int counts[5] = { n * n, n * L->n_in, n, L->n_out * n, L->n_out };
         for (i = 0; i < 5; ++i) {
             st = FP__F(optim_init)(&t->opt[i], &t->cfg.optim, counts[i]);
-            if (st != FP_OK) { FP__F(trainer_free)(t); return st; }
+            if (st != FP_OK) { FP__F(trainer_free)(t); t->message = "optimizer state: out of memory"; return st; }
         }
     }
     return FP_OK;
@@ -4039,7 +4250,7 @@ static void FP__I(forward_input)(FP__F(trainer) *t, const fp_dataset *ds, const 
     }
     for (i = 0; i < L->n; ++i)
         for (j = 0; j < bsz; ++j) t->x[i * B + j] = L->b[i];
-    FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, L->n, bsz, L->n_in, 1, L->w_in, L->n_in, 1, t->u, B, 1, 1, t->x, B, 1, t->solve_ws);
+    FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, L->n, bsz, L->n_in, 1, L->w_in, L->n_in, 1, t->u, B, 1, 1, t->x, B, 1, t->gemm_ws);
 }
 
 static fp_status FP__I(forward_solve)(FP__F(trainer) *t, const int *idx, int bsz, fp_solve_report *rep)
@@ -4058,8 +4269,7 @@ static fp_status FP__I(forward_solve)(FP__F(trainer) *t, const int *idx, int bsz
 
 static int FP__I(lost)(const FP__F(trainer) *t, fp_status st, const fp_solve_report *rep, int bsz)
 {
-    return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || st == FP_ERR_NO_MEMORY ||
-           (double)rep->converged < t->cfg.min_converged * bsz;
+    return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || (double)rep->converged < t->cfg.min_converged * bsz;
 }
 
 /* The gradient could not be computed (the adjoint is singular or did not converge: the last update put W
@@ -4067,6 +4277,8 @@ static int FP__I(lost)(const FP__F(trainer) *t, fp_status st, const fp_solve_rep
 static fp_status FP__I(gradient_failed)(FP__F(trainer) *t, fp_train_record *rec, fp_status st, size_t cnt)
 {
     rec->status = st;
+    t->message = "the gradient could not be computed (singular or unconverged adjoint, or a dW that is not finite)";
+    if (st == FP_ERR_NO_MEMORY || st == FP_ERR_INVALID_ARG) return st; /* not a numerical fault: nothing to undo */
     if (t->cfg.rollback && t->step > 0 && !rec->rolled_back) {
         memcpy(t->layer->w, t->prev, cnt * sizeof(FP__T));
         t->lr_scale *= 0.5;
@@ -4086,10 +4298,20 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     int hits = 0, i, j;
     double lr;
     FP__T loss;
-    FP_ASSERT(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch && ds->dim == L->n_in);
+    FP_ASSERT(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch);
     memset(rec, 0, sizeof *rec);
     rec->step = t->step;
     rec->min_gap = NAN;
+    rec->loss = NAN;
+    /* the data against the layer and the buffers, before anything is read or written */
+    t->message = NULL;
+    if (ds->dim != L->n_in || !ds->pixels || !ds->labels) t->message = "the dataset's image size is not the layer's n_in";
+    for (j = 0; j < bsz && !t->message; ++j) {
+        if (idx[j] < 0 || idx[j] >= ds->count) t->message = "a sample index lies outside [0, ds->count)";
+        else if (t->cache && idx[j] >= t->cache_count) t->message = "a sample index lies beyond the warm-start cache (dataset_count)";
+        else if (ds->labels[idx[j]] >= L->n_out) t->message = "a label lies outside [0, n_out)";
+    }
+    if (t->message) { rec->status = FP_ERR_INVALID_ARG; return FP_ERR_INVALID_ARG; }
     FP__I(forward_input)(t, ds, idx, bsz);
     st = FP__I(forward_solve)(t, idx, bsz, &rep);
     if (FP__I(lost)(t, st, &rep, bsz) && t->cfg.rollback && t->step > 0) {
@@ -4104,11 +4326,16 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     rec->solver_iterations = rep.iterations;
     lr = t->cfg.optim.lr * t->lr_scale;
     rec->lr = lr;
-    if (FP__I(lost)(t, st, &rep, bsz)) { rec->status = st != FP_OK ? st : FP_ERR_NOT_CONVERGED; rec->loss = NAN; return rec->status; }
+    if (FP__I(lost)(t, st, &rep, bsz) || st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY) {
+        rec->status = st != FP_OK ? st : FP_ERR_NOT_CONVERGED;
+        t->message = rep.message ? rep.message : "the forward solve lost the fixed point";
+        return rec->status;
+    }
     /* read-out gradients only when the read-out learns (the paper freezes it) */
-    loss = FP__F(loss_xent)(L->n_out, n, bsz, L->w_out, n, 1, L->b_out, t->r, B, 1, t->labels, t->gr, B, 1,
-                            t->cfg.train_readout ? t->dwout : NULL, n, 1, t->cfg.train_readout ? t->dbout : NULL,
-                            &hits, t->y);
+    st = FP__I(loss_xent_ws)(L->n_out, n, bsz, L->w_out, n, 1, L->b_out, t->r, B, 1, t->labels, t->gr, B, 1,
+                             t->cfg.train_readout ? t->dwout : NULL, n, 1, t->cfg.train_readout ? t->dbout : NULL,
+                             &hits, t->y, t->gemm_ws, &loss);
+    if (st != FP_OK) { rec->status = st; return st; }
     rec->loss = (double)loss;
     rec->accuracy = (double)hits / bsz;
     if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; return rec->status; }
@@ -4143,7 +4370,7 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
         rec->min_gap = gap;
     }
     if (t->cfg.train_readin) {
-        FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->solve_ws);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->gemm_ws);
         FP__F(mat_row_sum)(n, bsz, t->v, B, 1, t->db, 1);
     }
     memcpy(t->prev, L->w, cnt * sizeof(FP__T));
@@ -4163,7 +4390,12 @@ FP_DEF fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *d
 {
     int i, s;
     fp_status st = FP_OK;
-    FP_ASSERT(t && ds && ds->count <= (t->cache_count > 0 ? t->cache_count : ds->count));
+    FP_ASSERT(t && ds);
+    /* the shuffled order and the warm-start cache were sized by trainer_init's dataset_count */
+    if (ds->count < 1 || ds->count > t->order_count || (t->cache && ds->count > t->cache_count)) {
+        t->message = "the dataset holds more samples than trainer_init's dataset_count (or none)";
+        return FP_ERR_INVALID_ARG;
+    }
     for (i = 0; i < ds->count; ++i) t->order[i] = i;
     if (t->cfg.shuffle >= 0)
         for (i = ds->count - 1; i > 0; --i) { /* Fisher-Yates */
@@ -4184,24 +4416,40 @@ FP_DEF fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *d
 
 FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc)
 {
-    FP__F(layer) *L = t->layer;
-    const int B = t->max_batch;
-    int s, j, total = limit > 0 && limit < ds->count ? limit : ds->count, hits_all = 0;
+    FP__F(layer) *L;
+    int B, s, j, total, hits_all = 0;
     double lsum = 0;
     fp_status st = FP_OK;
-    FP_ASSERT(t && ds && ds->dim == L->n_in);
+    FP_ASSERT(t && t->layer && ds);
+    L = t->layer;
+    B = t->max_batch;
+    if (loss) *loss = NAN;
+    if (acc) *acc = NAN;
+    total = limit > 0 && limit < ds->count ? limit : ds->count;
+    t->message = NULL;
+    if (ds->dim != L->n_in || total < 1 || !ds->pixels || !ds->labels) t->message = "the dataset is empty or its image size is not the layer's n_in";
+    for (j = 0; j < total && !t->message; ++j)
+        if (ds->labels[j] >= L->n_out) t->message = "a label lies outside [0, n_out)";
+    if (t->message) return FP_ERR_INVALID_ARG;
     for (s = 0; s < total; s += B) {
         int bsz = total - s < B ? total - s : B, hits = 0;
         fp_solve_report rep;
         fp_status s1;
+        FP__T l = 0;
         for (j = 0; j < bsz; ++j) t->bidx[j] = s + j;
         FP__I(forward_input)(t, ds, t->bidx, bsz);
         s1 = FP__I(forward_solve)(t, NULL, bsz, &rep);
-        if (s1 != FP_OK && st == FP_OK) st = s1;
-        lsum += (double)FP__F(loss_xent)(L->n_out, L->n, bsz, L->w_out, L->n, 1, L->b_out, t->r, B, 1, t->labels, NULL, 0,
-                                         0, NULL, 0, 0, NULL, &hits, t->y) * bsz;
+        /* an unconverged batch is scored on its last iterate (and reported); any other failure means R was
+         * never written or is not finite: the evaluation stops there */
+        if (s1 != FP_OK && s1 != FP_ERR_NOT_CONVERGED) { t->message = rep.message; return s1; }
+        if (s1 != FP_OK) st = s1;
+        s1 = FP__I(loss_xent_ws)(L->n_out, L->n, bsz, L->w_out, L->n, 1, L->b_out, t->r, B, 1, t->labels, NULL, 0, 0, NULL, 0,
+                                 0, NULL, &hits, t->y, t->gemm_ws, &l);
+        if (s1 != FP_OK) return s1;
+        lsum += (double)l * bsz;
         hits_all += hits;
     }
+    if (!(lsum == lsum) || lsum == HUGE_VAL) { t->message = "the loss is not finite"; return FP_ERR_NON_FINITE; }
     if (loss) *loss = lsum / total;
     if (acc) *acc = (double)hits_all / total;
     return st;
