@@ -660,6 +660,8 @@ FP_DEF fp_activation fp_activation_make(fp_act_kind kind)
     return a;
 }
 
+static const fp_activation fp__tanh_act = { FP_ACT_TANH, NULL, NULL, NULL }; /* the feedback model's phi */
+
 FP_DEF const char *fp_activation_name(fp_act_kind kind)
 {
     switch (kind) {
@@ -1480,6 +1482,32 @@ static uint64_t fp__fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* Writes the parts to path + ".tmp", then renames it over path: a save that fails part-way (disk full,
+ * a size limit, a crash) leaves the previous file as it was, never a truncated one. */
+static fp_status fp__save_atomic(const char *path, const void *const *part, const size_t *len, int parts)
+{
+    size_t pl = strlen(path);
+    char *tmp = (char *)FP_MALLOC(pl + 5, NULL);
+    FILE *f;
+    int i, ok;
+    if (!tmp) return FP_ERR_NO_MEMORY;
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    f = fopen(tmp, "wb");
+    if (!f) { FP_FREE(tmp, NULL); return FP_ERR_IO; }
+    ok = 1;
+    for (i = 0; i < parts && ok; ++i) ok = len[i] == 0 || fwrite(part[i], 1, len[i], f) == len[i];
+    ok = fflush(f) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, path) != 0) {
+        /* rename does not replace an existing file everywhere (Windows): remove, then rename */
+        ok = remove(path) == 0 && rename(tmp, path) == 0;
+    }
+    if (!ok) remove(tmp);
+    FP_FREE(tmp, NULL);
+    return ok ? FP_OK : FP_ERR_IO;
+}
+
 /* Reports: a local one when the caller passes NULL, reset before each call. */
 static void fp__report_reset(fp_solve_report *rep)
 {
@@ -1720,6 +1748,8 @@ typedef struct FP__F(layer) {
 FP_API fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed);
 FP_API void FP__F(layer_free)(FP__F(layer) *L);
 /* Parameter files: magic, version, sizes, activation, the five arrays, an FNV-1a checksum of it all.
+ * layer_save writes path + ".tmp" and renames it over path, so a save that fails part-way (disk full)
+ * returns FP_ERR_IO and leaves the previous file intact.
  * layer_load rejects a wrong magic, version, real size, absurd sizes, truncation or a checksum mismatch
  * (why says which) and never leaves L half-loaded: L is written only on success, and never freed (it
  * may be uninitialized; free a layer it held first). Custom activations are stored by kind only: set f
@@ -1756,8 +1786,20 @@ FP_API fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
 /* One epoch: shuffle (cfg.shuffle), all full and partial batches, on_step after each (nonzero stops). */
 FP_API fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *ds, int epoch,
                                           int (*on_step)(const fp_train_record *rec, void *user), void *user);
-/* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. */
+/* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. A label outside
+ * [0, n_out) or a dataset of another image size: FP_ERR_INVALID_ARG; a batch whose solve fails other than by
+ * not converging ends the evaluation with that status (loss and acc NaN); unconverged batches are scored on
+ * their last iterate and reported as FP_ERR_NOT_CONVERGED. */
 FP_API fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc);
+/* Checkpoints of a whole run: the layer's parameters, the parameters before the last update (rollback),
+ * the optimizers' moments and step counts, the step, the rate scale, the shuffling PRNG, the epoch order
+ * and the warm-start cache - everything a run needs, so training resumed from the file continues bit for
+ * bit as if it had never stopped (between epochs, or between the steps a caller drives). trainer_load
+ * restores into a trainer that trainer_init made for the same layer sizes and activation, rule, optimizer,
+ * batch, dataset_count and warm start; anything else, a corrupt or truncated file: FP_ERR_FORMAT with why,
+ * and the trainer and its layer untouched. trainer_save is atomic like layer_save. */
+FP_API fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path);
+FP_API fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const char **why);
 
 
 /* FEEDBACK NETWORKS (mastrogiuseppe_ostojic.md): chi ~ N(0, g^2/N) and the directions w, x_m, x_I from
@@ -4013,9 +4055,8 @@ FP_DEF fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path)
 {
     FP__I(file_head) h;
     uint64_t sum;
-    size_t cnt;
-    FILE *f;
-    int ok;
+    size_t cnt, len[3];
+    const void *part[3];
     FP_ASSERT(L && L->w && path);
     memset(&h, 0, sizeof h);
     memcpy(h.magic, FP__LAYER_MAGIC, 8);
@@ -4024,11 +4065,10 @@ FP_DEF fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path)
     h.n = L->n; h.n_in = L->n_in; h.n_out = L->n_out; h.act = (int32_t)L->act.kind;
     cnt = FP__I(layer_count)(L->n, L->n_in, L->n_out);
     sum = fp__fnv1a(fp__fnv1a(0xcbf29ce484222325ull, &h, sizeof h), L->w, cnt * sizeof(FP__T));
-    f = fopen(path, "wb");
-    if (!f) return FP_ERR_IO;
-    ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(L->w, sizeof(FP__T), cnt, f) == cnt && fwrite(&sum, sizeof sum, 1, f) == 1;
-    ok = (fclose(f) == 0) && ok;
-    return ok ? FP_OK : FP_ERR_IO;
+    part[0] = &h; len[0] = sizeof h;
+    part[1] = L->w; len[1] = cnt * sizeof(FP__T);
+    part[2] = &sum; len[2] = sizeof sum;
+    return fp__save_atomic(path, part, len, 3);
 }
 
 /* The header's promises against the total length; NULL when they hold (cnt: number of reals). */
@@ -4455,6 +4495,133 @@ FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, 
     return st;
 }
 
+#define FP__TRAIN_MAGIC "FPTRAIN\x01"
+typedef struct FP__I(train_head) {
+    char magic[8];
+    int32_t version, real_size, n, n_in, n_out, act, rule, optim, batch, order_count, cache_count, step;
+    double lr_scale;
+    uint64_t rng[4];
+    double spare;
+    int64_t opt_t[5];
+    int32_t has_spare, pad;
+} FP__I(train_head);
+
+/* The pieces of a checkpoint in file order (header first, checksum last), from the trainer t. */
+static int FP__I(train_parts)(const FP__F(trainer) *t, const void **part, size_t *len)
+{
+    const FP__F(layer) *L = t->layer;
+    size_t cnt = FP__I(layer_count)(L->n, L->n_in, L->n_out);
+    int k = 1, i;
+    part[k] = L->w; len[k++] = cnt * sizeof(FP__T);
+    part[k] = t->prev; len[k++] = cnt * sizeof(FP__T);
+    for (i = 0; i < 5; ++i)
+        if (t->opt[i].m) {
+            part[k] = t->opt[i].m; len[k++] = (size_t)t->opt[i].count * sizeof(FP__T);
+            part[k] = t->opt[i].v; len[k++] = (size_t)t->opt[i].count * sizeof(FP__T);
+        }
+    part[k] = t->order; len[k++] = (size_t)t->order_count * sizeof(int);
+    part[k] = t->cache; len[k++] = t->cache ? (size_t)L->n * (size_t)t->cache_count * sizeof(FP__T) : 0;
+    return k; /* the header is part 0, the checksum part k */
+}
+
+static void FP__I(train_head_make)(const FP__F(trainer) *t, FP__I(train_head) *h)
+{
+    const FP__F(layer) *L = t->layer;
+    int i;
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, FP__TRAIN_MAGIC, 8);
+    h->version = 1;
+    h->real_size = (int32_t)sizeof(FP__T);
+    h->n = L->n; h->n_in = L->n_in; h->n_out = L->n_out; h->act = (int32_t)L->act.kind;
+    h->rule = (int32_t)t->cfg.rule; h->optim = (int32_t)t->cfg.optim.kind; h->batch = t->max_batch;
+    h->order_count = t->order_count; h->cache_count = t->cache ? t->cache_count : 0; h->step = t->step;
+    h->lr_scale = t->lr_scale;
+    for (i = 0; i < 4; ++i) h->rng[i] = t->rng.s[i];
+    h->spare = t->rng.spare;
+    h->has_spare = t->rng.has_spare;
+    for (i = 0; i < 5; ++i) h->opt_t[i] = (int64_t)t->opt[i].t;
+}
+
+FP_DEF fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path)
+{
+    FP__I(train_head) h;
+    const void *part[16];
+    size_t len[16];
+    uint64_t sum = 0xcbf29ce484222325ull;
+    int k, i;
+    FP_ASSERT(t && t->layer && t->prev && path);
+    FP__I(train_head_make)(t, &h);
+    part[0] = &h; len[0] = sizeof h;
+    k = FP__I(train_parts)(t, part, len);
+    for (i = 0; i < k; ++i) sum = fp__fnv1a(sum, part[i], len[i]);
+    part[k] = &sum; len[k] = sizeof sum;
+    return fp__save_atomic(path, part, len, k + 1);
+}
+
+FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const char **why)
+{
+    FP__I(train_head) mine, h;
+    const void *part[16];
+    size_t len[16], total = 0, off;
+    unsigned char *buf;
+    uint64_t sum = 0xcbf29ce484222325ull, want;
+    const char *w = NULL;
+    long end;
+    FILE *f;
+    int k, i;
+    fp_status st = FP_ERR_FORMAT;
+    FP_ASSERT(t && t->layer && t->prev && path);
+    /* the trainer says how long its checkpoint is: the file must be exactly that before it is read */
+    FP__I(train_head_make)(t, &mine);
+    part[0] = &mine; len[0] = sizeof mine;
+    k = FP__I(train_parts)(t, part, len);
+    for (i = 0; i < k; ++i) total += len[i];
+    total += sizeof sum;
+    f = fopen(path, "rb");
+    if (!f) { if (why) *why = "cannot open the checkpoint"; return FP_ERR_IO; }
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        if (why) *why = "cannot size the checkpoint";
+        return FP_ERR_IO;
+    }
+    if ((size_t)end != total) {
+        fclose(f);
+        if (why) *why = "checkpoint length does not match this trainer (other sizes, optimizer, cache, or truncated)";
+        return FP_ERR_FORMAT;
+    }
+    buf = (unsigned char *)FP_MALLOC(total, NULL);
+    if (!buf) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+    if (fread(buf, 1, total, f) != total) { w = "read error"; st = FP_ERR_IO; }
+    fclose(f);
+    if (!w) {
+        memcpy(&h, buf, sizeof h);
+        sum = fp__fnv1a(sum, buf, total - sizeof sum);
+        memcpy(&want, buf + total - sizeof sum, sizeof want);
+        if (memcmp(h.magic, FP__TRAIN_MAGIC, 8) != 0) w = "not a fixpoint.h checkpoint (bad magic)";
+        else if (h.version != 1) w = "unsupported checkpoint version";
+        else if (h.real_size != mine.real_size) w = "checkpoint holds the other real type (float vs double)";
+        else if (h.n != mine.n || h.n_in != mine.n_in || h.n_out != mine.n_out || h.act != mine.act || h.rule != mine.rule ||
+                 h.optim != mine.optim || h.batch != mine.batch || h.order_count != mine.order_count ||
+                 h.cache_count != mine.cache_count)
+            w = "checkpoint made by a trainer of other sizes, rule, optimizer, batch, dataset_count or warm start";
+        else if (want != sum) w = "checksum mismatch: the checkpoint is corrupt";
+        else if (!(h.lr_scale > 0 && h.lr_scale <= 1) || h.step < 0) w = "checkpoint holds an impossible step or rate scale";
+    }
+    if (w) { FP_FREE(buf, NULL); if (why) *why = w; return st; }
+    /* everything checked: only now is the trainer written (the parts are the trainer's own arrays) */
+    for (off = sizeof h, i = 1; i < k; off += len[i], ++i)
+        if (len[i]) memcpy((void *)(uintptr_t)part[i], buf + off, len[i]);
+    t->step = h.step;
+    t->lr_scale = h.lr_scale;
+    for (i = 0; i < 4; ++i) t->rng.s[i] = h.rng[i];
+    t->rng.spare = h.spare;
+    t->rng.has_spare = h.has_spare;
+    for (i = 0; i < 5; ++i) t->opt[i].t = (long)h.opt_t[i];
+    FP_FREE(buf, NULL);
+    return FP_OK;
+}
+#undef FP__TRAIN_MAGIC
+
 /* ================================================================================================
  * FEEDBACK NETWORKS: the model of mastrogiuseppe_ostojic.md ("Model", "Training", "Geometry").
  * ================================================================================================ */
@@ -4605,52 +4772,92 @@ FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const 
 }
 
 /* dL/dn through the closed loop: implicit differentiation (zhu_rosenbaum.md, dW1: v = dL/dX) and the
- * chain rule through W = chi + m n^T / N, dL/dn_j = sum_i (dL/dW)_ij m_i / N = sum_b r_jb (m^T v_b) / N. */
-FP_DEF fp_status FP__F(feedback_loss_grad)(const FP__F(feedback) *fb, int pairs, const double *u, const double *A,
-                                           FP__T *r, FP__T *grad, double *loss, fp_solve_report *rep)
-{
-    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
-    fp_adjoint_config ac = fp_adjoint_config_default();
-    fp_activation act = fp_activation_make(FP_ACT_TANH);
+ * chain rule through W = chi + m n^T / N, dL/dn_j = sum_i (dL/dW)_ij m_i / N = sum_b r_jb (m^T v_b) / N.
+ * Everything it needs lives in one block laid out here (counted dry with base NULL), so gradient descent
+ * allocates once for all its steps. */
+typedef struct FP__I(fb_lg) {
+    fp_solver_config sc;
+    fp_adjoint_config ac;
     FP__T *w, *x, *g, *dl, *v;
-    double *e, L = 0;
-    int i, p, n;
-    size_t np;
+    double *e;
+    void *sws, *aws;
+} FP__I(fb_lg);
+
+static void FP__I(fb_lg_layout)(FP__I(fb_lg) *q, fp__arena *a, int n, int pairs)
+{
+    size_t np = (size_t)n * (size_t)pairs;
+    q->sc = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    q->sc.tol = 1e-13; /* float: floored at 32 eps by the solver */
+    q->sc.warm_start = 1;
+    q->ac = fp_adjoint_config_default();
+    q->ac.iter.tol = 1e-12;
+    q->w = (FP__T *)fp__take(a, (size_t)n * (size_t)n * sizeof(FP__T));
+    q->x = (FP__T *)fp__take(a, np * sizeof(FP__T));
+    q->g = (FP__T *)fp__take(a, np * sizeof(FP__T));
+    q->dl = (FP__T *)fp__take(a, np * sizeof(FP__T));
+    q->v = (FP__T *)fp__take(a, np * sizeof(FP__T));
+    q->e = (double *)fp__take(a, (size_t)pairs * sizeof(double));
+    q->sws = fp__take(a, FP__F(solve_workspace_size)(&q->sc, n, pairs));
+    q->aws = fp__take(a, FP__F(adjoint_workspace_size)(&q->ac, n, pairs));
+}
+
+static fp_status FP__I(fb_loss_grad)(const FP__F(feedback) *fb, int pairs, const double *u, const double *A, FP__T *r,
+                                     FP__T *grad, double *loss, fp_solve_report *rep, void *blk)
+{
+    FP__I(fb_lg) q;
+    fp__arena a;
+    double L = 0;
+    int i, p, n = fb->n;
     fp_status st;
-    FP_ASSERT(fb && fb->chi && r && grad && loss && (pairs < 1 || (u && A)));
-    if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK) return st;
-    n = fb->n;
-    np = (size_t)n * (size_t)pairs;
-    w = (FP__T *)FP_MALLOC(((size_t)n * (size_t)n + 4 * np) * sizeof(FP__T) + (size_t)pairs * sizeof(double) + 64, NULL);
-    if (!w) return FP_ERR_NO_MEMORY;
-    x = w + (size_t)n * (size_t)n; g = x + np; dl = g + np; v = dl + np;
-    e = (double *)fp__align64(v + np);
-    FP__F(feedback_weights)(fb, w, n, 1);
+    a.base = (unsigned char *)blk;
+    a.used = 0;
+    FP__I(fb_lg_layout)(&q, &a, n, pairs);
+    FP__F(feedback_weights)(fb, q.w, n, 1);
     for (i = 0; i < n; ++i)
-        for (p = 0; p < pairs; ++p) x[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)((double)fb->in[i] * u[p]);
-    c.tol = 1e-13; /* float: floored at 32 eps by the solver */
-    c.warm_start = 1;
-    ac.iter.tol = 1e-12;
-    st = FP__F(solve)(&c, &act, n, pairs, w, n, 1, x, pairs, 1, r, pairs, 1, g, pairs, 1, rep, NULL);
+        for (p = 0; p < pairs; ++p) q.x[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)((double)fb->in[i] * u[p]);
+    st = FP__F(solve)(&q.sc, &fp__tanh_act, n, pairs, q.w, n, 1, q.x, pairs, 1, r, pairs, 1, q.g, pairs, 1, rep, q.sws);
     if (st == FP_OK) {
         for (p = 0; p < pairs; ++p) {
-            e[p] = (double)FP__F(vec_dot)(n, fb->nv, 1, r + p, pairs) / n - A[p];
-            L += e[p] * e[p] / (2.0 * pairs);
+            q.e[p] = (double)FP__F(vec_dot)(n, fb->nv, 1, r + p, pairs) / n - A[p];
+            L += q.e[p] * q.e[p] / (2.0 * pairs);
         }
         for (i = 0; i < n; ++i) /* dL/dr_p = (z_p - A_p) n / (N P) */
-            for (p = 0; p < pairs; ++p) dl[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)(e[p] * (double)fb->nv[i] / ((double)n * pairs));
-        st = FP__F(implicit_grad)(&ac, n, pairs, w, n, 1, r, pairs, 1, g, pairs, 1, dl, pairs, 1, v, pairs, 1, NULL, 0, 0, NULL, NULL);
+            for (p = 0; p < pairs; ++p)
+                q.dl[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)(q.e[p] * (double)fb->nv[i] / ((double)n * pairs));
+        st = FP__F(implicit_grad)(&q.ac, n, pairs, q.w, n, 1, r, pairs, 1, q.g, pairs, 1, q.dl, pairs, 1, q.v, pairs, 1, NULL,
+                                  0, 0, NULL, q.aws);
     }
     if (st == FP_OK) {
-        for (p = 0; p < pairs; ++p) e[p] = e[p] / ((double)n * pairs) + (double)FP__F(vec_dot)(n, fb->m, 1, v + p, pairs) / n;
+        for (p = 0; p < pairs; ++p) q.e[p] = q.e[p] / ((double)n * pairs) + (double)FP__F(vec_dot)(n, fb->m, 1, q.v + p, pairs) / n;
         for (i = 0; i < n; ++i) {
-            double s = 0;
-            for (p = 0; p < pairs; ++p) s += (double)r[(size_t)i * (size_t)pairs + (size_t)p] * e[p];
-            grad[i] = (FP__T)s;
+            double sum = 0;
+            for (p = 0; p < pairs; ++p) sum += (double)r[(size_t)i * (size_t)pairs + (size_t)p] * q.e[p];
+            grad[i] = (FP__T)sum;
         }
         *loss = L;
     }
-    FP_FREE(w, NULL);
+    return st;
+}
+
+static size_t FP__I(fb_lg_size)(int n, int pairs)
+{
+    fp__arena a = { NULL, 0 };
+    FP__I(fb_lg) q;
+    FP__I(fb_lg_layout)(&q, &a, n, pairs);
+    return fp__arena_size(&a);
+}
+
+FP_DEF fp_status FP__F(feedback_loss_grad)(const FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                           FP__T *r, FP__T *grad, double *loss, fp_solve_report *rep)
+{
+    void *blk;
+    fp_status st;
+    FP_ASSERT(fb && fb->chi && r && grad && loss && (pairs < 1 || (u && A)));
+    if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK) return st;
+    blk = FP_MALLOC(FP__I(fb_lg_size)(fb->n, pairs), NULL);
+    if (!blk) return FP_ERR_NO_MEMORY;
+    st = FP__I(fb_loss_grad)(fb, pairs, u, A, r, grad, loss, rep, blk);
+    FP_FREE(blk, NULL);
     return st;
 }
 
@@ -4659,10 +4866,11 @@ FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const 
 {
     fp_feedback_gd_config c;
     fp_feedback_gd_report out;
-    FP__T *rc, *rt, *gc, *gt, *save, *tmp;
-    double L, Lt, lr0;
+    FP__T *rc, *rt, *gc, *gt, *save, *tmp, *blk0;
+    void *lg;
+    double L = 0, Lt, lr0;
     int i, n;
-    size_t np;
+    size_t np, lgsz;
     fp_status st;
     FP_ASSERT(fb && fb->chi && (pairs < 1 || (u && A)));
     memset(&c, 0, sizeof c);
@@ -4674,20 +4882,28 @@ FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const 
     if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK) return st;
     n = fb->n;
     np = (size_t)n * (size_t)pairs;
-    rc = (FP__T *)FP_MALLOC((2 * np + 3 * (size_t)n) * sizeof(FP__T), NULL);
-    if (!rc) return FP_ERR_NO_MEMORY;
-    rt = rc + np; gc = rt + np; gt = gc + n; save = gt + n;
+    /* one block for every step: the iterates and gradients, then the loss-gradient's own block */
+    lgsz = FP__I(fb_lg_size)(n, pairs);
+    blk0 = (FP__T *)FP_MALLOC((2 * np + 3 * (size_t)n) * sizeof(FP__T) + 64 + lgsz, NULL);
+    if (!blk0) return FP_ERR_NO_MEMORY;
+    rc = blk0; rt = rc + np; gc = rt + np; gt = gc + n; save = gt + n;
+    lg = fp__align64(save + n);
     if (r) memcpy(rc, r, np * sizeof(FP__T)); else memset(rc, 0, np * sizeof(FP__T));
     memset(&out, 0, sizeof out);
     lr0 = c.lr;
-    st = FP__F(feedback_loss_grad)(fb, pairs, u, A, rc, gc, &L, NULL);
+    st = FP__I(fb_loss_grad)(fb, pairs, u, A, rc, gc, &L, NULL, lg);
     while (st == FP_OK && L > c.loss_target && out.steps < c.max_steps && c.lr > 1e-12 * lr0) {
         fp_status s2;
         ++out.steps;
         memcpy(save, fb->nv, (size_t)n * sizeof(FP__T));
         memcpy(rt, rc, np * sizeof(FP__T));
         for (i = 0; i < n; ++i) fb->nv[i] -= (FP__T)(c.lr * n * (double)gc[i]);
-        s2 = FP__F(feedback_loss_grad)(fb, pairs, u, A, rt, gt, &Lt, NULL);
+        s2 = FP__I(fb_loss_grad)(fb, pairs, u, A, rt, gt, &Lt, NULL, lg);
+        if (s2 == FP_ERR_INVALID_ARG || s2 == FP_ERR_NO_MEMORY) { /* not an overshoot: stop and say so */
+            memcpy(fb->nv, save, (size_t)n * sizeof(FP__T));
+            st = s2;
+            break;
+        }
         if (s2 != FP_OK || !(Lt <= L)) { /* lost the fixed point or overshot: undo, halve */
             memcpy(fb->nv, save, (size_t)n * sizeof(FP__T));
             c.lr *= 0.5;
@@ -4702,8 +4918,7 @@ FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const 
     out.lr = c.lr;
     out.status = st != FP_OK ? st : L <= c.loss_target ? FP_OK : FP_ERR_NOT_CONVERGED;
     if (r && st == FP_OK) memcpy(r, rc, np * sizeof(FP__T));
-    /* rc may now point at the second half of the block: free through the lower of the two */
-    FP_FREE(rc < rt ? rc : rt, NULL);
+    FP_FREE(blk0, NULL);
     if (rep) *rep = out;
     return out.status;
 }
