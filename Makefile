@@ -19,6 +19,9 @@ check-header: | $(BUILD)
 	$(CC) $(STRICT) -Werror -O2 -c $(BUILD)/hdr.c -o $(BUILD)/hdr.o
 	$(CC) $(STRICT) -Werror -O2 -DFP_NO_SIMD -DFP_STATIC -c $(BUILD)/hdr.c -o $(BUILD)/hdr_nosimd.o
 	$(CC) $(STRICT) -Werror -O0 -c $(BUILD)/hdr.c -o $(BUILD)/hdr_O0.o
+	@if $(CC) -O2 -ffast-math -c $(BUILD)/hdr.c -o $(BUILD)/hdr_fast.o 2>$(BUILD)/hdr_fast.err; then \
+	  echo "the implementation compiled under -ffast-math: its NaN checks would be gone"; exit 1; fi; \
+	  grep -q 'cannot be compiled with -ffast-math' $(BUILD)/hdr_fast.err && echo "-ffast-math refused with its message"
 	@if command -v c++ >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
 	  echo "c++ header check" && c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
 

@@ -25,13 +25,26 @@
  *   FP_NO_SIMD                 scalar kernels only;  FP_NO_AVX2, FP_NO_AVX512: drop one path
  *   FIXPOINT_USE_BLIS          GEMM and GEMV go to BLIS's typed API (bli_sgemm, ...; link -lblis)
  *   _OPENMP (-fopenmp)         the GEMM macro-kernel runs its row blocks in parallel
+ *   FP_MAX_THREADS             the most threads one GEMM uses (default 16); every workspace has room for
+ *                              that many, so raising OMP's thread count after sizing one is safe
  *   Environment: FP_ISA=scalar|avx2|avx512 caps the kernel choice at run time (fp_isa_set does the same).
+ *   The implementation refuses -ffast-math / -ffinite-math-only (#error): they remove its NaN checks.
+ *
+ * THREADS
+ *   Every function is safe to call from several threads at once on separate data (outputs, workspaces,
+ *   trainers); the one process-wide setting, the ISA cap, is read and written atomically. Set it with
+ *   fp_isa_set before the threads start if they must agree on a path.
  *
  * ERRORS
  *   Functions that can fail return fp_status: FP_OK (0) or a negative code; fp_status_str() names it.
  *   Numerical failures (singular matrix, no convergence, non-finite values) are statuses, never NaN
- *   results. Programmer errors (NULL where not allowed, negative sizes, strides that are too small
- *   or an output that overlaps an input) trip FP_ASSERT. Functions returning void can only fail that way.
+ *   results: NaN or Inf in an input is FP_ERR_NON_FINITE before any output is written, and an output
+ *   that overflows is FP_ERR_NON_FINITE too. Out-of-range settings are FP_ERR_INVALID_ARG, never
+ *   ignored. Out of memory is FP_ERR_NO_MEMORY; a call given its workspace allocates nothing, and a
+ *   trainer allocates only in trainer_init. Programmer errors (NULL where not allowed, negative sizes,
+ *   strides that are too small or an output that overlaps an input) trip FP_ASSERT. Functions returning
+ *   void can only fail that way (fp_gemm: out of memory too - fp_gemm_ws returns it as a status).
+ *   Files are written to a temporary name and renamed: a failed save never destroys the previous file.
  *
  * MATRICES
  *   Every matrix argument is (pointer, row stride, column stride): element (i, j) is p[i*rs + j*cs].
