@@ -2,7 +2,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c tests/test_feedback.c tests/test_stability.c tests/test_faults.c tests/test_checkpoints.c tests/test_reports.c tests/test_fuzz.c tests/fuzz/targets.c
+TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c tests/test_feedback.c tests/test_stability.c tests/test_faults.c tests/test_checkpoints.c tests/test_reports.c tests/test_oom.c tests/test_fuzz.c tests/fuzz/targets.c
 BUILD   := build
 
 SHELL := /bin/bash
@@ -25,7 +25,7 @@ check-header: | $(BUILD)
 	@if command -v c++ >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
 	  echo "c++ header check" && c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
 
-$(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/fuzz/targets.h fixpoint.h | $(BUILD)
+$(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/fuzz/targets.h fixpoint.h | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -o $@ $(TESTSRC) -lm
 
 # The README's test command.
