@@ -1408,6 +1408,21 @@ FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out,
     return FP_OK;
 }
 
+/* Opens path for reading and measures it: the file and its length, or NULL with FP_ERR_IO in *st. */
+static FILE *fp__open_sized(const char *path, long *end, fp_status *st, const char **why)
+{
+    FILE *f = fopen(path, "rb");
+    *st = FP_ERR_IO;
+    if (!f) { if (why) *why = "cannot open the file"; return NULL; }
+    if (fseek(f, 0, SEEK_END) != 0 || (*end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        if (why) *why = "cannot size the file";
+        return NULL;
+    }
+    *st = FP_OK;
+    return f;
+}
+
 FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
 {
     unsigned char h[20];
@@ -1416,15 +1431,10 @@ FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
     long end;
     size_t got, hdr;
     fp_idx t;
+    fp_status st;
     FP_ASSERT(path && out);
     memset(&t, 0, sizeof t);
-    f = fopen(path, "rb");
-    if (!f) { if (why) *why = "cannot open the IDX file"; return FP_ERR_IO; }
-    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        if (why) *why = "cannot size the IDX file";
-        return FP_ERR_IO;
-    }
+    if (!(f = fp__open_sized(path, &end, &st, why))) return st;
     got = fread(h, 1, sizeof h < (size_t)end ? sizeof h : (size_t)end, f);
     /* the file's length is checked against the header before a byte is allocated */
     hdr = fp__idx_header(h, got, (size_t)end, &t, &w);
@@ -4145,13 +4155,7 @@ FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char
     FILE *f;
     fp_status st;
     FP_ASSERT(L && path);
-    f = fopen(path, "rb");
-    if (!f) { if (why) *why = "cannot open the parameter file"; return FP_ERR_IO; }
-    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        if (why) *why = "cannot size the file";
-        return FP_ERR_IO;
-    }
+    if (!(f = fp__open_sized(path, &end, &st, why))) return st;
     /* the header must promise exactly the file's length before the file is read into memory */
     if ((size_t)end < sizeof head || fread(head, 1, sizeof head, f) != sizeof head) {
         fclose(f);
@@ -4590,13 +4594,8 @@ FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const 
     k = FP__I(train_parts)(t, part, len);
     for (i = 0; i < k; ++i) total += len[i];
     total += sizeof sum;
-    f = fopen(path, "rb");
-    if (!f) { if (why) *why = "cannot open the checkpoint"; return FP_ERR_IO; }
-    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        if (why) *why = "cannot size the checkpoint";
-        return FP_ERR_IO;
-    }
+    if (!(f = fp__open_sized(path, &end, &st, why))) return st;
+    st = FP_ERR_FORMAT;
     if ((size_t)end != total) {
         fclose(f);
         if (why) *why = "checkpoint length does not match this trainer (other sizes, optimizer, cache, or truncated)";
