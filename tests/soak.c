@@ -1,5 +1,5 @@
 /* soak - a long training run (default 100000 steps) of a small network on the embedded data: every
- * CHECK_EVERY steps the layer is saved, reloaded into a fresh trainer, and both run the next 100 steps on
+ * CHECK_EVERY steps the trainer is checkpointed, loaded into a fresh one, and both run the next 100 steps on
  * the same batches; their weights must agree bit for bit. Resident memory is read at every checkpoint
  * and must not grow after the first. Exit status 0 on success.   make soak [SOAK_STEPS=100000] */
 #define _POSIX_C_SOURCE 200112L
@@ -60,15 +60,15 @@ int main(int argc, char **argv)
             fp_trainer_f32 t2;
             long r;
             int same;
-            if (fp_layer_save_f32(&L, "build/soak_checkpoint.bin") != FP_OK ||
-                fp_layer_load_f32(&L2, "build/soak_checkpoint.bin", &why) != FP_OK || fp_trainer_init_f32(&t2, &L2, &c, ds.count) != FP_OK) {
+            /* the whole run travels with the checkpoint (parameters, rollback copy, step, rate scale,
+             * optimizer state, PRNG): a fresh layer from another seed and a fresh trainer resume it */
+            if (fp_trainer_save_f32(&t, "build/soak_checkpoint.bin") != FP_OK ||
+                fp_layer_init_f32(&L2, N, ds.dim, 10, FP_ACT_TANH, 0.5, 1000 + (uint64_t)checks) != FP_OK ||
+                fp_trainer_init_f32(&t2, &L2, &c, ds.count) != FP_OK ||
+                fp_trainer_load_f32(&t2, "build/soak_checkpoint.bin", &why) != FP_OK) {
                 fprintf(stderr, "soak: checkpoint failed: %s\n", why ? why : "");
                 return 1;
             }
-            /* the trainer's own state travels with the checkpoint: step, rate scale, rollback copy */
-            t2.step = t.step;
-            t2.lr_scale = t.lr_scale;
-            memcpy(t2.prev, t.prev, sizeof(float) * ((size_t)N * N + (size_t)N * ds.dim + N + 10 * (size_t)N + 10));
             for (r = 1; r <= REPLAY; ++r) { /* both continue on the same batches */
                 batch_of(s + r, ds.count, idx);
                 fp_layer_train_step_f32(&t, &ds, idx, BATCH, &rec);
