@@ -3,11 +3,11 @@
  * (the float32 layer trainer of the main job).
  *   rules FAMILY RULE SEED [--n N] [--lr LR] [--optim sgd|momentum|adam] [--solver anderson|damped]
  *                          [--target REL] [--cap STEPS] [--curve FILE]
- * FAMILY: linear   the paper's linear toy (N = 200, m = 100, zhu_rosenbaum.md); target: absolute loss
+ * FAMILY: linear   the paper's linear toy (N = 200, m = 100, docs/THEORY.md (E1)); target: absolute loss
  *                  0.025 (the noise floor at the teacher is about 0.02)
  *         teacher  a tanh student learning a tanh teacher's fixed points (N given, B = 64 inputs);
  *                  target: loss below REL (default 1e-2) times the initial loss
- *         feedback the feedback model (mastrogiuseppe_ostojic.md, the paper's parameters, teacher-forced for
+ *         feedback the feedback model (docs/THEORY.md (F1)-(F3), the paper's parameters (E3), teacher-forced for
  *                  A = 1 at u = 1) with its read-out n fixed, all of W trained so that z = u for the inputs
  *                  u = -1, -0.5, 0.5, 1; target: REL x initial loss
  *         fashion  the paper's model (N = 300, batch 256) on the embedded 4000 images, the float32 trainer;

@@ -1,5 +1,5 @@
 /* bench/scaling: time per training step against N and B, per rule - the cost the rules' formulas
- * predict (zhu_rosenbaum.md, "Cost per training step"): forward solve with a fixed 30 Anderson iterations
+ * predict (docs/THEORY.md, (C1)): forward solve with a fixed 30 Anderson iterations
  * (so every N and B does the same work), MSE loss against random targets, the rule, an SGD update;
  * float32, tanh, 1 thread. Prints and appends to $BENCH_LOG: rule n b median_ms_per_step peak_rss_kb.
  *   scaling RULE N B [STEPS] */

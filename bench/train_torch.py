@@ -1,6 +1,6 @@
 """bench/train_torch.py: the PyTorch CPU peer of bench/train.c - the same initial weights (read from the
 fixpoint.h parameter file), the same IDX data in dataset order, the same Anderson solver to 1e-5, SGD on W
-with dW3 or dW4 of zhu_rosenbaum.md, in two forms:
+with dW3 or dW4 (docs/THEORY.md, (R3), (R4)), in two forms:
   persample  the rule computed sample by sample with N x N matrices, as the authors' code does
   batched    the rule as four matrix products over the batch
   python3 train_torch.py DATADIR NTRAIN EPOCHS RULE LR INIT persample|batched THREADS"""

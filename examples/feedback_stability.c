@@ -1,4 +1,4 @@
-/* feedback_stability - Mastrogiuseppe & Ostojic's central comparison (mastrogiuseppe_ostojic.md): a
+/* feedback_stability - Mastrogiuseppe & Ostojic's central comparison (docs/THEORY.md, sections 5-7): a
  * random network (bulk chi, g) with a rank-one feedback loop W = chi + m n^T / N and input X = I, whose
  * read-out n is set so that z = n^T phi(x) / N = A is a fixed point. Which n is chosen decides how many
  * fixed points the closed loop has and which are stable. Four parts, mean-field theory against a

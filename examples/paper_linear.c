@@ -1,5 +1,5 @@
-/* paper_linear - the linear toy of Zhu & Rosenbaum's learning-curve figure (zhu_rosenbaum.md, "Linear
- * toy"): N = 200, m = 100 samples, X = 0.1 Z, teacher W^ = 0.5 Z/sqrt(N), targets R^ = (I - W^)^{-1} X +
+/* paper_linear - the linear toy of Zhu & Rosenbaum's learning-curve figure (docs/THEORY.md, (E1)):
+ * N = 200, m = 100 samples, X = 0.1 Z, teacher W^ = 0.5 Z/sqrt(N), targets R^ = (I - W^)^{-1} X +
  * 0.01 Z, start W = 0.75 Z/sqrt(N), J = (1/m) ||R - R^||_F^2, 3500 iterations, rates 0.03 .. 3 per rule.
  * float64. The fixed point of a linear network is one LU of I - W per step (G = I); dW2, dW3, dW4 come
  * from fp_rule_dw; dW1 = (I - W^T)^{-1} g r^T with the same LU, transposed (the tests check fp_rule_dw's

@@ -1,9 +1,9 @@
-/* paper_mnist - Zhu & Rosenbaum's MNIST experiment (../shared/papers/zhu_rosenbaum.md), on full
+/* paper_mnist - Zhu & Rosenbaum's MNIST experiment (docs/THEORY.md, (E2)), on full
  * Fashion-MNIST by default: N = 300 tanh units, W = 0.5 randn/sqrt(N), frozen read-in randn/sqrt(784) and
  * read-out randn/sqrt(N), plain SGD on W, batch 512, 3 epochs, the paper's five learning rates per rule.
  * Fixed points by 500 forward Euler steps of dt/tau = 0.01 from r = 0 (the paper's protocol: no
  * convergence check), or with --solver anderson by Anderson to 1e-5. Updates on training batches, test on
- * the held-out set (the two flaws of the original protocol are not copied).
+ * the held-out set (the two flaws of the original protocol, docs/THEORY.md section 9, are not copied).
  *   make data-full && cc -O2 -o paper_mnist examples/paper_mnist.c -lm
  *   ./paper_mnist [--data build/fashion-mnist] [--solver euler|anderson] [--seeds 3] [--rules 134]
  *                 [--epochs 3] [--train K] [--out build/paper_mnist.csv]
@@ -24,7 +24,7 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* the paper's learning rates (zhu_rosenbaum.md, MNIST table); dW2 uses dW3's */
+/* the paper's learning rates (docs/THEORY.md, (E2)); dW2 uses dW3's */
 static const double paper_lrs[5][5] = { { 0 }, { .001, .0025, .005, .01, .025 }, { .01, .025, .05, .1, .25 },
                                         { .01, .025, .05, .1, .25 }, { .005, .01, .02, .05, .1 } };
 

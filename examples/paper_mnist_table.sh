@@ -1,6 +1,7 @@
 #!/bin/sh
 # Aggregates examples/paper_mnist's CSV over seeds into a Markdown table beside the paper's numbers
-# (zhu_rosenbaum.md, MNIST table: mean training loss over the last 50 steps / test accuracy).
+# (Zhu & Rosenbaum 2024, MNIST experiment, docs/THEORY.md (E2): mean training loss over the last 50 steps /
+# test accuracy).
 #   sh examples/paper_mnist_table.sh [build/paper_mnist.csv]
 csv=${1:-build/paper_mnist.csv}
 echo "| rule | lr | seeds | train loss (last 50) | paper | test acc | paper | largest loss jump | min gap 1-Re(lambda) | max Re eig(W) | s/run |"

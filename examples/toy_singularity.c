@@ -3,8 +3,9 @@
  * W learn with the full rules; the picture is the loss on the slice W = [[a, c], [c, b]] through the
  * teacher's off-diagonal c, with each path projected onto (a, b) (its off-diagonals move too).
  * Where an eigenvalue of W reaches 1 - on the slice (1 - a)(1 - b) = c^2 - the fixed point loses
- * stability, the loss has a pole and dW1 (the gradient) blows up, while dW2, dW3, dW4 (zhu_rosenbaum.md)
- * stay bounded. Writes the surface, the boundary and each rule's path; examples/toy_singularity.gp draws.
+ * stability, the loss has a pole and dW1 (the gradient) blows up, while dW2, dW3, dW4 (docs/THEORY.md,
+ * (R2)-(R5)) stay bounded. Writes the surface, the boundary and each rule's path;
+ * examples/toy_singularity.gp draws.
  *   cc -O2 -o toy_singularity examples/toy_singularity.c -lm && ./toy_singularity [OUTDIR] */
 #include <stdio.h>
 #include <string.h>

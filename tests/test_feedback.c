@@ -1,5 +1,6 @@
 /* Feedback networks: mean-field (z, Delta) against finite-N simulation, the predicted bulk radius against
- * the simulated spectrum, the bistable branch, teacher forcing, and bad input (mastrogiuseppe_ostojic.md). */
+ * the simulated spectrum, the bistable branch, teacher forcing, and bad input (docs/THEORY.md, (F1)-(F3),
+ * (MF1)-(MF8)). */
 #include <stdio.h>
 #include "util.h"
 #include "../fixpoint.h"

@@ -1,4 +1,4 @@
-/* Learning rules against the literal per-sample formulas of ../shared/papers/zhu_rosenbaum.md, their
+/* Learning rules against the literal per-sample formulas of docs/THEORY.md (R1)-(R4), their
  * documented properties, the layer's files, the IDX reader and a short training run (float64). */
 #include <stdio.h>
 #include "util.h"

@@ -1,5 +1,5 @@
 /* Stability verdicts, attractor censuses, mean-field phase sweeps and read-out training of feedback
- * networks (mastrogiuseppe_ostojic.md: "Stability", "Training", "What reproducing the paper takes"). */
+ * networks (docs/THEORY.md: (S1)-(S4), (MF6)-(MF9), (F4)-(F6)). */
 #include <stdio.h>
 #include "util.h"
 #include "../fixpoint.h"
