@@ -77,7 +77,7 @@
  *   (eigenvalues, Arnoldi, fp_stability_analyze: spectrum, bulk, outliers and a verdict for any fixed
  *   point; fp_census: the attractors reached from K starts, basins, unsettled runs; mean-field theory
  *   with fp_meanfield_sweep for phase diagrams); data (IDX files).
- *   The equations are those of ../shared/papers/ (Zhu & Rosenbaum 2024; Mastrogiuseppe & Ostojic 2019).
+ *   The equations are derived in docs/THEORY.md (Zhu & Rosenbaum 2024; Mastrogiuseppe & Ostojic 2019).
  *
  * LICENSE: MIT or public domain (Unlicense), your choice; see the end of the file.
  * HISTORY: 0.1 (2026-11) first release: matrix core, solvers, implicit gradients, rules dW1-dW4,
@@ -141,7 +141,7 @@ FP_API void fp_isa_set(fp_isa cap);     /* cap the path (tests, benchmarks); pro
 FP_API const char *fp_isa_name(fp_isa isa);
 
 /* ================================================================================================
- * ACTIVATIONS AND LOSSES (types): f and f' per unit, the loss kinds. zhu_rosenbaum.md "Model".
+ * ACTIVATIONS AND LOSSES (types): f and f' per unit, the loss kinds. docs/THEORY.md (M1), (L1)-(L2).
  * ================================================================================================ */
 typedef enum fp_act_kind {
     FP_ACT_TANH = 0,     /* tanh(z)                                                          */
@@ -164,7 +164,7 @@ FP_API fp_activation fp_activation_make(fp_act_kind kind);
 FP_API const char *fp_activation_name(fp_act_kind kind);
 
 /* ================================================================================================
- * SOLVERS (types): the fixed point R = f(W R + X) of a batch, column by column. zhu_rosenbaum.md "Model".
+ * SOLVERS (types): the fixed point R = f(W R + X) of a batch, column by column. docs/THEORY.md (M1)-(M6).
  * ================================================================================================ */
 typedef enum fp_solver_method {
     FP_SOLVER_DEFAULT = 0, /* Anderson                                                               */
@@ -209,7 +209,7 @@ typedef struct fp_solve_report {
 } fp_solve_report;
 
 /* ================================================================================================
- * IMPLICIT DIFFERENTIATION (types): the adjoint (I - W^T G_b) u_b = delta_b. zhu_rosenbaum.md (dW1).
+ * IMPLICIT DIFFERENTIATION (types): the adjoint (I - W^T G_b) u_b = delta_b. docs/THEORY.md (A1)-(A3).
  * ================================================================================================ */
 typedef enum fp_adjoint_method {
     FP_ADJOINT_AUTO = 0,   /* direct for N <= 64, else iterative with Anderson, direct as a fallback   */
@@ -225,7 +225,7 @@ typedef struct fp_adjoint_config {
 FP_API fp_adjoint_config fp_adjoint_config_default(void);
 
 /* ================================================================================================
- * LEARNING RULES AND MODELS (types): dW1..dW4 of zhu_rosenbaum.md, optimizers, the training loop's
+ * LEARNING RULES AND MODELS (types): dW1..dW4 of docs/THEORY.md (R1)-(R4), optimizers, the training loop's
  * settings and records; the seeded PRNG every initialization draws from.
  * ================================================================================================ */
 typedef enum fp_rule {
@@ -286,7 +286,7 @@ typedef struct fp_train_record {
 } fp_train_record;
 
 /* ================================================================================================
- * FEEDBACK NETWORKS AND MEAN-FIELD THEORY (types): mastrogiuseppe_ostojic.md. W = chi + m n^T / N,
+ * FEEDBACK NETWORKS AND MEAN-FIELD THEORY (types): docs/THEORY.md (F1)-(F6), (MF1)-(MF9). W = chi + m n^T / N,
  * X = I (input amplitude inside I), m, I, n built from three standard-normal directions w, x_m, x_I.
  * ================================================================================================ */
 typedef struct fp_meanfield_params {
@@ -737,7 +737,7 @@ static fp_status fp__solver_config_resolve(const fp_solver_config *in, fp_solver
 
 /* ---- eigenvalues of a real upper Hessenberg matrix (row-major, ld n, double): Householder reduction
  * and the Francis double-shift QR of EISPACK's hqr (Wilkinson & Reinsch). Used by the typed
- * fp_eig_* and the stability analysis; no equation of ../shared/papers/ is needed for it. ---- */
+ * fp_eig_* and the stability analysis; no equation of docs/THEORY.md is needed for it. ---- */
 static double fp__sign(double a, double b) { return b >= 0 ? fabs(a) : -fabs(a); }
 
 static void fp__hessenberg(int n, double *h, double *v)
@@ -946,7 +946,7 @@ static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double 
     return fp__eig_scaled(n, h, wr, wi, v, 1);
 }
 
-/* ---- mean-field theory of trained feedback networks (mastrogiuseppe_ostojic.md, "Geometry") ---- */
+/* ---- mean-field theory of trained feedback networks (docs/THEORY.md, (MF1)-(MF6)) ---- */
 typedef struct fp__mf { double g, smm, sII, smI, snm, snI, step, dguess, dphi; } fp__mf;
 
 /* Gaussian averages over y ~ N(0, Delta) of phi = tanh and its derivatives, all in one pass:
@@ -1069,7 +1069,7 @@ static double fp__mf_bisect(fp__mf *q, double a, double b, double fa)
     return 0.5 * (a + b);
 }
 
-/* Delta, bulk radius and outlier (mastrogiuseppe_ostojic.md, "Stability") of the solution z. */
+/* Delta, bulk radius and outlier (docs/THEORY.md, (MF7)-(MF8)) of the solution z. */
 static void fp__mf_describe(fp__mf *q, double z, fp_meanfield_solution *s)
 {
     double m[5], d, A, Bc, Cc, D, tr, disc;
@@ -1679,7 +1679,7 @@ FP_API fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
                               ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
 
 /* IMPLICIT DIFFERENTIATION. Given Delta = dL/dR* (N x B) and the gains G (from fp_solve), computes
- * V = dL/dX = dL/dZ with v_b = G_b u_b, (I - W^T G_b) u_b = delta_b (zhu_rosenbaum.md, dW1), and,
+ * V = dL/dX = dL/dZ with v_b = G_b u_b, (I - W^T G_b) u_b = delta_b (docs/THEORY.md, (A1)-(A2)), and,
  * when dw != NULL, dL/dW = V R^T (so dW1 is this with Delta = g). Through X = W_in U + b the
  * read-in gradients are dW_in = V U^T and db = V 1 (fp_gemm and fp_mat_row_sum). NaN or Inf in W, the
  * gains, Delta or (when dw is asked for) R: FP_ERR_NON_FINITE with V and dW untouched; V and dW must not
@@ -1733,7 +1733,7 @@ FP_API fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_co
                                fp_attractor *out, int max_out, int *label, fp_census *census);
 
 
-/* LEARNING RULES (zhu_rosenbaum.md, "The rules"). Each returns dW for a batch: the sum over columns b
+/* LEARNING RULES (docs/THEORY.md, (R1)-(R4)). Each returns dW for a batch: the sum over columns b
  * of the per-sample formula with g_b = grad[:, b] = dL/dr_b of the batch-mean loss (so the 1/B of the
  * mean is inside grad), r_b = R[:, b], G_b = diag(gain[:, b]). The update is W <- W - lr dW.
  * dW3 and dW4 cost four GEMMs (O(N^2 B)); dW2 adds a B x B solve (FP_ERR_SINGULAR when I - lr S^T L is
@@ -1825,7 +1825,7 @@ FP_API fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path);
 FP_API fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const char **why);
 
 
-/* FEEDBACK NETWORKS (mastrogiuseppe_ostojic.md): chi ~ N(0, g^2/N) and the directions w, x_m, x_I from
+/* FEEDBACK NETWORKS (docs/THEORY.md, (F1)-(F3)): chi ~ N(0, g^2/N) and the directions w, x_m, x_I from
  * seed (Gaussian, then orthogonalized to norm sqrt(N), so their overlaps are exactly the ensemble's);
  * m, I and n = C (p w + p_m x_m + p_I x_I) from p. feedback_weights writes W = chi + m n^T / N
  * (the input is X = I). feedback_teacher_force sets C so that z = A is a closed-loop fixed point: the
@@ -1839,7 +1839,7 @@ FP_API fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanf
 FP_API void FP__F(feedback_free)(FP__F(feedback) *fb);
 FP_API void FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
 FP_API fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep);
-/* READ-OUT TRAINING (mastrogiuseppe_ostojic.md, "Training"). P pairs (u_p, A_p): input X_p = I u_p,
+/* READ-OUT TRAINING (docs/THEORY.md, (F4)-(F5)). P pairs (u_p, A_p): input X_p = I u_p,
  * target z_p = A_p. The read-out in force is fb->nv (fb->dir and fb->p describe the constructed one).
  * train_ls: clamped activities r_p = phi(chi r_p + m A_p + I u_p) (they do not depend on n), then the
  * n = R c minimizing sum_p (n^T r_p / N - A_p)^2 + ridge |n|^2 / N: (R^T R / N + ridge I) c = A. With
@@ -1884,7 +1884,7 @@ extern "C" {
 /* ================================================================================================
  * MATRIX CORE: GEMM (BLIS design: pack B into KC x NR panels, A into MR x KC panels, a register-
  * blocked MR x NR micro-kernel per instruction set; blocking and packing are shared by all paths),
- * GEMV and level-1 kernels, dense factorizations. No equation of ../shared/papers/ lives here.
+ * GEMV and level-1 kernels, dense factorizations. No equation of docs/THEORY.md lives here.
  * ================================================================================================ */
 
 /* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
@@ -2619,7 +2619,7 @@ FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, p
 
 /* ================================================================================================
  * ACTIVATIONS AND LOSSES: f, f' per unit; MSE and softmax cross-entropy through a linear read-out.
- * zhu_rosenbaum.md "Model" (g = dL/dr = W_out^T (softmax(y) - onehot)).
+ * docs/THEORY.md (L1)-(L2) (g = dL/dr = W_out^T (softmax(y) - onehot)).
  * ================================================================================================ */
 #if FP__BITS == 32
 #define FP__TANH tanhf
@@ -2937,7 +2937,7 @@ FP_DEF void FP__F(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrd
 /* ================================================================================================
  * SOLVERS: one batched iteration engine (damped/Euler and Anderson) over a map x -> g(x) applied to
  * the active columns, used for the forward fixed point (g = f(W x + X)) and the iterative adjoint
- * (g = W^T (G .* x) + Delta); and Newton per column. zhu_rosenbaum.md "Model".
+ * (g = W^T (G .* x) + Delta); and Newton per column. docs/THEORY.md (M3)-(M5), (A3).
  * Work matrices are N x B row-major (ld = B) with the active columns first: a column that converges
  * is swapped behind them, so GEMMs run on a contiguous N x nact block and finished columns cost nothing.
  * ================================================================================================ */
@@ -3319,7 +3319,7 @@ FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
 
 /* ================================================================================================
  * IMPLICIT DIFFERENTIATION: (I - W^T G_b) u_b = delta_b, v_b = G_b u_b, dW = V R^T.
- * zhu_rosenbaum.md (dW1): dW1 = G (I - W^T G)^{-1} g r^T, solved, never inverted.
+ * docs/THEORY.md (A1), (R1): dW1 = G (I - W^T G)^{-1} g r^T, solved, never inverted.
  * ================================================================================================ */
 typedef struct FP__I(adj_ctx) {
     int n;
@@ -3476,7 +3476,7 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
 /* ================================================================================================
  * ANALYSIS: eigenvalues (dense QR, inverse iteration, Arnoldi) and the stability of fixed points:
  * the leading eigenvalue of G_b W per column, whose distance 1 - Re(lambda) to the bifurcation is
- * where dW1 is singular (zhu_rosenbaum.md, dW1; mastrogiuseppe_ostojic.md, "Stability").
+ * where dW1 is singular (docs/THEORY.md, (R1) and (S1)-(S3)).
  * All in float64 whatever the input type; work holds eig_workspace_size(n) bytes (or NULL).
  * ================================================================================================ */
 #define FP__KMAX 64
@@ -3638,8 +3638,8 @@ FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
     return st;
 }
 
-/* The verdict of mastrogiuseppe_ostojic.md, "Stability": every eigenvalue of W diag(phi') (equivalently
- * diag(phi') W) with real part < 1; the bulk and outliers as that section describes them. */
+/* The verdict of docs/THEORY.md (S1): every eigenvalue of W diag(phi') (equivalently
+ * diag(phi') W) with real part < 1; the bulk and outliers as (S2) describes them. */
 FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
                                           ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out,
                                           double *wr_out, double *wi_out, void *work)
@@ -3721,7 +3721,7 @@ FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, 
     return st;
 }
 
-/* The global picture of mastrogiuseppe_ostojic.md ("What reproducing the paper takes"): which
+/* The global picture of docs/THEORY.md, (S4) and (MF9): which
  * attractor each initial condition reaches, for any model of the library. */
 FP_DEF fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
                                int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
@@ -3817,7 +3817,7 @@ FP_DEF fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_co
 
 /* ================================================================================================
  * LEARNING RULES: dW1..dW4 batched as GEMMs with the gains applied as row/column scalings.
- * zhu_rosenbaum.md, "The rules". Notation: Gr = [g_b], G = [gain_b], P .* Q elementwise.
+ * docs/THEORY.md (R1)-(R4), per-sample and batched. Notation: Gr = [g_b], G = [gain_b], P .* Q elementwise.
  * ================================================================================================ */
 typedef struct FP__I(mat) { FP__T *p; ptrdiff_t rs, cs; } FP__I(mat);
 
@@ -4025,7 +4025,7 @@ FP_DEF void FP__F(optim_step)(FP__F(optim) *o, double lr, FP__T *p, const FP__T 
 }
 
 /* ================================================================================================
- * MODELS: the recurrent layer, its parameter files and its training loop (zhu_rosenbaum.md, MNIST).
+ * MODELS: the recurrent layer, its parameter files and its training loop (docs/THEORY.md, (L2)-(L3), (E2)).
  * ================================================================================================ */
 static size_t FP__I(layer_count)(int n, int n_in, int n_out)
 {
@@ -4635,7 +4635,7 @@ FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const 
 #undef FP__TRAIN_MAGIC
 
 /* ================================================================================================
- * FEEDBACK NETWORKS: the model of mastrogiuseppe_ostojic.md ("Model", "Training", "Geometry").
+ * FEEDBACK NETWORKS: the model of docs/THEORY.md (F1)-(F6).
  * ================================================================================================ */
 FP_DEF void FP__F(feedback_free)(FP__F(feedback) *fb)
 {
@@ -4731,7 +4731,7 @@ static fp_status FP__I(feedback_pairs_ok)(int pairs, const double *u, const doub
     return FP_OK;
 }
 
-/* Least squares on the clamped activity: mastrogiuseppe_ostojic.md, "Training" (minimum-norm n along
+/* Least squares on the clamped activity: docs/THEORY.md (F4) (minimum-norm n along
  * phi(x*) when ridge = 0). */
 FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
                                           double ridge, fp_solve_report *rep)
@@ -4783,7 +4783,7 @@ FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const 
     return st;
 }
 
-/* dL/dn through the closed loop: implicit differentiation (zhu_rosenbaum.md, dW1: v = dL/dX) and the
+/* dL/dn through the closed loop: implicit differentiation (docs/THEORY.md (A2), (F5): v = dL/dX) and the
  * chain rule through W = chi + m n^T / N, dL/dn_j = sum_i (dL/dW)_ij m_i / N = sum_b r_jb (m^T v_b) / N.
  * Everything it needs lives in one block laid out here (counted dry with base NULL), so gradient descent
  * allocates once for all its steps. */
