@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: soak fuzz all test test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
+.PHONY: soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
 
 all: test
 
@@ -31,6 +31,33 @@ $(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/fuzz
 # The README's test command.
 test: check-header $(BUILD)/tests
 	./$(BUILD)/tests
+
+# The suite on each kernel path in turn (FP_ISA caps the path; `tests --isa` prints the one in force, so a
+# path this CPU lacks is named and skipped), then a build with no SIMD code at all.
+ISAS := scalar avx2 avx512
+test-isa: $(BUILD)/tests
+	@fail=0; for isa in $(ISAS); do \
+	  got=$$(FP_ISA=$$isa ./$(BUILD)/tests --isa); \
+	  if [ "$$got" != "$$isa" ]; then echo "FP_ISA=$$isa: skipped, this CPU or build has no $$isa path (best: $$got)"; continue; fi; \
+	  FP_ISA=$$isa ./$(BUILD)/tests > $(BUILD)/tests-$$isa.log 2>&1 || fail=1; \
+	  grep -E '^FAIL|check failed|unexpected FP_ASSERT|left the kernel path' $(BUILD)/tests-$$isa.log; \
+	  echo "FP_ISA=$$isa: $$(tail -n 1 $(BUILD)/tests-$$isa.log)  (log: $(BUILD)/tests-$$isa.log)"; \
+	done; exit $$fail
+
+test-nosimd: | $(BUILD)
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -DFP_NO_SIMD -o $(BUILD)/tests_nosimd $(TESTSRC) -lm
+	./$(BUILD)/tests_nosimd
+
+# The examples that read data: a data error (a test set whose image size differs from the training set's,
+# a label count or label that does not fit) is a message and exit status 1, not an abort.
+test-examples: | $(BUILD)
+	bash tests/examples.sh
+
+# Two threads train and solve at once, each on its own data, under ThreadSanitizer: no data race, and
+# results equal to a single-threaded run's bit for bit.
+tsan: | $(BUILD)
+	clang -O1 -g -fsanitize=thread -std=c99 -D_POSIX_C_SOURCE=200112L tests/threads.c -o $(BUILD)/threads_tsan -lm -lpthread && \
+	  TSAN_OPTIONS=halt_on_error=1 ./$(BUILD)/threads_tsan
 
 test-blis: | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -DFIXPOINT_USE_BLIS -D_POSIX_C_SOURCE=200112L -o $(BUILD)/tests_blis $(TESTSRC) -lblis -lm

@@ -76,6 +76,20 @@ static int load(const char *dir, const char *a, const char *b, const char *a2, c
     return 1;
 }
 
+/* The test set must fit the network the training set sizes: the same pixels per image (the read-in has
+ * one column per training pixel). A mismatch is a data error, not a programmer's: say which, and exit.
+ * (The loader has checked each set's label count against its image count, and every label against the
+ * 10 classes both sets are loaded with.) */
+static int sets_agree(const char *dir, const fp_dataset *tr, const fp_dataset *te)
+{
+    if (te->dim != tr->dim) {
+        fprintf(stderr, "compare_rules: %s: the test images have %d pixels each but the training images %d; --data DIR "
+                "must hold the training and test files of one dataset\n", dir, te->dim, tr->dim);
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = "data", *out = "build/compare_rules.csv", *plot = "build/compare_rules.dat", *rules = "1234";
@@ -87,7 +101,7 @@ int main(int argc, char **argv)
     FILE *csv, *dat;
     char summary[64][200];
     int nsum = 0;
-    for (i = 1; i < argc; ++i) {
+    for (i = 1; i < argc; i += 2) { /* option, value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) { fprintf(stderr, "compare_rules: %s needs a value (see the comment at the top of the source)\n", a); return 2; }
         if (!strcmp(a, "--data")) data = v;
@@ -108,13 +122,15 @@ int main(int argc, char **argv)
             else if (!strcmp(v, "newton")) solver = FP_SOLVER_NEWTON;
             else { fprintf(stderr, "compare_rules: unknown solver %s\n", v); return 2; }
         } else { fprintf(stderr, "compare_rules: unknown option %s\n", a); return 2; }
-        ++i;
     }
     if (n < 1 || epochs < 1 || batch < 1 || !(lr_scale > 0)) { fprintf(stderr, "compare_rules: sizes and --lr-scale must be positive\n"); return 2; }
     if (!load(data, "fashion-train-images.idx", "fashion-train-labels.idx", "train-images-idx3-ubyte", "train-labels-idx1-ubyte", ntrain, &tr))
         return 1;
-    if (!load(data, "fashion-test-images.idx", "fashion-test-labels.idx", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", ntest, &te))
+    if (!load(data, "fashion-test-images.idx", "fashion-test-labels.idx", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", ntest, &te)) {
+        fp_dataset_free(&tr);
         return 1;
+    }
+    if (!sets_agree(data, &tr, &te)) { fp_dataset_free(&tr); fp_dataset_free(&te); return 1; }
     csv = fopen(out, "w");
     dat = fopen(plot, "w");
     if (!csv || !dat) { fprintf(stderr, "compare_rules: cannot write %s or %s (does its folder exist?)\n", out, plot); return 1; }

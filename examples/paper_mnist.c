@@ -55,6 +55,21 @@ static int load_pair(const char *dir, const char *img, const char *lab, fp_datas
     return 0;
 }
 
+/* The test set must fit the network the training set sizes: the same pixels per image (the read-in has
+ * one column per training pixel). A mismatch is a data error, not a programmer's: say which, and exit.
+ * (The loader has checked each set's label count against its image count, and every label against the
+ * 10 classes both sets are loaded with.) */
+static int sets_agree(const char *dir, const fp_dataset *tr, const fp_dataset *te)
+{
+    if (te->dim != tr->dim) {
+        fprintf(stderr, "paper_mnist: %s: the test images have %d pixels each (t10k-images-idx3-ubyte) but the training "
+                "images %d (train-images-idx3-ubyte); --data DIR must hold the training and test files of one dataset\n",
+                dir, te->dim, tr->dim);
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = "build/fashion-mnist", *out = "build/paper_mnist.csv", *rules = "134";
@@ -72,9 +87,9 @@ int main(int argc, char **argv)
         else { fprintf(stderr, "paper_mnist: unknown option %s\n", argv[i]); return 2; }
     }
     if (seeds < 1 || epochs < 1) return 2;
-    if (!load_pair(data, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", &tr) ||
-        !load_pair(data, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", &te))
-        return 1;
+    if (!load_pair(data, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", &tr)) return 1;
+    if (!load_pair(data, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", &te)) { fp_dataset_free(&tr); return 1; }
+    if (!sets_agree(data, &tr, &te)) { fp_dataset_free(&tr); fp_dataset_free(&te); return 1; }
     if (ntrain > 0 && ntrain < tr.count) tr.count = ntrain;
     if (!(csv = fopen(out, "w"))) { fprintf(stderr, "paper_mnist: cannot write %s\n", out); return 1; }
     fprintf(csv, "rule,lr,seed,steps,train_loss_last50,train_acc_last50,test_acc,max_jump,min_gap,max_re_eig_w,rollbacks,failed,seconds\n");

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "../fixpoint.h"
 
 int fpt_fail_count;
 int fpt_assert_armed;
@@ -29,17 +30,33 @@ extern const fpt_test fpt_contract_tests[];
 
 static const fpt_test *const suites[] = { fpt_core_tests, fpt_act_tests, fpt_solver_tests, fpt_eig_tests, fpt_rule_tests, fpt_feedback_tests, fpt_stability_tests, fpt_fault_tests, fpt_checkpoint_tests, fpt_report_tests, fpt_oom_tests, fpt_contract_tests, fpt_fuzz_tests };
 
+/* `tests [NAME]` runs the tests whose name contains NAME (all without it); `tests --isa` prints the kernel
+ * path in force (the best this CPU and build have, capped by FP_ISA) and runs nothing. The cap is
+ * process-wide: a test that changes it must restore it, or it fails here (and the next test gets the
+ * path in force before it). */
 int main(int argc, char **argv)
 {
     int passed = 0, failed = 0;
     size_t s;
     const char *filter = argc > 1 ? argv[1] : NULL;
+    if (filter && strcmp(filter, "--isa") == 0) {
+        printf("%s\n", fp_isa_name(fp_isa_current()));
+        return 0;
+    }
     for (s = 0; s < sizeof suites / sizeof suites[0]; ++s) {
         const fpt_test *t;
+        fp_isa isa;
         for (t = suites[s]; t->name; ++t) {
             if (filter && !strstr(t->name, filter)) continue;
+            isa = fp_isa_current();
             fpt_fail_count = 0;
             t->fn();
+            if (fp_isa_current() != isa) {
+                ++fpt_fail_count;
+                printf("    left the kernel path at %s (it was %s): restore it with fp_isa_set\n",
+                       fp_isa_name(fp_isa_current()), fp_isa_name(isa));
+                fp_isa_set(isa);
+            }
             printf("%s %s\n", fpt_fail_count ? "FAIL" : "ok  ", t->name);
             fflush(stdout);
             if (fpt_fail_count) ++failed; else ++passed;

@@ -9,7 +9,9 @@
 static const fp_isa all_isas[] = { FP_ISA_SCALAR, FP_ISA_AVX2, FP_ISA_AVX512 };
 #define SENTINEL 12345.0
 
-/* Runs body once per kernel path this CPU has; names the ones it lacks once. */
+/* Runs body once per kernel path this CPU has; names the ones it lacks once. The cap is process-wide:
+ * a test that loops over paths saves fp_isa_current() first and restores it with fp_isa_set after, so
+ * FP_ISA (and the next test) still decide the path. */
 static int isa_usable(fp_isa isa)
 {
     static int said[3];
@@ -131,6 +133,7 @@ static void gemm_matches_naive_reference_on_every_path(void)
     static const double ab[][2] = { { 1, 0 }, { -1, 1 }, { 0.5, -2 }, { 1, 1 } };
     size_t ii, s;
     int bits, cases = 0, bad = 0;
+    fp_isa saved = fp_isa_current();
     for (ii = 0; ii < 3; ++ii) {
         if (!isa_usable(all_isas[ii])) continue;
         for (bits = 32; bits <= 64; bits += 32) {
@@ -155,7 +158,7 @@ static void gemm_matches_naive_reference_on_every_path(void)
             }
         }
     }
-    fp_isa_set(FP_ISA_AVX512);
+    fp_isa_set(saved);
     CHECKF(bad == 0, "%d of %d GEMM cases differ from the reference", bad, cases);
 }
 
@@ -163,6 +166,7 @@ static void gemm_matches_naive_reference_on_every_path(void)
 static void gemm_alpha_beta_edges_do_not_leak_nan(void)
 {
     size_t ii;
+    fp_isa saved = fp_isa_current();
     for (ii = 0; ii < 3; ++ii) {
         double a[6], b[6], c[4];
         int i;
@@ -178,7 +182,7 @@ static void gemm_alpha_beta_edges_do_not_leak_nan(void)
         fp_gemm_f64(FP_NOTRANS, FP_NOTRANS, 2, 2, 3, 1.0, a, 3, 1, b, 2, 1, 0.0, c, 2, 1);
         for (i = 0; i < 4; ++i) CHECK(c[i] == 3.0);
     }
-    fp_isa_set(FP_ISA_AVX512);
+    fp_isa_set(saved);
 }
 
 static void gemm_rejects_bad_arguments(void)
@@ -206,6 +210,7 @@ static void gemv_matches_naive_reference(void)
     static const int sz[][2] = { { 1, 1 }, { 3, 17 }, { 17, 3 }, { 65, 64 }, { 257, 63 }, { 2, 257 } };
     size_t ii, s;
     int bad = 0, cases = 0;
+    fp_isa saved = fp_isa_current();
     for (ii = 0; ii < 3; ++ii) {
         if (!isa_usable(all_isas[ii])) continue;
         for (s = 0; s < sizeof sz / sizeof sz[0]; ++s) {
@@ -252,13 +257,14 @@ static void gemv_matches_naive_reference(void)
                     }
         }
     }
-    fp_isa_set(FP_ISA_AVX512);
+    fp_isa_set(saved);
     CHECKF(bad == 0, "%d of %d GEMV cases differ from the reference", bad, cases);
 }
 
 static void level1_kernels_match_reference(void)
 {
     size_t ii;
+    fp_isa saved = fp_isa_current();
     for (ii = 0; ii < 3; ++ii) {
         double x[600], y[600], big[3] = { 1e200, 1e200, 1e200 };
         float bigf[2] = { 3e30f, 4e30f };
@@ -300,7 +306,7 @@ static void level1_kernels_match_reference(void)
         fp_vec_scale_f64(3, 0.0, x, 1);
         CHECK(x[0] == 0 && x[1] == 0 && x[2] == 0);
     }
-    fp_isa_set(FP_ISA_AVX512);
+    fp_isa_set(saved);
 }
 
 /* A x = b solved with known x, in both layouts and both transposes. */
@@ -409,12 +415,15 @@ static void lstsq_recovers_solution_and_orthogonal_residual(void)
 
 static void isa_dispatch_is_capped_and_named(void)
 {
-    fp_isa best = fp_isa_best();
-    printf("    best path on this machine: %s\n", fp_isa_name(best));
+    fp_isa best = fp_isa_best(), saved = fp_isa_current();
+    printf("    best path on this machine: %s, in force: %s\n", fp_isa_name(best), fp_isa_name(saved));
+    CHECK(saved <= best);
     fp_isa_set(FP_ISA_SCALAR);
     CHECK(fp_isa_current() == FP_ISA_SCALAR);
     fp_isa_set(FP_ISA_AVX512);
     CHECK(fp_isa_current() == best);
+    fp_isa_set(saved);
+    CHECK(fp_isa_current() == saved);
     CHECK(strcmp(fp_status_str(FP_ERR_SINGULAR), "singular matrix") == 0);
     CHECK(strcmp(fp_status_str((fp_status)-99), "unknown status") == 0);
 }
