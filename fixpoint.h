@@ -744,17 +744,16 @@ static void fp__hessenberg(int n, double *h, double *v)
 {
     int k, i, j;
     for (k = 0; k + 2 < n; ++k) {
-        double alpha, nrm = 0, s;
-        for (i = k + 1; i < n; ++i) nrm += h[i * n + k] * h[i * n + k];
-        nrm = sqrt(nrm);
+        double alpha, nrm, s;
+        /* scaled norms (fp_vec_norm2): a column of entries near 1e-160 beside O(1) ones must not square
+         * into denormals, or the reflector stops being orthogonal and the eigenvalues drift */
+        nrm = fp_vec_norm2_f64(n - k - 1, h + (k + 1) * n + k, n);
         if (nrm == 0) continue;
         alpha = -fp__sign(nrm, h[(k + 1) * n + k]);
         /* v = x - alpha e1, normalized; H <- (I - 2 v v^T) H (I - 2 v v^T) */
         for (i = k + 1; i < n; ++i) v[i] = h[i * n + k];
         v[k + 1] -= alpha;
-        s = 0;
-        for (i = k + 1; i < n; ++i) s += v[i] * v[i];
-        s = sqrt(s);
+        s = fp_vec_norm2_f64(n - k - 1, v + k + 1, 1);
         if (s == 0) continue;
         for (i = k + 1; i < n; ++i) v[i] /= s;
         for (j = 0; j < n; ++j) {

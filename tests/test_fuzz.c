@@ -42,7 +42,17 @@ static void fuzz_corpora_replay_cleanly(void)
     CHECK(a > 0 && b > 0 && c > 0);
 }
 
+/* The analysis targets: learning rules, eigenvalues and stability, mean-field theory. */
+static void fuzz_analysis_corpora_replay_cleanly(void)
+{
+    int a = replay("tests/fuzz/corpus/rules", fpt_fuzz_rules), b = replay("tests/fuzz/corpus/eig", fpt_fuzz_eig),
+        c = replay("tests/fuzz/corpus/meanfield", fpt_fuzz_meanfield);
+    printf("    replayed %d learning-rule, %d eigenvalue and %d mean-field inputs\n", a, b, c);
+    CHECK(a > 0 && b > 0 && c > 0);
+}
+
 const fpt_test fpt_fuzz_tests[] = {
     { "fuzz_corpora_replay_cleanly", fuzz_corpora_replay_cleanly },
+    { "fuzz_analysis_corpora_replay_cleanly", fuzz_analysis_corpora_replay_cleanly },
     { NULL, NULL }
 };

@@ -8,4 +8,7 @@
 int fpt_fuzz_idx(const uint8_t *data, size_t size);
 int fpt_fuzz_layer(const uint8_t *data, size_t size);
 int fpt_fuzz_solve(const uint8_t *data, size_t size);
+int fpt_fuzz_rules(const uint8_t *data, size_t size);     /* learning rules dW1..dW4, both precisions   */
+int fpt_fuzz_eig(const uint8_t *data, size_t size);       /* eigenvalues, eigenvectors, stability       */
+int fpt_fuzz_meanfield(const uint8_t *data, size_t size); /* mean-field solve, teacher forcing, sweep   */
 #endif
