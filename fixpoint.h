@@ -3710,6 +3710,10 @@ FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, 
             }
         }
         s.verdict = s.abscissa < 1 - c.tol ? FP_STABLE : s.abscissa > 1 + c.tol ? FP_UNSTABLE : FP_MARGINAL;
+        /* eigenvalues near the double range: their modulus or the bulk estimate can overflow */
+        if (!(fabs(s.radius) <= DBL_MAX) || (exact && !(fabs(s.bulk_radius) <= DBL_MAX))) st = FP_ERR_NON_FINITE;
+    }
+    if (st == FP_OK) {
         *out = s;
         for (i = 0; i < n; ++i) {
             if (wr_out) wr_out[i] = i < k ? wr[i] : NAN;
