@@ -926,7 +926,13 @@ static fp_status fp__eig_scaled(int n, double *h, double *wr, double *wi, double
     }
     if (amax > 0) {
         frexp(amax, &e);
-        for (i = 0; i < n * n; ++i) h[i] = ldexp(h[i], 1 - e);
+        /* entries that stay subnormal after the scaling (below 2^-1022 of the largest) carry less than 53
+         * bits and lie far inside QR's backward error eps |A|: a reflector built from them would not be
+         * orthogonal, so they are set to zero */
+        for (i = 0; i < n * n; ++i) {
+            h[i] = ldexp(h[i], 1 - e);
+            if (fabs(h[i]) < DBL_MIN) h[i] = 0;
+        }
     }
     if (prep) fp__hessenberg(n, h, v);
     st = fp__hqr(n, h, wr, wi);
@@ -961,6 +967,10 @@ static void fp__mf_moments(const fp__mf *q, double delta, double *m)
     static const double sat[5] = { 1, 0, 0, 0, 0 };
     double sd = sqrt(delta > 0 ? delta : 0), hx = 0.5, s[5] = { 0, 0, 0, 0, 0 }, wsum = 0, w = 1, ra, rb, xa = 9;
     int i, k, half, trunc;
+    if (!(delta <= 1e300)) { /* saturated everywhere (callers bound Delta; this keeps NaN out of the grid) */
+        for (k = 0; k < 5; ++k) m[k] = delta == delta ? sat[k] : NAN;
+        return;
+    }
     if (sd * hx > q->step) hx = q->step / sd;
     /* Past |y| = 20 every integrand is its saturated value: the grid stops there, so the work is at most
      * 20 / step points whatever Delta is (Delta = 1e16 would otherwise take 1e9 points), and the rest of
@@ -1173,6 +1183,7 @@ FP_DEF fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A)
     fp_status st;
     u.C = 1;
     if ((st = fp__mf_setup(&u, &q)) != FP_OK || !isfinite(A)) return st ? st : FP_ERR_INVALID_ARG;
+    if (!(q.smm * A * A + 2 * fabs(q.smI * A) + q.sII < 1e300)) return FP_ERR_INVALID_ARG; /* Delta beyond double */
     /* z clamped to A: Delta_ol from the Delta equation at z = A; C = A / ((s~_nI + A s~_nm) <phi'>) */
     d = fp__mf_delta(&q, A);
     den = (q.snI + A * q.snm) * fp__mf_avg(&q, d, 1);

@@ -421,7 +421,26 @@ static void teacher_scale_matches_its_asymptote_at_large_targets(void)
     CHECKF(fabs(r.C - want) <= 0.01 * want, "C = %.6g, want %.6g within 1 %%", r.C, want);
 }
 
+/* Eigenvalues at the edge of the double range: a spectrum whose bulk estimate (90th percentile / sqrt 0.9)
+ * would overflow is FP_ERR_NON_FINITE, not FP_OK with an infinite radius; subnormal entries beside O(1)
+ * ones do not break the Hessenberg reflectors (the eigenvalues still sum to the trace). Both found by the
+ * eig fuzz target. */
+static void spectra_at_the_edge_of_the_double_range_are_reported_or_right(void)
+{
+    double a1 = -1.7976931348623157e308, b[9], wr[3], wi[3], sum = 0;
+    fp_spectrum s;
+    int i;
+    CHECK(fp_stability_analyze_f64(NULL, 1, &a1, 1, 1, NULL, 1, &s, NULL, NULL, NULL) == FP_ERR_NON_FINITE);
+    for (i = 0; i < 9; ++i) b[i] = (i % 2 ? 1 : -1) * 4.94e-324;
+    b[0] = b[4] = 7.4e-309;
+    b[8] = -0.9375;
+    CHECK(fp_eig_f64(3, b, 3, 1, wr, wi, NULL) == FP_OK);
+    for (i = 0; i < 3; ++i) sum += wr[i];
+    CHECKF(fabs(sum + 0.9375) < 1e-15 && fabs(wi[0]) + fabs(wi[1]) + fabs(wi[2]) == 0, "eigenvalue sum %.17g", sum);
+}
+
 const fpt_test fpt_analysis_contract_tests[] = {
+    { "spectra_at_the_edge_of_the_double_range_are_reported_or_right", spectra_at_the_edge_of_the_double_range_are_reported_or_right },
     { "eig_of_a_huge_rotation_is_exact", eig_of_a_huge_rotation_is_exact },
     { "eig_of_a_huge_complex_pair_is_exact", eig_of_a_huge_complex_pair_is_exact },
     { "eig_of_a_tiny_rotation_is_exact", eig_of_a_tiny_rotation_is_exact },
