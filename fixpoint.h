@@ -743,12 +743,19 @@ static double fp__sign(double a, double b) { return b >= 0 ? fabs(a) : -fabs(a);
 static void fp__hessenberg(int n, double *h, double *v)
 {
     int k, i, j;
+    double amax = fp_vec_max_abs_f64(n * n, h, 1);
     for (k = 0; k + 2 < n; ++k) {
         double alpha, nrm, s;
         /* scaled norms (fp_vec_norm2): a column of entries near 1e-160 beside O(1) ones must not square
          * into denormals, or the reflector stops being orthogonal and the eigenvalues drift */
         nrm = fp_vec_norm2_f64(n - k - 1, h + (k + 1) * n + k, n);
-        if (nrm == 0) continue;
+        /* a column already within the backward error eps |A| of Hessenberg form is left as it is (its
+         * entries below the subdiagonal zeroed): a reflector built from values that small - the residue
+         * of cancellations, often subnormal - would not be orthogonal */
+        if (nrm <= DBL_EPSILON * amax) {
+            for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
+            continue;
+        }
         alpha = -fp__sign(nrm, h[(k + 1) * n + k]);
         /* v = x - alpha e1, normalized; H <- (I - 2 v v^T) H (I - 2 v v^T) */
         for (i = k + 1; i < n; ++i) v[i] = h[i * n + k];
@@ -1090,12 +1097,19 @@ static void fp__mf_describe(fp__mf *q, double z, fp_meanfield_solution *s)
     Cc = q->g * q->g * (m[2] + m[3]);
     D = 2 * (q->smm * z + q->smI);
     tr = A + Cc + Bc * D;
-    disc = tr * tr - 4 * A * Cc;
     s->z = z;
     s->delta = d;
     s->bulk_radius = q->g * sqrt(m[2]);
-    /* the outlier: largest root of lambda^2 - (a + c + b d) lambda + a c = 0 */
-    s->outlier = disc >= 0 ? 0.5 * (tr + sqrt(disc)) : 0.5 * tr;
+    /* the outlier: largest root of lambda^2 - (a + c + b d) lambda + a c = 0, t + sqrt(t^2 - a c) with
+     * t = tr / 2; for |t| beyond 1e150 (Delta near the double range) without squaring t */
+    tr *= 0.5;
+    if (fabs(tr) > 1e150) {
+        disc = 1 - (A * Cc / tr) / tr;
+        s->outlier = disc >= 0 ? tr + fabs(tr) * sqrt(disc) : tr;
+    } else {
+        disc = tr * tr - A * Cc;
+        s->outlier = disc >= 0 ? tr + sqrt(disc) : tr;
+    }
     s->stable = s->outlier < 1 && s->bulk_radius < 1;
 }
 
@@ -1170,7 +1184,14 @@ FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_s
     }
     for (i = 1; i < k; ++i) /* sorted: an extremum's pair can follow a later sign change */
         for (j = i; j > 0 && zr[j] < zr[j - 1]; --j) { double t = zr[j]; zr[j] = zr[j - 1]; zr[j - 1] = t; }
-    for (i = 0; i < k && i < max_out; ++i) fp__mf_describe(&q, zr[i], out + i);
+    for (i = 0; i < k && i < max_out; ++i) {
+        fp__mf_describe(&q, zr[i], out + i);
+        /* products of parameters near 1e100 can still overflow in the stability terms: refused, not Inf */
+        if (!(fabs(out[i].z) + fabs(out[i].delta) + fabs(out[i].outlier) + fabs(out[i].bulk_radius) <= DBL_MAX)) {
+            *count = 0;
+            return FP_ERR_INVALID_ARG;
+        }
+    }
     *count = k;
     return FP_OK;
 }
