@@ -329,8 +329,8 @@ typedef struct fp_meanfield_cell {
 } fp_meanfield_cell;
 /* out: nx * ny cells, row-major over (y, x). FP_ERR_INVALID_ARG for nx, ny < 1, non-finite ranges or an
  * unknown axis; a cell whose parameters are invalid (g < 0 ...) carries its own status (solutions = -1);
- * in a FP_MF_TARGET sweep a cell whose teacher-forced target z = A is not among the solutions found has
- * FP_ERR_NOT_CONVERGED (with its counts). */
+ * in a FP_MF_TARGET sweep a cell whose teacher-forced target z = A is not among the solutions found (a
+ * degenerate z-map, flat to rounding) has FP_ERR_NOT_CONVERGED and solutions = -1 too. */
 FP_API fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
                                     int nx, fp_meanfield_axis ay, double y0, double y1, int ny, fp_meanfield_cell *out);
 
@@ -1268,7 +1268,11 @@ FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfiel
                 for (k = 0; k < cnt && k < 16; ++k)
                     if (fabs(sol[k].z - A) < best) { best = fabs(sol[k].z - A); kb = k; }
                 if (kb >= 0 && best <= 1e-6 * (1 + fabs(A))) { c->target_stable = sol[kb].stable; c->target_outlier = sol[kb].outlier; }
-                else c->status = FP_ERR_NOT_CONVERGED; /* the teacher-forced target was not found: say so */
+                else { /* the teacher-forced target was not found (a degenerate, flat z-map): say so */
+                    c->status = FP_ERR_NOT_CONVERGED;
+                    c->solutions = c->stable = -1;
+                    c->z_min = c->z_max = NAN;
+                }
             }
         }
     return FP_OK;
