@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
+.PHONY: install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
 
 all: test
 
@@ -123,6 +123,22 @@ data-full: | $(BUILD)
 	@mkdir -p $(BUILD)/fashion-mnist
 	for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do \
 	  gunzip -c /usr/share/datasets/fashion-mnist/$$f.gz > $(BUILD)/fashion-mnist/$$f || exit 1; done
+
+# Installs the header, a pkg-config file and the docs: cc $(pkg-config --cflags fixpoint) app.c $(pkg-config --libs fixpoint)
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define FP_VERSION_STRING "\(.*\)"/\1/p' fixpoint.h)
+install:
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/doc/fixpoint
+	install -m 644 fixpoint.h $(DESTDIR)$(PREFIX)/include/fixpoint.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' fixpoint.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fixpoint.pc
+	install -m 644 README.md CHANGELOG.md LICENSE docs/THEORY.md $(DESTDIR)$(PREFIX)/share/doc/fixpoint/
+
+# Installs into a scratch prefix and builds a program outside the repository against it with pkg-config.
+test-install: | $(BUILD)
+	rm -rf $(BUILD)/prefix $(BUILD)/outside && mkdir -p $(BUILD)/outside
+	$(MAKE) -s install PREFIX=$(CURDIR)/$(BUILD)/prefix
+	printf '#define FIXPOINT_IMPLEMENTATION\n#include <fixpoint.h>\n#include <stdio.h>\nint main(void) {\n  double w[4] = { 0.5, 0, 0, 0.5 }, x[2] = { 1, -1 }, r[2];\n  fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);\n  fp_activation a = fp_activation_make(FP_ACT_TANH);\n  fp_status s = fp_solve_f64(&c, &a, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, NULL, NULL);\n  printf("fixpoint %%s: %%s, r = (%%.6f, %%.6f)\\n", FP_VERSION_STRING, fp_status_str(s), r[0], r[1]);\n  return s != FP_OK;\n}\n' > $(BUILD)/outside/app.c
+	cd $(BUILD)/outside && PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig sh -c 'cc -std=c99 -O2 $$(pkg-config --cflags fixpoint) app.c -o app $$(pkg-config --libs fixpoint)' && ./app
 
 deps:
 	apt-get update

@@ -1,4 +1,4 @@
-/* fixpoint.h - v0.1 - public domain / MIT - fixed points of recurrent networks: find, differentiate, learn
+/* fixpoint.h - v0.1.1 - public domain / MIT - fixed points of recurrent networks: find, differentiate, learn
  *
  * A single-file C99 library in the stb style. It finds the fixed points r* = f(W r* + X) of recurrent
  * networks (batched over the columns of X), differentiates losses of r* implicitly, and learns W with
@@ -80,7 +80,10 @@
  *   The equations are derived in docs/THEORY.md (Zhu & Rosenbaum 2024; Mastrogiuseppe & Ostojic 2019).
  *
  * LICENSE: MIT or public domain (Unlicense), your choice; see the end of the file.
- * HISTORY: 0.1 (2026-11) first release: matrix core, solvers, implicit gradients, rules dW1-dW4,
+ * HISTORY: 0.1.1 (2026-11) contracts: NaN/Inf rejected by every rule, overlaps asserted, no allocation
+ *          behind a workspace, every setting validated, atomic saves, trainer checkpoints that resume bit
+ *          for bit, bounded mean-field work that finds every root, scaled eigenvalues (CHANGELOG.md).
+ *          0.1 (2026-11) first release: matrix core, solvers, implicit gradients, rules dW1-dW4,
  *          recurrent layer and training loop, feedback networks and mean-field theory, IDX data.
  */
 
@@ -91,6 +94,11 @@
 
 #ifndef FIXPOINT_H_INCLUDED
 #define FIXPOINT_H_INCLUDED
+
+#define FP_VERSION_MAJOR 0
+#define FP_VERSION_MINOR 1
+#define FP_VERSION_PATCH 1
+#define FP_VERSION_STRING "0.1.1"
 
 #include <stddef.h>
 #include <stdint.h>
