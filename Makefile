@@ -22,8 +22,8 @@ check-header: | $(BUILD)
 	@if $(CC) -O2 -ffast-math -c $(BUILD)/hdr.c -o $(BUILD)/hdr_fast.o 2>$(BUILD)/hdr_fast.err; then \
 	  echo "the implementation compiled under -ffast-math: its NaN checks would be gone"; exit 1; fi; \
 	  grep -q 'cannot be compiled with -ffast-math' $(BUILD)/hdr_fast.err && echo "-ffast-math refused with its message"
-	@if command -v c++ >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
-	  echo "c++ header check" && c++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
+	@if command -v $(CXX) >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
+	  echo "$(CXX) header check" && $(CXX) -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
 
 $(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/fuzz/targets.h fixpoint.h | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -o $@ $(TESTSRC) -lm

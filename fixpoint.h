@@ -29,6 +29,7 @@
  *                              that many, so raising OMP's thread count after sizing one is safe
  *   Environment: FP_ISA=scalar|avx2|avx512 caps the kernel choice at run time (fp_isa_set does the same).
  *   The implementation refuses -ffast-math / -ffinite-math-only (#error): they remove its NaN checks.
+ *   clang's -fno-honor-nans / -fno-honor-infinities do the same without a macro to detect: never use them.
  *
  * THREADS
  *   Every function is safe to call from several threads at once on separate data (outputs, workspaces,
@@ -472,6 +473,9 @@ FP_API void fp_dataset_free(fp_dataset *ds);
 #include <string.h>
 #include <float.h>
 #include <limits.h>
+#ifdef _WIN32
+#include <windows.h> /* MoveFileExA: the atomic replace of a save */
+#endif
 
 #if defined(FP_MALLOC) && defined(FP_FREE) && defined(FP_REALLOC)
 #elif !defined(FP_MALLOC) && !defined(FP_FREE) && !defined(FP_REALLOC)
@@ -583,14 +587,22 @@ FP_DEF const char *fp_status_str(fp_status s)
 /* The one process-wide setting: a cap on the kernel path. -1 = not read yet from FP_ISA. Threads may
  * solve at once, each with its own data: the cap is read and written with relaxed atomic operations
  * (every thread that reads FP_ISA computes the same value, so the order of the writes does not matter),
- * which makes concurrent first calls race-free by construction. */
+ * which makes concurrent first calls race-free by construction; the first read stores its value only
+ * over the initial -1, so an fp_isa_set from another thread is never overwritten. */
 static int fp__isa_cap = -1;
 #if defined(__GNUC__) || defined(__clang__)
 #define FP__LOAD_INT(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define FP__STORE_INT(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+/* stores v only over the initial -1; returns the value in force */
+static int fp__init_int(int *p, int v)
+{
+    int expect = -1;
+    return __atomic_compare_exchange_n(p, &expect, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) ? v : expect;
+}
 #else
 #define FP__LOAD_INT(p) (*(p))
 #define FP__STORE_INT(p, v) (*(p) = (v))
+static int fp__init_int(int *p, int v) { if (*p < 0) *p = v; return *p; }
 #endif
 
 FP_DEF const char *fp_isa_name(fp_isa isa)
@@ -625,7 +637,7 @@ FP_DEF fp_isa fp_isa_current(void)
         cap = FP_ISA_AVX512;
         if (e && strcmp(e, "scalar") == 0) cap = FP_ISA_SCALAR;
         if (e && strcmp(e, "avx2") == 0) cap = FP_ISA_AVX2;
-        FP__STORE_INT(&fp__isa_cap, cap);
+        cap = fp__init_int(&fp__isa_cap, cap); /* an fp_isa_set that came first wins */
     }
     return (int)best < cap ? best : (fp_isa)cap;
 }
@@ -642,6 +654,27 @@ static size_t fp__span(int m, int n, ptrdiff_t rs, ptrdiff_t cs, size_t esz)
 {
     if (m <= 0 || n <= 0) return 0;
     return ((size_t)(m - 1) * (size_t)(m > 1 ? rs : 0) + (size_t)(n - 1) * (size_t)(n > 1 ? cs : 0) + 1) * esz;
+}
+
+/* Whether two strided views share no element: their address ranges are apart, or - the interleaved
+ * case, e.g. X and R as the left and right halves of one row-major buffer - they have the same strides,
+ * one of them unit, and sit in disjoint lanes of each row (or column) slot. Anything else that shares an
+ * address range counts as overlapping (conservative). */
+static int fp__apart(const void *p, int m1, int n1, ptrdiff_t rs, ptrdiff_t cs, const void *q, int m2, int n2,
+                     ptrdiff_t rs2, ptrdiff_t cs2, size_t esz)
+{
+    ptrdiff_t d, lead, off;
+    int w1, w2;
+    if (!fp__ranges_overlap(p, fp__span(m1, n1, rs, cs, esz), q, fp__span(m2, n2, rs2, cs2, esz))) return 1;
+    if (rs != rs2 || cs != cs2) return 0;
+    d = (ptrdiff_t)((uintptr_t)q - (uintptr_t)p);
+    if (d % (ptrdiff_t)esz != 0) return 0;
+    d /= (ptrdiff_t)esz;
+    if (cs == 1 && rs >= n1 && rs >= n2) { lead = rs; w1 = n1; w2 = n2; }
+    else if (rs == 1 && cs >= m1 && cs >= m2) { lead = cs; w1 = m1; w2 = m2; }
+    else return 0;
+    off = ((d % lead) + lead) % lead; /* view 2's lanes start off into each slot of width lead */
+    return off >= w1 && off + w2 <= lead;
 }
 
 /* An output matrix must not map two (i, j) to one address: one stride must step over the other's whole
@@ -1164,7 +1197,7 @@ FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_s
     f0 = f1 = fp__mf_resid(&q, z1);
     if (f1 == 0 && k < MAXR) zr[k++] = z1;
     for (i = 1; i <= SCAN; ++i) {
-        z2 = 2 * i == SCAN ? 0 : i == SCAN ? zmax : zs * sinh(-umax + 2 * umax * i / SCAN);
+        z2 = 2 * i == SCAN ? 0 : i == SCAN ? zmax : zs * sinh(-umax + 2 * umax * i / (double)SCAN);
         f2 = fp__mf_resid(&q, z2);
         if (f2 == 0) { if (k < MAXR) zr[k++] = z2; }
         else if (f1 != 0 && (f1 < 0) != (f2 < 0)) { if (k < MAXR) zr[k++] = fp__mf_bisect(&q, z1, z2, f1); }
@@ -1548,8 +1581,32 @@ static uint64_t fp__fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* FNV-1a over every field of a training config that shapes the trajectory (the seed's stream travels in
+ * the checkpoint itself), field by field so padding bytes never enter it. */
+static uint64_t fp__train_config_hash(const fp_train_config *c)
+{
+    const double d[18] = { (double)c->rule, (double)c->optim.kind, c->optim.lr, c->optim.momentum, c->optim.beta1,
+                           c->optim.beta2, c->optim.eps, c->optim.weight_decay, (double)c->batch,
+                           (double)c->train_readin, (double)c->train_readout, (double)c->shuffle, (double)c->warm_start,
+                           (double)c->rollback, c->min_converged, (double)c->stability_every, (double)c->stability_cols,
+                           (double)c->adjoint.method };
+    const fp_solver_config *sv[2];
+    uint64_t h = fp__fnv1a(0xcbf29ce484222325ull, d, sizeof d);
+    int i;
+    sv[0] = &c->solver; sv[1] = &c->adjoint.iter;
+    for (i = 0; i < 2; ++i) {
+        const double e[11] = { (double)sv[i]->method, sv[i]->tol, sv[i]->floor, (double)sv[i]->max_iter, sv[i]->step,
+                               (double)sv[i]->anderson_m, sv[i]->anderson_beta, sv[i]->anderson_reg, sv[i]->diverge_at,
+                               (double)sv[i]->warm_start, (double)sv[i]->fixed_iterations };
+        h = fp__fnv1a(h, e, sizeof e);
+    }
+    return h;
+}
+
 /* Writes the parts to path + ".tmp", then renames it over path: a save that fails part-way (disk full,
- * a size limit, a crash) leaves the previous file as it was, never a truncated one. */
+ * a size limit, the process killed) leaves the previous file as it was, never a truncated one. Nothing is
+ * forced to the disk (no fsync), so a power cut may still lose the last save. A rename that fails leaves
+ * path untouched and the save returns FP_ERR_IO. */
 static fp_status fp__save_atomic(const char *path, const void *const *part, const size_t *len, int parts)
 {
     size_t pl = strlen(path);
@@ -1565,11 +1622,13 @@ static fp_status fp__save_atomic(const char *path, const void *const *part, cons
     for (i = 0; i < parts && ok; ++i) ok = len[i] == 0 || fwrite(part[i], 1, len[i], f) == len[i];
     ok = fflush(f) == 0 && ok;
     ok = fclose(f) == 0 && ok;
-    if (ok && rename(tmp, path) != 0) {
-        /* rename does not replace an existing file everywhere (Windows): remove, then rename */
-        ok = remove(path) == 0 && rename(tmp, path) == 0;
-    }
-    if (!ok) remove(tmp);
+#ifdef _WIN32
+    /* rename does not replace an existing file on Windows; MoveFileEx does, in one step */
+    if (ok) ok = MoveFileExA(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) != 0;
+#else
+    if (ok) ok = rename(tmp, path) == 0;
+#endif
+    if (!ok) remove(tmp); /* path itself was never touched */
     FP_FREE(tmp, NULL);
     return ok ? FP_OK : FP_ERR_IO;
 }
@@ -1726,7 +1785,8 @@ FP_API fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
  * when dw != NULL, dL/dW = V R^T (so dW1 is this with Delta = g). Through X = W_in U + b the
  * read-in gradients are dW_in = V U^T and db = V 1 (fp_gemm and fp_mat_row_sum). NaN or Inf in W, the
  * gains, Delta or (when dw is asked for) R: FP_ERR_NON_FINITE with V and dW untouched; V and dW must not
- * overlap an input or each other (FP_ASSERT). dW is written only on FP_OK. work: adjoint_workspace_size()
+ * overlap an input or each other (FP_ASSERT). dW is written only once V is known finite (a dW that then
+ * overflows is written and reported as FP_ERR_NON_FINITE). work: adjoint_workspace_size()
  * bytes (then nothing is allocated), or NULL to allocate one block for the call. */
 FP_API size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b);
 FP_API fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
@@ -1742,7 +1802,9 @@ FP_API void FP__F(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrd
  * an eigenvector by inverse iteration; k Ritz values of diag(g) A by Arnoldi, sorted by decreasing real
  * part (g may be NULL); per column, the eigenvalue of G_b W with the largest real part (exact when
  * n <= exact_max, else Arnoldi with 48 vectors): 1 - Re is the distance to the bifurcation.
- * work: eig_workspace_size(n) bytes, or NULL to allocate. FP_ERR_NOT_CONVERGED if QR stalls. */
+ * work: eig_workspace_size(n) bytes, or NULL to allocate. FP_ERR_NOT_CONVERGED if QR stalls. The matrix is
+ * scaled by a power of two so any finite input works (eigenvalues beyond the double range: FP_ERR_NON_FINITE);
+ * the accuracy is absolute, about eps max|a_ij|: an eigenvalue below 2^-1022 of the largest entry is 0. */
 FP_API size_t FP__F(eig_workspace_size)(int n);
 FP_API fp_status FP__F(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
 FP_API fp_status FP__F(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
@@ -3304,13 +3366,12 @@ FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
     rep->tol = c.tol;
     FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsx, csx) && fp__layout_ok(n, b, rsr, csr));
     FP_ASSERT(!gain || fp__layout_ok(n, b, rsg, csg));
-    {   /* the outputs R and gain overlap neither an input nor each other */
-        const size_t sw = fp__span(n, n, rsw, csw, sizeof(FP__T)), sx = fp__span(n, b, rsx, csx, sizeof(FP__T)),
-                     sr = fp__span(n, b, rsr, csr, sizeof(FP__T)), sg = fp__span(n, b, rsg, csg, sizeof(FP__T));
-        FP_ASSERT(!fp__ranges_overlap(r, sr, w, sw) && !fp__ranges_overlap(r, sr, x, sx));
-        FP_ASSERT(!gain || (!fp__ranges_overlap(gain, sg, w, sw) && !fp__ranges_overlap(gain, sg, x, sx) &&
-                            !fp__ranges_overlap(gain, sg, r, sr)));
-    }
+    /* the outputs R and gain overlap neither an input nor each other (interleaved views may share a buffer) */
+    FP_ASSERT(fp__apart(r, n, b, rsr, csr, w, n, n, rsw, csw, sizeof(FP__T)) &&
+              fp__apart(r, n, b, rsr, csr, x, n, b, rsx, csx, sizeof(FP__T)));
+    FP_ASSERT(!gain || (fp__apart(gain, n, b, rsg, csg, w, n, n, rsw, csw, sizeof(FP__T)) &&
+                        fp__apart(gain, n, b, rsg, csg, x, n, b, rsx, csx, sizeof(FP__T)) &&
+                        fp__apart(gain, n, b, rsg, csg, r, n, b, rsr, csr, sizeof(FP__T))));
     if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, b, x, rsx, csx))
         return fp__report_fail(rep, FP_ERR_NON_FINITE, "W or X holds NaN or Inf");
     if (c.warm_start && !FP__F(mat_all_finite)(n, b, r, rsr, csr))
@@ -3464,15 +3525,16 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     rep->tol = c.iter.tol;
     FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsg, csg) && fp__strides_ok(n, b, rsd, csd));
     FP_ASSERT(fp__layout_ok(n, b, rsv, csv) && (!dw || (fp__layout_ok(n, n, rsdw, csdw) && fp__strides_ok(n, b, rsr, csr))));
-    {   /* the outputs V and dW overlap neither an input nor each other */
-        const size_t sw = fp__span(n, n, rsw, csw, sizeof(FP__T)), sg = fp__span(n, b, rsg, csg, sizeof(FP__T)),
-                     sd = fp__span(n, b, rsd, csd, sizeof(FP__T)), sv = fp__span(n, b, rsv, csv, sizeof(FP__T)),
-                     sr = fp__span(n, b, rsr, csr, sizeof(FP__T)), sdw = fp__span(n, n, rsdw, csdw, sizeof(FP__T));
-        FP_ASSERT(!fp__ranges_overlap(v, sv, w, sw) && !fp__ranges_overlap(v, sv, gain, sg) && !fp__ranges_overlap(v, sv, delta, sd));
-        FP_ASSERT(!dw || (!fp__ranges_overlap(dw, sdw, w, sw) && !fp__ranges_overlap(dw, sdw, gain, sg) &&
-                          !fp__ranges_overlap(dw, sdw, delta, sd) && !fp__ranges_overlap(dw, sdw, r, sr) &&
-                          !fp__ranges_overlap(dw, sdw, v, sv)));
-    }
+    /* the outputs V and dW overlap neither an input (R too, when dW = V R^T is asked for) nor each other */
+    FP_ASSERT(fp__apart(v, n, b, rsv, csv, w, n, n, rsw, csw, sizeof(FP__T)) &&
+              fp__apart(v, n, b, rsv, csv, gain, n, b, rsg, csg, sizeof(FP__T)) &&
+              fp__apart(v, n, b, rsv, csv, delta, n, b, rsd, csd, sizeof(FP__T)));
+    FP_ASSERT(!dw || (fp__apart(v, n, b, rsv, csv, r, n, b, rsr, csr, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, w, n, n, rsw, csw, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, gain, n, b, rsg, csg, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, delta, n, b, rsd, csd, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, r, n, b, rsr, csr, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, v, n, b, rsv, csv, sizeof(FP__T))));
     if (!FP__F(mat_all_finite)(n, b, gain, rsg, csg) || !FP__F(mat_all_finite)(n, b, delta, rsd, csd) ||
         !FP__F(mat_all_finite)(n, n, w, rsw, csw) || (dw && !FP__F(mat_all_finite)(n, b, r, rsr, csr)))
         return fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or Delta hold NaN or Inf");
@@ -3639,6 +3701,7 @@ FP_DEF fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdif
     for (i = 0; i < kk; ++i)
         for (j = 0; j < kk; ++j) Hs[i * kk + j] = H[i * k + j];
     st = fp__eig_scaled(kk, Hs, wr, wi, NULL, 0);
+    if (st != FP_OK) goto done;
     /* sort by decreasing real part (insertion sort, k is small) */
     for (i = 1; i < kk; ++i)
         for (j = i; j > 0 && wr[j] > wr[j - 1]; --j) {
@@ -3674,6 +3737,7 @@ FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
         } else {
             st = FP__F(eig_arnoldi)(n, w, rsw, csw, gain + c * csg, rsg, 48, wr, wi, h);
         }
+        if (st != FP_OK) break; /* wr holds nothing to report: re and im keep what they held */
         re[c] = wr[best];
         im[c] = wi[best];
     }
@@ -3928,25 +3992,24 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
     FP_ASSERT(w && r && gain && grad && dw && n >= 1 && b >= 1);
     FP_ASSERT(fp__layout_ok(n, n, rsdw, csdw) && fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsr, csr) &&
               fp__strides_ok(n, b, rsg, csg) && fp__strides_ok(n, b, rsd, csd));
-    {   /* dW overlaps no input */
-        const size_t sdw = fp__span(n, n, rsdw, csdw, sizeof(FP__T));
-        FP_ASSERT(!fp__ranges_overlap(dw, sdw, w, fp__span(n, n, rsw, csw, sizeof(FP__T))) &&
-                  !fp__ranges_overlap(dw, sdw, r, fp__span(n, b, rsr, csr, sizeof(FP__T))) &&
-                  !fp__ranges_overlap(dw, sdw, gain, fp__span(n, b, rsg, csg, sizeof(FP__T))) &&
-                  !fp__ranges_overlap(dw, sdw, grad, fp__span(n, b, rsd, csd, sizeof(FP__T))));
-    }
-    if (rule < FP_RULE_DW1 || rule > FP_RULE_DW4) return FP_ERR_INVALID_ARG;
+    /* dW overlaps no input */
+    FP_ASSERT(fp__apart(dw, n, n, rsdw, csdw, w, n, n, rsw, csw, sizeof(FP__T)) &&
+              fp__apart(dw, n, n, rsdw, csdw, r, n, b, rsr, csr, sizeof(FP__T)) &&
+              fp__apart(dw, n, n, rsdw, csdw, gain, n, b, rsg, csg, sizeof(FP__T)) &&
+              fp__apart(dw, n, n, rsdw, csdw, grad, n, b, rsd, csd, sizeof(FP__T)));
+    if (rep) fp__report_reset(rep);
+    if (rule < FP_RULE_DW1 || rule > FP_RULE_DW4) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "unknown rule") : FP_ERR_INVALID_ARG;
     if (!adj) adj = &def;
-    if (!FP__ISFINITE(lr) || lr < 0) return FP_ERR_INVALID_ARG;
+    if (!FP__ISFINITE(lr) || lr < 0) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "lr must be finite and >= 0") : FP_ERR_INVALID_ARG;
     /* every rule, not only the adjoint's: a NaN gain must not come back as FP_OK and a NaN dW */
     if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, b, r, rsr, csr) ||
         !FP__F(mat_all_finite)(n, b, gain, rsg, csg) || !FP__F(mat_all_finite)(n, b, grad, rsd, csd)) {
-        if (rep) { fp__report_reset(rep); fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or the gradient hold NaN or Inf"); }
+        if (rep) fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or the gradient hold NaN or Inf");
         return FP_ERR_NON_FINITE;
     }
     if (!work) {
         own = work = FP_MALLOC(FP__F(rule_workspace_size)(rule, adj, n, b), NULL);
-        if (!own) return FP_ERR_NO_MEMORY;
+        if (!own) return rep ? fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed") : FP_ERR_NO_MEMORY;
     }
     a.base = (unsigned char *)work;
     a.used = 0;
@@ -4302,9 +4365,10 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
         t->bidx = (int *)fp__take(&a, (size_t)B * sizeof(int));
         if (pass == 0) {
             a.base = (unsigned char *)FP_MALLOC(fp__arena_size(&a), NULL);
-            if (!a.base) return FP_ERR_NO_MEMORY;
+            if (!a.base) { t->message = "out of memory"; return FP_ERR_NO_MEMORY; }
         }
     }
+    memcpy(t->prev, L->w, cnt * sizeof(FP__T)); /* a checkpoint taken before the first step holds defined bytes */
     t->dwin = t->dw + (size_t)n * (size_t)n;
     t->db = t->dwin + (size_t)n * (size_t)L->n_in;
     t->dwout = t->db + n;
@@ -4439,10 +4503,10 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     st = FP__I(loss_xent_ws)(L->n_out, n, bsz, L->w_out, n, 1, L->b_out, t->r, B, 1, t->labels, t->gr, B, 1,
                              t->cfg.train_readout ? t->dwout : NULL, n, 1, t->cfg.train_readout ? t->dbout : NULL,
                              &hits, t->y, t->gemm_ws, &loss);
-    if (st != FP_OK) { rec->status = st; return st; }
+    if (st != FP_OK) { rec->status = st; t->message = "the loss could not be computed"; return st; }
     rec->loss = (double)loss;
     rec->accuracy = (double)hits / bsz;
-    if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; return rec->status; }
+    if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; t->message = "the loss is NaN"; return rec->status; }
     /* the rule's dW (dW1 leaves V = dL/dX in v when the read-in trains) */
     if (t->cfg.rule == FP_RULE_DW1 || t->cfg.train_readin) {
         memset(&rep, 0, sizeof rep);
@@ -4568,6 +4632,7 @@ typedef struct FP__I(train_head) {
     double spare;
     int64_t opt_t[5];
     int32_t has_spare, pad;
+    uint64_t config; /* hash of every setting that shapes the trajectory (fp__train_config_hash) */
 } FP__I(train_head);
 
 /* The pieces of a checkpoint in file order (header first, checksum last), from the trainer t. */
@@ -4604,6 +4669,7 @@ static void FP__I(train_head_make)(const FP__F(trainer) *t, FP__I(train_head) *h
     h->spare = t->rng.spare;
     h->has_spare = t->rng.has_spare;
     for (i = 0; i < 5; ++i) h->opt_t[i] = (int64_t)t->opt[i].t;
+    h->config = fp__train_config_hash(&t->cfg);
 }
 
 FP_DEF fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path)
@@ -4663,6 +4729,7 @@ FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const 
                  h.optim != mine.optim || h.batch != mine.batch || h.order_count != mine.order_count ||
                  h.cache_count != mine.cache_count)
             w = "checkpoint made by a trainer of other sizes, rule, optimizer, batch, dataset_count or warm start";
+        else if (h.config != mine.config) w = "checkpoint made with other settings (rates, optimizer, solver, adjoint, read-in/out, rollback, shuffle)";
         else if (want != sum) w = "checksum mismatch: the checkpoint is corrupt";
         else if (!(h.lr_scale > 0 && h.lr_scale <= 1) || h.step < 0) w = "checkpoint holds an impossible step or rate scale";
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include "util.h"
 #include "../fixpoint.h"
 
@@ -176,7 +177,48 @@ static void trainer_load_refuses_foreign_truncated_and_corrupt_files(void)
     remove(path);
 }
 
+/* A checkpoint taken before the first step holds the parameters as its rollback copy (not uninitialised
+ * bytes), a save whose rename cannot happen (the path is a directory) fails without touching the path,
+ * and a checkpoint made with other settings (here the learning rate) is refused. */
+static void checkpoints_are_defined_atomic_and_tied_to_their_settings(void)
+{
+    static unsigned char px[48 * 16], lb[48];
+    const size_t cnt = 12 * 12 + 12 * 16 + 12 + 3 * 12 + 3;
+    fp_dataset ds;
+    fp_layer_f32 L, M;
+    fp_trainer_f32 t, u;
+    fp_train_config c = ckpt_config(FP_OPTIM_MOMENTUM), c2 = c;
+    const char *why = NULL;
+    FILE *f;
+    make_data(&ds, px, lb);
+    CHECK(fp_layer_init_f32(&L, 12, 16, 3, FP_ACT_TANH, 0.5, 3) == FP_OK);
+    CHECK(fp_trainer_init_f32(&t, &L, &c, ds.count) == FP_OK);
+    CHECK(memcmp(t.prev, L.w, cnt * sizeof(float)) == 0);
+    remove("build/ckpt_dir/x");
+    remove("build/ckpt_dir");
+    CHECK(mkdir("build/ckpt_dir", 0755) == 0);
+    CHECK(fp_trainer_save_f32(&t, "build/ckpt_dir") == FP_ERR_IO);
+    CHECK(fp_layer_save_f32(&L, "build/ckpt_dir") == FP_ERR_IO);
+    f = fopen("build/ckpt_dir/x", "w"); /* still a directory */
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    remove("build/ckpt_dir/x");
+    remove("build/ckpt_dir");
+    CHECK(fp_trainer_save_f32(&t, "build/ckpt_cfg.bin") == FP_OK);
+    CHECK(fp_layer_init_f32(&M, 12, 16, 3, FP_ACT_TANH, 0.5, 4) == FP_OK);
+    c2.optim.lr *= 2;
+    CHECK(fp_trainer_init_f32(&u, &M, &c2, ds.count) == FP_OK);
+    CHECK(fp_trainer_load_f32(&u, "build/ckpt_cfg.bin", &why) == FP_ERR_FORMAT && why && strstr(why, "settings"));
+    fp_trainer_free_f32(&u);
+    CHECK(fp_trainer_init_f32(&u, &M, &c, ds.count) == FP_OK);
+    CHECK(fp_trainer_load_f32(&u, "build/ckpt_cfg.bin", &why) == FP_OK && memcmp(u.prev, L.w, cnt * sizeof(float)) == 0);
+    fp_trainer_free_f32(&t); fp_trainer_free_f32(&u);
+    fp_layer_free_f32(&L); fp_layer_free_f32(&M);
+    remove("build/ckpt_cfg.bin");
+}
+
 const fpt_test fpt_checkpoint_tests[] = {
+    { "checkpoints_are_defined_atomic_and_tied_to_their_settings", checkpoints_are_defined_atomic_and_tied_to_their_settings },
     { "failed_save_keeps_the_previous_file", failed_save_keeps_the_previous_file },
     { "trainer_resume_is_bit_identical_for_every_optimizer", trainer_resume_is_bit_identical_for_every_optimizer },
     { "trainer_load_refuses_foreign_truncated_and_corrupt_files", trainer_load_refuses_foreign_truncated_and_corrupt_files },

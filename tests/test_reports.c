@@ -96,7 +96,35 @@ static void meanfield_sweep_says_whether_the_target_is_stable(void)
     CHECK(c[0].target_stable == -1 && c[0].target_outlier != c[0].target_outlier);
 }
 
+/* X and R as the left and right halves of one row-major buffer share no element: the overlap check lets
+ * the solve run (and it equals the solve on separate buffers); V on R with dW asked for is refused; a
+ * stability query that fails (NaN gain) leaves re and im as they were. */
+static void interleaved_views_pass_and_true_overlaps_do_not(void)
+{
+    enum { N = 6, B = 2 };
+    fpt_rng rng = { 8 };
+    double *w = fpt_randn(N, N, 0.5, &rng), buf[N * 2 * B], x[N * B], r[N * B], g[N * B], v[N * B], d[N * B], dw[N * N];
+    double re[B] = { 7, 7 }, im[B] = { 7, 7 };
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_adjoint_config ac = fp_adjoint_config_default();
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    int i, j;
+    for (i = 0; i < N; ++i)
+        for (j = 0; j < B; ++j) { x[i * B + j] = fpt_uniform(&rng); buf[i * 2 * B + j] = x[i * B + j]; d[i * B + j] = 1; }
+    CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, NULL, NULL) == FP_OK);
+    CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, buf, 2 * B, 1, buf + B, 2 * B, 1, NULL, 0, 0, NULL, NULL) == FP_OK);
+    for (i = 0; i < N; ++i)
+        for (j = 0; j < B; ++j) CHECK(buf[i * 2 * B + B + j] == r[i * B + j]);
+    EXPECT_ASSERT(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, r, B, 1, dw, N, 1, NULL, NULL));
+    CHECK(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, v, B, 1, dw, N, 1, NULL, NULL) == FP_OK);
+    g[2] = NAN; /* column 0: the first column analysed fails */
+    CHECK(fp_stability_f64(N, B, w, N, 1, g, B, 1, N, re, im, NULL) != FP_OK);
+    CHECK(re[0] == 7 && im[0] == 7 && re[1] == 7 && im[1] == 7);
+    free(w);
+}
+
 const fpt_test fpt_report_tests[] = {
+    { "interleaved_views_pass_and_true_overlaps_do_not", interleaved_views_pass_and_true_overlaps_do_not },
     { "solve_report_states_the_tolerance_in_force", solve_report_states_the_tolerance_in_force },
     { "a_converged_saddle_is_flagged_by_the_stability_query", a_converged_saddle_is_flagged_by_the_stability_query },
     { "meanfield_sweep_says_whether_the_target_is_stable", meanfield_sweep_says_whether_the_target_is_stable },
