@@ -3733,7 +3733,7 @@ FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
             for (i = 0; i < n; ++i)
                 for (j = 0; j < n; ++j) h[i * n + j] = (double)gain[i * rsg + c * csg] * (double)w[i * rsw + j * csw];
             st = fp__eig_dense(n, h, wr, wi, h + (size_t)n * (size_t)n);
-            for (i = 1; i < n; ++i) if (wr[i] > wr[best]) best = i;
+            for (i = 1; i < n && st == FP_OK; ++i) if (wr[i] > wr[best]) best = i;
         } else {
             st = FP__F(eig_arnoldi)(n, w, rsw, csw, gain + c * csg, rsg, 48, wr, wi, h);
         }
