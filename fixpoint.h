@@ -1415,6 +1415,15 @@ FP_DEF uint32_t fp_rng_below(fp_rng *r, uint32_t n)
     return (uint32_t)(m >> 32);
 }
 
+/* An optimizer's settings in range, written so that NaN fails every test (!(x >= 0 && x < 1)): a known
+ * kind; lr, weight_decay and eps finite and >= 0; momentum, beta1 and beta2 in [0, 1). */
+static int fp__optim_config_ok(const fp_optim_config *c)
+{
+    return (int)c->kind >= 0 && c->kind <= FP_OPTIM_ADAM && c->lr >= 0 && c->lr < HUGE_VAL && c->weight_decay >= 0 &&
+           c->weight_decay < HUGE_VAL && c->eps >= 0 && c->eps < HUGE_VAL && c->momentum >= 0 && c->momentum < 1 &&
+           c->beta1 >= 0 && c->beta1 < 1 && c->beta2 >= 0 && c->beta2 < 1;
+}
+
 FP_DEF fp_train_config fp_train_config_default(fp_rule rule, double lr)
 {
     fp_train_config c;
@@ -4084,11 +4093,7 @@ FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, 
     FP_ASSERT(o && cfg && count >= 0);
     memset(o, 0, sizeof *o);
     o->cfg = *cfg;
-    /* written so that NaN fails every test: !(x >= 0 && x < 1) */
-    if ((int)cfg->kind < 0 || cfg->kind > FP_OPTIM_ADAM || !(cfg->weight_decay >= 0 && cfg->weight_decay < HUGE_VAL) ||
-        !(cfg->momentum >= 0 && cfg->momentum < 1) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) ||
-        !(cfg->beta2 >= 0 && cfg->beta2 < 1) || !(cfg->eps >= 0 && cfg->eps < HUGE_VAL) || !(cfg->lr >= 0 && cfg->lr < HUGE_VAL))
-        return FP_ERR_INVALID_ARG;
+    if (!fp__optim_config_ok(cfg)) return FP_ERR_INVALID_ARG;
     if (o->cfg.momentum == 0) o->cfg.momentum = 0.9;
     if (o->cfg.beta1 == 0) o->cfg.beta1 = 0.9;
     if (o->cfg.beta2 == 0) o->cfg.beta2 = 0.999;
@@ -4332,10 +4337,7 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
              (t->cfg.rollback | 1) != 1)
         msg = "train_readin, train_readout, warm_start and rollback are 0 or 1";
     else if (t->cfg.shuffle < -1 || t->cfg.shuffle > 1) msg = "shuffle must be -1 (dataset order), 0 or 1 (shuffle)";
-    else if ((int)t->cfg.optim.kind < 0 || t->cfg.optim.kind > FP_OPTIM_ADAM || !(t->cfg.optim.lr >= 0 && t->cfg.optim.lr < HUGE_VAL) ||
-             !(t->cfg.optim.weight_decay >= 0 && t->cfg.optim.weight_decay < HUGE_VAL) ||
-             !(t->cfg.optim.momentum >= 0 && t->cfg.optim.momentum < 1) || !(t->cfg.optim.beta1 >= 0 && t->cfg.optim.beta1 < 1) ||
-             !(t->cfg.optim.beta2 >= 0 && t->cfg.optim.beta2 < 1) || !(t->cfg.optim.eps >= 0 && t->cfg.optim.eps < HUGE_VAL))
+    else if (!fp__optim_config_ok(&t->cfg.optim))
         msg = "optim: lr, weight_decay, eps finite and >= 0; momentum, beta1, beta2 in [0, 1); a known kind";
     if (msg) { t->message = msg; return FP_ERR_INVALID_ARG; }
     st = fp__solver_config_resolve(&t->cfg.solver, &sc, &msg);
