@@ -97,9 +97,9 @@
 #define FIXPOINT_H_INCLUDED
 
 #define FP_VERSION_MAJOR 0
-#define FP_VERSION_MINOR 1
-#define FP_VERSION_PATCH 1
-#define FP_VERSION_STRING "0.1.1"
+#define FP_VERSION_MINOR 2
+#define FP_VERSION_PATCH 0
+#define FP_VERSION_STRING "0.2.0"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -134,10 +134,35 @@ typedef enum fp_status {
     FP_ERR_NON_FINITE = -7,    /* NaN or Inf in an input or produced on the way                     */
     FP_ERR_IO = -8,            /* a file could not be opened, read or written                       */
     FP_ERR_FORMAT = -9,        /* a file is not in the expected format (magic, sizes, checksum)     */
-    FP_ERR_UNSUPPORTED = -10   /* asked for something this build or CPU cannot do                   */
+    FP_ERR_UNSUPPORTED = -10,  /* asked for something this build or CPU cannot do                   */
+    FP_ERR_USAGE = -11         /* a programmer error (views that disagree, NULL, overlap), returned
+                                  only when a usage handler that returns is installed (see below)  */
 } fp_status;
 
 FP_API const char *fp_status_str(fp_status s);
+
+/* USAGE ERRORS: a call that breaks its contract (views of the wrong shape, strides that make elements
+ * collide, an output overlapping an input, NULL where a pointer is required) is a bug in the caller, not
+ * a condition of the data. The library reports it to the usage handler with the function's name and a
+ * sentence naming the argument. The default handler prints that line to stderr and calls abort(), so a
+ * bug never runs on. A handler that returns (a test harness, a binding to another language, a program
+ * that logs and goes on) makes the call return FP_ERR_USAGE with its outputs untouched (functions
+ * without a status return early; fp_mat_norm_fro gives NaN). fn NULL restores the default. Process-wide:
+ * set it before threads start. */
+typedef void (*fp_usage_fn)(const char *function, const char *message, void *user);
+FP_API void fp_set_usage_handler(fp_usage_fn fn, void *user);
+
+/* ALLOCATION: every allocation of the library (workspaces for calls given work = NULL, layers,
+ * trainers, optimizers, file buffers) goes through one allocator. Zero fields mean the default: alloc
+ * NULL uses FP_MALLOC(size, user), free NULL uses FP_FREE(ptr, user) - so the user pointer reaches the
+ * compile-time macros too. Process-wide: set it before anything is allocated, and free with the
+ * allocator that allocated. NULL restores the default. */
+typedef struct fp_allocator {
+    void *(*alloc)(size_t size, void *user);
+    void (*free)(void *ptr, void *user);
+    void *user;
+} fp_allocator;
+FP_API void fp_set_allocator(const fp_allocator *a);
 
 typedef enum fp_trans { FP_NOTRANS = 0, FP_TRANS = 1 } fp_trans;
 
@@ -238,12 +263,21 @@ FP_API fp_adjoint_config fp_adjoint_config_default(void);
  * settings and records; the seeded PRNG every initialization draws from.
  * ================================================================================================ */
 typedef enum fp_rule {
+    FP_RULE_DEFAULT = 0, /* dW3                                                             */
     FP_RULE_DW1 = 1, /* Euclidean gradient through implicit differentiation                 */
     FP_RULE_DW2 = 2, /* reparameterized steepest descent (Woodbury, one B x B solve)         */
     FP_RULE_DW3 = 3, /* reparameterized gradient descent (the paper's MNIST rule)            */
     FP_RULE_DW4 = 4  /* the 2024 revision's variant                                          */
 } fp_rule;
 FP_API const char *fp_rule_name(fp_rule rule);
+
+/* Zero means default for every field. */
+typedef struct fp_rule_config {
+    fp_rule rule;              /* default (0) dW3                                                   */
+    double lr;                 /* dW2 only: the rate the update W -= lr dW will use, which its
+                                  Woodbury step depends on (>= 0; 0 is its small-rate limit)        */
+    fp_adjoint_config adjoint; /* dW1 only: how the adjoint is solved                               */
+} fp_rule_config;
 
 typedef enum fp_optim_kind { FP_OPTIM_SGD = 0, FP_OPTIM_MOMENTUM, FP_OPTIM_ADAM } fp_optim_kind;
 /* Zero means default: momentum 0.9, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0 (lr has none). */
@@ -263,22 +297,24 @@ FP_API uint32_t fp_rng_below(fp_rng *r, uint32_t n); /* uniform in [0, n), unbia
 
 typedef struct fp_train_config {
     fp_rule rule;              /* default (0) dW3                                                  */
-    fp_optim_config optim;     /* optim.lr is the learning rate; SGD is the paper's              */
+    fp_optim_config optim;     /* optim.lr: the learning rate (> 0, no default); SGD is the paper's */
     fp_solver_config solver;   /* forward solver; default Anderson to 1e-6                       */
     fp_adjoint_config adjoint; /* for dW1 and for trained read-in                                */
     int batch;                 /* default 512                                                     */
     int train_readin;          /* 1: W_in and b learn by their exact gradients (beyond the paper) */
     int train_readout;         /* 1: W_out and b_out learn (beyond the paper)                     */
-    int shuffle;               /* 1 (default 0 = shuffle too; set -1 for dataset order)           */
-    uint64_t seed;             /* shuffling seed                                                  */
+    int no_shuffle;            /* 0 (default): a new order every epoch, drawn from seed; 1: dataset order */
+    uint64_t seed;             /* shuffling seed (0 is a seed like any other)                     */
     int warm_start;            /* 1: each sample's last fixed point starts its next solve         */
-    int rollback;              /* 1: a step after which the fixed point is lost is undone, lr /2  */
-    double min_converged;      /* a solve with fewer converged columns counts as lost; default 0.5
-                                  (0 with fixed-iteration solvers: only non-finite counts)         */
+    int no_rollback;           /* 0 (default): a step after which the fixed point is lost is undone
+                                  and the rate halved; 1: never                                    */
+    double min_converged;      /* a solve with fewer converged columns (a fraction) counts as lost;
+                                  0: default 0.5, or with fixed-iteration solvers only non-finite
+                                  counts; negative: only non-finite counts                         */
     int stability_every;       /* analyse min_b (1 - Re lambda_max(G_b W)) every k steps (0: never) */
     int stability_cols;        /* columns analysed per batch; default 8                           */
 } fp_train_config;
-FP_API fp_train_config fp_train_config_default(fp_rule rule, double lr);
+FP_API fp_train_config fp_train_config_default(void); /* the zeroed meaning, spelled out */
 
 /* One training step as it happened. */
 typedef struct fp_train_record {
@@ -385,6 +421,15 @@ typedef struct fp_census {
     int diverged;           /* runs that grew without bound or went non-finite                          */
 } fp_census;
 
+/* How a census runs (fp_census_*); zero means default for every field. */
+typedef struct fp_census_config {
+    fp_solver_config solver;     /* the dynamics; zeroed: Euler with dt 0.2 to tol 1e-9 in 20000 steps (a
+                                    zeroed field of a chosen method takes that method's default)     */
+    fp_spectrum_config spectrum; /* each attractor's stability                                         */
+    double cluster_tol;          /* runs closer than this (RMS, relative to 1 + RMS of the state) share
+                                    an attractor; default (0) 1e-4                                    */
+} fp_census_config;
+
 /* A read-out n decomposed (fp_feedback_decompose): n = a_m m + a_I I + rest, rest orthogonal to m and I;
  * the overlaps the mean-field sees; and mean-field parameters (C = 1, (p, p_m, p_I) the projections of
  * n on the construction directions) that describe it as far as theory can: the rest is invisible to
@@ -477,23 +522,25 @@ FP_API void fp_dataset_free(fp_dataset *ds);
 #include <windows.h> /* MoveFileExA: the atomic replace of a save */
 #endif
 
-#if defined(FP_MALLOC) && defined(FP_FREE) && defined(FP_REALLOC)
-#elif !defined(FP_MALLOC) && !defined(FP_FREE) && !defined(FP_REALLOC)
-#include <stdlib.h>
+#if defined(FP_MALLOC) && defined(FP_FREE)
+#elif !defined(FP_MALLOC) && !defined(FP_FREE)
 #define FP_MALLOC(sz, ctx) ((void)(ctx), malloc(sz))
-#define FP_REALLOC(p, sz, ctx) ((void)(ctx), realloc(p, sz))
 #define FP_FREE(p, ctx) ((void)(ctx), free(p))
 #else
-#error "fixpoint.h: define all of FP_MALLOC, FP_REALLOC and FP_FREE, or none"
+#error "fixpoint.h: define both FP_MALLOC and FP_FREE, or neither"
 #endif
 
+/* FP_ASSERT guards the library's own invariants (the public entry points check their arguments with
+ * FP__REQUIRE and the usage handler); it is never compiled out. */
 #ifndef FP_ASSERT
-#include <stdio.h>
-#include <stdlib.h>
 #define FP_ASSERT(c) ((c) ? (void)0 : fp__assert_fail(#c, __FILE__, __LINE__))
 static void fp__assert_fail(const char *what, const char *file, int line)
 {
-    fprintf(stderr, "fixpoint.h: programmer error: %s (%s:%d)\n", what, file, line);
+#ifndef FP_NO_STDIO
+    fprintf(stderr, "fixpoint.h: internal invariant broken: %s (%s:%d)\n", what, file, line);
+#else
+    (void)what, (void)file, (void)line;
+#endif
     abort();
 }
 #endif
@@ -580,8 +627,69 @@ FP_DEF const char *fp_status_str(fp_status s)
     case FP_ERR_IO: return "input/output error";
     case FP_ERR_FORMAT: return "malformed file";
     case FP_ERR_UNSUPPORTED: return "unsupported by this build or CPU";
+    case FP_ERR_USAGE: return "usage error (a programmer error in the call)";
     }
     return "unknown status";
+}
+
+/* Usage errors and allocation: two process-wide hooks, set before threads start (documented). */
+static fp_usage_fn fp__usage_fn;
+static void *fp__usage_user;
+static fp_allocator fp__allocator;
+
+FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
+{
+    fp__usage_fn = fn;
+    fp__usage_user = user;
+}
+
+static void fp__usage(const char *function, const char *message)
+{
+    if (fp__usage_fn) {
+        fp__usage_fn(function, message, fp__usage_user);
+        return;
+    }
+#ifndef FP_NO_STDIO
+    fprintf(stderr, "fixpoint.h: %s: %s\n", function, message);
+#endif
+    abort();
+}
+
+/* The check of every public entry point: on failure the handler hears the function and the sentence,
+ * and the call returns ret (only reached when the handler returns). */
+#define FP__REQUIRE(cond, msg, ret)                                                                   \
+    do {                                                                                              \
+        if (!(cond)) {                                                                                \
+            fp__usage(__func__, msg);                                                                 \
+            return ret;                                                                               \
+        }                                                                                             \
+    } while (0)
+#define FP__REQUIRE_VOID(cond, msg)                                                                   \
+    do {                                                                                              \
+        if (!(cond)) {                                                                                \
+            fp__usage(__func__, msg);                                                                 \
+            return;                                                                                   \
+        }                                                                                             \
+    } while (0)
+
+FP_DEF void fp_set_allocator(const fp_allocator *a)
+{
+    if (a) fp__allocator = *a;
+    else memset(&fp__allocator, 0, sizeof fp__allocator);
+}
+
+static void *fp__malloc(size_t size)
+{
+    void *user = fp__allocator.user;
+    return fp__allocator.alloc ? fp__allocator.alloc(size, user) : FP_MALLOC(size, user);
+}
+
+static void fp__free(void *ptr)
+{
+    void *user = fp__allocator.user;
+    if (!ptr) return;
+    if (fp__allocator.free) fp__allocator.free(ptr, user);
+    else FP_FREE(ptr, user);
 }
 
 /* The one process-wide setting: a cap on the kernel path. -1 = not read yet from FP_ISA. Threads may
@@ -774,6 +882,21 @@ static fp_status fp__solver_config_resolve(const fp_solver_config *in, fp_solver
     else if (out->warm_start != 0 && out->warm_start != 1) *msg = "warm_start must be 0 or 1";
     else if (out->fixed_iterations != 0 && out->fixed_iterations != 1) *msg = "fixed_iterations must be 0 or 1";
     return *msg ? FP_ERR_INVALID_ARG : FP_OK;
+}
+
+/* The census's dynamics: a zeroed method is Euler with dt 0.2 to 1e-9 in 20000 steps (a careful
+ * settle onto attractors only), with any field the caller set kept; a chosen method keeps its own
+ * defaults for zeroed fields. */
+static fp_solver_config fp__census_solver(const fp_solver_config *in)
+{
+    fp_solver_config c;
+    if (in->method != FP_SOLVER_DEFAULT) return *in;
+    c = *in;
+    c.method = FP_SOLVER_EULER;
+    if (c.step == 0) c.step = 0.2;
+    if (c.tol == 0) c.tol = 1e-9;
+    if (c.max_iter == 0) c.max_iter = 20000;
+    return c;
 }
 
 /* ---- eigenvalues of a real upper Hessenberg matrix (row-major, ld n, double): Householder reduction
@@ -1180,7 +1303,7 @@ FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_s
     fp_status st;
     int i, j, k = 0;
     double zmax, zs, umax, zr[MAXR], z0, z1, z2, f0, f1, f2;
-    FP_ASSERT(p && count && (max_out <= 0 || out));
+    FP__REQUIRE(p && count && (max_out <= 0 || out), "p and count are required, and out when max_out > 0", FP_ERR_USAGE);
     *count = 0;
     if ((st = fp__mf_setup(p, &q)) != FP_OK) return st;
     zmax = fp__mf_zmax(&q, p);
@@ -1276,7 +1399,7 @@ FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfiel
 {
     fp_meanfield_params probe;
     int i, j;
-    FP_ASSERT(base && out);
+    FP__REQUIRE(base && out, "base and out are required", FP_ERR_USAGE);
     probe = *base;
     if (nx < 1 || ny < 1 || !isfinite(x0) || !isfinite(x1) || !isfinite(y0) || !isfinite(y1) ||
         !fp__mf_set(&probe, ax, x0) || !fp__mf_set(&probe, ay, y0) || (ax == ay && ny > 1))
@@ -1352,12 +1475,17 @@ static fp_status fp__adjoint_config_resolve(const fp_adjoint_config *in, fp_adjo
         *msg = "the iterative adjoint runs damped or Anderson sweeps only";
         return FP_ERR_INVALID_ARG;
     }
-    return fp__solver_config_resolve(&in->iter, &out->iter, msg);
+    {
+        fp_solver_config it = in->iter;
+        if (it.tol == 0) it.tol = 1e-8; /* the adjoint's own default, as fp_adjoint_config_default says */
+        return fp__solver_config_resolve(&it, &out->iter, msg);
+    }
 }
 
 FP_DEF const char *fp_rule_name(fp_rule rule)
 {
     switch (rule) {
+    case FP_RULE_DEFAULT: return "dW3";
     case FP_RULE_DW1: return "dW1";
     case FP_RULE_DW2: return "dW2";
     case FP_RULE_DW3: return "dW3";
@@ -1424,19 +1552,15 @@ static int fp__optim_config_ok(const fp_optim_config *c)
            c->beta1 >= 0 && c->beta1 < 1 && c->beta2 >= 0 && c->beta2 < 1;
 }
 
-FP_DEF fp_train_config fp_train_config_default(fp_rule rule, double lr)
+FP_DEF fp_train_config fp_train_config_default(void)
 {
     fp_train_config c;
     memset(&c, 0, sizeof c);
-    c.rule = rule ? rule : FP_RULE_DW3;
+    c.rule = FP_RULE_DW3;
     c.optim.kind = FP_OPTIM_SGD;
-    c.optim.lr = lr;
     c.solver = fp_solver_config_default(FP_SOLVER_ANDERSON);
     c.adjoint = fp_adjoint_config_default();
     c.batch = 512;
-    c.shuffle = 1;
-    c.seed = 1;
-    c.rollback = 1;
     c.min_converged = 0.5;
     c.stability_cols = 8;
     return c;
@@ -1482,11 +1606,11 @@ FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out,
     const char *w = NULL;
     fp_idx t;
     size_t hdr;
-    FP_ASSERT(out && (buf || len == 0));
+    FP__REQUIRE(out && (buf || len == 0), "out is required, and buf when len > 0", FP_ERR_USAGE);
     memset(&t, 0, sizeof t);
     hdr = fp__idx_header(buf, len, len, &t, &w);
     if (!hdr) { if (why) *why = w; return FP_ERR_FORMAT; }
-    t.data = (unsigned char *)FP_MALLOC(t.count, NULL);
+    t.data = (unsigned char *)fp__malloc(t.count);
     if (!t.data) { if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
     memcpy(t.data, buf + hdr, t.count);
     *out = t;
@@ -1517,17 +1641,17 @@ FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
     size_t got, hdr;
     fp_idx t;
     fp_status st;
-    FP_ASSERT(path && out);
+    FP__REQUIRE(path && out, "path and out are required", FP_ERR_USAGE);
     memset(&t, 0, sizeof t);
     if (!(f = fp__open_sized(path, &end, &st, why))) return st;
     got = fread(h, 1, sizeof h < (size_t)end ? sizeof h : (size_t)end, f);
     /* the file's length is checked against the header before a byte is allocated */
     hdr = fp__idx_header(h, got, (size_t)end, &t, &w);
     if (!hdr) { fclose(f); if (why) *why = w; return FP_ERR_FORMAT; }
-    t.data = (unsigned char *)FP_MALLOC(t.count, NULL);
+    t.data = (unsigned char *)fp__malloc(t.count);
     if (!t.data) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
     if (fseek(f, (long)hdr, SEEK_SET) != 0 || fread(t.data, 1, t.count, f) != t.count) {
-        FP_FREE(t.data, NULL);
+        fp__free(t.data);
         fclose(f);
         if (why) *why = "IDX file shrank while reading";
         return FP_ERR_IO;
@@ -1539,7 +1663,7 @@ FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
 
 FP_DEF void fp_idx_free(fp_idx *idx)
 {
-    if (idx && idx->data) FP_FREE(idx->data, NULL);
+    if (idx && idx->data) fp__free(idx->data);
     if (idx) idx->data = NULL;
 }
 
@@ -1548,7 +1672,7 @@ FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int cla
     fp_idx im, lb;
     fp_status st;
     size_t i;
-    FP_ASSERT(images && labels && ds);
+    FP__REQUIRE(images && labels && ds, "images, labels and ds are required", FP_ERR_USAGE);
     if (classes < 1 || classes > 256) { if (why) *why = "classes must lie in 1..256"; return FP_ERR_INVALID_ARG; }
     st = fp_idx_load(images, &im, why);
     if (st != FP_OK) return st;
@@ -1576,8 +1700,8 @@ FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int cla
 FP_DEF void fp_dataset_free(fp_dataset *ds)
 {
     if (!ds) return;
-    if (ds->pixels) FP_FREE(ds->pixels, NULL);
-    if (ds->labels) FP_FREE(ds->labels, NULL);
+    if (ds->pixels) fp__free(ds->pixels);
+    if (ds->labels) fp__free(ds->labels);
     ds->pixels = ds->labels = NULL;
 }
 
@@ -1596,8 +1720,8 @@ static uint64_t fp__train_config_hash(const fp_train_config *c)
 {
     const double d[18] = { (double)c->rule, (double)c->optim.kind, c->optim.lr, c->optim.momentum, c->optim.beta1,
                            c->optim.beta2, c->optim.eps, c->optim.weight_decay, (double)c->batch,
-                           (double)c->train_readin, (double)c->train_readout, (double)c->shuffle, (double)c->warm_start,
-                           (double)c->rollback, c->min_converged, (double)c->stability_every, (double)c->stability_cols,
+                           (double)c->train_readin, (double)c->train_readout, (double)c->no_shuffle, (double)c->warm_start,
+                           (double)c->no_rollback, c->min_converged, (double)c->stability_every, (double)c->stability_cols,
                            (double)c->adjoint.method };
     const fp_solver_config *sv[2];
     uint64_t h = fp__fnv1a(0xcbf29ce484222325ull, d, sizeof d);
@@ -1619,14 +1743,14 @@ static uint64_t fp__train_config_hash(const fp_train_config *c)
 static fp_status fp__save_atomic(const char *path, const void *const *part, const size_t *len, int parts)
 {
     size_t pl = strlen(path);
-    char *tmp = (char *)FP_MALLOC(pl + 5, NULL);
+    char *tmp = (char *)fp__malloc(pl + 5);
     FILE *f;
     int i, ok;
     if (!tmp) return FP_ERR_NO_MEMORY;
     memcpy(tmp, path, pl);
     memcpy(tmp + pl, ".tmp", 5);
     f = fopen(tmp, "wb");
-    if (!f) { FP_FREE(tmp, NULL); return FP_ERR_IO; }
+    if (!f) { fp__free(tmp); return FP_ERR_IO; }
     ok = 1;
     for (i = 0; i < parts && ok; ++i) ok = len[i] == 0 || fwrite(part[i], 1, len[i], f) == len[i];
     ok = fflush(f) == 0 && ok;
@@ -1638,7 +1762,7 @@ static fp_status fp__save_atomic(const char *path, const void *const *part, cons
     if (ok) ok = rename(tmp, path) == 0;
 #endif
     if (!ok) remove(tmp); /* path itself was never touched */
-    FP_FREE(tmp, NULL);
+    fp__free(tmp);
     return ok ? FP_OK : FP_ERR_IO;
 }
 
@@ -1718,19 +1842,6 @@ FP_API void FP__F(vec_scale)(int n, FP__T alpha, FP__T *x, ptrdiff_t incx);
 FP_API FP__T FP__F(vec_norm2)(int n, const FP__T *x, ptrdiff_t incx); /* overflow-safe */
 FP_API FP__T FP__F(vec_sum)(int n, const FP__T *x, ptrdiff_t incx);
 FP_API FP__T FP__F(vec_max_abs)(int n, const FP__T *x, ptrdiff_t incx);
-/* Matrix helpers over m x n strided matrices. */
-FP_API void FP__F(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
-                            ptrdiff_t rsb, ptrdiff_t csb);
-FP_API void FP__F(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
-FP_API void FP__F(mat_scale)(int m, int n, FP__T alpha, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
-/* B = alpha A + beta B (beta == 0 overwrites B). */
-FP_API void FP__F(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa,
-                             FP__T beta, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
-/* B = f(A) elementwise with a user function (any context in ctx). */
-FP_API void FP__F(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a,
-                           ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
-FP_API FP__T FP__F(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
-FP_API int FP__F(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
 
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
  * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf. */
@@ -1749,118 +1860,140 @@ FP_API fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, p
                               ptrdiff_t rsb, ptrdiff_t csb, FP__T *tau);
 
 
-/* ACTIVATIONS: r = f(z) and g = f'(z) elementwise over an m x n view; r or g may be NULL, and r may
- * be z itself (in place). */
-FP_API void FP__F(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz,
-                             ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg,
-                             ptrdiff_t csg);
+/* MATRIX VIEWS. A view is a matrix in memory the caller owns: element (i, j) is data[i*rs + j*cs]
+ * (strides in elements; a stride along a dimension of size 1 is never used). Every function below
+ * the BLAS-style core takes views and checks that they agree: a mismatch, a stride that makes rows or
+ * columns collide, or an output that overlaps an input is a programmer error reported by name (see
+ * USAGE ERRORS in the manual). A view whose data is NULL is an absent optional argument. Views are
+ * passed by value and never copied into the library: a transpose or a sub-block costs nothing. */
+typedef struct FP__F(mat) {
+    FP__T *data;
+    int rows, cols;
+    ptrdiff_t rs, cs;
+} FP__F(mat);
+FP_API FP__F(mat) FP__F(mat_rowmajor)(FP__T *data, int rows, int cols);  /* rs = cols, cs = 1        */
+FP_API FP__F(mat) FP__F(mat_colmajor)(FP__T *data, int rows, int cols);  /* rs = 1, cs = rows        */
+FP_API FP__F(mat) FP__F(mat_strided)(FP__T *data, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs);
+FP_API FP__F(mat) FP__F(mat_vec)(FP__T *data, int n);                    /* a contiguous n x 1 column */
+FP_API FP__F(mat) FP__F(mat_trans)(FP__F(mat) a);                        /* the transpose, same memory */
+/* rows x cols starting at (i, j); a block that does not fit in a is a usage error (an empty view). */
+FP_API FP__F(mat) FP__F(mat_block)(FP__F(mat) a, int i, int j, int rows, int cols);
 
-/* LOSSES over a batch of B columns, averaged over the batch. Gradients may be NULL.
- * MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
-FP_API FP__T FP__F(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t,
-                             ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd);
+/* The matrix core on views (the same engines as the BLAS-style calls above). Transposes are views:
+ * C = alpha A B^T + beta C is fp_mat_mul(alpha, A, fp_mat_trans(B), beta, C). Each returns FP_OK,
+ * FP_ERR_USAGE when the views do not agree, or the factorization's status. */
+FP_API fp_status FP__F(mat_mul)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c);
+FP_API fp_status FP__F(mat_mul_ws)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c, void *work);
+FP_API fp_status FP__F(mat_mulv)(FP__T alpha, FP__F(mat) a, FP__F(mat) x, FP__T beta, FP__F(mat) y); /* x, y: columns */
+FP_API fp_status FP__F(mat_lu_factor)(FP__F(mat) a, int *piv);
+FP_API fp_status FP__F(mat_lu_solve)(fp_trans t, FP__F(mat) lu, const int *piv, FP__F(mat) b);
+FP_API fp_status FP__F(mat_chol_factor)(FP__F(mat) a);
+FP_API fp_status FP__F(mat_chol_solve)(FP__F(mat) l, FP__F(mat) b);
+FP_API fp_status FP__F(mat_lstsq)(FP__F(mat) a, FP__F(mat) b, FP__T *tau);
+FP_API fp_status FP__F(mat_copy)(FP__F(mat) a, FP__F(mat) b);                     /* B = A              */
+FP_API fp_status FP__F(mat_fill)(FP__F(mat) a, FP__T v);
+FP_API fp_status FP__F(mat_scale)(FP__F(mat) a, FP__T alpha);
+FP_API fp_status FP__F(mat_axpby)(FP__T alpha, FP__F(mat) a, FP__T beta, FP__F(mat) b); /* B = alpha A + beta B; beta 0 overwrites */
+/* B = f(A) elementwise with a user function (any context in ctx); B may be A. */
+FP_API fp_status FP__F(mat_map)(FP__F(mat) a, FP__F(mat) b, FP__T (*f)(FP__T, void *), void *ctx);
+FP_API FP__T FP__F(mat_norm_fro)(FP__F(mat) a);       /* NaN for an invalid view             */
+FP_API int FP__F(mat_all_finite)(FP__F(mat) a);       /* 0 for an invalid view               */
+FP_API fp_status FP__F(mat_row_sum)(FP__F(mat) a, FP__F(mat) s); /* s (rows x 1) = A 1: the bias gradient V 1 */
+
+/* ACTIVATIONS: R = f(Z) and G = f'(Z) elementwise; R or G may be absent (data NULL), R may be Z itself.
+ * act NULL is tanh. */
+FP_API fp_status FP__F(act_apply)(const fp_activation *act, FP__F(mat) z, FP__F(mat) r, FP__F(mat) g);
+
+/* LOSSES over a batch of B columns, averaged over the batch; the gradient dR (may be absent) is the one
+ * the rules and fp_implicit_grad take. MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
+FP_API fp_status FP__F(loss_mse)(FP__F(mat) r, FP__F(mat) t, FP__F(mat) dr, double *loss);
 /* Softmax cross-entropy through the read-out Y = W_out R + b_out (W_out k x n, b_out k or NULL):
  * L = (1/B) sum_b -log softmax(y_b)[label_b]; dR = W_out^T dY, dW_out = dY R^T, db_out = dY 1 with
- * dY = (softmax(Y) - onehot) / B. work: k*b scalars. *correct (may be NULL) counts argmax hits.
- * Returns NaN when a label is outside [0, k) or the GEMM's packing buffers cannot be allocated (the
- * trainer uses a preallocated form that reports both as statuses). */
-FP_API FP__T FP__F(loss_xent)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
-                              const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
-                              FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
-                              ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work);
+ * dY = (softmax(Y) - onehot) / B. dR, dW_out, db_out, correct (argmax hits) may be absent. A label
+ * outside [0, k): FP_ERR_INVALID_ARG. work: loss_xent_workspace_size(k, B) bytes, or NULL to allocate. */
+FP_API size_t FP__F(loss_xent_workspace_size)(int k, int b);
+FP_API fp_status FP__F(loss_xent)(FP__F(mat) wout, const FP__T *bout, FP__F(mat) r, const int *labels, FP__F(mat) dr,
+                                  FP__F(mat) dwout, FP__T *dbout, double *loss, int *correct, void *work);
 
-/* SOLVERS. The fixed points R = f(W R + X) of the B columns of X (N x B); W is N x N. R holds the
- * initial guess when cfg->warm_start. Once the iteration has started R receives the last iterate of
- * every column, and gain (may be NULL) G = f'(W R + X) at that iterate, whatever the status; a call
- * rejected before it starts (FP_ERR_INVALID_ARG, FP_ERR_NON_FINITE in W, X or the warm start,
- * FP_ERR_NO_MEMORY) leaves R and gain untouched. R and gain must not overlap W, X or each other
- * (FP_ASSERT). The tolerance in force is rep->tol: cfg->tol, raised to 32 eps of the working type when
- * set below it (float: 3.8e-6). work: solve_workspace_size() bytes (no allocation then), or NULL to
- * allocate one block for the call. Returns rep->status (rep may be NULL).
+/* SOLVERS. The fixed points R = f(W R + X) of the B columns of X (N x B); W is N x N, R N x B, the gains
+ * G (may be absent) N x B. cfg NULL: Anderson with the defaults; act NULL: tanh. R holds the initial
+ * guess when cfg->warm_start. Once the iteration has started R receives the last iterate of every
+ * column, and G = f'(W R + X) at that iterate, whatever the status; a call rejected before it starts
+ * (FP_ERR_INVALID_ARG, FP_ERR_NON_FINITE in W, X or the warm start, FP_ERR_NO_MEMORY) leaves R and G
+ * untouched. R and G must not overlap W, X or each other. The tolerance in force is rep->tol: cfg->tol,
+ * raised to 32 eps of the working type when set below it (float: 3.8e-6). work:
+ * solve_workspace_size() bytes (no allocation then), or NULL to allocate one block for the call.
+ * Returns rep->status (rep may be NULL).
  * FP_OK means every column meets r = f(W r + x) to the tolerance - not that r is an attractor. Newton
  * and Anderson converge to saddles and unstable fixed points too, and any method started exactly on
- * one stays there. The cheap way to ask: fp_stability_*(n, b, W, gain, exact_max = 0, re, im, work)
- * gives each column's leading eigenvalue of G_b W by Arnoldi (about 48 N^2 flops a column; exact_max
- * >= n: exact, O(N^3)); the fixed point is stable when re[b] < 1. Euler and damped iterations with a
- * step below 1 only settle on fixed points that are stable (or marginal) for their own update. */
+ * one stays there. The cheap way to ask: fp_stability_*(W, G, 0, re, im, work) gives each column's
+ * leading eigenvalue of G_b W by Arnoldi (about 48 N^2 flops a column); the fixed point is stable when
+ * re[b] < 1. Euler and damped iterations with a step below 1 only settle on fixed points that are
+ * stable (or marginal) for their own update. docs/THEORY.md (M1)-(M6). */
 FP_API size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b);
-FP_API fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
-                              const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx,
-                              ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain,
-                              ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
+FP_API fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
+                              FP__F(mat) r, FP__F(mat) gain, fp_solve_report *rep, void *work);
 
 /* IMPLICIT DIFFERENTIATION. Given Delta = dL/dR* (N x B) and the gains G (from fp_solve), computes
  * V = dL/dX = dL/dZ with v_b = G_b u_b, (I - W^T G_b) u_b = delta_b (docs/THEORY.md, (A1)-(A2)), and,
- * when dw != NULL, dL/dW = V R^T (so dW1 is this with Delta = g). Through X = W_in U + b the
- * read-in gradients are dW_in = V U^T and db = V 1 (fp_gemm and fp_mat_row_sum). NaN or Inf in W, the
- * gains, Delta or (when dw is asked for) R: FP_ERR_NON_FINITE with V and dW untouched; V and dW must not
- * overlap an input or each other (FP_ASSERT). dW is written only once V is known finite (a dW that then
- * overflows is written and reported as FP_ERR_NON_FINITE). work: adjoint_workspace_size()
- * bytes (then nothing is allocated), or NULL to allocate one block for the call. */
+ * when dW is present, dL/dW = V R^T (so dW1 is this with Delta = g). Through X = W_in U + b the
+ * read-in gradients are dW_in = V U^T and db = V 1 (fp_mat_mul and fp_mat_row_sum). cfg NULL: the
+ * defaults. NaN or Inf in W, G, Delta or (when dW is asked for) R: FP_ERR_NON_FINITE with V and dW
+ * untouched; V and dW must not overlap an input or each other. dW is written only once V is known
+ * finite (a dW that then overflows is written and reported as FP_ERR_NON_FINITE). R may be absent when
+ * dW is. work: adjoint_workspace_size() bytes (then nothing is allocated), or NULL. */
 FP_API size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b);
-FP_API fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
-                                      ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr,
-                                      const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta,
-                                      ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv,
-                                      FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
-/* s_i = sum_j A_ij (alpha s + beta s_old when beta != 0), the bias gradient V 1. */
-FP_API void FP__F(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs);
+FP_API fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
+                                      FP__F(mat) delta, FP__F(mat) v, FP__F(mat) dw, fp_solve_report *rep, void *work);
 
 
-/* ANALYSIS (float64 arithmetic). All eigenvalues of a general real matrix (Hessenberg + Francis QR);
- * an eigenvector by inverse iteration; k Ritz values of diag(g) A by Arnoldi, sorted by decreasing real
- * part (g may be NULL); per column, the eigenvalue of G_b W with the largest real part (exact when
- * n <= exact_max, else Arnoldi with 48 vectors): 1 - Re is the distance to the bifurcation.
- * work: eig_workspace_size(n) bytes, or NULL to allocate. FP_ERR_NOT_CONVERGED if QR stalls. The matrix is
- * scaled by a power of two so any finite input works (eigenvalues beyond the double range: FP_ERR_NON_FINITE);
- * the accuracy is absolute, about eps max|a_ij|: an eigenvalue below 2^-1022 of the largest entry is 0. */
+/* ANALYSIS (float64 arithmetic). All eigenvalues of a general real square matrix (Hessenberg + Francis
+ * QR); an eigenvector by inverse iteration; k Ritz values of diag(g) A by Arnoldi, sorted by decreasing
+ * real part (g: an n x 1 view, or absent); per column, the eigenvalue of G_b W with the largest real
+ * part (exact when n <= exact_max, else Arnoldi with 48 vectors): 1 - Re is the distance to the
+ * bifurcation. work: eig_workspace_size(n) bytes, or NULL to allocate. FP_ERR_NOT_CONVERGED if QR
+ * stalls. The matrix is scaled by a power of two so any finite input works (eigenvalues beyond the
+ * double range: FP_ERR_NON_FINITE); the accuracy is absolute, about eps max|a_ij|: an eigenvalue below
+ * 2^-1022 of the largest entry is 0. */
 FP_API size_t FP__F(eig_workspace_size)(int n);
-FP_API fp_status FP__F(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
-FP_API fp_status FP__F(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
-                               double *vr, double *vi, void *work);
-FP_API fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g,
-                                    ptrdiff_t incg, int k, double *wr, double *wi, void *work);
-FP_API fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain,
-                                  ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
+FP_API fp_status FP__F(eig)(FP__F(mat) a, double *wr, double *wi, void *work);
+FP_API fp_status FP__F(eigvec)(FP__F(mat) a, double re, double im, double *vr, double *vi, void *work);
+FP_API fp_status FP__F(eig_arnoldi)(FP__F(mat) a, FP__F(mat) g, int k, double *wr, double *wi, void *work);
+FP_API fp_status FP__F(stability)(FP__F(mat) w, FP__F(mat) gain, int exact_max, double *re, double *im, void *work);
 
-/* STABILITY of a fixed point: the spectrum of diag(gain) W (gain = f'(W r* + X), NULL for a linear
- * model) with its abscissa, radius, bulk radius, outliers and verdict (fp_spectrum). cfg may be NULL
- * (defaults). wr, wi (may be NULL) receive the n eigenvalues (exact) or the Ritz values, NaN-padded.
- * work: eig_workspace_size(n) bytes or NULL. FP_ERR_NON_FINITE for NaN/Inf in W or gain,
+/* STABILITY of a fixed point: the spectrum of diag(gain) W (gain = f'(W r* + X), an n x 1 view, absent
+ * for a linear model) with its abscissa, radius, bulk radius, outliers and verdict (fp_spectrum). cfg
+ * may be NULL (defaults). wr, wi (may be NULL) receive the n eigenvalues (exact) or the Ritz values,
+ * NaN-padded. work: eig_workspace_size(n) bytes or NULL. FP_ERR_NON_FINITE for NaN/Inf in W or gain,
  * FP_ERR_NOT_CONVERGED if QR stalls, FP_ERR_INVALID_ARG for a negative tol, margin or radius. */
-FP_API fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
-                                          ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out,
-                                          double *wr, double *wi, void *work);
+FP_API fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, FP__F(mat) w, FP__F(mat) gain,
+                                          fp_spectrum *out, double *wr, double *wi, void *work);
 
-/* CENSUS of the attractors of r -> f(W r + x) for one input x (n-vector): the dynamics (cfg: EULER or
- * DAMPED, the default NULL is Euler with dt 0.2 to 1e-9 in 20000 steps; ANDERSON and NEWTON also find
- * saddles) runs from the K initial states in R (n x K, overwritten by the final states); settled runs
- * are clustered (RMS distance below cluster_tol, default 0 -> 1e-4, relative to 1 + RMS of the state),
- * and each cluster's stability analysed (scfg, NULL: defaults). out receives up to max_out attractors
- * sorted by basin; label (K ints, may be NULL) each run's attractor, or -1 unsettled, -2 diverged.
- * FP_ERR_INVALID_ARG for K < 1, n < 1 or a bad configuration, FP_ERR_NON_FINITE for NaN/Inf in W or x;
- * if an attractor's spectrum cannot be computed, its spectrum is zeroed (verdict marginal), the census is
- * still complete, and the call returns that eigen solver's status. */
-FP_API fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
-                               int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
-                               ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
-                               fp_attractor *out, int max_out, int *label, fp_census *census);
+/* CENSUS of the attractors of r -> f(W r + x) for one input x (an n x 1 view): the dynamics
+ * (cfg->solver: EULER or DAMPED; its zeroed default here is Euler with dt 0.2 to 1e-9 in 20000 steps;
+ * ANDERSON and NEWTON also find saddles) runs from the K initial states in R (n x K, overwritten by the
+ * final states); settled runs are clustered (RMS distance below cfg->cluster_tol, default 1e-4,
+ * relative to 1 + RMS of the state), and each cluster's stability analysed (cfg->spectrum). out
+ * receives up to max_out attractors sorted by basin; label (K ints, may be NULL) each run's attractor,
+ * or -1 unsettled, -2 diverged. cfg NULL: the defaults; act NULL: tanh. FP_ERR_INVALID_ARG for a bad
+ * configuration, FP_ERR_NON_FINITE for NaN/Inf in W or x; if an attractor's spectrum cannot be
+ * computed, its spectrum is zeroed (verdict marginal), the census is still complete, and the call
+ * returns that eigen solver's status. */
+FP_API fp_status FP__F(census)(const fp_census_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
+                               FP__F(mat) r, fp_attractor *out, int max_out, int *label, fp_census *census);
 
 
-/* LEARNING RULES (docs/THEORY.md, (R1)-(R4)). Each returns dW for a batch: the sum over columns b
- * of the per-sample formula with g_b = grad[:, b] = dL/dr_b of the batch-mean loss (so the 1/B of the
- * mean is inside grad), r_b = R[:, b], G_b = diag(gain[:, b]). The update is W <- W - lr dW.
- * dW3 and dW4 cost four GEMMs (O(N^2 B)); dW2 adds a B x B solve (FP_ERR_SINGULAR when I - lr S^T L is
- * singular); dW1 solves the adjoint (cfg: direct or iterative). NaN or Inf in W, R, the gains or grad:
- * FP_ERR_NON_FINITE with dW untouched, for every rule; a dW that overflows: FP_ERR_NON_FINITE; lr must be
- * finite and >= 0. dW must not overlap an input (FP_ASSERT). work: rule_workspace_size() bytes (then
- * nothing is allocated) or NULL. */
-FP_API size_t FP__F(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
-FP_API fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b,
-                                const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr,
-                                ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad,
-                                ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
-                                fp_solve_report *rep, void *work);
+/* LEARNING RULES (docs/THEORY.md, (R1)-(R4)). dW for a batch: the sum over columns b of the
+ * per-sample formula with g_b = grad[:, b] = dL/dr_b of the batch-mean loss (so the 1/B of the mean is
+ * inside grad), r_b = R[:, b], G_b = diag(gain[:, b]); W, dW N x N, R, gain, grad N x B. The update
+ * is W <- W - lr dW (fp_mat_axpby). cfg NULL: dW3. dW3 and dW4 cost four GEMMs (O(N^2 B)); dW2 adds a
+ * B x B solve at cfg->lr (FP_ERR_SINGULAR when I - lr S^T L is singular); dW1 solves the adjoint
+ * (cfg->adjoint). NaN or Inf in W, R, the gains or grad: FP_ERR_NON_FINITE with dW untouched, for
+ * every rule; a dW that overflows: FP_ERR_NON_FINITE. dW must not overlap an input. work:
+ * rule_workspace_size() bytes (then nothing is allocated) or NULL. */
+FP_API size_t FP__F(rule_workspace_size)(const fp_rule_config *cfg, int n, int b);
+FP_API fp_status FP__F(rule_dw)(const fp_rule_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
+                                FP__F(mat) grad, FP__F(mat) dw, fp_solve_report *rep, void *work);
 
 /* OPTIMIZERS on a contiguous parameter array: SGD (the paper's), momentum, Adam; weight decay adds
  * weight_decay * p to the gradient. optim_init allocates the state (m, v). */
@@ -1951,7 +2084,7 @@ typedef struct FP__F(feedback) {
 } FP__F(feedback);
 FP_API fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanfield_params *p, uint64_t seed);
 FP_API void FP__F(feedback_free)(FP__F(feedback) *fb);
-FP_API void FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
+FP_API fp_status FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__F(mat) w); /* W: n x n */
 FP_API fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep);
 /* READ-OUT TRAINING (docs/THEORY.md, (F4)-(F5)). P pairs (u_p, A_p): input X_p = I u_p,
  * target z_p = A_p. The read-out in force is fb->nv (fb->dir and fb->p describe the constructed one).
@@ -1994,6 +2127,29 @@ extern "C" {
 #define FP__MAXV DBL_MAX
 #endif
 #define FP__ISFINITE(x) ((x) - (x) == (x) - (x)) /* false for NaN and +-Inf, no fenv side effects */
+
+/* The strided engines behind the view API (the public forms check the views, then call these). */
+static void FP__I(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+static void FP__I(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static void FP__I(mat_scale)(int m, int n, FP__T alpha, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static void FP__I(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T beta, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+static void FP__I(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static void FP__I(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz, ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg, ptrdiff_t csg);
+static FP__T FP__I(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd);
+static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx, ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
+static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta, ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+static void FP__I(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs);
+static fp_status FP__I(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
+static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
+static fp_status FP__I(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
+static fp_status FP__I(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
+static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
+static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
+static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
+static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
 
 /* ================================================================================================
  * MATRIX CORE: GEMM (BLIS design: pack B into KC x NR panels, A into MR x KC panels, a register-
@@ -2299,22 +2455,25 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
     }
 }
 
-static void FP__I(gemm_check)(fp_trans ta, fp_trans tb, int m, int n, int k, const FP__T *a,
-                              ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
-                              const FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
+/* What is wrong with a GEMM call (a sentence naming the argument), or NULL. */
+static const char *FP__I(gemm_check)(fp_trans ta, fp_trans tb, int m, int n, int k, const FP__T *a,
+                                     ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                     const FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
 {
     int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
     int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
     size_t cspan = fp__span(m, n, rsc, csc, sizeof(FP__T));
-    FP_ASSERT((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS));
-    FP_ASSERT(m >= 0 && n >= 0 && k >= 0);
-    FP_ASSERT(m == 0 || n == 0 || c != NULL);
-    FP_ASSERT(fp__layout_ok(m, n, rsc, csc));
-    if (m == 0 || n == 0 || k == 0) return;
-    FP_ASSERT(a != NULL && b != NULL);
-    FP_ASSERT(fp__strides_ok(am, an, rsa, csa) && fp__strides_ok(bm, bn, rsb, csb));
-    FP_ASSERT(!fp__ranges_overlap(c, cspan, a, fp__span(am, an, rsa, csa, sizeof(FP__T))));
-    FP_ASSERT(!fp__ranges_overlap(c, cspan, b, fp__span(bm, bn, rsb, csb, sizeof(FP__T))));
+    if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
+    if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
+    if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
+    if (!fp__layout_ok(m, n, rsc, csc)) return "C's strides (rsc, csc) must be >= 1 and keep its elements distinct";
+    if (m == 0 || n == 0 || k == 0) return NULL;
+    if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
+    if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
+    if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
+    if (fp__ranges_overlap(c, cspan, a, fp__span(am, an, rsa, csa, sizeof(FP__T)))) return "C must not overlap A";
+    if (fp__ranges_overlap(c, cspan, b, fp__span(bm, bn, rsb, csb, sizeof(FP__T)))) return "C must not overlap B";
+    return NULL;
 }
 
 FP_DEF fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha,
@@ -2323,7 +2482,8 @@ FP_DEF fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, F
                                 ptrdiff_t csc, void *work)
 {
     void *own = NULL;
-    FP__I(gemm_check)(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    const char *bad = FP__I(gemm_check)(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (m == 0 || n == 0) return FP_OK;
     if (k == 0 || alpha == (FP__T)0) {
         FP__I(scale_c)(m, n, beta, c, rsc, csc);
@@ -2360,12 +2520,12 @@ FP_DEF fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, F
         rsc = csc; csc = 1;
     }
     if (!work) {
-        own = FP_MALLOC(FP__F(gemm_workspace_size)(), NULL);
+        own = fp__malloc(FP__F(gemm_workspace_size)());
         if (!own) return FP_ERR_NO_MEMORY;
         work = own;
     }
     FP__I(gemm_blocked)(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
-    if (own) FP_FREE(own, NULL);
+    if (own) fp__free(own);
     return FP_OK;
 #endif
 }
@@ -2375,7 +2535,9 @@ FP_DEF void FP__F(gemm)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alp
                         FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
 {
     fp_status s = FP__F(gemm_ws)(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
-    FP_ASSERT(s == FP_OK); /* only an allocation failure of the packing buffers can land here */
+    if (s == FP_ERR_USAGE) return; /* reported to the usage handler */
+    FP_ASSERT(s == FP_OK);         /* only an allocation failure of the packing buffers can land here:
+                                      fp_gemm_ws and fp_mat_mul return it as a status */
 }
 
 /* ---- level 1: unit-stride bodies get SIMD; other strides take the plain loop. ---- */
@@ -2415,7 +2577,7 @@ FP__VECTORIZE FP_DEF FP__T FP__F(vec_dot)(int n, const FP__T *x, ptrdiff_t incx,
 {
     FP__T r = 0;
     int i;
-    FP_ASSERT(n >= 0 && (n == 0 || (x && y)));
+    FP__REQUIRE(n >= 0 && (n == 0 || (x && y)), "n must be >= 0, and x and y non-NULL when n > 0", (FP__T)NAN);
 #if defined(FP__HAVE_AVX2)
     if (incx == 1 && incy == 1 && fp_isa_current() >= FP_ISA_AVX2) return FP__I(dot_avx2)(n, x, y);
 #endif
@@ -2426,7 +2588,7 @@ FP__VECTORIZE FP_DEF FP__T FP__F(vec_dot)(int n, const FP__T *x, ptrdiff_t incx,
 FP__VECTORIZE FP_DEF void FP__F(vec_axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, FP__T *y, ptrdiff_t incy)
 {
     int i;
-    FP_ASSERT(n >= 0 && (n == 0 || (x && y)));
+    FP__REQUIRE_VOID(n >= 0 && (n == 0 || (x && y)), "n must be >= 0, and x and y non-NULL when n > 0");
     if (incx == 1 && incy == 1)
         for (i = 0; i < n; ++i) y[i] += alpha * x[i];
     else
@@ -2436,7 +2598,7 @@ FP__VECTORIZE FP_DEF void FP__F(vec_axpy)(int n, FP__T alpha, const FP__T *x, pt
 FP__VECTORIZE FP_DEF void FP__F(vec_scale)(int n, FP__T alpha, FP__T *x, ptrdiff_t incx)
 {
     int i;
-    FP_ASSERT(n >= 0 && (n == 0 || x));
+    FP__REQUIRE_VOID(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0");
     for (i = 0; i < n; ++i) x[i * incx] = alpha == (FP__T)0 ? (FP__T)0 : alpha * x[i * incx];
 }
 
@@ -2445,7 +2607,7 @@ FP_DEF FP__T FP__F(vec_norm2)(int n, const FP__T *x, ptrdiff_t incx)
     /* Scaled sum of squares (LAPACK's nrm2 idea): no overflow for huge entries. */
     FP__T scale = 0, ssq = 1;
     int i;
-    FP_ASSERT(n >= 0 && (n == 0 || x));
+    FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (FP__T)NAN);
     for (i = 0; i < n; ++i) {
         FP__T v = FP__FABS(x[i * incx]);
         if (v != (FP__T)0) {
@@ -2461,7 +2623,7 @@ FP_DEF FP__T FP__F(vec_sum)(int n, const FP__T *x, ptrdiff_t incx)
 {
     FP__T s = 0;
     int i;
-    FP_ASSERT(n >= 0 && (n == 0 || x));
+    FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (FP__T)NAN);
     for (i = 0; i < n; ++i) s += x[i * incx];
     return s;
 }
@@ -2470,7 +2632,7 @@ FP_DEF FP__T FP__F(vec_max_abs)(int n, const FP__T *x, ptrdiff_t incx)
 {
     FP__T s = 0;
     int i;
-    FP_ASSERT(n >= 0 && (n == 0 || x));
+    FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (FP__T)NAN);
     for (i = 0; i < n; ++i) {
         FP__T v = FP__FABS(x[i * incx]);
         if (!(v <= s)) s = v; /* NaN wins, so a max of 0 proves finiteness */
@@ -2483,13 +2645,13 @@ FP_DEF void FP__F(gemv)(fp_trans ta, int m, int n, FP__T alpha, const FP__T *a, 
                         ptrdiff_t csa, const FP__T *x, ptrdiff_t incx, FP__T beta, FP__T *y, ptrdiff_t incy)
 {
     int ylen = ta == FP_NOTRANS ? m : n, xlen = ta == FP_NOTRANS ? n : m, i;
-    FP_ASSERT(ta == FP_NOTRANS || ta == FP_TRANS);
-    FP_ASSERT(m >= 0 && n >= 0 && (ylen == 0 || y) && (ylen <= 1 || incy >= 1));
+    FP__REQUIRE_VOID(ta == FP_NOTRANS || ta == FP_TRANS, "ta must be FP_NOTRANS or FP_TRANS");
+    FP__REQUIRE_VOID(m >= 0 && n >= 0 && (ylen == 0 || y) && (ylen <= 1 || incy >= 1), "m, n must be >= 0, y non-NULL and incy >= 1");
     if (ylen == 0) return;
     if (xlen == 0 || alpha == (FP__T)0) { FP__F(vec_scale)(ylen, beta, y, incy); return; }
-    FP_ASSERT(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1));
-    FP_ASSERT(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(FP__T)), a, fp__span(m, n, rsa, csa, sizeof(FP__T))));
-    FP_ASSERT(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(FP__T)), x, fp__span(xlen, 1, incx, 1, sizeof(FP__T))));
+    FP__REQUIRE_VOID(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1), "A and x must be non-NULL, A's strides and incx >= 1");
+    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(FP__T)), a, fp__span(m, n, rsa, csa, sizeof(FP__T))), "y must not overlap A");
+    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(FP__T)), x, fp__span(xlen, 1, incx, 1, sizeof(FP__T))), "y must not overlap x");
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
 #ifdef FIXPOINT_USE_BLIS
     {
@@ -2516,7 +2678,7 @@ FP_DEF void FP__F(gemv)(fp_trans ta, int m, int n, FP__T alpha, const FP__T *a, 
 }
 
 /* ---- matrix helpers ---- */
-FP_DEF void FP__F(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
+static void FP__I(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
                             ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, j;
@@ -2525,7 +2687,7 @@ FP_DEF void FP__F(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff
         for (j = 0; j < n; ++j) b[i * rsb + j * csb] = a[i * rsa + j * csa];
 }
 
-FP_DEF void FP__F(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+static void FP__I(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
     int i, j;
     FP_ASSERT(m >= 0 && n >= 0 && fp__layout_ok(m, n, rsa, csa));
@@ -2533,13 +2695,13 @@ FP_DEF void FP__F(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrd
         for (j = 0; j < n; ++j) a[i * rsa + j * csa] = v;
 }
 
-FP_DEF void FP__F(mat_scale)(int m, int n, FP__T alpha, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+static void FP__I(mat_scale)(int m, int n, FP__T alpha, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
     FP_ASSERT(m >= 0 && n >= 0 && fp__layout_ok(m, n, rsa, csa));
     FP__I(scale_c)(m, n, alpha, a, rsa, csa);
 }
 
-FP_DEF void FP__F(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa,
+static void FP__I(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa,
                              FP__T beta, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, j;
@@ -2551,7 +2713,7 @@ FP_DEF void FP__F(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_
         }
 }
 
-FP_DEF void FP__F(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a,
+static void FP__I(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a,
                            ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, j;
@@ -2560,7 +2722,7 @@ FP_DEF void FP__F(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, c
         for (j = 0; j < n; ++j) b[i * rsb + j * csb] = f(a[i * rsa + j * csa], ctx);
 }
 
-FP_DEF FP__T FP__F(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
     /* Accumulate in double: a Frobenius norm of a float matrix is a reporting quantity. */
     double s = 0;
@@ -2571,7 +2733,7 @@ FP_DEF FP__T FP__F(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, pt
     return (FP__T)sqrt(s);
 }
 
-FP_DEF int FP__F(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
     int i, j;
     FP__T acc = 0;
@@ -2585,8 +2747,8 @@ FP__VECTORIZE FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, 
 {
     int i, j, p;
     FP__T amax;
-    FP_ASSERT(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa));
-    if (!FP__F(mat_all_finite)(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
+    FP__REQUIRE(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A and piv non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    if (!FP__I(mat_all_finite)(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
     amax = 0;
     for (i = 0; i < n; ++i) { FP__T v = FP__F(vec_max_abs)(n, a + i * rsa, csa); if (v > amax) amax = v; }
     for (p = 0; p < n; ++p) {
@@ -2619,8 +2781,8 @@ FP__VECTORIZE FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP_
                             const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, j, r;
-    FP_ASSERT(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS));
-    FP_ASSERT(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb)));
+    FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS), "n, nrhs must be >= 0 and t FP_NOTRANS or FP_TRANS");
+    FP__REQUIRE_VOID(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb)), "LU, piv and B must be non-NULL, B's strides >= 1 with distinct elements");
     for (r = 0; r < nrhs; ++r) {
         FP__T *x = b + r * csb;
         if (t == FP_NOTRANS) {
@@ -2649,7 +2811,7 @@ FP__VECTORIZE FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP_
 FP_DEF fp_status FP__F(chol_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
     int i, j;
-    FP_ASSERT(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa));
+    FP__REQUIRE(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
     for (j = 0; j < n; ++j) {
         FP__T d = a[j * rsa + j * csa] - FP__F(vec_dot)(j, a + j * rsa, csa, a + j * rsa, csa);
         if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
@@ -2666,7 +2828,7 @@ FP_DEF void FP__F(chol_solve)(int n, int nrhs, const FP__T *l, ptrdiff_t rsa, pt
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, r;
-    FP_ASSERT(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))));
+    FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
     for (r = 0; r < nrhs; ++r) {
         FP__T *x = b + r * csb;
         for (i = 0; i < n; ++i)
@@ -2682,9 +2844,9 @@ FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, p
 {
     int i, j, r;
     FP__T rmax = 0;
-    FP_ASSERT(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa));
-    FP_ASSERT(nrhs == 0 || m == 0 || (b && fp__layout_ok(m, nrhs, rsb, csb)));
-    if (!FP__F(mat_all_finite)(m, n, a, rsa, csa) || !FP__F(mat_all_finite)(m, nrhs, b, rsb, csb))
+    FP__REQUIRE(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa), "m >= n >= 0, nrhs >= 0, A and tau non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    FP__REQUIRE(nrhs == 0 || m == 0 || (b && fp__layout_ok(m, nrhs, rsb, csb)), "B must be non-NULL with strides >= 1 and distinct elements", FP_ERR_USAGE);
+    if (!FP__I(mat_all_finite)(m, n, a, rsa, csa) || !FP__I(mat_all_finite)(m, nrhs, b, rsb, csb))
         return FP_ERR_NON_FINITE;
     /* Householder: column j reflected by H = I - tau v v^T, v = (1, a[j+1:, j]). */
     for (j = 0; j < n; ++j) {
@@ -2943,7 +3105,7 @@ static void FP__I(act_one)(const fp_activation *act, FP__T z, FP__T *f, FP__T *g
     }
 }
 
-FP_DEF void FP__F(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz,
+static void FP__I(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz,
                              ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg,
                              ptrdiff_t csg)
 {
@@ -2974,7 +3136,7 @@ FP_DEF void FP__F(act_apply)(const fp_activation *act, int m, int n, const FP__T
     }
 }
 
-FP_DEF FP__T FP__F(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t,
+static FP__T FP__I(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t,
                              ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd)
 {
     double acc = 0;
@@ -3024,24 +3186,13 @@ static fp_status FP__I(loss_xent_ws)(int k, int n, int b, const FP__T *wout, ptr
         return st;
     if (dwout && (st = FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, k, n, b, 1, work, b, 1, r, rsr, csr, 0, dwout, rsw, csw, gws)) != FP_OK)
         return st;
-    if (dbout) FP__F(mat_row_sum)(k, b, work, b, 1, dbout, 1);
+    if (dbout) FP__I(mat_row_sum)(k, b, work, b, 1, dbout, 1);
     if (correct) *correct = hits;
     *out = (FP__T)(loss / b);
     return FP_OK;
 }
 
-FP_DEF FP__T FP__F(loss_xent)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
-                              const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
-                              FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
-                              ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work)
-{
-    FP__T loss = (FP__T)NAN;
-    FP__I(loss_xent_ws)(k, n, b, wout, rso, cso, bout, r, rsr, csr, labels, dr, rsd, csd, dwout, rsw, csw, dbout,
-                        correct, work, NULL, &loss);
-    return loss;
-}
-
-FP_DEF void FP__F(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs)
+static void FP__I(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs)
 {
     int i;
     FP_ASSERT(m >= 0 && n >= 0 && (m == 0 || (s && a)));
@@ -3261,7 +3412,7 @@ static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *x
     for (i = 0; i < f->n; ++i)
         for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
     FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
-    FP__F(act_apply)(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
+    FP__I(act_apply)(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
 }
 
 /* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
@@ -3288,7 +3439,7 @@ static double FP__I(newton_phi)(FP__I(newton_ws) *nw, const fp_activation *act, 
     int i;
     for (i = 0; i < n; ++i) nw->z[i] = x[i * incx];
     FP__F(gemv)(FP_NOTRANS, n, n, 1, w, rsw, csw, r, incr, 1, nw->z, 1);
-    FP__F(act_apply)(act, n, 1, nw->z, 1, 1, nw->f, 1, 1, nw->g, 1, 1);
+    FP__I(act_apply)(act, n, 1, nw->z, 1, 1, nw->f, 1, 1, nw->g, 1, 1);
     for (i = 0; i < n; ++i) { double d = (double)nw->f[i] - (double)r[i * incr]; s += d * d; }
     return sqrt(s);
 }
@@ -3349,7 +3500,7 @@ FP_DEF size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, in
     return fp__arena_size(&a);
 }
 
-FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
+static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
                               const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx,
                               ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain,
                               ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work)
@@ -3381,19 +3532,19 @@ FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
     FP_ASSERT(!gain || (fp__apart(gain, n, b, rsg, csg, w, n, n, rsw, csw, sizeof(FP__T)) &&
                         fp__apart(gain, n, b, rsg, csg, x, n, b, rsx, csx, sizeof(FP__T)) &&
                         fp__apart(gain, n, b, rsg, csg, r, n, b, rsr, csr, sizeof(FP__T))));
-    if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, b, x, rsx, csx))
+    if (!FP__I(mat_all_finite)(n, n, w, rsw, csw) || !FP__I(mat_all_finite)(n, b, x, rsx, csx))
         return fp__report_fail(rep, FP_ERR_NON_FINITE, "W or X holds NaN or Inf");
-    if (c.warm_start && !FP__F(mat_all_finite)(n, b, r, rsr, csr))
+    if (c.warm_start && !FP__I(mat_all_finite)(n, b, r, rsr, csr))
         return fp__report_fail(rep, FP_ERR_NON_FINITE, "the warm start R holds NaN or Inf");
     if (!work) {
-        own = FP_MALLOC(FP__F(solve_workspace_size)(&c, n, b), NULL);
+        own = fp__malloc(FP__F(solve_workspace_size)(&c, n, b));
         if (!own) return fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed");
         work = own;
     }
     a.base = (unsigned char *)work;
     a.used = 0;
     FP__I(solve_layout)(&c, n, b, &a, &e, &nw, &gws);
-    if (!c.warm_start) FP__F(mat_fill)(n, b, 0, r, rsr, csr);
+    if (!c.warm_start) FP__I(mat_fill)(n, b, 0, r, rsr, csr);
     if (c.method == FP_SOLVER_NEWTON) {
         st = FP_OK;
         if (rep->history) for (i = 0; i < c.max_iter; ++i) rep->history[i] = 0;
@@ -3415,18 +3566,18 @@ FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
     } else {
         FP__I(fwd_ctx) f;
         f.act = act; f.n = n; f.w = w; f.x = x; f.rsw = rsw; f.csw = csw; f.rsx = rsx; f.csx = csx; f.gemm_ws = gws;
-        FP__F(mat_copy)(n, b, r, rsr, csr, e.R, b, 1);
+        FP__I(mat_copy)(n, b, r, rsr, csr, e.R, b, 1);
         st = FP__I(engine_run)(&e, &c, FP__I(fwd_map), &f, rep);
         for (i = 0; i < n; ++i)
             for (j = 0; j < b; ++j) r[i * rsr + e.perm[j] * csr] = e.R[i * b + j];
     }
     if (gain) {
         /* G = f'(W R + X) at the returned iterate */
-        FP__F(mat_copy)(n, b, x, rsx, csx, gain, rsg, csg);
+        FP__I(mat_copy)(n, b, x, rsx, csx, gain, rsg, csg);
         FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
-        FP__F(act_apply)(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+        FP__I(act_apply)(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
     }
-    if (own) FP_FREE(own, NULL);
+    if (own) fp__free(own);
     return st;
 }
 
@@ -3509,7 +3660,7 @@ FP_DEF size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n,
     return fp__arena_size(&a);
 }
 
-FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
+static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
                                       ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr,
                                       const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta,
                                       ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv,
@@ -3544,11 +3695,11 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
                       fp__apart(dw, n, n, rsdw, csdw, delta, n, b, rsd, csd, sizeof(FP__T)) &&
                       fp__apart(dw, n, n, rsdw, csdw, r, n, b, rsr, csr, sizeof(FP__T)) &&
                       fp__apart(dw, n, n, rsdw, csdw, v, n, b, rsv, csv, sizeof(FP__T))));
-    if (!FP__F(mat_all_finite)(n, b, gain, rsg, csg) || !FP__F(mat_all_finite)(n, b, delta, rsd, csd) ||
-        !FP__F(mat_all_finite)(n, n, w, rsw, csw) || (dw && !FP__F(mat_all_finite)(n, b, r, rsr, csr)))
+    if (!FP__I(mat_all_finite)(n, b, gain, rsg, csg) || !FP__I(mat_all_finite)(n, b, delta, rsd, csd) ||
+        !FP__I(mat_all_finite)(n, n, w, rsw, csw) || (dw && !FP__I(mat_all_finite)(n, b, r, rsr, csr)))
         return fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or Delta hold NaN or Inf");
     if (!work) {
-        own = FP_MALLOC(FP__F(adjoint_workspace_size)(&c, n, b), NULL);
+        own = fp__malloc(FP__F(adjoint_workspace_size)(&c, n, b));
         if (!own) return fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed");
         work = own;
     }
@@ -3564,7 +3715,7 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
         FP__I(adj_ctx) q;
         q.n = n; q.w = w; q.g = gain; q.d = delta; q.rsw = rsw; q.csw = csw; q.rsg = rsg; q.csg = csg;
         q.rsd = rsd; q.csd = csd; q.p = p; q.gemm_ws = gws;
-        FP__F(mat_copy)(n, b, delta, rsd, csd, e.R, b, 1); /* U0 = Delta (the first Neumann term) */
+        FP__I(mat_copy)(n, b, delta, rsd, csd, e.R, b, 1); /* U0 = Delta (the first Neumann term) */
         st = FP__I(engine_run)(&e, &c.iter, FP__I(adj_map), &q, rep);
         for (i = 0; i < n; ++i)
             for (j = 0; j < b; ++j) v[i * rsv + e.perm[j] * csv] = e.R[i * b + j] * gain[i * rsg + e.perm[j] * csg];
@@ -3577,13 +3728,13 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
             else st = fp__report_fail(rep, s2, "iterative adjoint failed and I - W^T G is singular");
         }
     }
-    if (st == FP_OK && !FP__F(mat_all_finite)(n, b, v, rsv, csv))
+    if (st == FP_OK && !FP__I(mat_all_finite)(n, b, v, rsv, csv))
         st = fp__report_fail(rep, FP_ERR_NON_FINITE, "the adjoint overflowed: I - W^T G is nearly singular");
     if (st == FP_OK && dw) {
         FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, v, rsv, csv, r, rsr, csr, 0, dw, rsdw, csdw, gws);
-        if (!FP__F(mat_all_finite)(n, n, dw, rsdw, csdw)) st = fp__report_fail(rep, FP_ERR_NON_FINITE, "dW = V R^T overflowed");
+        if (!FP__I(mat_all_finite)(n, n, dw, rsdw, csdw)) st = fp__report_fail(rep, FP_ERR_NON_FINITE, "dW = V R^T overflowed");
     }
-    if (own) FP_FREE(own, NULL);
+    if (own) fp__free(own);
     return st;
 }
 
@@ -3610,23 +3761,23 @@ static double *FP__I(to_double)(int n, int m, const FP__T *a, ptrdiff_t rs, ptrd
     return out;
 }
 
-FP_DEF fp_status FP__F(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work)
+static fp_status FP__I(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work)
 {
     void *own = NULL;
     double *h;
     fp_status st;
     FP_ASSERT(n >= 0 && (n == 0 || (a && wr && wi)));
     if (n == 0) return FP_OK;
-    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
     h = (double *)fp__align64(work);
     st = fp__eig_dense(n, FP__I(to_double)(n, n, a, rsa, csa, h), wr, wi, h + (size_t)n * (size_t)n);
-    if (own) FP_FREE(own, NULL);
+    if (own) fp__free(own);
     return st;
 }
 
 /* Inverse iteration on the real 2n form of (A - lambda I) v = b, lambda = re + i im, shifted off the
  * eigenvalue by a relative 1e-10 so the factorization exists. */
-FP_DEF fp_status FP__F(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
+static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
                                double *vr, double *vi, void *work)
 {
     void *own = NULL;
@@ -3634,7 +3785,7 @@ FP_DEF fp_status FP__F(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t c
     int *piv, i, j, it, n2 = 2 * n;
     fp_status st;
     FP_ASSERT(n >= 1 && a && vr && vi);
-    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
     M = (double *)fp__align64(work);
     x = M + (size_t)n2 * (size_t)n2;
     piv = (int *)(x + n2);
@@ -3663,13 +3814,13 @@ FP_DEF fp_status FP__F(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t c
         }
         for (i = 0; i < n; ++i) { vr[i] = x[i]; vi[i] = x[i + n]; }
     }
-    if (own) FP_FREE(own, NULL);
+    if (own) fp__free(own);
     return st;
 }
 
 /* Arnoldi on M = diag(g) A (g NULL: A): k steps of modified Gram-Schmidt (twice), Ritz values of the
  * k x k Hessenberg sorted by decreasing real part. A deterministic start vector. */
-FP_DEF fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g,
+static fp_status FP__I(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g,
                                     ptrdiff_t incg, int k, double *wr, double *wi, void *work)
 {
     void *own = NULL;
@@ -3679,7 +3830,7 @@ FP_DEF fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdif
     FP_ASSERT(n >= 1 && a && wr && wi && k >= 1);
     if (k > n) k = n;
     if (k > FP__KMAX) k = FP__KMAX;
-    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
     A = (double *)fp__align64(work);
     V = A + (size_t)n * (size_t)n;                 /* (k+1) vectors of n */
     H = V + (size_t)(k + 1) * (size_t)n;           /* (k+1) x k, ld k    */
@@ -3688,7 +3839,7 @@ FP_DEF fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdif
     FP__I(to_double)(n, n, a, rsa, csa, A);
     if (g)
         for (i = 0; i < n; ++i) fp_vec_scale_f64(n, (double)g[i * incg], A + (size_t)i * (size_t)n, 1);
-    if (!fp_mat_all_finite_f64(n, n, A, n, 1)) { st = FP_ERR_NON_FINITE; goto done; }
+    if (!fp_mat_all_finite_f64(fp_mat_rowmajor_f64(A, n, n))) { st = FP_ERR_NON_FINITE; goto done; }
     for (i = 0; i < (k + 1) * k; ++i) H[i] = 0;
     for (i = 0; i < n; ++i) V[i] = 1.0 + 0.5 * sin(3.0 * i + 1.0);
     fp_vec_scale_f64(n, 1.0 / fp_vec_norm2_f64(n, V, 1), V, 1);
@@ -3720,11 +3871,11 @@ FP_DEF fp_status FP__F(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdif
     for (i = kk; i < k; ++i) { wr[i] = NAN; wi[i] = NAN; }
     (void)scr;
 done:
-    if (own) FP_FREE(own, NULL);
+    if (own) fp__free(own);
     return st;
 }
 
-FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain,
+static fp_status FP__I(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain,
                                   ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work)
 {
     void *own = NULL;
@@ -3732,7 +3883,7 @@ FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
     int c, i, j;
     fp_status st = FP_OK;
     FP_ASSERT(n >= 1 && b >= 0 && w && gain && re && im);
-    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
     wr = (double *)fp__align64(work);
     wi = wr + n;
     h = wi + n; /* n*n matrix + n scratch, or Arnoldi's work (it fits: see eig_workspace_size) */
@@ -3744,19 +3895,19 @@ FP_DEF fp_status FP__F(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
             st = fp__eig_dense(n, h, wr, wi, h + (size_t)n * (size_t)n);
             for (i = 1; i < n && st == FP_OK; ++i) if (wr[i] > wr[best]) best = i;
         } else {
-            st = FP__F(eig_arnoldi)(n, w, rsw, csw, gain + c * csg, rsg, 48, wr, wi, h);
+            st = FP__I(eig_arnoldi)(n, w, rsw, csw, gain + c * csg, rsg, 48, wr, wi, h);
         }
         if (st != FP_OK) break; /* wr holds nothing to report: re and im keep what they held */
         re[c] = wr[best];
         im[c] = wi[best];
     }
-    if (own) FP_FREE(own, NULL);
+    if (own) fp__free(own);
     return st;
 }
 
 /* The verdict of docs/THEORY.md (S1): every eigenvalue of W diag(phi') (equivalently
  * diag(phi') W) with real part < 1; the bulk and outliers as (S2) describes them. */
-FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
+static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
                                           ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out,
                                           double *wr_out, double *wi_out, void *work)
 {
@@ -3775,7 +3926,7 @@ FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, 
     if (!(c.tol > 0) || !(c.margin > 0) || !(c.bulk_radius >= 0) || !isfinite(c.tol) || !isfinite(c.margin) ||
         !isfinite(c.bulk_radius) || c.exact_max < 0)
         return FP_ERR_INVALID_ARG;
-    if (!work) { own = work = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL); if (!own) return FP_ERR_NO_MEMORY; }
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
     wr = (double *)fp__align64(work);
     wi = wr + n;
     h = wi + n;
@@ -3786,10 +3937,10 @@ FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, 
         st = fp__eig_dense(n, h, wr, wi, h + (size_t)n * (size_t)n);
         k = n;
     } else {
-        st = FP__F(eig_arnoldi)(n, w, rsw, csw, gain, incg, 48, wr, wi, h);
+        st = FP__I(eig_arnoldi)(n, w, rsw, csw, gain, incg, 48, wr, wi, h);
         for (k = 0; st == FP_OK && k < n && k < 48 && wr[k] == wr[k]; ++k) {} /* wr is unwritten on failure */
     }
-    if (st == FP_OK && gain && !FP__F(mat_all_finite)(n, 1, gain, incg, 1)) st = FP_ERR_NON_FINITE;
+    if (st == FP_OK && gain && !FP__I(mat_all_finite)(n, 1, gain, incg, 1)) st = FP_ERR_NON_FINITE;
     if (st == FP_OK) {
         memset(&s, 0, sizeof s);
         s.exact = exact;
@@ -3837,13 +3988,13 @@ FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, int n, 
             if (wi_out) wi_out[i] = i < k ? wi[i] : NAN;
         }
     }
-    if (own) FP_FREE(own, NULL);
+    if (own) fp__free(own);
     return st;
 }
 
 /* The global picture of docs/THEORY.md, (S4) and (MF9): which
  * attractor each initial condition reaches, for any model of the library. */
-FP_DEF fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
+static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
                                int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
                                ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
                                fp_attractor *out, int max_out, int *label, fp_census *census)
@@ -3869,9 +4020,9 @@ FP_DEF fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_co
     }
     c.warm_start = 1;
     if (cluster_tol == 0) cluster_tol = 1e-4;
-    if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, 1, x, incx, 1)) return FP_ERR_NON_FINITE;
+    if (!FP__I(mat_all_finite)(n, n, w, rsw, csw) || !FP__I(mat_all_finite)(n, 1, x, incx, 1)) return FP_ERR_NON_FINITE;
     bytes = 2 * nk * sizeof(FP__T) + (size_t)k * (sizeof(double) + 4 * sizeof(int)) + FP__F(eig_workspace_size)(n) + 256;
-    blk = FP_MALLOC(bytes, NULL);
+    blk = fp__malloc(bytes);
     if (!blk) return FP_ERR_NO_MEMORY;
     ews = fp__align64(blk);
     xs = (FP__T *)fp__align64((char *)ews + FP__F(eig_workspace_size)(n));
@@ -3883,8 +4034,8 @@ FP_DEF fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_co
         for (j = 0; j < k; ++j) xs[(size_t)i * (size_t)k + (size_t)j] = x[i * incx];
     memset(&rep, 0, sizeof rep);
     rep.col_residual = res;
-    st = FP__F(solve)(&c, act, n, k, w, rsw, csw, xs, k, 1, r, rsr, csr, g, k, 1, &rep, NULL);
-    if (st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY) { FP_FREE(blk, NULL); return st; }
+    st = FP__I(solve)(&c, act, n, k, w, rsw, csw, xs, k, 1, r, rsr, csr, g, k, 1, &rep, NULL);
+    if (st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY) { fp__free(blk); return st; }
     tol = c.tol > 0 ? c.tol : 1e-6;
     if (FP__BITS == 32 && tol < 32 * FP__EPS) tol = 32 * FP__EPS;
     big = c.diverge_at > 0 ? c.diverge_at : 1e12;
@@ -3921,7 +4072,7 @@ FP_DEF fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_co
         o->column = rep_col[perm[a]];
         o->basin = basin[perm[a]];
         o->residual = res[o->column];
-        s2 = FP__F(stability_analyze)(scfg, n, w, rsw, csw, g + o->column, k, &o->spectrum, NULL, NULL, ews);
+        s2 = FP__I(stability_analyze)(scfg, n, w, rsw, csw, g + o->column, k, &o->spectrum, NULL, NULL, ews);
         if (s2 != FP_OK) { memset(&o->spectrum, 0, sizeof o->spectrum); o->spectrum.verdict = FP_MARGINAL; if (est == FP_OK) est = s2; }
     }
     if (label) {
@@ -3930,7 +4081,7 @@ FP_DEF fp_status FP__F(census)(const fp_solver_config *cfg, const fp_spectrum_co
         for (j = 0; j < k; ++j) label[j] = lab[j] >= 0 ? rank[lab[j]] : lab[j];
     }
     *census = cs;
-    FP_FREE(blk, NULL);
+    fp__free(blk);
     return est;
 }
 #undef FP__KMAX
@@ -3972,7 +4123,7 @@ static void FP__I(rule_layout)(fp_rule rule, const fp_adjoint_config *adj, int n
     *gws = fp__take(a, FP__F(gemm_workspace_size)());
 }
 
-FP_DEF size_t FP__F(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
+static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
 {
     fp__arena a = { NULL, 0 };
     FP__T *m0, *m1, *m2, *m3;
@@ -3985,7 +4136,7 @@ FP_DEF size_t FP__F(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *
     return fp__arena_size(&a);
 }
 
-FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b,
+static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b,
                                 const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr,
                                 ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad,
                                 ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
@@ -4011,13 +4162,13 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
     if (!adj) adj = &def;
     if (!FP__ISFINITE(lr) || lr < 0) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "lr must be finite and >= 0") : FP_ERR_INVALID_ARG;
     /* every rule, not only the adjoint's: a NaN gain must not come back as FP_OK and a NaN dW */
-    if (!FP__F(mat_all_finite)(n, n, w, rsw, csw) || !FP__F(mat_all_finite)(n, b, r, rsr, csr) ||
-        !FP__F(mat_all_finite)(n, b, gain, rsg, csg) || !FP__F(mat_all_finite)(n, b, grad, rsd, csd)) {
+    if (!FP__I(mat_all_finite)(n, n, w, rsw, csw) || !FP__I(mat_all_finite)(n, b, r, rsr, csr) ||
+        !FP__I(mat_all_finite)(n, b, gain, rsg, csg) || !FP__I(mat_all_finite)(n, b, grad, rsd, csd)) {
         if (rep) fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or the gradient hold NaN or Inf");
         return FP_ERR_NON_FINITE;
     }
     if (!work) {
-        own = work = FP_MALLOC(FP__F(rule_workspace_size)(rule, adj, n, b), NULL);
+        own = work = fp__malloc(FP__I(rule_workspace_size)(rule, adj, n, b));
         if (!own) return rep ? fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed") : FP_ERR_NO_MEMORY;
     }
     a.base = (unsigned char *)work;
@@ -4025,16 +4176,16 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
     FP__I(rule_layout)(rule, adj, n, b, &a, &L, &S, &C, &Q, &K, &piv, &gws, &aws);
     if (rule == FP_RULE_DW1) {
         /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr */
-        st = FP__F(implicit_grad)(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, L, ld, 1, dw,
+        st = FP__I(implicit_grad)(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, L, ld, 1, dw,
                                   rsdw, csdw, rep, aws);
     } else if (rule == FP_RULE_DW4) {
         /* dW4 = sum_b [(I - W G) g][(I - W G)^T (I - W G) r]^T:
          * L = Gr - W (G .* Gr);  S = R - W (G .* R);  C = S - G .* (W^T S);  dW = L C^T */
         FP__I(hadamard)(n, b, gain, rsg, csg, grad, rsd, csd, Q, ld);
-        FP__F(mat_copy)(n, b, grad, rsd, csd, L, ld, 1);
+        FP__I(mat_copy)(n, b, grad, rsd, csd, L, ld, 1);
         FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
         FP__I(hadamard)(n, b, gain, rsg, csg, r, rsr, csr, Q, ld);
-        FP__F(mat_copy)(n, b, r, rsr, csr, S, ld, 1);
+        FP__I(mat_copy)(n, b, r, rsr, csr, S, ld, 1);
         FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, S, ld, 1, gws);
         FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, S, ld, 1, 0, Q, ld, 1, gws);
         for (i = 0; i < n; ++i)
@@ -4050,7 +4201,7 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
         for (i = 0; i < n; ++i)
             for (j = 0; j < b; ++j) S[i * ld + j] = r[i * rsr + j * csr] - gain[i * rsg + j * csg] * Q[i * ld + j];
         FP__I(hadamard)(n, b, gain, rsg, csg, S, ld, 1, Q, ld);
-        FP__F(mat_copy)(n, b, S, ld, 1, C, ld, 1);
+        FP__I(mat_copy)(n, b, S, ld, 1, C, ld, 1);
         FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, C, ld, 1, gws);
         if (rule == FP_RULE_DW3) {
             FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
@@ -4082,15 +4233,15 @@ FP_DEF fp_status FP__F(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
         }
     }
     /* finite inputs can still overflow (huge W or R): reported, never a silent Inf */
-    if (st == FP_OK && !FP__F(mat_all_finite)(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
-    if (own) FP_FREE(own, NULL);
+    if (st == FP_OK && !FP__I(mat_all_finite)(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
+    if (own) fp__free(own);
     return st;
 }
 
 /* ---- optimizers ---- */
 FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, int count)
 {
-    FP_ASSERT(o && cfg && count >= 0);
+    FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
     memset(o, 0, sizeof *o);
     o->cfg = *cfg;
     if (!fp__optim_config_ok(cfg)) return FP_ERR_INVALID_ARG;
@@ -4100,8 +4251,8 @@ FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, 
     if (o->cfg.eps == 0) o->cfg.eps = 1e-8;
     o->count = count;
     if (cfg->kind != FP_OPTIM_SGD && count > 0) {
-        o->m = (FP__T *)FP_MALLOC((size_t)count * sizeof(FP__T), NULL);
-        o->v = (FP__T *)FP_MALLOC((size_t)count * sizeof(FP__T), NULL);
+        o->m = (FP__T *)fp__malloc((size_t)count * sizeof(FP__T));
+        o->v = (FP__T *)fp__malloc((size_t)count * sizeof(FP__T));
         if (!o->m || !o->v) { FP__F(optim_free)(o); return FP_ERR_NO_MEMORY; }
         memset(o->m, 0, (size_t)count * sizeof(FP__T));
         memset(o->v, 0, (size_t)count * sizeof(FP__T));
@@ -4111,8 +4262,8 @@ FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, 
 
 FP_DEF void FP__F(optim_free)(FP__F(optim) *o)
 {
-    if (o->m) FP_FREE(o->m, NULL);
-    if (o->v) FP_FREE(o->v, NULL);
+    if (o->m) fp__free(o->m);
+    if (o->v) fp__free(o->v);
     o->m = o->v = NULL;
 }
 
@@ -4162,12 +4313,12 @@ FP_DEF fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, 
     fp_rng g = fp_rng_make(seed);
     FP__T *p;
     size_t i, cnt;
-    FP_ASSERT(L);
+    FP__REQUIRE(L, "L is required", FP_ERR_USAGE);
     memset(L, 0, sizeof *L);
     if (n < 1 || n_in < 1 || n_out < 1 || n > 1 << 16 || n_in > 1 << 24 || n_out > 1 << 16) return FP_ERR_INVALID_ARG;
     if (!(rho >= 0 && rho < 1e6) || (int)act < 0 || act > FP_ACT_CUSTOM) return FP_ERR_INVALID_ARG;
     cnt = FP__I(layer_count)(n, n_in, n_out);
-    p = (FP__T *)FP_MALLOC(cnt * sizeof(FP__T), NULL);
+    p = (FP__T *)fp__malloc(cnt * sizeof(FP__T));
     if (!p) return FP_ERR_NO_MEMORY;
     L->n = n; L->n_in = n_in; L->n_out = n_out;
     L->act = fp_activation_make(act);
@@ -4182,7 +4333,7 @@ FP_DEF fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, 
 
 FP_DEF void FP__F(layer_free)(FP__F(layer) *L)
 {
-    if (L && L->w) FP_FREE(L->w, NULL);
+    if (L && L->w) fp__free(L->w);
     if (L) L->w = L->w_in = L->b = L->w_out = L->b_out = NULL;
 }
 
@@ -4195,7 +4346,7 @@ FP_DEF fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path)
     uint64_t sum;
     size_t cnt, len[3];
     const void *part[3];
-    FP_ASSERT(L && L->w && path);
+    FP__REQUIRE(L && L->w && path, "L must be an initialized layer and path non-NULL", FP_ERR_USAGE);
     memset(&h, 0, sizeof h);
     memcpy(h.magic, FP__LAYER_MAGIC, 8);
     h.version = 1;
@@ -4234,7 +4385,7 @@ FP_DEF fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len
     uint64_t sum, want;
     size_t cnt = 0;
     const char *w = NULL;
-    FP_ASSERT(L && (buf || len == 0));
+    FP__REQUIRE(L && (buf || len == 0), "L is required, and buf when len > 0", FP_ERR_USAGE);
     if (len < sizeof h + sizeof sum) w = "file shorter than a header";
     else {
         memcpy(&h, p, sizeof h);
@@ -4251,7 +4402,7 @@ FP_DEF fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len
     t.n = h.n; t.n_in = h.n_in; t.n_out = h.n_out;
     t.act = fp_activation_make((fp_act_kind)h.act);
     {
-        FP__T *q = (FP__T *)FP_MALLOC(cnt * sizeof(FP__T), NULL);
+        FP__T *q = (FP__T *)fp__malloc(cnt * sizeof(FP__T));
         if (!q) { if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
         memcpy(q, p + sizeof h, cnt * sizeof(FP__T));
         FP__I(layer_bind)(&t, q);
@@ -4269,7 +4420,7 @@ FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char
     size_t want;
     FILE *f;
     fp_status st;
-    FP_ASSERT(L && path);
+    FP__REQUIRE(L && path, "L and path are required", FP_ERR_USAGE);
     if (!(f = fp__open_sized(path, &end, &st, why))) return st;
     /* the header must promise exactly the file's length before the file is read into memory */
     if ((size_t)end < sizeof head || fread(head, 1, sizeof head, f) != sizeof head) {
@@ -4284,17 +4435,17 @@ FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char
         if (w) { fclose(f); if (why) *why = w; return FP_ERR_FORMAT; }
         want = (size_t)end;
     }
-    buf = (unsigned char *)FP_MALLOC(want, NULL);
+    buf = (unsigned char *)fp__malloc(want);
     if (!buf) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
     if (fseek(f, 0, SEEK_SET) != 0 || fread(buf, 1, want, f) != want) {
         fclose(f);
-        FP_FREE(buf, NULL);
+        fp__free(buf);
         if (why) *why = "read error";
         return FP_ERR_IO;
     }
     fclose(f);
     st = FP__F(layer_parse)(L, buf, want, why);
-    FP_FREE(buf, NULL);
+    fp__free(buf);
     return st;
 }
 #undef FP__LAYER_MAGIC
@@ -4306,7 +4457,7 @@ FP_DEF void FP__F(trainer_free)(FP__F(trainer) *t)
     void *blocks[7];
     blocks[0] = t->u; blocks[1] = t->solve_ws; blocks[2] = t->rule_ws; blocks[3] = t->eig_ws; blocks[4] = t->cache;
     blocks[5] = t->order; blocks[6] = t->gemm_ws;
-    for (i = 0; i < 7; ++i) if (blocks[i]) FP_FREE(blocks[i], NULL);
+    for (i = 0; i < 7; ++i) if (blocks[i]) fp__free(blocks[i]);
     for (i = 0; i < 5; ++i) FP__F(optim_free)(&t->opt[i]);
     memset(t, 0, sizeof *t);
 }
@@ -4320,7 +4471,7 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
     const char *msg;
     fp_status st;
     fp_adjoint_config ac;
-    FP_ASSERT(t && L && L->w && cfg);
+    FP__REQUIRE(t && L && L->w && cfg, "t, cfg and an initialized layer L are required", FP_ERR_USAGE);
     memset(t, 0, sizeof *t);
     t->cfg = *cfg;
     if (t->cfg.rule == 0) t->cfg.rule = FP_RULE_DW3;
@@ -4331,19 +4482,20 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
     if (t->cfg.rule < FP_RULE_DW1 || t->cfg.rule > FP_RULE_DW4) msg = "unknown rule";
     else if (t->cfg.batch < 1 || t->cfg.batch > 1 << 20) msg = "batch must lie in [1, 2^20]";
     else if (dataset_count < 0) msg = "dataset_count must be >= 0";
-    else if (!(t->cfg.min_converged >= 0 && t->cfg.min_converged <= 1)) msg = "min_converged must lie in [0, 1]";
+    else if (!(t->cfg.min_converged >= -1 && t->cfg.min_converged <= 1)) msg = "min_converged must lie in [-1, 1]";
     else if (t->cfg.stability_every < 0 || t->cfg.stability_cols < 1) msg = "stability_every must be >= 0 and stability_cols >= 1";
     else if ((t->cfg.train_readin | 1) != 1 || (t->cfg.train_readout | 1) != 1 || (t->cfg.warm_start | 1) != 1 ||
-             (t->cfg.rollback | 1) != 1)
-        msg = "train_readin, train_readout, warm_start and rollback are 0 or 1";
-    else if (t->cfg.shuffle < -1 || t->cfg.shuffle > 1) msg = "shuffle must be -1 (dataset order), 0 or 1 (shuffle)";
+             (t->cfg.no_rollback | 1) != 1 || (t->cfg.no_shuffle | 1) != 1)
+        msg = "train_readin, train_readout, warm_start, no_rollback and no_shuffle are 0 or 1";
+    else if (!(t->cfg.optim.lr > 0)) msg = "optim.lr must be > 0 (the learning rate has no default)";
     else if (!fp__optim_config_ok(&t->cfg.optim))
         msg = "optim: lr, weight_decay, eps finite and >= 0; momentum, beta1, beta2 in [0, 1); a known kind";
     if (msg) { t->message = msg; return FP_ERR_INVALID_ARG; }
     st = fp__solver_config_resolve(&t->cfg.solver, &sc, &msg);
     if (st == FP_OK) st = fp__adjoint_config_resolve(&t->cfg.adjoint, &ac, &msg);
     if (st != FP_OK) { t->message = msg; return st; }
-    if (sc.fixed_iterations && t->cfg.min_converged == 0.5) t->cfg.min_converged = 0;
+    if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
+    else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
     t->layer = L;
     t->max_batch = B = t->cfg.batch;
     t->lr_scale = 1;
@@ -4366,7 +4518,7 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
         t->labels = (int *)fp__take(&a, (size_t)B * sizeof(int));
         t->bidx = (int *)fp__take(&a, (size_t)B * sizeof(int));
         if (pass == 0) {
-            a.base = (unsigned char *)FP_MALLOC(fp__arena_size(&a), NULL);
+            a.base = (unsigned char *)fp__malloc(fp__arena_size(&a));
             if (!a.base) { t->message = "out of memory"; return FP_ERR_NO_MEMORY; }
         }
     }
@@ -4375,19 +4527,19 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
     t->db = t->dwin + (size_t)n * (size_t)L->n_in;
     t->dwout = t->db + n;
     t->dbout = t->dwout + (size_t)L->n_out * (size_t)n;
-    t->solve_ws = FP_MALLOC(FP__F(solve_workspace_size)(&sc, n, B), NULL);
-    t->gemm_ws = FP_MALLOC(FP__F(gemm_workspace_size)(), NULL); /* read-in, loss and read-in gradient products */
-    bytes = FP__F(rule_workspace_size)(t->cfg.rule, &t->cfg.adjoint, n, B);
+    t->solve_ws = fp__malloc(FP__F(solve_workspace_size)(&sc, n, B));
+    t->gemm_ws = fp__malloc(FP__F(gemm_workspace_size)()); /* read-in, loss and read-in gradient products */
+    bytes = FP__I(rule_workspace_size)(t->cfg.rule, &t->cfg.adjoint, n, B);
     if (t->cfg.train_readin) {
         size_t b2 = FP__F(adjoint_workspace_size)(&t->cfg.adjoint, n, B);
         if (b2 > bytes) bytes = b2;
     }
-    t->rule_ws = FP_MALLOC(bytes, NULL);
-    t->eig_ws = FP_MALLOC(FP__F(eig_workspace_size)(n), NULL);
-    t->order = (int *)FP_MALLOC((size_t)(dataset_count > 0 ? dataset_count : 1) * sizeof(int), NULL);
+    t->rule_ws = fp__malloc(bytes);
+    t->eig_ws = fp__malloc(FP__F(eig_workspace_size)(n));
+    t->order = (int *)fp__malloc((size_t)(dataset_count > 0 ? dataset_count : 1) * sizeof(int));
     t->order_count = dataset_count;
     if (t->cfg.warm_start && dataset_count > 0) {
-        t->cache = (FP__T *)FP_MALLOC((size_t)n * (size_t)dataset_count * sizeof(FP__T), NULL);
+        t->cache = (FP__T *)fp__malloc((size_t)n * (size_t)dataset_count * sizeof(FP__T));
         if (t->cache) memset(t->cache, 0, (size_t)n * (size_t)dataset_count * sizeof(FP__T));
         t->cache_count = dataset_count;
     }
@@ -4434,7 +4586,7 @@ static fp_status FP__I(forward_solve)(FP__F(trainer) *t, const int *idx, int bsz
         for (i = 0; i < L->n; ++i)
             for (j = 0; j < bsz; ++j) t->r[i * B + j] = t->cache[(size_t)idx[j] * (size_t)L->n + (size_t)i];
     memset(rep, 0, sizeof *rep);
-    return FP__F(solve)(&c, &L->act, L->n, bsz, L->w, L->n, 1, t->x, B, 1, t->r, B, 1, t->g, B, 1, rep, t->solve_ws);
+    return FP__I(solve)(&c, &L->act, L->n, bsz, L->w, L->n, 1, t->x, B, 1, t->r, B, 1, t->g, B, 1, rep, t->solve_ws);
 }
 
 static int FP__I(lost)(const FP__F(trainer) *t, fp_status st, const fp_solve_report *rep, int bsz)
@@ -4449,7 +4601,7 @@ static fp_status FP__I(gradient_failed)(FP__F(trainer) *t, fp_train_record *rec,
     rec->status = st;
     t->message = "the gradient could not be computed (singular or unconverged adjoint, or a dW that is not finite)";
     if (st == FP_ERR_NO_MEMORY || st == FP_ERR_INVALID_ARG) return st; /* not a numerical fault: nothing to undo */
-    if (t->cfg.rollback && t->step > 0 && !rec->rolled_back) {
+    if (!t->cfg.no_rollback && t->step > 0 && !rec->rolled_back) {
         memcpy(t->layer->w, t->prev, cnt * sizeof(FP__T));
         t->lr_scale *= 0.5;
         rec->rolled_back = 1;
@@ -4468,7 +4620,7 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     int hits = 0, i, j;
     double lr;
     FP__T loss;
-    FP_ASSERT(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch);
+    FP__REQUIRE(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch, "t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
     memset(rec, 0, sizeof *rec);
     rec->step = t->step;
     rec->min_gap = NAN;
@@ -4484,7 +4636,7 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     if (t->message) { rec->status = FP_ERR_INVALID_ARG; return FP_ERR_INVALID_ARG; }
     FP__I(forward_input)(t, ds, idx, bsz);
     st = FP__I(forward_solve)(t, idx, bsz, &rep);
-    if (FP__I(lost)(t, st, &rep, bsz) && t->cfg.rollback && t->step > 0) {
+    if (FP__I(lost)(t, st, &rep, bsz) && !t->cfg.no_rollback && t->step > 0) {
         /* the last update lost the fixed point: undo it, halve the rate, solve again */
         memcpy(L->w, t->prev, cnt * sizeof(FP__T));
         t->lr_scale *= 0.5;
@@ -4512,14 +4664,14 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     /* the rule's dW (dW1 leaves V = dL/dX in v when the read-in trains) */
     if (t->cfg.rule == FP_RULE_DW1 || t->cfg.train_readin) {
         memset(&rep, 0, sizeof rep);
-        st = FP__F(implicit_grad)(&t->cfg.adjoint, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
+        st = FP__I(implicit_grad)(&t->cfg.adjoint, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
                                   t->cfg.rule == FP_RULE_DW1 ? t->dw : NULL, n, 1, &rep, t->rule_ws);
         if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st, cnt);
     }
     if (t->cfg.rule != FP_RULE_DW1) {
         int tries;
         for (tries = 0;; ++tries) {
-            st = FP__F(rule_dw)(t->cfg.rule, &t->cfg.adjoint, (FP__T)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
+            st = FP__I(rule_dw)(t->cfg.rule, &t->cfg.adjoint, (FP__T)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
                                 B, 1, t->dw, n, 1, NULL, t->rule_ws);
             /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it */
             if (st != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
@@ -4529,19 +4681,19 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
         }
         if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st, cnt);
     }
-    rec->dw_norm = (double)FP__F(mat_norm_fro)(n, n, t->dw, n, 1);
+    rec->dw_norm = (double)FP__I(mat_norm_fro)(n, n, t->dw, n, 1);
     if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
         int cols = t->cfg.stability_cols < bsz ? t->cfg.stability_cols : bsz;
         double re, im, gap = HUGE_VAL;
         for (j = 0; j < cols; ++j)
-            if (FP__F(stability)(n, 1, L->w, n, 1, t->g + j, B, 1, n <= 128 ? n : 0, &re, &im, t->eig_ws) == FP_OK &&
+            if (FP__I(stability)(n, 1, L->w, n, 1, t->g + j, B, 1, n <= 128 ? n : 0, &re, &im, t->eig_ws) == FP_OK &&
                 1 - re < gap)
                 gap = 1 - re;
         rec->min_gap = gap;
     }
     if (t->cfg.train_readin) {
         FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->gemm_ws);
-        FP__F(mat_row_sum)(n, bsz, t->v, B, 1, t->db, 1);
+        FP__I(mat_row_sum)(n, bsz, t->v, B, 1, t->db, 1);
     }
     memcpy(t->prev, L->w, cnt * sizeof(FP__T));
     FP__F(optim_step)(&t->opt[0], lr, L->w, t->dw);
@@ -4560,14 +4712,14 @@ FP_DEF fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *d
 {
     int i, s;
     fp_status st = FP_OK;
-    FP_ASSERT(t && ds);
+    FP__REQUIRE(t && ds, "t and ds are required", FP_ERR_USAGE);
     /* the shuffled order and the warm-start cache were sized by trainer_init's dataset_count */
     if (ds->count < 1 || ds->count > t->order_count || (t->cache && ds->count > t->cache_count)) {
         t->message = "the dataset holds more samples than trainer_init's dataset_count (or none)";
         return FP_ERR_INVALID_ARG;
     }
     for (i = 0; i < ds->count; ++i) t->order[i] = i;
-    if (t->cfg.shuffle >= 0)
+    if (!t->cfg.no_shuffle)
         for (i = ds->count - 1; i > 0; --i) { /* Fisher-Yates */
             int k = (int)fp_rng_below(&t->rng, (uint32_t)(i + 1)), tmp = t->order[i];
             t->order[i] = t->order[k];
@@ -4590,7 +4742,7 @@ FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, 
     int B, s, j, total, hits_all = 0;
     double lsum = 0;
     fp_status st = FP_OK;
-    FP_ASSERT(t && t->layer && ds);
+    FP__REQUIRE(t && t->layer && ds, "an initialized trainer t and ds are required", FP_ERR_USAGE);
     L = t->layer;
     B = t->max_batch;
     if (loss) *loss = NAN;
@@ -4681,7 +4833,7 @@ FP_DEF fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path)
     size_t len[16];
     uint64_t sum = 0xcbf29ce484222325ull;
     int k, i;
-    FP_ASSERT(t && t->layer && t->prev && path);
+    FP__REQUIRE(t && t->layer && t->prev && path, "an initialized trainer t and path are required", FP_ERR_USAGE);
     FP__I(train_head_make)(t, &h);
     part[0] = &h; len[0] = sizeof h;
     k = FP__I(train_parts)(t, part, len);
@@ -4702,7 +4854,7 @@ FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const 
     FILE *f;
     int k, i;
     fp_status st = FP_ERR_FORMAT;
-    FP_ASSERT(t && t->layer && t->prev && path);
+    FP__REQUIRE(t && t->layer && t->prev && path, "an initialized trainer t and path are required", FP_ERR_USAGE);
     /* the trainer says how long its checkpoint is: the file must be exactly that before it is read */
     FP__I(train_head_make)(t, &mine);
     part[0] = &mine; len[0] = sizeof mine;
@@ -4716,7 +4868,7 @@ FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const 
         if (why) *why = "checkpoint length does not match this trainer (other sizes, optimizer, cache, or truncated)";
         return FP_ERR_FORMAT;
     }
-    buf = (unsigned char *)FP_MALLOC(total, NULL);
+    buf = (unsigned char *)fp__malloc(total);
     if (!buf) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
     if (fread(buf, 1, total, f) != total) { w = "read error"; st = FP_ERR_IO; }
     fclose(f);
@@ -4735,7 +4887,7 @@ FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const 
         else if (want != sum) w = "checksum mismatch: the checkpoint is corrupt";
         else if (!(h.lr_scale > 0 && h.lr_scale <= 1) || h.step < 0) w = "checkpoint holds an impossible step or rate scale";
     }
-    if (w) { FP_FREE(buf, NULL); if (why) *why = w; return st; }
+    if (w) { fp__free(buf); if (why) *why = w; return st; }
     /* everything checked: only now is the trainer written (the parts are the trainer's own arrays) */
     for (off = sizeof h, i = 1; i < k; off += len[i], ++i)
         if (len[i]) memcpy((void *)(uintptr_t)part[i], buf + off, len[i]);
@@ -4745,7 +4897,7 @@ FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const 
     t->rng.spare = h.spare;
     t->rng.has_spare = h.has_spare;
     for (i = 0; i < 5; ++i) t->opt[i].t = (long)h.opt_t[i];
-    FP_FREE(buf, NULL);
+    fp__free(buf);
     return FP_OK;
 }
 #undef FP__TRAIN_MAGIC
@@ -4755,7 +4907,7 @@ FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const 
  * ================================================================================================ */
 FP_DEF void FP__F(feedback_free)(FP__F(feedback) *fb)
 {
-    if (fb && fb->chi) FP_FREE(fb->chi, NULL);
+    if (fb && fb->chi) fp__free(fb->chi);
     if (fb) fb->chi = NULL;
 }
 
@@ -4776,12 +4928,12 @@ FP_DEF fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanf
 {
     fp_rng g = fp_rng_make(seed);
     size_t nn = (size_t)n * (size_t)n, i;
-    FP_ASSERT(fb && p);
+    FP__REQUIRE(fb && p, "fb and p are required", FP_ERR_USAGE);
     memset(fb, 0, sizeof *fb);
     if (n < 1 || n > 1 << 15 || !(p->g >= 0) || !isfinite(p->g) || !(fabs(p->rho) <= 1) || !isfinite(p->s_m) ||
         !isfinite(p->s_I) || !isfinite(p->C) || !isfinite(p->p) || !isfinite(p->p_m) || !isfinite(p->p_I))
         return FP_ERR_INVALID_ARG;
-    fb->chi = (FP__T *)FP_MALLOC((nn + 7 * (size_t)n) * sizeof(FP__T), NULL);
+    fb->chi = (FP__T *)fp__malloc((nn + 7 * (size_t)n) * sizeof(FP__T));
     if (!fb->chi) return FP_ERR_NO_MEMORY;
     fb->n = n;
     fb->p = *p;
@@ -4804,7 +4956,7 @@ FP_DEF fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanf
     return FP_OK;
 }
 
-FP_DEF void FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw)
+static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw)
 {
     int i, j, n = fb->n;
     FP_ASSERT(fb && fb->chi && w && fp__layout_ok(n, n, rsw, csw));
@@ -4820,21 +4972,21 @@ FP_DEF fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp
     double dot = 0;
     int i, n = fb->n;
     fp_status st;
-    FP_ASSERT(fb && fb->chi);
+    FP__REQUIRE(fb && fb->chi, "fb must be an initialized feedback network", FP_ERR_USAGE);
     if (!isfinite(A)) return FP_ERR_INVALID_ARG;
-    x = (FP__T *)FP_MALLOC(2 * (size_t)n * sizeof(FP__T), NULL);
+    x = (FP__T *)fp__malloc(2 * (size_t)n * sizeof(FP__T));
     if (!x) return FP_ERR_NO_MEMORY;
     memset(x, 0, 2 * (size_t)n * sizeof(FP__T));
     r = x + n;
     for (i = 0; i < n; ++i) x[i] = fb->m[i] * (FP__T)A + fb->in[i];
     c.tol = 1e-10;
-    st = FP__F(solve)(&c, &act, n, 1, fb->chi, n, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, rep, NULL);
+    st = FP__I(solve)(&c, &act, n, 1, fb->chi, n, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, rep, NULL);
     if (st == FP_OK) {
         for (i = 0; i < n; ++i) dot += (double)fb->dir[i] * (double)r[i];
         if (fabs(dot) < 1e-12 * n) st = FP_ERR_SINGULAR; /* the read-out direction is blind to r* */
         else { fb->p.C = A * n / dot; FP__I(feedback_vectors)(fb); }
     }
-    FP_FREE(x, NULL);
+    fp__free(x);
     return st;
 }
 
@@ -4859,11 +5011,11 @@ FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const 
     int i, p, q, n;
     size_t np;
     fp_status st;
-    FP_ASSERT(fb && fb->chi && (pairs < 1 || (u && A)));
+    FP__REQUIRE(fb && fb->chi && (pairs < 1 || (u && A)), "fb must be initialized, and u, A present when pairs > 0", FP_ERR_USAGE);
     if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK || !(ridge >= 0) || !isfinite(ridge)) return FP_ERR_INVALID_ARG;
     n = fb->n;
     np = (size_t)n * (size_t)pairs;
-    gram = (double *)FP_MALLOC(((size_t)pairs * (size_t)(pairs + 1)) * sizeof(double) + 2 * np * sizeof(FP__T), NULL);
+    gram = (double *)fp__malloc(((size_t)pairs * (size_t)(pairs + 1)) * sizeof(double) + 2 * np * sizeof(FP__T));
     if (!gram) return FP_ERR_NO_MEMORY;
     cf = gram + (size_t)pairs * (size_t)pairs;
     x = (FP__T *)(cf + pairs);
@@ -4871,7 +5023,7 @@ FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const 
     for (i = 0; i < n; ++i)
         for (p = 0; p < pairs; ++p) x[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)((double)fb->m[i] * A[p] + (double)fb->in[i] * u[p]);
     c.tol = 1e-10;
-    st = FP__F(solve)(&c, &act, n, pairs, fb->chi, n, 1, x, pairs, 1, r, pairs, 1, NULL, 0, 0, rep, NULL);
+    st = FP__I(solve)(&c, &act, n, pairs, fb->chi, n, 1, x, pairs, 1, r, pairs, 1, NULL, 0, 0, rep, NULL);
     if (st == FP_OK) {
         /* (R^T R / N + ridge I) c = A, in float64; a pivot below 1e-12 of its diagonal is singular */
         for (p = 0; p < pairs; ++p)
@@ -4895,7 +5047,7 @@ FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const 
             fb->nv[i] = (FP__T)s;
         }
     }
-    FP_FREE(gram, NULL);
+    fp__free(gram);
     return st;
 }
 
@@ -4940,10 +5092,10 @@ static fp_status FP__I(fb_loss_grad)(const FP__F(feedback) *fb, int pairs, const
     a.base = (unsigned char *)blk;
     a.used = 0;
     FP__I(fb_lg_layout)(&q, &a, n, pairs);
-    FP__F(feedback_weights)(fb, q.w, n, 1);
+    FP__I(feedback_weights)(fb, q.w, n, 1);
     for (i = 0; i < n; ++i)
         for (p = 0; p < pairs; ++p) q.x[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)((double)fb->in[i] * u[p]);
-    st = FP__F(solve)(&q.sc, &fp__tanh_act, n, pairs, q.w, n, 1, q.x, pairs, 1, r, pairs, 1, q.g, pairs, 1, rep, q.sws);
+    st = FP__I(solve)(&q.sc, &fp__tanh_act, n, pairs, q.w, n, 1, q.x, pairs, 1, r, pairs, 1, q.g, pairs, 1, rep, q.sws);
     if (st == FP_OK) {
         for (p = 0; p < pairs; ++p) {
             q.e[p] = (double)FP__F(vec_dot)(n, fb->nv, 1, r + p, pairs) / n - A[p];
@@ -4952,7 +5104,7 @@ static fp_status FP__I(fb_loss_grad)(const FP__F(feedback) *fb, int pairs, const
         for (i = 0; i < n; ++i) /* dL/dr_p = (z_p - A_p) n / (N P) */
             for (p = 0; p < pairs; ++p)
                 q.dl[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)(q.e[p] * (double)fb->nv[i] / ((double)n * pairs));
-        st = FP__F(implicit_grad)(&q.ac, n, pairs, q.w, n, 1, r, pairs, 1, q.g, pairs, 1, q.dl, pairs, 1, q.v, pairs, 1, NULL,
+        st = FP__I(implicit_grad)(&q.ac, n, pairs, q.w, n, 1, r, pairs, 1, q.g, pairs, 1, q.dl, pairs, 1, q.v, pairs, 1, NULL,
                                   0, 0, NULL, q.aws);
     }
     if (st == FP_OK) {
@@ -4980,12 +5132,12 @@ FP_DEF fp_status FP__F(feedback_loss_grad)(const FP__F(feedback) *fb, int pairs,
 {
     void *blk;
     fp_status st;
-    FP_ASSERT(fb && fb->chi && r && grad && loss && (pairs < 1 || (u && A)));
+    FP__REQUIRE(fb && fb->chi && r && grad && loss && (pairs < 1 || (u && A)), "fb must be initialized; r, grad, loss required; u, A when pairs > 0", FP_ERR_USAGE);
     if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK) return st;
-    blk = FP_MALLOC(FP__I(fb_lg_size)(fb->n, pairs), NULL);
+    blk = fp__malloc(FP__I(fb_lg_size)(fb->n, pairs));
     if (!blk) return FP_ERR_NO_MEMORY;
     st = FP__I(fb_loss_grad)(fb, pairs, u, A, r, grad, loss, rep, blk);
-    FP_FREE(blk, NULL);
+    fp__free(blk);
     return st;
 }
 
@@ -5000,7 +5152,7 @@ FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const 
     int i, n;
     size_t np, lgsz;
     fp_status st;
-    FP_ASSERT(fb && fb->chi && (pairs < 1 || (u && A)));
+    FP__REQUIRE(fb && fb->chi && (pairs < 1 || (u && A)), "fb must be initialized, and u, A present when pairs > 0", FP_ERR_USAGE);
     memset(&c, 0, sizeof c);
     if (cfg) c = *cfg;
     if (c.lr == 0) c.lr = 1;
@@ -5012,7 +5164,7 @@ FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const 
     np = (size_t)n * (size_t)pairs;
     /* one block for every step: the iterates and gradients, then the loss-gradient's own block */
     lgsz = FP__I(fb_lg_size)(n, pairs);
-    blk0 = (FP__T *)FP_MALLOC((2 * np + 3 * (size_t)n) * sizeof(FP__T) + 64 + lgsz, NULL);
+    blk0 = (FP__T *)fp__malloc((2 * np + 3 * (size_t)n) * sizeof(FP__T) + 64 + lgsz);
     if (!blk0) return FP_ERR_NO_MEMORY;
     rc = blk0; rt = rc + np; gc = rt + np; gt = gc + n; save = gt + n;
     lg = fp__align64(save + n);
@@ -5046,7 +5198,7 @@ FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const 
     out.lr = c.lr;
     out.status = st != FP_OK ? st : L <= c.loss_target ? FP_OK : FP_ERR_NOT_CONVERGED;
     if (r && st == FP_OK) memcpy(r, rc, np * sizeof(FP__T));
-    FP_FREE(blk0, NULL);
+    fp__free(blk0);
     if (rep) *rep = out;
     return out.status;
 }
@@ -5055,7 +5207,7 @@ FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__
 {
     double mm = 0, II = 0, mI = 0, vm = 0, vI = 0, vv = 0, pw = 0, pm = 0, pI = 0, det, r2;
     int i, n;
-    FP_ASSERT(fb && fb->chi && out);
+    FP__REQUIRE(fb && fb->chi && out, "fb must be initialized and out non-NULL", FP_ERR_USAGE);
     n = fb->n;
     if (!v) v = fb->nv;
     for (i = 0; i < n; ++i) {
@@ -5083,6 +5235,349 @@ FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__
     return FP_OK;
 }
 
+/* ================================================================================================
+ * VIEWS: constructors, the argument checks every view-taking entry point runs, and the view forms of
+ * the library's calls (each checks its views, names the argument that is wrong, then runs the strided
+ * engine above).
+ * ================================================================================================ */
+FP_DEF FP__F(mat) FP__F(mat_strided)(FP__T *data, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs)
+{
+    FP__F(mat) a;
+    a.data = data;
+    a.rows = rows;
+    a.cols = cols;
+    a.rs = rs;
+    a.cs = cs;
+    return a;
+}
+FP_DEF FP__F(mat) FP__F(mat_rowmajor)(FP__T *data, int rows, int cols) { return FP__F(mat_strided)(data, rows, cols, cols, 1); }
+FP_DEF FP__F(mat) FP__F(mat_colmajor)(FP__T *data, int rows, int cols) { return FP__F(mat_strided)(data, rows, cols, 1, rows); }
+FP_DEF FP__F(mat) FP__F(mat_vec)(FP__T *data, int n) { return FP__F(mat_strided)(data, n, 1, 1, 1); }
+FP_DEF FP__F(mat) FP__F(mat_trans)(FP__F(mat) a) { return FP__F(mat_strided)(a.data, a.cols, a.rows, a.cs, a.rs); }
+FP_DEF FP__F(mat) FP__F(mat_block)(FP__F(mat) a, int i, int j, int rows, int cols)
+{
+    FP__F(mat) none = FP__F(mat_strided)(NULL, 0, 0, 1, 1);
+    FP__REQUIRE(a.data && i >= 0 && j >= 0 && rows >= 0 && cols >= 0 && i <= a.rows - rows && j <= a.cols - cols,
+                "the block must lie inside the view (0 <= i, i + rows <= a.rows, likewise j and cols)", none);
+    return FP__F(mat_strided)(a.data + i * a.rs + j * a.cs, rows, cols, a.rs, a.cs);
+}
+
+/* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
+static int FP__I(in_ok)(FP__F(mat) a)
+{
+    return a.data && a.rows >= 0 && a.cols >= 0 && fp__strides_ok(a.rows, a.cols, a.rs, a.cs);
+}
+/* A view that can be written: besides, no two of its elements share an address. */
+static int FP__I(out_ok)(FP__F(mat) a) { return FP__I(in_ok)(a) && fp__layout_ok(a.rows, a.cols, a.rs, a.cs); }
+static int FP__I(is)(FP__F(mat) a, int rows, int cols) { return a.rows == rows && a.cols == cols; }
+/* no shared element (an absent view shares none) */
+static int FP__I(apart)(FP__F(mat) a, FP__F(mat) b)
+{
+    return !a.data || !b.data || fp__apart(a.data, a.rows, a.cols, a.rs, a.cs, b.data, b.rows, b.cols, b.rs, b.cs, sizeof(FP__T));
+}
+/* an n x 1 or 1 x n view as (pointer, increment) */
+static ptrdiff_t FP__I(inc)(FP__F(mat) v) { return v.cols == 1 ? v.rs : v.cs; }
+static int FP__I(is_vec)(FP__F(mat) v, int n) { return (v.rows == n && v.cols == 1) || (v.rows == 1 && v.cols == n); }
+
+#define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
+
+FP_DEF fp_status FP__F(mat_mul_ws)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(in_ok)(b), "A and B must be valid views" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(c), "C must be a writable view whose elements are distinct" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows, "the shapes must agree: A m x k, B k x n, C m x n", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(c, a) && FP__I(apart)(c, b), "C must not overlap A or B", FP_ERR_USAGE);
+    return FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                          beta, c.data, c.rs, c.cs, work);
+}
+FP_DEF fp_status FP__F(mat_mul)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c)
+{
+    return FP__F(mat_mul_ws)(alpha, a, b, beta, c, NULL);
+}
+FP_DEF fp_status FP__F(mat_mulv)(FP__T alpha, FP__F(mat) a, FP__F(mat) x, FP__T beta, FP__F(mat) y)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(in_ok)(x) && FP__I(out_ok)(y), "A, x and y must be valid views" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(is_vec)(x, a.cols) && FP__I(is_vec)(y, a.rows), "x must have A's columns and y A's rows (as n x 1 or 1 x n views)", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(y, a) && FP__I(apart)(y, x), "y must not overlap A or x", FP_ERR_USAGE);
+    FP__F(gemv)(FP_NOTRANS, a.rows, a.cols, alpha, a.data, a.rs, a.cs, x.data, FP__I(inc)(x), beta, y.data, FP__I(inc)(y));
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_lu_factor)(FP__F(mat) a, int *piv)
+{
+    FP__REQUIRE(FP__I(out_ok)(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(piv || a.rows == 0, "piv must hold A's order of ints", FP_ERR_USAGE);
+    return FP__F(lu_factor)(a.rows, a.data, a.rs, a.cs, piv);
+}
+FP_DEF fp_status FP__F(mat_lu_solve)(fp_trans t, FP__F(mat) lu, const int *piv, FP__F(mat) b)
+{
+    FP__REQUIRE(t == FP_NOTRANS || t == FP_TRANS, "t must be FP_NOTRANS or FP_TRANS", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(lu) && lu.rows == lu.cols && (piv || lu.rows == 0), "LU must be the square factors and piv their pivots", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == lu.rows, "B must be a writable view with LU's rows", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(b, lu), "B must not overlap LU", FP_ERR_USAGE);
+    FP__F(lu_solve)(t, lu.rows, b.cols, lu.data, lu.rs, lu.cs, piv, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_chol_factor)(FP__F(mat) a)
+{
+    FP__REQUIRE(FP__I(out_ok)(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
+    return FP__F(chol_factor)(a.rows, a.data, a.rs, a.cs);
+}
+FP_DEF fp_status FP__F(mat_chol_solve)(FP__F(mat) l, FP__F(mat) b)
+{
+    FP__REQUIRE(FP__I(in_ok)(l) && l.rows == l.cols, "L must be the square Cholesky factor", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == l.rows, "B must be a writable view with L's rows", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(b, l), "B must not overlap L", FP_ERR_USAGE);
+    FP__F(chol_solve)(l.rows, b.cols, l.data, l.rs, l.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_lstsq)(FP__F(mat) a, FP__F(mat) b, FP__T *tau)
+{
+    FP__REQUIRE(FP__I(out_ok)(a) && a.rows >= a.cols, "A must be a writable m x n view with m >= n", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == a.rows, "B must be a writable view with A's rows", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, b) && (tau || a.cols == 0), "B must not overlap A; tau must hold n scalars", FP_ERR_USAGE);
+    return FP__F(lstsq)(a.rows, a.cols, b.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs, tau);
+}
+FP_DEF fp_status FP__F(mat_copy)(FP__F(mat) a, FP__F(mat) b)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, b), "B must not overlap A", FP_ERR_USAGE);
+    FP__I(mat_copy)(a.rows, a.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_fill)(FP__F(mat) a, FP__T v)
+{
+    FP__REQUIRE(FP__I(out_ok)(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__I(mat_fill)(a.rows, a.cols, v, a.data, a.rs, a.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_scale)(FP__F(mat) a, FP__T alpha)
+{
+    FP__REQUIRE(FP__I(out_ok)(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__I(mat_scale)(a.rows, a.cols, alpha, a.data, a.rs, a.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_axpby)(FP__T alpha, FP__F(mat) a, FP__T beta, FP__F(mat) b)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
+    FP__I(mat_axpby)(a.rows, a.cols, alpha, a.data, a.rs, a.cs, beta, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_map)(FP__F(mat) a, FP__F(mat) b, FP__T (*f)(FP__T, void *), void *ctx)
+{
+    FP__REQUIRE(f, "f must be a function", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
+    FP__I(mat_map)(a.rows, a.cols, f, ctx, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF FP__T FP__F(mat_norm_fro)(FP__F(mat) a)
+{
+    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, (FP__T)NAN);
+    return FP__I(mat_norm_fro)(a.rows, a.cols, a.data, a.rs, a.cs);
+}
+FP_DEF int FP__F(mat_all_finite)(FP__F(mat) a)
+{
+    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, 0);
+    return FP__I(mat_all_finite)(a.rows, a.cols, a.data, a.rs, a.cs);
+}
+FP_DEF fp_status FP__F(mat_row_sum)(FP__F(mat) a, FP__F(mat) s)
+{
+    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(s) && FP__I(is_vec)(s, a.rows), "s must be a writable vector of A's rows", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, s), "s must not overlap A", FP_ERR_USAGE);
+    FP__I(mat_row_sum)(a.rows, a.cols, a.data, a.rs, a.cs, s.data, FP__I(inc)(s));
+    return FP_OK;
+}
+
+FP_DEF fp_status FP__F(act_apply)(const fp_activation *act, FP__F(mat) z, FP__F(mat) r, FP__F(mat) g)
+{
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    if (!act) act = &tanh_;
+    FP__REQUIRE((int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM && (act->kind != FP_ACT_CUSTOM || (act->f && act->df)),
+                "act: an unknown kind, or FP_ACT_CUSTOM without f and df", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(z), "Z must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(!r.data || (FP__I(out_ok)(r) && FP__I(is)(r, z.rows, z.cols)), "R must be absent or a writable view of Z's shape", FP_ERR_USAGE);
+    FP__REQUIRE(!g.data || (FP__I(out_ok)(g) && FP__I(is)(g, z.rows, z.cols)), "G must be absent or a writable view of Z's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(g, z) && FP__I(apart)(g, r), "G must not overlap Z or R", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(r, z) || (r.data == z.data && r.rs == z.rs && r.cs == z.cs), "R must be Z itself or not overlap it", FP_ERR_USAGE);
+    FP__I(act_apply)(act, z.rows, z.cols, z.data, z.rs, z.cs, r.data, r.rs, r.cs, g.data, g.rs, g.cs);
+    return FP_OK;
+}
+
+FP_DEF fp_status FP__F(loss_mse)(FP__F(mat) r, FP__F(mat) t, FP__F(mat) dr, double *loss)
+{
+    FP__T l;
+    FP__REQUIRE(FP__I(in_ok)(r) && r.cols >= 1, "R must be a valid view with at least one column" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(t) && FP__I(is)(t, r.rows, r.cols), "T must be a view of R's shape", FP_ERR_USAGE);
+    FP__REQUIRE(!dr.data || (FP__I(out_ok)(dr) && FP__I(is)(dr, r.rows, r.cols)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(dr, r) && FP__I(apart)(dr, t) && loss, "dR must not overlap R or T; loss must point to a double", FP_ERR_USAGE);
+    if (!FP__I(mat_all_finite)(r.rows, r.cols, r.data, r.rs, r.cs) || !FP__I(mat_all_finite)(t.rows, t.cols, t.data, t.rs, t.cs))
+        return FP_ERR_NON_FINITE;
+    l = FP__I(loss_mse)(r.rows, r.cols, r.data, r.rs, r.cs, t.data, t.rs, t.cs, dr.data, dr.rs, dr.cs);
+    *loss = (double)l;
+    return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
+}
+
+FP_DEF size_t FP__F(loss_xent_workspace_size)(int k, int b)
+{
+    if (k < 1 || b < 1) return 0;
+    return 64 + (size_t)k * (size_t)b * sizeof(FP__T) + 64 + FP__F(gemm_workspace_size)();
+}
+
+FP_DEF fp_status FP__F(loss_xent)(FP__F(mat) wout, const FP__T *bout, FP__F(mat) r, const int *labels, FP__F(mat) dr,
+                                  FP__F(mat) dwout, FP__T *dbout, double *loss, int *correct, void *work)
+{
+    int k = wout.rows, n = wout.cols, b = r.cols;
+    void *blk = NULL;
+    FP__T *y, l = 0;
+    fp_status st;
+    FP__REQUIRE(FP__I(in_ok)(wout) && k >= 1 && n >= 1, "W_out must be a valid k x n view with k, n >= 1", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(r) && r.rows == n && b >= 1, "R must be n x B with n = W_out's columns, B >= 1", FP_ERR_USAGE);
+    FP__REQUIRE(labels && loss, "labels (B ints) and loss are required", FP_ERR_USAGE);
+    FP__REQUIRE(!dr.data || (FP__I(out_ok)(dr) && FP__I(is)(dr, n, b)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
+    FP__REQUIRE(!dwout.data || (FP__I(out_ok)(dwout) && FP__I(is)(dwout, k, n)), "dW_out must be absent or a writable view of W_out's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(dr, r) && FP__I(apart)(dr, wout) && FP__I(apart)(dwout, r) && FP__I(apart)(dwout, wout) &&
+                FP__I(apart)(dr, dwout), "dR and dW_out must not overlap R, W_out or each other", FP_ERR_USAGE);
+    if (!FP__I(mat_all_finite)(k, n, wout.data, wout.rs, wout.cs) || !FP__I(mat_all_finite)(n, b, r.data, r.rs, r.cs) ||
+        (bout && !FP__I(mat_all_finite)(k, 1, bout, 1, 1)))
+        return FP_ERR_NON_FINITE;
+    if (!work) {
+        blk = work = fp__malloc(FP__F(loss_xent_workspace_size)(k, b));
+        if (!blk) return FP_ERR_NO_MEMORY;
+    }
+    y = (FP__T *)fp__align64(work);
+    st = FP__I(loss_xent_ws)(k, n, b, wout.data, wout.rs, wout.cs, bout, r.data, r.rs, r.cs, labels, dr.data, dr.rs, dr.cs,
+                             dwout.data, dwout.rs, dwout.cs, dbout, correct, y,
+                             fp__align64(y + (size_t)k * (size_t)b), &l);
+    fp__free(blk);
+    if (st != FP_OK) return st;
+    *loss = (double)l;
+    return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
+}
+
+FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
+                              FP__F(mat) r, FP__F(mat) gain, fp_solve_report *rep, void *work)
+{
+    fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    int n = w.rows, b = x.cols;
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(x) && x.rows == n, "X must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(r) && FP__I(is)(r, n, b), "R must be a writable N x B view (X's shape) with distinct elements", FP_ERR_USAGE);
+    FP__REQUIRE(!gain.data || (FP__I(out_ok)(gain) && FP__I(is)(gain, n, b)), "G must be absent or a writable N x B view (X's shape)", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(r, w) && FP__I(apart)(r, x), "R must not overlap W or X", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(gain, w) && FP__I(apart)(gain, x) && FP__I(apart)(gain, r), "G must not overlap W, X or R", FP_ERR_USAGE);
+    return FP__I(solve)(cfg ? cfg : &def, act ? act : &tanh_, n, b, w.data, w.rs, w.cs, x.data, x.rs, x.cs, r.data, r.rs,
+                        r.cs, gain.data, gain.rs, gain.cs, rep, work);
+}
+
+FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
+                                      FP__F(mat) delta, FP__F(mat) v, FP__F(mat) dw, fp_solve_report *rep, void *work)
+{
+    fp_adjoint_config def = fp_adjoint_config_default();
+    int n = w.rows, b = gain.cols;
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(gain) && gain.rows == n, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(delta) && FP__I(is)(delta, n, b), "Delta (dL/dR) must be N x B, G's shape" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(v) && FP__I(is)(v, n, b), "V must be a writable N x B view (G's shape)", FP_ERR_USAGE);
+    FP__REQUIRE(!dw.data || (FP__I(out_ok)(dw) && FP__I(is)(dw, n, n)), "dW must be absent or a writable N x N view", FP_ERR_USAGE);
+    FP__REQUIRE(!dw.data || (FP__I(in_ok)(r) && FP__I(is)(r, n, b)), "R must be N x B (G's shape) when dW is asked for", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(v, w) && FP__I(apart)(v, gain) && FP__I(apart)(v, delta) && (!dw.data || FP__I(apart)(v, r)),
+                "V must not overlap W, R, G or Delta", FP_ERR_USAGE);
+    FP__REQUIRE(!dw.data || (FP__I(apart)(dw, w) && FP__I(apart)(dw, r) && FP__I(apart)(dw, gain) && FP__I(apart)(dw, delta) &&
+                             FP__I(apart)(dw, v)), "dW must not overlap W, R, G, Delta or V", FP_ERR_USAGE);
+    return FP__I(implicit_grad)(cfg ? cfg : &def, n, b, w.data, w.rs, w.cs, dw.data ? r.data : NULL, r.rs, r.cs, gain.data,
+                                gain.rs, gain.cs, delta.data, delta.rs, delta.cs, v.data, v.rs, v.cs, dw.data, dw.rs, dw.cs, rep, work);
+}
+
+FP_DEF size_t FP__F(rule_workspace_size)(const fp_rule_config *cfg, int n, int b)
+{
+    fp_rule_config def;
+    memset(&def, 0, sizeof def);
+    if (!cfg) cfg = &def;
+    return FP__I(rule_workspace_size)(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, n, b);
+}
+
+FP_DEF fp_status FP__F(rule_dw)(const fp_rule_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
+                                FP__F(mat) grad, FP__F(mat) dw, fp_solve_report *rep, void *work)
+{
+    fp_rule_config def;
+    int n = w.rows, b = r.cols;
+    memset(&def, 0, sizeof def);
+    if (!cfg) cfg = &def;
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(r) && r.rows == n, "R must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(gain) && FP__I(is)(gain, n, b), "G must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(grad) && FP__I(is)(grad, n, b), "grad (dL/dR) must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(dw) && FP__I(is)(dw, n, n), "dW must be a writable N x N view with distinct elements", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(dw, w) && FP__I(apart)(dw, r) && FP__I(apart)(dw, gain) && FP__I(apart)(dw, grad),
+                "dW must not overlap W, R, G or grad", FP_ERR_USAGE);
+    return FP__I(rule_dw)(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, (FP__T)cfg->lr, n, b, w.data, w.rs, w.cs, r.data,
+                          r.rs, r.cs, gain.data, gain.rs, gain.cs, grad.data, grad.rs, grad.cs, dw.data, dw.rs, dw.cs, rep, work);
+}
+
+FP_DEF fp_status FP__F(eig)(FP__F(mat) a, double *wr, double *wi, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols, "A must be a square view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(a.rows == 0 || (wr && wi), "wr and wi must hold n doubles each", FP_ERR_USAGE);
+    return FP__I(eig)(a.rows, a.data, a.rs, a.cs, wr, wi, work);
+}
+FP_DEF fp_status FP__F(eigvec)(FP__F(mat) a, double re, double im, double *vr, double *vi, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(vr && vi, "vr and vi must hold n doubles each", FP_ERR_USAGE);
+    return FP__I(eigvec)(a.rows, a.data, a.rs, a.cs, re, im, vr, vi, work);
+}
+FP_DEF fp_status FP__F(eig_arnoldi)(FP__F(mat) a, FP__F(mat) g, int k, double *wr, double *wi, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(!g.data || (FP__I(in_ok)(g) && FP__I(is_vec)(g, a.rows)), "g must be absent or a vector of A's order", FP_ERR_USAGE);
+    FP__REQUIRE(k >= 1 && wr && wi, "k must be >= 1 and wr, wi hold k doubles each", FP_ERR_USAGE);
+    return FP__I(eig_arnoldi)(a.rows, a.data, a.rs, a.cs, g.data, g.data ? FP__I(inc)(g) : 1, k, wr, wi, work);
+}
+FP_DEF fp_status FP__F(stability)(FP__F(mat) w, FP__F(mat) gain, int exact_max, double *re, double *im, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(gain) && gain.rows == w.rows, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(gain.cols == 0 || (re && im), "re and im must hold B doubles each", FP_ERR_USAGE);
+    return FP__I(stability)(w.rows, gain.cols, w.data, w.rs, w.cs, gain.data, gain.rs, gain.cs, exact_max, re, im, work);
+}
+FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, FP__F(mat) w, FP__F(mat) gain,
+                                          fp_spectrum *out, double *wr, double *wi, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(!gain.data || (FP__I(in_ok)(gain) && FP__I(is_vec)(gain, w.rows)), "gain must be absent or a vector of W's order", FP_ERR_USAGE);
+    FP__REQUIRE(out, "out must point to an fp_spectrum", FP_ERR_USAGE);
+    return FP__I(stability_analyze)(cfg, w.rows, w.data, w.rs, w.cs, gain.data, gain.data ? FP__I(inc)(gain) : 1, out, wr, wi, work);
+}
+FP_DEF fp_status FP__F(census)(const fp_census_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
+                               FP__F(mat) r, fp_attractor *out, int max_out, int *label, fp_census *census)
+{
+    fp_census_config def;
+    fp_solver_config sc;
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    memset(&def, 0, sizeof def);
+    if (!cfg) cfg = &def;
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(x) && FP__I(is_vec)(x, w.rows), "x must be a vector of W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(r) && r.rows == w.rows, "R must be a writable N x K view of initial states", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(r, w) && FP__I(apart)(r, x), "R must not overlap W or x", FP_ERR_USAGE);
+    FP__REQUIRE(census && (max_out <= 0 || out), "census is required, and out when max_out > 0", FP_ERR_USAGE);
+    sc = fp__census_solver(&cfg->solver);
+    return FP__I(census)(&sc, &cfg->spectrum, act ? act : &tanh_, w.rows, r.cols, w.data, w.rs, w.cs, x.data, FP__I(inc)(x),
+                         r.data, r.rs, r.cs, cfg->cluster_tol, out, max_out, label, census);
+}
+
+FP_DEF fp_status FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__F(mat) w)
+{
+    FP__REQUIRE(fb && fb->chi, "fb must be an initialized feedback network", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(w) && FP__I(is)(w, fb->n, fb->n), "W must be a writable n x n view with distinct elements", FP_ERR_USAGE);
+    FP__I(feedback_weights)(fb, w.data, w.rs, w.cs);
+    return FP_OK;
+}
+#undef FP__BADVIEW
+
 #undef FP__TANH_BODY
 #undef FP__TANH64_BODY
 #undef FP__TANH
@@ -5097,6 +5592,8 @@ FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__
 #undef FP__ISFINITE
 #undef FP__A2VL
 #undef FP__A5VL
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,22 @@ void fpt_assert_hit(const char *what, const char *file, int line)
     abort();
 }
 
+int fpt_usage_hits;
+int fpt_usage_returning;
+char fpt_usage_msg[512];
+
+void fpt_usage_hit(const char *function, const char *message, void *user)
+{
+    (void)user;
+    snprintf(fpt_usage_msg, sizeof fpt_usage_msg, "%s: %s", function, message);
+    if (fpt_assert_armed) longjmp(fpt_assert_jmp, 1);
+    ++fpt_usage_hits;
+    if (!fpt_usage_returning) {
+        ++fpt_fail_count;
+        printf("    unexpected usage error: %s\n", fpt_usage_msg);
+    }
+}
+
 extern const fpt_test fpt_core_tests[];
 extern const fpt_test fpt_solver_tests[];
 extern const fpt_test fpt_eig_tests[];
@@ -40,6 +56,7 @@ int main(int argc, char **argv)
     int passed = 0, failed = 0;
     size_t s;
     const char *filter = argc > 1 ? argv[1] : NULL;
+    fp_set_usage_handler(fpt_usage_hit, NULL);
     if (filter && strcmp(filter, "--isa") == 0) {
         printf("%s\n", fp_isa_name(fp_isa_current()));
         return 0;
