@@ -14,11 +14,21 @@ $(BUILD):
 	@mkdir -p $(BUILD)
 
 # The header itself must be warning-free under the strict flags (C99, and C++ when a compiler exists).
+# fixpoint.h is generated: src/fixpoint.in.h holds the float and double code once, tools/generate.py writes
+# each typed block twice with literal names (fp_solve_f32, fp_solve_f64) so grep, ctags and debuggers see them.
+header:
+	python3 tools/generate.py
+
+check-generated:
+	python3 tools/generate.py --check
+
 check-header: | $(BUILD)
+	@if command -v python3 >/dev/null 2>&1; then python3 tools/generate.py --check && echo "fixpoint.h is up to date with src/fixpoint.in.h"; fi
 	@printf '#define FIXPOINT_IMPLEMENTATION\n#include "../fixpoint.h"\nint main(void){return 0;}\n' > $(BUILD)/hdr.c
 	$(CC) $(STRICT) -Werror -O2 -c $(BUILD)/hdr.c -o $(BUILD)/hdr.o
 	$(CC) $(STRICT) -Werror -O2 -DFP_NO_SIMD -DFP_STATIC -c $(BUILD)/hdr.c -o $(BUILD)/hdr_nosimd.o
 	$(CC) $(STRICT) -Werror -O0 -c $(BUILD)/hdr.c -o $(BUILD)/hdr_O0.o
+	$(CC) $(STRICT) -Werror -O2 -DFP_NO_STDIO -c $(BUILD)/hdr.c -o $(BUILD)/hdr_nostdio.o
 	@if $(CC) -O2 -ffast-math -c $(BUILD)/hdr.c -o $(BUILD)/hdr_fast.o 2>$(BUILD)/hdr_fast.err; then \
 	  echo "the implementation compiled under -ffast-math: its NaN checks would be gone"; exit 1; fi; \
 	  grep -q 'cannot be compiled with -ffast-math' $(BUILD)/hdr_fast.err && echo "-ffast-math refused with its message"

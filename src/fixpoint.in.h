@@ -1,0 +1,5581 @@
+/* fixpoint.h - v0.1.1 - public domain / MIT - fixed points of recurrent networks: find, differentiate, learn
+ *
+ * A single-file C99 library in the stb style. It finds the fixed points r* = f(W r* + X) of recurrent
+ * networks (batched over the columns of X), differentiates losses of r* implicitly, and learns W with
+ * the rules of Zhu & Rosenbaum (2024). Its matrix core (GEMM with BLIS-style strides, GEMV, LU,
+ * Cholesky, QR least squares) carries its own AVX-512 and AVX2/FMA micro-kernels chosen at run time.
+ *
+ * ---------------------------------------------------------------------------------------------------
+ * USING IT
+ *   In exactly one C or C++ file:
+ *       #define FIXPOINT_IMPLEMENTATION
+ *       #include "fixpoint.h"
+ *   Everywhere else just #include "fixpoint.h". Link with -lm. Nothing else is needed: a plain
+ *   `cc -O2 app.c -lm` build still runs the AVX-512 or AVX2 kernels where the CPU has them
+ *   (the kernels carry __attribute__((target)) and are chosen with cpuid on each call).
+ *   The implementation re-includes this file once per real type (float, double) to instantiate
+ *   the typed code from one source; if you rename the file, #define FP_HEADER_FILENAME "name.h".
+ *
+ * CONFIGURATION (define before the #include that has FIXPOINT_IMPLEMENTATION)
+ *   FP_STATIC                  every symbol static (private copy per translation unit)
+ *   FP_MALLOC(sz,ctx) FP_REALLOC(p,sz,ctx) FP_FREE(p,ctx)
+ *                              allocator, all three or none; ctx is the user pointer of fp_allocator
+ *   FP_ASSERT(c)               programmer-error check; default prints and calls abort() (never
+ *                              compiled out, so a bad call is never undefined behaviour)
+ *   FP_NO_SIMD                 scalar kernels only;  FP_NO_AVX2, FP_NO_AVX512: drop one path
+ *   FIXPOINT_USE_BLIS          GEMM and GEMV go to BLIS's typed API (bli_sgemm, ...; link -lblis)
+ *   _OPENMP (-fopenmp)         the GEMM macro-kernel runs its row blocks in parallel
+ *   FP_MAX_THREADS             the most threads one GEMM uses (default 16); every workspace has room for
+ *                              that many, so raising OMP's thread count after sizing one is safe
+ *   Environment: FP_ISA=scalar|avx2|avx512 caps the kernel choice at run time (fp_isa_set does the same).
+ *   The implementation refuses -ffast-math / -ffinite-math-only (#error): they remove its NaN checks.
+ *   clang's -fno-honor-nans / -fno-honor-infinities do the same without a macro to detect: never use them.
+ *
+ * THREADS
+ *   Every function is safe to call from several threads at once on separate data (outputs, workspaces,
+ *   trainers); the one process-wide setting, the ISA cap, is read and written atomically. Set it with
+ *   fp_isa_set before the threads start if they must agree on a path.
+ *
+ * ERRORS
+ *   Functions that can fail return fp_status: FP_OK (0) or a negative code; fp_status_str() names it.
+ *   Numerical failures (singular matrix, no convergence, non-finite values) are statuses, never NaN
+ *   results: NaN or Inf in an input is FP_ERR_NON_FINITE before any output is written, and an output
+ *   that overflows is FP_ERR_NON_FINITE too. Out-of-range settings are FP_ERR_INVALID_ARG, never
+ *   ignored. Out of memory is FP_ERR_NO_MEMORY; a call given its workspace allocates nothing, and a
+ *   trainer allocates only in trainer_init. Programmer errors (NULL where not allowed, negative sizes,
+ *   strides that are too small or an output that overlaps an input) trip FP_ASSERT. Functions returning
+ *   void can only fail that way (fp_gemm: out of memory too - fp_gemm_ws returns it as a status).
+ *   Files are written to a temporary name and renamed: a failed save never destroys the previous file.
+ *
+ * MATRICES
+ *   Every matrix argument is (pointer, row stride, column stride): element (i, j) is p[i*rs + j*cs].
+ *   Row-major M x N is (p, N, 1), column-major (p, 1, M); a transpose or a sub-block is a view.
+ *   Strides are >= 1 (a stride along a dimension of size 1 is ignored); outputs must not overlap
+ *   themselves or an input. float and double versions differ by the suffix _f32 / _f64.
+ *
+ * EXAMPLE: the fixed point of r = tanh(W r + x) and one learning step (see examples/ for more)
+ *
+ *   #define FIXPOINT_IMPLEMENTATION
+ *   #include "fixpoint.h"
+ *   int main(void) {
+ *       enum { N = 3 };
+ *       double w[N*N] = { 0.1, -0.2, 0.0,  0.3, 0.1, 0.2,  -0.1, 0.0, 0.2 };
+ *       double x[N] = { 0.5, -1.0, 0.25 }, y[N] = { 0, 0, 0 };
+ *       double c[N*N];
+ *       fp_gemm_f64(FP_NOTRANS, FP_TRANS, N, N, N, 1.0, w, N, 1, w, N, 1, 0.0, c, N, 1); // c = W W^T
+ *       fp_gemv_f64(FP_NOTRANS, N, N, 1.0, w, N, 1, x, 1, 0.0, y, 1);                // y = W x
+ *       int piv[N];
+ *       if (fp_lu_factor_f64(N, c, N, 1, piv) != FP_OK) return 1;                   // LU of W W^T
+ *       fp_lu_solve_f64(FP_NOTRANS, N, 1, c, N, 1, piv, y, 1, 1);                      // y <- (W W^T)^-1 y
+ *       return 0;
+ *   }
+ *
+ * SECTIONS (in the order the data flows): config; status and types; matrix core (GEMM, GEMV, level 1,
+ *   LU, Cholesky, QR); activations and losses; solvers (fp_solve: Euler, damped, Anderson, Newton);
+ *   implicit differentiation (fp_implicit_grad); learning rules (fp_rule_dw: dW1..dW4) and optimizers;
+ *   models (the recurrent layer, its parameter files and training loop; feedback networks with
+ *   read-outs by teacher forcing, least squares or gradient descent, fp_feedback_decompose); analysis
+ *   (eigenvalues, Arnoldi, fp_stability_analyze: spectrum, bulk, outliers and a verdict for any fixed
+ *   point; fp_census: the attractors reached from K starts, basins, unsettled runs; mean-field theory
+ *   with fp_meanfield_sweep for phase diagrams); data (IDX files).
+ *   The equations are derived in docs/THEORY.md (Zhu & Rosenbaum 2024; Mastrogiuseppe & Ostojic 2019).
+ *
+ * LICENSE: MIT or public domain (Unlicense), your choice; see the end of the file.
+ * HISTORY: 0.1.1 (2026-11) contracts: NaN/Inf rejected by every rule, overlaps asserted, no allocation
+ *          behind a workspace, every setting validated, atomic saves, trainer checkpoints that resume bit
+ *          for bit, bounded mean-field work that finds every root, scaled eigenvalues (CHANGELOG.md).
+ *          0.1 (2026-11) first release: matrix core, solvers, implicit gradients, rules dW1-dW4,
+ *          recurrent layer and training loop, feedback networks and mean-field theory, IDX data.
+ */
+
+/* ================================================================================================
+ * CONFIG: everything a user may define, checked here once.
+ * ================================================================================================ */
+
+#ifndef FIXPOINT_H_INCLUDED
+#define FIXPOINT_H_INCLUDED
+
+#define FP_VERSION_MAJOR 0
+#define FP_VERSION_MINOR 2
+#define FP_VERSION_PATCH 0
+#define FP_VERSION_STRING "0.2.0"
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+#if defined(FP_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#define FP_API static __attribute__((unused))
+#elif defined(FP_STATIC)
+#define FP_API static
+#else
+#define FP_API extern
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ================================================================================================
+ * TYPES AND ERRORS: the status codes, the allocator, the transpose flag, the kernel choice.
+ * ================================================================================================ */
+typedef enum fp_status {
+    FP_OK = 0,
+    FP_ERR_INVALID_ARG = -1,   /* a value out of range (a size, an option, a tolerance)            */
+    FP_ERR_NO_MEMORY = -2,     /* the allocator returned NULL                                      */
+    FP_ERR_SINGULAR = -3,      /* a matrix to factor or solve with is (numerically) singular        */
+    FP_ERR_NOT_SPD = -4,       /* Cholesky met a non-positive pivot                                 */
+    FP_ERR_NOT_CONVERGED = -5, /* an iteration reached its cap without meeting its tolerance        */
+    FP_ERR_DIVERGED = -6,      /* an iteration grew without bound                                   */
+    FP_ERR_NON_FINITE = -7,    /* NaN or Inf in an input or produced on the way                     */
+    FP_ERR_IO = -8,            /* a file could not be opened, read or written                       */
+    FP_ERR_FORMAT = -9,        /* a file is not in the expected format (magic, sizes, checksum)     */
+    FP_ERR_UNSUPPORTED = -10,  /* asked for something this build or CPU cannot do                   */
+    FP_ERR_USAGE = -11         /* a programmer error (views that disagree, NULL, overlap), returned
+                                  only when a usage handler that returns is installed (see below)  */
+} fp_status;
+
+FP_API const char *fp_status_str(fp_status s);
+
+/* USAGE ERRORS: a call that breaks its contract (views of the wrong shape, strides that make elements
+ * collide, an output overlapping an input, NULL where a pointer is required) is a bug in the caller, not
+ * a condition of the data. The library reports it to the usage handler with the function's name and a
+ * sentence naming the argument. The default handler prints that line to stderr and calls abort(), so a
+ * bug never runs on. A handler that returns (a test harness, a binding to another language, a program
+ * that logs and goes on) makes the call return FP_ERR_USAGE with its outputs untouched (functions
+ * without a status return early; fp_mat_norm_fro gives NaN). fn NULL restores the default. Process-wide:
+ * set it before threads start. */
+typedef void (*fp_usage_fn)(const char *function, const char *message, void *user);
+FP_API void fp_set_usage_handler(fp_usage_fn fn, void *user);
+
+/* ALLOCATION: every allocation of the library (workspaces for calls given work = NULL, layers,
+ * trainers, optimizers, file buffers) goes through one allocator. Zero fields mean the default: alloc
+ * NULL uses FP_MALLOC(size, user), free NULL uses FP_FREE(ptr, user) - so the user pointer reaches the
+ * compile-time macros too. Process-wide: set it before anything is allocated, and free with the
+ * allocator that allocated. NULL restores the default. */
+typedef struct fp_allocator {
+    void *(*alloc)(size_t size, void *user);
+    void (*free)(void *ptr, void *user);
+    void *user;
+} fp_allocator;
+FP_API void fp_set_allocator(const fp_allocator *a);
+
+typedef enum fp_trans { FP_NOTRANS = 0, FP_TRANS = 1 } fp_trans;
+
+/* Instruction-set paths of the matrix core, from slowest to fastest. */
+typedef enum fp_isa { FP_ISA_SCALAR = 0, FP_ISA_AVX2 = 1, FP_ISA_AVX512 = 2 } fp_isa;
+
+FP_API fp_isa fp_isa_best(void);        /* the best path this CPU and build support                 */
+FP_API fp_isa fp_isa_current(void);     /* the path in use: best, capped by fp_isa_set or FP_ISA    */
+FP_API void fp_isa_set(fp_isa cap);     /* cap the path (tests, benchmarks); process-wide           */
+FP_API const char *fp_isa_name(fp_isa isa);
+
+/*@typed*/
+/* MATRIX VIEWS. A view is a matrix in memory the caller owns: element (i, j) is data[i*rs + j*cs]
+ * (strides in elements; a stride along a dimension of size 1 is never used). Every function below
+ * the BLAS-style core takes views and checks that they agree: a mismatch, a stride that makes rows or
+ * columns collide, or an output that overlaps an input is a programmer error reported by name (see
+ * USAGE ERRORS in the manual). A view whose data is NULL is an absent optional argument. Views are
+ * passed by value and never copied into the library: a transpose or a sub-block costs nothing. */
+typedef struct FP__F(mat) {
+    FP__T *data;
+    int rows, cols;
+    ptrdiff_t rs, cs;
+} FP__F(mat);
+FP_API FP__F(mat) FP__F(mat_rowmajor)(FP__T *data, int rows, int cols);  /* rs = cols, cs = 1        */
+FP_API FP__F(mat) FP__F(mat_colmajor)(FP__T *data, int rows, int cols);  /* rs = 1, cs = rows        */
+FP_API FP__F(mat) FP__F(mat_strided)(FP__T *data, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs);
+FP_API FP__F(mat) FP__F(mat_vec)(FP__T *data, int n);                    /* a contiguous n x 1 column */
+FP_API FP__F(mat) FP__F(mat_trans)(FP__F(mat) a);                        /* the transpose, same memory */
+/* rows x cols starting at (i, j); a block that does not fit in a is a usage error (an empty view). */
+FP_API FP__F(mat) FP__F(mat_block)(FP__F(mat) a, int i, int j, int rows, int cols);
+
+/* MATRIX CORE (level 3, 2, 1). C = alpha op(A) op(B) + beta C, op(A) m x k, op(B) k x n. beta == 0
+ * overwrites C without reading it (NaN in C does not leak); alpha == 0 or k == 0 does not read A, B. */
+FP_API void FP__F(gemm)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha, const FP__T *a,
+                        ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
+                        FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc);
+/* The same with a caller-provided workspace of fp_gemm_workspace_size() bytes: no allocation.
+ * work == NULL allocates one block for the call (that is all fp_gemm does). */
+FP_API size_t FP__F(gemm_workspace_size)(void);
+FP_API fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha,
+                                const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b,
+                                ptrdiff_t rsb, ptrdiff_t csb, FP__T beta, FP__T *c, ptrdiff_t rsc,
+                                ptrdiff_t csc, void *work);
+/* y = alpha op(A) x + beta y, A m x n (op(A) is n x m when transposed). */
+FP_API void FP__F(gemv)(fp_trans ta, int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa,
+                        ptrdiff_t csa, const FP__T *x, ptrdiff_t incx, FP__T beta, FP__T *y,
+                        ptrdiff_t incy);
+FP_API FP__T FP__F(vec_dot)(int n, const FP__T *x, ptrdiff_t incx, const FP__T *y, ptrdiff_t incy);
+FP_API void FP__F(vec_axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, FP__T *y, ptrdiff_t incy);
+FP_API void FP__F(vec_scale)(int n, FP__T alpha, FP__T *x, ptrdiff_t incx);
+FP_API FP__T FP__F(vec_norm2)(int n, const FP__T *x, ptrdiff_t incx); /* overflow-safe */
+FP_API FP__T FP__F(vec_sum)(int n, const FP__T *x, ptrdiff_t incx);
+FP_API FP__T FP__F(vec_max_abs)(int n, const FP__T *x, ptrdiff_t incx);
+
+/* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
+ * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf. */
+FP_API fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
+/* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
+FP_API void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
+                            const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+/* Cholesky A = L L^T in the lower triangle (the upper is not read). FP_ERR_NOT_SPD on failure. */
+FP_API fp_status FP__F(chol_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP_API void FP__F(chol_solve)(int n, int nrhs, const FP__T *l, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
+                              ptrdiff_t rsb, ptrdiff_t csb);
+/* Least squares min ||A X - B||_F by Householder QR, A m x n with m >= n, overwritten by the
+ * factors; the first n rows of B (m x nrhs) become X. tau: n scalars of workspace.
+ * FP_ERR_SINGULAR when A is rank deficient (|R_ii| <= m*eps*max|R_jj|). */
+FP_API fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
+                              ptrdiff_t rsb, ptrdiff_t csb, FP__T *tau);
+
+
+/* The matrix core on views (the same engines as the BLAS-style calls above). Transposes are views:
+ * C = alpha A B^T + beta C is fp_mat_mul(alpha, A, fp_mat_trans(B), beta, C). Each returns FP_OK,
+ * FP_ERR_USAGE when the views do not agree, or the factorization's status. */
+FP_API fp_status FP__F(mat_mul)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c);
+FP_API fp_status FP__F(mat_mul_ws)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c, void *work);
+FP_API fp_status FP__F(mat_mulv)(FP__T alpha, FP__F(mat) a, FP__F(mat) x, FP__T beta, FP__F(mat) y); /* x, y: columns */
+FP_API fp_status FP__F(mat_lu_factor)(FP__F(mat) a, int *piv);
+FP_API fp_status FP__F(mat_lu_solve)(fp_trans t, FP__F(mat) lu, const int *piv, FP__F(mat) b);
+FP_API fp_status FP__F(mat_chol_factor)(FP__F(mat) a);
+FP_API fp_status FP__F(mat_chol_solve)(FP__F(mat) l, FP__F(mat) b);
+FP_API fp_status FP__F(mat_lstsq)(FP__F(mat) a, FP__F(mat) b, FP__T *tau);
+FP_API fp_status FP__F(mat_copy)(FP__F(mat) a, FP__F(mat) b);                     /* B = A              */
+FP_API fp_status FP__F(mat_fill)(FP__F(mat) a, FP__T v);
+FP_API fp_status FP__F(mat_scale)(FP__F(mat) a, FP__T alpha);
+FP_API fp_status FP__F(mat_axpby)(FP__T alpha, FP__F(mat) a, FP__T beta, FP__F(mat) b); /* B = alpha A + beta B; beta 0 overwrites */
+/* B = f(A) elementwise with a user function (any context in ctx); B may be A. */
+FP_API fp_status FP__F(mat_map)(FP__F(mat) a, FP__F(mat) b, FP__T (*f)(FP__T, void *), void *ctx);
+FP_API FP__T FP__F(mat_norm_fro)(FP__F(mat) a);       /* NaN for an invalid view             */
+FP_API int FP__F(mat_all_finite)(FP__F(mat) a);       /* 0 for an invalid view               */
+FP_API fp_status FP__F(mat_row_sum)(FP__F(mat) a, FP__F(mat) s); /* s (rows x 1) = A 1: the bias gradient V 1 */
+/*@end*/
+
+/* ================================================================================================
+ * ACTIVATIONS AND LOSSES (types): f and f' per unit, the loss kinds. docs/THEORY.md (M1), (L1)-(L2).
+ * ================================================================================================ */
+typedef enum fp_act_kind {
+    FP_ACT_TANH = 0,     /* tanh(z)                                                          */
+    FP_ACT_IDENTITY,     /* z (a linear network)                                             */
+    FP_ACT_LOGISTIC,     /* 1 / (1 + exp(-z))                                                */
+    FP_ACT_SOFTPLUS,     /* log(1 + exp(z))                                                  */
+    FP_ACT_RELU,         /* max(z, 0); f'(0) = 0                                             */
+    FP_ACT_RECTPOW2,     /* [z]_+^2, the rectified power law of cortical models              */
+    FP_ACT_CUSTOM        /* f and df below, with ctx                                         */
+} fp_act_kind;
+
+typedef struct fp_activation {
+    fp_act_kind kind;
+    double (*f)(double z, void *ctx);  /* FP_ACT_CUSTOM only */
+    double (*df)(double z, void *ctx); /* FP_ACT_CUSTOM only: f'(z) */
+    void *ctx;
+} fp_activation;
+
+FP_API fp_activation fp_activation_make(fp_act_kind kind);
+FP_API const char *fp_activation_name(fp_act_kind kind);
+
+/*@typed*/
+/* ACTIVATIONS: R = f(Z) and G = f'(Z) elementwise; R or G may be absent (data NULL), R may be Z itself.
+ * act NULL is tanh. */
+FP_API fp_status FP__F(act_apply)(const fp_activation *act, FP__F(mat) z, FP__F(mat) r, FP__F(mat) g);
+
+/* LOSSES over a batch of B columns, averaged over the batch; the gradient dR (may be absent) is the one
+ * the rules and fp_implicit_grad take. MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
+FP_API fp_status FP__F(loss_mse)(FP__F(mat) r, FP__F(mat) t, FP__F(mat) dr, double *loss);
+/* Softmax cross-entropy through the read-out Y = W_out R + b_out (W_out k x n, b_out k or NULL):
+ * L = (1/B) sum_b -log softmax(y_b)[label_b]; dR = W_out^T dY, dW_out = dY R^T, db_out = dY 1 with
+ * dY = (softmax(Y) - onehot) / B. dR, dW_out, db_out, correct (argmax hits) may be absent. A label
+ * outside [0, k): FP_ERR_INVALID_ARG. work: loss_xent_workspace_size(k, B) bytes, or NULL to allocate. */
+FP_API size_t FP__F(loss_xent_workspace_size)(int k, int b);
+FP_API fp_status FP__F(loss_xent)(FP__F(mat) wout, const FP__T *bout, FP__F(mat) r, const int *labels, FP__F(mat) dr,
+                                  FP__F(mat) dwout, FP__T *dbout, double *loss, int *correct, void *work);
+/*@end*/
+
+/* ================================================================================================
+ * SOLVERS (types): the fixed point R = f(W R + X) of a batch, column by column. docs/THEORY.md (M1)-(M6).
+ * ================================================================================================ */
+typedef enum fp_solver_method {
+    FP_SOLVER_DEFAULT = 0, /* Anderson                                                               */
+    FP_SOLVER_EULER,       /* r <- r + (dt/tau)(-r + f(W r + x)): forward Euler of tau dr/dt = -r + f */
+    FP_SOLVER_DAMPED,      /* r <- (1 - beta) r + beta f(W r + x): the same update with another default */
+    FP_SOLVER_ANDERSON,    /* Anderson acceleration (type II, memory m, mixing beta, regularized LS)   */
+    FP_SOLVER_NEWTON       /* Newton on r - f(W r + x) with a dense LU of (I - G W) and a line search  */
+} fp_solver_method;
+
+/* Zero means default for every field (fp_solver_config_default() fills them in); values out of range
+ * are rejected with FP_ERR_INVALID_ARG, never ignored. */
+typedef struct fp_solver_config {
+    fp_solver_method method;
+    double tol;            /* relative residual ||r - f(W r + x)|| / max(||r||, floor); default 1e-6      */
+    double floor;          /* denominator floor, so r* = 0 is judged in absolute terms; default 1e-6   */
+    int max_iter;          /* iteration cap; default 1000 (Euler/damped 10000, Newton 50)              */
+    double step;           /* Euler dt/tau (default 0.1), damped beta (default 0.5), in (0, 1]          */
+    int anderson_m;        /* Anderson memory; default 5, at most 32                                   */
+    double anderson_beta;  /* Anderson mixing in (0, 1]; default 1                                     */
+    double anderson_reg;   /* Tikhonov weight on the Gram matrix, relative to its scale; default 1e-10 */
+    double diverge_at;     /* a column whose max |r| exceeds this has diverged; default 1e12           */
+    int warm_start;        /* 1: R on entry is the initial guess; 0: start from R = 0                  */
+    int fixed_iterations;  /* 1: run exactly max_iter steps, no early stop (the paper's 500 Euler steps) */
+} fp_solver_config;
+
+FP_API fp_solver_config fp_solver_config_default(fp_solver_method method);
+
+/* What a solve did. The caller may point the three arrays at storage (B ints, B doubles, max_iter
+ * doubles) to get per-column iterations and residuals and the history of the largest active residual. */
+typedef struct fp_solve_report {
+    fp_status status;      /* FP_OK when every column converged; else the worst column's failure  */
+    int iterations;        /* iterations of the slowest column                                     */
+    int converged;         /* columns that met the tolerance                                       */
+    double max_residual;   /* the largest final relative residual                                  */
+    double tol;            /* the tolerance in force: cfg->tol, raised to 32 eps of the working type
+                              when set below it (float: 3.8e-6), the least a float iterate can meet  */
+    const char *message;   /* a sentence on what went wrong (static string), NULL on success       */
+    int *col_iterations;   /* optional, B entries                                                  */
+    double *col_residual;  /* optional, B entries                                                  */
+    double *history;       /* optional, max_iter entries: max residual over active columns         */
+    int history_len;       /* entries written to history                                           */
+} fp_solve_report;
+
+/*@typed*/
+/* SOLVERS. The fixed points R = f(W R + X) of the B columns of X (N x B); W is N x N, R N x B, the gains
+ * G (may be absent) N x B. cfg NULL: Anderson with the defaults; act NULL: tanh. R holds the initial
+ * guess when cfg->warm_start. Once the iteration has started R receives the last iterate of every
+ * column, and G = f'(W R + X) at that iterate, whatever the status; a call rejected before it starts
+ * (FP_ERR_INVALID_ARG, FP_ERR_NON_FINITE in W, X or the warm start, FP_ERR_NO_MEMORY) leaves R and G
+ * untouched. R and G must not overlap W, X or each other. The tolerance in force is rep->tol: cfg->tol,
+ * raised to 32 eps of the working type when set below it (float: 3.8e-6). work:
+ * solve_workspace_size() bytes (no allocation then), or NULL to allocate one block for the call.
+ * Returns rep->status (rep may be NULL).
+ * FP_OK means every column meets r = f(W r + x) to the tolerance - not that r is an attractor. Newton
+ * and Anderson converge to saddles and unstable fixed points too, and any method started exactly on
+ * one stays there. The cheap way to ask: fp_stability_*(W, G, 0, re, im, work) gives each column's
+ * leading eigenvalue of G_b W by Arnoldi (about 48 N^2 flops a column); the fixed point is stable when
+ * re[b] < 1. Euler and damped iterations with a step below 1 only settle on fixed points that are
+ * stable (or marginal) for their own update. docs/THEORY.md (M1)-(M6). */
+FP_API size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b);
+FP_API fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
+                              FP__F(mat) r, FP__F(mat) gain, fp_solve_report *rep, void *work);
+/*@end*/
+
+/* ================================================================================================
+ * IMPLICIT DIFFERENTIATION (types): the adjoint (I - W^T G_b) u_b = delta_b. docs/THEORY.md (A1)-(A3).
+ * ================================================================================================ */
+typedef enum fp_adjoint_method {
+    FP_ADJOINT_AUTO = 0,   /* direct for N <= 64, else iterative with Anderson, direct as a fallback   */
+    FP_ADJOINT_DIRECT,     /* LU of (I - G_b W) per column: exact, O(N^3) each                         */
+    FP_ADJOINT_ITERATIVE   /* U <- W^T (G .* U) + Delta, one GEMM per sweep, Anderson on top           */
+} fp_adjoint_method;
+
+typedef struct fp_adjoint_config {
+    fp_adjoint_method method;
+    fp_solver_config iter; /* tolerance, cap and Anderson settings of the iterative adjoint         */
+} fp_adjoint_config;
+
+FP_API fp_adjoint_config fp_adjoint_config_default(void);
+
+/*@typed*/
+/* IMPLICIT DIFFERENTIATION. Given Delta = dL/dR* (N x B) and the gains G (from fp_solve), computes
+ * V = dL/dX = dL/dZ with v_b = G_b u_b, (I - W^T G_b) u_b = delta_b (docs/THEORY.md, (A1)-(A2)), and,
+ * when dW is present, dL/dW = V R^T (so dW1 is this with Delta = g). Through X = W_in U + b the
+ * read-in gradients are dW_in = V U^T and db = V 1 (fp_mat_mul and fp_mat_row_sum). cfg NULL: the
+ * defaults. NaN or Inf in W, G, Delta or (when dW is asked for) R: FP_ERR_NON_FINITE with V and dW
+ * untouched; V and dW must not overlap an input or each other. dW is written only once V is known
+ * finite (a dW that then overflows is written and reported as FP_ERR_NON_FINITE). R may be absent when
+ * dW is. work: adjoint_workspace_size() bytes (then nothing is allocated), or NULL. */
+FP_API size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b);
+FP_API fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
+                                      FP__F(mat) delta, FP__F(mat) v, FP__F(mat) dw, fp_solve_report *rep, void *work);
+/*@end*/
+
+/* A dataset of images and labels (DATA, below); the training loop takes one. */
+typedef struct fp_dataset fp_dataset;
+
+/* ================================================================================================
+ * LEARNING RULES AND MODELS (types): dW1..dW4 of docs/THEORY.md (R1)-(R4), optimizers, the training loop's
+ * settings and records; the seeded PRNG every initialization draws from.
+ * ================================================================================================ */
+typedef enum fp_rule {
+    FP_RULE_DEFAULT = 0, /* dW3                                                             */
+    FP_RULE_DW1 = 1, /* Euclidean gradient through implicit differentiation                 */
+    FP_RULE_DW2 = 2, /* reparameterized steepest descent (Woodbury, one B x B solve)         */
+    FP_RULE_DW3 = 3, /* reparameterized gradient descent (the paper's MNIST rule)            */
+    FP_RULE_DW4 = 4  /* the 2024 revision's variant                                          */
+} fp_rule;
+FP_API const char *fp_rule_name(fp_rule rule);
+
+/* Zero means default for every field. */
+typedef struct fp_rule_config {
+    fp_rule rule;              /* default (0) dW3                                                   */
+    double lr;                 /* dW2 only: the rate the update W -= lr dW will use, which its
+                                  Woodbury step depends on (>= 0; 0 is its small-rate limit)        */
+    fp_adjoint_config adjoint; /* dW1 only: how the adjoint is solved                               */
+} fp_rule_config;
+
+typedef enum fp_optim_kind { FP_OPTIM_SGD = 0, FP_OPTIM_MOMENTUM, FP_OPTIM_ADAM } fp_optim_kind;
+/* Zero means default: momentum 0.9, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0 (lr has none). */
+typedef struct fp_optim_config {
+    fp_optim_kind kind;
+    double lr, momentum, beta1, beta2, eps, weight_decay;
+} fp_optim_config;
+
+/* A small, documented PRNG (splitmix64 seeding a xoshiro256** stream) and Box-Muller normals, so
+ * every initialization and shuffle is reproducible from one 64-bit seed on every platform. */
+typedef struct fp_rng { uint64_t s[4]; double spare; int has_spare; } fp_rng;
+FP_API fp_rng fp_rng_make(uint64_t seed);
+FP_API uint64_t fp_rng_next(fp_rng *r);
+FP_API double fp_rng_uniform(fp_rng *r); /* [0, 1), 53 bits */
+FP_API double fp_rng_gauss(fp_rng *r);   /* N(0, 1) */
+FP_API uint32_t fp_rng_below(fp_rng *r, uint32_t n); /* uniform in [0, n), unbiased */
+
+typedef struct fp_train_config {
+    fp_rule rule;              /* default (0) dW3                                                  */
+    fp_optim_config optim;     /* optim.lr: the learning rate (> 0, no default); SGD is the paper's */
+    fp_solver_config solver;   /* forward solver; default Anderson to 1e-6                       */
+    fp_adjoint_config adjoint; /* for dW1 and for trained read-in                                */
+    int batch;                 /* default 512                                                     */
+    int train_readin;          /* 1: W_in and b learn by their exact gradients (beyond the paper) */
+    int train_readout;         /* 1: W_out and b_out learn (beyond the paper)                     */
+    int no_shuffle;            /* 0 (default): a new order every epoch, drawn from seed; 1: dataset order */
+    uint64_t seed;             /* shuffling seed (0 is a seed like any other)                     */
+    int warm_start;            /* 1: each sample's last fixed point starts its next solve         */
+    int no_rollback;           /* 0 (default): a step after which the fixed point is lost is undone
+                                  and the rate halved; 1: never                                    */
+    double min_converged;      /* a solve with fewer converged columns (a fraction) counts as lost;
+                                  0: default 0.5, or with fixed-iteration solvers only non-finite
+                                  counts; negative: only non-finite counts                         */
+    int stability_every;       /* analyse min_b (1 - Re lambda_max(G_b W)) every k steps (0: never) */
+    int stability_cols;        /* columns analysed per batch; default 8                           */
+} fp_train_config;
+FP_API fp_train_config fp_train_config_default(void); /* the zeroed meaning, spelled out */
+
+/* One training step as it happened. */
+typedef struct fp_train_record {
+    int epoch, step;
+    double loss, accuracy;     /* on the batch, before the update                                  */
+    double dw_norm;            /* Frobenius norm of the rule's dW                                   */
+    double converged;          /* fraction of the batch's columns whose forward solve converged     */
+    double solver_iterations;  /* the slowest column's iterations                                   */
+    double min_gap;            /* min over analysed columns of 1 - Re lambda_max(G_b W); NaN if not */
+    double lr;                 /* learning rate in force                                            */
+    double seconds;            /* wall time of the step                                             */
+    int rolled_back;           /* 1: the previous step was undone and lr halved                    */
+    fp_status status;          /* FP_OK, or what went wrong                                         */
+} fp_train_record;
+
+/*@typed*/
+/* LEARNING RULES (docs/THEORY.md, (R1)-(R4)). dW for a batch: the sum over columns b of the
+ * per-sample formula with g_b = grad[:, b] = dL/dr_b of the batch-mean loss (so the 1/B of the mean is
+ * inside grad), r_b = R[:, b], G_b = diag(gain[:, b]); W, dW N x N, R, gain, grad N x B. The update
+ * is W <- W - lr dW (fp_mat_axpby). cfg NULL: dW3. dW3 and dW4 cost four GEMMs (O(N^2 B)); dW2 adds a
+ * B x B solve at cfg->lr (FP_ERR_SINGULAR when I - lr S^T L is singular); dW1 solves the adjoint
+ * (cfg->adjoint). NaN or Inf in W, R, the gains or grad: FP_ERR_NON_FINITE with dW untouched, for
+ * every rule; a dW that overflows: FP_ERR_NON_FINITE. dW must not overlap an input. work:
+ * rule_workspace_size() bytes (then nothing is allocated) or NULL. */
+FP_API size_t FP__F(rule_workspace_size)(const fp_rule_config *cfg, int n, int b);
+FP_API fp_status FP__F(rule_dw)(const fp_rule_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
+                                FP__F(mat) grad, FP__F(mat) dw, fp_solve_report *rep, void *work);
+
+/* OPTIMIZERS on a contiguous parameter array: SGD (the paper's), momentum, Adam; weight decay adds
+ * weight_decay * p to the gradient. optim_init allocates the state (m, v). */
+typedef struct FP__F(optim) {
+    fp_optim_config cfg;
+    int count;
+    long t;
+    FP__T *m, *v;
+} FP__F(optim);
+FP_API fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, int count);
+FP_API void FP__F(optim_free)(FP__F(optim) *o);
+FP_API void FP__F(optim_step)(FP__F(optim) *o, double lr, FP__T *param, const FP__T *grad);
+
+/* THE RECURRENT LAYER: r = f(W r + W_in u + b), y = W_out r + b_out; all row-major, FP_MALLOC'd.
+ * layer_init draws the paper's initialization from seed: W = rho randn/sqrt(n), W_in = randn/sqrt(n_in),
+ * W_out = randn/sqrt(n), b = b_out = 0. */
+typedef struct FP__F(layer) {
+    int n, n_in, n_out;
+    fp_activation act;
+    FP__T *w, *w_in, *b, *w_out, *b_out;
+} FP__F(layer);
+FP_API fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed);
+FP_API void FP__F(layer_free)(FP__F(layer) *L);
+/* Parameter files: magic, version, sizes, activation, the five arrays, an FNV-1a checksum of it all.
+ * layer_save writes path + ".tmp" and renames it over path, so a save that fails part-way (disk full)
+ * returns FP_ERR_IO and leaves the previous file intact.
+ * layer_load rejects a wrong magic, version, real size, absurd sizes, truncation or a checksum mismatch
+ * (why says which) and never leaves L half-loaded: L is written only on success, and never freed (it
+ * may be uninitialized; free a layer it held first). Custom activations are stored by kind only: set f
+ * and df again after loading. */
+#ifndef FP_NO_STDIO /* files: not in a build without stdio */
+FP_API fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path);
+#endif
+#ifndef FP_NO_STDIO /* files: not in a build without stdio */
+FP_API fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why);
+#endif
+FP_API fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len, const char **why); /* from memory */
+
+/* THE TRAINING LOOP over a dataset of images (pixels scaled to [0, 1]) and labels. */
+typedef struct FP__F(trainer) {
+    fp_train_config cfg;
+    FP__F(layer) *layer;
+    int max_batch, step, cache_count;
+    int order_count;   /* the dataset_count given to trainer_init: the largest dataset an epoch takes */
+    double lr_scale;
+    fp_rng rng;
+    FP__T *u, *x, *r, *g, *gr, *dw, *v, *y, *dwin, *db, *dwout, *dbout;
+    FP__T *prev; /* trained parameters before the last update (rollback) */
+    FP__T *cache; /* n x count warm-start fixed points (cfg.warm_start) */
+    int *labels, *order, *bidx;
+    FP__F(optim) opt[5];
+    void *solve_ws, *rule_ws, *eig_ws, *gemm_ws;
+    const char *message; /* why the last call failed (static string), NULL after success */
+} FP__F(trainer);
+FP_API fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count);
+FP_API void FP__F(trainer_free)(FP__F(trainer) *t);
+/* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch). rec receives the record. Faults and
+ * their recovery (cfg.rollback): a forward solve that loses the fixed point, or an adjoint that is
+ * singular or does not converge, undoes the previous update and halves the rate (rec->rolled_back; the
+ * solve is retried at once, a failed gradient returns its status and the next step goes on from the
+ * restored W); dW2's B x B system, singular at isolated rates, is retried with the rate halved. */
+FP_API fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
+                                         fp_train_record *rec);
+/* One epoch: shuffle (cfg.shuffle), all full and partial batches, on_step after each (nonzero stops). */
+FP_API fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *ds, int epoch,
+                                          int (*on_step)(const fp_train_record *rec, void *user), void *user);
+/* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. A label outside
+ * [0, n_out) or a dataset of another image size: FP_ERR_INVALID_ARG; a batch whose solve fails other than by
+ * not converging ends the evaluation with that status (loss and acc NaN); unconverged batches are scored on
+ * their last iterate and reported as FP_ERR_NOT_CONVERGED. */
+FP_API fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc);
+/* Checkpoints of a whole run: the layer's parameters, the parameters before the last update (rollback),
+ * the optimizers' moments and step counts, the step, the rate scale, the shuffling PRNG, the epoch order
+ * and the warm-start cache - everything a run needs, so training resumed from the file continues bit for
+ * bit as if it had never stopped (between epochs, or between the steps a caller drives). trainer_load
+ * restores into a trainer that trainer_init made for the same layer sizes and activation, rule, optimizer,
+ * batch, dataset_count and warm start; anything else, a corrupt or truncated file: FP_ERR_FORMAT with why,
+ * and the trainer and its layer untouched. trainer_save is atomic like layer_save. */
+#ifndef FP_NO_STDIO /* files: not in a build without stdio */
+FP_API fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path);
+#endif
+#ifndef FP_NO_STDIO /* files: not in a build without stdio */
+FP_API fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const char **why);
+#endif
+/*@end*/
+
+/* ================================================================================================
+ * STABILITY AND ATTRACTORS (types): the spectrum of G W at a fixed point and its verdict (the
+ * Jacobian of dr/dt = -r + f(W r + X) is -I + G W: stable when every eigenvalue of G W, the same as
+ * those of W G, has real part < 1); the census of the attractors the dynamics reaches from K starts.
+ * ================================================================================================ */
+typedef enum fp_verdict { FP_STABLE = 0, FP_MARGINAL = 1, FP_UNSTABLE = 2 } fp_verdict;
+FP_API const char *fp_verdict_str(fp_verdict v);
+
+#define FP_MAX_OUTLIERS 8
+typedef struct fp_spectrum_config {
+    double tol;          /* marginal band |Re lambda_max - 1| <= tol; default (0) 1e-6                   */
+    double margin;       /* an outlier lies beyond (1 + margin) bulk_radius; default (0) 0.05             */
+    double bulk_radius;  /* a known bulk radius (> 0, e.g. the mean-field g sqrt(<phi'^2>)); 0: estimate  */
+    int exact_max;       /* all eigenvalues when n <= exact_max (default (0) 400), else Arnoldi, 48 vectors */
+} fp_spectrum_config;
+
+typedef struct fp_spectrum {
+    double abscissa, abscissa_im; /* the eigenvalue with the largest real part                          */
+    double radius;                /* the largest modulus (exact), or the largest Ritz modulus (Arnoldi)  */
+    double bulk_radius;           /* given; or 90th percentile of |lambda| / sqrt(0.9), the radius of a  */
+                                  /* uniform disk with that quantile (exact mode only, else NaN)         */
+    int outliers;                 /* eigenvalues beyond (1 + margin) bulk_radius; -1 when unknown        */
+    double outlier_re[FP_MAX_OUTLIERS], outlier_im[FP_MAX_OUTLIERS]; /* the largest, by modulus     */
+    int exact;                    /* 1: all n eigenvalues by QR; 0: leading Ritz values by Arnoldi       */
+    fp_verdict verdict;           /* abscissa < 1 - tol stable, > 1 + tol unstable, else marginal        */
+} fp_spectrum;
+
+/* One fixed point found by a census, and the state of the whole census. */
+typedef struct fp_attractor {
+    int column;             /* a column of R holding it: the first run that reached it                 */
+    int basin;              /* how many runs reached it                                                 */
+    double residual;        /* that column's final relative residual                                    */
+    fp_spectrum spectrum;   /* its stability                                                            */
+} fp_attractor;
+
+typedef struct fp_census {
+    int runs;               /* K                                                                        */
+    int attractors;         /* distinct fixed points reached (all counted; at most max_out described)   */
+    int unsettled;          /* runs that did not settle: a limit cycle, chaos, or too slow for the cap  */
+    int diverged;           /* runs that grew without bound or went non-finite                          */
+} fp_census;
+
+/* How a census runs (fp_census_*); zero means default for every field. */
+typedef struct fp_census_config {
+    fp_solver_config solver;     /* the dynamics; zeroed: Euler with dt 0.2 to tol 1e-9 in 20000 steps (a
+                                    zeroed field of a chosen method takes that method's default)     */
+    fp_spectrum_config spectrum; /* each attractor's stability                                         */
+    double cluster_tol;          /* runs closer than this (RMS, relative to 1 + RMS of the state) share
+                                    an attractor; default (0) 1e-4                                    */
+} fp_census_config;
+
+
+/*@typed*/
+/* ANALYSIS (float64 arithmetic). All eigenvalues of a general real square matrix (Hessenberg + Francis
+ * QR); an eigenvector by inverse iteration; k Ritz values of diag(g) A by Arnoldi, sorted by decreasing
+ * real part (g: an n x 1 view, or absent); per column, the eigenvalue of G_b W with the largest real
+ * part (exact when n <= exact_max, else Arnoldi with 48 vectors): 1 - Re is the distance to the
+ * bifurcation. work: eig_workspace_size(n) bytes, or NULL to allocate. FP_ERR_NOT_CONVERGED if QR
+ * stalls. The matrix is scaled by a power of two so any finite input works (eigenvalues beyond the
+ * double range: FP_ERR_NON_FINITE); the accuracy is absolute, about eps max|a_ij|: an eigenvalue below
+ * 2^-1022 of the largest entry is 0. */
+FP_API size_t FP__F(eig_workspace_size)(int n);
+FP_API fp_status FP__F(eig)(FP__F(mat) a, double *wr, double *wi, void *work);
+FP_API fp_status FP__F(eigvec)(FP__F(mat) a, double re, double im, double *vr, double *vi, void *work);
+FP_API fp_status FP__F(eig_arnoldi)(FP__F(mat) a, FP__F(mat) g, int k, double *wr, double *wi, void *work);
+FP_API fp_status FP__F(stability)(FP__F(mat) w, FP__F(mat) gain, int exact_max, double *re, double *im, void *work);
+
+/* STABILITY of a fixed point: the spectrum of diag(gain) W (gain = f'(W r* + X), an n x 1 view, absent
+ * for a linear model) with its abscissa, radius, bulk radius, outliers and verdict (fp_spectrum). cfg
+ * may be NULL (defaults). wr, wi (may be NULL) receive the n eigenvalues (exact) or the Ritz values,
+ * NaN-padded. work: eig_workspace_size(n) bytes or NULL. FP_ERR_NON_FINITE for NaN/Inf in W or gain,
+ * FP_ERR_NOT_CONVERGED if QR stalls, FP_ERR_INVALID_ARG for a negative tol, margin or radius. */
+FP_API fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, FP__F(mat) w, FP__F(mat) gain,
+                                          fp_spectrum *out, double *wr, double *wi, void *work);
+
+/* CENSUS of the attractors of r -> f(W r + x) for one input x (an n x 1 view): the dynamics
+ * (cfg->solver: EULER or DAMPED; its zeroed default here is Euler with dt 0.2 to 1e-9 in 20000 steps;
+ * ANDERSON and NEWTON also find saddles) runs from the K initial states in R (n x K, overwritten by the
+ * final states); settled runs are clustered (RMS distance below cfg->cluster_tol, default 1e-4,
+ * relative to 1 + RMS of the state), and each cluster's stability analysed (cfg->spectrum). out
+ * receives up to max_out attractors sorted by basin; label (K ints, may be NULL) each run's attractor,
+ * or -1 unsettled, -2 diverged. cfg NULL: the defaults; act NULL: tanh. FP_ERR_INVALID_ARG for a bad
+ * configuration, FP_ERR_NON_FINITE for NaN/Inf in W or x; if an attractor's spectrum cannot be
+ * computed, its spectrum is zeroed (verdict marginal), the census is still complete, and the call
+ * returns that eigen solver's status. */
+FP_API fp_status FP__F(census)(const fp_census_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
+                               FP__F(mat) r, fp_attractor *out, int max_out, int *label, fp_census *census);
+/*@end*/
+
+/* ================================================================================================
+ * FEEDBACK NETWORKS AND MEAN-FIELD THEORY (types): docs/THEORY.md (F1)-(F6), (MF1)-(MF9). W = chi + m n^T / N,
+ * X = I (input amplitude inside I), m, I, n built from three standard-normal directions w, x_m, x_I.
+ * ================================================================================================ */
+typedef struct fp_meanfield_params {
+    double g;               /* bulk: chi_ij ~ N(0, g^2 / N)                                   */
+    double s_m, s_I, rho;   /* m = s_m (rho w + sqrt(1-rho^2) x_m), I = s_I (rho w + ... x_I)  */
+    double C, p, p_m, p_I;  /* n = C (p w + p_m x_m + p_I x_I)                                */
+    int nodes;              /* quadrature points per unit of the pre-activation: step 1 / nodes in */
+                            /* the trapezoid rule for Gaussian averages; default (0) 4, max 1000   */
+} fp_meanfield_params;
+
+typedef struct fp_meanfield_solution {
+    double z, delta;        /* read-out z = n^T phi(x) / N and total variance Delta of x        */
+    double outlier;         /* predicted outlier of W diag(phi'(x)) (largest root)              */
+    double bulk_radius;     /* g sqrt(<phi'^2>)                                                 */
+    int stable;             /* outlier < 1 and bulk_radius < 1                                  */
+} fp_meanfield_solution;
+
+/* All solutions of the mean-field equations for tanh (scan of z, bisection, Delta by damped iteration),
+ * sorted by z, with their predicted stability; at most max_out are written, *count says how many exist.
+ * FP_ERR_INVALID_ARG for g < 0, non-finite parameters or |rho| > 1. */
+FP_API fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_solution *out, int max_out, int *count);
+/* C that makes z = A a closed-loop fixed point by teacher forcing (mean-field): sets p->C. */
+FP_API fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A);
+
+/* Phase diagrams: the number of mean-field solutions and of stable ones over a grid of two parameters
+ * (ny = 1 for a line). FP_MF_TARGET sweeps the target A, with C set by teacher forcing at each point
+ * after the other axis is applied. In the paper's special case (rho = 0, s_m = 1, C = 1) the read-out
+ * overlaps are c_m = p_m and c_I = p_I, and the input amplitude is u = s_I. For a line, ay = ax. */
+typedef enum fp_meanfield_axis {
+    FP_MF_G = 0, FP_MF_S_M, FP_MF_S_I, FP_MF_RHO, FP_MF_C, FP_MF_P, FP_MF_P_M, FP_MF_P_I, FP_MF_TARGET
+} fp_meanfield_axis;
+typedef struct fp_meanfield_cell {
+    double x, y;            /* the parameter values                                              */
+    int solutions, stable;  /* how many solutions, how many predicted stable                    */
+    double z_min, z_max;    /* the smallest and largest solution z (NaN when none)               */
+    int target_stable;      /* FP_MF_TARGET sweeps: 1 when the target z = A is a stable solution, 0
+                               when it is a saddle or unstable; -1 without a target axis           */
+    double target_outlier;  /* the target's predicted outlier (NaN without a target axis)         */
+    fp_status status;       /* FP_OK, or why this point has no answer (then solutions = -1)       */
+} fp_meanfield_cell;
+/* out: nx * ny cells, row-major over (y, x). FP_ERR_INVALID_ARG for nx, ny < 1, non-finite ranges or an
+ * unknown axis; a cell whose parameters are invalid (g < 0 ...) carries its own status (solutions = -1);
+ * in a FP_MF_TARGET sweep a cell whose teacher-forced target z = A is not among the solutions found (a
+ * degenerate z-map, flat to rounding) has FP_ERR_NOT_CONVERGED and solutions = -1 too. */
+FP_API fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
+                                    int nx, fp_meanfield_axis ay, double y0, double y1, int ny, fp_meanfield_cell *out);
+
+/* A read-out n decomposed (fp_feedback_decompose): n = a_m m + a_I I + rest, rest orthogonal to m and I;
+ * the overlaps the mean-field sees; and mean-field parameters (C = 1, (p, p_m, p_I) the projections of
+ * n on the construction directions) that describe it as far as theory can: the rest is invisible to
+ * the mean-field, which is exact only when n is uncorrelated with chi (not so after least squares). */
+typedef struct fp_feedback_parts {
+    double a_m, a_I;          /* least-squares coefficients along m and I                          */
+    double rest;              /* |rest| / sqrt(N)                                                   */
+    double norm;              /* |n| / sqrt(N)                                                      */
+    double s_nm, s_nI;        /* n^T m / N and n^T I / N                                            */
+    double rest_fraction;     /* |rest|^2 / |n|^2                                                   */
+    fp_meanfield_params mf;   /* the model's parameters with C = 1 and n's projections as (p, p_m, p_I) */
+} fp_feedback_parts;
+
+/* Gradient descent on n through the closed loop (fp_feedback_train_gd). */
+typedef struct fp_feedback_gd_config {
+    double lr;           /* n -= lr * N * dL/dn (a step of O(1) in z); default (0) 1                  */
+    int max_steps;       /* default (0) 500                                                          */
+    double loss_target;  /* stop when L = (1/2P) sum (z_p - A_p)^2 falls below; default (0) 1e-10     */
+} fp_feedback_gd_config;
+typedef struct fp_feedback_gd_report {
+    int steps;           /* steps taken                                                              */
+    int halvings;        /* steps undone because the loss rose or the fixed point was lost (lr halved) */
+    double loss;         /* the final loss                                                           */
+    double lr;           /* the final learning rate                                                  */
+    fp_status status;    /* FP_OK when loss_target was met, FP_ERR_NOT_CONVERGED when steps ran out    */
+} fp_feedback_gd_report;
+
+/*@typed*/
+/* FEEDBACK NETWORKS (docs/THEORY.md, (F1)-(F3)): chi ~ N(0, g^2/N) and the directions w, x_m, x_I from
+ * seed (Gaussian, then orthogonalized to norm sqrt(N), so their overlaps are exactly the ensemble's);
+ * m, I and n = C (p w + p_m x_m + p_I x_I) from p. feedback_weights writes W = chi + m n^T / N
+ * (the input is X = I). feedback_teacher_force sets C so that z = A is a closed-loop fixed point: the
+ * clamped activity r* = phi(chi r* + m A + I) does not depend on n, and C = A N / (d^T r*). */
+typedef struct FP__F(feedback) {
+    int n;
+    fp_meanfield_params p;
+    FP__T *chi, *m, *in, *nv, *dir, *dw, *dm, *di; /* n x n bulk, then n-vectors */
+} FP__F(feedback);
+FP_API fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanfield_params *p, uint64_t seed);
+FP_API void FP__F(feedback_free)(FP__F(feedback) *fb);
+FP_API fp_status FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__F(mat) w); /* W: n x n */
+FP_API fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep);
+/* READ-OUT TRAINING (docs/THEORY.md, (F4)-(F5)). P pairs (u_p, A_p): input X_p = I u_p,
+ * target z_p = A_p. The read-out in force is fb->nv (fb->dir and fb->p describe the constructed one).
+ * train_ls: clamped activities r_p = phi(chi r_p + m A_p + I u_p) (they do not depend on n), then the
+ * n = R c minimizing sum_p (n^T r_p / N - A_p)^2 + ridge |n|^2 / N: (R^T R / N + ridge I) c = A. With
+ * ridge = 0 it is the minimum-norm n meeting every target exactly; FP_ERR_SINGULAR when the r_p are
+ * dependent and ridge = 0. loss_grad: L = (1/2P) sum_p (z_p - A_p)^2 at the closed-loop fixed points
+ * R (n x P, the initial guess on entry, the fixed points on exit) and dL/dn by implicit
+ * differentiation: W = chi + m n^T / N gives dL/dn = sum_p r_p ((z_p - A_p) / (N P) + m^T v_p / N),
+ * v_p the adjoint. train_gd: gradient descent from the current fb->nv, each step warm-started from the
+ * last fixed points (it follows one branch), undone with lr halved if the loss rises or the solve fails;
+ * R (n x P, may be NULL) holds the final fixed points. */
+FP_API fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                          double ridge, fp_solve_report *rep);
+FP_API fp_status FP__F(feedback_loss_grad)(const FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                           FP__T *r, FP__T *grad, double *loss, fp_solve_report *rep);
+FP_API fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                          const fp_feedback_gd_config *cfg, FP__T *r, fp_feedback_gd_report *rep);
+/* v (NULL: fb->nv) decomposed along m, I and the rest (fp_feedback_parts). FP_ERR_SINGULAR when m and
+ * I are parallel. */
+FP_API fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__T *v, fp_feedback_parts *out);
+/*@end*/
+
+/* ================================================================================================
+ * DATA (types): IDX files (the MNIST format), unsigned-byte payloads; datasets of images and labels.
+ * ================================================================================================ */
+typedef struct fp_idx {
+    int ndim;
+    int dims[4];
+    size_t count;          /* product of dims */
+    unsigned char *data;   /* count bytes, FP_MALLOC'd; fp_idx_free releases */
+} fp_idx;
+/* Validates magic (0, 0, 0x08, ndim in 1..4), dimensions (each >= 1, product without overflow) and that
+ * the payload is exactly the rest of the buffer/file; nothing is allocated before that. why (may be
+ * NULL) receives a static sentence on failure. */
+FP_API fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out, const char **why);
+#ifndef FP_NO_STDIO /* files: not in a build without stdio */
+FP_API fp_status fp_idx_load(const char *path, fp_idx *out, const char **why);
+#endif
+FP_API void fp_idx_free(fp_idx *idx);
+
+struct fp_dataset {
+    int count, dim, classes;   /* images, pixels per image, label range [0, classes)        */
+    unsigned char *pixels;     /* count x dim, row-major                                     */
+    unsigned char *labels;     /* count                                                      */
+};
+/* Loads an images/labels IDX pair (3-D images, 1-D labels, equal counts, labels < classes). */
+#ifndef FP_NO_STDIO /* files: not in a build without stdio */
+FP_API fp_status fp_dataset_load(const char *images, const char *labels, int classes, fp_dataset *ds, const char **why);
+#endif
+FP_API void fp_dataset_free(fp_dataset *ds);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIXPOINT_H_INCLUDED */
+
+/* ================================================================================================
+ * IMPLEMENTATION
+ * ================================================================================================ */
+#if defined(FIXPOINT_IMPLEMENTATION) && !defined(FIXPOINT_IMPLEMENTATION_DONE)
+#define FIXPOINT_IMPLEMENTATION_DONE
+
+/* -ffast-math (and -Ofast) let the compiler assume no NaN or Inf exists: every non-finite check of the
+ * library would be compiled out and a NaN input would come back as FP_OK with finite garbage. The
+ * implementation refuses to build that way; the rest of a program may use it (compile the file that
+ * defines FIXPOINT_IMPLEMENTATION without it). */
+#if defined(__FAST_MATH__) || defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "fixpoint.h: the implementation cannot be compiled with -ffast-math / -ffinite-math-only (its NaN and Inf checks would be removed); compile the file defining FIXPOINT_IMPLEMENTATION without them"
+#endif
+
+#include <math.h>
+#ifndef FP_NO_STDIO
+#include <stdio.h>
+#endif
+#include <stdlib.h>
+#include <string.h>
+#include <float.h>
+#include <limits.h>
+#ifdef _WIN32
+#include <windows.h> /* MoveFileExA: the atomic replace of a save */
+#endif
+
+#if defined(FP_MALLOC) && defined(FP_FREE)
+#elif !defined(FP_MALLOC) && !defined(FP_FREE)
+#define FP_MALLOC(sz, ctx) ((void)(ctx), malloc(sz))
+#define FP_FREE(p, ctx) ((void)(ctx), free(p))
+#else
+#error "fixpoint.h: define both FP_MALLOC and FP_FREE, or neither"
+#endif
+
+/* FP_ASSERT guards the library's own invariants (the public entry points check their arguments with
+ * FP__REQUIRE and the usage handler); it is never compiled out. */
+#ifndef FP_ASSERT
+#define FP_ASSERT(c) ((c) ? (void)0 : fp__assert_fail(#c, __FILE__, __LINE__))
+static void fp__assert_fail(const char *what, const char *file, int line)
+{
+#ifndef FP_NO_STDIO
+    fprintf(stderr, "fixpoint.h: internal invariant broken: %s (%s:%d)\n", what, file, line);
+#else
+    (void)what, (void)file, (void)line;
+#endif
+    abort();
+}
+#endif
+
+#if defined(__cplusplus) || !defined(__STDC_VERSION__) || __STDC_VERSION__ < 199901L
+#define FP__RESTRICT __restrict
+#else
+#define FP__RESTRICT restrict
+#endif
+
+/* GCC's -O2 cost model leaves loops with a remainder scalar; the engine's column loops need the
+ * vectorizer (clang vectorizes them at -O2 already). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FP__VECTORIZE __attribute__((optimize("-ftree-vectorize", "-fvect-cost-model=dynamic")))
+#else
+#define FP__VECTORIZE
+#endif
+
+#if defined(FP_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#define FP_DEF static __attribute__((unused))
+#elif defined(FP_STATIC)
+#define FP_DEF static
+#else
+#define FP_DEF
+#endif
+
+/* SIMD paths: x86-64 with GCC or clang, kernels compiled per function with target attributes. */
+#if !defined(FP_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#if !defined(FP_NO_AVX2)
+#define FP__HAVE_AVX2 1
+#define FP__TARGET_AVX2 __attribute__((target("avx2,fma")))
+#endif
+#if !defined(FP_NO_AVX512)
+#define FP__HAVE_AVX512 1
+#define FP__TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#endif
+#endif
+
+#ifdef FIXPOINT_USE_BLIS
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200112L
+#endif
+#include <blis.h>
+#endif
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* The most threads one GEMM runs (OpenMP builds); every GEMM workspace has room for this many. */
+#ifndef FP_MAX_THREADS
+#define FP_MAX_THREADS 16
+#endif
+#if FP_MAX_THREADS < 1
+#error "fixpoint.h: FP_MAX_THREADS must be at least 1"
+#endif
+#ifdef _OPENMP
+#define FP__MAX_THREADS FP_MAX_THREADS
+static int fp__gemm_threads(void)
+{
+    int t = omp_get_max_threads();
+    return t < FP_MAX_THREADS ? t : FP_MAX_THREADS;
+}
+#else
+#define FP__MAX_THREADS 1
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+FP_DEF const char *fp_status_str(fp_status s)
+{
+    switch (s) {
+    case FP_OK: return "ok";
+    case FP_ERR_INVALID_ARG: return "invalid argument";
+    case FP_ERR_NO_MEMORY: return "out of memory";
+    case FP_ERR_SINGULAR: return "singular matrix";
+    case FP_ERR_NOT_SPD: return "matrix not symmetric positive definite";
+    case FP_ERR_NOT_CONVERGED: return "did not converge within the iteration cap";
+    case FP_ERR_DIVERGED: return "iteration diverged";
+    case FP_ERR_NON_FINITE: return "non-finite value (NaN or Inf)";
+    case FP_ERR_IO: return "input/output error";
+    case FP_ERR_FORMAT: return "malformed file";
+    case FP_ERR_UNSUPPORTED: return "unsupported by this build or CPU";
+    case FP_ERR_USAGE: return "usage error (a programmer error in the call)";
+    }
+    return "unknown status";
+}
+
+/* Usage errors and allocation: two process-wide hooks, set before threads start (documented). */
+static fp_usage_fn fp__usage_fn;
+static void *fp__usage_user;
+static fp_allocator fp__allocator;
+
+FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
+{
+    fp__usage_fn = fn;
+    fp__usage_user = user;
+}
+
+static void fp__usage(const char *function, const char *message)
+{
+    if (fp__usage_fn) {
+        fp__usage_fn(function, message, fp__usage_user);
+        return;
+    }
+#ifndef FP_NO_STDIO
+    fprintf(stderr, "fixpoint.h: %s: %s\n", function, message);
+#endif
+    abort();
+}
+
+/* The check of every public entry point: on failure the handler hears the function and the sentence,
+ * and the call returns ret (only reached when the handler returns). */
+#define FP__REQUIRE(cond, msg, ret)                                                                   \
+    do {                                                                                              \
+        if (!(cond)) {                                                                                \
+            fp__usage(__func__, msg);                                                                 \
+            return ret;                                                                               \
+        }                                                                                             \
+    } while (0)
+#define FP__REQUIRE_VOID(cond, msg)                                                                   \
+    do {                                                                                              \
+        if (!(cond)) {                                                                                \
+            fp__usage(__func__, msg);                                                                 \
+            return;                                                                                   \
+        }                                                                                             \
+    } while (0)
+
+FP_DEF void fp_set_allocator(const fp_allocator *a)
+{
+    if (a) fp__allocator = *a;
+    else memset(&fp__allocator, 0, sizeof fp__allocator);
+}
+
+static void *fp__malloc(size_t size)
+{
+    void *user = fp__allocator.user;
+    return fp__allocator.alloc ? fp__allocator.alloc(size, user) : FP_MALLOC(size, user);
+}
+
+static void fp__free(void *ptr)
+{
+    void *user = fp__allocator.user;
+    if (!ptr) return;
+    if (fp__allocator.free) fp__allocator.free(ptr, user);
+    else FP_FREE(ptr, user);
+}
+
+/* The one process-wide setting: a cap on the kernel path. -1 = not read yet from FP_ISA. Threads may
+ * solve at once, each with its own data: the cap is read and written with relaxed atomic operations
+ * (every thread that reads FP_ISA computes the same value, so the order of the writes does not matter),
+ * which makes concurrent first calls race-free by construction; the first read stores its value only
+ * over the initial -1, so an fp_isa_set from another thread is never overwritten. */
+static int fp__isa_cap = -1;
+#if defined(__GNUC__) || defined(__clang__)
+#define FP__LOAD_INT(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define FP__STORE_INT(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+/* stores v only over the initial -1; returns the value in force */
+static int fp__init_int(int *p, int v)
+{
+    int expect = -1;
+    return __atomic_compare_exchange_n(p, &expect, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) ? v : expect;
+}
+#else
+#define FP__LOAD_INT(p) (*(p))
+#define FP__STORE_INT(p, v) (*(p) = (v))
+static int fp__init_int(int *p, int v) { if (*p < 0) *p = v; return *p; }
+#endif
+
+FP_DEF const char *fp_isa_name(fp_isa isa)
+{
+    switch (isa) {
+    case FP_ISA_SCALAR: return "scalar";
+    case FP_ISA_AVX2: return "avx2";
+    case FP_ISA_AVX512: return "avx512";
+    }
+    return "unknown";
+}
+
+FP_DEF fp_isa fp_isa_best(void)
+{
+#if defined(FP__HAVE_AVX512)
+    if (__builtin_cpu_supports("avx512f")) return FP_ISA_AVX512;
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return FP_ISA_AVX2;
+#endif
+    return FP_ISA_SCALAR;
+}
+
+FP_DEF void fp_isa_set(fp_isa cap) { FP__STORE_INT(&fp__isa_cap, (int)cap); }
+
+FP_DEF fp_isa fp_isa_current(void)
+{
+    fp_isa best = fp_isa_best();
+    int cap = FP__LOAD_INT(&fp__isa_cap);
+    if (cap < 0) {
+        const char *e = getenv("FP_ISA");
+        cap = FP_ISA_AVX512;
+        if (e && strcmp(e, "scalar") == 0) cap = FP_ISA_SCALAR;
+        if (e && strcmp(e, "avx2") == 0) cap = FP_ISA_AVX2;
+        cap = fp__init_int(&fp__isa_cap, cap); /* an fp_isa_set that came first wins */
+    }
+    return (int)best < cap ? best : (fp_isa)cap;
+}
+
+/* Overlap of two strided matrices' address ranges (conservative: bounding intervals). */
+static int fp__ranges_overlap(const void *p, size_t plen, const void *q, size_t qlen)
+{
+    uintptr_t a = (uintptr_t)p, b = (uintptr_t)q;
+    return a < b + qlen && b < a + plen;
+}
+
+/* Bytes spanned by an m x n strided matrix of elements of size esz (0 when empty). */
+static size_t fp__span(int m, int n, ptrdiff_t rs, ptrdiff_t cs, size_t esz)
+{
+    if (m <= 0 || n <= 0) return 0;
+    return ((size_t)(m - 1) * (size_t)(m > 1 ? rs : 0) + (size_t)(n - 1) * (size_t)(n > 1 ? cs : 0) + 1) * esz;
+}
+
+/* Whether two strided views share no element: their address ranges are apart, or - the interleaved
+ * case, e.g. X and R as the left and right halves of one row-major buffer - they have the same strides,
+ * one of them unit, and sit in disjoint lanes of each row (or column) slot. Anything else that shares an
+ * address range counts as overlapping (conservative). */
+static int fp__apart(const void *p, int m1, int n1, ptrdiff_t rs, ptrdiff_t cs, const void *q, int m2, int n2,
+                     ptrdiff_t rs2, ptrdiff_t cs2, size_t esz)
+{
+    ptrdiff_t d, lead, off;
+    int w1, w2;
+    if (!fp__ranges_overlap(p, fp__span(m1, n1, rs, cs, esz), q, fp__span(m2, n2, rs2, cs2, esz))) return 1;
+    if (rs != rs2 || cs != cs2) return 0;
+    d = (ptrdiff_t)((uintptr_t)q - (uintptr_t)p);
+    if (d % (ptrdiff_t)esz != 0) return 0;
+    d /= (ptrdiff_t)esz;
+    if (cs == 1 && rs >= n1 && rs >= n2) { lead = rs; w1 = n1; w2 = n2; }
+    else if (rs == 1 && cs >= m1 && cs >= m2) { lead = cs; w1 = m1; w2 = m2; }
+    else return 0;
+    off = ((d % lead) + lead) % lead; /* view 2's lanes start off into each slot of width lead */
+    return off >= w1 && off + w2 <= lead;
+}
+
+/* An output matrix must not map two (i, j) to one address: one stride must step over the other's whole
+ * extent. (Inputs may repeat elements, e.g. a stride-0 broadcast is not allowed but a view may be.) */
+static int fp__layout_ok(int m, int n, ptrdiff_t rs, ptrdiff_t cs)
+{
+    if (m <= 1 || n <= 1) return (m <= 1 || rs >= 1) && (n <= 1 || cs >= 1);
+    if (rs < 1 || cs < 1) return 0;
+    return rs >= (ptrdiff_t)n * cs || cs >= (ptrdiff_t)m * rs;
+}
+
+static int fp__strides_ok(int m, int n, ptrdiff_t rs, ptrdiff_t cs)
+{
+    return (m <= 1 || rs >= 1) && (n <= 1 || cs >= 1);
+}
+
+static void *fp__align64(void *p) { return (void *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u); }
+
+/* A bump allocator over one caller block. With base == NULL it only counts, so every workspace size
+ * function is the allocation code run dry: the two can never disagree. */
+typedef struct fp__arena { unsigned char *base; size_t used; } fp__arena;
+static void *fp__take(fp__arena *a, size_t bytes)
+{
+    size_t off = (a->used + 63u) & ~(size_t)63u;
+    a->used = off + bytes;
+    return a->base ? (void *)(a->base + off) : NULL;
+}
+static size_t fp__arena_size(const fp__arena *a) { return a->used + 64u; }
+
+#ifndef FP_NO_STDIO
+static FILE *fp__open_sized(const char *path, long *end, fp_status *st, const char **why)
+{
+    FILE *f = fopen(path, "rb");
+    *st = FP_ERR_IO;
+    if (!f) { if (why) *why = "cannot open the file"; return NULL; }
+    if (fseek(f, 0, SEEK_END) != 0 || (*end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        if (why) *why = "cannot size the file";
+        return NULL;
+    }
+    *st = FP_OK;
+    return f;
+}
+#endif
+
+static uint64_t fp__fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    size_t i;
+    for (i = 0; i < n; ++i) { h ^= b[i]; h *= 0x100000001B3ull; }
+    return h;
+}
+
+/* FNV-1a over every field of a training config that shapes the trajectory (the seed's stream travels in
+ * the checkpoint itself), field by field so padding bytes never enter it. */
+#ifndef FP_NO_STDIO
+static fp_status fp__save_atomic(const char *path, const void *const *part, const size_t *len, int parts)
+{
+    size_t pl = strlen(path);
+    char *tmp = (char *)fp__malloc(pl + 5);
+    FILE *f;
+    int i, ok;
+    if (!tmp) return FP_ERR_NO_MEMORY;
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    f = fopen(tmp, "wb");
+    if (!f) { fp__free(tmp); return FP_ERR_IO; }
+    ok = 1;
+    for (i = 0; i < parts && ok; ++i) ok = len[i] == 0 || fwrite(part[i], 1, len[i], f) == len[i];
+    ok = fflush(f) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+#ifdef _WIN32
+    /* rename does not replace an existing file on Windows; MoveFileEx does, in one step */
+    if (ok) ok = MoveFileExA(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) != 0;
+#else
+    if (ok) ok = rename(tmp, path) == 0;
+#endif
+    if (!ok) remove(tmp); /* path itself was never touched */
+    fp__free(tmp);
+    return ok ? FP_OK : FP_ERR_IO;
+}
+#endif
+
+/* Solves the small dense system A x = b (d <= 33, row-major, destroyed) by Gaussian elimination with
+ * partial pivoting, in place of b. Returns 0 when a pivot vanishes. Anderson's bordered system is solved
+ * this way once per column and iteration, where a general LU's checks would cost more than the work. */
+static int fp__small_solve(int d, double *A, double *b)
+{
+    int i, j, k;
+    for (k = 0; k < d; ++k) {
+        int p = k;
+        double piv;
+        for (i = k + 1; i < d; ++i) if (fabs(A[i * d + k]) > fabs(A[p * d + k])) p = i;
+        if (!(fabs(A[p * d + k]) > 1e-300)) return 0;
+        if (p != k) {
+            double t;
+            for (j = 0; j < d; ++j) { t = A[k * d + j]; A[k * d + j] = A[p * d + j]; A[p * d + j] = t; }
+            t = b[k]; b[k] = b[p]; b[p] = t;
+        }
+        piv = A[k * d + k];
+        for (i = k + 1; i < d; ++i) {
+            double l = A[i * d + k] / piv;
+            for (j = k; j < d; ++j) A[i * d + j] -= l * A[k * d + j];
+            b[i] -= l * b[k];
+        }
+    }
+    for (i = d - 1; i >= 0; --i) {
+        double s = b[i];
+        for (j = i + 1; j < d; ++j) s -= A[i * d + j] * b[j];
+        b[i] = s / A[i * d + i];
+    }
+    return 1;
+}
+
+#define FP__ISFINITE(x) ((x) - (x) == (x) - (x)) /* false for NaN and +-Inf, no fenv side effects */
+#define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
+
+/*@typed*/
+/* The strided engines behind the view API (the public forms check the views, then call these). */
+static void FP__I(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+static void FP__I(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static void FP__I(mat_scale)(int m, int n, FP__T alpha, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static void FP__I(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T beta, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+static void FP__I(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static void FP__I(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz, ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg, ptrdiff_t csg);
+static FP__T FP__I(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd);
+static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx, ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
+static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta, ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+static void FP__I(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs);
+static fp_status FP__I(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
+static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
+static fp_status FP__I(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
+static fp_status FP__I(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
+static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
+static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
+static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
+static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
+
+
+/* ================================================================================================
+ * MATRIX CORE: GEMM (BLIS design: pack B into KC x NR panels, A into MR x KC panels, a register-
+ * blocked MR x NR micro-kernel per instruction set; blocking and packing are shared by all paths),
+ * GEMV and level-1 kernels, dense factorizations. No equation of docs/THEORY.md lives here.
+ * ================================================================================================ */
+
+/* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
+ * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp packed
+ * kc x NR (row of NR per k). mr <= MR, nr <= NR; edges go through a tile. All MR rows of A are read. */
+typedef void (*FP__I(ukr_fn))(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs, const FP__T *bp,
+                              FP__T alpha, FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr);
+
+typedef struct FP__I(kernel) {
+    FP__I(ukr_fn) ukr;
+    int mr, nr, mc, kc, nc;
+} FP__I(kernel);
+
+/* Writes an MR x NR tile (row-major, ld = NR) into C with alpha/beta; beta == 0 never reads C. */
+static void FP__I(tile_store)(const FP__T *ab, int ld, FP__T alpha, FP__T beta, FP__T *c,
+                              ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    int i, j;
+    for (i = 0; i < mr; ++i)
+        for (j = 0; j < nr; ++j) {
+            FP__T *cij = c + i * rsc + j * csc;
+            *cij = beta == (FP__T)0 ? alpha * ab[i * ld + j] : alpha * ab[i * ld + j] + beta * *cij;
+        }
+}
+
+/* Portable micro-kernel, 4 x 8: plain loops the compiler may vectorize. */
+#define FP__SMR 4
+#define FP__SNR 8
+static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs, const FP__T *bp,
+                              FP__T alpha, FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    FP__T ab[FP__SMR * FP__SNR];
+    int p, i, j;
+    for (i = 0; i < FP__SMR * FP__SNR; ++i) ab[i] = 0;
+    for (p = 0; p < kc; ++p, ap += acs, bp += FP__SNR)
+        for (i = 0; i < FP__SMR; ++i)
+            for (j = 0; j < FP__SNR; ++j) ab[i * FP__SNR + j] += ap[i * ars] * bp[j];
+    FP__I(tile_store)(ab, FP__SNR, alpha, beta, c, rsc, csc, mr, nr);
+}
+
+/* The SIMD micro-kernels: one per instruction set, type-generic through the vector macros below.
+ * Each holds MR rows x 2 vectors of accumulators; per k it loads two vectors of Bp and broadcasts MR
+ * values of Ap. Full tiles with unit column stride are updated in place with vector loads; the rest
+ * goes through tile_store. */
+#define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
+#define FP__KSTEP(i) { V a_ = VSET1(ap[(i) * FP__ARS]); c##i##_a = VFMA(a_, b0, c##i##_a); c##i##_b = VFMA(a_, b1, c##i##_b); }
+#define FP__KSAVE(i) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
+#define FP__KUPDATE()                                                                                 \
+    if (mr == MR && nr == NR && csc == 1) {                                                           \
+        V va = VSET1(alpha), vb = VSET1(beta);                                                        \
+        int i_;                                                                                       \
+        for (i_ = 0; i_ < MR; ++i_) {                                                                 \
+            FP__T *ci = c + i_ * rsc;                                                                 \
+            V r0 = VMUL(va, VLOAD(ab + i_ * NR)), r1 = VMUL(va, VLOAD(ab + i_ * NR + VL));            \
+            if (beta != (FP__T)0) { r0 = VFMA(vb, VLOAD(ci), r0); r1 = VFMA(vb, VLOAD(ci + VL), r1); } \
+            VSTORE(ci, r0); VSTORE(ci + VL, r1);                                                      \
+        }                                                                                             \
+    } else                                                                                            \
+        FP__I(tile_store)(ab, NR, alpha, beta, c, rsc, csc, mr, nr)
+
+#if defined(FP__HAVE_AVX2)
+#define FP__A2MR 6
+FP__TARGET_AVX2 static void FP__I(ukr_avx2)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                            const FP__T *bp, FP__T alpha, FP__T beta, FP__T *c, ptrdiff_t rsc,
+                                            ptrdiff_t csc, int mr, int nr)
+{
+#if FP__BITS == 32
+#define V __m256
+#define VZERO _mm256_setzero_ps
+#define VSET1 _mm256_set1_ps
+#define VFMA _mm256_fmadd_ps
+#define VMUL _mm256_mul_ps
+#define VLOAD _mm256_loadu_ps
+#define VSTORE _mm256_storeu_ps
+#else
+#define V __m256d
+#define VZERO _mm256_setzero_pd
+#define VSET1 _mm256_set1_pd
+#define VFMA _mm256_fmadd_pd
+#define VMUL _mm256_mul_pd
+#define VLOAD _mm256_loadu_pd
+#define VSTORE _mm256_storeu_pd
+#endif
+    enum { MR = FP__A2MR, VL = FP__A2VL, NR = 2 * FP__A2VL };
+    FP__T ab[MR * NR];
+    int p;
+    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)
+    /* the packed case (ars == 1) gets its own loop so the row offsets are constants */
+#define FP__KLOOP()                                                                              \
+    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                              \
+        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                   \
+        FP__KSTEP(0) FP__KSTEP(1) FP__KSTEP(2) FP__KSTEP(3) FP__KSTEP(4) FP__KSTEP(5)            \
+    }
+#define FP__ARS 1
+    if (ars == 1) FP__KLOOP()
+#undef FP__ARS
+#define FP__ARS ars
+    else FP__KLOOP()
+#undef FP__ARS
+#undef FP__KLOOP
+    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)
+    FP__KUPDATE();
+#undef V
+#undef VZERO
+#undef VSET1
+#undef VFMA
+#undef VMUL
+#undef VLOAD
+#undef VSTORE
+}
+#endif
+
+#if defined(FP__HAVE_AVX512)
+#define FP__A5MR 12
+FP__TARGET_AVX512 static void FP__I(ukr_avx512)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                                const FP__T *bp, FP__T alpha, FP__T beta, FP__T *c, ptrdiff_t rsc,
+                                                ptrdiff_t csc, int mr, int nr)
+{
+#if FP__BITS == 32
+#define V __m512
+#define VZERO _mm512_setzero_ps
+#define VSET1 _mm512_set1_ps
+#define VFMA _mm512_fmadd_ps
+#define VMUL _mm512_mul_ps
+#define VLOAD _mm512_loadu_ps
+#define VSTORE _mm512_storeu_ps
+#else
+#define V __m512d
+#define VZERO _mm512_setzero_pd
+#define VSET1 _mm512_set1_pd
+#define VFMA _mm512_fmadd_pd
+#define VMUL _mm512_mul_pd
+#define VLOAD _mm512_loadu_pd
+#define VSTORE _mm512_storeu_pd
+#endif
+    enum { MR = FP__A5MR, VL = FP__A5VL, NR = 2 * FP__A5VL };
+    FP__T ab[MR * NR];
+    int p;
+    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)
+    FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)
+#define FP__KLOOP()                                                                              \
+    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                              \
+        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                   \
+        FP__KSTEP(0) FP__KSTEP(1) FP__KSTEP(2) FP__KSTEP(3) FP__KSTEP(4) FP__KSTEP(5)            \
+        FP__KSTEP(6) FP__KSTEP(7) FP__KSTEP(8) FP__KSTEP(9) FP__KSTEP(10) FP__KSTEP(11)          \
+    }
+#define FP__ARS 1
+    if (ars == 1) FP__KLOOP()
+#undef FP__ARS
+#define FP__ARS ars
+    else FP__KLOOP()
+#undef FP__ARS
+#undef FP__KLOOP
+    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)
+    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)
+    FP__KUPDATE();
+#undef V
+#undef VZERO
+#undef VSET1
+#undef VFMA
+#undef VMUL
+#undef VLOAD
+#undef VSTORE
+}
+#endif
+
+/* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
+static FP__I(kernel) FP__I(kernel_pick)(void)
+{
+    FP__I(kernel) k;
+    fp_isa isa = fp_isa_current();
+    k.ukr = FP__I(ukr_scalar);
+    k.mr = FP__SMR;
+    k.nr = FP__SNR;
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { k.ukr = FP__I(ukr_avx512); k.mr = FP__A5MR; k.nr = 2 * FP__A5VL; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { k.ukr = FP__I(ukr_avx2); k.mr = FP__A2MR; k.nr = 2 * FP__A2VL; }
+#endif
+    k.kc = 256;
+    k.mc = k.mr * (sizeof(FP__T) == 4 ? 24 : 12);
+    k.nc = 4096;
+    return k;
+}
+
+/* Workspace: one B block (KC x NC) and one A block (MC x KC) per thread, for the largest kernel. The
+ * thread count it has room for is FP_MAX_THREADS, a constant: a workspace sized while OpenMP allows one
+ * thread stays valid when the caller raises the count later, because no call runs more threads than
+ * FP_MAX_THREADS (fp__gemm_threads). */
+FP_DEF size_t FP__F(gemm_workspace_size)(void)
+{
+    size_t kc = 256, nc = 4096 + 64, mc = 12 * 24 + 32;
+    return (kc * nc + (size_t)FP__MAX_THREADS * (mc * kc + 64)) * sizeof(FP__T) + 128;
+}
+
+/* Pack rows [0, mc) x cols [0, kc) of a strided A into MR-row panels, zero-padded. */
+static void FP__I(pack_a)(int mc, int kc, const FP__T *FP__RESTRICT a, ptrdiff_t rs, ptrdiff_t cs, int mr,
+                          FP__T *FP__RESTRICT ap)
+{
+    int i0, i, p;
+    for (i0 = 0; i0 < mc; i0 += mr) {
+        int h = mc - i0 < mr ? mc - i0 : mr;
+        const FP__T *ai = a + i0 * rs;
+        if (h == mr && rs == 1) {
+            for (p = 0; p < kc; ++p, ap += mr)
+                for (i = 0; i < mr; ++i) ap[i] = ai[p * cs + i]; /* short copies: a loop beats memcpy's rep movs */
+            continue;
+        }
+        for (p = 0; p < kc; ++p, ap += mr) {
+            for (i = 0; i < h; ++i) ap[i] = ai[i * rs + p * cs];
+            for (; i < mr; ++i) ap[i] = 0;
+        }
+    }
+}
+
+/* Pack rows [0, kc) x cols [0, nc) of a strided B into NR-column panels, zero-padded. */
+static void FP__I(pack_b)(int kc, int nc, const FP__T *FP__RESTRICT b, ptrdiff_t rs, ptrdiff_t cs, int nr,
+                          FP__T *FP__RESTRICT bp)
+{
+    int j0, j, p;
+    for (j0 = 0; j0 < nc; j0 += nr) {
+        int w = nc - j0 < nr ? nc - j0 : nr;
+        const FP__T *bj = b + j0 * cs;
+        if (w == nr && cs == 1) {
+            for (p = 0; p < kc; ++p, bp += nr)
+                for (j = 0; j < nr; ++j) bp[j] = bj[p * rs + j];
+            continue;
+        }
+        for (p = 0; p < kc; ++p, bp += nr) {
+            for (j = 0; j < w; ++j) bp[j] = bj[p * rs + j * cs];
+            for (; j < nr; ++j) bp[j] = 0;
+        }
+    }
+}
+
+/* C = beta C for an m x n view (beta == 0 writes zeros). */
+static void FP__I(scale_c)(int m, int n, FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
+{
+    int i, j;
+    for (i = 0; i < m; ++i)
+        for (j = 0; j < n; ++j) c[i * rsc + j * csc] = beta == (FP__T)0 ? (FP__T)0 : beta * c[i * rsc + j * csc];
+}
+
+/* The blocked GEMM on effective strides (transposes already folded in). */
+static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a, ptrdiff_t rsa,
+                                ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb, FP__T beta,
+                                FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+{
+    FP__I(kernel) K = FP__I(kernel_pick)();
+    FP__T *bpack = (FP__T *)fp__align64(work);
+    FP__T *apack0 = (FP__T *)fp__align64(bpack + (size_t)K.kc * (size_t)(K.nc + 64));
+    size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
+    int jc, pc;
+    for (jc = 0; jc < n; jc += K.nc) {
+        int nc = n - jc < K.nc ? n - jc : K.nc;
+        for (pc = 0; pc < k; pc += K.kc) {
+            int kc = k - pc < K.kc ? k - pc : K.kc;
+            FP__T bet = pc == 0 ? beta : (FP__T)1;
+            int nblk = (m + K.mc - 1) / K.mc, ib;
+            FP__I(pack_b)(kc, nc, b + pc * rsb + jc * csb, rsb, csb, K.nr, bpack);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(fp__gemm_threads()) if (nblk > 1 && (double)m * n * kc > 4e6)
+#endif
+            for (ib = 0; ib < nblk; ++ib) {
+                int ic = ib * K.mc, mc = m - ic < K.mc ? m - ic : K.mc, jr, ir, inplace, full;
+#ifdef _OPENMP
+                FP__T *apack = (FP__T *)fp__align64(apack0 + astride * (size_t)omp_get_thread_num());
+#else
+                FP__T *apack = apack0;
+                (void)astride;
+#endif
+                /* Packing A pays when its panels are reused across many NR-columns of B; for a narrow
+                 * B (N x N times N x B with small B, the solvers' shape) full row panels are read in place. */
+                inplace = nc <= 2 * K.nr && csa < rsa;
+                full = inplace ? mc / K.mr * K.mr : 0;
+                if (full < mc) FP__I(pack_a)(mc - full, kc, a + (ic + full) * rsa + pc * csa, rsa, csa, K.mr, apack);
+                for (jr = 0; jr < nc; jr += K.nr)
+                    for (ir = 0; ir < mc; ir += K.mr) {
+                        const FP__T *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
+                        K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, alpha,
+                              bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc, mc - ir < K.mr ? mc - ir : K.mr,
+                              nc - jr < K.nr ? nc - jr : K.nr);
+                    }
+            }
+        }
+    }
+}
+
+/* What is wrong with a GEMM call (a sentence naming the argument), or NULL. */
+static const char *FP__I(gemm_check)(fp_trans ta, fp_trans tb, int m, int n, int k, const FP__T *a,
+                                     ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                     const FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
+{
+    int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
+    int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
+    size_t cspan = fp__span(m, n, rsc, csc, sizeof(FP__T));
+    if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
+    if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
+    if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
+    if (!fp__layout_ok(m, n, rsc, csc)) return "C's strides (rsc, csc) must be >= 1 and keep its elements distinct";
+    if (m == 0 || n == 0 || k == 0) return NULL;
+    if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
+    if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
+    if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
+    if (fp__ranges_overlap(c, cspan, a, fp__span(am, an, rsa, csa, sizeof(FP__T)))) return "C must not overlap A";
+    if (fp__ranges_overlap(c, cspan, b, fp__span(bm, bn, rsb, csb, sizeof(FP__T)))) return "C must not overlap B";
+    return NULL;
+}
+
+FP_DEF fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha,
+                                const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b,
+                                ptrdiff_t rsb, ptrdiff_t csb, FP__T beta, FP__T *c, ptrdiff_t rsc,
+                                ptrdiff_t csc, void *work)
+{
+    void *own = NULL;
+    const char *bad = FP__I(gemm_check)(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    if (m == 0 || n == 0) return FP_OK;
+    if (k == 0 || alpha == (FP__T)0) {
+        FP__I(scale_c)(m, n, beta, c, rsc, csc);
+        return FP_OK;
+    }
+    if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
+    if (tb == FP_TRANS) { ptrdiff_t t = rsb; rsb = csb; csb = t; }
+    if (n == 1) { /* a matrix-vector product: packing would cost more than the product */
+        FP__F(gemv)(FP_NOTRANS, m, k, alpha, a, rsa, csa, b, rsb, beta, c, rsc);
+        return FP_OK;
+    }
+#ifdef FIXPOINT_USE_BLIS
+    {
+        FP__T al = alpha, be = beta;
+        (void)work; (void)own; (void)FP__I(gemm_blocked);
+        /* BLIS never reads C when beta == 0 (checked by the tests). */
+#if FP__BITS == 32
+        bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &al, (float *)a, rsa, csa, (float *)b,
+                  rsb, csb, &be, c, rsc, csc);
+#else
+        bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &al, (double *)a, rsa, csa, (double *)b,
+                  rsb, csb, &be, c, rsc, csc);
+#endif
+        return FP_OK;
+    }
+#else
+    /* The micro-kernels vectorize along the columns of C: a column-major C is computed as
+     * C^T = op(B)^T op(A)^T, which is the same loops on swapped strides. */
+    if (csc != 1 && rsc == 1) {
+        const FP__T *t = a; ptrdiff_t r = rsa, s = csa; int mm = m;
+        a = b; rsa = csb; csa = rsb;
+        b = t; rsb = s; csb = r;
+        m = n; n = mm;
+        rsc = csc; csc = 1;
+    }
+    if (!work) {
+        own = fp__malloc(FP__F(gemm_workspace_size)());
+        if (!own) return FP_ERR_NO_MEMORY;
+        work = own;
+    }
+    FP__I(gemm_blocked)(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+    if (own) fp__free(own);
+    return FP_OK;
+#endif
+}
+
+FP_DEF void FP__F(gemm)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha, const FP__T *a,
+                        ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
+                        FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
+{
+    fp_status s = FP__F(gemm_ws)(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
+    if (s == FP_ERR_USAGE) return; /* reported to the usage handler */
+    FP_ASSERT(s == FP_OK);         /* only an allocation failure of the packing buffers can land here:
+                                      fp_gemm_ws and fp_mat_mul return it as a status */
+}
+
+/* ---- level 1: unit-stride bodies get SIMD; other strides take the plain loop. ---- */
+#if defined(FP__HAVE_AVX2)
+FP__TARGET_AVX2 static FP__T FP__I(dot_avx2)(int n, const FP__T *x, const FP__T *y)
+{
+#if FP__BITS == 32
+    enum { VL = 8 };
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    float t[8];
+    int i = 0, j;
+    FP__T r = 0;
+    for (; i + 2 * VL <= n; i += 2 * VL) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + VL), _mm256_loadu_ps(y + i + VL), s1);
+    }
+    _mm256_storeu_ps(t, _mm256_add_ps(s0, s1));
+#else
+    enum { VL = 4 };
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    double t[4];
+    int i = 0, j;
+    FP__T r = 0;
+    for (; i + 2 * VL <= n; i += 2 * VL) {
+        s0 = _mm256_fmadd_pd(_mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i), s0);
+        s1 = _mm256_fmadd_pd(_mm256_loadu_pd(x + i + VL), _mm256_loadu_pd(y + i + VL), s1);
+    }
+    _mm256_storeu_pd(t, _mm256_add_pd(s0, s1));
+#endif
+    for (j = 0; j < VL; ++j) r += t[j];
+    for (; i < n; ++i) r += x[i] * y[i];
+    return r;
+}
+#endif
+
+FP__VECTORIZE FP_DEF FP__T FP__F(vec_dot)(int n, const FP__T *x, ptrdiff_t incx, const FP__T *y, ptrdiff_t incy)
+{
+    FP__T r = 0;
+    int i;
+    FP__REQUIRE(n >= 0 && (n == 0 || (x && y)), "n must be >= 0, and x and y non-NULL when n > 0", (FP__T)NAN);
+#if defined(FP__HAVE_AVX2)
+    if (incx == 1 && incy == 1 && fp_isa_current() >= FP_ISA_AVX2) return FP__I(dot_avx2)(n, x, y);
+#endif
+    for (i = 0; i < n; ++i) r += x[i * incx] * y[i * incy];
+    return r;
+}
+
+FP__VECTORIZE FP_DEF void FP__F(vec_axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, FP__T *y, ptrdiff_t incy)
+{
+    int i;
+    FP__REQUIRE_VOID(n >= 0 && (n == 0 || (x && y)), "n must be >= 0, and x and y non-NULL when n > 0");
+    if (incx == 1 && incy == 1)
+        for (i = 0; i < n; ++i) y[i] += alpha * x[i];
+    else
+        for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
+}
+
+FP__VECTORIZE FP_DEF void FP__F(vec_scale)(int n, FP__T alpha, FP__T *x, ptrdiff_t incx)
+{
+    int i;
+    FP__REQUIRE_VOID(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0");
+    for (i = 0; i < n; ++i) x[i * incx] = alpha == (FP__T)0 ? (FP__T)0 : alpha * x[i * incx];
+}
+
+FP_DEF FP__T FP__F(vec_norm2)(int n, const FP__T *x, ptrdiff_t incx)
+{
+    /* Scaled sum of squares (LAPACK's nrm2 idea): no overflow for huge entries. */
+    FP__T scale = 0, ssq = 1;
+    int i;
+    FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (FP__T)NAN);
+    for (i = 0; i < n; ++i) {
+        FP__T v = FP__FABS(x[i * incx]);
+        if (v != (FP__T)0) {
+            if (scale < v) { ssq = 1 + ssq * (scale / v) * (scale / v); scale = v; }
+            else ssq += (v / scale) * (v / scale);
+        }
+        if (!FP__ISFINITE(v)) return v + v; /* NaN or Inf propagates as itself */
+    }
+    return scale * FP__SQRT(ssq);
+}
+
+FP_DEF FP__T FP__F(vec_sum)(int n, const FP__T *x, ptrdiff_t incx)
+{
+    FP__T s = 0;
+    int i;
+    FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (FP__T)NAN);
+    for (i = 0; i < n; ++i) s += x[i * incx];
+    return s;
+}
+
+FP_DEF FP__T FP__F(vec_max_abs)(int n, const FP__T *x, ptrdiff_t incx)
+{
+    FP__T s = 0;
+    int i;
+    FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (FP__T)NAN);
+    for (i = 0; i < n; ++i) {
+        FP__T v = FP__FABS(x[i * incx]);
+        if (!(v <= s)) s = v; /* NaN wins, so a max of 0 proves finiteness */
+    }
+    return s;
+}
+
+/* ---- level 2 ---- */
+FP_DEF void FP__F(gemv)(fp_trans ta, int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa,
+                        ptrdiff_t csa, const FP__T *x, ptrdiff_t incx, FP__T beta, FP__T *y, ptrdiff_t incy)
+{
+    int ylen = ta == FP_NOTRANS ? m : n, xlen = ta == FP_NOTRANS ? n : m, i;
+    FP__REQUIRE_VOID(ta == FP_NOTRANS || ta == FP_TRANS, "ta must be FP_NOTRANS or FP_TRANS");
+    FP__REQUIRE_VOID(m >= 0 && n >= 0 && (ylen == 0 || y) && (ylen <= 1 || incy >= 1), "m, n must be >= 0, y non-NULL and incy >= 1");
+    if (ylen == 0) return;
+    if (xlen == 0 || alpha == (FP__T)0) { FP__F(vec_scale)(ylen, beta, y, incy); return; }
+    FP__REQUIRE_VOID(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1), "A and x must be non-NULL, A's strides and incx >= 1");
+    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(FP__T)), a, fp__span(m, n, rsa, csa, sizeof(FP__T))), "y must not overlap A");
+    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(FP__T)), x, fp__span(xlen, 1, incx, 1, sizeof(FP__T))), "y must not overlap x");
+    if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
+#ifdef FIXPOINT_USE_BLIS
+    {
+        FP__T al = alpha, be = beta;
+#if FP__BITS == 32
+        bli_sgemv(BLIS_NO_TRANSPOSE, BLIS_NO_CONJUGATE, ylen, xlen, &al, (float *)a, rsa, csa, (float *)x, incx, &be, y, incy);
+#else
+        bli_dgemv(BLIS_NO_TRANSPOSE, BLIS_NO_CONJUGATE, ylen, xlen, &al, (double *)a, rsa, csa, (double *)x, incx, &be, y, incy);
+#endif
+        return;
+    }
+#endif
+    if (csa == 1 || rsa != 1) {
+        /* rows of op(A) contiguous (or neither direction is): one dot product per output */
+        for (i = 0; i < ylen; ++i) {
+            FP__T d = FP__F(vec_dot)(xlen, a + i * rsa, csa, x, incx);
+            y[i * incy] = beta == (FP__T)0 ? alpha * d : alpha * d + beta * y[i * incy];
+        }
+    } else {
+        /* columns contiguous: y = beta y, then one axpy per column */
+        FP__F(vec_scale)(ylen, beta, y, incy);
+        for (i = 0; i < xlen; ++i) FP__F(vec_axpy)(ylen, alpha * x[i * incx], a + i * csa, 1, y, incy);
+    }
+}
+
+/* ---- matrix helpers ---- */
+static void FP__I(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
+                            ptrdiff_t rsb, ptrdiff_t csb)
+{
+    int i, j;
+    FP_ASSERT(m >= 0 && n >= 0 && fp__layout_ok(m, n, rsb, csb));
+    for (i = 0; i < m; ++i)
+        for (j = 0; j < n; ++j) b[i * rsb + j * csb] = a[i * rsa + j * csa];
+}
+
+static void FP__I(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    int i, j;
+    FP_ASSERT(m >= 0 && n >= 0 && fp__layout_ok(m, n, rsa, csa));
+    for (i = 0; i < m; ++i)
+        for (j = 0; j < n; ++j) a[i * rsa + j * csa] = v;
+}
+
+static void FP__I(mat_scale)(int m, int n, FP__T alpha, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    FP_ASSERT(m >= 0 && n >= 0 && fp__layout_ok(m, n, rsa, csa));
+    FP__I(scale_c)(m, n, alpha, a, rsa, csa);
+}
+
+static void FP__I(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa,
+                             FP__T beta, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
+{
+    int i, j;
+    FP_ASSERT(m >= 0 && n >= 0 && fp__layout_ok(m, n, rsb, csb));
+    for (i = 0; i < m; ++i)
+        for (j = 0; j < n; ++j) {
+            FP__T *bij = b + i * rsb + j * csb;
+            *bij = beta == (FP__T)0 ? alpha * a[i * rsa + j * csa] : alpha * a[i * rsa + j * csa] + beta * *bij;
+        }
+}
+
+static void FP__I(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a,
+                           ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
+{
+    int i, j;
+    FP_ASSERT(f && m >= 0 && n >= 0 && fp__layout_ok(m, n, rsb, csb));
+    for (i = 0; i < m; ++i)
+        for (j = 0; j < n; ++j) b[i * rsb + j * csb] = f(a[i * rsa + j * csa], ctx);
+}
+
+static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    /* Accumulate in double: a Frobenius norm of a float matrix is a reporting quantity. */
+    double s = 0;
+    int i, j;
+    FP_ASSERT(m >= 0 && n >= 0);
+    for (i = 0; i < m; ++i)
+        for (j = 0; j < n; ++j) { double v = (double)a[i * rsa + j * csa]; s += v * v; }
+    return (FP__T)sqrt(s);
+}
+
+static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    int i, j;
+    FP__T acc = 0;
+    for (i = 0; i < m; ++i)
+        for (j = 0; j < n; ++j) acc += a[i * rsa + j * csa] * (FP__T)0; /* NaN*0 = NaN, Inf*0 = NaN */
+    return acc == (FP__T)0;
+}
+
+/* ---- dense factorizations (unblocked, row operations on strided views) ---- */
+FP__VECTORIZE FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
+{
+    int i, j, p;
+    FP__T amax;
+    FP__REQUIRE(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A and piv non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    if (!FP__I(mat_all_finite)(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
+    amax = 0;
+    for (i = 0; i < n; ++i) { FP__T v = FP__F(vec_max_abs)(n, a + i * rsa, csa); if (v > amax) amax = v; }
+    for (p = 0; p < n; ++p) {
+        int best = p;
+        FP__T bv = FP__FABS(a[p * rsa + p * csa]), inv;
+        for (i = p + 1; i < n; ++i) {
+            FP__T v = FP__FABS(a[i * rsa + p * csa]);
+            if (v > bv) { bv = v; best = i; }
+        }
+        piv[p] = best;
+        if (bv == (FP__T)0 || bv <= (FP__T)n * FP__EPS * amax) return FP_ERR_SINGULAR;
+        if (best != p)
+            for (j = 0; j < n; ++j) {
+                FP__T t = a[p * rsa + j * csa];
+                a[p * rsa + j * csa] = a[best * rsa + j * csa];
+                a[best * rsa + j * csa] = t;
+            }
+        inv = (FP__T)1 / a[p * rsa + p * csa];
+        for (i = p + 1; i < n; ++i) {
+            FP__T l = a[i * rsa + p * csa] * inv;
+            a[i * rsa + p * csa] = l;
+            if (l != (FP__T)0)
+                FP__F(vec_axpy)(n - p - 1, -l, a + p * rsa + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+        }
+    }
+    return FP_OK;
+}
+
+FP__VECTORIZE FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
+                            const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
+{
+    int i, j, r;
+    FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS), "n, nrhs must be >= 0 and t FP_NOTRANS or FP_TRANS");
+    FP__REQUIRE_VOID(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb)), "LU, piv and B must be non-NULL, B's strides >= 1 with distinct elements");
+    for (r = 0; r < nrhs; ++r) {
+        FP__T *x = b + r * csb;
+        if (t == FP_NOTRANS) {
+            /* P A = L U: x <- U^-1 L^-1 P b */
+            for (i = 0; i < n; ++i)
+                if (piv[i] != i) { FP__T s = x[i * rsb]; x[i * rsb] = x[piv[i] * rsb]; x[piv[i] * rsb] = s; }
+            for (i = 1; i < n; ++i) x[i * rsb] -= FP__F(vec_dot)(i, lu + i * rsa, csa, x, rsb);
+            for (i = n - 1; i >= 0; --i) {
+                x[i * rsb] -= FP__F(vec_dot)(n - 1 - i, lu + i * rsa + (i + 1) * csa, csa, x + (i + 1) * rsb, rsb);
+                x[i * rsb] /= lu[i * rsa + i * csa];
+            }
+        } else {
+            /* A^T = U^T L^T P: x <- P^T L^-T U^-T b */
+            for (i = 0; i < n; ++i) {
+                x[i * rsb] -= FP__F(vec_dot)(i, lu + i * csa, rsa, x, rsb);
+                x[i * rsb] /= lu[i * rsa + i * csa];
+            }
+            for (i = n - 2; i >= 0; --i)
+                x[i * rsb] -= FP__F(vec_dot)(n - 1 - i, lu + (i + 1) * rsa + i * csa, rsa, x + (i + 1) * rsb, rsb);
+            for (j = n - 1; j >= 0; --j)
+                if (piv[j] != j) { FP__T s = x[j * rsb]; x[j * rsb] = x[piv[j] * rsb]; x[piv[j] * rsb] = s; }
+        }
+    }
+}
+
+FP_DEF fp_status FP__F(chol_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    int i, j;
+    FP__REQUIRE(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    for (j = 0; j < n; ++j) {
+        FP__T d = a[j * rsa + j * csa] - FP__F(vec_dot)(j, a + j * rsa, csa, a + j * rsa, csa);
+        if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
+        if (!(d > (FP__T)0)) return FP_ERR_NOT_SPD;
+        d = FP__SQRT(d);
+        a[j * rsa + j * csa] = d;
+        for (i = j + 1; i < n; ++i)
+            a[i * rsa + j * csa] = (a[i * rsa + j * csa] - FP__F(vec_dot)(j, a + i * rsa, csa, a + j * rsa, csa)) / d;
+    }
+    return FP_OK;
+}
+
+FP_DEF void FP__F(chol_solve)(int n, int nrhs, const FP__T *l, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
+                              ptrdiff_t rsb, ptrdiff_t csb)
+{
+    int i, r;
+    FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
+    for (r = 0; r < nrhs; ++r) {
+        FP__T *x = b + r * csb;
+        for (i = 0; i < n; ++i)
+            x[i * rsb] = (x[i * rsb] - FP__F(vec_dot)(i, l + i * rsa, csa, x, rsb)) / l[i * rsa + i * csa];
+        for (i = n - 1; i >= 0; --i)
+            x[i * rsb] = (x[i * rsb] - FP__F(vec_dot)(n - 1 - i, l + (i + 1) * rsa + i * csa, rsa, x + (i + 1) * rsb, rsb)) /
+                         l[i * rsa + i * csa];
+    }
+}
+
+FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
+                              ptrdiff_t rsb, ptrdiff_t csb, FP__T *tau)
+{
+    int i, j, r;
+    FP__T rmax = 0;
+    FP__REQUIRE(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa), "m >= n >= 0, nrhs >= 0, A and tau non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    FP__REQUIRE(nrhs == 0 || m == 0 || (b && fp__layout_ok(m, nrhs, rsb, csb)), "B must be non-NULL with strides >= 1 and distinct elements", FP_ERR_USAGE);
+    if (!FP__I(mat_all_finite)(m, n, a, rsa, csa) || !FP__I(mat_all_finite)(m, nrhs, b, rsb, csb))
+        return FP_ERR_NON_FINITE;
+    /* Householder: column j reflected by H = I - tau v v^T, v = (1, a[j+1:, j]). */
+    for (j = 0; j < n; ++j) {
+        FP__T *col = a + j * rsa + j * csa;
+        FP__T alpha = col[0], xn = FP__F(vec_norm2)(m - j - 1, col + rsa, rsa), beta, scal;
+        if (xn == (FP__T)0) { tau[j] = 0; }
+        else {
+            FP__T pair[2], h;
+            pair[0] = alpha;
+            pair[1] = xn;
+            h = FP__F(vec_norm2)(2, pair, 1);
+            beta = alpha >= (FP__T)0 ? -h : h;
+            tau[j] = (beta - alpha) / beta;
+            scal = (FP__T)1 / (alpha - beta);
+            FP__F(vec_scale)(m - j - 1, scal, col + rsa, rsa);
+            col[0] = beta;
+        }
+        /* apply H to the trailing columns of A */
+        for (i = j + 1; i < n; ++i) {
+            FP__T *ci = a + j * rsa + i * csa;
+            FP__T s = ci[0] + FP__F(vec_dot)(m - j - 1, col + rsa, rsa, ci + rsa, rsa);
+            s *= tau[j];
+            ci[0] -= s;
+            FP__F(vec_axpy)(m - j - 1, -s, col + rsa, rsa, ci + rsa, rsa);
+        }
+        for (r = 0; r < nrhs; ++r) {
+            FP__T *ci = b + j * rsb + r * csb;
+            FP__T s = ci[0] + FP__F(vec_dot)(m - j - 1, col + rsa, rsa, ci + rsb, rsb);
+            s *= tau[j];
+            ci[0] -= s;
+            FP__F(vec_axpy)(m - j - 1, -s, col + rsa, rsa, ci + rsb, rsb);
+        }
+    }
+    for (j = 0; j < n; ++j) { FP__T v = FP__FABS(a[j * rsa + j * csa]); if (v > rmax) rmax = v; }
+    for (j = 0; j < n; ++j)
+        if (FP__FABS(a[j * rsa + j * csa]) <= (FP__T)m * FP__EPS * rmax || rmax == (FP__T)0) return FP_ERR_SINGULAR;
+    /* back substitution R x = Q^T b */
+    for (r = 0; r < nrhs; ++r) {
+        FP__T *x = b + r * csb;
+        for (i = n - 1; i >= 0; --i)
+            x[i * rsb] = (x[i * rsb] - FP__F(vec_dot)(n - 1 - i, a + i * rsa + (i + 1) * csa, csa, x + (i + 1) * rsb, rsb)) /
+                         a[i * rsa + i * csa];
+    }
+    return FP_OK;
+}
+
+/* ================================================================================================
+ * VIEWS: constructors, the argument checks every view-taking entry point runs, and the view forms of
+ * the library's calls (each checks its views, names the argument that is wrong, then runs the strided
+ * engine above).
+ * ================================================================================================ */
+FP_DEF FP__F(mat) FP__F(mat_strided)(FP__T *data, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs)
+{
+    FP__F(mat) a;
+    a.data = data;
+    a.rows = rows;
+    a.cols = cols;
+    a.rs = rs;
+    a.cs = cs;
+    return a;
+}
+FP_DEF FP__F(mat) FP__F(mat_rowmajor)(FP__T *data, int rows, int cols) { return FP__F(mat_strided)(data, rows, cols, cols, 1); }
+FP_DEF FP__F(mat) FP__F(mat_colmajor)(FP__T *data, int rows, int cols) { return FP__F(mat_strided)(data, rows, cols, 1, rows); }
+FP_DEF FP__F(mat) FP__F(mat_vec)(FP__T *data, int n) { return FP__F(mat_strided)(data, n, 1, 1, 1); }
+FP_DEF FP__F(mat) FP__F(mat_trans)(FP__F(mat) a) { return FP__F(mat_strided)(a.data, a.cols, a.rows, a.cs, a.rs); }
+FP_DEF FP__F(mat) FP__F(mat_block)(FP__F(mat) a, int i, int j, int rows, int cols)
+{
+    FP__F(mat) none = FP__F(mat_strided)(NULL, 0, 0, 1, 1);
+    FP__REQUIRE(a.data && i >= 0 && j >= 0 && rows >= 0 && cols >= 0 && i <= a.rows - rows && j <= a.cols - cols,
+                "the block must lie inside the view (0 <= i, i + rows <= a.rows, likewise j and cols)", none);
+    return FP__F(mat_strided)(a.data + i * a.rs + j * a.cs, rows, cols, a.rs, a.cs);
+}
+
+/* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
+static int FP__I(in_ok)(FP__F(mat) a)
+{
+    return a.data && a.rows >= 0 && a.cols >= 0 && fp__strides_ok(a.rows, a.cols, a.rs, a.cs);
+}
+/* A view that can be written: besides, no two of its elements share an address. */
+static int FP__I(out_ok)(FP__F(mat) a) { return FP__I(in_ok)(a) && fp__layout_ok(a.rows, a.cols, a.rs, a.cs); }
+static int FP__I(is)(FP__F(mat) a, int rows, int cols) { return a.rows == rows && a.cols == cols; }
+/* no shared element (an absent view shares none) */
+static int FP__I(apart)(FP__F(mat) a, FP__F(mat) b)
+{
+    return !a.data || !b.data || fp__apart(a.data, a.rows, a.cols, a.rs, a.cs, b.data, b.rows, b.cols, b.rs, b.cs, sizeof(FP__T));
+}
+/* an n x 1 or 1 x n view as (pointer, increment) */
+static ptrdiff_t FP__I(inc)(FP__F(mat) v) { return v.cols == 1 ? v.rs : v.cs; }
+static int FP__I(is_vec)(FP__F(mat) v, int n) { return (v.rows == n && v.cols == 1) || (v.rows == 1 && v.cols == n); }
+
+FP_DEF fp_status FP__F(mat_mul_ws)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(in_ok)(b), "A and B must be valid views" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(c), "C must be a writable view whose elements are distinct" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows, "the shapes must agree: A m x k, B k x n, C m x n", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(c, a) && FP__I(apart)(c, b), "C must not overlap A or B", FP_ERR_USAGE);
+    return FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                          beta, c.data, c.rs, c.cs, work);
+}
+FP_DEF fp_status FP__F(mat_mul)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c)
+{
+    return FP__F(mat_mul_ws)(alpha, a, b, beta, c, NULL);
+}
+FP_DEF fp_status FP__F(mat_mulv)(FP__T alpha, FP__F(mat) a, FP__F(mat) x, FP__T beta, FP__F(mat) y)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(in_ok)(x) && FP__I(out_ok)(y), "A, x and y must be valid views" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(is_vec)(x, a.cols) && FP__I(is_vec)(y, a.rows), "x must have A's columns and y A's rows (as n x 1 or 1 x n views)", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(y, a) && FP__I(apart)(y, x), "y must not overlap A or x", FP_ERR_USAGE);
+    FP__F(gemv)(FP_NOTRANS, a.rows, a.cols, alpha, a.data, a.rs, a.cs, x.data, FP__I(inc)(x), beta, y.data, FP__I(inc)(y));
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_lu_factor)(FP__F(mat) a, int *piv)
+{
+    FP__REQUIRE(FP__I(out_ok)(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(piv || a.rows == 0, "piv must hold A's order of ints", FP_ERR_USAGE);
+    return FP__F(lu_factor)(a.rows, a.data, a.rs, a.cs, piv);
+}
+FP_DEF fp_status FP__F(mat_lu_solve)(fp_trans t, FP__F(mat) lu, const int *piv, FP__F(mat) b)
+{
+    FP__REQUIRE(t == FP_NOTRANS || t == FP_TRANS, "t must be FP_NOTRANS or FP_TRANS", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(lu) && lu.rows == lu.cols && (piv || lu.rows == 0), "LU must be the square factors and piv their pivots", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == lu.rows, "B must be a writable view with LU's rows", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(b, lu), "B must not overlap LU", FP_ERR_USAGE);
+    FP__F(lu_solve)(t, lu.rows, b.cols, lu.data, lu.rs, lu.cs, piv, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_chol_factor)(FP__F(mat) a)
+{
+    FP__REQUIRE(FP__I(out_ok)(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
+    return FP__F(chol_factor)(a.rows, a.data, a.rs, a.cs);
+}
+FP_DEF fp_status FP__F(mat_chol_solve)(FP__F(mat) l, FP__F(mat) b)
+{
+    FP__REQUIRE(FP__I(in_ok)(l) && l.rows == l.cols, "L must be the square Cholesky factor", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == l.rows, "B must be a writable view with L's rows", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(b, l), "B must not overlap L", FP_ERR_USAGE);
+    FP__F(chol_solve)(l.rows, b.cols, l.data, l.rs, l.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_lstsq)(FP__F(mat) a, FP__F(mat) b, FP__T *tau)
+{
+    FP__REQUIRE(FP__I(out_ok)(a) && a.rows >= a.cols, "A must be a writable m x n view with m >= n", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == a.rows, "B must be a writable view with A's rows", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, b) && (tau || a.cols == 0), "B must not overlap A; tau must hold n scalars", FP_ERR_USAGE);
+    return FP__F(lstsq)(a.rows, a.cols, b.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs, tau);
+}
+FP_DEF fp_status FP__F(mat_copy)(FP__F(mat) a, FP__F(mat) b)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, b), "B must not overlap A", FP_ERR_USAGE);
+    FP__I(mat_copy)(a.rows, a.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_fill)(FP__F(mat) a, FP__T v)
+{
+    FP__REQUIRE(FP__I(out_ok)(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__I(mat_fill)(a.rows, a.cols, v, a.data, a.rs, a.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_scale)(FP__F(mat) a, FP__T alpha)
+{
+    FP__REQUIRE(FP__I(out_ok)(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__I(mat_scale)(a.rows, a.cols, alpha, a.data, a.rs, a.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_axpby)(FP__T alpha, FP__F(mat) a, FP__T beta, FP__F(mat) b)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
+    FP__I(mat_axpby)(a.rows, a.cols, alpha, a.data, a.rs, a.cs, beta, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status FP__F(mat_map)(FP__F(mat) a, FP__F(mat) b, FP__T (*f)(FP__T, void *), void *ctx)
+{
+    FP__REQUIRE(f, "f must be a function", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
+    FP__I(mat_map)(a.rows, a.cols, f, ctx, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF FP__T FP__F(mat_norm_fro)(FP__F(mat) a)
+{
+    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, (FP__T)NAN);
+    return FP__I(mat_norm_fro)(a.rows, a.cols, a.data, a.rs, a.cs);
+}
+FP_DEF int FP__F(mat_all_finite)(FP__F(mat) a)
+{
+    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, 0);
+    return FP__I(mat_all_finite)(a.rows, a.cols, a.data, a.rs, a.cs);
+}
+FP_DEF fp_status FP__F(mat_row_sum)(FP__F(mat) a, FP__F(mat) s)
+{
+    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(s) && FP__I(is_vec)(s, a.rows), "s must be a writable vector of A's rows", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(a, s), "s must not overlap A", FP_ERR_USAGE);
+    FP__I(mat_row_sum)(a.rows, a.cols, a.data, a.rs, a.cs, s.data, FP__I(inc)(s));
+    return FP_OK;
+}
+/*@end*/
+
+FP_DEF fp_activation fp_activation_make(fp_act_kind kind)
+{
+    fp_activation a;
+    a.kind = kind;
+    a.f = NULL;
+    a.df = NULL;
+    a.ctx = NULL;
+    return a;
+}
+
+static const fp_activation fp__tanh_act = { FP_ACT_TANH, NULL, NULL, NULL }; /* the feedback model's phi */
+
+FP_DEF const char *fp_activation_name(fp_act_kind kind)
+{
+    switch (kind) {
+    case FP_ACT_TANH: return "tanh";
+    case FP_ACT_IDENTITY: return "identity";
+    case FP_ACT_LOGISTIC: return "logistic";
+    case FP_ACT_SOFTPLUS: return "softplus";
+    case FP_ACT_RELU: return "relu";
+    case FP_ACT_RECTPOW2: return "rectpow2";
+    case FP_ACT_CUSTOM: return "custom";
+    }
+    return "unknown";
+}
+
+/*@typed*/
+/* ================================================================================================
+ * ACTIVATIONS AND LOSSES: f, f' per unit; MSE and softmax cross-entropy through a linear read-out.
+ * docs/THEORY.md (L1)-(L2) (g = dL/dr = W_out^T (softmax(y) - onehot)).
+ * ================================================================================================ */
+
+/* Vectorized tanh for the forward map, where libm's tanh costs more than the GEMM (three quarters of a
+ * float64 training step at N = 512). float: Cephes' tanhf - an odd polynomial below |x| = 0.625,
+ * 1 - 2/(exp(2|x|) + 1) above, exp by range reduction and a degree-6 polynomial. double: Cephes' tanh -
+ * a rational x + x s P(s)/Q(s) below 0.625, the same form above with Cephes' exp (Pade P/Q in r^2).
+ * Both within a few ulp of libm, checked by the tests on every path. One body per type, instantiated
+ * per instruction set. */
+#if FP__BITS == 32 && (defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512))
+#define FP__TANH_BODY(VT, VI, SET1, ADD, SUB, MUL, DIV, FMA, MIN, ABS, LT_BLEND, ROUND, CVT, SHL, IADD, CAST)  \
+    {                                                                                              \
+        VT ax = ABS(x), s = MUL(ax, ax), p, y, fx, e, big, small;                                  \
+        p = FMA(SET1(-5.70498872745e-3f), s, SET1(2.06390887954e-2f));                             \
+        p = FMA(p, s, SET1(-5.37397155531e-2f));                                                   \
+        p = FMA(p, s, SET1(1.33314422036e-1f));                                                    \
+        p = FMA(p, s, SET1(-3.33332819422e-1f));                                                   \
+        small = FMA(MUL(p, s), ax, ax);                                                            \
+        y = MIN(SET1(88.0f), ADD(ax, ax)); /* min returns its second operand on NaN: NaN stays NaN */ \
+        fx = ROUND(MUL(y, SET1(1.44269504088896341f)));                                            \
+        y = SUB(y, MUL(fx, SET1(0.693359375f)));                                                   \
+        y = SUB(y, MUL(fx, SET1(-2.12194440e-4f)));                                                \
+        e = FMA(SET1(1.9875691500e-4f), y, SET1(1.3981999507e-3f));                                \
+        e = FMA(e, y, SET1(8.3334519073e-3f));                                                     \
+        e = FMA(e, y, SET1(4.1665795894e-2f));                                                     \
+        e = FMA(e, y, SET1(1.6666665459e-1f));                                                     \
+        e = FMA(e, y, SET1(5.0000001201e-1f));                                                     \
+        e = FMA(MUL(e, y), y, ADD(y, SET1(1.0f)));                                                 \
+        e = MUL(e, CAST(SHL(IADD(CVT(fx), VI(127)), 23)));                                        \
+        big = SUB(SET1(1.0f), DIV(SET1(2.0f), ADD(e, SET1(1.0f))));                                \
+        y = LT_BLEND(ax, SET1(0.625f), small, big);                                                \
+        out = COPYSIGN(y, x);                                                                      \
+    }
+#endif
+
+#if FP__BITS == 64 && (defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512))
+#define FP__TANH64_BODY(VT, SET1, ADD, SUB, MUL, DIV, FMA, MIN, ABS, LT_BLEND, ROUND, POW2)            \
+    {                                                                                              \
+        VT ax = ABS(x), s = MUL(ax, ax), p, q, small, y, fx, xx, px, e, big;                        \
+        p = FMA(SET1(-9.64399179425052238628e-1), s, SET1(-9.92877231001918586564e1));           \
+        p = FMA(p, s, SET1(-1.61468768441708447952e3));                                            \
+        q = ADD(s, SET1(1.12811678491632931402e2));                                                \
+        q = FMA(q, s, SET1(2.23548839060100448583e3));                                             \
+        q = FMA(q, s, SET1(4.84406305325125486048e3));                                             \
+        small = FMA(MUL(ax, s), DIV(p, q), ax);                                                    \
+        y = MIN(SET1(40.0), ADD(ax, ax)); /* tanh(20) rounds to 1; NaN stays NaN */               \
+        fx = ROUND(MUL(y, SET1(1.4426950408889634073599)));                                        \
+        y = SUB(y, MUL(fx, SET1(6.93145751953125e-1)));                                            \
+        y = SUB(y, MUL(fx, SET1(1.42860682030941723212e-6)));                                      \
+        xx = MUL(y, y);                                                                            \
+        px = FMA(SET1(1.26177193074810590878e-4), xx, SET1(3.02994407707441961300e-2));           \
+        px = MUL(FMA(px, xx, SET1(9.99999999999999999910e-1)), y);                                 \
+        q = FMA(SET1(3.00198505138664455042e-6), xx, SET1(2.52448340349684104192e-3));            \
+        q = FMA(q, xx, SET1(2.27265548208155028766e-1));                                           \
+        q = FMA(q, xx, SET1(2.00000000000000000009e0));                                            \
+        e = FMA(DIV(px, SUB(q, px)), SET1(2.0), SET1(1.0));                                        \
+        e = POW2(e, fx);                                                                           \
+        big = SUB(SET1(1.0), DIV(SET1(2.0), ADD(e, SET1(1.0))));                                   \
+        y = LT_BLEND(ax, SET1(0.625), small, big);                                                 \
+        out = COPYSIGN(y, x);                                                                      \
+    }
+#endif
+
+#if defined(FP__HAVE_AVX2)
+FP__TARGET_AVX2 static int FP__I(tanh_avx2)(int n, const FP__T *z, FP__T *r)
+{
+    int i = 0;
+#if FP__BITS == 64
+#define ABS(v) _mm256_andnot_pd(_mm256_set1_pd(-0.0), v)
+#define LT_BLEND(a, b, lo, hi) _mm256_blendv_pd(hi, lo, _mm256_cmp_pd(a, b, _CMP_LT_OQ))
+#define ROUND(v) _mm256_round_pd(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define POW2(e, k) _mm256_mul_pd(e, _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(                    \
+    _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k)), _mm256_set1_epi64x(1023)), 52))) /* 0 <= k <= 58 */
+#define COPYSIGN(v, s) _mm256_or_pd(v, _mm256_and_pd(_mm256_set1_pd(-0.0), s))
+    for (; i + 4 <= n; i += 4) {
+        __m256d x = _mm256_loadu_pd(z + i), out;
+        FP__TANH64_BODY(__m256d, _mm256_set1_pd, _mm256_add_pd, _mm256_sub_pd, _mm256_mul_pd, _mm256_div_pd,
+                        _mm256_fmadd_pd, _mm256_min_pd, ABS, LT_BLEND, ROUND, POW2)
+        _mm256_storeu_pd(r + i, out);
+    }
+#undef POW2
+#else
+#define VI(v) _mm256_set1_epi32(v)
+#define ABS(v) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v)
+#define LT_BLEND(a, b, lo, hi) _mm256_blendv_ps(hi, lo, _mm256_cmp_ps(a, b, _CMP_LT_OQ))
+#define ROUND(v) _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define COPYSIGN(v, s) _mm256_or_ps(v, _mm256_and_ps(_mm256_set1_ps(-0.0f), s))
+    for (; i + 8 <= n; i += 8) {
+        __m256 x = _mm256_loadu_ps(z + i), out;
+        FP__TANH_BODY(__m256, VI, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_div_ps,
+                      _mm256_fmadd_ps, _mm256_min_ps, ABS, LT_BLEND, ROUND, _mm256_cvtps_epi32, _mm256_slli_epi32,
+                      _mm256_add_epi32, _mm256_castsi256_ps)
+        _mm256_storeu_ps(r + i, out);
+    }
+#undef VI
+#endif
+#undef ABS
+#undef LT_BLEND
+#undef ROUND
+#undef COPYSIGN
+    return i; /* whole vectors only: the caller finishes the tail */
+}
+#endif
+
+#if defined(FP__HAVE_AVX512)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push /* GCC 12's avx512fintrin.h trips a false maybe-uninitialized in C++ */
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+FP__TARGET_AVX512 static int FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r)
+{
+    int i = 0;
+#if FP__BITS == 64 /* AVX-512F only: the bitwise double operations go through the integer unit */
+#define ABS(v) _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7fffffffffffffffLL)))
+#define LT_BLEND(a, b, lo, hi) _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_LT_OQ), hi, lo)
+#define ROUND(v) _mm512_cvtepi32_pd(_mm512_cvtpd_epi32(v)) /* |v| <= 58 here */
+#define POW2(e, k) _mm512_scalef_pd(e, k)
+#define COPYSIGN(v, s) _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(v), \
+    _mm512_and_si512(_mm512_castpd_si512(s), _mm512_set1_epi64((long long)0x8000000000000000ULL))))
+    for (; i + 8 <= n; i += 8) {
+        __m512d x = _mm512_loadu_pd(z + i), out;
+        FP__TANH64_BODY(__m512d, _mm512_set1_pd, _mm512_add_pd, _mm512_sub_pd, _mm512_mul_pd, _mm512_div_pd,
+                        _mm512_fmadd_pd, _mm512_min_pd, ABS, LT_BLEND, ROUND, POW2)
+        _mm512_storeu_pd(r + i, out);
+    }
+#undef POW2
+#else
+#define VI(v) _mm512_set1_epi32(v)
+#define ABS(v) _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7fffffff)))
+#define LT_BLEND(a, b, lo, hi) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), hi, lo)
+#define ROUND(v) _mm512_cvtepi32_ps(_mm512_cvtps_epi32(v)) /* |v| <= 128 here; the macro form of roundscale warns at -O0 */
+#define COPYSIGN(v, s) _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(v), \
+    _mm512_and_si512(_mm512_castps_si512(s), _mm512_set1_epi32((int)0x80000000u))))
+    for (; i + 16 <= n; i += 16) {
+        __m512 x = _mm512_loadu_ps(z + i), out;
+        FP__TANH_BODY(__m512, VI, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_div_ps,
+                      _mm512_fmadd_ps, _mm512_min_ps, ABS, LT_BLEND, ROUND, _mm512_cvtps_epi32, _mm512_slli_epi32,
+                      _mm512_add_epi32, _mm512_castsi512_ps)
+        _mm512_storeu_ps(r + i, out);
+    }
+#undef VI
+#endif
+#undef ABS
+#undef LT_BLEND
+#undef ROUND
+#undef COPYSIGN
+    return i; /* whole vectors only: the caller finishes the tail */
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+/* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed): whole AVX-512 vectors, then whole AVX2
+ * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
+static void FP__I(tanh_row)(int n, const FP__T *z, FP__T *r)
+{
+    int j = 0;
+#if defined(FP__HAVE_AVX512)
+    if (fp_isa_current() == FP_ISA_AVX512) j = FP__I(tanh_avx512)(n, z, r);
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (fp_isa_current() >= FP_ISA_AVX2) j += FP__I(tanh_avx2)(n - j, z + j, r + j);
+#endif
+    for (; j < n; ++j) r[j] = FP__TANH(z[j]);
+}
+
+static FP__T FP__I(logistic)(FP__T z)
+{
+    /* never exp of a large positive number */
+    if (z >= (FP__T)0) return (FP__T)1 / ((FP__T)1 + FP__EXP(-z));
+    {
+        FP__T e = FP__EXP(z);
+        return e / ((FP__T)1 + e);
+    }
+}
+
+/* f and f' of one value; the loops below hoist the switch out of the element loop. */
+static void FP__I(act_one)(const fp_activation *act, FP__T z, FP__T *f, FP__T *g)
+{
+    *f = 0;
+    *g = 0;
+    switch (act->kind) {
+    case FP_ACT_TANH: { FP__T t = FP__TANH(z); *f = t; *g = (FP__T)1 - t * t; break; }
+    case FP_ACT_IDENTITY: *f = z; *g = 1; break;
+    case FP_ACT_LOGISTIC: { FP__T s = FP__I(logistic)(z); *f = s; *g = s * ((FP__T)1 - s); break; }
+    case FP_ACT_SOFTPLUS:
+        *f = z > (FP__T)20 ? z + FP__LOG1P(FP__EXP(-z)) : FP__LOG1P(FP__EXP(z));
+        *g = FP__I(logistic)(z);
+        break;
+    case FP_ACT_RELU: *f = z > (FP__T)0 ? z : (FP__T)0; *g = z > (FP__T)0 ? (FP__T)1 : (FP__T)0; break;
+    case FP_ACT_RECTPOW2: *f = z > (FP__T)0 ? z * z : (FP__T)0; *g = z > (FP__T)0 ? (FP__T)2 * z : (FP__T)0; break;
+    case FP_ACT_CUSTOM:
+        *f = (FP__T)act->f((double)z, act->ctx);
+        *g = (FP__T)act->df((double)z, act->ctx);
+        break;
+    }
+}
+
+static void FP__I(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz,
+                             ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg,
+                             ptrdiff_t csg)
+{
+    int i, j;
+    FP_ASSERT(act && m >= 0 && n >= 0 && (int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM);
+    FP_ASSERT(act->kind != FP_ACT_CUSTOM || (act->f && act->df));
+    if (act->kind == FP_ACT_TANH && m > 1 && csz == 1 && rsz == n && (r ? csr == 1 && rsr == n : 1) &&
+        (!g || (csg == 1 && rsg == n))) {
+        n *= m; /* contiguous rows: one long row, so short rows (a batch of 8) still fill the vectors */
+        m = 1;
+    }
+    for (i = 0; i < m; ++i) {
+        const FP__T *zi = z + i * rsz;
+        if (act->kind == FP_ACT_TANH && csz == 1 && (r ? csr == 1 : csg == 1) && (!g || csg == 1)) {
+            /* the vectorized row, then f' = 1 - f^2 */
+            FP__T *ti = r ? r + i * rsr : g + i * rsg;
+            FP__I(tanh_row)(n, zi, ti);
+            if (g)
+                for (j = 0; j < n; ++j) g[i * rsg + j] = (FP__T)1 - ti[j] * ti[j];
+            continue;
+        }
+        for (j = 0; j < n; ++j) {
+            FP__T f, d;
+            FP__I(act_one)(act, zi[j * csz], &f, &d);
+            if (r) r[i * rsr + j * csr] = f;
+            if (g) g[i * rsg + j * csg] = d;
+        }
+    }
+}
+
+static FP__T FP__I(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t,
+                             ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd)
+{
+    double acc = 0;
+    int i, j;
+    FP_ASSERT(n >= 0 && b >= 1 && r && t);
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < b; ++j) {
+            FP__T e = r[i * rsr + j * csr] - t[i * rst + j * cst];
+            acc += (double)e * (double)e;
+            if (dr) dr[i * rsd + j * csd] = (FP__T)2 * e / (FP__T)b;
+        }
+    return (FP__T)(acc / b);
+}
+
+/* The cross-entropy with its GEMMs on a caller's GEMM workspace (gws; NULL allocates): the trainer's
+ * form, which allocates nothing. *loss receives the batch mean. FP_ERR_INVALID_ARG for a label outside
+ * [0, k), FP_ERR_NO_MEMORY when gws is NULL and the packing buffers cannot be had. */
+static fp_status FP__I(loss_xent_ws)(int k, int n, int b, const FP__T *wout, ptrdiff_t rso, ptrdiff_t cso,
+                                     const FP__T *bout, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const int *labels,
+                                     FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dwout, ptrdiff_t rsw,
+                                     ptrdiff_t csw, FP__T *dbout, int *correct, FP__T *work, void *gws, FP__T *out)
+{
+    /* work holds Y (k x b, row-major), then dY in place */
+    double loss = 0;
+    int i, j, hits = 0;
+    fp_status st;
+    FP_ASSERT(k >= 1 && n >= 1 && b >= 1 && wout && r && labels && work);
+    for (j = 0; j < b; ++j)
+        if (labels[j] < 0 || labels[j] >= k) return FP_ERR_INVALID_ARG;
+    st = FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, k, b, n, 1, wout, rso, cso, r, rsr, csr, 0, work, b, 1, gws);
+    if (st != FP_OK) return st;
+    for (j = 0; j < b; ++j) {
+        FP__T mx = work[j], z = 0;
+        int arg = 0;
+        for (i = 0; i < k; ++i) {
+            if (bout) work[i * b + j] += bout[i];
+            if (work[i * b + j] > mx || i == 0) { mx = work[i * b + j]; arg = i; }
+        }
+        hits += arg == labels[j];
+        for (i = 0; i < k; ++i) z += FP__EXP(work[i * b + j] - mx);
+        /* -log softmax = log sum exp(y - max) - (y_label - max) */
+        loss += (double)(FP__LOG(z) - (work[labels[j] * b + j] - mx));
+        for (i = 0; i < k; ++i)
+            work[i * b + j] = (FP__EXP(work[i * b + j] - mx) / z - (FP__T)(i == labels[j])) / (FP__T)b;
+    }
+    if (dr && (st = FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, n, b, k, 1, wout, rso, cso, work, b, 1, 0, dr, rsd, csd, gws)) != FP_OK)
+        return st;
+    if (dwout && (st = FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, k, n, b, 1, work, b, 1, r, rsr, csr, 0, dwout, rsw, csw, gws)) != FP_OK)
+        return st;
+    if (dbout) FP__I(mat_row_sum)(k, b, work, b, 1, dbout, 1);
+    if (correct) *correct = hits;
+    *out = (FP__T)(loss / b);
+    return FP_OK;
+}
+
+static void FP__I(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs)
+{
+    int i;
+    FP_ASSERT(m >= 0 && n >= 0 && (m == 0 || (s && a)));
+    for (i = 0; i < m; ++i) s[i * incs] = FP__F(vec_sum)(n, a + i * rsa, csa);
+}
+
+FP_DEF fp_status FP__F(act_apply)(const fp_activation *act, FP__F(mat) z, FP__F(mat) r, FP__F(mat) g)
+{
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    if (!act) act = &tanh_;
+    FP__REQUIRE((int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM && (act->kind != FP_ACT_CUSTOM || (act->f && act->df)),
+                "act: an unknown kind, or FP_ACT_CUSTOM without f and df", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(z), "Z must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(!r.data || (FP__I(out_ok)(r) && FP__I(is)(r, z.rows, z.cols)), "R must be absent or a writable view of Z's shape", FP_ERR_USAGE);
+    FP__REQUIRE(!g.data || (FP__I(out_ok)(g) && FP__I(is)(g, z.rows, z.cols)), "G must be absent or a writable view of Z's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(g, z) && FP__I(apart)(g, r), "G must not overlap Z or R", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(r, z) || (r.data == z.data && r.rs == z.rs && r.cs == z.cs), "R must be Z itself or not overlap it", FP_ERR_USAGE);
+    FP__I(act_apply)(act, z.rows, z.cols, z.data, z.rs, z.cs, r.data, r.rs, r.cs, g.data, g.rs, g.cs);
+    return FP_OK;
+}
+
+FP_DEF fp_status FP__F(loss_mse)(FP__F(mat) r, FP__F(mat) t, FP__F(mat) dr, double *loss)
+{
+    FP__T l;
+    FP__REQUIRE(FP__I(in_ok)(r) && r.cols >= 1, "R must be a valid view with at least one column" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(t) && FP__I(is)(t, r.rows, r.cols), "T must be a view of R's shape", FP_ERR_USAGE);
+    FP__REQUIRE(!dr.data || (FP__I(out_ok)(dr) && FP__I(is)(dr, r.rows, r.cols)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(dr, r) && FP__I(apart)(dr, t) && loss, "dR must not overlap R or T; loss must point to a double", FP_ERR_USAGE);
+    if (!FP__I(mat_all_finite)(r.rows, r.cols, r.data, r.rs, r.cs) || !FP__I(mat_all_finite)(t.rows, t.cols, t.data, t.rs, t.cs))
+        return FP_ERR_NON_FINITE;
+    l = FP__I(loss_mse)(r.rows, r.cols, r.data, r.rs, r.cs, t.data, t.rs, t.cs, dr.data, dr.rs, dr.cs);
+    *loss = (double)l;
+    return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
+}
+
+FP_DEF size_t FP__F(loss_xent_workspace_size)(int k, int b)
+{
+    if (k < 1 || b < 1) return 0;
+    return 64 + (size_t)k * (size_t)b * sizeof(FP__T) + 64 + FP__F(gemm_workspace_size)();
+}
+
+FP_DEF fp_status FP__F(loss_xent)(FP__F(mat) wout, const FP__T *bout, FP__F(mat) r, const int *labels, FP__F(mat) dr,
+                                  FP__F(mat) dwout, FP__T *dbout, double *loss, int *correct, void *work)
+{
+    int k = wout.rows, n = wout.cols, b = r.cols;
+    void *blk = NULL;
+    FP__T *y, l = 0;
+    fp_status st;
+    FP__REQUIRE(FP__I(in_ok)(wout) && k >= 1 && n >= 1, "W_out must be a valid k x n view with k, n >= 1", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(r) && r.rows == n && b >= 1, "R must be n x B with n = W_out's columns, B >= 1", FP_ERR_USAGE);
+    FP__REQUIRE(labels && loss, "labels (B ints) and loss are required", FP_ERR_USAGE);
+    FP__REQUIRE(!dr.data || (FP__I(out_ok)(dr) && FP__I(is)(dr, n, b)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
+    FP__REQUIRE(!dwout.data || (FP__I(out_ok)(dwout) && FP__I(is)(dwout, k, n)), "dW_out must be absent or a writable view of W_out's shape", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(dr, r) && FP__I(apart)(dr, wout) && FP__I(apart)(dwout, r) && FP__I(apart)(dwout, wout) &&
+                FP__I(apart)(dr, dwout), "dR and dW_out must not overlap R, W_out or each other", FP_ERR_USAGE);
+    if (!FP__I(mat_all_finite)(k, n, wout.data, wout.rs, wout.cs) || !FP__I(mat_all_finite)(n, b, r.data, r.rs, r.cs) ||
+        (bout && !FP__I(mat_all_finite)(k, 1, bout, 1, 1)))
+        return FP_ERR_NON_FINITE;
+    if (!work) {
+        blk = work = fp__malloc(FP__F(loss_xent_workspace_size)(k, b));
+        if (!blk) return FP_ERR_NO_MEMORY;
+    }
+    y = (FP__T *)fp__align64(work);
+    st = FP__I(loss_xent_ws)(k, n, b, wout.data, wout.rs, wout.cs, bout, r.data, r.rs, r.cs, labels, dr.data, dr.rs, dr.cs,
+                             dwout.data, dwout.rs, dwout.cs, dbout, correct, y,
+                             fp__align64(y + (size_t)k * (size_t)b), &l);
+    fp__free(blk);
+    if (st != FP_OK) return st;
+    *loss = (double)l;
+    return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
+}
+/*@end*/
+
+FP_DEF fp_solver_config fp_solver_config_default(fp_solver_method method)
+{
+    fp_solver_config c;
+    memset(&c, 0, sizeof c);
+    c.method = method == FP_SOLVER_DEFAULT ? FP_SOLVER_ANDERSON : method;
+    c.tol = 1e-6;
+    c.floor = 1e-6;
+    c.max_iter = c.method == FP_SOLVER_NEWTON ? 50 : c.method == FP_SOLVER_ANDERSON ? 1000 : 10000;
+    c.step = c.method == FP_SOLVER_EULER ? 0.1 : 0.5;
+    c.anderson_m = 5;
+    c.anderson_beta = 1.0;
+    c.anderson_reg = 1e-10;
+    c.diverge_at = 1e12;
+    return c;
+}
+
+/* Fills zero fields with defaults and rejects values out of range (with a message). */
+static fp_status fp__solver_config_resolve(const fp_solver_config *in, fp_solver_config *out, const char **msg)
+{
+    fp_solver_config d;
+    if ((int)in->method < 0 || (int)in->method > (int)FP_SOLVER_NEWTON) { *msg = "unknown solver method"; return FP_ERR_INVALID_ARG; }
+    d = fp_solver_config_default(in->method);
+    *out = *in;
+    out->method = d.method;
+    if (in->tol == 0) out->tol = d.tol;
+    if (in->floor == 0) out->floor = d.floor;
+    if (in->max_iter == 0) out->max_iter = d.max_iter;
+    if (in->step == 0) out->step = d.step;
+    if (in->anderson_m == 0) out->anderson_m = d.anderson_m;
+    if (in->anderson_beta == 0) out->anderson_beta = d.anderson_beta;
+    if (in->anderson_reg == 0) out->anderson_reg = d.anderson_reg;
+    if (in->diverge_at == 0) out->diverge_at = d.diverge_at;
+    *msg = NULL;
+    if (!(out->tol > 0 && out->tol < 1)) *msg = "tol must lie in (0, 1)";
+    else if (!(out->floor > 0 && out->floor < 1e300)) *msg = "floor must be positive";
+    else if (out->max_iter < 0 || out->max_iter > 100000000) *msg = "max_iter must lie in [1, 1e8]";
+    else if (!(out->step > 0 && out->step <= 1)) *msg = "step must lie in (0, 1]";
+    else if (out->anderson_m < 1 || out->anderson_m > 32) *msg = "anderson_m must lie in [1, 32]";
+    else if (!(out->anderson_beta > 0 && out->anderson_beta <= 1)) *msg = "anderson_beta must lie in (0, 1]";
+    else if (!(out->anderson_reg > 0 && out->anderson_reg < 1)) *msg = "anderson_reg must lie in (0, 1)";
+    else if (!(out->diverge_at > 1)) *msg = "diverge_at must exceed 1";
+    else if (out->warm_start != 0 && out->warm_start != 1) *msg = "warm_start must be 0 or 1";
+    else if (out->fixed_iterations != 0 && out->fixed_iterations != 1) *msg = "fixed_iterations must be 0 or 1";
+    return *msg ? FP_ERR_INVALID_ARG : FP_OK;
+}
+
+/* Reports: a local one when the caller passes NULL, reset before each call. */
+static void fp__report_reset(fp_solve_report *rep)
+{
+    rep->status = FP_OK;
+    rep->iterations = 0;
+    rep->converged = 0;
+    rep->max_residual = 0;
+    rep->tol = 0;
+    rep->message = NULL;
+    rep->history_len = 0;
+}
+static fp_status fp__report_fail(fp_solve_report *rep, fp_status s, const char *msg)
+{
+    rep->status = s;
+    rep->message = msg;
+    return s;
+}
+
+/*@typed*/
+/* ================================================================================================
+ * SOLVERS: one batched iteration engine (damped/Euler and Anderson) over a map x -> g(x) applied to
+ * the active columns, used for the forward fixed point (g = f(W x + X)) and the iterative adjoint
+ * (g = W^T (G .* x) + Delta); and Newton per column. docs/THEORY.md (M3)-(M5), (A3).
+ * Work matrices are N x B row-major (ld = B) with the active columns first: a column that converges
+ * is swapped behind them, so GEMMs run on a contiguous N x nact block and finished columns cost nothing.
+ * ================================================================================================ */
+typedef void (*FP__I(map_fn))(void *ctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out);
+
+typedef struct FP__I(engine) {
+    int n, b, m;             /* units, columns, Anderson memory (0: damped)     */
+    FP__T *R, *F;            /* iterate and its image, N x B                    */
+    FP__T *Xh, *Dh;          /* Anderson history: iterates and residuals, m slots of N x B */
+    FP__T *alpha;            /* mixing weights, m x B                           */
+    double *H;               /* Gram matrices of the residual history, B x m x m */
+    double *sys, *rhs, *acc, *acc2, *best;
+    int *perm, *hcount, *stall, *restarts;
+} FP__I(engine);
+
+static void FP__I(engine_layout)(FP__I(engine) *e, fp__arena *a, int n, int b, int m)
+{
+    size_t nb = (size_t)n * (size_t)b, mm = (size_t)m;
+    e->n = n; e->b = b; e->m = m;
+    e->R = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    e->F = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    e->Xh = m ? (FP__T *)fp__take(a, mm * nb * sizeof(FP__T)) : NULL;
+    e->Dh = m ? (FP__T *)fp__take(a, mm * nb * sizeof(FP__T)) : NULL;
+    e->alpha = m ? (FP__T *)fp__take(a, mm * (size_t)b * sizeof(FP__T)) : NULL;
+    e->H = m ? (double *)fp__take(a, (size_t)b * mm * mm * sizeof(double)) : NULL;
+    e->sys = (double *)fp__take(a, (mm + 1) * (mm + 1) * sizeof(double));
+    e->rhs = (double *)fp__take(a, (mm + 1) * sizeof(double));
+    e->acc = (double *)fp__take(a, (size_t)b * sizeof(double));
+    e->acc2 = (double *)fp__take(a, (size_t)b * sizeof(double));
+    e->best = (double *)fp__take(a, (size_t)b * sizeof(double));
+    e->perm = (int *)fp__take(a, (size_t)b * sizeof(int));
+    e->hcount = (int *)fp__take(a, (size_t)b * sizeof(int));
+    e->stall = (int *)fp__take(a, (size_t)b * sizeof(int));
+    e->restarts = (int *)fp__take(a, (size_t)b * sizeof(int));
+}
+
+static void FP__I(swap_cols)(FP__T *p, int n, int ld, int c1, int c2)
+{
+    int i;
+    for (i = 0; i < n; ++i) { FP__T t = p[i * ld + c1]; p[i * ld + c1] = p[i * ld + c2]; p[i * ld + c2] = t; }
+}
+
+/* Moves working column c behind the active block (to position last). */
+static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
+{
+    int s, i, t;
+    double d;
+    if (c == last) return;
+    FP__I(swap_cols)(e->R, e->n, e->b, c, last);
+    FP__I(swap_cols)(e->F, e->n, e->b, c, last);
+    for (s = 0; s < e->m; ++s) {
+        FP__I(swap_cols)(e->Xh + (size_t)s * (size_t)e->n * (size_t)e->b, e->n, e->b, c, last);
+        FP__I(swap_cols)(e->Dh + (size_t)s * (size_t)e->n * (size_t)e->b, e->n, e->b, c, last);
+    }
+    for (i = 0; i < e->m * e->m; ++i) {
+        d = e->H[c * e->m * e->m + i]; e->H[c * e->m * e->m + i] = e->H[last * e->m * e->m + i]; e->H[last * e->m * e->m + i] = d;
+    }
+    t = e->perm[c]; e->perm[c] = e->perm[last]; e->perm[last] = t;
+    t = e->hcount[c]; e->hcount[c] = e->hcount[last]; e->hcount[last] = t;
+    t = e->stall[c]; e->stall[c] = e->stall[last]; e->stall[last] = t;
+    t = e->restarts[c]; e->restarts[c] = e->restarts[last]; e->restarts[last] = t;
+    d = e->best[c]; e->best[c] = e->best[last]; e->best[last] = d;
+}
+
+/* Anderson step for the active columns: slot s gets X_s = R and D_s = F - R; then
+ * R <- sum_j alpha_j (X_j + beta D_j) with alpha = argmin ||sum alpha_j D_j||, sum alpha_j = 1, from the
+ * bordered system [0 1^T; 1 H + reg] (Walker & Ni 2011), H the Gram matrix of the D's kept per column
+ * and updated by one row per step. A singular or wild solution restarts that column's history.
+ * Loops run rows outer, columns inner (contiguous), so every pass streams memory once. */
+FP__VECTORIZE static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int it, const fp_solver_config *cfg)
+{
+    const int n = e->n, ld = e->b, m = e->m, s = it % m;
+    const size_t nb = (size_t)n * (size_t)ld;
+    const FP__T beta = (FP__T)cfg->anderson_beta;
+    FP__T *xs = e->Xh + (size_t)s * nb, *ds = e->Dh + (size_t)s * nb;
+    int i, j, c, q;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) {
+            xs[i * ld + c] = e->R[i * ld + c];
+            ds[i * ld + c] = e->F[i * ld + c] - e->R[i * ld + c];
+        }
+    for (c = 0; c < nact; ++c) if (e->hcount[c] < m) ++e->hcount[c];
+    /* new Gram row H[s][q] = D_s . D_q for every slot q, all columns at once */
+    for (q = 0; q < m; ++q) {
+        const FP__T *dq = e->Dh + (size_t)q * nb;
+        if (q > it) continue; /* never written */
+        for (c = 0; c < nact; ++c) e->acc[c] = 0;
+        for (i = 0; i < n; ++i) {
+            const FP__T *a = ds + i * ld, *bq = dq + i * ld;
+            for (c = 0; c < nact; ++c) e->acc[c] += (double)(a[c] * bq[c]);
+        }
+        for (c = 0; c < nact; ++c) { e->H[(c * m + s) * m + q] = e->acc[c]; e->H[(c * m + q) * m + s] = e->acc[c]; }
+    }
+    /* per column: the mixing weights alpha[j][c] over the slots s, s-1, ..., s-k+1 */
+    for (c = 0; c < nact; ++c) {
+        int k = e->hcount[c], ok;
+        double *sys = e->sys, *al = e->rhs, scale = 0, asum = 0;
+        for (i = 0; i < k; ++i) { int si = (s - i + m) % m; scale += e->H[(c * m + si) * m + si]; }
+        scale = scale > 0 ? scale / k : 1;
+        sys[0] = 0;
+        for (i = 0; i < k; ++i) {
+            int si = (s - i + m) % m;
+            sys[i + 1] = 1; sys[(i + 1) * (k + 1)] = 1;
+            for (j = 0; j < k; ++j) sys[(i + 1) * (k + 1) + j + 1] = e->H[(c * m + si) * m + (s - j + m) % m] / scale;
+            sys[(i + 1) * (k + 1) + i + 1] += cfg->anderson_reg;
+        }
+        al[0] = 1;
+        for (i = 1; i <= k; ++i) al[i] = 0;
+        ok = fp__small_solve(k + 1, sys, al);
+        if (ok) {
+            for (i = 1; i <= k; ++i) asum += fabs(al[i]);
+            ok = asum == asum && asum < 1e4;
+        }
+        if (!ok) { /* restart this column's history with a plain mixing step from the newest pair */
+            e->hcount[c] = 1;
+            al[1] = 1;
+            k = 1;
+        }
+        for (j = 0; j < m; ++j) e->alpha[j * ld + c] = j < k ? (FP__T)al[j + 1] : (FP__T)0;
+    }
+    /* R = sum_j alpha_j (X_j + beta D_j), slot by slot; only slots written so far (the others hold
+     * whatever the workspace held, and 0 * NaN is NaN) */
+    for (j = 0; j < m && j <= it; ++j) {
+        const int sj = (s - j + m) % m;
+        const FP__T *xj = e->Xh + (size_t)sj * nb, *dj = e->Dh + (size_t)sj * nb, *aj = e->alpha + (size_t)j * (size_t)ld;
+        for (i = 0; i < n; ++i) {
+            FP__T *ri = e->R + i * ld;
+            const FP__T *xi = xj + i * ld, *di = dj + i * ld;
+            if (j == 0)
+                for (c = 0; c < nact; ++c) ri[c] = aj[c] * (xi[c] + beta * di[c]);
+            else
+                for (c = 0; c < nact; ++c) ri[c] += aj[c] * (xi[c] + beta * di[c]);
+        }
+    }
+}
+
+/* The engine: iterates R <- mix(R, map(R)) until every column's relative residual meets cfg->tol.
+ * On entry e->R holds the start; on return e->R holds the last iterates with e->perm[j] the original
+ * column of working column j. Per-column outcomes go to rep (indexed by original column). */
+FP__VECTORIZE static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg, FP__I(map_fn) map, void *ctx,
+                                   fp_solve_report *rep)
+{
+    const int n = e->n, ld = e->b;
+    int nact = e->b, it, i, c, nonfinite = 0, diverged = 0;
+    for (c = 0; c < e->b; ++c) { e->perm[c] = c; e->hcount[c] = 0; e->best[c] = HUGE_VAL; e->stall[c] = 0; e->restarts[c] = 0; }
+    for (it = 0; nact > 0; ++it) {
+        double hmax = 0;
+        map(ctx, nact, e->perm, e->R, ld, e->F);
+        /* residual ||F - R|| / max(||R||, floor) and max |R| per column */
+        for (c = 0; c < nact; ++c) { e->acc[c] = 0; e->acc2[c] = 0; }
+        for (i = 0; i < n; ++i)
+            for (c = 0; c < nact; ++c) {
+                double d = (double)e->F[i * ld + c] - (double)e->R[i * ld + c], v = (double)e->R[i * ld + c];
+                e->acc[c] += d * d;
+                e->acc2[c] += v * v;
+            }
+        for (c = nact - 1; c >= 0; --c) {
+            double nr = sqrt(e->acc2[c]), res = sqrt(e->acc[c]) / (nr > cfg->floor ? nr : cfg->floor);
+            int orig = e->perm[c], done = 0;
+            if (res > hmax || res != res) hmax = res;
+            if (rep->col_residual) rep->col_residual[orig] = res;
+            if (rep->col_iterations) rep->col_iterations[orig] = it;
+            if (res != res || nr != nr || nr == HUGE_VAL) { nonfinite = 1; done = 1; }
+            else if (nr > cfg->diverge_at * sqrt((double)n)) { diverged = 1; done = 1; }
+            else if (!cfg->fixed_iterations && res <= cfg->tol) { rep->converged++; done = 1; }
+            else if (it >= cfg->max_iter) { done = 1; if (cfg->fixed_iterations && res <= cfg->tol) rep->converged++; }
+            else if (e->m && !cfg->fixed_iterations && e->restarts[c] > 6) done = 1; /* Anderson stagnated: reported, not spun */
+            if (res > rep->max_residual || res != res) if (done) rep->max_residual = res;
+            if (done) { FP__I(engine_retire)(e, c, nact - 1); --nact; continue; }
+            /* stagnation: no 1 % gain in 4m steps restarts an Anderson history */
+            if (!e->m) continue;
+            if (res < 0.99 * e->best[c]) { e->best[c] = res; e->stall[c] = 0; }
+            else if (++e->stall[c] > 4 * (e->m ? e->m : 1)) {
+                e->hcount[c] = 0; e->stall[c] = 0; e->best[c] = res; e->restarts[c]++;
+            }
+        }
+        if (rep->history && it < cfg->max_iter + 1 && it < cfg->max_iter) rep->history[it] = hmax;
+        if (rep->history) rep->history_len = it < cfg->max_iter ? it + 1 : cfg->max_iter;
+        rep->iterations = it;
+        if (nact == 0) break;
+        if (e->m) FP__I(anderson_step)(e, nact, it, cfg);
+        else {
+            const FP__T st = (FP__T)cfg->step;
+            for (i = 0; i < n; ++i)
+                for (c = 0; c < nact; ++c) e->R[i * ld + c] += st * (e->F[i * ld + c] - e->R[i * ld + c]);
+        }
+    }
+    if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
+    if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
+    if (rep->converged < e->b) return fp__report_fail(rep, FP_ERR_NOT_CONVERGED, "a column did not meet tol (iteration cap reached, or Anderson stagnated)");
+    return FP_OK;
+}
+
+/* ---- the forward map g(R) = f(W R + X[:, perm]) ---- */
+typedef struct FP__I(fwd_ctx) {
+    const fp_activation *act;
+    int n;
+    const FP__T *w, *x;
+    ptrdiff_t rsw, csw, rsx, csx;
+    void *gemm_ws;
+} FP__I(fwd_ctx);
+
+static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out)
+{
+    FP__I(fwd_ctx) *f = (FP__I(fwd_ctx) *)vctx;
+    int i, c;
+    for (i = 0; i < f->n; ++i)
+        for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
+    FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
+    FP__I(act_apply)(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
+}
+
+/* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
+ * on ||phi||. Buffers: J (n x n), z, f, g, d, t (n each), piv. */
+typedef struct FP__I(newton_ws) { FP__T *J, *z, *f, *g, *d, *t; int *piv; } FP__I(newton_ws);
+
+static void FP__I(newton_layout)(FP__I(newton_ws) *nw, fp__arena *a, int n)
+{
+    size_t nn = (size_t)n;
+    nw->J = (FP__T *)fp__take(a, nn * nn * sizeof(FP__T));
+    nw->z = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->f = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->g = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->d = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->t = (FP__T *)fp__take(a, nn * sizeof(FP__T));
+    nw->piv = (int *)fp__take(a, nn * sizeof(int));
+}
+
+/* ||phi(r)|| with f = f(W r + x) left in nw->f and f' in nw->g. */
+static double FP__I(newton_phi)(FP__I(newton_ws) *nw, const fp_activation *act, int n, const FP__T *w,
+                                ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t incx, const FP__T *r, ptrdiff_t incr)
+{
+    double s = 0;
+    int i;
+    for (i = 0; i < n; ++i) nw->z[i] = x[i * incx];
+    FP__F(gemv)(FP_NOTRANS, n, n, 1, w, rsw, csw, r, incr, 1, nw->z, 1);
+    FP__I(act_apply)(act, n, 1, nw->z, 1, 1, nw->f, 1, 1, nw->g, 1, 1);
+    for (i = 0; i < n; ++i) { double d = (double)nw->f[i] - (double)r[i * incr]; s += d * d; }
+    return sqrt(s);
+}
+
+static fp_status FP__I(newton_column)(FP__I(newton_ws) *nw, const fp_solver_config *cfg, const fp_activation *act,
+                                      int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
+                                      ptrdiff_t incx, FP__T *r, ptrdiff_t incr, int *iters, double *resid, double *hist)
+{
+    int it, i, j;
+    for (it = 0;; ++it) {
+        double ph = FP__I(newton_phi)(nw, act, n, w, rsw, csw, x, incx, r, incr), nr, res, t = 1, pt = 0;
+        nr = FP__F(vec_norm2)(n, r, incr);
+        res = ph / ((double)nr > cfg->floor ? (double)nr : cfg->floor);
+        *iters = it;
+        *resid = res;
+        if (hist && it < cfg->max_iter && res > hist[it]) hist[it] = res;
+        if (res != res || (double)nr != (double)nr) return FP_ERR_NON_FINITE;
+        if ((double)nr > cfg->diverge_at * sqrt((double)n)) return FP_ERR_DIVERGED;
+        if (res <= cfg->tol && !cfg->fixed_iterations) return FP_OK;
+        if (it >= cfg->max_iter) return res <= cfg->tol ? FP_OK : FP_ERR_NOT_CONVERGED;
+        /* J = I - diag(g) W; d = f - r */
+        for (i = 0; i < n; ++i) {
+            for (j = 0; j < n; ++j) nw->J[i * n + j] = -nw->g[i] * w[i * rsw + j * csw];
+            nw->J[i * n + i] += 1;
+            nw->d[i] = nw->f[i] - r[i * incr];
+        }
+        if (FP__F(lu_factor)(n, nw->J, n, 1, nw->piv) != FP_OK) return FP_ERR_SINGULAR;
+        FP__F(lu_solve)(FP_NOTRANS, n, 1, nw->J, n, 1, nw->piv, nw->d, 1, 1);
+        for (; t > 1e-6; t *= 0.5) {
+            for (i = 0; i < n; ++i) nw->t[i] = r[i * incr] + (FP__T)t * nw->d[i];
+            pt = FP__I(newton_phi)(nw, act, n, w, rsw, csw, x, incx, nw->t, 1);
+            if (pt <= (1 - 1e-4 * t) * ph) break;
+        }
+        if (!(pt <= (1 - 1e-4 * t) * ph)) { *resid = res; return FP_ERR_NOT_CONVERGED; } /* no descent */
+        for (i = 0; i < n; ++i) r[i * incr] = nw->t[i];
+    }
+}
+
+/* Workspace layout shared by the size query and the solve. */
+static void FP__I(solve_layout)(const fp_solver_config *cfg, int n, int b, fp__arena *a, FP__I(engine) *e,
+                                FP__I(newton_ws) *nw, void **gemm_ws)
+{
+    if (cfg->method == FP_SOLVER_NEWTON) FP__I(newton_layout)(nw, a, n);
+    else FP__I(engine_layout)(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
+    *gemm_ws = fp__take(a, FP__F(gemm_workspace_size)()); /* the gains' product, for every method */
+}
+
+FP_DEF size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b)
+{
+    fp_solver_config c;
+    fp__arena a = { NULL, 0 };
+    FP__I(engine) e;
+    FP__I(newton_ws) nw;
+    void *g;
+    const char *msg;
+    if (fp__solver_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    FP__I(solve_layout)(&c, n, b, &a, &e, &nw, &g);
+    return fp__arena_size(&a);
+}
+
+static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
+                              const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx,
+                              ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain,
+                              ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work)
+{
+    fp_solve_report local;
+    fp_solver_config c;
+    fp__arena a;
+    FP__I(engine) e;
+    FP__I(newton_ws) nw;
+    void *gws, *own = NULL;
+    const char *msg;
+    fp_status st;
+    int i, j;
+    if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
+    fp__report_reset(rep);
+    FP_ASSERT(cfg && act && w && x && r);
+    if ((int)act->kind < 0 || act->kind > FP_ACT_CUSTOM || (act->kind == FP_ACT_CUSTOM && (!act->f || !act->df)))
+        return fp__report_fail(rep, FP_ERR_INVALID_ARG, "unknown activation, or a custom one without f and df");
+    if (n < 1 || b < 1) return fp__report_fail(rep, FP_ERR_INVALID_ARG, "n and b must be at least 1");
+    st = fp__solver_config_resolve(cfg, &c, &msg);
+    if (st != FP_OK) return fp__report_fail(rep, st, msg);
+    if (c.tol < 32 * (double)FP__EPS) c.tol = 32 * (double)FP__EPS; /* float cannot meet less */
+    rep->tol = c.tol;
+    FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsx, csx) && fp__layout_ok(n, b, rsr, csr));
+    FP_ASSERT(!gain || fp__layout_ok(n, b, rsg, csg));
+    /* the outputs R and gain overlap neither an input nor each other (interleaved views may share a buffer) */
+    FP_ASSERT(fp__apart(r, n, b, rsr, csr, w, n, n, rsw, csw, sizeof(FP__T)) &&
+              fp__apart(r, n, b, rsr, csr, x, n, b, rsx, csx, sizeof(FP__T)));
+    FP_ASSERT(!gain || (fp__apart(gain, n, b, rsg, csg, w, n, n, rsw, csw, sizeof(FP__T)) &&
+                        fp__apart(gain, n, b, rsg, csg, x, n, b, rsx, csx, sizeof(FP__T)) &&
+                        fp__apart(gain, n, b, rsg, csg, r, n, b, rsr, csr, sizeof(FP__T))));
+    if (!FP__I(mat_all_finite)(n, n, w, rsw, csw) || !FP__I(mat_all_finite)(n, b, x, rsx, csx))
+        return fp__report_fail(rep, FP_ERR_NON_FINITE, "W or X holds NaN or Inf");
+    if (c.warm_start && !FP__I(mat_all_finite)(n, b, r, rsr, csr))
+        return fp__report_fail(rep, FP_ERR_NON_FINITE, "the warm start R holds NaN or Inf");
+    if (!work) {
+        own = fp__malloc(FP__F(solve_workspace_size)(&c, n, b));
+        if (!own) return fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed");
+        work = own;
+    }
+    a.base = (unsigned char *)work;
+    a.used = 0;
+    FP__I(solve_layout)(&c, n, b, &a, &e, &nw, &gws);
+    if (!c.warm_start) FP__I(mat_fill)(n, b, 0, r, rsr, csr);
+    if (c.method == FP_SOLVER_NEWTON) {
+        st = FP_OK;
+        if (rep->history) for (i = 0; i < c.max_iter; ++i) rep->history[i] = 0;
+        for (j = 0; j < b; ++j) {
+            int its = 0;
+            double res = 0;
+            fp_status cs = FP__I(newton_column)(&nw, &c, act, n, w, rsw, csw, x + j * csx, rsx, r + j * csr, rsr,
+                                                &its, &res, rep->history);
+            if (rep->col_iterations) rep->col_iterations[j] = its;
+            if (rep->col_residual) rep->col_residual[j] = res;
+            if (its > rep->iterations) rep->iterations = its;
+            if (res > rep->max_residual || res != res) rep->max_residual = res;
+            if (rep->history && its + 1 > rep->history_len) rep->history_len = its + 1 < c.max_iter ? its + 1 : c.max_iter;
+            if (cs == FP_OK) rep->converged++;
+            else if (st == FP_OK || cs == FP_ERR_NON_FINITE) st = cs;
+        }
+        if (st != FP_OK)
+            fp__report_fail(rep, st, st == FP_ERR_SINGULAR ? "Newton met a singular I - G W" : "a column did not converge");
+    } else {
+        FP__I(fwd_ctx) f;
+        f.act = act; f.n = n; f.w = w; f.x = x; f.rsw = rsw; f.csw = csw; f.rsx = rsx; f.csx = csx; f.gemm_ws = gws;
+        FP__I(mat_copy)(n, b, r, rsr, csr, e.R, b, 1);
+        st = FP__I(engine_run)(&e, &c, FP__I(fwd_map), &f, rep);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) r[i * rsr + e.perm[j] * csr] = e.R[i * b + j];
+    }
+    if (gain) {
+        /* G = f'(W R + X) at the returned iterate */
+        FP__I(mat_copy)(n, b, x, rsx, csx, gain, rsg, csg);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
+        FP__I(act_apply)(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+    }
+    if (own) fp__free(own);
+    return st;
+}
+
+FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
+                              FP__F(mat) r, FP__F(mat) gain, fp_solve_report *rep, void *work)
+{
+    fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    int n = w.rows, b = x.cols;
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(x) && x.rows == n, "X must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(r) && FP__I(is)(r, n, b), "R must be a writable N x B view (X's shape) with distinct elements", FP_ERR_USAGE);
+    FP__REQUIRE(!gain.data || (FP__I(out_ok)(gain) && FP__I(is)(gain, n, b)), "G must be absent or a writable N x B view (X's shape)", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(r, w) && FP__I(apart)(r, x), "R must not overlap W or X", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(gain, w) && FP__I(apart)(gain, x) && FP__I(apart)(gain, r), "G must not overlap W, X or R", FP_ERR_USAGE);
+    return FP__I(solve)(cfg ? cfg : &def, act ? act : &tanh_, n, b, w.data, w.rs, w.cs, x.data, x.rs, x.cs, r.data, r.rs,
+                        r.cs, gain.data, gain.rs, gain.cs, rep, work);
+}
+/*@end*/
+
+FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
+{
+    fp_adjoint_config c;
+    c.method = FP_ADJOINT_AUTO;
+    c.iter = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    c.iter.tol = 1e-8;
+    return c;
+}
+
+static fp_status fp__adjoint_config_resolve(const fp_adjoint_config *in, fp_adjoint_config *out, const char **msg)
+{
+    *out = *in;
+    if ((int)in->method < 0 || (int)in->method > (int)FP_ADJOINT_ITERATIVE) { *msg = "unknown adjoint method"; return FP_ERR_INVALID_ARG; }
+    if (in->iter.method == FP_SOLVER_NEWTON || in->iter.method == FP_SOLVER_EULER) {
+        *msg = "the iterative adjoint runs damped or Anderson sweeps only";
+        return FP_ERR_INVALID_ARG;
+    }
+    {
+        fp_solver_config it = in->iter;
+        if (it.tol == 0) it.tol = 1e-8; /* the adjoint's own default, as fp_adjoint_config_default says */
+        return fp__solver_config_resolve(&it, &out->iter, msg);
+    }
+}
+
+/*@typed*/
+/* ================================================================================================
+ * IMPLICIT DIFFERENTIATION: (I - W^T G_b) u_b = delta_b, v_b = G_b u_b, dW = V R^T.
+ * docs/THEORY.md (A1), (R1): dW1 = G (I - W^T G)^{-1} g r^T, solved, never inverted.
+ * ================================================================================================ */
+typedef struct FP__I(adj_ctx) {
+    int n;
+    const FP__T *w, *g, *d;
+    ptrdiff_t rsw, csw, rsg, csg, rsd, csd;
+    FP__T *p; /* N x B scratch, ld B */
+    void *gemm_ws;
+} FP__I(adj_ctx);
+
+/* g(U) = W^T (G .* U) + Delta on the active columns */
+static void FP__I(adj_map)(void *vctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out)
+{
+    FP__I(adj_ctx) *q = (FP__I(adj_ctx) *)vctx;
+    int i, c;
+    for (i = 0; i < q->n; ++i)
+        for (c = 0; c < nact; ++c) {
+            q->p[i * ld + c] = q->g[i * q->rsg + perm[c] * q->csg] * xin[i * ld + c];
+            out[i * ld + c] = q->d[i * q->rsd + perm[c] * q->csd];
+        }
+    FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, q->n, nact, q->n, 1, q->w, q->rsw, q->csw, q->p, ld, 1, 1, out, ld, 1, q->gemm_ws);
+}
+
+/* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
+FP__VECTORIZE static fp_status FP__I(adjoint_direct_column)(int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *g,
+                                              ptrdiff_t incg, const FP__T *d, ptrdiff_t incd, FP__T *v, ptrdiff_t incv,
+                                              FP__T *J, int *piv)
+{
+    int i, j;
+    fp_status st;
+    for (i = 0; i < n; ++i) {
+        for (j = 0; j < n; ++j) J[i * n + j] = -g[i * incg] * w[i * rsw + j * csw];
+        J[i * n + i] += 1;
+    }
+    st = FP__F(lu_factor)(n, J, n, 1, piv);
+    if (st != FP_OK) return st;
+    for (i = 0; i < n; ++i) v[i * incv] = d[i * incd];
+    FP__F(lu_solve)(FP_TRANS, n, 1, J, n, 1, piv, v, incv, 1);
+    for (i = 0; i < n; ++i) v[i * incv] *= g[i * incg];
+    return FP_OK;
+}
+
+static int FP__I(adjoint_direct_first)(const fp_adjoint_config *c, int n)
+{
+    return c->method == FP_ADJOINT_DIRECT || (c->method == FP_ADJOINT_AUTO && n <= 64);
+}
+
+static void FP__I(adjoint_layout)(const fp_adjoint_config *c, int n, int b, fp__arena *a, FP__I(engine) *e,
+                                  FP__T **p, void **gws, FP__T **J, int **piv)
+{
+    int direct = c->method != FP_ADJOINT_ITERATIVE, iter = c->method != FP_ADJOINT_DIRECT && !(c->method == FP_ADJOINT_AUTO && n <= 64);
+    *J = NULL; *piv = NULL; *p = NULL; *gws = NULL;
+    if (direct) {
+        *J = (FP__T *)fp__take(a, (size_t)n * (size_t)n * sizeof(FP__T));
+        *piv = (int *)fp__take(a, (size_t)n * sizeof(int));
+    }
+    if (iter) {
+        FP__I(engine_layout)(e, a, n, b, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
+        *p = (FP__T *)fp__take(a, (size_t)n * (size_t)b * sizeof(FP__T));
+    }
+    *gws = fp__take(a, FP__F(gemm_workspace_size)()); /* the sweeps' products and dW = V R^T */
+}
+
+FP_DEF size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b)
+{
+    fp_adjoint_config c;
+    fp__arena a = { NULL, 0 };
+    FP__I(engine) e;
+    FP__T *p, *J;
+    int *piv;
+    void *g;
+    const char *msg;
+    if (fp__adjoint_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    FP__I(adjoint_layout)(&c, n, b, &a, &e, &p, &g, &J, &piv);
+    return fp__arena_size(&a);
+}
+
+static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
+                                      ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr,
+                                      const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta,
+                                      ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv,
+                                      FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work)
+{
+    fp_solve_report local;
+    fp_adjoint_config c;
+    fp__arena a;
+    FP__I(engine) e;
+    FP__T *p, *J;
+    int *piv, i, j;
+    void *gws, *own = NULL;
+    const char *msg;
+    fp_status st = FP_OK;
+    if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
+    fp__report_reset(rep);
+    FP_ASSERT(cfg && w && gain && delta && v && (!dw || r));
+    if (n < 1 || b < 1) return fp__report_fail(rep, FP_ERR_INVALID_ARG, "n and b must be at least 1");
+    st = fp__adjoint_config_resolve(cfg, &c, &msg);
+    if (st != FP_OK) return fp__report_fail(rep, st, msg);
+    if (c.iter.tol < 32 * (double)FP__EPS) c.iter.tol = 32 * (double)FP__EPS; /* float cannot meet less */
+    rep->tol = c.iter.tol;
+    FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsg, csg) && fp__strides_ok(n, b, rsd, csd));
+    FP_ASSERT(fp__layout_ok(n, b, rsv, csv) && (!dw || (fp__layout_ok(n, n, rsdw, csdw) && fp__strides_ok(n, b, rsr, csr))));
+    /* the outputs V and dW overlap neither an input (R too, when dW = V R^T is asked for) nor each other */
+    FP_ASSERT(fp__apart(v, n, b, rsv, csv, w, n, n, rsw, csw, sizeof(FP__T)) &&
+              fp__apart(v, n, b, rsv, csv, gain, n, b, rsg, csg, sizeof(FP__T)) &&
+              fp__apart(v, n, b, rsv, csv, delta, n, b, rsd, csd, sizeof(FP__T)));
+    FP_ASSERT(!dw || (fp__apart(v, n, b, rsv, csv, r, n, b, rsr, csr, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, w, n, n, rsw, csw, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, gain, n, b, rsg, csg, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, delta, n, b, rsd, csd, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, r, n, b, rsr, csr, sizeof(FP__T)) &&
+                      fp__apart(dw, n, n, rsdw, csdw, v, n, b, rsv, csv, sizeof(FP__T))));
+    if (!FP__I(mat_all_finite)(n, b, gain, rsg, csg) || !FP__I(mat_all_finite)(n, b, delta, rsd, csd) ||
+        !FP__I(mat_all_finite)(n, n, w, rsw, csw) || (dw && !FP__I(mat_all_finite)(n, b, r, rsr, csr)))
+        return fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or Delta hold NaN or Inf");
+    if (!work) {
+        own = fp__malloc(FP__F(adjoint_workspace_size)(&c, n, b));
+        if (!own) return fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed");
+        work = own;
+    }
+    a.base = (unsigned char *)work;
+    a.used = 0;
+    FP__I(adjoint_layout)(&c, n, b, &a, &e, &p, &gws, &J, &piv);
+    if (FP__I(adjoint_direct_first)(&c, n)) {
+        for (j = 0; j < b && st == FP_OK; ++j)
+            st = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+        if (st == FP_OK) rep->converged = b;
+        else fp__report_fail(rep, st, "I - W^T G is singular for a column: the fixed point sits on a bifurcation");
+    } else {
+        FP__I(adj_ctx) q;
+        q.n = n; q.w = w; q.g = gain; q.d = delta; q.rsw = rsw; q.csw = csw; q.rsg = rsg; q.csg = csg;
+        q.rsd = rsd; q.csd = csd; q.p = p; q.gemm_ws = gws;
+        FP__I(mat_copy)(n, b, delta, rsd, csd, e.R, b, 1); /* U0 = Delta (the first Neumann term) */
+        st = FP__I(engine_run)(&e, &c.iter, FP__I(adj_map), &q, rep);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) v[i * rsv + e.perm[j] * csv] = e.R[i * b + j] * gain[i * rsg + e.perm[j] * csg];
+        if (st != FP_OK && J) {
+            /* the automatic choice falls back to the exact solve for what did not converge */
+            fp_status s2 = FP_OK;
+            for (j = 0; j < b && s2 == FP_OK; ++j)
+                s2 = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+            if (s2 == FP_OK) { st = FP_OK; rep->status = FP_OK; rep->message = NULL; rep->converged = b; }
+            else st = fp__report_fail(rep, s2, "iterative adjoint failed and I - W^T G is singular");
+        }
+    }
+    if (st == FP_OK && !FP__I(mat_all_finite)(n, b, v, rsv, csv))
+        st = fp__report_fail(rep, FP_ERR_NON_FINITE, "the adjoint overflowed: I - W^T G is nearly singular");
+    if (st == FP_OK && dw) {
+        FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, v, rsv, csv, r, rsr, csr, 0, dw, rsdw, csdw, gws);
+        if (!FP__I(mat_all_finite)(n, n, dw, rsdw, csdw)) st = fp__report_fail(rep, FP_ERR_NON_FINITE, "dW = V R^T overflowed");
+    }
+    if (own) fp__free(own);
+    return st;
+}
+
+FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
+                                      FP__F(mat) delta, FP__F(mat) v, FP__F(mat) dw, fp_solve_report *rep, void *work)
+{
+    fp_adjoint_config def = fp_adjoint_config_default();
+    int n = w.rows, b = gain.cols;
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(gain) && gain.rows == n, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(delta) && FP__I(is)(delta, n, b), "Delta (dL/dR) must be N x B, G's shape" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(v) && FP__I(is)(v, n, b), "V must be a writable N x B view (G's shape)", FP_ERR_USAGE);
+    FP__REQUIRE(!dw.data || (FP__I(out_ok)(dw) && FP__I(is)(dw, n, n)), "dW must be absent or a writable N x N view", FP_ERR_USAGE);
+    FP__REQUIRE(!dw.data || (FP__I(in_ok)(r) && FP__I(is)(r, n, b)), "R must be N x B (G's shape) when dW is asked for", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(v, w) && FP__I(apart)(v, gain) && FP__I(apart)(v, delta) && (!dw.data || FP__I(apart)(v, r)),
+                "V must not overlap W, R, G or Delta", FP_ERR_USAGE);
+    FP__REQUIRE(!dw.data || (FP__I(apart)(dw, w) && FP__I(apart)(dw, r) && FP__I(apart)(dw, gain) && FP__I(apart)(dw, delta) &&
+                             FP__I(apart)(dw, v)), "dW must not overlap W, R, G, Delta or V", FP_ERR_USAGE);
+    return FP__I(implicit_grad)(cfg ? cfg : &def, n, b, w.data, w.rs, w.cs, dw.data ? r.data : NULL, r.rs, r.cs, gain.data,
+                                gain.rs, gain.cs, delta.data, delta.rs, delta.cs, v.data, v.rs, v.cs, dw.data, dw.rs, dw.cs, rep, work);
+}
+/*@end*/
+
+FP_DEF const char *fp_rule_name(fp_rule rule)
+{
+    switch (rule) {
+    case FP_RULE_DEFAULT: return "dW3";
+    case FP_RULE_DW1: return "dW1";
+    case FP_RULE_DW2: return "dW2";
+    case FP_RULE_DW3: return "dW3";
+    case FP_RULE_DW4: return "dW4";
+    }
+    return "unknown";
+}
+
+static int fp__optim_config_ok(const fp_optim_config *c)
+{
+    return (int)c->kind >= 0 && c->kind <= FP_OPTIM_ADAM && c->lr >= 0 && c->lr < HUGE_VAL && c->weight_decay >= 0 &&
+           c->weight_decay < HUGE_VAL && c->eps >= 0 && c->eps < HUGE_VAL && c->momentum >= 0 && c->momentum < 1 &&
+           c->beta1 >= 0 && c->beta1 < 1 && c->beta2 >= 0 && c->beta2 < 1;
+}
+
+/* ---- PRNG: splitmix64 expands the seed; xoshiro256** (Blackman & Vigna) draws. ---- */
+static uint64_t fp__splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+FP_DEF fp_rng fp_rng_make(uint64_t seed)
+{
+    fp_rng r;
+    int i;
+    for (i = 0; i < 4; ++i) r.s[i] = fp__splitmix(&seed);
+    r.spare = 0;
+    r.has_spare = 0;
+    return r;
+}
+static uint64_t fp__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+FP_DEF uint64_t fp_rng_next(fp_rng *r)
+{
+    uint64_t *s = r->s, out = fp__rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = fp__rotl(s[3], 45);
+    return out;
+}
+FP_DEF double fp_rng_uniform(fp_rng *r) { return (double)(fp_rng_next(r) >> 11) * (1.0 / 9007199254740992.0); }
+FP_DEF double fp_rng_gauss(fp_rng *r)
+{
+    double u, v;
+    if (r->has_spare) { r->has_spare = 0; return r->spare; }
+    do u = fp_rng_uniform(r); while (u <= 0);
+    v = fp_rng_uniform(r);
+    r->spare = sqrt(-2.0 * log(u)) * sin(6.283185307179586 * v);
+    r->has_spare = 1;
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+FP_DEF uint32_t fp_rng_below(fp_rng *r, uint32_t n)
+{
+    /* Lemire's multiply-shift with rejection */
+    uint64_t m = (uint64_t)(uint32_t)(fp_rng_next(r) >> 32) * n;
+    uint32_t lo = (uint32_t)m;
+    if (lo < n) {
+        uint32_t t = (uint32_t)(-n) % n;
+        while (lo < t) { m = (uint64_t)(uint32_t)(fp_rng_next(r) >> 32) * n; lo = (uint32_t)m; }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* An optimizer's settings in range, written so that NaN fails every test (!(x >= 0 && x < 1)): a known
+ * kind; lr, weight_decay and eps finite and >= 0; momentum, beta1 and beta2 in [0, 1). */
+FP_DEF fp_train_config fp_train_config_default(void)
+{
+    fp_train_config c;
+    memset(&c, 0, sizeof c);
+    c.rule = FP_RULE_DW3;
+    c.optim.kind = FP_OPTIM_SGD;
+    c.solver = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    c.adjoint = fp_adjoint_config_default();
+    c.batch = 512;
+    c.min_converged = 0.5;
+    c.stability_cols = 8;
+    return c;
+}
+
+#ifndef FP_NO_STDIO
+static uint64_t fp__train_config_hash(const fp_train_config *c)
+{
+    const double d[18] = { (double)c->rule, (double)c->optim.kind, c->optim.lr, c->optim.momentum, c->optim.beta1,
+                           c->optim.beta2, c->optim.eps, c->optim.weight_decay, (double)c->batch,
+                           (double)c->train_readin, (double)c->train_readout, (double)c->no_shuffle, (double)c->warm_start,
+                           (double)c->no_rollback, c->min_converged, (double)c->stability_every, (double)c->stability_cols,
+                           (double)c->adjoint.method };
+    const fp_solver_config *sv[2];
+    uint64_t h = fp__fnv1a(0xcbf29ce484222325ull, d, sizeof d);
+    int i;
+    sv[0] = &c->solver; sv[1] = &c->adjoint.iter;
+    for (i = 0; i < 2; ++i) {
+        const double e[11] = { (double)sv[i]->method, sv[i]->tol, sv[i]->floor, (double)sv[i]->max_iter, sv[i]->step,
+                               (double)sv[i]->anderson_m, sv[i]->anderson_beta, sv[i]->anderson_reg, sv[i]->diverge_at,
+                               (double)sv[i]->warm_start, (double)sv[i]->fixed_iterations };
+        h = fp__fnv1a(h, e, sizeof e);
+    }
+    return h;
+}
+#endif
+
+/* Writes the parts to path + ".tmp", then renames it over path: a save that fails part-way (disk full,
+ * a size limit, the process killed) leaves the previous file as it was, never a truncated one. Nothing is
+ * forced to the disk (no fsync), so a power cut may still lose the last save. A rename that fails leaves
+ * path untouched and the save returns FP_ERR_IO. */
+/*@typed*/
+/* ================================================================================================
+ * LEARNING RULES: dW1..dW4 batched as GEMMs with the gains applied as row/column scalings.
+ * docs/THEORY.md (R1)-(R4), per-sample and batched. Notation: Gr = [g_b], G = [gain_b], P .* Q elementwise.
+ * ================================================================================================ */
+typedef struct FP__I(mat) { FP__T *p; ptrdiff_t rs, cs; } FP__I(mat);
+
+/* D = A .* B (+ beta D) over n x b views */
+FP__VECTORIZE static void FP__I(hadamard)(int n, int b, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *bb,
+                            ptrdiff_t rsb, ptrdiff_t csb, FP__T *d, ptrdiff_t ld)
+{
+    int i, j;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < b; ++j) d[i * ld + j] = a[i * rsa + j * csa] * bb[i * rsb + j * csb];
+}
+
+static void FP__I(rule_layout)(fp_rule rule, const fp_adjoint_config *adj, int n, int b, fp__arena *a,
+                               FP__T **m0, FP__T **m1, FP__T **m2, FP__T **m3, double **k, int **piv, void **gws, void **adjws)
+{
+    size_t nb = (size_t)n * (size_t)b;
+    *m0 = *m1 = *m2 = *m3 = NULL; *k = NULL; *piv = NULL; *gws = NULL; *adjws = NULL;
+    if (rule == FP_RULE_DW1) {
+        *m0 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+        *adjws = fp__take(a, FP__F(adjoint_workspace_size)(adj, n, b));
+        return;
+    }
+    *m0 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    *m1 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    *m2 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    *m3 = (FP__T *)fp__take(a, nb * sizeof(FP__T));
+    if (rule == FP_RULE_DW2) { /* K (b x b) and Y (b x n) in float64, then S^T L (b x b) in the working type */
+        *k = (double *)fp__take(a, (size_t)b * (size_t)b * sizeof(double) + nb * sizeof(double) +
+                                   (size_t)b * (size_t)b * sizeof(FP__T));
+        *piv = (int *)fp__take(a, (size_t)b * sizeof(int));
+    }
+    *gws = fp__take(a, FP__F(gemm_workspace_size)());
+}
+
+static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
+{
+    fp__arena a = { NULL, 0 };
+    FP__T *m0, *m1, *m2, *m3;
+    double *k;
+    int *piv;
+    void *g, *aw;
+    fp_adjoint_config def = fp_adjoint_config_default();
+    if (n < 1 || b < 1) return 0;
+    FP__I(rule_layout)(rule, adj ? adj : &def, n, b, &a, &m0, &m1, &m2, &m3, &k, &piv, &g, &aw);
+    return fp__arena_size(&a);
+}
+
+static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b,
+                                const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr,
+                                ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad,
+                                ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
+                                fp_solve_report *rep, void *work)
+{
+    fp_adjoint_config def = fp_adjoint_config_default();
+    fp__arena a;
+    FP__T *L, *S, *C, *Q;
+    double *K;
+    int *piv, i, j, ld = b;
+    void *gws, *aws, *own = NULL;
+    fp_status st = FP_OK;
+    FP_ASSERT(w && r && gain && grad && dw && n >= 1 && b >= 1);
+    FP_ASSERT(fp__layout_ok(n, n, rsdw, csdw) && fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsr, csr) &&
+              fp__strides_ok(n, b, rsg, csg) && fp__strides_ok(n, b, rsd, csd));
+    /* dW overlaps no input */
+    FP_ASSERT(fp__apart(dw, n, n, rsdw, csdw, w, n, n, rsw, csw, sizeof(FP__T)) &&
+              fp__apart(dw, n, n, rsdw, csdw, r, n, b, rsr, csr, sizeof(FP__T)) &&
+              fp__apart(dw, n, n, rsdw, csdw, gain, n, b, rsg, csg, sizeof(FP__T)) &&
+              fp__apart(dw, n, n, rsdw, csdw, grad, n, b, rsd, csd, sizeof(FP__T)));
+    if (rep) fp__report_reset(rep);
+    if (rule < FP_RULE_DW1 || rule > FP_RULE_DW4) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "unknown rule") : FP_ERR_INVALID_ARG;
+    if (!adj) adj = &def;
+    if (!FP__ISFINITE(lr) || lr < 0) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "lr must be finite and >= 0") : FP_ERR_INVALID_ARG;
+    /* every rule, not only the adjoint's: a NaN gain must not come back as FP_OK and a NaN dW */
+    if (!FP__I(mat_all_finite)(n, n, w, rsw, csw) || !FP__I(mat_all_finite)(n, b, r, rsr, csr) ||
+        !FP__I(mat_all_finite)(n, b, gain, rsg, csg) || !FP__I(mat_all_finite)(n, b, grad, rsd, csd)) {
+        if (rep) fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or the gradient hold NaN or Inf");
+        return FP_ERR_NON_FINITE;
+    }
+    if (!work) {
+        own = work = fp__malloc(FP__I(rule_workspace_size)(rule, adj, n, b));
+        if (!own) return rep ? fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed") : FP_ERR_NO_MEMORY;
+    }
+    a.base = (unsigned char *)work;
+    a.used = 0;
+    FP__I(rule_layout)(rule, adj, n, b, &a, &L, &S, &C, &Q, &K, &piv, &gws, &aws);
+    if (rule == FP_RULE_DW1) {
+        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr */
+        st = FP__I(implicit_grad)(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, L, ld, 1, dw,
+                                  rsdw, csdw, rep, aws);
+    } else if (rule == FP_RULE_DW4) {
+        /* dW4 = sum_b [(I - W G) g][(I - W G)^T (I - W G) r]^T:
+         * L = Gr - W (G .* Gr);  S = R - W (G .* R);  C = S - G .* (W^T S);  dW = L C^T */
+        FP__I(hadamard)(n, b, gain, rsg, csg, grad, rsd, csd, Q, ld);
+        FP__I(mat_copy)(n, b, grad, rsd, csd, L, ld, 1);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
+        FP__I(hadamard)(n, b, gain, rsg, csg, r, rsr, csr, Q, ld);
+        FP__I(mat_copy)(n, b, r, rsr, csr, S, ld, 1);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, S, ld, 1, gws);
+        FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, S, ld, 1, 0, Q, ld, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) C[i * ld + j] = S[i * ld + j] - gain[i * rsg + j * csg] * Q[i * ld + j];
+        FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
+    } else {
+        /* dW3 = sum_b [(I - W G) G g][(I - G W)^T (I - G W) r]^T:
+         * P = G .* Gr;  L = P - W (G .* P);  S = R - G .* (W R);  C = S - W^T (G .* S);  dW = L C^T */
+        FP__I(hadamard)(n, b, gain, rsg, csg, grad, rsd, csd, L, ld);
+        FP__I(hadamard)(n, b, gain, rsg, csg, L, ld, 1, Q, ld);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
+        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 0, Q, ld, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) S[i * ld + j] = r[i * rsr + j * csr] - gain[i * rsg + j * csg] * Q[i * ld + j];
+        FP__I(hadamard)(n, b, gain, rsg, csg, S, ld, 1, Q, ld);
+        FP__I(mat_copy)(n, b, S, ld, 1, C, ld, 1);
+        FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, C, ld, 1, gws);
+        if (rule == FP_RULE_DW3) {
+            FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
+        } else {
+            /* dW2 = L (I_B - lr S^T L)^{-1} C^T: the exact reparameterized step for linear networks
+             * (Woodbury on A' = A - lr Gr X^T, X = S when G = I), the same step on the network linearized
+             * at its fixed points otherwise; lr -> 0 gives dW3. One B x B LU in float64. */
+            double *Y = K + (size_t)b * (size_t)b;
+            FP__T *StL = (FP__T *)(Y + (size_t)n * (size_t)b);
+            FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, b, b, n, 1, S, ld, 1, L, ld, 1, 0, StL, b, 1, gws); /* S^T L */
+            for (i = 0; i < b; ++i)
+                for (j = 0; j < b; ++j) K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * (double)StL[i * b + j];
+            for (i = 0; i < b; ++i)
+                for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
+            st = fp_lu_factor_f64(b, K, b, 1, piv);
+            /* LU judges pivots against the largest entry of K; K = I - lr S^T L is near-singular when a
+             * pivot is tiny against 1 + |lr S^T L| (B = 1 included, where K is its own largest entry) */
+            for (i = 0; i < b && st == FP_OK; ++i) {
+                double scale = 1.0;
+                for (j = 0; j < b; ++j) scale = fmax(scale, fabs(K[i * b + j]));
+                if (fabs(K[i * b + i]) <= 1e-12 * scale * b) st = FP_ERR_SINGULAR;
+            }
+            if (st == FP_OK) {
+                fp_lu_solve_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1);
+                for (i = 0; i < b; ++i)
+                    for (j = 0; j < n; ++j) Q[j * ld + i] = (FP__T)Y[i * n + j]; /* Q = Y^T, n x b */
+                FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, Q, ld, 1, 0, dw, rsdw, csdw, gws);
+            }
+        }
+    }
+    /* finite inputs can still overflow (huge W or R): reported, never a silent Inf */
+    if (st == FP_OK && !FP__I(mat_all_finite)(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
+    if (own) fp__free(own);
+    return st;
+}
+
+/* ---- optimizers ---- */
+FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, int count)
+{
+    FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
+    memset(o, 0, sizeof *o);
+    o->cfg = *cfg;
+    if (!fp__optim_config_ok(cfg)) return FP_ERR_INVALID_ARG;
+    if (o->cfg.momentum == 0) o->cfg.momentum = 0.9;
+    if (o->cfg.beta1 == 0) o->cfg.beta1 = 0.9;
+    if (o->cfg.beta2 == 0) o->cfg.beta2 = 0.999;
+    if (o->cfg.eps == 0) o->cfg.eps = 1e-8;
+    o->count = count;
+    if (cfg->kind != FP_OPTIM_SGD && count > 0) {
+        o->m = (FP__T *)fp__malloc((size_t)count * sizeof(FP__T));
+        o->v = (FP__T *)fp__malloc((size_t)count * sizeof(FP__T));
+        if (!o->m || !o->v) { FP__F(optim_free)(o); return FP_ERR_NO_MEMORY; }
+        memset(o->m, 0, (size_t)count * sizeof(FP__T));
+        memset(o->v, 0, (size_t)count * sizeof(FP__T));
+    }
+    return FP_OK;
+}
+
+FP_DEF void FP__F(optim_free)(FP__F(optim) *o)
+{
+    if (o->m) fp__free(o->m);
+    if (o->v) fp__free(o->v);
+    o->m = o->v = NULL;
+}
+
+FP_DEF void FP__F(optim_step)(FP__F(optim) *o, double lr, FP__T *p, const FP__T *grad)
+{
+    const FP__T wd = (FP__T)o->cfg.weight_decay, l = (FP__T)lr;
+    int i;
+    ++o->t;
+    if (o->cfg.kind == FP_OPTIM_SGD) {
+        for (i = 0; i < o->count; ++i) p[i] -= l * (grad[i] + wd * p[i]);
+    } else if (o->cfg.kind == FP_OPTIM_MOMENTUM) {
+        const FP__T mu = (FP__T)o->cfg.momentum;
+        for (i = 0; i < o->count; ++i) { o->m[i] = mu * o->m[i] + grad[i] + wd * p[i]; p[i] -= l * o->m[i]; }
+    } else {
+        const double b1 = o->cfg.beta1, b2 = o->cfg.beta2;
+        const FP__T c1 = (FP__T)(1 / (1 - pow(b1, (double)o->t))), c2 = (FP__T)(1 / (1 - pow(b2, (double)o->t)));
+        const FP__T e = (FP__T)o->cfg.eps, B1 = (FP__T)b1, B2 = (FP__T)b2;
+        for (i = 0; i < o->count; ++i) {
+            FP__T gi = grad[i] + wd * p[i];
+            o->m[i] = B1 * o->m[i] + ((FP__T)1 - B1) * gi;
+            o->v[i] = B2 * o->v[i] + ((FP__T)1 - B2) * gi * gi;
+            p[i] -= l * (o->m[i] * c1) / (FP__SQRT(o->v[i] * c2) + e);
+        }
+    }
+}
+
+FP_DEF size_t FP__F(rule_workspace_size)(const fp_rule_config *cfg, int n, int b)
+{
+    fp_rule_config def;
+    memset(&def, 0, sizeof def);
+    if (!cfg) cfg = &def;
+    return FP__I(rule_workspace_size)(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, n, b);
+}
+
+FP_DEF fp_status FP__F(rule_dw)(const fp_rule_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
+                                FP__F(mat) grad, FP__F(mat) dw, fp_solve_report *rep, void *work)
+{
+    fp_rule_config def;
+    int n = w.rows, b = r.cols;
+    memset(&def, 0, sizeof def);
+    if (!cfg) cfg = &def;
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(r) && r.rows == n, "R must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(gain) && FP__I(is)(gain, n, b), "G must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(grad) && FP__I(is)(grad, n, b), "grad (dL/dR) must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(dw) && FP__I(is)(dw, n, n), "dW must be a writable N x N view with distinct elements", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(dw, w) && FP__I(apart)(dw, r) && FP__I(apart)(dw, gain) && FP__I(apart)(dw, grad),
+                "dW must not overlap W, R, G or grad", FP_ERR_USAGE);
+    return FP__I(rule_dw)(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, (FP__T)cfg->lr, n, b, w.data, w.rs, w.cs, r.data,
+                          r.rs, r.cs, gain.data, gain.rs, gain.cs, grad.data, grad.rs, grad.cs, dw.data, dw.rs, dw.cs, rep, work);
+}
+
+/* ================================================================================================
+ * MODELS: the recurrent layer, its parameter files and its training loop (docs/THEORY.md, (L2)-(L3), (E2)).
+ * ================================================================================================ */
+static size_t FP__I(layer_count)(int n, int n_in, int n_out)
+{
+    return (size_t)n * (size_t)n + (size_t)n * (size_t)n_in + (size_t)n + (size_t)n_out * (size_t)n + (size_t)n_out;
+}
+
+/* The five arrays live in one block in this order, so save, load and rollback copy one range. */
+static void FP__I(layer_bind)(FP__F(layer) *L, FP__T *p)
+{
+    L->w = p;
+    L->w_in = L->w + (size_t)L->n * (size_t)L->n;
+    L->b = L->w_in + (size_t)L->n * (size_t)L->n_in;
+    L->w_out = L->b + L->n;
+    L->b_out = L->w_out + (size_t)L->n_out * (size_t)L->n;
+}
+
+FP_DEF fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed)
+{
+    fp_rng g = fp_rng_make(seed);
+    FP__T *p;
+    size_t i, cnt;
+    FP__REQUIRE(L, "L is required", FP_ERR_USAGE);
+    memset(L, 0, sizeof *L);
+    if (n < 1 || n_in < 1 || n_out < 1 || n > 1 << 16 || n_in > 1 << 24 || n_out > 1 << 16) return FP_ERR_INVALID_ARG;
+    if (!(rho >= 0 && rho < 1e6) || (int)act < 0 || act > FP_ACT_CUSTOM) return FP_ERR_INVALID_ARG;
+    cnt = FP__I(layer_count)(n, n_in, n_out);
+    p = (FP__T *)fp__malloc(cnt * sizeof(FP__T));
+    if (!p) return FP_ERR_NO_MEMORY;
+    L->n = n; L->n_in = n_in; L->n_out = n_out;
+    L->act = fp_activation_make(act);
+    FP__I(layer_bind)(L, p);
+    for (i = 0; i < (size_t)n * (size_t)n; ++i) L->w[i] = (FP__T)(rho * fp_rng_gauss(&g) / sqrt((double)n));
+    for (i = 0; i < (size_t)n * (size_t)n_in; ++i) L->w_in[i] = (FP__T)(fp_rng_gauss(&g) / sqrt((double)n_in));
+    for (i = 0; i < (size_t)n_out * (size_t)n; ++i) L->w_out[i] = (FP__T)(fp_rng_gauss(&g) / sqrt((double)n));
+    for (i = 0; i < (size_t)n; ++i) L->b[i] = 0;
+    for (i = 0; i < (size_t)n_out; ++i) L->b_out[i] = 0;
+    return FP_OK;
+}
+
+FP_DEF void FP__F(layer_free)(FP__F(layer) *L)
+{
+    if (L && L->w) fp__free(L->w);
+    if (L) L->w = L->w_in = L->b = L->w_out = L->b_out = NULL;
+}
+
+#define FP__LAYER_MAGIC "FPLAYER\x01"
+typedef struct FP__I(file_head) { char magic[8]; uint32_t version, real_size; int32_t n, n_in, n_out, act; } FP__I(file_head);
+
+#ifndef FP_NO_STDIO
+FP_DEF fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path)
+{
+    FP__I(file_head) h;
+    uint64_t sum;
+    size_t cnt, len[3];
+    const void *part[3];
+    FP__REQUIRE(L && L->w && path, "L must be an initialized layer and path non-NULL", FP_ERR_USAGE);
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, FP__LAYER_MAGIC, 8);
+    h.version = 1;
+    h.real_size = (uint32_t)sizeof(FP__T);
+    h.n = L->n; h.n_in = L->n_in; h.n_out = L->n_out; h.act = (int32_t)L->act.kind;
+    cnt = FP__I(layer_count)(L->n, L->n_in, L->n_out);
+    sum = fp__fnv1a(fp__fnv1a(0xcbf29ce484222325ull, &h, sizeof h), L->w, cnt * sizeof(FP__T));
+    part[0] = &h; len[0] = sizeof h;
+    part[1] = L->w; len[1] = cnt * sizeof(FP__T);
+    part[2] = &sum; len[2] = sizeof sum;
+    return fp__save_atomic(path, part, len, 3);
+}
+#endif
+
+/* The header's promises against the total length; NULL when they hold (cnt: number of reals). */
+static const char *FP__I(layer_check_head)(const FP__I(file_head) *h, size_t len, size_t *cnt)
+{
+    size_t need;
+    if (memcmp(h->magic, FP__LAYER_MAGIC, 8) != 0) return "not a fixpoint.h parameter file (bad magic)";
+    if (h->version != 1) return "unsupported parameter file version";
+    if (h->real_size != sizeof(FP__T)) return "parameter file holds the other real type (float vs double)";
+    if (h->n < 1 || h->n > 1 << 16 || h->n_in < 1 || h->n_in > 1 << 24 || h->n_out < 1 || h->n_out > 1 << 16 ||
+        h->act < 0 || h->act > (int32_t)FP_ACT_CUSTOM)
+        return "absurd sizes or activation in the header";
+    *cnt = FP__I(layer_count)(h->n, h->n_in, h->n_out);
+    need = sizeof *h + *cnt * sizeof(FP__T) + sizeof(uint64_t);
+    if (len < need) return "parameter file truncated";
+    if (len > need) return "parameter file has trailing bytes";
+    return NULL;
+}
+
+FP_DEF fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len, const char **why)
+{
+    const unsigned char *p = (const unsigned char *)buf;
+    FP__I(file_head) h;
+    FP__F(layer) t;
+    uint64_t sum, want;
+    size_t cnt = 0;
+    const char *w = NULL;
+    FP__REQUIRE(L && (buf || len == 0), "L is required, and buf when len > 0", FP_ERR_USAGE);
+    if (len < sizeof h + sizeof sum) w = "file shorter than a header";
+    else {
+        memcpy(&h, p, sizeof h);
+        w = FP__I(layer_check_head)(&h, len, &cnt);
+    }
+    if (!w) {
+        memcpy(&sum, p + sizeof h + cnt * sizeof(FP__T), sizeof sum);
+        want = fp__fnv1a(fp__fnv1a(0xcbf29ce484222325ull, &h, sizeof h), p + sizeof h, cnt * sizeof(FP__T));
+        if (want != sum) w = "checksum mismatch: the parameter file is corrupt";
+    }
+    if (w) { if (why) *why = w; return FP_ERR_FORMAT; }
+    /* everything checked: only now allocate (never more than the buffer holds) */
+    memset(&t, 0, sizeof t);
+    t.n = h.n; t.n_in = h.n_in; t.n_out = h.n_out;
+    t.act = fp_activation_make((fp_act_kind)h.act);
+    {
+        FP__T *q = (FP__T *)fp__malloc(cnt * sizeof(FP__T));
+        if (!q) { if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+        memcpy(q, p + sizeof h, cnt * sizeof(FP__T));
+        FP__I(layer_bind)(&t, q);
+    }
+    *L = t; /* L's previous contents (if any) are the caller's to free: it may be uninitialized */
+    return FP_OK;
+}
+
+#ifndef FP_NO_STDIO
+FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why)
+{
+    unsigned char head[sizeof(FP__I(file_head))];
+    FP__I(file_head) h;
+    unsigned char *buf;
+    long end;
+    size_t want;
+    FILE *f;
+    fp_status st;
+    FP__REQUIRE(L && path, "L and path are required", FP_ERR_USAGE);
+    if (!(f = fp__open_sized(path, &end, &st, why))) return st;
+    /* the header must promise exactly the file's length before the file is read into memory */
+    if ((size_t)end < sizeof head || fread(head, 1, sizeof head, f) != sizeof head) {
+        fclose(f);
+        if (why) *why = "file shorter than a header";
+        return FP_ERR_FORMAT;
+    }
+    memcpy(&h, head, sizeof h);
+    {
+        size_t cnt = 0;
+        const char *w = FP__I(layer_check_head)(&h, (size_t)end, &cnt);
+        if (w) { fclose(f); if (why) *why = w; return FP_ERR_FORMAT; }
+        want = (size_t)end;
+    }
+    buf = (unsigned char *)fp__malloc(want);
+    if (!buf) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+    if (fseek(f, 0, SEEK_SET) != 0 || fread(buf, 1, want, f) != want) {
+        fclose(f);
+        fp__free(buf);
+        if (why) *why = "read error";
+        return FP_ERR_IO;
+    }
+    fclose(f);
+    st = FP__F(layer_parse)(L, buf, want, why);
+    fp__free(buf);
+    return st;
+}
+#endif
+#undef FP__LAYER_MAGIC
+
+/* ---- training ---- */
+FP_DEF void FP__F(trainer_free)(FP__F(trainer) *t)
+{
+    int i;
+    void *blocks[7];
+    blocks[0] = t->u; blocks[1] = t->solve_ws; blocks[2] = t->rule_ws; blocks[3] = t->eig_ws; blocks[4] = t->cache;
+    blocks[5] = t->order; blocks[6] = t->gemm_ws;
+    for (i = 0; i < 7; ++i) if (blocks[i]) fp__free(blocks[i]);
+    for (i = 0; i < 5; ++i) FP__F(optim_free)(&t->opt[i]);
+    memset(t, 0, sizeof *t);
+}
+
+FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count)
+{
+    fp__arena a = { NULL, 0 };
+    size_t nb, cnt, bytes;
+    int pass, i, B, n;
+    fp_solver_config sc;
+    const char *msg;
+    fp_status st;
+    fp_adjoint_config ac;
+    FP__REQUIRE(t && L && L->w && cfg, "t, cfg and an initialized layer L are required", FP_ERR_USAGE);
+    memset(t, 0, sizeof *t);
+    t->cfg = *cfg;
+    if (t->cfg.rule == 0) t->cfg.rule = FP_RULE_DW3;
+    if (t->cfg.batch == 0) t->cfg.batch = 512;
+    if (t->cfg.stability_cols == 0) t->cfg.stability_cols = 8;
+    /* every field, so that a bad setting is refused here instead of poisoning W step after step */
+    msg = NULL;
+    if (t->cfg.rule < FP_RULE_DW1 || t->cfg.rule > FP_RULE_DW4) msg = "unknown rule";
+    else if (t->cfg.batch < 1 || t->cfg.batch > 1 << 20) msg = "batch must lie in [1, 2^20]";
+    else if (dataset_count < 0) msg = "dataset_count must be >= 0";
+    else if (!(t->cfg.min_converged >= -1 && t->cfg.min_converged <= 1)) msg = "min_converged must lie in [-1, 1]";
+    else if (t->cfg.stability_every < 0 || t->cfg.stability_cols < 1) msg = "stability_every must be >= 0 and stability_cols >= 1";
+    else if ((t->cfg.train_readin | 1) != 1 || (t->cfg.train_readout | 1) != 1 || (t->cfg.warm_start | 1) != 1 ||
+             (t->cfg.no_rollback | 1) != 1 || (t->cfg.no_shuffle | 1) != 1)
+        msg = "train_readin, train_readout, warm_start, no_rollback and no_shuffle are 0 or 1";
+    else if (!(t->cfg.optim.lr > 0)) msg = "optim.lr must be > 0 (the learning rate has no default)";
+    else if (!fp__optim_config_ok(&t->cfg.optim))
+        msg = "optim: lr, weight_decay, eps finite and >= 0; momentum, beta1, beta2 in [0, 1); a known kind";
+    if (msg) { t->message = msg; return FP_ERR_INVALID_ARG; }
+    st = fp__solver_config_resolve(&t->cfg.solver, &sc, &msg);
+    if (st == FP_OK) st = fp__adjoint_config_resolve(&t->cfg.adjoint, &ac, &msg);
+    if (st != FP_OK) { t->message = msg; return st; }
+    if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
+    else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
+    t->layer = L;
+    t->max_batch = B = t->cfg.batch;
+    t->lr_scale = 1;
+    t->rng = fp_rng_make(t->cfg.seed);
+    n = L->n;
+    nb = (size_t)n * (size_t)B;
+    cnt = FP__I(layer_count)(n, L->n_in, L->n_out);
+    /* one block for every batch-sized buffer: counted dry, then bound */
+    for (pass = 0; pass < 2; ++pass) {
+        a.used = 0;
+        t->u = (FP__T *)fp__take(&a, (size_t)L->n_in * (size_t)B * sizeof(FP__T));
+        t->x = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->r = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->g = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->gr = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->v = (FP__T *)fp__take(&a, nb * sizeof(FP__T));
+        t->y = (FP__T *)fp__take(&a, (size_t)L->n_out * (size_t)B * sizeof(FP__T));
+        t->dw = (FP__T *)fp__take(&a, cnt * sizeof(FP__T)); /* gradients of all five, laid out as the layer */
+        t->prev = (FP__T *)fp__take(&a, cnt * sizeof(FP__T));
+        t->labels = (int *)fp__take(&a, (size_t)B * sizeof(int));
+        t->bidx = (int *)fp__take(&a, (size_t)B * sizeof(int));
+        if (pass == 0) {
+            a.base = (unsigned char *)fp__malloc(fp__arena_size(&a));
+            if (!a.base) { t->message = "out of memory"; return FP_ERR_NO_MEMORY; }
+        }
+    }
+    memcpy(t->prev, L->w, cnt * sizeof(FP__T)); /* a checkpoint taken before the first step holds defined bytes */
+    t->dwin = t->dw + (size_t)n * (size_t)n;
+    t->db = t->dwin + (size_t)n * (size_t)L->n_in;
+    t->dwout = t->db + n;
+    t->dbout = t->dwout + (size_t)L->n_out * (size_t)n;
+    t->solve_ws = fp__malloc(FP__F(solve_workspace_size)(&sc, n, B));
+    t->gemm_ws = fp__malloc(FP__F(gemm_workspace_size)()); /* read-in, loss and read-in gradient products */
+    bytes = FP__I(rule_workspace_size)(t->cfg.rule, &t->cfg.adjoint, n, B);
+    if (t->cfg.train_readin) {
+        size_t b2 = FP__F(adjoint_workspace_size)(&t->cfg.adjoint, n, B);
+        if (b2 > bytes) bytes = b2;
+    }
+    t->rule_ws = fp__malloc(bytes);
+    t->eig_ws = fp__malloc(FP__F(eig_workspace_size)(n));
+    t->order = (int *)fp__malloc((size_t)(dataset_count > 0 ? dataset_count : 1) * sizeof(int));
+    t->order_count = dataset_count;
+    if (t->cfg.warm_start && dataset_count > 0) {
+        t->cache = (FP__T *)fp__malloc((size_t)n * (size_t)dataset_count * sizeof(FP__T));
+        if (t->cache) memset(t->cache, 0, (size_t)n * (size_t)dataset_count * sizeof(FP__T));
+        t->cache_count = dataset_count;
+    }
+    if (!t->solve_ws || !t->gemm_ws || !t->rule_ws || !t->eig_ws || !t->order || (t->cfg.warm_start && dataset_count > 0 && !t->cache)) {
+        FP__F(trainer_free)(t);
+        t->message = "out of memory";
+        return FP_ERR_NO_MEMORY;
+    }
+    for (i = 0; i < dataset_count; ++i) t->order[i] = i;
+    {
+        const int counts[5] = { n * n, n * L->n_in, n, L->n_out * n, L->n_out };
+        for (i = 0; i < 5; ++i) {
+            st = FP__F(optim_init)(&t->opt[i], &t->cfg.optim, counts[i]);
+            if (st != FP_OK) { FP__F(trainer_free)(t); t->message = "optimizer state: out of memory"; return st; }
+        }
+    }
+    return FP_OK;
+}
+
+/* U (n_in x bsz, ld B) <- pixels / 255 of the chosen samples; X = W_in U + b. */
+static void FP__I(forward_input)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz)
+{
+    FP__F(layer) *L = t->layer;
+    const int B = t->max_batch;
+    int i, j;
+    for (j = 0; j < bsz; ++j) {
+        const unsigned char *px = ds->pixels + (size_t)idx[j] * (size_t)ds->dim;
+        for (i = 0; i < L->n_in; ++i) t->u[i * B + j] = (FP__T)px[i] * (FP__T)(1.0 / 255.0);
+        t->labels[j] = ds->labels[idx[j]];
+    }
+    for (i = 0; i < L->n; ++i)
+        for (j = 0; j < bsz; ++j) t->x[i * B + j] = L->b[i];
+    FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, L->n, bsz, L->n_in, 1, L->w_in, L->n_in, 1, t->u, B, 1, 1, t->x, B, 1, t->gemm_ws);
+}
+
+static fp_status FP__I(forward_solve)(FP__F(trainer) *t, const int *idx, int bsz, fp_solve_report *rep)
+{
+    FP__F(layer) *L = t->layer;
+    fp_solver_config c = t->cfg.solver;
+    const int B = t->max_batch;
+    int i, j;
+    c.warm_start = t->cache != NULL && idx != NULL;
+    if (c.warm_start)
+        for (i = 0; i < L->n; ++i)
+            for (j = 0; j < bsz; ++j) t->r[i * B + j] = t->cache[(size_t)idx[j] * (size_t)L->n + (size_t)i];
+    memset(rep, 0, sizeof *rep);
+    return FP__I(solve)(&c, &L->act, L->n, bsz, L->w, L->n, 1, t->x, B, 1, t->r, B, 1, t->g, B, 1, rep, t->solve_ws);
+}
+
+static int FP__I(lost)(const FP__F(trainer) *t, fp_status st, const fp_solve_report *rep, int bsz)
+{
+    return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || (double)rep->converged < t->cfg.min_converged * bsz;
+}
+
+/* The gradient could not be computed (the adjoint is singular or did not converge: the last update put W
+ * at the singularity of dW1): undo that update and halve the rate, as for a lost fixed point. */
+static fp_status FP__I(gradient_failed)(FP__F(trainer) *t, fp_train_record *rec, fp_status st, size_t cnt)
+{
+    rec->status = st;
+    t->message = "the gradient could not be computed (singular or unconverged adjoint, or a dW that is not finite)";
+    if (st == FP_ERR_NO_MEMORY || st == FP_ERR_INVALID_ARG) return st; /* not a numerical fault: nothing to undo */
+    if (!t->cfg.no_rollback && t->step > 0 && !rec->rolled_back) {
+        memcpy(t->layer->w, t->prev, cnt * sizeof(FP__T));
+        t->lr_scale *= 0.5;
+        rec->rolled_back = 1;
+    }
+    return st;
+}
+
+FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
+                                         fp_train_record *rec)
+{
+    FP__F(layer) *L = t->layer;
+    const int B = t->max_batch, n = L->n;
+    const size_t cnt = FP__I(layer_count)(n, L->n_in, L->n_out);
+    fp_solve_report rep;
+    fp_status st;
+    int hits = 0, i, j;
+    double lr;
+    FP__T loss;
+    FP__REQUIRE(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch, "t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
+    memset(rec, 0, sizeof *rec);
+    rec->step = t->step;
+    rec->min_gap = NAN;
+    rec->loss = NAN;
+    /* the data against the layer and the buffers, before anything is read or written */
+    t->message = NULL;
+    if (ds->dim != L->n_in || !ds->pixels || !ds->labels) t->message = "the dataset's image size is not the layer's n_in";
+    for (j = 0; j < bsz && !t->message; ++j) {
+        if (idx[j] < 0 || idx[j] >= ds->count) t->message = "a sample index lies outside [0, ds->count)";
+        else if (t->cache && idx[j] >= t->cache_count) t->message = "a sample index lies beyond the warm-start cache (dataset_count)";
+        else if (ds->labels[idx[j]] >= L->n_out) t->message = "a label lies outside [0, n_out)";
+    }
+    if (t->message) { rec->status = FP_ERR_INVALID_ARG; return FP_ERR_INVALID_ARG; }
+    FP__I(forward_input)(t, ds, idx, bsz);
+    st = FP__I(forward_solve)(t, idx, bsz, &rep);
+    if (FP__I(lost)(t, st, &rep, bsz) && !t->cfg.no_rollback && t->step > 0) {
+        /* the last update lost the fixed point: undo it, halve the rate, solve again */
+        memcpy(L->w, t->prev, cnt * sizeof(FP__T));
+        t->lr_scale *= 0.5;
+        rec->rolled_back = 1;
+        FP__I(forward_input)(t, ds, idx, bsz);
+        st = FP__I(forward_solve)(t, idx, bsz, &rep);
+    }
+    rec->converged = (double)rep.converged / bsz;
+    rec->solver_iterations = rep.iterations;
+    lr = t->cfg.optim.lr * t->lr_scale;
+    rec->lr = lr;
+    if (FP__I(lost)(t, st, &rep, bsz) || st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY) {
+        rec->status = st != FP_OK ? st : FP_ERR_NOT_CONVERGED;
+        t->message = rep.message ? rep.message : "the forward solve lost the fixed point";
+        return rec->status;
+    }
+    /* read-out gradients only when the read-out learns (the paper freezes it) */
+    st = FP__I(loss_xent_ws)(L->n_out, n, bsz, L->w_out, n, 1, L->b_out, t->r, B, 1, t->labels, t->gr, B, 1,
+                             t->cfg.train_readout ? t->dwout : NULL, n, 1, t->cfg.train_readout ? t->dbout : NULL,
+                             &hits, t->y, t->gemm_ws, &loss);
+    if (st != FP_OK) { rec->status = st; t->message = "the loss could not be computed"; return st; }
+    rec->loss = (double)loss;
+    rec->accuracy = (double)hits / bsz;
+    if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; t->message = "the loss is NaN"; return rec->status; }
+    /* the rule's dW (dW1 leaves V = dL/dX in v when the read-in trains) */
+    if (t->cfg.rule == FP_RULE_DW1 || t->cfg.train_readin) {
+        memset(&rep, 0, sizeof rep);
+        st = FP__I(implicit_grad)(&t->cfg.adjoint, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
+                                  t->cfg.rule == FP_RULE_DW1 ? t->dw : NULL, n, 1, &rep, t->rule_ws);
+        if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st, cnt);
+    }
+    if (t->cfg.rule != FP_RULE_DW1) {
+        int tries;
+        for (tries = 0;; ++tries) {
+            st = FP__I(rule_dw)(t->cfg.rule, &t->cfg.adjoint, (FP__T)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
+                                B, 1, t->dw, n, 1, NULL, t->rule_ws);
+            /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it */
+            if (st != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
+            t->lr_scale *= 0.5;
+            lr = t->cfg.optim.lr * t->lr_scale;
+            rec->lr = lr;
+        }
+        if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st, cnt);
+    }
+    rec->dw_norm = (double)FP__I(mat_norm_fro)(n, n, t->dw, n, 1);
+    if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
+        int cols = t->cfg.stability_cols < bsz ? t->cfg.stability_cols : bsz;
+        double re, im, gap = HUGE_VAL;
+        for (j = 0; j < cols; ++j)
+            if (FP__I(stability)(n, 1, L->w, n, 1, t->g + j, B, 1, n <= 128 ? n : 0, &re, &im, t->eig_ws) == FP_OK &&
+                1 - re < gap)
+                gap = 1 - re;
+        rec->min_gap = gap;
+    }
+    if (t->cfg.train_readin) {
+        FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->gemm_ws);
+        FP__I(mat_row_sum)(n, bsz, t->v, B, 1, t->db, 1);
+    }
+    memcpy(t->prev, L->w, cnt * sizeof(FP__T));
+    FP__F(optim_step)(&t->opt[0], lr, L->w, t->dw);
+    if (t->cfg.train_readin) { FP__F(optim_step)(&t->opt[1], lr, L->w_in, t->dwin); FP__F(optim_step)(&t->opt[2], lr, L->b, t->db); }
+    if (t->cfg.train_readout) { FP__F(optim_step)(&t->opt[3], lr, L->w_out, t->dwout); FP__F(optim_step)(&t->opt[4], lr, L->b_out, t->dbout); }
+    if (t->cache)
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < bsz; ++j) t->cache[(size_t)idx[j] * (size_t)n + (size_t)i] = t->r[i * B + j];
+    ++t->step;
+    rec->status = FP_OK;
+    return FP_OK;
+}
+
+FP_DEF fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *ds, int epoch,
+                                          int (*on_step)(const fp_train_record *rec, void *user), void *user)
+{
+    int i, s;
+    fp_status st = FP_OK;
+    FP__REQUIRE(t && ds, "t and ds are required", FP_ERR_USAGE);
+    /* the shuffled order and the warm-start cache were sized by trainer_init's dataset_count */
+    if (ds->count < 1 || ds->count > t->order_count || (t->cache && ds->count > t->cache_count)) {
+        t->message = "the dataset holds more samples than trainer_init's dataset_count (or none)";
+        return FP_ERR_INVALID_ARG;
+    }
+    for (i = 0; i < ds->count; ++i) t->order[i] = i;
+    if (!t->cfg.no_shuffle)
+        for (i = ds->count - 1; i > 0; --i) { /* Fisher-Yates */
+            int k = (int)fp_rng_below(&t->rng, (uint32_t)(i + 1)), tmp = t->order[i];
+            t->order[i] = t->order[k];
+            t->order[k] = tmp;
+        }
+    for (s = 0; s < ds->count; s += t->max_batch) {
+        fp_train_record rec;
+        int bsz = ds->count - s < t->max_batch ? ds->count - s : t->max_batch;
+        st = FP__F(layer_train_step)(t, ds, t->order + s, bsz, &rec);
+        rec.epoch = epoch;
+        if (on_step && on_step(&rec, user)) break;
+        if (st != FP_OK && st != FP_ERR_NOT_CONVERGED && !rec.rolled_back) break;
+    }
+    return st;
+}
+
+FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc)
+{
+    FP__F(layer) *L;
+    int B, s, j, total, hits_all = 0;
+    double lsum = 0;
+    fp_status st = FP_OK;
+    FP__REQUIRE(t && t->layer && ds, "an initialized trainer t and ds are required", FP_ERR_USAGE);
+    L = t->layer;
+    B = t->max_batch;
+    if (loss) *loss = NAN;
+    if (acc) *acc = NAN;
+    total = limit > 0 && limit < ds->count ? limit : ds->count;
+    t->message = NULL;
+    if (ds->dim != L->n_in || total < 1 || !ds->pixels || !ds->labels) t->message = "the dataset is empty or its image size is not the layer's n_in";
+    for (j = 0; j < total && !t->message; ++j)
+        if (ds->labels[j] >= L->n_out) t->message = "a label lies outside [0, n_out)";
+    if (t->message) return FP_ERR_INVALID_ARG;
+    for (s = 0; s < total; s += B) {
+        int bsz = total - s < B ? total - s : B, hits = 0;
+        fp_solve_report rep;
+        fp_status s1;
+        FP__T l = 0;
+        for (j = 0; j < bsz; ++j) t->bidx[j] = s + j;
+        FP__I(forward_input)(t, ds, t->bidx, bsz);
+        s1 = FP__I(forward_solve)(t, NULL, bsz, &rep);
+        /* an unconverged batch is scored on its last iterate (and reported); any other failure means R was
+         * never written or is not finite: the evaluation stops there */
+        if (s1 != FP_OK && s1 != FP_ERR_NOT_CONVERGED) { t->message = rep.message; return s1; }
+        if (s1 != FP_OK) st = s1;
+        s1 = FP__I(loss_xent_ws)(L->n_out, L->n, bsz, L->w_out, L->n, 1, L->b_out, t->r, B, 1, t->labels, NULL, 0, 0, NULL, 0,
+                                 0, NULL, &hits, t->y, t->gemm_ws, &l);
+        if (s1 != FP_OK) return s1;
+        lsum += (double)l * bsz;
+        hits_all += hits;
+    }
+    if (!(lsum == lsum) || lsum == HUGE_VAL) { t->message = "the loss is not finite"; return FP_ERR_NON_FINITE; }
+    if (loss) *loss = lsum / total;
+    if (acc) *acc = (double)hits_all / total;
+    return st;
+}
+
+#define FP__TRAIN_MAGIC "FPTRAIN\x01"
+typedef struct FP__I(train_head) {
+    char magic[8];
+    int32_t version, real_size, n, n_in, n_out, act, rule, optim, batch, order_count, cache_count, step;
+    double lr_scale;
+    uint64_t rng[4];
+    double spare;
+    int64_t opt_t[5];
+    int32_t has_spare, pad;
+    uint64_t config; /* hash of every setting that shapes the trajectory (fp__train_config_hash) */
+} FP__I(train_head);
+
+/* The pieces of a checkpoint in file order (header first, checksum last), from the trainer t. */
+#ifndef FP_NO_STDIO
+static int FP__I(train_parts)(const FP__F(trainer) *t, const void **part, size_t *len)
+{
+    const FP__F(layer) *L = t->layer;
+    size_t cnt = FP__I(layer_count)(L->n, L->n_in, L->n_out);
+    int k = 1, i;
+    part[k] = L->w; len[k++] = cnt * sizeof(FP__T);
+    part[k] = t->prev; len[k++] = cnt * sizeof(FP__T);
+    for (i = 0; i < 5; ++i)
+        if (t->opt[i].m) {
+            part[k] = t->opt[i].m; len[k++] = (size_t)t->opt[i].count * sizeof(FP__T);
+            part[k] = t->opt[i].v; len[k++] = (size_t)t->opt[i].count * sizeof(FP__T);
+        }
+    part[k] = t->order; len[k++] = (size_t)t->order_count * sizeof(int);
+    part[k] = t->cache; len[k++] = t->cache ? (size_t)L->n * (size_t)t->cache_count * sizeof(FP__T) : 0;
+    return k; /* the header is part 0, the checksum part k */
+}
+#endif
+
+#ifndef FP_NO_STDIO
+static void FP__I(train_head_make)(const FP__F(trainer) *t, FP__I(train_head) *h)
+{
+    const FP__F(layer) *L = t->layer;
+    int i;
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, FP__TRAIN_MAGIC, 8);
+    h->version = 1;
+    h->real_size = (int32_t)sizeof(FP__T);
+    h->n = L->n; h->n_in = L->n_in; h->n_out = L->n_out; h->act = (int32_t)L->act.kind;
+    h->rule = (int32_t)t->cfg.rule; h->optim = (int32_t)t->cfg.optim.kind; h->batch = t->max_batch;
+    h->order_count = t->order_count; h->cache_count = t->cache ? t->cache_count : 0; h->step = t->step;
+    h->lr_scale = t->lr_scale;
+    for (i = 0; i < 4; ++i) h->rng[i] = t->rng.s[i];
+    h->spare = t->rng.spare;
+    h->has_spare = t->rng.has_spare;
+    for (i = 0; i < 5; ++i) h->opt_t[i] = (int64_t)t->opt[i].t;
+    h->config = fp__train_config_hash(&t->cfg);
+}
+#endif
+
+#ifndef FP_NO_STDIO
+FP_DEF fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path)
+{
+    FP__I(train_head) h;
+    const void *part[16];
+    size_t len[16];
+    uint64_t sum = 0xcbf29ce484222325ull;
+    int k, i;
+    FP__REQUIRE(t && t->layer && t->prev && path, "an initialized trainer t and path are required", FP_ERR_USAGE);
+    FP__I(train_head_make)(t, &h);
+    part[0] = &h; len[0] = sizeof h;
+    k = FP__I(train_parts)(t, part, len);
+    for (i = 0; i < k; ++i) sum = fp__fnv1a(sum, part[i], len[i]);
+    part[k] = &sum; len[k] = sizeof sum;
+    return fp__save_atomic(path, part, len, k + 1);
+}
+#endif
+
+#ifndef FP_NO_STDIO
+FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const char **why)
+{
+    FP__I(train_head) mine, h;
+    const void *part[16];
+    size_t len[16], total = 0, off;
+    unsigned char *buf;
+    uint64_t sum = 0xcbf29ce484222325ull, want;
+    const char *w = NULL;
+    long end;
+    FILE *f;
+    int k, i;
+    fp_status st = FP_ERR_FORMAT;
+    FP__REQUIRE(t && t->layer && t->prev && path, "an initialized trainer t and path are required", FP_ERR_USAGE);
+    /* the trainer says how long its checkpoint is: the file must be exactly that before it is read */
+    FP__I(train_head_make)(t, &mine);
+    part[0] = &mine; len[0] = sizeof mine;
+    k = FP__I(train_parts)(t, part, len);
+    for (i = 0; i < k; ++i) total += len[i];
+    total += sizeof sum;
+    if (!(f = fp__open_sized(path, &end, &st, why))) return st;
+    st = FP_ERR_FORMAT;
+    if ((size_t)end != total) {
+        fclose(f);
+        if (why) *why = "checkpoint length does not match this trainer (other sizes, optimizer, cache, or truncated)";
+        return FP_ERR_FORMAT;
+    }
+    buf = (unsigned char *)fp__malloc(total);
+    if (!buf) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+    if (fread(buf, 1, total, f) != total) { w = "read error"; st = FP_ERR_IO; }
+    fclose(f);
+    if (!w) {
+        memcpy(&h, buf, sizeof h);
+        sum = fp__fnv1a(sum, buf, total - sizeof sum);
+        memcpy(&want, buf + total - sizeof sum, sizeof want);
+        if (memcmp(h.magic, FP__TRAIN_MAGIC, 8) != 0) w = "not a fixpoint.h checkpoint (bad magic)";
+        else if (h.version != 1) w = "unsupported checkpoint version";
+        else if (h.real_size != mine.real_size) w = "checkpoint holds the other real type (float vs double)";
+        else if (h.n != mine.n || h.n_in != mine.n_in || h.n_out != mine.n_out || h.act != mine.act || h.rule != mine.rule ||
+                 h.optim != mine.optim || h.batch != mine.batch || h.order_count != mine.order_count ||
+                 h.cache_count != mine.cache_count)
+            w = "checkpoint made by a trainer of other sizes, rule, optimizer, batch, dataset_count or warm start";
+        else if (h.config != mine.config) w = "checkpoint made with other settings (rates, optimizer, solver, adjoint, read-in/out, rollback, shuffle)";
+        else if (want != sum) w = "checksum mismatch: the checkpoint is corrupt";
+        else if (!(h.lr_scale > 0 && h.lr_scale <= 1) || h.step < 0) w = "checkpoint holds an impossible step or rate scale";
+    }
+    if (w) { fp__free(buf); if (why) *why = w; return st; }
+    /* everything checked: only now is the trainer written (the parts are the trainer's own arrays) */
+    for (off = sizeof h, i = 1; i < k; off += len[i], ++i)
+        if (len[i]) memcpy((void *)(uintptr_t)part[i], buf + off, len[i]);
+    t->step = h.step;
+    t->lr_scale = h.lr_scale;
+    for (i = 0; i < 4; ++i) t->rng.s[i] = h.rng[i];
+    t->rng.spare = h.spare;
+    t->rng.has_spare = h.has_spare;
+    for (i = 0; i < 5; ++i) t->opt[i].t = (long)h.opt_t[i];
+    fp__free(buf);
+    return FP_OK;
+}
+#endif
+#undef FP__TRAIN_MAGIC
+/*@end*/
+
+FP_DEF const char *fp_verdict_str(fp_verdict v)
+{
+    switch (v) {
+    case FP_STABLE: return "stable";
+    case FP_MARGINAL: return "marginal";
+    case FP_UNSTABLE: return "unstable";
+    }
+    return "unknown";
+}
+
+static int fp__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The census's dynamics: a zeroed method is Euler with dt 0.2 to 1e-9 in 20000 steps (a careful
+ * settle onto attractors only), with any field the caller set kept; a chosen method keeps its own
+ * defaults for zeroed fields. */
+static fp_solver_config fp__census_solver(const fp_solver_config *in)
+{
+    fp_solver_config c;
+    if (in->method != FP_SOLVER_DEFAULT) return *in;
+    c = *in;
+    c.method = FP_SOLVER_EULER;
+    if (c.step == 0) c.step = 0.2;
+    if (c.tol == 0) c.tol = 1e-9;
+    if (c.max_iter == 0) c.max_iter = 20000;
+    return c;
+}
+
+/* ---- eigenvalues of a real upper Hessenberg matrix (row-major, ld n, double): Householder reduction
+ * and the Francis double-shift QR of EISPACK's hqr (Wilkinson & Reinsch). Used by the typed
+ * fp_eig_* and the stability analysis; no equation of docs/THEORY.md is needed for it. ---- */
+static double fp__sign(double a, double b) { return b >= 0 ? fabs(a) : -fabs(a); }
+
+static void fp__hessenberg(int n, double *h, double *v)
+{
+    int k, i, j;
+    double amax = fp_vec_max_abs_f64(n * n, h, 1);
+    for (k = 0; k + 2 < n; ++k) {
+        double alpha, nrm, s;
+        /* scaled norms (fp_vec_norm2): a column of entries near 1e-160 beside O(1) ones must not square
+         * into denormals, or the reflector stops being orthogonal and the eigenvalues drift */
+        nrm = fp_vec_norm2_f64(n - k - 1, h + (k + 1) * n + k, n);
+        /* a column already within the backward error eps |A| of Hessenberg form is left as it is (its
+         * entries below the subdiagonal zeroed): a reflector built from values that small - the residue
+         * of cancellations, often subnormal - would not be orthogonal */
+        if (nrm <= DBL_EPSILON * amax) {
+            for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
+            continue;
+        }
+        alpha = -fp__sign(nrm, h[(k + 1) * n + k]);
+        /* v = x - alpha e1, normalized; H <- (I - 2 v v^T) H (I - 2 v v^T) */
+        for (i = k + 1; i < n; ++i) v[i] = h[i * n + k];
+        v[k + 1] -= alpha;
+        s = fp_vec_norm2_f64(n - k - 1, v + k + 1, 1);
+        if (s == 0) continue;
+        for (i = k + 1; i < n; ++i) v[i] /= s;
+        for (j = 0; j < n; ++j) {
+            double d = 0;
+            for (i = k + 1; i < n; ++i) d += v[i] * h[i * n + j];
+            for (i = k + 1; i < n; ++i) h[i * n + j] -= 2 * v[i] * d;
+        }
+        for (i = 0; i < n; ++i) {
+            double d = 0;
+            for (j = k + 1; j < n; ++j) d += h[i * n + j] * v[j];
+            for (j = k + 1; j < n; ++j) h[i * n + j] -= 2 * d * v[j];
+        }
+        for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
+    }
+}
+
+static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
+{
+#define A_(i, j) a[(i) * n + (j)]
+    int nn, m, l, k, j, its, i, mmin;
+    double z = 0, y, x, w, v, u, t, s, r = 0, q = 0, p = 0, anorm = 0;
+    for (i = 0; i < n; ++i)
+        for (j = i > 0 ? i - 1 : 0; j < n; ++j) anorm += fabs(A_(i, j));
+    nn = n - 1;
+    t = 0.0;
+    while (nn >= 0) {
+        its = 0;
+        do {
+            for (l = nn; l >= 1; l--) {
+                s = fabs(A_(l - 1, l - 1)) + fabs(A_(l, l));
+                if (s == 0.0) s = anorm;
+                /* negligible beside its diagonal, or beside the whole matrix (a backward error of
+                 * eps |A|): without the second test a cluster of zero eigenvalues, whose diagonal is
+                 * itself roundoff, never deflates (a rank-one W) */
+                if (fabs(A_(l, l - 1)) + s == s || fabs(A_(l, l - 1)) <= DBL_EPSILON * anorm) { A_(l, l - 1) = 0.0; break; }
+            }
+            x = A_(nn, nn);
+            if (l == nn) {
+                wr[nn] = x + t;
+                wi[nn--] = 0.0;
+            } else {
+                y = A_(nn - 1, nn - 1);
+                w = A_(nn, nn - 1) * A_(nn - 1, nn);
+                if (l == nn - 1) {
+                    p = 0.5 * (y - x);
+                    q = p * p + w;
+                    z = sqrt(fabs(q));
+                    x += t;
+                    if (q >= 0.0) {
+                        z = p + fp__sign(z, p);
+                        wr[nn - 1] = wr[nn] = x + z;
+                        if (z != 0.0) wr[nn] = x - w / z;
+                        wi[nn - 1] = wi[nn] = 0.0;
+                    } else {
+                        wr[nn - 1] = wr[nn] = x + p;
+                        wi[nn - 1] = -(wi[nn] = z);
+                    }
+                    nn -= 2;
+                } else {
+                    if (its == 60) return FP_ERR_NOT_CONVERGED;
+                    if (its == 10 || its == 20 || its == 40) { /* exceptional shift */
+                        t += x;
+                        for (i = 0; i <= nn; i++) A_(i, i) -= x;
+                        s = fabs(A_(nn, nn - 1)) + fabs(A_(nn - 1, nn - 2));
+                        y = x = 0.75 * s;
+                        w = -0.4375 * s * s;
+                    }
+                    ++its;
+                    for (m = nn - 2; m >= l; m--) {
+                        z = A_(m, m);
+                        r = x - z;
+                        s = y - z;
+                        p = (r * s - w) / A_(m + 1, m) + A_(m, m + 1);
+                        q = A_(m + 1, m + 1) - z - r - s;
+                        r = A_(m + 2, m + 1);
+                        s = fabs(p) + fabs(q) + fabs(r);
+                        p /= s; q /= s; r /= s;
+                        if (m == l) break;
+                        u = fabs(A_(m, m - 1)) * (fabs(q) + fabs(r));
+                        v = fabs(p) * (fabs(A_(m - 1, m - 1)) + fabs(z) + fabs(A_(m + 1, m + 1)));
+                        if (u + v == v) break;
+                    }
+                    for (i = m + 2; i <= nn; i++) {
+                        A_(i, i - 2) = 0.0;
+                        if (i != m + 2) A_(i, i - 3) = 0.0;
+                    }
+                    for (k = m; k <= nn - 1; k++) {
+                        if (k != m) {
+                            p = A_(k, k - 1);
+                            q = A_(k + 1, k - 1);
+                            r = 0.0;
+                            if (k != nn - 1) r = A_(k + 2, k - 1);
+                            if ((x = fabs(p) + fabs(q) + fabs(r)) != 0.0) { p /= x; q /= x; r /= x; }
+                        }
+                        if ((s = fp__sign(sqrt(p * p + q * q + r * r), p)) != 0.0) {
+                            if (k == m) {
+                                if (l != m) A_(k, k - 1) = -A_(k, k - 1);
+                            } else
+                                A_(k, k - 1) = -s * x;
+                            p += s;
+                            x = p / s; y = q / s; z = r / s;
+                            q /= p; r /= p;
+                            for (j = k; j <= nn; j++) {
+                                p = A_(k, j) + q * A_(k + 1, j);
+                                if (k != nn - 1) { p += r * A_(k + 2, j); A_(k + 2, j) -= p * z; }
+                                A_(k + 1, j) -= p * y;
+                                A_(k, j) -= p * x;
+                            }
+                            mmin = nn < k + 3 ? nn : k + 3;
+                            for (i = l; i <= mmin; i++) {
+                                p = x * A_(i, k) + y * A_(i, k + 1);
+                                if (k != nn - 1) { p += z * A_(i, k + 2); A_(i, k + 2) -= p * r; }
+                                A_(i, k + 1) -= p * q;
+                                A_(i, k) -= p;
+                            }
+                        }
+                    }
+                }
+            }
+        } while (l < nn - 1);
+    }
+    return FP_OK;
+#undef A_
+}
+
+
+/* QR on a Hessenberg matrix scaled by a power of two so that its largest entry lies in [1, 2): the
+ * reduction's and the shifts' squares neither overflow (entries of 1e160) nor underflow (1e-160), as
+ * LAPACK's scaling avoids; the power of two makes the scaling exact. Eigenvalues beyond the double range
+ * are FP_ERR_NON_FINITE. prep: run the Hessenberg reduction (v: n doubles) after scaling. */
+static fp_status fp__eig_scaled(int n, double *h, double *wr, double *wi, double *v, int prep)
+{
+    double amax = 0;
+    int i, e = 0;
+    fp_status st;
+    for (i = 0; i < n * n; ++i) {
+        double t = fabs(h[i]);
+        if (!(t <= DBL_MAX)) return FP_ERR_NON_FINITE;
+        if (t > amax) amax = t;
+    }
+    if (amax > 0) {
+        frexp(amax, &e);
+        /* entries that stay subnormal after the scaling (below 2^-1022 of the largest) carry less than 53
+         * bits and lie far inside QR's backward error eps |A|: a reflector built from them would not be
+         * orthogonal, so they are set to zero */
+        for (i = 0; i < n * n; ++i) {
+            h[i] = ldexp(h[i], 1 - e);
+            if (fabs(h[i]) < DBL_MIN) h[i] = 0;
+        }
+    }
+    if (prep) fp__hessenberg(n, h, v);
+    st = fp__hqr(n, h, wr, wi);
+    if (st != FP_OK) return st;
+    for (i = 0; i < n; ++i) {
+        wr[i] = ldexp(wr[i], e - 1);
+        wi[i] = ldexp(wi[i], e - 1);
+        if (!(fabs(wr[i]) <= DBL_MAX && fabs(wi[i]) <= DBL_MAX)) return FP_ERR_NON_FINITE;
+    }
+    return FP_OK;
+}
+
+/* Eigenvalues of the n x n double matrix in h (destroyed), into wr, wi; v: n doubles of scratch. */
+static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double *v)
+{
+    return fp__eig_scaled(n, h, wr, wi, v, 1);
+}
+
+/*@typed*/
+/* ================================================================================================
+ * ANALYSIS: eigenvalues (dense QR, inverse iteration, Arnoldi) and the stability of fixed points:
+ * the leading eigenvalue of G_b W per column, whose distance 1 - Re(lambda) to the bifurcation is
+ * where dW1 is singular (docs/THEORY.md, (R1) and (S1)-(S3)).
+ * All in float64 whatever the input type; work holds eig_workspace_size(n) bytes (or NULL).
+ * ================================================================================================ */
+#define FP__KMAX 64
+
+FP_DEF size_t FP__F(eig_workspace_size)(int n)
+{
+    size_t nn = (size_t)(n > 0 ? n : 1);
+    return (4 * nn * nn + (nn + 2) * (FP__KMAX + 2) + 3 * (FP__KMAX + 2) * (FP__KMAX + 2) + 8 * nn) * sizeof(double) +
+           2 * nn * sizeof(int) + 256;
+}
+
+static double *FP__I(to_double)(int n, int m, const FP__T *a, ptrdiff_t rs, ptrdiff_t cs, double *out)
+{
+    int i, j;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < m; ++j) out[i * m + j] = (double)a[i * rs + j * cs];
+    return out;
+}
+
+static fp_status FP__I(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work)
+{
+    void *own = NULL;
+    double *h;
+    fp_status st;
+    FP_ASSERT(n >= 0 && (n == 0 || (a && wr && wi)));
+    if (n == 0) return FP_OK;
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
+    h = (double *)fp__align64(work);
+    st = fp__eig_dense(n, FP__I(to_double)(n, n, a, rsa, csa, h), wr, wi, h + (size_t)n * (size_t)n);
+    if (own) fp__free(own);
+    return st;
+}
+
+/* Inverse iteration on the real 2n form of (A - lambda I) v = b, lambda = re + i im, shifted off the
+ * eigenvalue by a relative 1e-10 so the factorization exists. */
+static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
+                               double *vr, double *vi, void *work)
+{
+    void *own = NULL;
+    double *M, *x, nrm = 0, sh;
+    int *piv, i, j, it, n2 = 2 * n;
+    fp_status st;
+    FP_ASSERT(n >= 1 && a && vr && vi);
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
+    M = (double *)fp__align64(work);
+    x = M + (size_t)n2 * (size_t)n2;
+    piv = (int *)(x + n2);
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < n; ++j) nrm += fabs((double)a[i * rsa + j * csa]);
+    sh = 1e-10 * (nrm > 0 ? nrm / n : 1);
+    re += sh;
+    /* [A - re I, im I; -im I, A - re I] [vr; vi] = [br; bi] */
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < n; ++j) {
+            double v = (double)a[i * rsa + j * csa] - (i == j ? re : 0);
+            M[i * n2 + j] = v;
+            M[(i + n) * n2 + j + n] = v;
+            M[i * n2 + j + n] = i == j ? im : 0;
+            M[(i + n) * n2 + j] = i == j ? -im : 0;
+        }
+    st = fp_lu_factor_f64(n2, M, n2, 1, piv);
+    if (st == FP_OK) {
+        for (i = 0; i < n2; ++i) x[i] = 1.0 + 0.1 * sin(1.0 + i);
+        for (it = 0; it < 3; ++it) {
+            double s;
+            fp_lu_solve_f64(FP_NOTRANS, n2, 1, M, n2, 1, piv, x, 1, 1);
+            s = fp_vec_norm2_f64(n2, x, 1);
+            if (!(s > 0) || s != s || s == HUGE_VAL) { st = FP_ERR_NON_FINITE; break; }
+            fp_vec_scale_f64(n2, 1.0 / s, x, 1);
+        }
+        for (i = 0; i < n; ++i) { vr[i] = x[i]; vi[i] = x[i + n]; }
+    }
+    if (own) fp__free(own);
+    return st;
+}
+
+/* Arnoldi on M = diag(g) A (g NULL: A): k steps of modified Gram-Schmidt (twice), Ritz values of the
+ * k x k Hessenberg sorted by decreasing real part. A deterministic start vector. */
+static fp_status FP__I(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g,
+                                    ptrdiff_t incg, int k, double *wr, double *wi, void *work)
+{
+    void *own = NULL;
+    double *A, *V, *H, *Hs, *scr;
+    int i, j, it, pass, kk;
+    fp_status st = FP_OK;
+    FP_ASSERT(n >= 1 && a && wr && wi && k >= 1);
+    if (k > n) k = n;
+    if (k > FP__KMAX) k = FP__KMAX;
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
+    A = (double *)fp__align64(work);
+    V = A + (size_t)n * (size_t)n;                 /* (k+1) vectors of n */
+    H = V + (size_t)(k + 1) * (size_t)n;           /* (k+1) x k, ld k    */
+    Hs = H + (size_t)(k + 1) * (size_t)k;          /* k x k scratch      */
+    scr = Hs + (size_t)k * (size_t)k;
+    FP__I(to_double)(n, n, a, rsa, csa, A);
+    if (g)
+        for (i = 0; i < n; ++i) fp_vec_scale_f64(n, (double)g[i * incg], A + (size_t)i * (size_t)n, 1);
+    if (!fp_mat_all_finite_f64(fp_mat_rowmajor_f64(A, n, n))) { st = FP_ERR_NON_FINITE; goto done; }
+    for (i = 0; i < (k + 1) * k; ++i) H[i] = 0;
+    for (i = 0; i < n; ++i) V[i] = 1.0 + 0.5 * sin(3.0 * i + 1.0);
+    fp_vec_scale_f64(n, 1.0 / fp_vec_norm2_f64(n, V, 1), V, 1);
+    kk = k;
+    for (j = 0; j < k; ++j) {
+        double *w = V + (size_t)(j + 1) * (size_t)n, h;
+        fp_gemv_f64(FP_NOTRANS, n, n, 1.0, A, n, 1, V + (size_t)j * (size_t)n, 1, 0.0, w, 1);
+        for (pass = 0; pass < 2; ++pass)
+            for (it = 0; it <= j; ++it) {
+                double d = fp_vec_dot_f64(n, V + (size_t)it * (size_t)n, 1, w, 1);
+                H[it * k + j] += d;
+                fp_vec_axpy_f64(n, -d, V + (size_t)it * (size_t)n, 1, w, 1);
+            }
+        h = fp_vec_norm2_f64(n, w, 1);
+        if (j + 1 < k) H[(j + 1) * k + j] = h;
+        if (h <= 1e-12 * (fabs(H[j * k + j]) + 1e-300)) { kk = j + 1; break; } /* invariant subspace */
+        fp_vec_scale_f64(n, 1.0 / h, w, 1);
+    }
+    for (i = 0; i < kk; ++i)
+        for (j = 0; j < kk; ++j) Hs[i * kk + j] = H[i * k + j];
+    st = fp__eig_scaled(kk, Hs, wr, wi, NULL, 0);
+    if (st != FP_OK) goto done;
+    /* sort by decreasing real part (insertion sort, k is small) */
+    for (i = 1; i < kk; ++i)
+        for (j = i; j > 0 && wr[j] > wr[j - 1]; --j) {
+            double t = wr[j]; wr[j] = wr[j - 1]; wr[j - 1] = t;
+            t = wi[j]; wi[j] = wi[j - 1]; wi[j - 1] = t;
+        }
+    for (i = kk; i < k; ++i) { wr[i] = NAN; wi[i] = NAN; }
+    (void)scr;
+done:
+    if (own) fp__free(own);
+    return st;
+}
+
+static fp_status FP__I(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain,
+                                  ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work)
+{
+    void *own = NULL;
+    double *h, *wr, *wi;
+    int c, i, j;
+    fp_status st = FP_OK;
+    FP_ASSERT(n >= 1 && b >= 0 && w && gain && re && im);
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
+    wr = (double *)fp__align64(work);
+    wi = wr + n;
+    h = wi + n; /* n*n matrix + n scratch, or Arnoldi's work (it fits: see eig_workspace_size) */
+    for (c = 0; c < b && st == FP_OK; ++c) {
+        int best = 0;
+        if (n <= exact_max) {
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < n; ++j) h[i * n + j] = (double)gain[i * rsg + c * csg] * (double)w[i * rsw + j * csw];
+            st = fp__eig_dense(n, h, wr, wi, h + (size_t)n * (size_t)n);
+            for (i = 1; i < n && st == FP_OK; ++i) if (wr[i] > wr[best]) best = i;
+        } else {
+            st = FP__I(eig_arnoldi)(n, w, rsw, csw, gain + c * csg, rsg, 48, wr, wi, h);
+        }
+        if (st != FP_OK) break; /* wr holds nothing to report: re and im keep what they held */
+        re[c] = wr[best];
+        im[c] = wi[best];
+    }
+    if (own) fp__free(own);
+    return st;
+}
+
+/* The verdict of docs/THEORY.md (S1): every eigenvalue of W diag(phi') (equivalently
+ * diag(phi') W) with real part < 1; the bulk and outliers as (S2) describes them. */
+static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
+                                          ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out,
+                                          double *wr_out, double *wi_out, void *work)
+{
+    fp_spectrum_config c;
+    fp_spectrum s;
+    void *own = NULL;
+    double *wr, *wi, *h, *mod;
+    int i, j, k, exact;
+    fp_status st;
+    FP_ASSERT(n >= 1 && w && out && fp__strides_ok(n, n, rsw, csw) && (!gain || n == 1 || incg >= 1));
+    memset(&c, 0, sizeof c);
+    if (cfg) c = *cfg;
+    if (c.tol == 0) c.tol = 1e-6;
+    if (c.margin == 0) c.margin = 0.05;
+    if (c.exact_max == 0) c.exact_max = 400;
+    if (!(c.tol > 0) || !(c.margin > 0) || !(c.bulk_radius >= 0) || !isfinite(c.tol) || !isfinite(c.margin) ||
+        !isfinite(c.bulk_radius) || c.exact_max < 0)
+        return FP_ERR_INVALID_ARG;
+    if (!work) { own = work = fp__malloc(FP__F(eig_workspace_size)(n)); if (!own) return FP_ERR_NO_MEMORY; }
+    wr = (double *)fp__align64(work);
+    wi = wr + n;
+    h = wi + n;
+    exact = n <= c.exact_max;
+    if (exact) {
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < n; ++j) h[i * n + j] = (gain ? (double)gain[i * incg] : 1.0) * (double)w[i * rsw + j * csw];
+        st = fp__eig_dense(n, h, wr, wi, h + (size_t)n * (size_t)n);
+        k = n;
+    } else {
+        st = FP__I(eig_arnoldi)(n, w, rsw, csw, gain, incg, 48, wr, wi, h);
+        for (k = 0; st == FP_OK && k < n && k < 48 && wr[k] == wr[k]; ++k) {} /* wr is unwritten on failure */
+    }
+    if (st == FP_OK && gain && !FP__I(mat_all_finite)(n, 1, gain, incg, 1)) st = FP_ERR_NON_FINITE;
+    if (st == FP_OK) {
+        memset(&s, 0, sizeof s);
+        s.exact = exact;
+        mod = h; /* the matrix is spent: reuse it for the moduli */
+        for (i = 0; i < k; ++i) {
+            mod[i] = hypot(wr[i], wi[i]);
+            if (i == 0 || wr[i] > s.abscissa) { s.abscissa = wr[i]; s.abscissa_im = fabs(wi[i]); }
+            if (mod[i] > s.radius) s.radius = mod[i];
+        }
+        if (c.bulk_radius > 0) s.bulk_radius = c.bulk_radius;
+        else if (exact) {
+            /* a circular bulk (random connectivity): the radius of the uniform disk with this 90th
+             * percentile; robust to fewer than n / 10 outliers */
+            qsort(mod, (size_t)k, sizeof(double), fp__cmp_double);
+            s.bulk_radius = mod[(int)(0.9 * (k - 1))] / sqrt(0.9);
+        } else s.bulk_radius = NAN;
+        s.outliers = -1;
+        if (s.bulk_radius == s.bulk_radius) {
+            double cut = (1 + c.margin) * s.bulk_radius, last = HUGE_VAL;
+            int taken = 0;
+            s.outliers = 0;
+            for (i = 0; i < k; ++i) s.outliers += hypot(wr[i], wi[i]) > cut;
+            /* the largest few by modulus, in decreasing order (k is small or the loop ends early) */
+            while (taken < FP_MAX_OUTLIERS && taken < s.outliers) {
+                int b = -1;
+                double bm = -1;
+                for (i = 0; i < k; ++i) {
+                    double m = hypot(wr[i], wi[i]);
+                    if (m > cut && m < last && m > bm) { bm = m; b = i; }
+                }
+                if (b < 0) break;
+                for (i = 0; i < k && taken < FP_MAX_OUTLIERS; ++i)
+                    if (hypot(wr[i], wi[i]) == bm) { s.outlier_re[taken] = wr[i]; s.outlier_im[taken] = wi[i]; ++taken; }
+                last = bm;
+            }
+        }
+        s.verdict = s.abscissa < 1 - c.tol ? FP_STABLE : s.abscissa > 1 + c.tol ? FP_UNSTABLE : FP_MARGINAL;
+        /* eigenvalues near the double range: their modulus or the bulk estimate can overflow */
+        if (!(fabs(s.radius) <= DBL_MAX) || (exact && !(fabs(s.bulk_radius) <= DBL_MAX))) st = FP_ERR_NON_FINITE;
+    }
+    if (st == FP_OK) {
+        *out = s;
+        for (i = 0; i < n; ++i) {
+            if (wr_out) wr_out[i] = i < k ? wr[i] : NAN;
+            if (wi_out) wi_out[i] = i < k ? wi[i] : NAN;
+        }
+    }
+    if (own) fp__free(own);
+    return st;
+}
+
+/* The global picture of docs/THEORY.md, (S4) and (MF9): which
+ * attractor each initial condition reaches, for any model of the library. */
+static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
+                               int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
+                               ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
+                               fp_attractor *out, int max_out, int *label, fp_census *census)
+{
+    fp_solver_config c;
+    fp_solve_report rep;
+    fp_census cs;
+    FP__T *xs, *g;
+    double *res, tol, big;
+    int *lab, *rep_col, *basin, *perm, i, j, a, na = 0;
+    void *blk, *ews;
+    size_t nk = (size_t)n * (size_t)k, bytes;
+    fp_status st, est = FP_OK;
+    FP_ASSERT(act && w && x && r && census && (max_out <= 0 || out));
+    if (n < 1 || k < 1 || !(cluster_tol >= 0) || !isfinite(cluster_tol)) return FP_ERR_INVALID_ARG;
+    FP_ASSERT(fp__strides_ok(n, n, rsw, csw) && fp__layout_ok(n, k, rsr, csr) && (n == 1 || incx >= 1));
+    if (cfg) c = *cfg;
+    else {
+        c = fp_solver_config_default(FP_SOLVER_EULER);
+        c.step = 0.2;
+        c.tol = 1e-9;
+        c.max_iter = 20000;
+    }
+    c.warm_start = 1;
+    if (cluster_tol == 0) cluster_tol = 1e-4;
+    if (!FP__I(mat_all_finite)(n, n, w, rsw, csw) || !FP__I(mat_all_finite)(n, 1, x, incx, 1)) return FP_ERR_NON_FINITE;
+    bytes = 2 * nk * sizeof(FP__T) + (size_t)k * (sizeof(double) + 4 * sizeof(int)) + FP__F(eig_workspace_size)(n) + 256;
+    blk = fp__malloc(bytes);
+    if (!blk) return FP_ERR_NO_MEMORY;
+    ews = fp__align64(blk);
+    xs = (FP__T *)fp__align64((char *)ews + FP__F(eig_workspace_size)(n));
+    g = xs + nk;
+    res = (double *)fp__align64(g + nk);
+    lab = (int *)(res + k);
+    rep_col = lab + k; basin = rep_col + k; perm = basin + k;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < k; ++j) xs[(size_t)i * (size_t)k + (size_t)j] = x[i * incx];
+    memset(&rep, 0, sizeof rep);
+    rep.col_residual = res;
+    st = FP__I(solve)(&c, act, n, k, w, rsw, csw, xs, k, 1, r, rsr, csr, g, k, 1, &rep, NULL);
+    if (st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY) { fp__free(blk); return st; }
+    tol = c.tol > 0 ? c.tol : 1e-6;
+    if (sizeof(FP__T) == 4 && tol < 32 * FP__EPS) tol = 32 * FP__EPS;
+    big = c.diverge_at > 0 ? c.diverge_at : 1e12;
+    memset(&cs, 0, sizeof cs);
+    cs.runs = k;
+    for (j = 0; j < k; ++j) {
+        double mx = 0;
+        for (i = 0; i < n; ++i) {
+            double v = FP__FABS(r[i * rsr + j * csr]);
+            if (!(v <= mx)) mx = v; /* NaN propagates into mx */
+        }
+        if (!(mx < big)) { lab[j] = -2; ++cs.diverged; continue; }
+        if (!(res[j] <= tol)) { lab[j] = -1; ++cs.unsettled; continue; }
+        for (a = 0; a < na; ++a) { /* RMS distance to each attractor's representative */
+            double d2 = 0, s2 = 0;
+            for (i = 0; i < n; ++i) {
+                double ra = (double)r[i * rsr + rep_col[a] * csr], dv = (double)r[i * rsr + j * csr] - ra;
+                d2 += dv * dv; s2 += ra * ra;
+            }
+            if (sqrt(d2 / n) <= cluster_tol * (1 + sqrt(s2 / n))) break;
+        }
+        if (a == na) { rep_col[na] = j; basin[na] = 0; ++na; }
+        ++basin[a];
+        lab[j] = a;
+    }
+    cs.attractors = na;
+    /* largest basin first, ties by first column: perm[rank] = attractor, and back through rep_col order */
+    for (a = 0; a < na; ++a) perm[a] = a;
+    for (a = 1; a < na; ++a)
+        for (j = a; j > 0 && basin[perm[j]] > basin[perm[j - 1]]; --j) { int t = perm[j]; perm[j] = perm[j - 1]; perm[j - 1] = t; }
+    for (a = 0; a < na && a < max_out; ++a) {
+        fp_attractor *o = out + a;
+        fp_status s2;
+        o->column = rep_col[perm[a]];
+        o->basin = basin[perm[a]];
+        o->residual = res[o->column];
+        s2 = FP__I(stability_analyze)(scfg, n, w, rsw, csw, g + o->column, k, &o->spectrum, NULL, NULL, ews);
+        if (s2 != FP_OK) { memset(&o->spectrum, 0, sizeof o->spectrum); o->spectrum.verdict = FP_MARGINAL; if (est == FP_OK) est = s2; }
+    }
+    if (label) {
+        int *rank = rep_col; /* reuse: rank of each attractor */
+        for (a = 0; a < na; ++a) rank[perm[a]] = a;
+        for (j = 0; j < k; ++j) label[j] = lab[j] >= 0 ? rank[lab[j]] : lab[j];
+    }
+    *census = cs;
+    fp__free(blk);
+    return est;
+}
+#undef FP__KMAX
+
+FP_DEF fp_status FP__F(eig)(FP__F(mat) a, double *wr, double *wi, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols, "A must be a square view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(a.rows == 0 || (wr && wi), "wr and wi must hold n doubles each", FP_ERR_USAGE);
+    return FP__I(eig)(a.rows, a.data, a.rs, a.cs, wr, wi, work);
+}
+FP_DEF fp_status FP__F(eigvec)(FP__F(mat) a, double re, double im, double *vr, double *vi, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(vr && vi, "vr and vi must hold n doubles each", FP_ERR_USAGE);
+    return FP__I(eigvec)(a.rows, a.data, a.rs, a.cs, re, im, vr, vi, work);
+}
+FP_DEF fp_status FP__F(eig_arnoldi)(FP__F(mat) a, FP__F(mat) g, int k, double *wr, double *wi, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(!g.data || (FP__I(in_ok)(g) && FP__I(is_vec)(g, a.rows)), "g must be absent or a vector of A's order", FP_ERR_USAGE);
+    FP__REQUIRE(k >= 1 && wr && wi, "k must be >= 1 and wr, wi hold k doubles each", FP_ERR_USAGE);
+    return FP__I(eig_arnoldi)(a.rows, a.data, a.rs, a.cs, g.data, g.data ? FP__I(inc)(g) : 1, k, wr, wi, work);
+}
+FP_DEF fp_status FP__F(stability)(FP__F(mat) w, FP__F(mat) gain, int exact_max, double *re, double *im, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(gain) && gain.rows == w.rows, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(gain.cols == 0 || (re && im), "re and im must hold B doubles each", FP_ERR_USAGE);
+    return FP__I(stability)(w.rows, gain.cols, w.data, w.rs, w.cs, gain.data, gain.rs, gain.cs, exact_max, re, im, work);
+}
+FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, FP__F(mat) w, FP__F(mat) gain,
+                                          fp_spectrum *out, double *wr, double *wi, void *work)
+{
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(!gain.data || (FP__I(in_ok)(gain) && FP__I(is_vec)(gain, w.rows)), "gain must be absent or a vector of W's order", FP_ERR_USAGE);
+    FP__REQUIRE(out, "out must point to an fp_spectrum", FP_ERR_USAGE);
+    return FP__I(stability_analyze)(cfg, w.rows, w.data, w.rs, w.cs, gain.data, gain.data ? FP__I(inc)(gain) : 1, out, wr, wi, work);
+}
+FP_DEF fp_status FP__F(census)(const fp_census_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
+                               FP__F(mat) r, fp_attractor *out, int max_out, int *label, fp_census *census)
+{
+    fp_census_config def;
+    fp_solver_config sc;
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    memset(&def, 0, sizeof def);
+    if (!cfg) cfg = &def;
+    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(in_ok)(x) && FP__I(is_vec)(x, w.rows), "x must be a vector of W's order" FP__BADVIEW, FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(r) && r.rows == w.rows, "R must be a writable N x K view of initial states", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(apart)(r, w) && FP__I(apart)(r, x), "R must not overlap W or x", FP_ERR_USAGE);
+    FP__REQUIRE(census && (max_out <= 0 || out), "census is required, and out when max_out > 0", FP_ERR_USAGE);
+    sc = fp__census_solver(&cfg->solver);
+    return FP__I(census)(&sc, &cfg->spectrum, act ? act : &tanh_, w.rows, r.cols, w.data, w.rs, w.cs, x.data, FP__I(inc)(x),
+                         r.data, r.rs, r.cs, cfg->cluster_tol, out, max_out, label, census);
+}
+/*@end*/
+
+/* ---- mean-field theory of trained feedback networks (docs/THEORY.md, (MF1)-(MF6)) ---- */
+typedef struct fp__mf { double g, smm, sII, smI, snm, snI, step, dguess, dphi; } fp__mf;
+
+/* Gaussian averages over y ~ N(0, Delta) of phi = tanh and its derivatives, all in one pass:
+ * m[0] <phi^2>, m[1] <phi'>, m[2] <phi'^2>, m[3] <phi phi''>, m[4] <phi'''>. The trapezoid rule on
+ * y = sqrt(Delta) x, x in [-9, 9], converges geometrically for these integrands (analytic in the strip
+ * |Im y| < pi/2 up to tanh's poles) once the step resolves tanh (step in y at most q->step, 1/4 by
+ * default) and the Gaussian (step in x at most 1/2). Gauss-Hermite, the authors' choice, cannot
+ * follow tanh's saturation at large Delta: with 100 nodes <phi'''> at Delta = 7 comes out -0.030
+ * instead of -0.037, with 40 nodes +0.080 - enough to flip a predicted verdict. */
+static void fp__mf_moments(const fp__mf *q, double delta, double *m)
+{
+    /* the values of the five integrands where tanh is saturated (|y| >= 20: tanh = +-1 to 1e-17) */
+    static const double sat[5] = { 1, 0, 0, 0, 0 };
+    double sd = sqrt(delta > 0 ? delta : 0), hx = 0.5, s[5] = { 0, 0, 0, 0, 0 }, wsum = 0, w = 1, ra, rb, xa = 9;
+    int i, k, half, trunc;
+    if (!(delta <= 1e300)) { /* saturated everywhere (callers bound Delta; this keeps NaN out of the grid) */
+        for (k = 0; k < 5; ++k) m[k] = delta == delta ? sat[k] : NAN;
+        return;
+    }
+    if (sd * hx > q->step) hx = q->step / sd;
+    /* Past |y| = 20 every integrand is its saturated value: the grid stops there, so the work is at most
+     * 20 / step points whatever Delta is (Delta = 1e16 would otherwise take 1e9 points), and the rest of
+     * the Gaussian mass is added analytically as sat[k] times it - the sum runs over h - sat, which
+     * vanishes at the cut, keeping the trapezoid rule's accuracy. */
+    trunc = sd * xa > 20;
+    if (trunc) xa = 20 / sd;
+    half = (int)ceil(xa / hx);
+    /* every integrand is even (tanh is odd): x >= 0 only, doubled past 0; exp(-x^2/2) on the grid by
+     * the recurrence w_(i+1) = w_i ra rb^i, ra = exp(-hx^2/2), rb = exp(-hx^2) */
+    ra = exp(-0.5 * hx * hx);
+    rb = ra * ra;
+    for (i = 0; i <= half; ++i) {
+        double t = tanh(sd * i * hx), d1 = 1 - t * t, wi = i ? 2 * w : w, h[5];
+        h[0] = t * t; h[1] = d1; h[2] = d1 * d1; h[3] = -2 * t * t * d1; h[4] = -2 * d1 * (1 - 3 * t * t);
+        for (k = 0; k < 5; ++k) s[k] += wi * (trunc ? h[k] - sat[k] : h[k]);
+        wsum += wi;
+        w *= ra;
+        ra *= rb;
+    }
+    /* untruncated: normalized by the summed weights, exact for constants; truncated: the weights carry
+     * their exact Gaussian normalization hx / sqrt(2 pi) (the trapezoid sum of a Gaussian with hx <= 1/2
+     * is 1 to 1e-34) and the saturated values stand for the whole mass */
+    for (k = 0; k < 5; ++k) m[k] = trunc ? sat[k] + s[k] * hx / 2.5066282746310002 : s[k] / wsum;
+}
+
+static double fp__mf_avg(const fp__mf *q, double delta, int k)
+{
+    double m[5];
+    fp__mf_moments(q, delta, m);
+    return m[k];
+}
+
+/* Delta(z) from F(Delta) = g^2 <phi^2>_Delta + s_m^2 z^2 + 2 s_mI z + s_I^2 - Delta = 0 by Newton, with
+ * dF/dDelta = g^2 (<phi'^2> + <phi phi''>) - 1 (Price's theorem: d<h>/dDelta = <h''> / 2), warm-started
+ * from the last Delta (a scan over z moves it little); damped iteration if Newton stalls. */
+static double fp__mf_delta(fp__mf *q, double z)
+{
+    double c = q->smm * z * z + 2 * q->smI * z + q->sII, g2 = q->g * q->g, d, dn, m[5];
+    int it;
+    if (c < 0) c = 0;
+    d = q->dguess > c ? q->dguess : c + g2;
+    for (it = 0; it < 30; ++it) {
+        double f, df;
+        fp__mf_moments(q, d, m);
+        q->dphi = m[1]; /* <phi'> at the returned Delta to 1e-14: fp__mf_resid needs no other pass */
+        f = g2 * m[0] + c - d;
+        df = g2 * (m[2] + m[3]) - 1;
+        dn = df < -1e-12 ? d - f / df : g2 * m[0] + c;
+        if (dn < c) dn = c;
+        if (fabs(dn - d) <= 1e-14 * (1 + d)) { q->dguess = dn; return dn; }
+        d = dn;
+    }
+    for (it = 0; it < 10000; ++it) {
+        dn = g2 * fp__mf_avg(q, d, 0) + c;
+        if (fabs(dn - d) <= 1e-14 * (1 + d)) { d = dn; break; }
+        d = 0.5 * d + 0.5 * dn;
+    }
+    q->dguess = d;
+    q->dphi = fp__mf_avg(q, d, 1);
+    return d;
+}
+
+static double fp__mf_resid(fp__mf *q, double z)
+{
+    fp__mf_delta(q, z);
+    return (q->snm * z + q->snI) * q->dphi - z;
+}
+
+/* Every parameter finite and within 1e100 (their squares and products then stay far inside the double
+ * range), g >= 0, |rho| <= 1, nodes in [0, 1000]. */
+static int fp__mf_params_ok(const fp_meanfield_params *p)
+{
+    const double v[8] = { p->g, p->rho, p->s_m, p->s_I, p->C, p->p, p->p_m, p->p_I };
+    int i;
+    for (i = 0; i < 8; ++i)
+        if (!(fabs(v[i]) <= 1e100)) return 0;
+    return p->g >= 0 && fabs(p->rho) <= 1 && p->nodes >= 0 && p->nodes <= 1000;
+}
+
+static fp_status fp__mf_setup(const fp_meanfield_params *p, fp__mf *q)
+{
+    double r2;
+    if (!fp__mf_params_ok(p)) return FP_ERR_INVALID_ARG;
+    r2 = sqrt(1 - p->rho * p->rho);
+    q->g = p->g;
+    q->smm = p->s_m * p->s_m;
+    q->sII = p->s_I * p->s_I;
+    q->smI = p->s_m * p->s_I * p->rho * p->rho;
+    q->snm = p->C * p->s_m * (p->rho * p->p + r2 * p->p_m);
+    q->snI = p->C * p->s_I * (p->rho * p->p + r2 * p->p_I);
+    q->step = 1.0 / (p->nodes ? p->nodes : 4);
+    q->dguess = 0;
+    return FP_OK;
+}
+
+/* A root of the z-map in [a, b], across which the residual changes sign (fa: its value at a). */
+static double fp__mf_bisect(fp__mf *q, double a, double b, double fa)
+{
+    int it;
+    for (it = 0; it < 200 && b - a > 1e-15 * (1 + fabs(a)); ++it) {
+        double c = 0.5 * (a + b), fc = fp__mf_resid(q, c);
+        if ((fa <= 0) == (fc <= 0)) { a = c; fa = fc; } else b = c;
+    }
+    return 0.5 * (a + b);
+}
+
+/* Delta, bulk radius and outlier (docs/THEORY.md, (MF7)-(MF8)) of the solution z. */
+static void fp__mf_describe(fp__mf *q, double z, fp_meanfield_solution *s)
+{
+    double m[5], d, A, Bc, Cc, D, tr, disc;
+    q->dguess = 0;
+    d = fp__mf_delta(q, z);
+    fp__mf_moments(q, d, m);
+    A = q->snm * m[1];
+    Bc = 0.5 * (q->snm * z + q->snI) * m[4];
+    Cc = q->g * q->g * (m[2] + m[3]);
+    D = 2 * (q->smm * z + q->smI);
+    tr = A + Cc + Bc * D;
+    s->z = z;
+    s->delta = d;
+    s->bulk_radius = q->g * sqrt(m[2]);
+    /* the outlier: largest root of lambda^2 - (a + c + b d) lambda + a c = 0, t + sqrt(t^2 - a c) with
+     * t = tr / 2; for |t| beyond 1e150 (Delta near the double range) without squaring t */
+    tr *= 0.5;
+    if (fabs(tr) > 1e150) {
+        disc = 1 - (A * Cc / tr) / tr;
+        s->outlier = disc >= 0 ? tr + fabs(tr) * sqrt(disc) : tr;
+    } else {
+        disc = tr * tr - A * Cc;
+        s->outlier = disc >= 0 ? tr + sqrt(disc) : tr;
+    }
+    s->stable = s->outlier < 1 && s->bulk_radius < 1;
+}
+
+/* A bound on |z| of every solution. z = (s_nm z + s_nI) <phi'> with <phi'> <= 1 and, from
+ * <sech^2(sqrt(Delta) x)> <= phi_N(0) * 2 / sqrt(Delta), <phi'> <= sqrt(2 / pi) / sqrt(Delta), where Delta >= c(z) =
+ * s_m^2 z^2 + 2 s_mI z + s_I^2 = s_m^2 (z - z0)^2 + (s_I^2 - s_mI^2 / s_m^2), z0 = -s_mI / s_m^2. So: with
+ * |s_nm| < 1, |z| <= |s_nI| / (1 - |s_nm|); with s_m != 0 and |z| >= max(1, 2 |z0|), c >= s_m^2 z^2 / 4 and
+ * |z| <= 2 sqrt(2 / pi) (|s_nm| + |s_nI|) / |s_m|. The smallest bound that applies, with a margin. */
+static double fp__mf_zmax(const fp__mf *q, const fp_meanfield_params *p)
+{
+    double b = HUGE_VAL;
+    if (fabs(q->snm) < 1) b = fabs(q->snI) / (1 - fabs(q->snm));
+    if (p->s_m != 0) {
+        double z0 = fabs(q->smI) / q->smm, b2 = 1.6 * (fabs(q->snm) + fabs(q->snI)) / fabs(p->s_m);
+        if (b2 < 1) b2 = 1;
+        if (b2 < 2 * z0) b2 = 2 * z0;
+        if (b2 < b) b = b2;
+    }
+    if (!(b < HUGE_VAL)) b = 2.0 * (1 + fabs(q->snm) + fabs(q->snI)) * (1 + fabs(q->snm)); /* s_m = 0, |s_nm| >= 1 */
+    return 1.05 * b + 1e-9;
+}
+
+FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_solution *out, int max_out, int *count)
+{
+    enum { SCAN = 2000, MAXR = 64 };
+    fp__mf q;
+    fp_status st;
+    int i, j, k = 0;
+    double zmax, zs, umax, zr[MAXR], z0, z1, z2, f0, f1, f2;
+    FP__REQUIRE(p && count && (max_out <= 0 || out), "p and count are required, and out when max_out > 0", FP_ERR_USAGE);
+    *count = 0;
+    if ((st = fp__mf_setup(p, &q)) != FP_OK) return st;
+    zmax = fp__mf_zmax(&q, p);
+    if (!(q.smm * zmax * zmax + q.sII < 1e300)) return FP_ERR_INVALID_ARG; /* Delta would leave the double range */
+    /* the scan is uniform in u = asinh(z / zs): cells of about 0.3 % of |z| far out and of zs near zero, so
+     * roots at +-150 and one at -0.2 never share a cell, whatever the read-out's scale (a uniform grid over
+     * +-zmax merged them); zs resolves the roots near zero */
+    zs = 1e-3 * (zmax < 1 ? zmax : 1);
+    umax = asinh(zmax / zs);
+    /* scan: a sign change brackets a root; a local extremum of the residual that stays on one side of
+     * zero may hide two close roots (near a fold or a pitchfork): golden-section search for the extremum
+     * between the neighbours, and if it crosses zero, bisect on both sides */
+    z0 = z1 = -zmax;
+    f0 = f1 = fp__mf_resid(&q, z1);
+    if (f1 == 0 && k < MAXR) zr[k++] = z1;
+    for (i = 1; i <= SCAN; ++i) {
+        z2 = 2 * i == SCAN ? 0 : i == SCAN ? zmax : zs * sinh(-umax + 2 * umax * i / (double)SCAN);
+        f2 = fp__mf_resid(&q, z2);
+        if (f2 == 0) { if (k < MAXR) zr[k++] = z2; }
+        else if (f1 != 0 && (f1 < 0) != (f2 < 0)) { if (k < MAXR) zr[k++] = fp__mf_bisect(&q, z1, z2, f1); }
+        else if (i >= 2 && f0 != 0 && f1 != 0 && (f0 < 0) == (f1 < 0) && (f1 - f0) * (f2 - f1) < 0 &&
+                 (f1 > 0) == (f1 - f0 < 0)) { /* an extremum pointing at zero */
+            double a = z0, b = z2, sg = f1 > 0 ? 1 : -1, c, d, fc, fd;
+            const double gr = 0.6180339887498949;
+            int it;
+            c = b - gr * (b - a); d = a + gr * (b - a);
+            fc = sg * fp__mf_resid(&q, c); fd = sg * fp__mf_resid(&q, d);
+            for (it = 0; it < 60 && fc > 0 && fd > 0; ++it) {
+                if (fc < fd) { b = d; d = c; fd = fc; c = b - gr * (b - a); fc = sg * fp__mf_resid(&q, c); }
+                else { a = c; c = d; fc = fd; d = a + gr * (b - a); fd = sg * fp__mf_resid(&q, d); }
+            }
+            if (fc <= 0 || fd <= 0) {
+                double zm = fc <= fd ? c : d;
+                if (k + 2 <= MAXR) {
+                    zr[k++] = fp__mf_bisect(&q, z0, zm, f0);
+                    zr[k++] = fp__mf_bisect(&q, zm, z2, sg * (fc <= fd ? fc : fd));
+                }
+            }
+        }
+        z0 = z1; f0 = f1;
+        z1 = z2; f1 = f2;
+    }
+    for (i = 1; i < k; ++i) /* sorted: an extremum's pair can follow a later sign change */
+        for (j = i; j > 0 && zr[j] < zr[j - 1]; --j) { double t = zr[j]; zr[j] = zr[j - 1]; zr[j - 1] = t; }
+    for (i = 0; i < k && i < max_out; ++i) {
+        fp__mf_describe(&q, zr[i], out + i);
+        /* products of parameters near 1e100 can still overflow in the stability terms: refused, not Inf */
+        if (!(fabs(out[i].z) + fabs(out[i].delta) + fabs(out[i].outlier) + fabs(out[i].bulk_radius) <= DBL_MAX)) {
+            *count = 0;
+            return FP_ERR_INVALID_ARG;
+        }
+    }
+    *count = k;
+    return FP_OK;
+}
+
+FP_DEF fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A)
+{
+    fp__mf q;
+    fp_meanfield_params u = *p;
+    double d, den;
+    fp_status st;
+    u.C = 1;
+    if ((st = fp__mf_setup(&u, &q)) != FP_OK || !isfinite(A)) return st ? st : FP_ERR_INVALID_ARG;
+    if (!(q.smm * A * A + 2 * fabs(q.smI * A) + q.sII < 1e300)) return FP_ERR_INVALID_ARG; /* Delta beyond double */
+    /* z clamped to A: Delta_ol from the Delta equation at z = A; C = A / ((s~_nI + A s~_nm) <phi'>) */
+    d = fp__mf_delta(&q, A);
+    den = (q.snI + A * q.snm) * fp__mf_avg(&q, d, 1);
+    if (!(fabs(den) > 1e-300)) return FP_ERR_SINGULAR;
+    p->C = A / den;
+    return FP_OK;
+}
+
+static int fp__mf_set(fp_meanfield_params *p, fp_meanfield_axis a, double v)
+{
+    switch (a) {
+    case FP_MF_G: p->g = v; break;
+    case FP_MF_S_M: p->s_m = v; break;
+    case FP_MF_S_I: p->s_I = v; break;
+    case FP_MF_RHO: p->rho = v; break;
+    case FP_MF_C: p->C = v; break;
+    case FP_MF_P: p->p = v; break;
+    case FP_MF_P_M: p->p_m = v; break;
+    case FP_MF_P_I: p->p_I = v; break;
+    case FP_MF_TARGET: break;
+    default: return 0;
+    }
+    return 1;
+}
+
+FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
+                                    int nx, fp_meanfield_axis ay, double y0, double y1, int ny, fp_meanfield_cell *out)
+{
+    fp_meanfield_params probe;
+    int i, j;
+    FP__REQUIRE(base && out, "base and out are required", FP_ERR_USAGE);
+    probe = *base;
+    if (nx < 1 || ny < 1 || !isfinite(x0) || !isfinite(x1) || !isfinite(y0) || !isfinite(y1) ||
+        !fp__mf_set(&probe, ax, x0) || !fp__mf_set(&probe, ay, y0) || (ax == ay && ny > 1))
+        return FP_ERR_INVALID_ARG;
+    for (j = 0; j < ny; ++j)
+        for (i = 0; i < nx; ++i) {
+            fp_meanfield_cell *c = out + (size_t)j * (size_t)nx + (size_t)i;
+            fp_meanfield_params p = *base;
+            fp_meanfield_solution sol[16];
+            int k, cnt = 0;
+            c->x = nx > 1 ? x0 + (x1 - x0) * i / (nx - 1) : x0;
+            c->y = ny > 1 ? y0 + (y1 - y0) * j / (ny - 1) : y0;
+            fp__mf_set(&p, ay, c->y);
+            fp__mf_set(&p, ax, c->x); /* a line (ay == ax, ny = 1) keeps x */
+            c->status = FP_OK;
+            if (ax == FP_MF_TARGET || ay == FP_MF_TARGET) c->status = fp_meanfield_teacher_scale(&p, ax == FP_MF_TARGET ? c->x : c->y);
+            if (c->status == FP_OK) c->status = fp_meanfield_solve(&p, sol, 16, &cnt);
+            c->solutions = c->stable = c->target_stable = -1;
+            c->z_min = c->z_max = c->target_outlier = NAN;
+            if (c->status != FP_OK) continue;
+            c->solutions = cnt;
+            c->stable = 0;
+            for (k = 0; k < cnt && k < 16; ++k) c->stable += sol[k].stable;
+            if (cnt > 0) { c->z_min = sol[0].z; c->z_max = sol[(cnt < 16 ? cnt : 16) - 1].z; }
+            if (ax == FP_MF_TARGET || ay == FP_MF_TARGET) {
+                /* teacher forcing made z = A a solution: the one closest to A is the target itself (the
+                 * counts alone cannot tell a stable target from a saddle with a spurious state beside it) */
+                double A = ax == FP_MF_TARGET ? c->x : c->y, best = HUGE_VAL;
+                int kb = -1;
+                for (k = 0; k < cnt && k < 16; ++k)
+                    if (fabs(sol[k].z - A) < best) { best = fabs(sol[k].z - A); kb = k; }
+                if (kb >= 0 && best <= 1e-6 * (1 + fabs(A))) { c->target_stable = sol[kb].stable; c->target_outlier = sol[kb].outlier; }
+                else { /* the teacher-forced target was not found (a degenerate, flat z-map): say so */
+                    c->status = FP_ERR_NOT_CONVERGED;
+                    c->solutions = c->stable = -1;
+                    c->z_min = c->z_max = NAN;
+                }
+            }
+        }
+    return FP_OK;
+}
+
+/*@typed*/
+/* ================================================================================================
+ * FEEDBACK NETWORKS: the model of docs/THEORY.md (F1)-(F6).
+ * ================================================================================================ */
+FP_DEF void FP__F(feedback_free)(FP__F(feedback) *fb)
+{
+    if (fb && fb->chi) fp__free(fb->chi);
+    if (fb) fb->chi = NULL;
+}
+
+static void FP__I(feedback_vectors)(FP__F(feedback) *fb)
+{
+    const fp_meanfield_params *p = &fb->p;
+    double r2 = sqrt(1 - p->rho * p->rho);
+    int i;
+    for (i = 0; i < fb->n; ++i) {
+        fb->m[i] = (FP__T)(p->s_m * (p->rho * (double)fb->dw[i] + r2 * (double)fb->dm[i]));
+        fb->in[i] = (FP__T)(p->s_I * (p->rho * (double)fb->dw[i] + r2 * (double)fb->di[i]));
+        fb->dir[i] = (FP__T)(p->p * (double)fb->dw[i] + p->p_m * (double)fb->dm[i] + p->p_I * (double)fb->di[i]);
+        fb->nv[i] = (FP__T)(p->C * (double)fb->dir[i]);
+    }
+}
+
+FP_DEF fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanfield_params *p, uint64_t seed)
+{
+    fp_rng g = fp_rng_make(seed);
+    size_t nn = (size_t)n * (size_t)n, i;
+    FP__REQUIRE(fb && p, "fb and p are required", FP_ERR_USAGE);
+    memset(fb, 0, sizeof *fb);
+    if (n < 1 || n > 1 << 15 || !(p->g >= 0) || !isfinite(p->g) || !(fabs(p->rho) <= 1) || !isfinite(p->s_m) ||
+        !isfinite(p->s_I) || !isfinite(p->C) || !isfinite(p->p) || !isfinite(p->p_m) || !isfinite(p->p_I))
+        return FP_ERR_INVALID_ARG;
+    fb->chi = (FP__T *)fp__malloc((nn + 7 * (size_t)n) * sizeof(FP__T));
+    if (!fb->chi) return FP_ERR_NO_MEMORY;
+    fb->n = n;
+    fb->p = *p;
+    fb->m = fb->chi + nn; fb->in = fb->m + n; fb->nv = fb->in + n; fb->dir = fb->nv + n;
+    fb->dw = fb->dir + n; fb->dm = fb->dw + n; fb->di = fb->dm + n;
+    for (i = 0; i < nn; ++i) fb->chi[i] = (FP__T)(p->g * fp_rng_gauss(&g) / sqrt((double)n));
+    for (i = 0; i < (size_t)n; ++i) { fb->dw[i] = (FP__T)fp_rng_gauss(&g); fb->dm[i] = (FP__T)fp_rng_gauss(&g); fb->di[i] = (FP__T)fp_rng_gauss(&g); }
+    /* Gram-Schmidt to norm sqrt(N): the sampled overlaps of m, I and n then equal the ensemble's the
+     * mean-field theory assumes, instead of fluctuating by O(1/sqrt N) (only chi stays random) */
+    {
+        FP__T *v[3];
+        int a, c;
+        v[0] = fb->dw; v[1] = fb->dm; v[2] = fb->di;
+        for (a = 0; a < 3 && n >= 3; ++a) {
+            for (c = 0; c < a; ++c) FP__F(vec_axpy)(n, -FP__F(vec_dot)(n, v[a], 1, v[c], 1) / (FP__T)n, v[c], 1, v[a], 1);
+            FP__F(vec_scale)(n, (FP__T)sqrt((double)n) / FP__F(vec_norm2)(n, v[a], 1), v[a], 1);
+        }
+    }
+    FP__I(feedback_vectors)(fb);
+    return FP_OK;
+}
+
+static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw)
+{
+    int i, j, n = fb->n;
+    FP_ASSERT(fb && fb->chi && w && fp__layout_ok(n, n, rsw, csw));
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < n; ++j) w[i * rsw + j * csw] = fb->chi[(size_t)i * (size_t)n + (size_t)j] + fb->m[i] * fb->nv[j] / (FP__T)n;
+}
+
+FP_DEF fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep)
+{
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    FP__T *x, *r;
+    double dot = 0;
+    int i, n = fb->n;
+    fp_status st;
+    FP__REQUIRE(fb && fb->chi, "fb must be an initialized feedback network", FP_ERR_USAGE);
+    if (!isfinite(A)) return FP_ERR_INVALID_ARG;
+    x = (FP__T *)fp__malloc(2 * (size_t)n * sizeof(FP__T));
+    if (!x) return FP_ERR_NO_MEMORY;
+    memset(x, 0, 2 * (size_t)n * sizeof(FP__T));
+    r = x + n;
+    for (i = 0; i < n; ++i) x[i] = fb->m[i] * (FP__T)A + fb->in[i];
+    c.tol = 1e-10;
+    st = FP__I(solve)(&c, &act, n, 1, fb->chi, n, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, rep, NULL);
+    if (st == FP_OK) {
+        for (i = 0; i < n; ++i) dot += (double)fb->dir[i] * (double)r[i];
+        if (fabs(dot) < 1e-12 * n) st = FP_ERR_SINGULAR; /* the read-out direction is blind to r* */
+        else { fb->p.C = A * n / dot; FP__I(feedback_vectors)(fb); }
+    }
+    fp__free(x);
+    return st;
+}
+
+static fp_status FP__I(feedback_pairs_ok)(int pairs, const double *u, const double *A)
+{
+    int p;
+    if (pairs < 1) return FP_ERR_INVALID_ARG;
+    for (p = 0; p < pairs; ++p)
+        if (!isfinite(u[p]) || !isfinite(A[p])) return FP_ERR_INVALID_ARG;
+    return FP_OK;
+}
+
+/* Least squares on the clamped activity: docs/THEORY.md (F4) (minimum-norm n along
+ * phi(x*) when ridge = 0). */
+FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                          double ridge, fp_solve_report *rep)
+{
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    FP__T *x, *r;
+    double *gram, *cf;
+    int i, p, q, n;
+    size_t np;
+    fp_status st;
+    FP__REQUIRE(fb && fb->chi && (pairs < 1 || (u && A)), "fb must be initialized, and u, A present when pairs > 0", FP_ERR_USAGE);
+    if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK || !(ridge >= 0) || !isfinite(ridge)) return FP_ERR_INVALID_ARG;
+    n = fb->n;
+    np = (size_t)n * (size_t)pairs;
+    gram = (double *)fp__malloc(((size_t)pairs * (size_t)(pairs + 1)) * sizeof(double) + 2 * np * sizeof(FP__T));
+    if (!gram) return FP_ERR_NO_MEMORY;
+    cf = gram + (size_t)pairs * (size_t)pairs;
+    x = (FP__T *)(cf + pairs);
+    r = x + np;
+    for (i = 0; i < n; ++i)
+        for (p = 0; p < pairs; ++p) x[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)((double)fb->m[i] * A[p] + (double)fb->in[i] * u[p]);
+    c.tol = 1e-10;
+    st = FP__I(solve)(&c, &act, n, pairs, fb->chi, n, 1, x, pairs, 1, r, pairs, 1, NULL, 0, 0, rep, NULL);
+    if (st == FP_OK) {
+        /* (R^T R / N + ridge I) c = A, in float64; a pivot below 1e-12 of its diagonal is singular */
+        for (p = 0; p < pairs; ++p)
+            for (q = 0; q < pairs; ++q) {
+                double s = 0;
+                for (i = 0; i < n; ++i) s += (double)r[(size_t)i * (size_t)pairs + (size_t)p] * (double)r[(size_t)i * (size_t)pairs + (size_t)q];
+                gram[p * pairs + q] = s / n + (p == q ? ridge : 0);
+            }
+        for (p = 0; p < pairs; ++p) cf[p] = gram[p * pairs + p];
+        st = fp_chol_factor_f64(pairs, gram, pairs, 1);
+        for (p = 0; p < pairs && st == FP_OK; ++p)
+            if (!(gram[p * pairs + p] * gram[p * pairs + p] > 1e-12 * cf[p])) st = FP_ERR_SINGULAR;
+        if (st == FP_ERR_NOT_SPD) st = FP_ERR_SINGULAR;
+    }
+    if (st == FP_OK) {
+        for (p = 0; p < pairs; ++p) cf[p] = A[p];
+        fp_chol_solve_f64(pairs, 1, gram, pairs, 1, cf, 1, 1);
+        for (i = 0; i < n; ++i) {
+            double s = 0;
+            for (p = 0; p < pairs; ++p) s += (double)r[(size_t)i * (size_t)pairs + (size_t)p] * cf[p];
+            fb->nv[i] = (FP__T)s;
+        }
+    }
+    fp__free(gram);
+    return st;
+}
+
+/* dL/dn through the closed loop: implicit differentiation (docs/THEORY.md (A2), (F5): v = dL/dX) and the
+ * chain rule through W = chi + m n^T / N, dL/dn_j = sum_i (dL/dW)_ij m_i / N = sum_b r_jb (m^T v_b) / N.
+ * Everything it needs lives in one block laid out here (counted dry with base NULL), so gradient descent
+ * allocates once for all its steps. */
+typedef struct FP__I(fb_lg) {
+    fp_solver_config sc;
+    fp_adjoint_config ac;
+    FP__T *w, *x, *g, *dl, *v;
+    double *e;
+    void *sws, *aws;
+} FP__I(fb_lg);
+
+static void FP__I(fb_lg_layout)(FP__I(fb_lg) *q, fp__arena *a, int n, int pairs)
+{
+    size_t np = (size_t)n * (size_t)pairs;
+    q->sc = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    q->sc.tol = 1e-13; /* float: floored at 32 eps by the solver */
+    q->sc.warm_start = 1;
+    q->ac = fp_adjoint_config_default();
+    q->ac.iter.tol = 1e-12;
+    q->w = (FP__T *)fp__take(a, (size_t)n * (size_t)n * sizeof(FP__T));
+    q->x = (FP__T *)fp__take(a, np * sizeof(FP__T));
+    q->g = (FP__T *)fp__take(a, np * sizeof(FP__T));
+    q->dl = (FP__T *)fp__take(a, np * sizeof(FP__T));
+    q->v = (FP__T *)fp__take(a, np * sizeof(FP__T));
+    q->e = (double *)fp__take(a, (size_t)pairs * sizeof(double));
+    q->sws = fp__take(a, FP__F(solve_workspace_size)(&q->sc, n, pairs));
+    q->aws = fp__take(a, FP__F(adjoint_workspace_size)(&q->ac, n, pairs));
+}
+
+static fp_status FP__I(fb_loss_grad)(const FP__F(feedback) *fb, int pairs, const double *u, const double *A, FP__T *r,
+                                     FP__T *grad, double *loss, fp_solve_report *rep, void *blk)
+{
+    FP__I(fb_lg) q;
+    fp__arena a;
+    double L = 0;
+    int i, p, n = fb->n;
+    fp_status st;
+    a.base = (unsigned char *)blk;
+    a.used = 0;
+    FP__I(fb_lg_layout)(&q, &a, n, pairs);
+    FP__I(feedback_weights)(fb, q.w, n, 1);
+    for (i = 0; i < n; ++i)
+        for (p = 0; p < pairs; ++p) q.x[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)((double)fb->in[i] * u[p]);
+    st = FP__I(solve)(&q.sc, &fp__tanh_act, n, pairs, q.w, n, 1, q.x, pairs, 1, r, pairs, 1, q.g, pairs, 1, rep, q.sws);
+    if (st == FP_OK) {
+        for (p = 0; p < pairs; ++p) {
+            q.e[p] = (double)FP__F(vec_dot)(n, fb->nv, 1, r + p, pairs) / n - A[p];
+            L += q.e[p] * q.e[p] / (2.0 * pairs);
+        }
+        for (i = 0; i < n; ++i) /* dL/dr_p = (z_p - A_p) n / (N P) */
+            for (p = 0; p < pairs; ++p)
+                q.dl[(size_t)i * (size_t)pairs + (size_t)p] = (FP__T)(q.e[p] * (double)fb->nv[i] / ((double)n * pairs));
+        st = FP__I(implicit_grad)(&q.ac, n, pairs, q.w, n, 1, r, pairs, 1, q.g, pairs, 1, q.dl, pairs, 1, q.v, pairs, 1, NULL,
+                                  0, 0, NULL, q.aws);
+    }
+    if (st == FP_OK) {
+        for (p = 0; p < pairs; ++p) q.e[p] = q.e[p] / ((double)n * pairs) + (double)FP__F(vec_dot)(n, fb->m, 1, q.v + p, pairs) / n;
+        for (i = 0; i < n; ++i) {
+            double sum = 0;
+            for (p = 0; p < pairs; ++p) sum += (double)r[(size_t)i * (size_t)pairs + (size_t)p] * q.e[p];
+            grad[i] = (FP__T)sum;
+        }
+        *loss = L;
+    }
+    return st;
+}
+
+static size_t FP__I(fb_lg_size)(int n, int pairs)
+{
+    fp__arena a = { NULL, 0 };
+    FP__I(fb_lg) q;
+    FP__I(fb_lg_layout)(&q, &a, n, pairs);
+    return fp__arena_size(&a);
+}
+
+FP_DEF fp_status FP__F(feedback_loss_grad)(const FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                           FP__T *r, FP__T *grad, double *loss, fp_solve_report *rep)
+{
+    void *blk;
+    fp_status st;
+    FP__REQUIRE(fb && fb->chi && r && grad && loss && (pairs < 1 || (u && A)), "fb must be initialized; r, grad, loss required; u, A when pairs > 0", FP_ERR_USAGE);
+    if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK) return st;
+    blk = fp__malloc(FP__I(fb_lg_size)(fb->n, pairs));
+    if (!blk) return FP_ERR_NO_MEMORY;
+    st = FP__I(fb_loss_grad)(fb, pairs, u, A, r, grad, loss, rep, blk);
+    fp__free(blk);
+    return st;
+}
+
+FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+                                          const fp_feedback_gd_config *cfg, FP__T *r, fp_feedback_gd_report *rep)
+{
+    fp_feedback_gd_config c;
+    fp_feedback_gd_report out;
+    FP__T *rc, *rt, *gc, *gt, *save, *tmp, *blk0;
+    void *lg;
+    double L = 0, Lt, lr0;
+    int i, n;
+    size_t np, lgsz;
+    fp_status st;
+    FP__REQUIRE(fb && fb->chi && (pairs < 1 || (u && A)), "fb must be initialized, and u, A present when pairs > 0", FP_ERR_USAGE);
+    memset(&c, 0, sizeof c);
+    if (cfg) c = *cfg;
+    if (c.lr == 0) c.lr = 1;
+    if (c.max_steps == 0) c.max_steps = 500;
+    if (c.loss_target == 0) c.loss_target = 1e-10;
+    if (!(c.lr > 0) || !isfinite(c.lr) || c.max_steps < 0 || !(c.loss_target >= 0)) return FP_ERR_INVALID_ARG;
+    if ((st = FP__I(feedback_pairs_ok)(pairs, u, A)) != FP_OK) return st;
+    n = fb->n;
+    np = (size_t)n * (size_t)pairs;
+    /* one block for every step: the iterates and gradients, then the loss-gradient's own block */
+    lgsz = FP__I(fb_lg_size)(n, pairs);
+    blk0 = (FP__T *)fp__malloc((2 * np + 3 * (size_t)n) * sizeof(FP__T) + 64 + lgsz);
+    if (!blk0) return FP_ERR_NO_MEMORY;
+    rc = blk0; rt = rc + np; gc = rt + np; gt = gc + n; save = gt + n;
+    lg = fp__align64(save + n);
+    if (r) memcpy(rc, r, np * sizeof(FP__T)); else memset(rc, 0, np * sizeof(FP__T));
+    memset(&out, 0, sizeof out);
+    lr0 = c.lr;
+    st = FP__I(fb_loss_grad)(fb, pairs, u, A, rc, gc, &L, NULL, lg);
+    while (st == FP_OK && L > c.loss_target && out.steps < c.max_steps && c.lr > 1e-12 * lr0) {
+        fp_status s2;
+        ++out.steps;
+        memcpy(save, fb->nv, (size_t)n * sizeof(FP__T));
+        memcpy(rt, rc, np * sizeof(FP__T));
+        for (i = 0; i < n; ++i) fb->nv[i] -= (FP__T)(c.lr * n * (double)gc[i]);
+        s2 = FP__I(fb_loss_grad)(fb, pairs, u, A, rt, gt, &Lt, NULL, lg);
+        if (s2 == FP_ERR_INVALID_ARG || s2 == FP_ERR_NO_MEMORY) { /* not an overshoot: stop and say so */
+            memcpy(fb->nv, save, (size_t)n * sizeof(FP__T));
+            st = s2;
+            break;
+        }
+        if (s2 != FP_OK || !(Lt <= L)) { /* lost the fixed point or overshot: undo, halve */
+            memcpy(fb->nv, save, (size_t)n * sizeof(FP__T));
+            c.lr *= 0.5;
+            ++out.halvings;
+            continue;
+        }
+        L = Lt;
+        tmp = rc; rc = rt; rt = tmp;
+        tmp = gc; gc = gt; gt = tmp;
+    }
+    out.loss = st == FP_OK ? L : NAN;
+    out.lr = c.lr;
+    out.status = st != FP_OK ? st : L <= c.loss_target ? FP_OK : FP_ERR_NOT_CONVERGED;
+    if (r && st == FP_OK) memcpy(r, rc, np * sizeof(FP__T));
+    fp__free(blk0);
+    if (rep) *rep = out;
+    return out.status;
+}
+
+FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__T *v, fp_feedback_parts *out)
+{
+    double mm = 0, II = 0, mI = 0, vm = 0, vI = 0, vv = 0, pw = 0, pm = 0, pI = 0, det, r2;
+    int i, n;
+    FP__REQUIRE(fb && fb->chi && out, "fb must be initialized and out non-NULL", FP_ERR_USAGE);
+    n = fb->n;
+    if (!v) v = fb->nv;
+    for (i = 0; i < n; ++i) {
+        double a = (double)fb->m[i], b = (double)fb->in[i], x = (double)v[i];
+        mm += a * a; II += b * b; mI += a * b; vm += x * a; vI += x * b; vv += x * x;
+        pw += x * (double)fb->dw[i]; pm += x * (double)fb->dm[i]; pI += x * (double)fb->di[i];
+    }
+    if (!isfinite(vv)) return FP_ERR_NON_FINITE;
+    det = mm * II - mI * mI;
+    if (!(det > 1e-12 * mm * II)) return FP_ERR_SINGULAR;
+    out->a_m = (vm * II - vI * mI) / det;
+    out->a_I = (vI * mm - vm * mI) / det;
+    r2 = vv - (out->a_m * vm + out->a_I * vI);
+    if (r2 < 0) r2 = 0;
+    out->rest = sqrt(r2 / n);
+    out->norm = sqrt(vv / n);
+    out->s_nm = vm / n;
+    out->s_nI = vI / n;
+    out->rest_fraction = vv > 0 ? r2 / vv : 0;
+    out->mf = fb->p;
+    out->mf.C = 1;
+    out->mf.p = pw / n;
+    out->mf.p_m = pm / n;
+    out->mf.p_I = pI / n;
+    return FP_OK;
+}
+
+FP_DEF fp_status FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__F(mat) w)
+{
+    FP__REQUIRE(fb && fb->chi, "fb must be an initialized feedback network", FP_ERR_USAGE);
+    FP__REQUIRE(FP__I(out_ok)(w) && FP__I(is)(w, fb->n, fb->n), "W must be a writable n x n view with distinct elements", FP_ERR_USAGE);
+    FP__I(feedback_weights)(fb, w.data, w.rs, w.cs);
+    return FP_OK;
+}
+/*@end*/
+
+/* ---- IDX ---- */
+static uint32_t fp__be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+/* Header checks shared by parse and load: returns the payload size, or 0 with *why set. */
+static size_t fp__idx_header(const unsigned char *h, size_t hlen, size_t total, fp_idx *out, const char **why)
+{
+    int d;
+    size_t count = 1, hdr;
+    if (hlen < 4) { *why = "file shorter than the IDX magic number"; return 0; }
+    if (h[0] != 0 || h[1] != 0) { *why = "bad IDX magic number (first two bytes must be zero)"; return 0; }
+    if (h[2] != 0x08) { *why = "unsupported IDX element type (only unsigned bytes, 0x08)"; return 0; }
+    if (h[3] < 1 || h[3] > 4) { *why = "IDX dimension count outside 1..4"; return 0; }
+    out->ndim = h[3];
+    hdr = 4 + 4 * (size_t)h[3];
+    if (hlen < hdr) { *why = "file truncated inside the IDX header"; return 0; }
+    for (d = 0; d < out->ndim; ++d) {
+        uint32_t v = fp__be32(h + 4 + 4 * d);
+        if (v == 0 || v > (uint32_t)INT_MAX) { *why = "IDX dimension zero or absurdly large"; return 0; }
+        if (count > ((size_t)-1) / v) { *why = "IDX dimensions overflow"; return 0; }
+        count *= v;
+        out->dims[d] = (int)v;
+    }
+    for (; d < 4; ++d) out->dims[d] = 1;
+    if (total < hdr || total - hdr != count) {
+        *why = total - hdr < count ? "IDX file truncated: payload shorter than its dimensions say"
+                                   : "IDX file has trailing bytes beyond its dimensions";
+        return 0;
+    }
+    out->count = count;
+    return hdr;
+}
+
+FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out, const char **why)
+{
+    const char *w = NULL;
+    fp_idx t;
+    size_t hdr;
+    FP__REQUIRE(out && (buf || len == 0), "out is required, and buf when len > 0", FP_ERR_USAGE);
+    memset(&t, 0, sizeof t);
+    hdr = fp__idx_header(buf, len, len, &t, &w);
+    if (!hdr) { if (why) *why = w; return FP_ERR_FORMAT; }
+    t.data = (unsigned char *)fp__malloc(t.count);
+    if (!t.data) { if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+    memcpy(t.data, buf + hdr, t.count);
+    *out = t;
+    return FP_OK;
+}
+
+/* Opens path for reading and measures it: the file and its length, or NULL with FP_ERR_IO in *st. */
+#ifndef FP_NO_STDIO
+FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
+{
+    unsigned char h[20];
+    const char *w = NULL;
+    FILE *f;
+    long end;
+    size_t got, hdr;
+    fp_idx t;
+    fp_status st;
+    FP__REQUIRE(path && out, "path and out are required", FP_ERR_USAGE);
+    memset(&t, 0, sizeof t);
+    if (!(f = fp__open_sized(path, &end, &st, why))) return st;
+    got = fread(h, 1, sizeof h < (size_t)end ? sizeof h : (size_t)end, f);
+    /* the file's length is checked against the header before a byte is allocated */
+    hdr = fp__idx_header(h, got, (size_t)end, &t, &w);
+    if (!hdr) { fclose(f); if (why) *why = w; return FP_ERR_FORMAT; }
+    t.data = (unsigned char *)fp__malloc(t.count);
+    if (!t.data) { fclose(f); if (why) *why = "out of memory"; return FP_ERR_NO_MEMORY; }
+    if (fseek(f, (long)hdr, SEEK_SET) != 0 || fread(t.data, 1, t.count, f) != t.count) {
+        fp__free(t.data);
+        fclose(f);
+        if (why) *why = "IDX file shrank while reading";
+        return FP_ERR_IO;
+    }
+    fclose(f);
+    *out = t;
+    return FP_OK;
+}
+#endif
+
+FP_DEF void fp_idx_free(fp_idx *idx)
+{
+    if (idx && idx->data) fp__free(idx->data);
+    if (idx) idx->data = NULL;
+}
+
+#ifndef FP_NO_STDIO
+FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int classes, fp_dataset *ds, const char **why)
+{
+    fp_idx im, lb;
+    fp_status st;
+    size_t i;
+    FP__REQUIRE(images && labels && ds, "images, labels and ds are required", FP_ERR_USAGE);
+    if (classes < 1 || classes > 256) { if (why) *why = "classes must lie in 1..256"; return FP_ERR_INVALID_ARG; }
+    st = fp_idx_load(images, &im, why);
+    if (st != FP_OK) return st;
+    st = fp_idx_load(labels, &lb, why);
+    if (st != FP_OK) { fp_idx_free(&im); return st; }
+    st = FP_ERR_FORMAT;
+    if (im.ndim != 3) { if (why) *why = "images must be a 3-D IDX (count x rows x cols)"; }
+    else if (lb.ndim != 1) { if (why) *why = "labels must be a 1-D IDX"; }
+    else if (lb.dims[0] != im.dims[0]) { if (why) *why = "image and label counts differ"; }
+    else if ((size_t)im.dims[1] * (size_t)im.dims[2] > (size_t)INT_MAX) { if (why) *why = "images too large"; }
+    else {
+        st = FP_OK;
+        for (i = 0; i < lb.count; ++i)
+            if (lb.data[i] >= classes) { st = FP_ERR_FORMAT; if (why) *why = "a label lies outside [0, classes)"; break; }
+    }
+    if (st != FP_OK) { fp_idx_free(&im); fp_idx_free(&lb); return st; }
+    ds->count = im.dims[0];
+    ds->dim = im.dims[1] * im.dims[2];
+    ds->classes = classes;
+    ds->pixels = im.data;
+    ds->labels = lb.data;
+    return FP_OK;
+}
+#endif
+
+FP_DEF void fp_dataset_free(fp_dataset *ds)
+{
+    if (!ds) return;
+    if (ds->pixels) fp__free(ds->pixels);
+    if (ds->labels) fp__free(ds->labels);
+    ds->pixels = ds->labels = NULL;
+}
+
+/* FNV-1a, 64 bits: the parameter files' checksum. */
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIXPOINT_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the fixpoint.h authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+associated documentation files (the "Software"), to deal in the Software without restriction,
+including without limitation the rights to use, copy, modify, merge, publish, distribute,
+sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions: The above copyright notice and this
+permission notice shall be included in all copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain. Anyone is free to copy,
+modify, publish, use, compile, sell, or distribute this software, either in source code form or as
+a compiled binary, for any purpose, commercial or non-commercial, and by any means.
+------------------------------------------------------------------------------
+*/
