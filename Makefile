@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
+.PHONY: header check-generated install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
 
 all: test
 
