@@ -1104,6 +1104,7 @@ FP_API void fp_dataset_free(fp_dataset *ds);
 
 #if defined(FP_MALLOC) && defined(FP_FREE)
 #elif !defined(FP_MALLOC) && !defined(FP_FREE)
+#define FP__OWN_ALLOC /* ours: #undef'd at the end */
 #define FP_MALLOC(sz, ctx) ((void)(ctx), malloc(sz))
 #define FP_FREE(p, ctx) ((void)(ctx), free(p))
 #else
@@ -1113,6 +1114,7 @@ FP_API void fp_dataset_free(fp_dataset *ds);
 /* FP_ASSERT guards the library's own invariants (the public entry points check their arguments with
  * FP__REQUIRE and the usage handler); it is never compiled out. */
 #ifndef FP_ASSERT
+#define FP__OWN_ASSERT /* ours: #undef'd at the end */
 #define FP_ASSERT(c) ((c) ? (void)0 : fp__assert_fail(#c, __FILE__, __LINE__))
 static void fp__assert_fail(const char *what, const char *file, int line)
 {
@@ -1303,15 +1305,20 @@ FP_DEF const char *fp_isa_name(fp_isa isa)
     return "unknown";
 }
 
+/* The CPU's best path, asked once: every kernel call reads the answer with one relaxed load. */
+static int fp__isa_best = -1;
 FP_DEF fp_isa fp_isa_best(void)
 {
-#if defined(FP__HAVE_AVX512)
-    if (__builtin_cpu_supports("avx512f")) return FP_ISA_AVX512;
-#endif
+    int best = FP__LOAD_INT(&fp__isa_best);
+    if (best >= 0) return (fp_isa)best;
+    best = FP_ISA_SCALAR;
 #if defined(FP__HAVE_AVX2)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return FP_ISA_AVX2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = FP_ISA_AVX2;
 #endif
-    return FP_ISA_SCALAR;
+#if defined(FP__HAVE_AVX512)
+    if (__builtin_cpu_supports("avx512f")) best = FP_ISA_AVX512;
+#endif
+    return (fp_isa)fp__init_int(&fp__isa_best, best);
 }
 
 FP_DEF void fp_isa_set(fp_isa cap) { FP__STORE_INT(&fp__isa_cap, (int)cap); }
@@ -1548,14 +1555,37 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
     fp__tile_store_f32(ab, FP__SNR, alpha, beta, c, rsc, csc, mr, nr);
 }
 
-/* The SIMD micro-kernels: one per instruction set, type-generic through the vector macros below.
- * Each holds MR rows x 2 vectors of accumulators; per k it loads two vectors of Bp and broadcasts MR
- * values of Ap. Full tiles with unit column stride are updated in place with vector loads; the rest
- * goes through tile_store. */
+/* The SIMD micro-kernels. One body, FP__UKR_BODY, serves every SIMD family: it is written against the
+ * vector macros V, VZERO, VSET1, VFMA, VMUL, VLOAD, VSTORE that each family defines around it (AVX2: 256
+ * bits, AVX-512: 512 bits), with MR rows x 2 vectors of accumulators. Per k it loads two vectors of Bp
+ * and broadcasts MR values of Ap. Rows are written for up to 12; the rows at or past MR sit behind
+ * constant conditions and compile to nothing. The packed case (ars == 1) gets its own loop so the row
+ * offsets are constants. Full tiles with unit column stride are updated in place with vector loads; the
+ * rest goes through tile_store. */
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
-#define FP__KSTEP(i) { V a_ = VSET1(ap[(i) * FP__ARS]); c##i##_a = VFMA(a_, b0, c##i##_a); c##i##_b = VFMA(a_, b1, c##i##_b); }
-#define FP__KSAVE(i) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
-#define FP__KUPDATE()                                                                                 \
+#define FP__KSTEP(i, ARS)                                                                             \
+    if ((i) < MR) {                                                                                   \
+        V a_ = VSET1(ap[(i) * (ARS)]);                                                                \
+        c##i##_a = VFMA(a_, b0, c##i##_a);                                                            \
+        c##i##_b = VFMA(a_, b1, c##i##_b);                                                            \
+    }
+#define FP__KSAVE(i) if ((i) < MR) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
+#define FP__KLOOP(ARS)                                                                                \
+    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                                   \
+        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                        \
+        FP__KSTEP(0, ARS) FP__KSTEP(1, ARS) FP__KSTEP(2, ARS) FP__KSTEP(3, ARS) FP__KSTEP(4, ARS)     \
+        FP__KSTEP(5, ARS) FP__KSTEP(6, ARS) FP__KSTEP(7, ARS) FP__KSTEP(8, ARS) FP__KSTEP(9, ARS)     \
+        FP__KSTEP(10, ARS) FP__KSTEP(11, ARS)                                                         \
+    }
+#define FP__UKR_BODY(MR_, VL_)                                                                        \
+    enum { MR = MR_, VL = VL_, NR = 2 * VL_ };                                                       \
+    float ab[MR * NR];                                                                                \
+    int p;                                                                                            \
+    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)                     \
+    FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)                   \
+    if (ars == 1) FP__KLOOP(1) else FP__KLOOP(ars)                                                    \
+    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)                     \
+    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)                   \
     if (mr == MR && nr == NR && csc == 1) {                                                           \
         V va = VSET1(alpha), vb = VSET1(beta);                                                        \
         int i_;                                                                                       \
@@ -1570,10 +1600,6 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
-FP__TARGET_AVX2 static void fp__ukr_avx2_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                            const float *bp, float alpha, float beta, float *c, ptrdiff_t rsc,
-                                            ptrdiff_t csc, int mr, int nr)
-{
 #define V __m256
 #define VZERO _mm256_setzero_ps
 #define VSET1 _mm256_set1_ps
@@ -1581,25 +1607,12 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_f32(int kc, const float *ap, ptrdiff_t 
 #define VMUL _mm256_mul_ps
 #define VLOAD _mm256_loadu_ps
 #define VSTORE _mm256_storeu_ps
-    enum { MR = FP__A2MR, VL = 8, NR = 2 * 8 };
-    float ab[MR * NR];
-    int p;
-    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)
-    /* the packed case (ars == 1) gets its own loop so the row offsets are constants */
-#define FP__KLOOP()                                                                              \
-    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                              \
-        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                   \
-        FP__KSTEP(0) FP__KSTEP(1) FP__KSTEP(2) FP__KSTEP(3) FP__KSTEP(4) FP__KSTEP(5)            \
-    }
-#define FP__ARS 1
-    if (ars == 1) FP__KLOOP()
-#undef FP__ARS
-#define FP__ARS ars
-    else FP__KLOOP()
-#undef FP__ARS
-#undef FP__KLOOP
-    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)
-    FP__KUPDATE();
+FP__TARGET_AVX2 static void fp__ukr_avx2_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                            const float *bp, float alpha, float beta, float *c, ptrdiff_t rsc,
+                                            ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A2MR, 8);
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1607,15 +1620,10 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_f32(int kc, const float *ap, ptrdiff_t 
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
-}
 #endif
 
 #if defined(FP__HAVE_AVX512)
 #define FP__A5MR 12
-FP__TARGET_AVX512 static void fp__ukr_avx512_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                                const float *bp, float alpha, float beta, float *c, ptrdiff_t rsc,
-                                                ptrdiff_t csc, int mr, int nr)
-{
 #define V __m512
 #define VZERO _mm512_setzero_ps
 #define VSET1 _mm512_set1_ps
@@ -1623,27 +1631,12 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_f32(int kc, const float *ap, ptrdif
 #define VMUL _mm512_mul_ps
 #define VLOAD _mm512_loadu_ps
 #define VSTORE _mm512_storeu_ps
-    enum { MR = FP__A5MR, VL = 16, NR = 2 * 16 };
-    float ab[MR * NR];
-    int p;
-    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)
-    FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)
-#define FP__KLOOP()                                                                              \
-    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                              \
-        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                   \
-        FP__KSTEP(0) FP__KSTEP(1) FP__KSTEP(2) FP__KSTEP(3) FP__KSTEP(4) FP__KSTEP(5)            \
-        FP__KSTEP(6) FP__KSTEP(7) FP__KSTEP(8) FP__KSTEP(9) FP__KSTEP(10) FP__KSTEP(11)          \
-    }
-#define FP__ARS 1
-    if (ars == 1) FP__KLOOP()
-#undef FP__ARS
-#define FP__ARS ars
-    else FP__KLOOP()
-#undef FP__ARS
-#undef FP__KLOOP
-    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)
-    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)
-    FP__KUPDATE();
+FP__TARGET_AVX512 static void fp__ukr_avx512_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                                const float *bp, float alpha, float beta, float *c, ptrdiff_t rsc,
+                                                ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A5MR, 16);
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1651,7 +1644,6 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_f32(int kc, const float *ap, ptrdif
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
-}
 #endif
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
@@ -2351,7 +2343,8 @@ FP_DEF fp_status fp_mat_row_sum_f32(fp_mat_f32 a, fp_mat_f32 s)
 #undef FP__KDECL
 #undef FP__KSTEP
 #undef FP__KSAVE
-#undef FP__KUPDATE
+#undef FP__KLOOP
+#undef FP__UKR_BODY
 #undef FP__A2MR
 #undef FP__A5MR
 
@@ -2423,14 +2416,37 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
     fp__tile_store_f64(ab, FP__SNR, alpha, beta, c, rsc, csc, mr, nr);
 }
 
-/* The SIMD micro-kernels: one per instruction set, type-generic through the vector macros below.
- * Each holds MR rows x 2 vectors of accumulators; per k it loads two vectors of Bp and broadcasts MR
- * values of Ap. Full tiles with unit column stride are updated in place with vector loads; the rest
- * goes through tile_store. */
+/* The SIMD micro-kernels. One body, FP__UKR_BODY, serves every SIMD family: it is written against the
+ * vector macros V, VZERO, VSET1, VFMA, VMUL, VLOAD, VSTORE that each family defines around it (AVX2: 256
+ * bits, AVX-512: 512 bits), with MR rows x 2 vectors of accumulators. Per k it loads two vectors of Bp
+ * and broadcasts MR values of Ap. Rows are written for up to 12; the rows at or past MR sit behind
+ * constant conditions and compile to nothing. The packed case (ars == 1) gets its own loop so the row
+ * offsets are constants. Full tiles with unit column stride are updated in place with vector loads; the
+ * rest goes through tile_store. */
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
-#define FP__KSTEP(i) { V a_ = VSET1(ap[(i) * FP__ARS]); c##i##_a = VFMA(a_, b0, c##i##_a); c##i##_b = VFMA(a_, b1, c##i##_b); }
-#define FP__KSAVE(i) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
-#define FP__KUPDATE()                                                                                 \
+#define FP__KSTEP(i, ARS)                                                                             \
+    if ((i) < MR) {                                                                                   \
+        V a_ = VSET1(ap[(i) * (ARS)]);                                                                \
+        c##i##_a = VFMA(a_, b0, c##i##_a);                                                            \
+        c##i##_b = VFMA(a_, b1, c##i##_b);                                                            \
+    }
+#define FP__KSAVE(i) if ((i) < MR) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
+#define FP__KLOOP(ARS)                                                                                \
+    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                                   \
+        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                        \
+        FP__KSTEP(0, ARS) FP__KSTEP(1, ARS) FP__KSTEP(2, ARS) FP__KSTEP(3, ARS) FP__KSTEP(4, ARS)     \
+        FP__KSTEP(5, ARS) FP__KSTEP(6, ARS) FP__KSTEP(7, ARS) FP__KSTEP(8, ARS) FP__KSTEP(9, ARS)     \
+        FP__KSTEP(10, ARS) FP__KSTEP(11, ARS)                                                         \
+    }
+#define FP__UKR_BODY(MR_, VL_)                                                                        \
+    enum { MR = MR_, VL = VL_, NR = 2 * VL_ };                                                       \
+    double ab[MR * NR];                                                                                \
+    int p;                                                                                            \
+    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)                     \
+    FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)                   \
+    if (ars == 1) FP__KLOOP(1) else FP__KLOOP(ars)                                                    \
+    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)                     \
+    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)                   \
     if (mr == MR && nr == NR && csc == 1) {                                                           \
         V va = VSET1(alpha), vb = VSET1(beta);                                                        \
         int i_;                                                                                       \
@@ -2445,10 +2461,6 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
-FP__TARGET_AVX2 static void fp__ukr_avx2_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                            const double *bp, double alpha, double beta, double *c, ptrdiff_t rsc,
-                                            ptrdiff_t csc, int mr, int nr)
-{
 #define V __m256d
 #define VZERO _mm256_setzero_pd
 #define VSET1 _mm256_set1_pd
@@ -2456,25 +2468,12 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_f64(int kc, const double *ap, ptrdiff_t
 #define VMUL _mm256_mul_pd
 #define VLOAD _mm256_loadu_pd
 #define VSTORE _mm256_storeu_pd
-    enum { MR = FP__A2MR, VL = 4, NR = 2 * 4 };
-    double ab[MR * NR];
-    int p;
-    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)
-    /* the packed case (ars == 1) gets its own loop so the row offsets are constants */
-#define FP__KLOOP()                                                                              \
-    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                              \
-        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                   \
-        FP__KSTEP(0) FP__KSTEP(1) FP__KSTEP(2) FP__KSTEP(3) FP__KSTEP(4) FP__KSTEP(5)            \
-    }
-#define FP__ARS 1
-    if (ars == 1) FP__KLOOP()
-#undef FP__ARS
-#define FP__ARS ars
-    else FP__KLOOP()
-#undef FP__ARS
-#undef FP__KLOOP
-    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)
-    FP__KUPDATE();
+FP__TARGET_AVX2 static void fp__ukr_avx2_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                            const double *bp, double alpha, double beta, double *c, ptrdiff_t rsc,
+                                            ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A2MR, 4);
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2482,15 +2481,10 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_f64(int kc, const double *ap, ptrdiff_t
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
-}
 #endif
 
 #if defined(FP__HAVE_AVX512)
 #define FP__A5MR 12
-FP__TARGET_AVX512 static void fp__ukr_avx512_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                                const double *bp, double alpha, double beta, double *c, ptrdiff_t rsc,
-                                                ptrdiff_t csc, int mr, int nr)
-{
 #define V __m512d
 #define VZERO _mm512_setzero_pd
 #define VSET1 _mm512_set1_pd
@@ -2498,27 +2492,12 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_f64(int kc, const double *ap, ptrdi
 #define VMUL _mm512_mul_pd
 #define VLOAD _mm512_loadu_pd
 #define VSTORE _mm512_storeu_pd
-    enum { MR = FP__A5MR, VL = 8, NR = 2 * 8 };
-    double ab[MR * NR];
-    int p;
-    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)
-    FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)
-#define FP__KLOOP()                                                                              \
-    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                              \
-        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                   \
-        FP__KSTEP(0) FP__KSTEP(1) FP__KSTEP(2) FP__KSTEP(3) FP__KSTEP(4) FP__KSTEP(5)            \
-        FP__KSTEP(6) FP__KSTEP(7) FP__KSTEP(8) FP__KSTEP(9) FP__KSTEP(10) FP__KSTEP(11)          \
-    }
-#define FP__ARS 1
-    if (ars == 1) FP__KLOOP()
-#undef FP__ARS
-#define FP__ARS ars
-    else FP__KLOOP()
-#undef FP__ARS
-#undef FP__KLOOP
-    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)
-    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)
-    FP__KUPDATE();
+FP__TARGET_AVX512 static void fp__ukr_avx512_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                                const double *bp, double alpha, double beta, double *c, ptrdiff_t rsc,
+                                                ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A5MR, 8);
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2526,7 +2505,6 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_f64(int kc, const double *ap, ptrdi
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
-}
 #endif
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
@@ -3226,7 +3204,8 @@ FP_DEF fp_status fp_mat_row_sum_f64(fp_mat_f64 a, fp_mat_f64 s)
 #undef FP__KDECL
 #undef FP__KSTEP
 #undef FP__KSAVE
-#undef FP__KUPDATE
+#undef FP__KLOOP
+#undef FP__UKR_BODY
 #undef FP__A2MR
 #undef FP__A5MR
 
@@ -9075,6 +9054,31 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 /* FNV-1a, 64 bits: the parameter files' checksum. */
 #ifdef __cplusplus
 }
+#endif
+
+/* The implementation's own macros end here: none reaches the code that includes it. */
+#undef FP__RESTRICT
+#undef FP__VECTORIZE
+#undef FP_DEF
+#undef FP__HAVE_AVX2
+#undef FP__TARGET_AVX2
+#undef FP__HAVE_AVX512
+#undef FP__TARGET_AVX512
+#undef FP__MAX_THREADS
+#undef FP__REQUIRE
+#undef FP__REQUIRE_VOID
+#undef FP__LOAD_INT
+#undef FP__STORE_INT
+#undef FP__ISFINITE
+#undef FP__BADVIEW
+#ifdef FP__OWN_ALLOC
+#undef FP_MALLOC
+#undef FP_FREE
+#undef FP__OWN_ALLOC
+#endif
+#ifdef FP__OWN_ASSERT
+#undef FP_ASSERT
+#undef FP__OWN_ASSERT
 #endif
 
 #endif /* FIXPOINT_IMPLEMENTATION */

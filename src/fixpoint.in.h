@@ -826,6 +826,7 @@ FP_API void fp_dataset_free(fp_dataset *ds);
 
 #if defined(FP_MALLOC) && defined(FP_FREE)
 #elif !defined(FP_MALLOC) && !defined(FP_FREE)
+#define FP__OWN_ALLOC /* ours: #undef'd at the end */
 #define FP_MALLOC(sz, ctx) ((void)(ctx), malloc(sz))
 #define FP_FREE(p, ctx) ((void)(ctx), free(p))
 #else
@@ -835,6 +836,7 @@ FP_API void fp_dataset_free(fp_dataset *ds);
 /* FP_ASSERT guards the library's own invariants (the public entry points check their arguments with
  * FP__REQUIRE and the usage handler); it is never compiled out. */
 #ifndef FP_ASSERT
+#define FP__OWN_ASSERT /* ours: #undef'd at the end */
 #define FP_ASSERT(c) ((c) ? (void)0 : fp__assert_fail(#c, __FILE__, __LINE__))
 static void fp__assert_fail(const char *what, const char *file, int line)
 {
@@ -1025,15 +1027,20 @@ FP_DEF const char *fp_isa_name(fp_isa isa)
     return "unknown";
 }
 
+/* The CPU's best path, asked once: every kernel call reads the answer with one relaxed load. */
+static int fp__isa_best = -1;
 FP_DEF fp_isa fp_isa_best(void)
 {
-#if defined(FP__HAVE_AVX512)
-    if (__builtin_cpu_supports("avx512f")) return FP_ISA_AVX512;
-#endif
+    int best = FP__LOAD_INT(&fp__isa_best);
+    if (best >= 0) return (fp_isa)best;
+    best = FP_ISA_SCALAR;
 #if defined(FP__HAVE_AVX2)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return FP_ISA_AVX2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = FP_ISA_AVX2;
 #endif
-    return FP_ISA_SCALAR;
+#if defined(FP__HAVE_AVX512)
+    if (__builtin_cpu_supports("avx512f")) best = FP_ISA_AVX512;
+#endif
+    return (fp_isa)fp__init_int(&fp__isa_best, best);
 }
 
 FP_DEF void fp_isa_set(fp_isa cap) { FP__STORE_INT(&fp__isa_cap, (int)cap); }
@@ -1271,14 +1278,37 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
     FP__I(tile_store)(ab, FP__SNR, alpha, beta, c, rsc, csc, mr, nr);
 }
 
-/* The SIMD micro-kernels: one per instruction set, type-generic through the vector macros below.
- * Each holds MR rows x 2 vectors of accumulators; per k it loads two vectors of Bp and broadcasts MR
- * values of Ap. Full tiles with unit column stride are updated in place with vector loads; the rest
- * goes through tile_store. */
+/* The SIMD micro-kernels. One body, FP__UKR_BODY, serves every SIMD family: it is written against the
+ * vector macros V, VZERO, VSET1, VFMA, VMUL, VLOAD, VSTORE that each family defines around it (AVX2: 256
+ * bits, AVX-512: 512 bits), with MR rows x 2 vectors of accumulators. Per k it loads two vectors of Bp
+ * and broadcasts MR values of Ap. Rows are written for up to 12; the rows at or past MR sit behind
+ * constant conditions and compile to nothing. The packed case (ars == 1) gets its own loop so the row
+ * offsets are constants. Full tiles with unit column stride are updated in place with vector loads; the
+ * rest goes through tile_store. */
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
-#define FP__KSTEP(i) { V a_ = VSET1(ap[(i) * FP__ARS]); c##i##_a = VFMA(a_, b0, c##i##_a); c##i##_b = VFMA(a_, b1, c##i##_b); }
-#define FP__KSAVE(i) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
-#define FP__KUPDATE()                                                                                 \
+#define FP__KSTEP(i, ARS)                                                                             \
+    if ((i) < MR) {                                                                                   \
+        V a_ = VSET1(ap[(i) * (ARS)]);                                                                \
+        c##i##_a = VFMA(a_, b0, c##i##_a);                                                            \
+        c##i##_b = VFMA(a_, b1, c##i##_b);                                                            \
+    }
+#define FP__KSAVE(i) if ((i) < MR) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
+#define FP__KLOOP(ARS)                                                                                \
+    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                                   \
+        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                        \
+        FP__KSTEP(0, ARS) FP__KSTEP(1, ARS) FP__KSTEP(2, ARS) FP__KSTEP(3, ARS) FP__KSTEP(4, ARS)     \
+        FP__KSTEP(5, ARS) FP__KSTEP(6, ARS) FP__KSTEP(7, ARS) FP__KSTEP(8, ARS) FP__KSTEP(9, ARS)     \
+        FP__KSTEP(10, ARS) FP__KSTEP(11, ARS)                                                         \
+    }
+#define FP__UKR_BODY(MR_, VL_)                                                                        \
+    enum { MR = MR_, VL = VL_, NR = 2 * VL_ };                                                       \
+    FP__T ab[MR * NR];                                                                                \
+    int p;                                                                                            \
+    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)                     \
+    FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)                   \
+    if (ars == 1) FP__KLOOP(1) else FP__KLOOP(ars)                                                    \
+    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)                     \
+    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)                   \
     if (mr == MR && nr == NR && csc == 1) {                                                           \
         V va = VSET1(alpha), vb = VSET1(beta);                                                        \
         int i_;                                                                                       \
@@ -1293,10 +1323,6 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
-FP__TARGET_AVX2 static void FP__I(ukr_avx2)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                            const FP__T *bp, FP__T alpha, FP__T beta, FP__T *c, ptrdiff_t rsc,
-                                            ptrdiff_t csc, int mr, int nr)
-{
 #if FP__BITS == 32
 #define V __m256
 #define VZERO _mm256_setzero_ps
@@ -1314,25 +1340,12 @@ FP__TARGET_AVX2 static void FP__I(ukr_avx2)(int kc, const FP__T *ap, ptrdiff_t a
 #define VLOAD _mm256_loadu_pd
 #define VSTORE _mm256_storeu_pd
 #endif
-    enum { MR = FP__A2MR, VL = FP__A2VL, NR = 2 * FP__A2VL };
-    FP__T ab[MR * NR];
-    int p;
-    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)
-    /* the packed case (ars == 1) gets its own loop so the row offsets are constants */
-#define FP__KLOOP()                                                                              \
-    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                              \
-        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                   \
-        FP__KSTEP(0) FP__KSTEP(1) FP__KSTEP(2) FP__KSTEP(3) FP__KSTEP(4) FP__KSTEP(5)            \
-    }
-#define FP__ARS 1
-    if (ars == 1) FP__KLOOP()
-#undef FP__ARS
-#define FP__ARS ars
-    else FP__KLOOP()
-#undef FP__ARS
-#undef FP__KLOOP
-    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)
-    FP__KUPDATE();
+FP__TARGET_AVX2 static void FP__I(ukr_avx2)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                            const FP__T *bp, FP__T alpha, FP__T beta, FP__T *c, ptrdiff_t rsc,
+                                            ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A2MR, FP__A2VL);
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1340,15 +1353,10 @@ FP__TARGET_AVX2 static void FP__I(ukr_avx2)(int kc, const FP__T *ap, ptrdiff_t a
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
-}
 #endif
 
 #if defined(FP__HAVE_AVX512)
 #define FP__A5MR 12
-FP__TARGET_AVX512 static void FP__I(ukr_avx512)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                                const FP__T *bp, FP__T alpha, FP__T beta, FP__T *c, ptrdiff_t rsc,
-                                                ptrdiff_t csc, int mr, int nr)
-{
 #if FP__BITS == 32
 #define V __m512
 #define VZERO _mm512_setzero_ps
@@ -1366,27 +1374,12 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512)(int kc, const FP__T *ap, ptrdiff
 #define VLOAD _mm512_loadu_pd
 #define VSTORE _mm512_storeu_pd
 #endif
-    enum { MR = FP__A5MR, VL = FP__A5VL, NR = 2 * FP__A5VL };
-    FP__T ab[MR * NR];
-    int p;
-    FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)
-    FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)
-#define FP__KLOOP()                                                                              \
-    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                              \
-        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                   \
-        FP__KSTEP(0) FP__KSTEP(1) FP__KSTEP(2) FP__KSTEP(3) FP__KSTEP(4) FP__KSTEP(5)            \
-        FP__KSTEP(6) FP__KSTEP(7) FP__KSTEP(8) FP__KSTEP(9) FP__KSTEP(10) FP__KSTEP(11)          \
-    }
-#define FP__ARS 1
-    if (ars == 1) FP__KLOOP()
-#undef FP__ARS
-#define FP__ARS ars
-    else FP__KLOOP()
-#undef FP__ARS
-#undef FP__KLOOP
-    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)
-    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)
-    FP__KUPDATE();
+FP__TARGET_AVX512 static void FP__I(ukr_avx512)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                                const FP__T *bp, FP__T alpha, FP__T beta, FP__T *c, ptrdiff_t rsc,
+                                                ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A5MR, FP__A5VL);
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1394,7 +1387,6 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512)(int kc, const FP__T *ap, ptrdiff
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
-}
 #endif
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
@@ -5555,6 +5547,31 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 /* FNV-1a, 64 bits: the parameter files' checksum. */
 #ifdef __cplusplus
 }
+#endif
+
+/* The implementation's own macros end here: none reaches the code that includes it. */
+#undef FP__RESTRICT
+#undef FP__VECTORIZE
+#undef FP_DEF
+#undef FP__HAVE_AVX2
+#undef FP__TARGET_AVX2
+#undef FP__HAVE_AVX512
+#undef FP__TARGET_AVX512
+#undef FP__MAX_THREADS
+#undef FP__REQUIRE
+#undef FP__REQUIRE_VOID
+#undef FP__LOAD_INT
+#undef FP__STORE_INT
+#undef FP__ISFINITE
+#undef FP__BADVIEW
+#ifdef FP__OWN_ALLOC
+#undef FP_MALLOC
+#undef FP_FREE
+#undef FP__OWN_ALLOC
+#endif
+#ifdef FP__OWN_ASSERT
+#undef FP_ASSERT
+#undef FP__OWN_ASSERT
 #endif
 
 #endif /* FIXPOINT_IMPLEMENTATION */
