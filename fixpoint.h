@@ -649,13 +649,13 @@ typedef struct fp_trainer_f32 {
 FP_API fp_status fp_trainer_init_f32(fp_trainer_f32 *t, fp_layer_f32 *L, const fp_train_config *cfg, int dataset_count);
 FP_API void fp_trainer_free_f32(fp_trainer_f32 *t);
 /* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch). rec receives the record. Faults and
- * their recovery (cfg.rollback): a forward solve that loses the fixed point, or an adjoint that is
+ * their recovery (unless cfg.no_rollback): a forward solve that loses the fixed point, or an adjoint that is
  * singular or does not converge, undoes the previous update and halves the rate (rec->rolled_back; the
  * solve is retried at once, a failed gradient returns its status and the next step goes on from the
  * restored W); dW2's B x B system, singular at isolated rates, is retried with the rate halved. */
 FP_API fp_status fp_layer_train_step_f32(fp_trainer_f32 *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec);
-/* One epoch: shuffle (cfg.shuffle), all full and partial batches, on_step after each (nonzero stops). */
+/* One epoch: shuffle (unless cfg.no_shuffle), all full and partial batches, on_step after each (nonzero stops). */
 FP_API fp_status fp_layer_train_epoch_f32(fp_trainer_f32 *t, const fp_dataset *ds, int epoch,
                                           int (*on_step)(const fp_train_record *rec, void *user), void *user);
 /* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. A label outside
@@ -745,13 +745,13 @@ typedef struct fp_trainer_f64 {
 FP_API fp_status fp_trainer_init_f64(fp_trainer_f64 *t, fp_layer_f64 *L, const fp_train_config *cfg, int dataset_count);
 FP_API void fp_trainer_free_f64(fp_trainer_f64 *t);
 /* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch). rec receives the record. Faults and
- * their recovery (cfg.rollback): a forward solve that loses the fixed point, or an adjoint that is
+ * their recovery (unless cfg.no_rollback): a forward solve that loses the fixed point, or an adjoint that is
  * singular or does not converge, undoes the previous update and halves the rate (rec->rolled_back; the
  * solve is retried at once, a failed gradient returns its status and the next step goes on from the
  * restored W); dW2's B x B system, singular at isolated rates, is retried with the rate halved. */
 FP_API fp_status fp_layer_train_step_f64(fp_trainer_f64 *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec);
-/* One epoch: shuffle (cfg.shuffle), all full and partial batches, on_step after each (nonzero stops). */
+/* One epoch: shuffle (unless cfg.no_shuffle), all full and partial batches, on_step after each (nonzero stops). */
 FP_API fp_status fp_layer_train_epoch_f64(fp_trainer_f64 *t, const fp_dataset *ds, int epoch,
                                           int (*on_step)(const fp_train_record *rec, void *user), void *user);
 /* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. A label outside
@@ -1484,6 +1484,14 @@ static int fp__small_solve(int d, double *A, double *b)
     return 1;
 }
 
+/* Rollback and halve, the recovery every learning loop here uses (the trainer, the read-out's gradient
+ * descent): the saved parameters come back and the rate scale halves. */
+static void fp__undo_halve(void *param, const void *saved, size_t bytes, double *scale)
+{
+    memcpy(param, saved, bytes);
+    *scale *= 0.5;
+}
+
 #define FP__ISFINITE(x) ((x) - (x) == (x) - (x)) /* false for NaN and +-Inf, no fenv side effects */
 #define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
 
@@ -1507,7 +1515,7 @@ static fp_status fp__stability_f32(int n, int b, const float *w, ptrdiff_t rsw, 
 static fp_status fp__stability_analyze_f32(const fp_spectrum_config *cfg, int n, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
 static fp_status fp__census_f32(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *x, ptrdiff_t incx, float *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
 static size_t fp__rule_workspace_size_f32(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
-static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, float lr, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, const float *grad, ptrdiff_t rsd, ptrdiff_t csd, float *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, float lr, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, const float *grad, ptrdiff_t rsd, ptrdiff_t csd, float *dw, ptrdiff_t rsdw, ptrdiff_t csdw, float *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
 static void fp__feedback_weights_f32(const fp_feedback_f32 *fb, float *w, ptrdiff_t rsw, ptrdiff_t csw);
 
 
@@ -2216,10 +2224,14 @@ FP_DEF fp_mat_f32 fp_mat_block_f32(fp_mat_f32 a, int i, int j, int rows, int col
 /* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
 static int fp__in_ok_f32(fp_mat_f32 a)
 {
-    return a.data && a.rows >= 0 && a.cols >= 0 && fp__strides_ok(a.rows, a.cols, a.rs, a.cs);
+    if (!a.data || a.rows < 0 || a.cols < 0) return 0;
+    return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
 }
 /* A view that can be written: besides, no two of its elements share an address. */
-static int fp__out_ok_f32(fp_mat_f32 a) { return fp__in_ok_f32(a) && fp__layout_ok(a.rows, a.cols, a.rs, a.cs); }
+static int fp__out_ok_f32(fp_mat_f32 a)
+{
+    return fp__in_ok_f32(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
+}
 static int fp__is_f32(fp_mat_f32 a, int rows, int cols) { return a.rows == rows && a.cols == cols; }
 /* no shared element (an absent view shares none) */
 static int fp__apart_f32(fp_mat_f32 a, fp_mat_f32 b)
@@ -2368,7 +2380,7 @@ static fp_status fp__stability_f64(int n, int b, const double *w, ptrdiff_t rsw,
 static fp_status fp__stability_analyze_f64(const fp_spectrum_config *cfg, int n, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
 static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t incx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
 static size_t fp__rule_workspace_size_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
-static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, double lr, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad, ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, double lr, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad, ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, double *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
 static void fp__feedback_weights_f64(const fp_feedback_f64 *fb, double *w, ptrdiff_t rsw, ptrdiff_t csw);
 
 
@@ -3077,10 +3089,14 @@ FP_DEF fp_mat_f64 fp_mat_block_f64(fp_mat_f64 a, int i, int j, int rows, int col
 /* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
 static int fp__in_ok_f64(fp_mat_f64 a)
 {
-    return a.data && a.rows >= 0 && a.cols >= 0 && fp__strides_ok(a.rows, a.cols, a.rs, a.cs);
+    if (!a.data || a.rows < 0 || a.cols < 0) return 0;
+    return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
 }
 /* A view that can be written: besides, no two of its elements share an address. */
-static int fp__out_ok_f64(fp_mat_f64 a) { return fp__in_ok_f64(a) && fp__layout_ok(a.rows, a.cols, a.rs, a.cs); }
+static int fp__out_ok_f64(fp_mat_f64 a)
+{
+    return fp__in_ok_f64(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
+}
 static int fp__is_f64(fp_mat_f64 a, int rows, int cols) { return a.rows == rows && a.cols == cols; }
 /* no shared element (an absent view shares none) */
 static int fp__apart_f64(fp_mat_f64 a, fp_mat_f64 b)
@@ -5157,7 +5173,7 @@ FP_DEF fp_train_config fp_train_config_default(void)
     c.solver = fp_solver_config_default(FP_SOLVER_ANDERSON);
     c.adjoint = fp_adjoint_config_default();
     c.batch = 512;
-    c.min_converged = 0.5;
+    c.min_converged = 0; /* 0.5 for adaptive solvers, 0 for fixed-iteration ones: decided by trainer_init */
     c.stability_cols = 8;
     return c;
 }
@@ -5242,7 +5258,7 @@ static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, flo
                                 const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *r, ptrdiff_t rsr,
                                 ptrdiff_t csr, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, const float *grad,
                                 ptrdiff_t rsd, ptrdiff_t csd, float *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
-                                fp_solve_report *rep, void *work)
+                                float *v, ptrdiff_t ldv, fp_solve_report *rep, void *work)
 {
     fp_adjoint_config def = fp_adjoint_config_default();
     fp__arena a;
@@ -5277,9 +5293,10 @@ static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, flo
     a.used = 0;
     fp__rule_layout_f32(rule, adj, n, b, &a, &L, &S, &C, &Q, &K, &piv, &gws, &aws);
     if (rule == FP_RULE_DW1) {
-        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr */
-        st = fp__implicit_grad_f32(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, L, ld, 1, dw,
-                                  rsdw, csdw, rep, aws);
+        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr; V = dL/dX
+         * lands in v (row-major, ld ldv) when the caller keeps it (the trainer's read-in gradient) */
+        st = fp__implicit_grad_f32(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, v ? v : L,
+                                  v ? ldv : ld, 1, dw, rsdw, csdw, rep, aws);
     } else if (rule == FP_RULE_DW4) {
         /* dW4 = sum_b [(I - W G) g][(I - W G)^T (I - W G) r]^T:
          * L = Gr - W (G .* Gr);  S = R - W (G .* R);  C = S - G .* (W^T S);  dW = L C^T */
@@ -5414,8 +5431,12 @@ FP_DEF fp_status fp_rule_dw_f32(const fp_rule_config *cfg, fp_mat_f32 w, fp_mat_
     FP__REQUIRE(fp__out_ok_f32(dw) && fp__is_f32(dw, n, n), "dW must be a writable N x N view with distinct elements", FP_ERR_USAGE);
     FP__REQUIRE(fp__apart_f32(dw, w) && fp__apart_f32(dw, r) && fp__apart_f32(dw, gain) && fp__apart_f32(dw, grad),
                 "dW must not overlap W, R, G or grad", FP_ERR_USAGE);
+    if (n < 1 || b < 1) {
+        if (rep) fp__report_reset(rep);
+        return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "N and B must be >= 1") : FP_ERR_INVALID_ARG;
+    }
     return fp__rule_dw_f32(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, (float)cfg->lr, n, b, w.data, w.rs, w.cs, r.data,
-                          r.rs, r.cs, gain.data, gain.rs, gain.cs, grad.data, grad.rs, grad.cs, dw.data, dw.rs, dw.cs, rep, work);
+                          r.rs, r.cs, gain.data, gain.rs, gain.cs, grad.data, grad.rs, grad.cs, dw.data, dw.rs, dw.cs, NULL, 0, rep, work);
 }
 
 /* ================================================================================================
@@ -5726,18 +5747,25 @@ static int fp__lost_f32(const fp_trainer_f32 *t, fp_status st, const fp_solve_re
     return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || (double)rep->converged < t->cfg.min_converged * bsz;
 }
 
+/* The one rollback of the training loop: the last update put W where the fixed point or the gradient
+ * is lost, so it is undone and the rate halved - once per step, and only with something to undo. */
+static int fp__roll_back_f32(fp_trainer_f32 *t, fp_train_record *rec)
+{
+    fp_layer_f32 *L = t->layer;
+    if (t->cfg.no_rollback || t->step == 0 || rec->rolled_back) return 0;
+    fp__undo_halve(L->w, t->prev, fp__layer_count_f32(L->n, L->n_in, L->n_out) * sizeof(float), &t->lr_scale);
+    rec->rolled_back = 1;
+    return 1;
+}
+
 /* The gradient could not be computed (the adjoint is singular or did not converge: the last update put W
  * at the singularity of dW1): undo that update and halve the rate, as for a lost fixed point. */
-static fp_status fp__gradient_failed_f32(fp_trainer_f32 *t, fp_train_record *rec, fp_status st, size_t cnt)
+static fp_status fp__gradient_failed_f32(fp_trainer_f32 *t, fp_train_record *rec, fp_status st)
 {
     rec->status = st;
     t->message = "the gradient could not be computed (singular or unconverged adjoint, or a dW that is not finite)";
     if (st == FP_ERR_NO_MEMORY || st == FP_ERR_INVALID_ARG) return st; /* not a numerical fault: nothing to undo */
-    if (!t->cfg.no_rollback && t->step > 0 && !rec->rolled_back) {
-        memcpy(t->layer->w, t->prev, cnt * sizeof(float));
-        t->lr_scale *= 0.5;
-        rec->rolled_back = 1;
-    }
+    fp__roll_back_f32(t, rec);
     return st;
 }
 
@@ -5768,11 +5796,8 @@ FP_DEF fp_status fp_layer_train_step_f32(fp_trainer_f32 *t, const fp_dataset *ds
     if (t->message) { rec->status = FP_ERR_INVALID_ARG; return FP_ERR_INVALID_ARG; }
     fp__forward_input_f32(t, ds, idx, bsz);
     st = fp__forward_solve_f32(t, idx, bsz, &rep);
-    if (fp__lost_f32(t, st, &rep, bsz) && !t->cfg.no_rollback && t->step > 0) {
-        /* the last update lost the fixed point: undo it, halve the rate, solve again */
-        memcpy(L->w, t->prev, cnt * sizeof(float));
-        t->lr_scale *= 0.5;
-        rec->rolled_back = 1;
+    if (fp__lost_f32(t, st, &rep, bsz) && fp__roll_back_f32(t, rec)) {
+        /* the last update lost the fixed point: it is undone; solve again */
         fp__forward_input_f32(t, ds, idx, bsz);
         st = fp__forward_solve_f32(t, idx, bsz, &rep);
     }
@@ -5793,25 +5818,26 @@ FP_DEF fp_status fp_layer_train_step_f32(fp_trainer_f32 *t, const fp_dataset *ds
     rec->loss = (double)loss;
     rec->accuracy = (double)hits / bsz;
     if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; t->message = "the loss is NaN"; return rec->status; }
-    /* the rule's dW (dW1 leaves V = dL/dX in v when the read-in trains) */
-    if (t->cfg.rule == FP_RULE_DW1 || t->cfg.train_readin) {
-        memset(&rep, 0, sizeof rep);
-        st = fp__implicit_grad_f32(&t->cfg.adjoint, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
-                                  t->cfg.rule == FP_RULE_DW1 ? t->dw : NULL, n, 1, &rep, t->rule_ws);
-        if (st != FP_OK) return fp__gradient_failed_f32(t, rec, st, cnt);
+    /* the read-in's V = dL/dX, when it learns: dW1's adjoint gives it for free (below), other rules solve
+     * the adjoint for it alone */
+    if (t->cfg.train_readin && t->cfg.rule != FP_RULE_DW1) {
+        st = fp__implicit_grad_f32(&t->cfg.adjoint, n, bsz, L->w, n, 1, NULL, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
+                                  NULL, n, 1, NULL, t->rule_ws);
+        if (st != FP_OK) return fp__gradient_failed_f32(t, rec, st);
     }
-    if (t->cfg.rule != FP_RULE_DW1) {
+    /* the rule's dW: the one place every rule is dispatched */
+    {
         int tries;
         for (tries = 0;; ++tries) {
             st = fp__rule_dw_f32(t->cfg.rule, &t->cfg.adjoint, (float)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
-                                B, 1, t->dw, n, 1, NULL, t->rule_ws);
+                                B, 1, t->dw, n, 1, t->cfg.train_readin ? t->v : NULL, B, NULL, t->rule_ws);
             /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it */
             if (st != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
             t->lr_scale *= 0.5;
             lr = t->cfg.optim.lr * t->lr_scale;
             rec->lr = lr;
         }
-        if (st != FP_OK) return fp__gradient_failed_f32(t, rec, st, cnt);
+        if (st != FP_OK) return fp__gradient_failed_f32(t, rec, st);
     }
     rec->dw_norm = (double)fp__mat_norm_fro_f32(n, n, t->dw, n, 1);
     if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
@@ -6096,7 +6122,7 @@ static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, dou
                                 const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr,
                                 ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad,
                                 ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
-                                fp_solve_report *rep, void *work)
+                                double *v, ptrdiff_t ldv, fp_solve_report *rep, void *work)
 {
     fp_adjoint_config def = fp_adjoint_config_default();
     fp__arena a;
@@ -6131,9 +6157,10 @@ static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, dou
     a.used = 0;
     fp__rule_layout_f64(rule, adj, n, b, &a, &L, &S, &C, &Q, &K, &piv, &gws, &aws);
     if (rule == FP_RULE_DW1) {
-        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr */
-        st = fp__implicit_grad_f64(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, L, ld, 1, dw,
-                                  rsdw, csdw, rep, aws);
+        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr; V = dL/dX
+         * lands in v (row-major, ld ldv) when the caller keeps it (the trainer's read-in gradient) */
+        st = fp__implicit_grad_f64(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, v ? v : L,
+                                  v ? ldv : ld, 1, dw, rsdw, csdw, rep, aws);
     } else if (rule == FP_RULE_DW4) {
         /* dW4 = sum_b [(I - W G) g][(I - W G)^T (I - W G) r]^T:
          * L = Gr - W (G .* Gr);  S = R - W (G .* R);  C = S - G .* (W^T S);  dW = L C^T */
@@ -6268,8 +6295,12 @@ FP_DEF fp_status fp_rule_dw_f64(const fp_rule_config *cfg, fp_mat_f64 w, fp_mat_
     FP__REQUIRE(fp__out_ok_f64(dw) && fp__is_f64(dw, n, n), "dW must be a writable N x N view with distinct elements", FP_ERR_USAGE);
     FP__REQUIRE(fp__apart_f64(dw, w) && fp__apart_f64(dw, r) && fp__apart_f64(dw, gain) && fp__apart_f64(dw, grad),
                 "dW must not overlap W, R, G or grad", FP_ERR_USAGE);
+    if (n < 1 || b < 1) {
+        if (rep) fp__report_reset(rep);
+        return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "N and B must be >= 1") : FP_ERR_INVALID_ARG;
+    }
     return fp__rule_dw_f64(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, (double)cfg->lr, n, b, w.data, w.rs, w.cs, r.data,
-                          r.rs, r.cs, gain.data, gain.rs, gain.cs, grad.data, grad.rs, grad.cs, dw.data, dw.rs, dw.cs, rep, work);
+                          r.rs, r.cs, gain.data, gain.rs, gain.cs, grad.data, grad.rs, grad.cs, dw.data, dw.rs, dw.cs, NULL, 0, rep, work);
 }
 
 /* ================================================================================================
@@ -6580,18 +6611,25 @@ static int fp__lost_f64(const fp_trainer_f64 *t, fp_status st, const fp_solve_re
     return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || (double)rep->converged < t->cfg.min_converged * bsz;
 }
 
+/* The one rollback of the training loop: the last update put W where the fixed point or the gradient
+ * is lost, so it is undone and the rate halved - once per step, and only with something to undo. */
+static int fp__roll_back_f64(fp_trainer_f64 *t, fp_train_record *rec)
+{
+    fp_layer_f64 *L = t->layer;
+    if (t->cfg.no_rollback || t->step == 0 || rec->rolled_back) return 0;
+    fp__undo_halve(L->w, t->prev, fp__layer_count_f64(L->n, L->n_in, L->n_out) * sizeof(double), &t->lr_scale);
+    rec->rolled_back = 1;
+    return 1;
+}
+
 /* The gradient could not be computed (the adjoint is singular or did not converge: the last update put W
  * at the singularity of dW1): undo that update and halve the rate, as for a lost fixed point. */
-static fp_status fp__gradient_failed_f64(fp_trainer_f64 *t, fp_train_record *rec, fp_status st, size_t cnt)
+static fp_status fp__gradient_failed_f64(fp_trainer_f64 *t, fp_train_record *rec, fp_status st)
 {
     rec->status = st;
     t->message = "the gradient could not be computed (singular or unconverged adjoint, or a dW that is not finite)";
     if (st == FP_ERR_NO_MEMORY || st == FP_ERR_INVALID_ARG) return st; /* not a numerical fault: nothing to undo */
-    if (!t->cfg.no_rollback && t->step > 0 && !rec->rolled_back) {
-        memcpy(t->layer->w, t->prev, cnt * sizeof(double));
-        t->lr_scale *= 0.5;
-        rec->rolled_back = 1;
-    }
+    fp__roll_back_f64(t, rec);
     return st;
 }
 
@@ -6622,11 +6660,8 @@ FP_DEF fp_status fp_layer_train_step_f64(fp_trainer_f64 *t, const fp_dataset *ds
     if (t->message) { rec->status = FP_ERR_INVALID_ARG; return FP_ERR_INVALID_ARG; }
     fp__forward_input_f64(t, ds, idx, bsz);
     st = fp__forward_solve_f64(t, idx, bsz, &rep);
-    if (fp__lost_f64(t, st, &rep, bsz) && !t->cfg.no_rollback && t->step > 0) {
-        /* the last update lost the fixed point: undo it, halve the rate, solve again */
-        memcpy(L->w, t->prev, cnt * sizeof(double));
-        t->lr_scale *= 0.5;
-        rec->rolled_back = 1;
+    if (fp__lost_f64(t, st, &rep, bsz) && fp__roll_back_f64(t, rec)) {
+        /* the last update lost the fixed point: it is undone; solve again */
         fp__forward_input_f64(t, ds, idx, bsz);
         st = fp__forward_solve_f64(t, idx, bsz, &rep);
     }
@@ -6647,25 +6682,26 @@ FP_DEF fp_status fp_layer_train_step_f64(fp_trainer_f64 *t, const fp_dataset *ds
     rec->loss = (double)loss;
     rec->accuracy = (double)hits / bsz;
     if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; t->message = "the loss is NaN"; return rec->status; }
-    /* the rule's dW (dW1 leaves V = dL/dX in v when the read-in trains) */
-    if (t->cfg.rule == FP_RULE_DW1 || t->cfg.train_readin) {
-        memset(&rep, 0, sizeof rep);
-        st = fp__implicit_grad_f64(&t->cfg.adjoint, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
-                                  t->cfg.rule == FP_RULE_DW1 ? t->dw : NULL, n, 1, &rep, t->rule_ws);
-        if (st != FP_OK) return fp__gradient_failed_f64(t, rec, st, cnt);
+    /* the read-in's V = dL/dX, when it learns: dW1's adjoint gives it for free (below), other rules solve
+     * the adjoint for it alone */
+    if (t->cfg.train_readin && t->cfg.rule != FP_RULE_DW1) {
+        st = fp__implicit_grad_f64(&t->cfg.adjoint, n, bsz, L->w, n, 1, NULL, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
+                                  NULL, n, 1, NULL, t->rule_ws);
+        if (st != FP_OK) return fp__gradient_failed_f64(t, rec, st);
     }
-    if (t->cfg.rule != FP_RULE_DW1) {
+    /* the rule's dW: the one place every rule is dispatched */
+    {
         int tries;
         for (tries = 0;; ++tries) {
             st = fp__rule_dw_f64(t->cfg.rule, &t->cfg.adjoint, (double)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
-                                B, 1, t->dw, n, 1, NULL, t->rule_ws);
+                                B, 1, t->dw, n, 1, t->cfg.train_readin ? t->v : NULL, B, NULL, t->rule_ws);
             /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it */
             if (st != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
             t->lr_scale *= 0.5;
             lr = t->cfg.optim.lr * t->lr_scale;
             rec->lr = lr;
         }
-        if (st != FP_OK) return fp__gradient_failed_f64(t, rec, st, cnt);
+        if (st != FP_OK) return fp__gradient_failed_f64(t, rec, st);
     }
     rec->dw_norm = (double)fp__mat_norm_fro_f64(n, n, t->dw, n, 1);
     if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
@@ -8523,8 +8559,7 @@ FP_DEF fp_status fp_feedback_train_gd_f32(fp_feedback_f32 *fb, int pairs, const 
             break;
         }
         if (s2 != FP_OK || !(Lt <= L)) { /* lost the fixed point or overshot: undo, halve */
-            memcpy(fb->nv, save, (size_t)n * sizeof(float));
-            c.lr *= 0.5;
+            fp__undo_halve(fb->nv, save, (size_t)n * sizeof(float), &c.lr);
             ++out.halvings;
             continue;
         }
@@ -8864,8 +8899,7 @@ FP_DEF fp_status fp_feedback_train_gd_f64(fp_feedback_f64 *fb, int pairs, const 
             break;
         }
         if (s2 != FP_OK || !(Lt <= L)) { /* lost the fixed point or overshot: undo, halve */
-            memcpy(fb->nv, save, (size_t)n * sizeof(double));
-            c.lr *= 0.5;
+            fp__undo_halve(fb->nv, save, (size_t)n * sizeof(double), &c.lr);
             ++out.halvings;
             continue;
         }

@@ -532,13 +532,13 @@ typedef struct FP__F(trainer) {
 FP_API fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count);
 FP_API void FP__F(trainer_free)(FP__F(trainer) *t);
 /* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch). rec receives the record. Faults and
- * their recovery (cfg.rollback): a forward solve that loses the fixed point, or an adjoint that is
+ * their recovery (unless cfg.no_rollback): a forward solve that loses the fixed point, or an adjoint that is
  * singular or does not converge, undoes the previous update and halves the rate (rec->rolled_back; the
  * solve is retried at once, a failed gradient returns its status and the next step goes on from the
  * restored W); dW2's B x B system, singular at isolated rates, is retried with the rate halved. */
 FP_API fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec);
-/* One epoch: shuffle (cfg.shuffle), all full and partial batches, on_step after each (nonzero stops). */
+/* One epoch: shuffle (unless cfg.no_shuffle), all full and partial batches, on_step after each (nonzero stops). */
 FP_API fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *ds, int epoch,
                                           int (*on_step)(const fp_train_record *rec, void *user), void *user);
 /* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. A label outside
@@ -1206,6 +1206,14 @@ static int fp__small_solve(int d, double *A, double *b)
     return 1;
 }
 
+/* Rollback and halve, the recovery every learning loop here uses (the trainer, the read-out's gradient
+ * descent): the saved parameters come back and the rate scale halves. */
+static void fp__undo_halve(void *param, const void *saved, size_t bytes, double *scale)
+{
+    memcpy(param, saved, bytes);
+    *scale *= 0.5;
+}
+
 #define FP__ISFINITE(x) ((x) - (x) == (x) - (x)) /* false for NaN and +-Inf, no fenv side effects */
 #define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
 
@@ -1230,7 +1238,7 @@ static fp_status FP__I(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
 static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
 static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
 static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
-static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, FP__T *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
 static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
 
 
@@ -1981,10 +1989,14 @@ FP_DEF FP__F(mat) FP__F(mat_block)(FP__F(mat) a, int i, int j, int rows, int col
 /* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
 static int FP__I(in_ok)(FP__F(mat) a)
 {
-    return a.data && a.rows >= 0 && a.cols >= 0 && fp__strides_ok(a.rows, a.cols, a.rs, a.cs);
+    if (!a.data || a.rows < 0 || a.cols < 0) return 0;
+    return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
 }
 /* A view that can be written: besides, no two of its elements share an address. */
-static int FP__I(out_ok)(FP__F(mat) a) { return FP__I(in_ok)(a) && fp__layout_ok(a.rows, a.cols, a.rs, a.cs); }
+static int FP__I(out_ok)(FP__F(mat) a)
+{
+    return FP__I(in_ok)(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
+}
 static int FP__I(is)(FP__F(mat) a, int rows, int cols) { return a.rows == rows && a.cols == cols; }
 /* no shared element (an absent view shares none) */
 static int FP__I(apart)(FP__F(mat) a, FP__F(mat) b)
@@ -3239,7 +3251,7 @@ FP_DEF fp_train_config fp_train_config_default(void)
     c.solver = fp_solver_config_default(FP_SOLVER_ANDERSON);
     c.adjoint = fp_adjoint_config_default();
     c.batch = 512;
-    c.min_converged = 0.5;
+    c.min_converged = 0; /* 0.5 for adaptive solvers, 0 for fixed-iteration ones: decided by trainer_init */
     c.stability_cols = 8;
     return c;
 }
@@ -3325,7 +3337,7 @@ static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
                                 const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr,
                                 ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad,
                                 ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
-                                fp_solve_report *rep, void *work)
+                                FP__T *v, ptrdiff_t ldv, fp_solve_report *rep, void *work)
 {
     fp_adjoint_config def = fp_adjoint_config_default();
     fp__arena a;
@@ -3360,9 +3372,10 @@ static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
     a.used = 0;
     FP__I(rule_layout)(rule, adj, n, b, &a, &L, &S, &C, &Q, &K, &piv, &gws, &aws);
     if (rule == FP_RULE_DW1) {
-        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr */
-        st = FP__I(implicit_grad)(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, L, ld, 1, dw,
-                                  rsdw, csdw, rep, aws);
+        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr; V = dL/dX
+         * lands in v (row-major, ld ldv) when the caller keeps it (the trainer's read-in gradient) */
+        st = FP__I(implicit_grad)(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, v ? v : L,
+                                  v ? ldv : ld, 1, dw, rsdw, csdw, rep, aws);
     } else if (rule == FP_RULE_DW4) {
         /* dW4 = sum_b [(I - W G) g][(I - W G)^T (I - W G) r]^T:
          * L = Gr - W (G .* Gr);  S = R - W (G .* R);  C = S - G .* (W^T S);  dW = L C^T */
@@ -3497,8 +3510,12 @@ FP_DEF fp_status FP__F(rule_dw)(const fp_rule_config *cfg, FP__F(mat) w, FP__F(m
     FP__REQUIRE(FP__I(out_ok)(dw) && FP__I(is)(dw, n, n), "dW must be a writable N x N view with distinct elements", FP_ERR_USAGE);
     FP__REQUIRE(FP__I(apart)(dw, w) && FP__I(apart)(dw, r) && FP__I(apart)(dw, gain) && FP__I(apart)(dw, grad),
                 "dW must not overlap W, R, G or grad", FP_ERR_USAGE);
+    if (n < 1 || b < 1) {
+        if (rep) fp__report_reset(rep);
+        return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "N and B must be >= 1") : FP_ERR_INVALID_ARG;
+    }
     return FP__I(rule_dw)(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, (FP__T)cfg->lr, n, b, w.data, w.rs, w.cs, r.data,
-                          r.rs, r.cs, gain.data, gain.rs, gain.cs, grad.data, grad.rs, grad.cs, dw.data, dw.rs, dw.cs, rep, work);
+                          r.rs, r.cs, gain.data, gain.rs, gain.cs, grad.data, grad.rs, grad.cs, dw.data, dw.rs, dw.cs, NULL, 0, rep, work);
 }
 
 /* ================================================================================================
@@ -3809,18 +3826,25 @@ static int FP__I(lost)(const FP__F(trainer) *t, fp_status st, const fp_solve_rep
     return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || (double)rep->converged < t->cfg.min_converged * bsz;
 }
 
+/* The one rollback of the training loop: the last update put W where the fixed point or the gradient
+ * is lost, so it is undone and the rate halved - once per step, and only with something to undo. */
+static int FP__I(roll_back)(FP__F(trainer) *t, fp_train_record *rec)
+{
+    FP__F(layer) *L = t->layer;
+    if (t->cfg.no_rollback || t->step == 0 || rec->rolled_back) return 0;
+    fp__undo_halve(L->w, t->prev, FP__I(layer_count)(L->n, L->n_in, L->n_out) * sizeof(FP__T), &t->lr_scale);
+    rec->rolled_back = 1;
+    return 1;
+}
+
 /* The gradient could not be computed (the adjoint is singular or did not converge: the last update put W
  * at the singularity of dW1): undo that update and halve the rate, as for a lost fixed point. */
-static fp_status FP__I(gradient_failed)(FP__F(trainer) *t, fp_train_record *rec, fp_status st, size_t cnt)
+static fp_status FP__I(gradient_failed)(FP__F(trainer) *t, fp_train_record *rec, fp_status st)
 {
     rec->status = st;
     t->message = "the gradient could not be computed (singular or unconverged adjoint, or a dW that is not finite)";
     if (st == FP_ERR_NO_MEMORY || st == FP_ERR_INVALID_ARG) return st; /* not a numerical fault: nothing to undo */
-    if (!t->cfg.no_rollback && t->step > 0 && !rec->rolled_back) {
-        memcpy(t->layer->w, t->prev, cnt * sizeof(FP__T));
-        t->lr_scale *= 0.5;
-        rec->rolled_back = 1;
-    }
+    FP__I(roll_back)(t, rec);
     return st;
 }
 
@@ -3851,11 +3875,8 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     if (t->message) { rec->status = FP_ERR_INVALID_ARG; return FP_ERR_INVALID_ARG; }
     FP__I(forward_input)(t, ds, idx, bsz);
     st = FP__I(forward_solve)(t, idx, bsz, &rep);
-    if (FP__I(lost)(t, st, &rep, bsz) && !t->cfg.no_rollback && t->step > 0) {
-        /* the last update lost the fixed point: undo it, halve the rate, solve again */
-        memcpy(L->w, t->prev, cnt * sizeof(FP__T));
-        t->lr_scale *= 0.5;
-        rec->rolled_back = 1;
+    if (FP__I(lost)(t, st, &rep, bsz) && FP__I(roll_back)(t, rec)) {
+        /* the last update lost the fixed point: it is undone; solve again */
         FP__I(forward_input)(t, ds, idx, bsz);
         st = FP__I(forward_solve)(t, idx, bsz, &rep);
     }
@@ -3876,25 +3897,26 @@ FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds
     rec->loss = (double)loss;
     rec->accuracy = (double)hits / bsz;
     if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; t->message = "the loss is NaN"; return rec->status; }
-    /* the rule's dW (dW1 leaves V = dL/dX in v when the read-in trains) */
-    if (t->cfg.rule == FP_RULE_DW1 || t->cfg.train_readin) {
-        memset(&rep, 0, sizeof rep);
-        st = FP__I(implicit_grad)(&t->cfg.adjoint, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
-                                  t->cfg.rule == FP_RULE_DW1 ? t->dw : NULL, n, 1, &rep, t->rule_ws);
-        if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st, cnt);
+    /* the read-in's V = dL/dX, when it learns: dW1's adjoint gives it for free (below), other rules solve
+     * the adjoint for it alone */
+    if (t->cfg.train_readin && t->cfg.rule != FP_RULE_DW1) {
+        st = FP__I(implicit_grad)(&t->cfg.adjoint, n, bsz, L->w, n, 1, NULL, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
+                                  NULL, n, 1, NULL, t->rule_ws);
+        if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st);
     }
-    if (t->cfg.rule != FP_RULE_DW1) {
+    /* the rule's dW: the one place every rule is dispatched */
+    {
         int tries;
         for (tries = 0;; ++tries) {
             st = FP__I(rule_dw)(t->cfg.rule, &t->cfg.adjoint, (FP__T)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
-                                B, 1, t->dw, n, 1, NULL, t->rule_ws);
+                                B, 1, t->dw, n, 1, t->cfg.train_readin ? t->v : NULL, B, NULL, t->rule_ws);
             /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it */
             if (st != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
             t->lr_scale *= 0.5;
             lr = t->cfg.optim.lr * t->lr_scale;
             rec->lr = lr;
         }
-        if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st, cnt);
+        if (st != FP_OK) return FP__I(gradient_failed)(t, rec, st);
     }
     rec->dw_norm = (double)FP__I(mat_norm_fro)(n, n, t->dw, n, 1);
     if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
@@ -5356,8 +5378,7 @@ FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const 
             break;
         }
         if (s2 != FP_OK || !(Lt <= L)) { /* lost the fixed point or overshot: undo, halve */
-            memcpy(fb->nv, save, (size_t)n * sizeof(FP__T));
-            c.lr *= 0.5;
+            fp__undo_halve(fb->nv, save, (size_t)n * sizeof(FP__T), &c.lr);
             ++out.halvings;
             continue;
         }
