@@ -57,7 +57,9 @@ static void make_data(fp_dataset *ds, unsigned char *px, unsigned char *lb)
 
 static fp_train_config ckpt_config(fp_optim_kind kind)
 {
-    fp_train_config c = fp_train_config_default(FP_RULE_DW3, kind == FP_OPTIM_ADAM ? 0.01 : 0.2);
+    fp_train_config c = fp_train_config_default();
+    c.rule = FP_RULE_DW3;
+    c.optim.lr = kind == FP_OPTIM_ADAM ? 0.01 : 0.2;
     c.optim.kind = kind;
     c.batch = 16;
     c.warm_start = 1;

@@ -12,6 +12,31 @@
 
 #define SENTINEL (-777.25) /* an output that must be left alone is pre-filled with this */
 
+/* Row-major views (inputs may be const: the library only reads them) and the absent view. */
+static fp_mat_f64 rm64(const double *p, int rows, int cols) { return fp_mat_rowmajor_f64((double *)p, rows, cols); }
+static fp_mat_f32 rm32(const float *p, int rows, int cols) { return fp_mat_rowmajor_f32((float *)p, rows, cols); }
+#define NONE64 fp_mat_rowmajor_f64(NULL, 0, 0)
+
+/* The 0.1 API's fp_train_config_default(rule, lr): the defaults, that rule and rate, and its seed 1. */
+static fp_train_config train_config(fp_rule rule, double lr)
+{
+    fp_train_config c = fp_train_config_default();
+    c.rule = rule;
+    c.optim.lr = lr;
+    c.seed = 1;
+    return c;
+}
+
+/* A rule's settings: the rule, dW2's rate, the default adjoint (the 0.1 API's adj = NULL). */
+static fp_rule_config rule_config(fp_rule rule, double lr)
+{
+    fp_rule_config c;
+    memset(&c, 0, sizeof c);
+    c.rule = rule;
+    c.lr = lr;
+    return c;
+}
+
 /* A hand-made dataset: count images of dim pixels, labels i % label_mod (malloc'd, freed by free_dataset). */
 static void make_dataset(fp_dataset *ds, int count, int dim, int classes, int label_mod, unsigned long long seed)
 {
@@ -184,7 +209,7 @@ static void trainer_epoch_rejects_dataset_larger_than_its_buffers(void)
     fp_dataset ds;
     fp_layer_f32 L;
     fp_trainer_f32 t;
-    fp_train_config c = fp_train_config_default(FP_RULE_DW3, 0.1);
+    fp_train_config c = train_config(FP_RULE_DW3, 0.1);
     long live0 = fpt_alloc_live;
     fp_status st;
     /* 6 samples: should the epoch run into a one-entry order array, the overflow stays inside malloc's
@@ -221,7 +246,7 @@ static void trainer_step_stays_in_bounds_with_every_solver_and_trained_readin(vo
             fp_layer_f32 L;
             fp_trainer_f32 t;
             fp_train_record rec;
-            fp_train_config c = fp_train_config_default(FP_RULE_DW3, 0.1);
+            fp_train_config c = train_config(FP_RULE_DW3, 0.1);
             fp_status st;
             c.batch = B;
             c.solver = fp_solver_config_default(all_methods[m]);
@@ -230,7 +255,7 @@ static void trainer_step_stays_in_bounds_with_every_solver_and_trained_readin(vo
             CHECK(fp_trainer_init_f32(&t, &L, &c, B) == FP_OK);
             st = fp_layer_train_step_f32(&t, &ds, idx, B, &rec);
             CHECKF(numerical_status(st), "%s, train_readin %d: %s", method_names[m], readin, fp_status_str(st));
-            CHECKF(fp_mat_all_finite_f32(N, N, L.w, N, 1) && fp_mat_all_finite_f32(N, NIN, L.w_in, NIN, 1),
+            CHECKF(fp_mat_all_finite_f32(rm32(L.w, N, N)) && fp_mat_all_finite_f32(rm32(L.w_in, N, NIN)),
                    "%s, train_readin %d: non-finite weights", method_names[m], readin);
             fflush(stdout);
             fp_trainer_free_f32(&t);
@@ -263,7 +288,7 @@ static void solve_with_more_threads_stays_inside_a_one_thread_workspace(void)
     ws = malloc(size + extra);
     memset(ws + size, 0xA5, extra);
     omp_set_num_threads(4);
-    st = fp_solve_f32(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, NULL, ws);
+    st = fp_solve_f32(&c, &act, rm32(w, N, N), rm32(x, N, B), rm32(r, N, B), rm32(g, N, B), NULL, ws);
     omp_set_num_threads(saved);
     CHECKF(st == FP_OK, "%s", fp_status_str(st));
     for (i = 0; i < extra; ++i) bad += ws[size + i] != 0xA5;
@@ -293,7 +318,7 @@ static void train_step_rejects_out_of_range_sample_indices(void)
         fp_layer_f32 L;
         fp_trainer_f32 t;
         fp_train_record rec;
-        fp_train_config c = fp_train_config_default(FP_RULE_DW3, 0.1);
+        fp_train_config c = train_config(FP_RULE_DW3, 0.1);
         float *before;
         size_t cnt = (size_t)N * N + (size_t)N * NIN + N + (size_t)NOUT * N + NOUT;
         int idx[NB] = { 0, 1, 2, 3 };
@@ -332,6 +357,7 @@ static void rule_dw_rejects_non_finite_inputs_and_leaves_dw_untouched(void)
         for (which = 0; which < 4; ++which) {
             static const char *const what[4] = { "NaN in gain", "Inf in W", "Inf in R", "NaN in grad" };
             double w[N * N], r[N * B], g[N * B], d[N * B], dw[N * N];
+            fp_rule_config rc = rule_config((fp_rule)rule, 0.1);
             fp_status st;
             memcpy(w, w0, sizeof w); memcpy(r, r0, sizeof r); memcpy(g, g0, sizeof g); memcpy(d, d0, sizeof d);
             if (which == 0) g[5] = NAN;
@@ -339,7 +365,7 @@ static void rule_dw_rejects_non_finite_inputs_and_leaves_dw_untouched(void)
             if (which == 2) r[7] = INFINITY;
             if (which == 3) d[4] = NAN;
             fill(dw, N * N, SENTINEL);
-            st = fp_rule_dw_f64((fp_rule)rule, NULL, 0.1, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, dw, N, 1, NULL, NULL);
+            st = fp_rule_dw_f64(&rc, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(dw, N, N), NULL, NULL);
             CHECKF(st == FP_ERR_NON_FINITE, "%s, %s: %s", fp_rule_name((fp_rule)rule), what[which], fp_status_str(st));
             CHECKF(all_equal(dw, N * N, SENTINEL), "%s, %s: dW written", fp_rule_name((fp_rule)rule), what[which]);
         }
@@ -358,7 +384,7 @@ static void implicit_grad_rejects_non_finite_r_and_leaves_outputs_untouched(void
     r[9] = NAN;
     fill(v, N * B, SENTINEL);
     fill(dw, N * N, SENTINEL);
-    st = fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, v, B, 1, dw, N, 1, NULL, NULL);
+    st = fp_implicit_grad_f64(&ac, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(v, N, B), rm64(dw, N, N), NULL, NULL);
     CHECKF(st == FP_ERR_NON_FINITE, "%s", fp_status_str(st));
     CHECK(all_equal(v, N * B, SENTINEL));
     CHECK(all_equal(dw, N * N, SENTINEL));
@@ -400,7 +426,7 @@ static void solve_newton_with_a_workspace_allocates_nothing_and_returns_true_gai
     fill(r, N * B, SENTINEL);
     fill(g, N * B, SENTINEL);
     calls = fpt_alloc_calls;
-    st = fp_solve_f64(&c, &act, N, B, p.w, N, 1, p.x, B, 1, r, B, 1, g, B, 1, NULL, ws);
+    st = fp_solve_f64(&c, &act, rm64(p.w, N, N), rm64(p.x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, ws);
     CHECKF(fpt_alloc_calls == calls, "%ld allocations with a caller workspace", fpt_alloc_calls - calls);
     CHECKF(st == FP_OK, "%s", fp_status_str(st));
     CHECKF(tanh_fixed_point_error(N, B, p.w, r, p.x) < 1e-10, "residual %.3g", tanh_fixed_point_error(N, B, p.w, r, p.x));
@@ -424,7 +450,7 @@ static void implicit_grad_direct_with_a_workspace_allocates_nothing(void)
     fill(v, N * B, SENTINEL);
     fill(dw, N * N, SENTINEL);
     calls = fpt_alloc_calls;
-    st = fp_implicit_grad_f64(&ac, N, B, p.w, N, 1, p.r, B, 1, p.g, B, 1, p.d, B, 1, v, B, 1, dw, N, 1, NULL, ws);
+    st = fp_implicit_grad_f64(&ac, rm64(p.w, N, N), rm64(p.r, N, B), rm64(p.g, N, B), rm64(p.d, N, B), rm64(v, N, B), rm64(dw, N, N), NULL, ws);
     CHECKF(fpt_alloc_calls == calls, "%ld allocations with a caller workspace", fpt_alloc_calls - calls);
     CHECKF(st == FP_OK, "%s", fp_status_str(st));
     CHECK(ref_implicit_grad(N, B, p.w, p.r, p.g, p.d, vr, dwr));
@@ -439,14 +465,15 @@ static void rule_dw1_with_a_workspace_allocates_nothing(void)
     enum { N = WS_N, B = WS_B };
     ws_problem p;
     double dw[N * N], vr[N * B], dwr[N * N];
+    fp_rule_config rc = rule_config(FP_RULE_DW1, 0.1);
     void *ws;
     long calls;
     fp_status st;
     ws_problem_make(&p, 19);
-    ws = malloc(fp_rule_workspace_size_f64(FP_RULE_DW1, NULL, N, B));
+    ws = malloc(fp_rule_workspace_size_f64(&rc, N, B));
     fill(dw, N * N, SENTINEL);
     calls = fpt_alloc_calls;
-    st = fp_rule_dw_f64(FP_RULE_DW1, NULL, 0.1, N, B, p.w, N, 1, p.r, B, 1, p.g, B, 1, p.d, B, 1, dw, N, 1, NULL, ws);
+    st = fp_rule_dw_f64(&rc, rm64(p.w, N, N), rm64(p.r, N, B), rm64(p.g, N, B), rm64(p.d, N, B), rm64(dw, N, N), NULL, ws);
     CHECKF(fpt_alloc_calls == calls, "%ld allocations with a caller workspace", fpt_alloc_calls - calls);
     CHECKF(st == FP_OK, "%s", fp_status_str(st));
     CHECK(ref_implicit_grad(N, B, p.w, p.r, p.g, p.d, vr, dwr)); /* dW1 is the implicit gradient with Delta = grad */
@@ -463,14 +490,18 @@ static fp_status ws_call(int which, const ws_problem *p, double *out1, double *o
         fp_solver_config c = fp_solver_config_default(FP_SOLVER_NEWTON);
         fp_activation act = fp_activation_make(FP_ACT_TANH);
         c.tol = 1e-12;
-        return fp_solve_f64(&c, &act, N, B, p->w, N, 1, p->x, B, 1, out1, B, 1, out2, B, 1, NULL, NULL);
+        return fp_solve_f64(&c, &act, rm64(p->w, N, N), rm64(p->x, N, B), rm64(out1, N, B), rm64(out2, N, B), NULL, NULL);
     }
     if (which == 1) {
         fp_adjoint_config ac = fp_adjoint_config_default();
         ac.method = FP_ADJOINT_DIRECT;
-        return fp_implicit_grad_f64(&ac, N, B, p->w, N, 1, p->r, B, 1, p->g, B, 1, p->d, B, 1, out1, B, 1, out2, N, 1, NULL, NULL);
+        return fp_implicit_grad_f64(&ac, rm64(p->w, N, N), rm64(p->r, N, B), rm64(p->g, N, B), rm64(p->d, N, B), rm64(out1, N, B),
+                                    rm64(out2, N, N), NULL, NULL);
     }
-    return fp_rule_dw_f64(FP_RULE_DW1, NULL, 0.1, N, B, p->w, N, 1, p->r, B, 1, p->g, B, 1, p->d, B, 1, out2, N, 1, NULL, NULL);
+    {
+        fp_rule_config rc = rule_config(FP_RULE_DW1, 0.1);
+        return fp_rule_dw_f64(&rc, rm64(p->w, N, N), rm64(p->r, N, B), rm64(p->g, N, B), rm64(p->d, N, B), rm64(out2, N, N), NULL, NULL);
+    }
 }
 
 static void allocation_failures(int which)
@@ -525,7 +556,7 @@ static void trainer_steps_allocate_nothing_after_init(void)
             fp_layer_f32 L;
             fp_trainer_f32 t;
             fp_train_record rec;
-            fp_train_config c = fp_train_config_default((fp_rule)rule, 0.1);
+            fp_train_config c = train_config((fp_rule)rule, 0.1);
             long calls;
             c.batch = B;
             c.solver = fp_solver_config_default(all_methods[m]);
@@ -557,7 +588,7 @@ static void trainer_reports_allocation_failures_and_never_aborts(void)
     for (variant = 0; variant < 2; ++variant)
         for (rule = FP_RULE_DW1; rule <= FP_RULE_DW4; ++rule) {
             fp_layer_f32 L;
-            fp_train_config c = fp_train_config_default((fp_rule)rule, 0.1);
+            fp_train_config c = train_config((fp_rule)rule, 0.1);
             long k, live0;
             int bad = 0;
             c.batch = B;
@@ -617,25 +648,26 @@ static void trainer_reports_allocation_failures_and_never_aborts(void)
     free_dataset(&ds);
 }
 
-/* ---- issue 9: every out-of-range setting of the training configuration is refused ---- */
+/* ---- issue 9: every out-of-range setting of the training configuration is refused (0.2: no_shuffle and
+ * no_rollback are 0 or 1, min_converged lies in [-1, 1], the rate has no default and must be > 0) ---- */
 static void trainer_init_rejects_out_of_range_settings(void)
 {
-    enum { NCASE = 32 };
+    enum { NCASE = 35 };
     static const char *const names[NCASE] = {
         "optim.lr = inf", "optim.lr = nan", "optim.lr = -1", "optim.weight_decay = nan", "optim.weight_decay = inf",
         "optim.weight_decay = -1", "optim.momentum = nan", "optim.momentum = 1", "optim.momentum = -0.1",
         "optim.beta1 = nan", "optim.beta1 = 1", "optim.beta2 = nan", "optim.beta2 = 1", "optim.eps = nan",
         "optim.eps = inf", "optim.eps = -1", "optim.kind = 7", "min_converged = nan", "min_converged = 1.5",
-        "min_converged = -0.1", "warm_start = 7", "rollback = 3", "train_readin = 2", "train_readout = -1",
-        "shuffle = 2", "stability_every = -1", "stability_cols = -1", "batch = -1", "rule = 9",
-        "adjoint.method = 9", "solver.tol = nan", "the default"
+        "min_converged = -1.5", "warm_start = 7", "no_rollback = 3", "train_readin = 2", "train_readout = -1",
+        "no_shuffle = 2", "stability_every = -1", "stability_cols = -1", "batch = -1", "rule = 9",
+        "adjoint.method = 9", "solver.tol = nan", "optim.lr = 0", "no_shuffle = -1", "no_rollback = -1", "the default"
     };
     fp_layer_f32 L;
     int k;
     long live0 = fpt_alloc_live;
     CHECK(fp_layer_init_f32(&L, 8, 4, 3, FP_ACT_TANH, 0.5, 7) == FP_OK);
     for (k = 0; k < NCASE; ++k) {
-        fp_train_config c = fp_train_config_default(FP_RULE_DW3, 0.1);
+        fp_train_config c = train_config(FP_RULE_DW3, 0.1);
         fp_trainer_f32 t;
         fp_status st;
         switch (k) {
@@ -658,34 +690,45 @@ static void trainer_init_rejects_out_of_range_settings(void)
         case 16: c.optim.kind = (fp_optim_kind)7; break;
         case 17: c.min_converged = NAN; break;
         case 18: c.min_converged = 1.5; break;
-        case 19: c.min_converged = -0.1; break;
+        case 19: c.min_converged = -1.5; break;
         case 20: c.warm_start = 7; break;
-        case 21: c.rollback = 3; break;
+        case 21: c.no_rollback = 3; break;
         case 22: c.train_readin = 2; break;
         case 23: c.train_readout = -1; break;
-        case 24: c.shuffle = 2; break;
+        case 24: c.no_shuffle = 2; break;
         case 25: c.stability_every = -1; break;
         case 26: c.stability_cols = -1; break;
         case 27: c.batch = -1; break;
         case 28: c.rule = (fp_rule)9; break;
         case 29: c.adjoint.method = (fp_adjoint_method)9; break;
         case 30: c.solver.tol = NAN; break;
-        default: break; /* 31: the default itself */
+        case 31: c.optim.lr = 0; break; /* 0.1 took it; 0.2 has no default rate */
+        case 32: c.no_shuffle = -1; break; /* 0.1's shuffle = -1 (dataset order) has no meaning here */
+        case 33: c.no_rollback = -1; break;
+        default: break; /* 34: the default itself */
         }
         st = fp_trainer_init_f32(&t, &L, &c, 10);
         if (k == NCASE - 1) CHECKF(st == FP_OK, "%s: %s", names[k], fp_status_str(st));
         else CHECKF(st == FP_ERR_INVALID_ARG, "%s: %s", names[k], fp_status_str(st));
         if (st == FP_OK) fp_trainer_free_f32(&t);
     }
-    /* the three valid values of shuffle */
-    for (k = -1; k <= 1; ++k) {
-        fp_train_config c = fp_train_config_default(FP_RULE_DW3, 0.1);
+    /* the valid values of no_shuffle and no_rollback (0, 1) and of min_converged at and inside [-1, 1]; a
+     * negative min_converged means only a non-finite solve counts as lost (0 in force), zero the default 0.5 */
+    for (k = 0; k < 8; ++k) {
+        static const double mc[8] = { 0, 0, 0, 0, -1, -0.1, 0, 1 }, in_force[8] = { 0.5, 0.5, 0.5, 0.5, 0, 0, 0.5, 1 };
+        fp_train_config c = train_config(FP_RULE_DW3, 0.1);
         fp_trainer_f32 t;
         fp_status st;
-        c.shuffle = k;
+        c.no_shuffle = k < 4 ? k & 1 : 0;
+        c.no_rollback = k < 4 ? k >> 1 : 0;
+        c.min_converged = mc[k];
         st = fp_trainer_init_f32(&t, &L, &c, 10);
-        CHECKF(st == FP_OK, "shuffle = %d: %s", k, fp_status_str(st));
-        if (st == FP_OK) fp_trainer_free_f32(&t);
+        CHECKF(st == FP_OK, "no_shuffle = %d, no_rollback = %d, min_converged = %g: %s", c.no_shuffle, c.no_rollback, mc[k],
+               fp_status_str(st));
+        if (st == FP_OK) {
+            CHECKF(t.cfg.min_converged == in_force[k], "min_converged = %g: %g in force", mc[k], t.cfg.min_converged);
+            fp_trainer_free_f32(&t);
+        }
     }
     fp_layer_free_f32(&L);
     CHECK(fpt_alloc_live == live0);
@@ -698,7 +741,7 @@ static void evaluate_rejects_labels_beyond_the_readout_and_non_finite_weights(vo
     fp_dataset ds, ok;
     fp_layer_f32 L;
     fp_trainer_f32 t;
-    fp_train_config c = fp_train_config_default(FP_RULE_DW3, 0.1);
+    fp_train_config c = train_config(FP_RULE_DW3, 0.1);
     double loss = 0, acc = 0;
     float saved;
     fp_status st;
@@ -770,7 +813,8 @@ static void feedback_gradient_descent_reports_allocation_failures(void)
     }
 }
 
-/* ---- issue 14: an output that overlaps an input is a programmer error ---- */
+/* ---- issue 14: an output that overlaps an input is a programmer error: refused by the usage handler with
+ * the argument's name, every buffer left as it was ---- */
 static void solve_asserts_when_an_output_overlaps_an_input(void)
 {
     enum { N = 6, B = 6 };
@@ -781,15 +825,28 @@ static void solve_asserts_when_an_output_overlaps_an_input(void)
     void *ws = malloc(fp_solve_workspace_size_f64(&c, N, B));
     int i;
     for (i = 0; i < N * B; ++i) x0[i] = fpt_uniform(&rng);
-#define RESET() (memcpy(w, w0, sizeof w), memcpy(x, x0, sizeof x))
+#define RESET() (memcpy(w, w0, sizeof w), memcpy(x, x0, sizeof x), fill(r, N * B, SENTINEL), fill(g, N * B, SENTINEL))
+#define UNTOUCHED() (memcmp(w, w0, sizeof w) == 0 && memcmp(x, x0, sizeof x) == 0 && all_equal(r, N * B, SENTINEL) && \
+                     all_equal(g, N * B, SENTINEL))
     RESET(); /* R == X */
-    EXPECT_ASSERT(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, x, B, 1, g, B, 1, NULL, ws));
+    EXPECT_USAGE(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(x, N, B), rm64(g, N, B), NULL, ws));
+    CHECKF(strstr(fpt_usage_msg, "fp_solve_f64: R must not overlap W or X") != NULL, "%s", fpt_usage_msg);
+    CHECK(UNTOUCHED());
     RESET(); /* R == W (N == B) */
-    EXPECT_ASSERT(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, w, B, 1, g, B, 1, NULL, ws));
+    EXPECT_USAGE(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(w, N, B), rm64(g, N, B), NULL, ws));
+    CHECKF(strstr(fpt_usage_msg, "fp_solve_f64: R must not overlap W or X") != NULL, "%s", fpt_usage_msg);
+    CHECK(UNTOUCHED());
     RESET(); /* gain == X */
-    EXPECT_ASSERT(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, x, B, 1, NULL, ws));
+    EXPECT_USAGE(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(x, N, B), NULL, ws));
+    CHECKF(strstr(fpt_usage_msg, "fp_solve_f64: G must not overlap W, X or R") != NULL, "%s", fpt_usage_msg);
+    CHECK(UNTOUCHED());
     RESET(); /* gain == R */
-    EXPECT_ASSERT(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, r, B, 1, NULL, ws));
+    EXPECT_USAGE(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(r, N, B), NULL, ws));
+    CHECKF(strstr(fpt_usage_msg, "fp_solve_f64: G must not overlap W, X or R") != NULL, "%s", fpt_usage_msg);
+    CHECK(UNTOUCHED());
+    RESET(); /* and apart, the same call runs */
+    CHECK(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, ws) == FP_OK);
+#undef UNTOUCHED
 #undef RESET
     free(ws);
     free(w0);
@@ -804,25 +861,37 @@ static void implicit_grad_asserts_when_an_output_overlaps_an_input(void)
     void *ws = malloc(fp_adjoint_workspace_size_f64(&ac, N, B));
     int i;
     for (i = 0; i < N * B; ++i) { r[i] = 0.8 * fpt_uniform(&rng); g0[i] = 0.5 + 0.4 * fpt_uniform(&rng); d0[i] = fpt_uniform(&rng); }
-#define RESET() (memcpy(w, w0, sizeof w), memcpy(g, g0, sizeof g), memcpy(d, d0, sizeof d))
+#define RESET() (memcpy(w, w0, sizeof w), memcpy(g, g0, sizeof g), memcpy(d, d0, sizeof d), fill(v, N * B, SENTINEL), \
+                 fill(dw, N * N, SENTINEL))
+#define UNTOUCHED() (memcmp(w, w0, sizeof w) == 0 && memcmp(g, g0, sizeof g) == 0 && memcmp(d, d0, sizeof d) == 0 && \
+                     all_equal(v, N * B, SENTINEL) && all_equal(dw, N * N, SENTINEL))
     RESET(); /* v == gain */
-    EXPECT_ASSERT(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, g, B, 1, NULL, 0, 0, NULL, ws));
+    EXPECT_USAGE(fp_implicit_grad_f64(&ac, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(g, N, B), NONE64, NULL, ws));
+    CHECKF(strstr(fpt_usage_msg, "fp_implicit_grad_f64: V must not overlap") != NULL, "%s", fpt_usage_msg);
+    CHECK(UNTOUCHED());
     RESET(); /* v == delta */
-    EXPECT_ASSERT(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, d, B, 1, NULL, 0, 0, NULL, ws));
+    EXPECT_USAGE(fp_implicit_grad_f64(&ac, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(d, N, B), NONE64, NULL, ws));
+    CHECKF(strstr(fpt_usage_msg, "fp_implicit_grad_f64: V must not overlap") != NULL, "%s", fpt_usage_msg);
+    CHECK(UNTOUCHED());
     RESET(); /* dw == w */
-    EXPECT_ASSERT(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, v, B, 1, w, N, 1, NULL, ws));
+    EXPECT_USAGE(fp_implicit_grad_f64(&ac, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(v, N, B), rm64(w, N, N), NULL, ws));
+    CHECKF(strstr(fpt_usage_msg, "fp_implicit_grad_f64: dW must not overlap") != NULL, "%s", fpt_usage_msg);
+    CHECK(UNTOUCHED());
+#undef UNTOUCHED
 #undef RESET
-    (void)dw;
     free(ws);
     free(w0);
 }
 
 static void rule_dw_overlap_case(fp_rule rule, int n, int b, const double *w0, const double *r, const double *g, const double *d)
 {
+    fp_rule_config rc = rule_config(rule, 0.1);
     double *w = malloc(sizeof(double) * (size_t)n * (size_t)n);
-    void *ws = malloc(fp_rule_workspace_size_f64(rule, NULL, n, b));
+    void *ws = malloc(fp_rule_workspace_size_f64(&rc, n, b));
     memcpy(w, w0, sizeof(double) * (size_t)n * (size_t)n);
-    EXPECT_ASSERT(fp_rule_dw_f64(rule, NULL, 0.1, n, b, w, n, 1, r, b, 1, g, b, 1, d, b, 1, w, n, 1, NULL, ws));
+    EXPECT_USAGE(fp_rule_dw_f64(&rc, rm64(w, n, n), rm64(r, n, b), rm64(g, n, b), rm64(d, n, b), rm64(w, n, n), NULL, ws));
+    CHECKF(strstr(fpt_usage_msg, "fp_rule_dw_f64: dW must not overlap W") != NULL, "%s: %s", fp_rule_name(rule), fpt_usage_msg);
+    CHECKF(memcmp(w, w0, sizeof(double) * (size_t)n * (size_t)n) == 0, "%s: W written", fp_rule_name(rule));
     free(ws);
     free(w);
 }
@@ -859,7 +928,7 @@ static void solve_rejection_leaves_r_and_gain_untouched(void)
             if (which == 2) x[4] = NAN;
             fill(r, N * B, SENTINEL);
             fill(g, N * B, SENTINEL);
-            st = fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, NULL, NULL);
+            st = fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL);
             CHECKF(st == want, "%s, %s: %s", method_names[m], what[which], fp_status_str(st));
             CHECKF(all_equal(r, N * B, SENTINEL) && all_equal(g, N * B, SENTINEL), "%s, %s: R or gain written",
                    method_names[m], what[which]);
@@ -880,9 +949,9 @@ static void solve_not_converged_returns_last_iterate_and_its_gains(void)
     c.max_iter = 2;
     fill(r, N * B, SENTINEL);
     fill(g, N * B, SENTINEL);
-    st = fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, NULL, NULL);
+    st = fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL);
     CHECKF(st == FP_ERR_NOT_CONVERGED, "%s", fp_status_str(st));
-    CHECK(none_equal(r, N * B, SENTINEL) && fp_mat_all_finite_f64(N, B, r, B, 1));
+    CHECK(none_equal(r, N * B, SENTINEL) && fp_mat_all_finite_f64(rm64(r, N, B)));
     CHECKF(tanh_gain_error(N, B, w, r, x, g) < 1e-12, "gain error %.3g", tanh_gain_error(N, B, w, r, x, g));
     free(w);
 }

@@ -45,11 +45,14 @@ static fp_status train_run(void *vctx, int ref, double *out)
     train_ctx *c = (train_ctx *)vctx;
     fp_layer_f64 L;
     fp_trainer_f64 t;
-    fp_train_config cfg = fp_train_config_default(c->rule, 0.1);
+    fp_train_config cfg = fp_train_config_default();
     fp_train_record rec;
     fp_status st;
     int idx[6], s, i;
     const size_t cnt = 8 * 8 + 8 * 10 + 8 + 3 * 8 + 3;
+    cfg.rule = c->rule;
+    cfg.optim.lr = 0.1;
+    cfg.seed = 1; /* the seed of the 0.1 default */
     cfg.solver = fp_solver_config_default(c->solver);
     cfg.batch = 6;
     cfg.train_readin = c->readin;
@@ -97,7 +100,8 @@ static fp_status stability_run(void *vctx, int ref, double *out)
 {
     const double *w = (const double *)vctx;
     fp_spectrum sp;
-    fp_status st = fp_stability_analyze_f64(NULL, 20, w, 20, 1, NULL, 1, &sp, NULL, NULL, NULL);
+    fp_status st = fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64((double *)w, 20, 20), fp_mat_rowmajor_f64(NULL, 0, 0), &sp,
+                                            NULL, NULL, NULL);
     if (st == FP_OK) {
         if (ref) out[0] = sp.abscissa;
         else if (out[0] != sp.abscissa) st = FP_ERR_FORMAT;
@@ -117,7 +121,8 @@ static fp_status census_run(void *vctx, int ref, double *out)
     fp_status st;
     for (i = 0; i < 20; ++i) x[i] = 0;
     for (i = 0; i < 20 * 6; ++i) r[i] = 2 * fpt_uniform(&rr);
-    st = fp_census_f64(NULL, NULL, &act, 20, 6, w, 20, 1, x, 1, r, 6, 1, 0, at, 4, NULL, &cs);
+    st = fp_census_f64(NULL, &act, fp_mat_rowmajor_f64((double *)w, 20, 20), fp_mat_vec_f64(x, 20), fp_mat_rowmajor_f64(r, 20, 6), at, 4,
+                       NULL, &cs);
     if (st == FP_OK) {
         double a0 = cs.attractors > 0 ? at[0].spectrum.abscissa : -1;
         if (ref) { out[0] = cs.attractors; out[1] = a0; }

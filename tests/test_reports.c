@@ -6,6 +6,12 @@
 #include "util.h"
 #include "../fixpoint.h"
 
+/* Row-major views (inputs may be const: the library only reads them) and the absent view. */
+static fp_mat_f64 rm64(const double *p, int rows, int cols) { return fp_mat_rowmajor_f64((double *)p, rows, cols); }
+static fp_mat_f32 rm32(const float *p, int rows, int cols) { return fp_mat_rowmajor_f32((float *)p, rows, cols); }
+#define NONE64 fp_mat_rowmajor_f64(NULL, 0, 0)
+#define NONE32 fp_mat_rowmajor_f32(NULL, 0, 0)
+
 /* A float solve asked for 1e-9 cannot meet it: it reports the tolerance it did meet (32 float eps),
  * and its residual is within that; a double solve keeps the requested 1e-9. */
 static void solve_report_states_the_tolerance_in_force(void)
@@ -22,12 +28,12 @@ static void solve_report_states_the_tolerance_in_force(void)
     for (i = 0; i < N * B; ++i) { x[i] = fpt_uniform(&rng); xf[i] = (float)x[i]; }
     c.tol = 1e-9;
     memset(&rep, 0, sizeof rep);
-    CHECK(fp_solve_f32(&c, &act, N, B, wf, N, 1, xf, B, 1, rf, B, 1, NULL, 0, 0, &rep, NULL) == FP_OK);
+    CHECK(fp_solve_f32(&c, &act, rm32(wf, N, N), rm32(xf, N, B), rm32(rf, N, B), NONE32, &rep, NULL) == FP_OK);
     CHECKF(rep.tol == 32.0 * FLT_EPSILON, "float tol in force %.3g", rep.tol);
     CHECK(rep.max_residual <= rep.tol);
     printf("    float, tol 1e-9 asked: in force %.3g, residual %.2g\n", rep.tol, rep.max_residual);
     memset(&rep, 0, sizeof rep);
-    CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, NULL, 0, 0, &rep, NULL) == FP_OK);
+    CHECK(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), NONE64, &rep, NULL) == FP_OK);
     CHECK(rep.tol == 1e-9 && rep.max_residual <= 1e-9);
     free(w);
 }
@@ -45,15 +51,15 @@ static void a_converged_saddle_is_flagged_by_the_stability_query(void)
     for (i = 0; i < N * B; ++i) x[i] = 0;
     for (m = 0; m < 2; ++m) {
         fp_solver_config c = fp_solver_config_default(m ? FP_SOLVER_NEWTON : FP_SOLVER_ANDERSON);
-        CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, NULL, NULL) == FP_OK);
+        CHECK(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL) == FP_OK);
         CHECK(fp_vec_max_abs_f64(N * B, r, 1) == 0);
-        CHECK(fp_stability_f64(N, B, w, N, 1, g, B, 1, 0, re, im, NULL) == FP_OK);
+        CHECK(fp_stability_f64(rm64(w, N, N), rm64(g, N, B), 0, re, im, NULL) == FP_OK);
         CHECKF(re[0] > 1.4 && re[1] > 1.4, "saddle's leading eigenvalue %.4f", re[0]);
         saddle = re[0];
         c.warm_start = 1;
         for (i = 0; i < N; ++i) { r[i * B] = 1; r[i * B + 1] = -1; }
-        CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, NULL, NULL) == FP_OK);
-        CHECK(fp_stability_f64(N, B, w, N, 1, g, B, 1, 0, re, im, NULL) == FP_OK);
+        CHECK(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL) == FP_OK);
+        CHECK(fp_stability_f64(rm64(w, N, N), rm64(g, N, B), 0, re, im, NULL) == FP_OK);
         CHECKF(re[0] < 1 && re[1] < 1, "stable states' leading eigenvalues %.4f %.4f", re[0], re[1]);
         printf("    %s: saddle at 0 converged (FP_OK), leading eigenvalue %.3f; r* = %.4f: %.3f\n",
                m ? "newton" : "anderson", saddle, r[0], re[0]);
@@ -111,14 +117,26 @@ static void interleaved_views_pass_and_true_overlaps_do_not(void)
     int i, j;
     for (i = 0; i < N; ++i)
         for (j = 0; j < B; ++j) { x[i * B + j] = fpt_uniform(&rng); buf[i * 2 * B + j] = x[i * B + j]; d[i * B + j] = 1; }
-    CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, NULL, NULL) == FP_OK);
-    CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, buf, 2 * B, 1, buf + B, 2 * B, 1, NULL, 0, 0, NULL, NULL) == FP_OK);
+    CHECK(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL) == FP_OK);
+    CHECK(fp_solve_f64(&c, &act, rm64(w, N, N), fp_mat_strided_f64(buf, N, B, 2 * B, 1), fp_mat_strided_f64(buf + B, N, B, 2 * B, 1),
+                       NONE64, NULL, NULL) == FP_OK);
     for (i = 0; i < N; ++i)
         for (j = 0; j < B; ++j) CHECK(buf[i * 2 * B + B + j] == r[i * B + j]);
-    EXPECT_ASSERT(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, r, B, 1, dw, N, 1, NULL, NULL));
-    CHECK(fp_implicit_grad_f64(&ac, N, B, w, N, 1, r, B, 1, g, B, 1, d, B, 1, v, B, 1, dw, N, 1, NULL, NULL) == FP_OK);
+    /* V on R (read for dW = V R^T): refused by name, R and dW untouched */
+    {
+        double r0[N * B];
+        memcpy(r0, r, sizeof r0);
+        for (i = 0; i < N * N; ++i) dw[i] = -777.25;
+        EXPECT_USAGE(fp_implicit_grad_f64(&ac, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(r, N, B),
+                                          rm64(dw, N, N), NULL, NULL));
+        CHECK(strstr(fpt_usage_msg, "fp_implicit_grad_f64: V must not overlap") != NULL);
+        CHECK(memcmp(r0, r, sizeof r0) == 0);
+        for (i = 0; i < N * N; ++i) CHECK(dw[i] == -777.25);
+    }
+    CHECK(fp_implicit_grad_f64(&ac, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(v, N, B), rm64(dw, N, N),
+                               NULL, NULL) == FP_OK);
     g[2] = NAN; /* column 0: the first column analysed fails */
-    CHECK(fp_stability_f64(N, B, w, N, 1, g, B, 1, N, re, im, NULL) != FP_OK);
+    CHECK(fp_stability_f64(rm64(w, N, N), rm64(g, N, B), N, re, im, NULL) != FP_OK);
     CHECK(re[0] == 7 && im[0] == 7 && re[1] == 7 && im[1] == 7);
     free(w);
 }

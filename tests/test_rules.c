@@ -4,6 +4,10 @@
 #include "util.h"
 #include "../fixpoint.h"
 
+/* Row-major views (inputs may be const: the library only reads them) and the absent view. */
+static fp_mat_f64 rm64(const double *p, int rows, int cols) { return fp_mat_rowmajor_f64((double *)p, rows, cols); }
+#define NONE64 fp_mat_rowmajor_f64(NULL, 0, 0)
+
 extern size_t fpt_alloc_max;
 extern long fpt_alloc_live;
 
@@ -25,7 +29,8 @@ static net net_make_ok(int n, int b, double rho, fp_act_kind act, unsigned long 
     fpt_rng rg = { seed };
     fp_activation a = fp_activation_make(act);
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_NEWTON);
-    double *wout = fpt_randn(3, n, 1.0, &rg), *work = malloc(sizeof(double) * (size_t)(3 * b));
+    double *wout = fpt_randn(3, n, 1.0, &rg), loss = 0;
+    void *work = malloc(fp_loss_xent_workspace_size_f64(3, b));
     int *lab = malloc(sizeof(int) * (size_t)b), j;
     q.n = n; q.b = b;
     q.w = fpt_randn(n, n, rho, &rg);
@@ -35,8 +40,9 @@ static net net_make_ok(int n, int b, double rho, fp_act_kind act, unsigned long 
     q.gr = malloc(sizeof(double) * (size_t)(n * b));
     c.tol = 1e-14;
     for (j = 0; j < b; ++j) lab[j] = j % 3;
-    *ok = fp_solve_f64(&c, &a, n, b, q.w, n, 1, q.x, b, 1, q.r, b, 1, q.g, b, 1, NULL, NULL) == FP_OK;
-    fp_loss_xent_f64(3, n, b, wout, n, 1, NULL, q.r, b, 1, lab, q.gr, b, 1, NULL, 0, 0, NULL, NULL, work);
+    *ok = fp_solve_f64(&c, &a, rm64(q.w, n, n), rm64(q.x, n, b), rm64(q.r, n, b), rm64(q.g, n, b), NULL, NULL) == FP_OK;
+    /* (only when the solve succeeded: a failed one may leave a non-finite iterate, and the caller skips it) */
+    if (*ok) CHECK(fp_loss_xent_f64(rm64(wout, 3, n), NULL, rm64(q.r, n, b), lab, rm64(q.gr, n, b), NONE64, NULL, &loss, NULL, work) == FP_OK);
     free(wout); free(work); free(lab);
     return q;
 }
@@ -44,10 +50,14 @@ static void net_free(net *q) { free(q->w); free(q->x); free(q->r); free(q->g); f
 
 static void rule(const net *q, fp_rule k, double lr, double *dw)
 {
-    fp_adjoint_config adj = fp_adjoint_config_default();
-    adj.method = FP_ADJOINT_DIRECT;
-    CHECK(fp_rule_dw_f64(k, &adj, lr, q->n, q->b, q->w, q->n, 1, q->r, q->b, 1, q->g, q->b, 1, q->gr, q->b, 1, dw,
-                         q->n, 1, NULL, NULL) == FP_OK);
+    fp_rule_config rc;
+    memset(&rc, 0, sizeof rc);
+    rc.rule = k;
+    rc.lr = lr;
+    rc.adjoint = fp_adjoint_config_default();
+    rc.adjoint.method = FP_ADJOINT_DIRECT;
+    CHECK(fp_rule_dw_f64(&rc, rm64(q->w, q->n, q->n), rm64(q->r, q->n, q->b), rm64(q->g, q->n, q->b), rm64(q->gr, q->n, q->b),
+                         rm64(dw, q->n, q->n), NULL, NULL) == FP_OK);
 }
 
 /* Literal per-sample formulas with explicit N x N matrices (inverse by LU of the explicit matrix). */
@@ -135,7 +145,8 @@ static void dw1_matches_finite_differences(void)
     net q = net_make(N, B, 0.9, FP_ACT_TANH, 17);
     fp_activation a = fp_activation_make(FP_ACT_TANH);
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_NEWTON);
-    double dw[N * N], d[N * N], wout[3 * N], work[3 * B], r[N * B], lp = 0, lm = 0, h = 1e-6, an, fd;
+    double dw[N * N], d[N * N], wout[3 * N], r[N * B], lp = 0, lm = 0, h = 1e-6, an, fd;
+    void *work = malloc(fp_loss_xent_workspace_size_f64(3, B));
     int lab[B] = { 0, 1, 2 }, i, s;
     fpt_rng rw = { 17 };
     free(fpt_randn(3, N, 1.0, &rw)); /* the same W_out draw order as net_make: regenerate it */
@@ -150,14 +161,14 @@ static void dw1_matches_finite_differences(void)
     c.tol = 1e-15;
     for (s = -1; s <= 1; s += 2) {
         for (i = 0; i < N * N; ++i) q.w[i] += s * h * d[i];
-        CHECK(fp_solve_f64(&c, &a, N, B, q.w, N, 1, q.x, B, 1, r, B, 1, NULL, 0, 0, NULL, NULL) == FP_OK);
-        if (s < 0) lm = fp_loss_xent_f64(3, N, B, wout, N, 1, NULL, r, B, 1, lab, NULL, 0, 0, NULL, 0, 0, NULL, NULL, work);
-        else lp = fp_loss_xent_f64(3, N, B, wout, N, 1, NULL, r, B, 1, lab, NULL, 0, 0, NULL, 0, 0, NULL, NULL, work);
+        CHECK(fp_solve_f64(&c, &a, rm64(q.w, N, N), rm64(q.x, N, B), rm64(r, N, B), NONE64, NULL, NULL) == FP_OK);
+        CHECK(fp_loss_xent_f64(rm64(wout, 3, N), NULL, rm64(r, N, B), lab, NONE64, NONE64, NULL, s < 0 ? &lm : &lp, NULL, work) == FP_OK);
         for (i = 0; i < N * N; ++i) q.w[i] -= s * h * d[i];
     }
     an = dot(dw, d, N * N);
     fd = (lp - lm) / (2 * h);
     CHECKF(fabs(an - fd) < 1e-7 * fabs(an), "dW1.D %.12g, finite difference %.12g", an, fd);
+    free(work);
     net_free(&q);
 }
 
@@ -238,16 +249,18 @@ static void near_bifurcation_dw1_grows_dw3_dw4_stay_bounded(void)
         double u[N], uu = 0, dw[N * N];
         fp_activation a = fp_activation_make(FP_ACT_IDENTITY);
         fp_solver_config c = fp_solver_config_default(FP_SOLVER_NEWTON);
-        double wout[3 * N], work[3 * B];
+        double wout[3 * N], loss = 0;
+        void *work = malloc(fp_loss_xent_workspace_size_f64(3, B));
         int lab[B] = { 0, 1 }, i, j;
         for (i = 0; i < N; ++i) { u[i] = fpt_gauss(&rg); uu += u[i] * u[i]; }
         for (i = 0; i < 3 * N; ++i) wout[i] = fpt_gauss(&rg);
         for (i = 0; i < N; ++i) for (j = 0; j < N; ++j) q.w[i * N + j] = ss[k] * u[i] * u[j] / uu;
-        CHECK(fp_solve_f64(&c, &a, N, B, q.w, N, 1, q.x, B, 1, q.r, B, 1, q.g, B, 1, NULL, NULL) == FP_OK);
-        fp_loss_xent_f64(3, N, B, wout, N, 1, NULL, q.r, B, 1, lab, q.gr, B, 1, NULL, 0, 0, NULL, NULL, work);
-        rule(&q, FP_RULE_DW1, 0, dw); n1[k] = fp_mat_norm_fro_f64(N, N, dw, N, 1);
-        rule(&q, FP_RULE_DW3, 0, dw); n3[k] = fp_mat_norm_fro_f64(N, N, dw, N, 1);
-        rule(&q, FP_RULE_DW4, 0, dw); n4[k] = fp_mat_norm_fro_f64(N, N, dw, N, 1);
+        CHECK(fp_solve_f64(&c, &a, rm64(q.w, N, N), rm64(q.x, N, B), rm64(q.r, N, B), rm64(q.g, N, B), NULL, NULL) == FP_OK);
+        CHECK(fp_loss_xent_f64(rm64(wout, 3, N), NULL, rm64(q.r, N, B), lab, rm64(q.gr, N, B), NONE64, NULL, &loss, NULL, work) == FP_OK);
+        rule(&q, FP_RULE_DW1, 0, dw); n1[k] = fp_mat_norm_fro_f64(rm64(dw, N, N));
+        rule(&q, FP_RULE_DW3, 0, dw); n3[k] = fp_mat_norm_fro_f64(rm64(dw, N, N));
+        rule(&q, FP_RULE_DW4, 0, dw); n4[k] = fp_mat_norm_fro_f64(rm64(dw, N, N));
+        free(work);
         net_free(&q);
     }
     printf("    |dW1| %.3g %.3g %.3g, |dW3| %.3g %.3g %.3g, |dW4| %.3g %.3g %.3g at 1 - s = 0.1, 0.01, 0.001\n", n1[0], n1[1],
@@ -364,9 +377,12 @@ static void training_on_embedded_data_learns(void)
         fp_layer_f32 L;
         fp_trainer_f32 t;
         static const double lrs[5] = { 0, 0.5, 2.0, 2.0, 1.0 };
-        fp_train_config c = fp_train_config_default((fp_rule)k, lrs[k]);
+        fp_train_config c = fp_train_config_default();
         double l0, a0, l1, a1, acc[4] = { 0, 0, 0, 0 };
         int e;
+        c.rule = (fp_rule)k;
+        c.optim.lr = lrs[k];
+        c.seed = 1; /* the seed of the 0.1 default */
         c.batch = 128;
         c.stability_every = 4;
         CHECK(fp_layer_init_f32(&L, 40, 784, 10, FP_ACT_TANH, 0.5, 3) == FP_OK);

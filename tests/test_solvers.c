@@ -4,6 +4,12 @@
 #include "util.h"
 #include "../fixpoint.h"
 
+/* Row-major views (inputs may be const: the library only reads them) and the absent view. */
+static fp_mat_f64 rm64(const double *p, int rows, int cols) { return fp_mat_rowmajor_f64((double *)p, rows, cols); }
+static fp_mat_f32 rm32(const float *p, int rows, int cols) { return fp_mat_rowmajor_f32((float *)p, rows, cols); }
+#define NONE64 fp_mat_rowmajor_f64(NULL, 0, 0)
+#define NONE32 fp_mat_rowmajor_f32(NULL, 0, 0)
+
 static const fp_solver_method methods[] = { FP_SOLVER_EULER, FP_SOLVER_DAMPED, FP_SOLVER_ANDERSON, FP_SOLVER_NEWTON };
 static const char *method_name[] = { "default", "euler", "damped", "anderson", "newton" };
 
@@ -40,7 +46,7 @@ static void every_solver_finds_a_known_fixed_point(void)
                 memset(&rep, 0, sizeof rep);
                 c.tol = 1e-11;
                 c.max_iter = 100000;
-                st = fp_solve_f64(&c, &act, n, b, w, n, 1, x, b, 1, r, b, 1, NULL, 0, 0, &rep, NULL);
+                st = fp_solve_f64(&c, &act, rm64(w, n, n), rm64(x, n, b), rm64(r, n, b), NONE64, &rep, NULL);
                 CHECKF(st == FP_OK && rep.converged == b, "%s n=%d %s: %s (%s)", method_name[methods[m]], n,
                        lin ? "linear" : "tanh", fp_status_str(st), rep.message ? rep.message : "");
                 CHECKF(fpt_maxdiff(r, rs, n * b) < 1e-8, "%s n=%d: |R - R*| = %g", method_name[methods[m]], n,
@@ -66,13 +72,13 @@ static void converged_columns_stop_and_match_solo_solves(void)
     c.tol = 1e-10;
     for (i = 0; i < N; ++i)
         for (j = 0; j < B; ++j) x[i * B + j] = (j + 1) * (j + 1) * 0.5 * fpt_uniform(&rg);
-    CHECK(fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, NULL, 0, 0, &rep, NULL) == FP_OK);
+    CHECK(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), NONE64, &rep, NULL) == FP_OK);
     for (j = 1; j < B; ++j) distinct += its[j] != its[0];
     CHECKF(distinct > 0, "all columns took %d iterations", its[0]);
     for (j = 0; j < B; ++j) {
         CHECK(res[j] <= 1e-10);
         for (i = 0; i < N; ++i) x1[i] = x[i * B + j];
-        CHECK(fp_solve_f64(&c, &act, N, 1, w, N, 1, x1, 1, 1, r1, 1, 1, NULL, 0, 0, NULL, NULL) == FP_OK);
+        CHECK(fp_solve_f64(&c, &act, rm64(w, N, N), fp_mat_vec_f64(x1, N), fp_mat_vec_f64(r1, N), NONE64, NULL, NULL) == FP_OK);
         for (i = 0; i < N; ++i) CHECK(fabs(r1[i] - r[i * B + j]) < 1e-9);
     }
     printf("    column iterations:");
@@ -94,7 +100,7 @@ static int iterations_to(const double *w, const double *x, int n, int b, fp_solv
     memset(&rep, 0, sizeof rep);
     c.tol = 1e-8;
     if (step > 0) c.step = step;
-    CHECK(fp_solve_f64(&c, &act, n, b, w, n, 1, x, b, 1, r, b, 1, NULL, 0, 0, &rep, NULL) == FP_OK);
+    CHECK(fp_solve_f64(&c, &act, rm64(w, n, n), rm64(x, n, b), rm64(r, n, b), NONE64, &rep, NULL) == FP_OK);
     free(r);
     return rep.iterations;
 }
@@ -146,7 +152,7 @@ static void unstable_networks_are_reported_not_hidden(void)
             fp_status st;
             memset(&rep, 0, sizeof rep);
             c.max_iter = methods[m] == FP_SOLVER_NEWTON ? 100 : 3000;
-            st = fp_solve_f64(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, NULL, 0, 0, &rep, NULL);
+            st = fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), NONE64, &rep, NULL);
             printf("    W = 3 Q, %s, %s: %s after %d iterations, residual %.3g\n", lin ? "linear" : "tanh",
                    method_name[methods[m]], fp_status_str(st), rep.iterations, rep.max_residual);
             CHECK(rep.iterations <= c.max_iter);
@@ -176,32 +182,39 @@ static void bad_inputs_and_settings_are_rejected(void)
     fp_activation act = fp_activation_make(FP_ACT_TANH), bad = fp_activation_make(FP_ACT_CUSTOM);
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
     fp_solve_report rep;
+    fp_mat_f64 W = rm64(w, 2, 2), X = rm64(x, 2, 1), R = rm64(r, 2, 1);
     memset(&rep, 0, sizeof rep);
     w[3] = NAN;
-    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_NON_FINITE);
+    CHECK(fp_solve_f64(&c, &act, W, X, R, NONE64, &rep, NULL) == FP_ERR_NON_FINITE);
     CHECK(rep.message != NULL);
     CHECK(r[0] == 7 && r[1] == 7); /* rejected before anything was written */
     w[3] = 0.1;
     x[1] = INFINITY;
-    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_NON_FINITE);
+    CHECK(fp_solve_f64(&c, &act, W, X, R, NONE64, &rep, NULL) == FP_ERR_NON_FINITE);
     x[1] = 2;
     c.tol = -1;
-    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    CHECK(fp_solve_f64(&c, &act, W, X, R, NONE64, &rep, NULL) == FP_ERR_INVALID_ARG);
     c = fp_solver_config_default(FP_SOLVER_DAMPED);
     c.step = 2;
-    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    CHECK(fp_solve_f64(&c, &act, W, X, R, NONE64, &rep, NULL) == FP_ERR_INVALID_ARG);
     c = fp_solver_config_default(FP_SOLVER_ANDERSON);
     c.anderson_m = 100;
-    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    CHECK(fp_solve_f64(&c, &act, W, X, R, NONE64, &rep, NULL) == FP_ERR_INVALID_ARG);
     c.anderson_m = 0;
     c.method = (fp_solver_method)99;
-    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
+    CHECK(fp_solve_f64(&c, &act, W, X, R, NONE64, &rep, NULL) == FP_ERR_INVALID_ARG);
     c.method = FP_SOLVER_ANDERSON;
-    CHECK(fp_solve_f64(&c, &bad, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
-    CHECK(fp_solve_f64(&c, &act, 0, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_ERR_INVALID_ARG);
-    CHECK(fp_solve_f64(&c, &act, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL) == FP_OK);
+    CHECK(fp_solve_f64(&c, &bad, W, X, R, NONE64, &rep, NULL) == FP_ERR_INVALID_ARG);
+    /* n = 0: a 0 x 0 W (same memory, old strides 2, 1), 0 x 1 X and R */
+    CHECK(fp_solve_f64(&c, &act, fp_mat_strided_f64(w, 0, 0, 2, 1), fp_mat_strided_f64(x, 0, 1, 1, 1),
+                       fp_mat_strided_f64(r, 0, 1, 1, 1), NONE64, &rep, NULL) == FP_ERR_INVALID_ARG);
+    CHECK(fp_solve_f64(&c, &act, W, X, R, NONE64, &rep, NULL) == FP_OK);
     CHECK(r[0] == r[0]);
-    EXPECT_ASSERT(fp_solve_f64(&c, &act, 2, 1, NULL, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, &rep, NULL));
+    /* W absent: a usage error naming W, R left as it was */
+    r[0] = r[1] = 7;
+    EXPECT_USAGE(fp_solve_f64(&c, &act, rm64(NULL, 2, 2), X, R, NONE64, &rep, NULL));
+    CHECK(strstr(fpt_usage_msg, "fp_solve_f64: W must be") != NULL);
+    CHECK(r[0] == 7 && r[1] == 7);
 }
 
 static void float32_solver_converges(void)
@@ -219,7 +232,7 @@ static void float32_solver_converges(void)
         fp_solve_report rep;
         memset(&rep, 0, sizeof rep);
         c.tol = 1e-5;
-        CHECKF(fp_solve_f32(&c, &act, N, B, w, N, 1, x, B, 1, r, B, 1, g, B, 1, &rep, NULL) == FP_OK, "%s", method_name[methods[i]]);
+        CHECKF(fp_solve_f32(&c, &act, rm32(w, N, N), rm32(x, N, B), rm32(r, N, B), rm32(g, N, B), &rep, NULL) == FP_OK, "%s", method_name[methods[i]]);
         CHECK(rep.max_residual <= 1e-5);
     }
     free(wd);
@@ -243,20 +256,25 @@ static double gp_loss(const gp *q, double *dw, double *dx, double *dwin, double 
     int n = q->n, b = q->b, i;
     double *x = malloc(sizeof(double) * (size_t)(n * b)), *r = malloc(sizeof(double) * (size_t)(n * b));
     double *g = malloc(sizeof(double) * (size_t)(n * b)), *dr = malloc(sizeof(double) * (size_t)(n * b));
-    double *work = malloc(sizeof(double) * (size_t)(q->k * b)), L;
+    void *work = malloc(fp_loss_xent_workspace_size_f64(q->k, b));
+    double L = NAN;
+    fp_status st;
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_NEWTON);
     c.tol = 1e-14;
     c.max_iter = 100;
     /* X = W_in U + b */
     for (i = 0; i < n * b; ++i) x[i] = q->bias[i / b];
     fp_gemm_f64(FP_NOTRANS, FP_NOTRANS, n, b, q->p, 1.0, q->win, q->p, 1, q->u, b, 1, 1.0, x, b, 1);
-    if (fp_solve_f64(&c, &q->act, n, b, q->w, n, 1, x, b, 1, r, b, 1, g, b, 1, NULL, NULL) != FP_OK) *ok = 0;
-    if (q->loss == 0) L = fp_loss_mse_f64(n, b, r, b, 1, q->t, b, 1, dr, b, 1);
-    else L = fp_loss_xent_f64(q->k, n, b, q->wout, n, 1, q->bout, r, b, 1, q->labels, dr, b, 1, dwout, n, 1, NULL, NULL, work);
+    if (fp_solve_f64(&c, &q->act, rm64(q->w, n, n), rm64(x, n, b), rm64(r, n, b), rm64(g, n, b), NULL, NULL) != FP_OK) *ok = 0;
+    if (q->loss == 0) st = fp_loss_mse_f64(rm64(r, n, b), rm64(q->t, n, b), rm64(dr, n, b), &L);
+    else st = fp_loss_xent_f64(rm64(q->wout, q->k, n), q->bout, rm64(r, n, b), q->labels, rm64(dr, n, b), rm64(dwout, q->k, n),
+                               NULL, &L, NULL, work);
+    if (st != FP_OK) *ok = 0;
     if (dw) {
-        if (fp_implicit_grad_f64(&q->adj, n, b, q->w, n, 1, r, b, 1, g, b, 1, dr, b, 1, dx, b, 1, dw, n, 1, NULL, NULL) != FP_OK) *ok = 0;
+        if (fp_implicit_grad_f64(&q->adj, rm64(q->w, n, n), rm64(r, n, b), rm64(g, n, b), rm64(dr, n, b), rm64(dx, n, b),
+                                 rm64(dw, n, n), NULL, NULL) != FP_OK) *ok = 0;
         fp_gemm_f64(FP_NOTRANS, FP_TRANS, n, q->p, b, 1.0, dx, b, 1, q->u, b, 1, 0.0, dwin, q->p, 1);
-        fp_mat_row_sum_f64(n, b, dx, b, 1, db, 1);
+        if (fp_mat_row_sum_f64(rm64(dx, n, b), fp_mat_vec_f64(db, n)) != FP_OK) *ok = 0;
     }
     free(x); free(r); free(g); free(dr); free(work);
     return L;
@@ -360,7 +378,7 @@ static void tanh_matches_libm_on_every_path(void)
         double worst = 0;
         if (isas[k] > fp_isa_best()) { printf("    skip %s: this CPU or build lacks it\n", fp_isa_name(isas[k])); continue; }
         fp_isa_set(isas[k]);
-        fp_act_apply_f32(&act, 1, M, z, M, 1, r, M, 1, NULL, 0, 0);
+        CHECK(fp_act_apply_f32(&act, rm32(z, 1, M), rm32(r, 1, M), NONE32) == FP_OK);
         for (i = 0; i < M; ++i) {
             double t = tanh((double)z[i]), e;
             if (i == 7) { CHECK(r[i] != r[i]); continue; }
@@ -381,7 +399,7 @@ static void tanh_matches_libm_on_every_path(void)
             double worst = 0;
             if (isas[k] > fp_isa_best()) continue;
             fp_isa_set(isas[k]);
-            fp_act_apply_f64(&act, 1, M, zd, M, 1, rd, M, 1, NULL, 0, 0);
+            CHECK(fp_act_apply_f64(&act, rm64(zd, 1, M), rm64(rd, 1, M), NONE64) == FP_OK);
             for (i = 0; i < M; ++i) {
                 double t = tanh(zd[i]), e;
                 if (i == 7) { CHECK(rd[i] != rd[i]); continue; }
