@@ -29,6 +29,9 @@ check-header: | $(BUILD)
 	$(CC) $(STRICT) -Werror -O2 -DFP_NO_SIMD -DFP_STATIC -c $(BUILD)/hdr.c -o $(BUILD)/hdr_nosimd.o
 	$(CC) $(STRICT) -Werror -O0 -c $(BUILD)/hdr.c -o $(BUILD)/hdr_O0.o
 	$(CC) $(STRICT) -Werror -O2 -DFP_NO_STDIO -c $(BUILD)/hdr.c -o $(BUILD)/hdr_nostdio.o
+	@sed -n '/^ \*   #define FIXPOINT_IMPLEMENTATION$$/,/^ \*   }$$/p' fixpoint.h | sed 's/^ \*   //' > $(BUILD)/manual_example.c
+	$(CC) $(STRICT) -Werror -I. -o $(BUILD)/manual_example $(BUILD)/manual_example.c -lm
+	./$(BUILD)/manual_example
 	@if $(CC) -O2 -ffast-math -c $(BUILD)/hdr.c -o $(BUILD)/hdr_fast.o 2>$(BUILD)/hdr_fast.err; then \
 	  echo "the implementation compiled under -ffast-math: its NaN checks would be gone"; exit 1; fi; \
 	  grep -q 'cannot be compiled with -ffast-math' $(BUILD)/hdr_fast.err && echo "-ffast-math refused with its message"

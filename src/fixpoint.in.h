@@ -1,9 +1,11 @@
-/* fixpoint.h - v0.1.1 - public domain / MIT - fixed points of recurrent networks: find, differentiate, learn
+/* fixpoint.h - v0.2.0 - public domain / MIT - fixed points of recurrent networks: find, differentiate, learn
  *
  * A single-file C99 library in the stb style. It finds the fixed points r* = f(W r* + X) of recurrent
  * networks (batched over the columns of X), differentiates losses of r* implicitly, and learns W with
  * the rules of Zhu & Rosenbaum (2024). Its matrix core (GEMM with BLIS-style strides, GEMV, LU,
  * Cholesky, QR least squares) carries its own AVX-512 and AVX2/FMA micro-kernels chosen at run time.
+ * The reference of every function is docs/API.md; the mathematics, equation by equation with the
+ * function that implements each, is docs/THEORY.md.
  *
  * ---------------------------------------------------------------------------------------------------
  * USING IT
@@ -12,16 +14,21 @@
  *       #include "fixpoint.h"
  *   Everywhere else just #include "fixpoint.h". Link with -lm. Nothing else is needed: a plain
  *   `cc -O2 app.c -lm` build still runs the AVX-512 or AVX2 kernels where the CPU has them
- *   (the kernels carry __attribute__((target)) and are chosen with cpuid on each call).
- *   The implementation re-includes this file once per real type (float, double) to instantiate
- *   the typed code from one source; if you rename the file, #define FP_HEADER_FILENAME "name.h".
+ *   (the kernels carry __attribute__((target)); the CPU is asked once which it has).
+ *   Every name is literal: grep, ctags and debuggers find fp_solve_f32 and fp_solve_f64. The file is
+ *   generated: the float and double code is written once in src/fixpoint.in.h, and tools/generate.py
+ *   writes each typed block twice (`make header`; the test suite fails when this file is stale). To
+ *   change the library, edit the source and regenerate.
  *
  * CONFIGURATION (define before the #include that has FIXPOINT_IMPLEMENTATION)
  *   FP_STATIC                  every symbol static (private copy per translation unit)
- *   FP_MALLOC(sz,ctx) FP_REALLOC(p,sz,ctx) FP_FREE(p,ctx)
- *                              allocator, all three or none; ctx is the user pointer of fp_allocator
- *   FP_ASSERT(c)               programmer-error check; default prints and calls abort() (never
- *                              compiled out, so a bad call is never undefined behaviour)
+ *   FP_MALLOC(sz,ctx) FP_FREE(p,ctx)
+ *                              the allocator, both or neither; ctx is the user pointer of the
+ *                              fp_allocator installed with fp_set_allocator (NULL by default)
+ *   FP_ASSERT(c)               the library's check of its own invariants; default prints and aborts
+ *                              (never compiled out). Callers' mistakes are usage errors (below).
+ *   FP_NO_STDIO                no <stdio.h>: the file functions (IDX, layer and trainer files) are
+ *                              left out and nothing is printed
  *   FP_NO_SIMD                 scalar kernels only;  FP_NO_AVX2, FP_NO_AVX512: drop one path
  *   FIXPOINT_USE_BLIS          GEMM and GEMV go to BLIS's typed API (bli_sgemm, ...; link -lblis)
  *   _OPENMP (-fopenmp)         the GEMM macro-kernel runs its row blocks in parallel
@@ -30,11 +37,12 @@
  *   Environment: FP_ISA=scalar|avx2|avx512 caps the kernel choice at run time (fp_isa_set does the same).
  *   The implementation refuses -ffast-math / -ffinite-math-only (#error): they remove its NaN checks.
  *   clang's -fno-honor-nans / -fno-honor-infinities do the same without a macro to detect: never use them.
+ *   Every macro the implementation defines for itself is #undef'd at its end.
  *
  * THREADS
  *   Every function is safe to call from several threads at once on separate data (outputs, workspaces,
- *   trainers); the one process-wide setting, the ISA cap, is read and written atomically. Set it with
- *   fp_isa_set before the threads start if they must agree on a path.
+ *   trainers). The process-wide settings - the ISA cap (read and written atomically), the usage handler
+ *   and the allocator - are set before the threads start.
  *
  * ERRORS
  *   Functions that can fail return fp_status: FP_OK (0) or a negative code; fp_status_str() names it.
@@ -42,48 +50,78 @@
  *   results: NaN or Inf in an input is FP_ERR_NON_FINITE before any output is written, and an output
  *   that overflows is FP_ERR_NON_FINITE too. Out-of-range settings are FP_ERR_INVALID_ARG, never
  *   ignored. Out of memory is FP_ERR_NO_MEMORY; a call given its workspace allocates nothing, and a
- *   trainer allocates only in trainer_init. Programmer errors (NULL where not allowed, negative sizes,
- *   strides that are too small or an output that overlaps an input) trip FP_ASSERT. Functions returning
- *   void can only fail that way (fp_gemm: out of memory too - fp_gemm_ws returns it as a status).
- *   Files are written to a temporary name and renamed: a failed save never destroys the previous file.
+ *   trainer allocates only in trainer_init. Files are written to a temporary name and renamed: a failed
+ *   save never destroys the previous file.
+ *   USAGE ERRORS - a call that breaks its contract (views whose shapes disagree, strides that make
+ *   elements collide, an output overlapping an input, NULL where a pointer is required) - go to the
+ *   usage handler with the function's name and a sentence naming the argument:
+ *       fixpoint.h: fp_solve_f64: X must be N x B, N = W's order
+ *   The default handler prints that line and aborts. A handler installed with fp_set_usage_handler that
+ *   returns makes the call return FP_ERR_USAGE with its outputs untouched (for bindings to other
+ *   languages, test harnesses, programs that log and go on).
  *
  * MATRICES
- *   Every matrix argument is (pointer, row stride, column stride): element (i, j) is p[i*rs + j*cs].
- *   Row-major M x N is (p, N, 1), column-major (p, 1, M); a transpose or a sub-block is a view.
- *   Strides are >= 1 (a stride along a dimension of size 1 is ignored); outputs must not overlap
- *   themselves or an input. float and double versions differ by the suffix _f32 / _f64.
+ *   A matrix is a view, fp_mat_f32 or fp_mat_f64: { data, rows, cols, rs, cs }, element (i, j) at
+ *   data[i*rs + j*cs], passed by value. fp_mat_rowmajor_f64(p, M, N), fp_mat_colmajor_f64(p, M, N),
+ *   fp_mat_strided_f64(p, M, N, rs, cs) and fp_mat_vec_f64(p, N) make one; fp_mat_trans_f64(A) and
+ *   fp_mat_block_f64(A, i, j, M, N) are views of the same memory. Every function above the BLAS-style
+ *   core takes views and checks that they agree. A view with data NULL is an absent optional argument.
+ *   The BLAS-style core keeps (pointer, row stride, column stride) arguments for code ported from BLAS:
+ *   fp_gemm, fp_gemv, fp_lu_factor, fp_lu_solve, fp_chol_factor, fp_chol_solve, fp_lstsq, fp_vec_*;
+ *   its view forms are fp_mat_mul, fp_mat_mulv, fp_mat_lu_factor, ... float and double versions differ
+ *   by the suffix _f32 / _f64.
  *
- * EXAMPLE: the fixed point of r = tanh(W r + x) and one learning step (see examples/ for more)
+ * SETTINGS
+ *   Every configuration struct means its defaults when zeroed ({0}, memset), and its *_default()
+ *   function returns that meaning spelled out; a NULL config pointer means the same. Every field is
+ *   validated: a value out of range is FP_ERR_INVALID_ARG, never ignored. The one setting without a
+ *   default is the training loop's learning rate (fp_train_config.optim.lr), refused when zero.
+ *
+ * EXAMPLE: one learning step of r = tanh(W r + x) on two inputs: the fixed points, the loss gradient,
+ *   the rule dW3, the update (this program is compiled and run by the test suite)
  *
  *   #define FIXPOINT_IMPLEMENTATION
  *   #include "fixpoint.h"
+ *   #include <stdio.h>
  *   int main(void) {
- *       enum { N = 3 };
- *       double w[N*N] = { 0.1, -0.2, 0.0,  0.3, 0.1, 0.2,  -0.1, 0.0, 0.2 };
- *       double x[N] = { 0.5, -1.0, 0.25 }, y[N] = { 0, 0, 0 };
- *       double c[N*N];
- *       fp_gemm_f64(FP_NOTRANS, FP_TRANS, N, N, N, 1.0, w, N, 1, w, N, 1, 0.0, c, N, 1); // c = W W^T
- *       fp_gemv_f64(FP_NOTRANS, N, N, 1.0, w, N, 1, x, 1, 0.0, y, 1);                // y = W x
- *       int piv[N];
- *       if (fp_lu_factor_f64(N, c, N, 1, piv) != FP_OK) return 1;                   // LU of W W^T
- *       fp_lu_solve_f64(FP_NOTRANS, N, 1, c, N, 1, piv, y, 1, 1);                      // y <- (W W^T)^-1 y
- *       return 0;
+ *       enum { N = 3, B = 2 };
+ *       double w[N * N] = { 0.1, -0.4, 0.2, 0.3, 0.1, -0.2, -0.1, 0.2, 0.2 };
+ *       double x[N * B] = { 0.5, -1.0, 1.0, 0.25, -0.5, 0.8 };   // one input per column
+ *       double t[N * B] = { 0.2, -0.3, 0.4, 0.1, -0.2, 0.3 };    // the targets
+ *       double r[N * B], g[N * B], d[N * B], dw[N * N], before, after;
+ *       fp_mat_f64 W = fp_mat_rowmajor_f64(w, N, N), X = fp_mat_rowmajor_f64(x, N, B);
+ *       fp_mat_f64 T = fp_mat_rowmajor_f64(t, N, B), R = fp_mat_rowmajor_f64(r, N, B);
+ *       fp_mat_f64 G = fp_mat_rowmajor_f64(g, N, B), D = fp_mat_rowmajor_f64(d, N, B);
+ *       fp_mat_f64 dW = fp_mat_rowmajor_f64(dw, N, N);
+ *       fp_rule_config rule = fp_rule_config_default();                         // dW3, no read of lr
+ *       if (fp_solve_f64(NULL, NULL, W, X, R, G, NULL, NULL) != FP_OK) return 1;  // R = tanh(W R + X), G = f'
+ *       fp_loss_mse_f64(R, T, D, &before);                                       // L, and D = dL/dR
+ *       if (fp_rule_dw_f64(&rule, W, R, G, D, dW, NULL, NULL) != FP_OK) return 1; // dW3
+ *       fp_mat_axpby_f64(-0.5, dW, 1.0, W);                                     // W <- W - 0.5 dW
+ *       if (fp_solve_f64(NULL, NULL, W, X, R, G, NULL, NULL) != FP_OK) return 1;
+ *       fp_loss_mse_f64(R, T, D, &after);
+ *       printf("loss %.6f -> %.6f\n", before, after);
+ *       return !(after < before);
  *   }
  *
- * SECTIONS (in the order the data flows): config; status and types; matrix core (GEMM, GEMV, level 1,
- *   LU, Cholesky, QR); activations and losses; solvers (fp_solve: Euler, damped, Anderson, Newton);
- *   implicit differentiation (fp_implicit_grad); learning rules (fp_rule_dw: dW1..dW4) and optimizers;
- *   models (the recurrent layer, its parameter files and training loop; feedback networks with
- *   read-outs by teacher forcing, least squares or gradient descent, fp_feedback_decompose); analysis
- *   (eigenvalues, Arnoldi, fp_stability_analyze: spectrum, bulk, outliers and a verdict for any fixed
- *   point; fp_census: the attractors reached from K starts, basins, unsettled runs; mean-field theory
- *   with fp_meanfield_sweep for phase diagrams); data (IDX files).
- *   The equations are derived in docs/THEORY.md (Zhu & Rosenbaum 2024; Mastrogiuseppe & Ostojic 2019).
+ * SECTIONS, in the order the data flows (declarations, then the implementation in the same order):
+ *   types and errors, matrix core (views, GEMM, GEMV, level 1, LU, Cholesky, QR); activations and
+ *   losses; solvers (fp_solve: Euler, damped, Anderson, Newton); implicit differentiation
+ *   (fp_implicit_grad); learning rules (fp_rule_dw: dW1..dW4), optimizers and models (the recurrent
+ *   layer, its parameter files and training loop, checkpoints); analysis (eigenvalues, Arnoldi,
+ *   fp_stability_analyze: spectrum, bulk, outliers and a verdict for any fixed point; fp_census: the
+ *   attractors reached from K starts); feedback networks and mean-field theory (read-outs by teacher
+ *   forcing, least squares or gradient descent, fp_feedback_decompose, fp_meanfield_sweep for phase
+ *   diagrams); data (IDX files).
  *
  * LICENSE: MIT or public domain (Unlicense), your choice; see the end of the file.
- * HISTORY: 0.1.1 (2026-11) contracts: NaN/Inf rejected by every rule, overlaps asserted, no allocation
+ * HISTORY: 0.2.0 (2026-11) the API: matrix views for every call above the BLAS-style core, literal names
+ *          (the header is generated), usage errors with a handler and FP_ERR_USAGE, zero-means-default
+ *          settings everywhere (fp_rule_config, fp_census_config; no_shuffle, no_rollback), a real
+ *          allocator context, FP_NO_STDIO, chapters in the data's order (CHANGELOG.md lists the renames).
+ *          0.1.1 (2026-11) contracts: NaN/Inf rejected by every rule, overlaps asserted, no allocation
  *          behind a workspace, every setting validated, atomic saves, trainer checkpoints that resume bit
- *          for bit, bounded mean-field work that finds every root, scaled eigenvalues (CHANGELOG.md).
+ *          for bit, bounded mean-field work that finds every root, scaled eigenvalues.
  *          0.1 (2026-11) first release: matrix core, solvers, implicit gradients, rules dW1-dW4,
  *          recurrent layer and training loop, feedback networks and mean-field theory, IDX data.
  */
@@ -411,6 +449,7 @@ typedef struct fp_rule_config {
                                   Woodbury step depends on (>= 0; 0 is its small-rate limit)        */
     fp_adjoint_config adjoint; /* dW1 only: how the adjoint is solved                               */
 } fp_rule_config;
+FP_API fp_rule_config fp_rule_config_default(void); /* the zeroed meaning, spelled out */
 
 typedef enum fp_optim_kind { FP_OPTIM_SGD = 0, FP_OPTIM_MOMENTUM, FP_OPTIM_ADAM } fp_optim_kind;
 /* Zero means default: momentum 0.9, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0 (lr has none). */
@@ -611,6 +650,7 @@ typedef struct fp_census_config {
     double cluster_tol;          /* runs closer than this (RMS, relative to 1 + RMS of the state) share
                                     an attractor; default (0) 1e-4                                    */
 } fp_census_config;
+FP_API fp_census_config fp_census_config_default(void); /* the zeroed meaning, spelled out */
 
 
 /*@typed*/
@@ -3172,6 +3212,15 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, FP__F(mat) w
 }
 /*@end*/
 
+FP_DEF fp_rule_config fp_rule_config_default(void)
+{
+    fp_rule_config c;
+    memset(&c, 0, sizeof c);
+    c.rule = FP_RULE_DW3;
+    c.adjoint = fp_adjoint_config_default();
+    return c;
+}
+
 FP_DEF const char *fp_rule_name(fp_rule rule)
 {
     switch (rule) {
@@ -4176,6 +4225,15 @@ static fp_solver_config fp__census_solver(const fp_solver_config *in)
     if (c.step == 0) c.step = 0.2;
     if (c.tol == 0) c.tol = 1e-9;
     if (c.max_iter == 0) c.max_iter = 20000;
+    return c;
+}
+
+FP_DEF fp_census_config fp_census_config_default(void)
+{
+    fp_census_config c;
+    memset(&c, 0, sizeof c);
+    c.solver = fp__census_solver(&c.solver);
+    c.cluster_tol = 1e-4;
     return c;
 }
 

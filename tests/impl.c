@@ -19,7 +19,6 @@ static void *fpt_malloc(size_t n)
 }
 static void fpt_free(void *p) { if (p) --fpt_alloc_live; free(p); }
 #define FP_MALLOC(sz, ctx) ((void)(ctx), fpt_malloc(sz))
-#define FP_REALLOC(p, sz, ctx) ((void)(ctx), realloc(p, sz)) /* the library never reallocates */
 #define FP_FREE(p, ctx) ((void)(ctx), fpt_free(p))
 #define FIXPOINT_IMPLEMENTATION
 #include "../fixpoint.h"
