@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: header check-generated install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
+.PHONY: header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
 
 all: test
 
@@ -42,8 +42,12 @@ $(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/fuzz
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -o $@ $(TESTSRC) -lm
 
 # The README's test command.
-test: check-header $(BUILD)/tests
+test: check-header test-api $(BUILD)/tests
 	./$(BUILD)/tests
+
+# Every public function under its literal name: addresses taken (C and C++), each one documented in docs/API.md.
+test-api: | $(BUILD)
+	CC=$(CC) CXX=$(CXX) sh tests/api_symbols.sh $(BUILD)
 
 # The suite on each kernel path in turn (FP_ISA caps the path; `tests --isa` prints the one in force, so a
 # path this CPU lacks is named and skipped), then a build with no SIMD code at all.
