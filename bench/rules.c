@@ -47,11 +47,15 @@ typedef struct problem {
     fp_activation act;
 } problem;
 
-static double loss_grad(const problem *p, const double *r, double *gr)
+static double loss_grad(const problem *p, double *r, double *gr)
 {
     int i, j, n = p->n, b = p->b;
     double L = 0;
-    if (!p->nread) return fp_loss_mse_f64(n, b, r, b, 1, p->t, b, 1, gr, b, 1);
+    if (!p->nread) {
+        L = NAN; /* stays NaN (the old return) when R holds NaN or Inf */
+        fp_loss_mse_f64(fp_mat_rowmajor_f64(r, n, b), fp_mat_rowmajor_f64(p->t, n, b), fp_mat_rowmajor_f64(gr, n, b), &L);
+        return L;
+    }
     for (j = 0; j < b; ++j) { /* L = (1/2B) sum_b (n^T r_b / N - A_b)^2 */
         double e = fp_vec_dot_f64(n, p->nread, 1, r + j, b) / n - p->A[j];
         L += e * e / (2.0 * b);
@@ -78,7 +82,8 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
     double *r = calloc(nb, sizeof(double)), *rprev = calloc(nb, sizeof(double)), *g = malloc(nb * sizeof(double)), *gr = malloc(nb * sizeof(double));
     double *dw = malloc(nn * sizeof(double)), *prev = malloc(nn * sizeof(double)), *a = malloc((nn + nb) * sizeof(double));
     int *piv = malloc((size_t)n * sizeof(int));
-    void *rws = malloc(fp_rule_workspace_size_f64((fp_rule)o->rule, NULL, n, b));
+    fp_rule_config rc;
+    void *rws;
     fp_solver_config sc = fp_solver_config_default(strcmp(o->solver, "damped") ? FP_SOLVER_ANDERSON : FP_SOLVER_DAMPED);
     fp_optim_config oc;
     fp_optim_f64 opt;
@@ -86,6 +91,11 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
     curve cv;
     double lr = o->lr, L, Lprev = HUGE_VAL, target = target_abs, t0;
     int step = 0;
+    const fp_mat_f64 W = fp_mat_rowmajor_f64(p->w, n, n), X = fp_mat_rowmajor_f64(p->x, n, b), R = fp_mat_rowmajor_f64(r, n, b);
+    const fp_mat_f64 G = fp_mat_rowmajor_f64(g, n, b), GR = fp_mat_rowmajor_f64(gr, n, b), DW = fp_mat_rowmajor_f64(dw, n, n);
+    memset(&rc, 0, sizeof rc);
+    rc.rule = (fp_rule)o->rule;
+    rws = malloc(fp_rule_workspace_size_f64(&rc, n, b));
     memset(&res, 0, sizeof res);
     memset(&oc, 0, sizeof oc);
     oc.kind = !strcmp(o->optim, "adam") ? FP_OPTIM_ADAM : !strcmp(o->optim, "momentum") ? FP_OPTIM_MOMENTUM : FP_OPTIM_SGD;
@@ -98,7 +108,7 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
     t0 = cv.t0 = bench_now();
     memcpy(prev, p->w, nn * sizeof(double));
     for (;;) {
-        fp_status st = p->linear ? linear_solve(p, a, piv, r) : fp_solve_f64(&sc, &p->act, n, b, p->w, n, 1, p->x, b, 1, r, b, 1, g, b, 1, NULL, NULL);
+        fp_status st = p->linear ? linear_solve(p, a, piv, r) : fp_solve_f64(&sc, &p->act, W, X, R, G, NULL, NULL);
         if (st == FP_OK) {
             memcpy(rprev, r, nb * sizeof(double));
             L = loss_grad(p, r, gr);
@@ -113,8 +123,10 @@ static result train_full_batch(problem *p, const opts *o, double target_abs, int
                 memcpy(a + nn, gr, nb * sizeof(double));
                 fp_lu_solve_f64(FP_TRANS, n, b, a, n, 1, piv, a + nn, b, 1);
                 fp_gemm_f64(FP_NOTRANS, FP_TRANS, n, n, b, 1.0, a + nn, b, 1, r, b, 1, 0.0, dw, n, 1);
-            } else
-                st = fp_rule_dw_f64((fp_rule)o->rule, NULL, lr, n, b, p->w, n, 1, r, b, 1, g, b, 1, gr, b, 1, dw, n, 1, NULL, rws);
+            } else {
+                rc.lr = lr; /* dW2's Woodbury step at the rate in force */
+                st = fp_rule_dw_f64(&rc, W, R, G, GR, DW, NULL, rws);
+            }
         }
         if (st != FP_OK) { /* lost: undo the last update, halve the rate */
             ++res.lost;
@@ -172,7 +184,8 @@ static problem make_teacher(int n, fp_rng *rg)
     for (i = 0; i < nn; ++i) p.w[i] = 0.5 * fp_rng_gauss(rg) / sqrt((double)n);
     for (i = 0; i < (size_t)n * B; ++i) p.x[i] = fp_rng_gauss(rg);
     sc.tol = 1e-12;
-    if (fp_solve_f64(&sc, &p.act, n, B, wt, n, 1, p.x, B, 1, p.t, B, 1, NULL, 0, 0, NULL, NULL) != FP_OK) { fprintf(stderr, "rules: teacher solve failed\n"); exit(1); }
+    if (fp_solve_f64(&sc, &p.act, fp_mat_rowmajor_f64(wt, n, n), fp_mat_rowmajor_f64(p.x, n, B), fp_mat_rowmajor_f64(p.t, n, B),
+                     fp_mat_rowmajor_f64(NULL, n, B), NULL, NULL) != FP_OK) { fprintf(stderr, "rules: teacher solve failed\n"); exit(1); }
     free(wt);
     return p;
 }
@@ -190,7 +203,7 @@ static problem make_feedback(int n, int seed)
     p.n = n; p.b = P; p.act = fp_activation_make(FP_ACT_TANH);
     p.w = malloc(sizeof(double) * (size_t)n * (size_t)n); p.x = malloc(sizeof(double) * (size_t)n * P);
     p.nread = malloc(sizeof(double) * (size_t)n); p.A = malloc(sizeof(double) * P);
-    fp_feedback_weights_f64(&fb, p.w, n, 1); /* start: the network teacher-forced for A = 1 at u = 1 */
+    fp_feedback_weights_f64(&fb, fp_mat_rowmajor_f64(p.w, n, n)); /* start: the network teacher-forced for A = 1 at u = 1 */
     memcpy(p.nread, fb.nv, sizeof(double) * (size_t)n);
     for (i = 0; i < n; ++i) for (j = 0; j < P; ++j) p.x[i * P + j] = fb.in[i] * u[j];
     memcpy(p.A, A, sizeof A);
@@ -224,7 +237,7 @@ static result train_fashion(const opts *o)
     fp_dataset ds;
     fp_layer_f32 L;
     fp_trainer_f32 t;
-    fp_train_config c = fp_train_config_default((fp_rule)o->rule, o->lr);
+    fp_train_config c = fp_train_config_default(); /* shuffled from seed, with rollback: the defaults */
     fashion_log lg;
     result res;
     const char *why;
@@ -233,6 +246,8 @@ static result train_fashion(const opts *o)
     memset(&res, 0, sizeof res);
     if (fp_dataset_load("data/fashion-train-images.idx", "data/fashion-train-labels.idx", 10, &ds, &why) != FP_OK) { fprintf(stderr, "rules: %s\n", why); exit(1); }
     if (fp_layer_init_f32(&L, o->n, 784, 10, FP_ACT_TANH, 0.5, (uint64_t)o->seed) != FP_OK) exit(1);
+    c.rule = (fp_rule)o->rule;
+    c.optim.lr = o->lr;
     c.batch = 256;
     c.seed = (uint64_t)o->seed;
     c.solver = fp_solver_config_default(strcmp(o->solver, "damped") ? FP_SOLVER_ANDERSON : FP_SOLVER_DAMPED);

@@ -19,6 +19,9 @@ int main(int argc, char **argv)
     float *w, *x, *t, *r, *g, *gr, *dw;
     double *times;
     void *sws, *rws;
+    double loss;
+    fp_mat_f32 W, X, T, R, G, GR, DW;
+    fp_rule_config rc;
     fp_solver_config sc = fp_solver_config_default(FP_SOLVER_ANDERSON);
     fp_activation act = fp_activation_make(FP_ACT_TANH);
     fp_rng rg = fp_rng_make(3);
@@ -35,19 +38,25 @@ int main(int argc, char **argv)
     x = malloc(nb * sizeof(float)); t = malloc(nb * sizeof(float)); r = calloc(nb, sizeof(float));
     g = malloc(nb * sizeof(float)); gr = malloc(nb * sizeof(float)); times = malloc((size_t)steps * sizeof(double));
     sws = malloc(fp_solve_workspace_size_f32(&sc, n, b));
-    rws = malloc(fp_rule_workspace_size_f32((fp_rule)rule, NULL, n, b));
+    memset(&rc, 0, sizeof rc);
+    rc.rule = (fp_rule)rule;
+    rc.lr = 0.01; /* dW2's Woodbury step at the rate of the update below */
+    rws = malloc(fp_rule_workspace_size_f32(&rc, n, b));
     if (!w || !dw || !x || !t || !r || !g || !gr || !times || !sws || !rws) { fprintf(stderr, "scaling: out of memory\n"); return 1; }
     for (i = 0; i < (int)nn; ++i) w[i] = (float)(0.5 * fp_rng_gauss(&rg) / sqrt((double)n));
     for (i = 0; i < (int)nb; ++i) { x[i] = (float)fp_rng_gauss(&rg); t[i] = (float)(0.5 * fp_rng_gauss(&rg)); }
+    W = fp_mat_rowmajor_f32(w, n, n); DW = fp_mat_rowmajor_f32(dw, n, n);
+    X = fp_mat_rowmajor_f32(x, n, b); T = fp_mat_rowmajor_f32(t, n, b); R = fp_mat_rowmajor_f32(r, n, b);
+    G = fp_mat_rowmajor_f32(g, n, b); GR = fp_mat_rowmajor_f32(gr, n, b);
     for (s = 0; s < steps; ++s) {
         double t0 = bench_now();
-        fp_solve_f32(&sc, &act, n, b, w, n, 1, x, b, 1, r, b, 1, g, b, 1, NULL, sws);
-        fp_loss_mse_f32(n, b, r, b, 1, t, b, 1, gr, b, 1);
-        if (fp_rule_dw_f32((fp_rule)rule, NULL, 0.01f, n, b, w, n, 1, r, b, 1, g, b, 1, gr, b, 1, dw, n, 1, NULL, rws) != FP_OK) {
+        fp_solve_f32(&sc, &act, W, X, R, G, NULL, sws);
+        fp_loss_mse_f32(R, T, GR, &loss);
+        if (fp_rule_dw_f32(&rc, W, R, G, GR, DW, NULL, rws) != FP_OK) {
             fprintf(stderr, "scaling: the rule failed\n");
             return 1;
         }
-        fp_mat_axpby_f32(n, n, -0.01f, dw, n, 1, 1.0f, w, n, 1);
+        fp_mat_axpby_f32(-0.01f, DW, 1.0f, W);
         times[s] = bench_now() - t0;
     }
     getrusage(RUSAGE_SELF, &ru);

@@ -24,6 +24,7 @@ int main(int argc, char **argv)
 {
     int n, b, reps, i, hdr[2];
     float *w, *x, *d, *r, *g, *v, *dw;
+    fp_mat_f32 W, X, D, R, G, V;
     const char *what;
     FILE *f;
     double sumr = 0, *times;
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
     fclose(f);
     r = malloc(sizeof(float) * (size_t)n * (size_t)b); g = malloc(sizeof(float) * (size_t)n * (size_t)b);
     v = malloc(sizeof(float) * (size_t)n * (size_t)b); dw = malloc(sizeof(float) * (size_t)n * (size_t)n);
+    W = fp_mat_rowmajor_f32(w, n, n); X = fp_mat_rowmajor_f32(x, n, b); D = fp_mat_rowmajor_f32(d, n, b);
+    R = fp_mat_rowmajor_f32(r, n, b); G = fp_mat_rowmajor_f32(g, n, b); V = fp_mat_rowmajor_f32(v, n, b);
     c = fp_solver_config_default(!strcmp(what, "damped") ? FP_SOLVER_DAMPED : !strcmp(what, "newton") ? FP_SOLVER_NEWTON : FP_SOLVER_ANDERSON);
     c.tol = 1e-6;
     if (!strcmp(what, "damped")) c.step = 1.0; /* plain Picard iteration: the fastest damping here */
@@ -68,16 +71,15 @@ int main(int argc, char **argv)
     times = malloc(sizeof(double) * (size_t)(reps > 0 ? reps : 1));
     for (i = 0; i < reps; ++i) {
         double t0 = bench_now();
-        st = fp_solve_f32(&c, &act, n, b, w, n, 1, x, b, 1, r, b, 1, g, b, 1, &rep, sws);
+        st = fp_solve_f32(&c, &act, W, X, R, G, &rep, sws);
         if (!strncmp(what, "adj", 3) || !strcmp(what, "step"))
-            st = fp_implicit_grad_f32(&ac, n, b, w, n, 1, r, b, 1, g, b, 1, d, b, 1, v, b, 1, !strcmp(what, "step") ? dw : NULL,
-                                      n, 1, NULL, aws);
+            st = fp_implicit_grad_f32(&ac, W, R, G, D, V, fp_mat_rowmajor_f32(!strcmp(what, "step") ? dw : NULL, n, n), NULL, aws);
         times[i] = bench_now() - t0;
     }
     if (reps > 0) bench_log(1e3 * bench_median(times, reps), 0);
     for (i = 0; i < n * b; ++i) sumr += r[i];
     printf("check %s n=%d b=%d status=%s iterations=%d sumR=%.6g normV=%.6g normdW=%.6g\n", what, n, b, fp_status_str(st),
-           rep.iterations, sumr, strncmp(what, "adj", 3) && strcmp(what, "step") ? 0.0 : (double)fp_mat_norm_fro_f32(n, b, v, b, 1),
-           strcmp(what, "step") ? 0.0 : (double)fp_mat_norm_fro_f32(n, n, dw, n, 1));
+           rep.iterations, sumr, strncmp(what, "adj", 3) && strcmp(what, "step") ? 0.0 : (double)fp_mat_norm_fro_f32(V),
+           strcmp(what, "step") ? 0.0 : (double)fp_mat_norm_fro_f32(fp_mat_rowmajor_f32(dw, n, n)));
     return st == FP_OK ? 0 : 1;
 }

@@ -48,9 +48,12 @@ int main(int argc, char **argv)
     if (atoi(argv[2]) > 0 && atoi(argv[2]) < ds.count) ds.count = atoi(argv[2]);
     epochs = atoi(argv[3]);
     if (fp_layer_load_f32(&L, argv[6], &why) != FP_OK) { fprintf(stderr, "train: %s\n", why); return 1; }
-    c = fp_train_config_default((fp_rule)atoi(argv[4]), atof(argv[5]));
-    c.shuffle = -1;
-    c.rollback = 0;
+    c = fp_train_config_default();
+    c.rule = (fp_rule)atoi(argv[4]);
+    c.optim.lr = atof(argv[5]);
+    c.seed = 1;
+    c.no_shuffle = 1;  /* dataset order */
+    c.no_rollback = 1; /* a lost step is not undone (the old rollback = 0) */
     c.solver.tol = 1e-5;
     if (fp_trainer_init_f32(&t, &L, &c, ds.count) != FP_OK) return 1;
     lg.t_last = bench_now();
