@@ -396,7 +396,9 @@ FP_API const char *fp_activation_name(fp_act_kind kind);
 FP_API fp_status fp_act_apply_f32(const fp_activation *act, fp_mat_f32 z, fp_mat_f32 r, fp_mat_f32 g);
 
 /* LOSSES over a batch of B columns, averaged over the batch; the gradient dR (may be absent) is the one
- * the rules and fp_implicit_grad take. MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
+ * the rules and fp_implicit_grad take. NaN or Inf in an input: FP_ERR_NON_FINITE with *loss and dR
+ * untouched (a loss that overflows from finite inputs is written and reported the same way).
+ * MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
 FP_API fp_status fp_loss_mse_f32(fp_mat_f32 r, fp_mat_f32 t, fp_mat_f32 dr, double *loss);
 /* Softmax cross-entropy through the read-out Y = W_out R + b_out (W_out k x n, b_out k or NULL):
  * L = (1/B) sum_b -log softmax(y_b)[label_b]; dR = W_out^T dY, dW_out = dY R^T, db_out = dY 1 with
@@ -411,7 +413,9 @@ FP_API fp_status fp_loss_xent_f32(fp_mat_f32 wout, const float *bout, fp_mat_f32
 FP_API fp_status fp_act_apply_f64(const fp_activation *act, fp_mat_f64 z, fp_mat_f64 r, fp_mat_f64 g);
 
 /* LOSSES over a batch of B columns, averaged over the batch; the gradient dR (may be absent) is the one
- * the rules and fp_implicit_grad take. MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
+ * the rules and fp_implicit_grad take. NaN or Inf in an input: FP_ERR_NON_FINITE with *loss and dR
+ * untouched (a loss that overflows from finite inputs is written and reported the same way).
+ * MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
 FP_API fp_status fp_loss_mse_f64(fp_mat_f64 r, fp_mat_f64 t, fp_mat_f64 dr, double *loss);
 /* Softmax cross-entropy through the read-out Y = W_out R + b_out (W_out k x n, b_out k or NULL):
  * L = (1/B) sum_b -log softmax(y_b)[label_b]; dR = W_out^T dY, dW_out = dY R^T, db_out = dY 1 with

@@ -319,7 +319,9 @@ FP_API const char *fp_activation_name(fp_act_kind kind);
 FP_API fp_status FP__F(act_apply)(const fp_activation *act, FP__F(mat) z, FP__F(mat) r, FP__F(mat) g);
 
 /* LOSSES over a batch of B columns, averaged over the batch; the gradient dR (may be absent) is the one
- * the rules and fp_implicit_grad take. MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
+ * the rules and fp_implicit_grad take. NaN or Inf in an input: FP_ERR_NON_FINITE with *loss and dR
+ * untouched (a loss that overflows from finite inputs is written and reported the same way).
+ * MSE: L = (1/B) ||R - T||_F^2, dR = (2/B)(R - T). */
 FP_API fp_status FP__F(loss_mse)(FP__F(mat) r, FP__F(mat) t, FP__F(mat) dr, double *loss);
 /* Softmax cross-entropy through the read-out Y = W_out R + b_out (W_out k x n, b_out k or NULL):
  * L = (1/B) sum_b -log softmax(y_b)[label_b]; dR = W_out^T dY, dW_out = dY R^T, db_out = dY 1 with
