@@ -2286,18 +2286,29 @@ static int fp__apart_f32(fp_mat_f32 a, fp_mat_f32 b)
 static ptrdiff_t fp__inc_f32(fp_mat_f32 v) { return v.cols == 1 ? v.rs : v.cs; }
 static int fp__is_vec_f32(fp_mat_f32 v, int n) { return (v.rows == n && v.cols == 1) || (v.rows == 1 && v.cols == n); }
 
+/* What is wrong with the views of C = alpha A B + beta C, or NULL (shared by both entry points, so each
+ * names itself). */
+static const char *fp__mul_bad_f32(fp_mat_f32 a, fp_mat_f32 b, fp_mat_f32 c)
+{
+    if (!fp__in_ok_f32(a) || !fp__in_ok_f32(b)) return "A and B must be valid views" FP__BADVIEW;
+    if (!fp__out_ok_f32(c)) return "C must be a writable view whose elements are distinct" FP__BADVIEW;
+    if (a.rows != c.rows || b.cols != c.cols || a.cols != b.rows) return "the shapes must agree: A m x k, B k x n, C m x n";
+    if (!fp__apart_f32(c, a) || !fp__apart_f32(c, b)) return "C must not overlap A or B";
+    return NULL;
+}
 FP_DEF fp_status fp_mat_mul_ws_f32(float alpha, fp_mat_f32 a, fp_mat_f32 b, float beta, fp_mat_f32 c, void *work)
 {
-    FP__REQUIRE(fp__in_ok_f32(a) && fp__in_ok_f32(b), "A and B must be valid views" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(c), "C must be a writable view whose elements are distinct" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows, "the shapes must agree: A m x k, B k x n, C m x n", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(c, a) && fp__apart_f32(c, b), "C must not overlap A or B", FP_ERR_USAGE);
+    const char *bad = fp__mul_bad_f32(a, b, c);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
                           beta, c.data, c.rs, c.cs, work);
 }
 FP_DEF fp_status fp_mat_mul_f32(float alpha, fp_mat_f32 a, fp_mat_f32 b, float beta, fp_mat_f32 c)
 {
-    return fp_mat_mul_ws_f32(alpha, a, b, beta, c, NULL);
+    const char *bad = fp__mul_bad_f32(a, b, c);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                          beta, c.data, c.rs, c.cs, NULL);
 }
 FP_DEF fp_status fp_mat_mulv_f32(float alpha, fp_mat_f32 a, fp_mat_f32 x, float beta, fp_mat_f32 y)
 {
@@ -3151,18 +3162,29 @@ static int fp__apart_f64(fp_mat_f64 a, fp_mat_f64 b)
 static ptrdiff_t fp__inc_f64(fp_mat_f64 v) { return v.cols == 1 ? v.rs : v.cs; }
 static int fp__is_vec_f64(fp_mat_f64 v, int n) { return (v.rows == n && v.cols == 1) || (v.rows == 1 && v.cols == n); }
 
+/* What is wrong with the views of C = alpha A B + beta C, or NULL (shared by both entry points, so each
+ * names itself). */
+static const char *fp__mul_bad_f64(fp_mat_f64 a, fp_mat_f64 b, fp_mat_f64 c)
+{
+    if (!fp__in_ok_f64(a) || !fp__in_ok_f64(b)) return "A and B must be valid views" FP__BADVIEW;
+    if (!fp__out_ok_f64(c)) return "C must be a writable view whose elements are distinct" FP__BADVIEW;
+    if (a.rows != c.rows || b.cols != c.cols || a.cols != b.rows) return "the shapes must agree: A m x k, B k x n, C m x n";
+    if (!fp__apart_f64(c, a) || !fp__apart_f64(c, b)) return "C must not overlap A or B";
+    return NULL;
+}
 FP_DEF fp_status fp_mat_mul_ws_f64(double alpha, fp_mat_f64 a, fp_mat_f64 b, double beta, fp_mat_f64 c, void *work)
 {
-    FP__REQUIRE(fp__in_ok_f64(a) && fp__in_ok_f64(b), "A and B must be valid views" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(c), "C must be a writable view whose elements are distinct" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows, "the shapes must agree: A m x k, B k x n, C m x n", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(c, a) && fp__apart_f64(c, b), "C must not overlap A or B", FP_ERR_USAGE);
+    const char *bad = fp__mul_bad_f64(a, b, c);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
                           beta, c.data, c.rs, c.cs, work);
 }
 FP_DEF fp_status fp_mat_mul_f64(double alpha, fp_mat_f64 a, fp_mat_f64 b, double beta, fp_mat_f64 c)
 {
-    return fp_mat_mul_ws_f64(alpha, a, b, beta, c, NULL);
+    const char *bad = fp__mul_bad_f64(a, b, c);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                          beta, c.data, c.rs, c.cs, NULL);
 }
 FP_DEF fp_status fp_mat_mulv_f64(double alpha, fp_mat_f64 a, fp_mat_f64 x, double beta, fp_mat_f64 y)
 {

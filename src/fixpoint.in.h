@@ -2049,18 +2049,29 @@ static int FP__I(apart)(FP__F(mat) a, FP__F(mat) b)
 static ptrdiff_t FP__I(inc)(FP__F(mat) v) { return v.cols == 1 ? v.rs : v.cs; }
 static int FP__I(is_vec)(FP__F(mat) v, int n) { return (v.rows == n && v.cols == 1) || (v.rows == 1 && v.cols == n); }
 
+/* What is wrong with the views of C = alpha A B + beta C, or NULL (shared by both entry points, so each
+ * names itself). */
+static const char *FP__I(mul_bad)(FP__F(mat) a, FP__F(mat) b, FP__F(mat) c)
+{
+    if (!FP__I(in_ok)(a) || !FP__I(in_ok)(b)) return "A and B must be valid views" FP__BADVIEW;
+    if (!FP__I(out_ok)(c)) return "C must be a writable view whose elements are distinct" FP__BADVIEW;
+    if (a.rows != c.rows || b.cols != c.cols || a.cols != b.rows) return "the shapes must agree: A m x k, B k x n, C m x n";
+    if (!FP__I(apart)(c, a) || !FP__I(apart)(c, b)) return "C must not overlap A or B";
+    return NULL;
+}
 FP_DEF fp_status FP__F(mat_mul_ws)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c, void *work)
 {
-    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(in_ok)(b), "A and B must be valid views" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(c), "C must be a writable view whose elements are distinct" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows, "the shapes must agree: A m x k, B k x n, C m x n", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(c, a) && FP__I(apart)(c, b), "C must not overlap A or B", FP_ERR_USAGE);
+    const char *bad = FP__I(mul_bad)(a, b, c);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
                           beta, c.data, c.rs, c.cs, work);
 }
 FP_DEF fp_status FP__F(mat_mul)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c)
 {
-    return FP__F(mat_mul_ws)(alpha, a, b, beta, c, NULL);
+    const char *bad = FP__I(mul_bad)(a, b, c);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                          beta, c.data, c.rs, c.cs, NULL);
 }
 FP_DEF fp_status FP__F(mat_mulv)(FP__T alpha, FP__F(mat) a, FP__F(mat) x, FP__T beta, FP__F(mat) y)
 {
