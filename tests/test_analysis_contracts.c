@@ -209,7 +209,7 @@ static int eig_close(double wr, double wi, double er, double ei, double tol)
 static void check_pair(const double *a, double er, double ei, double tol)
 {
     double wr[2] = { NAN, NAN }, wi[2] = { NAN, NAN };
-    fp_status st = fp_eig_f64(2, a, 2, 1, wr, wi, NULL);
+    fp_status st = fp_eig_f64(fp_mat_rowmajor_f64((double *)a, 2, 2), wr, wi, NULL);
     int hi = wi[0] > wi[1] ? 0 : 1;
     CHECKF(st == FP_OK, "status %d", st);
     CHECKF(eig_close(wr[hi], wi[hi], er, ei, tol) && eig_close(wr[1 - hi], wi[1 - hi], er, -ei, tol),
@@ -245,8 +245,8 @@ static void eig_commutes_with_scaling_by_1e150(void)
     int i, j, used[6] = { 0, 0, 0, 0, 0, 0 };
     fp_status s1, s2;
     for (i = 0; i < 36; ++i) { a[i] = 1000.0 * six[i]; b[i] = a[i] * 1e150; }
-    s1 = fp_eig_f64(6, a, 6, 1, wr, wi, NULL);
-    s2 = fp_eig_f64(6, b, 6, 1, sr, si, NULL);
+    s1 = fp_eig_f64(fp_mat_rowmajor_f64(a, 6, 6), wr, wi, NULL);
+    s2 = fp_eig_f64(fp_mat_rowmajor_f64(b, 6, 6), sr, si, NULL);
     CHECKF(s1 == FP_OK && s2 == FP_OK, "statuses %d %d", s1, s2);
     if (s1 != FP_OK || s2 != FP_OK) return;
     for (i = 0; i < 6; ++i) rad = fmax(rad, hypot(wr[i], wi[i]));
@@ -274,13 +274,13 @@ static void stability_of_huge_matrices_is_finite(void)
     fp_status st;
     int i;
     for (i = 0; i < 36; ++i) b[i] = 1000.0 * six[i] * 1e150;
-    st = fp_stability_analyze_f64(NULL, 2, r, 2, 1, NULL, 1, &s, NULL, NULL, NULL);
+    st = fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64((double *)r, 2, 2), fp_mat_vec_f64(NULL, 2), &s, NULL, NULL, NULL);
     CHECKF(st == FP_OK && isfinite(s.abscissa) && isfinite(s.radius), "1e160 rotation: status %d, abscissa %g, radius %g", st,
            s.abscissa, s.radius);
-    st = fp_stability_analyze_f64(NULL, 2, c, 2, 1, NULL, 1, &s, NULL, NULL, NULL);
+    st = fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64((double *)c, 2, 2), fp_mat_vec_f64(NULL, 2), &s, NULL, NULL, NULL);
     CHECKF(st == FP_OK && isfinite(s.abscissa) && isfinite(s.radius), "1e155 pair: status %d, abscissa %g, radius %g", st,
            s.abscissa, s.radius);
-    st = fp_stability_analyze_f64(NULL, 6, b, 6, 1, NULL, 1, &s, NULL, NULL, NULL);
+    st = fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64(b, 6, 6), fp_mat_vec_f64(NULL, 6), &s, NULL, NULL, NULL);
     CHECKF(st == FP_OK && isfinite(s.abscissa) && isfinite(s.radius), "6 x 6 times 1e150: status %d, abscissa %g, radius %g",
            st, s.abscissa, s.radius);
 }
@@ -430,11 +430,12 @@ static void spectra_at_the_edge_of_the_double_range_are_reported_or_right(void)
     double a1 = -1.7976931348623157e308, b[9], wr[3], wi[3], sum = 0;
     fp_spectrum s;
     int i;
-    CHECK(fp_stability_analyze_f64(NULL, 1, &a1, 1, 1, NULL, 1, &s, NULL, NULL, NULL) == FP_ERR_NON_FINITE);
+    CHECK(fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64(&a1, 1, 1), fp_mat_vec_f64(NULL, 1), &s, NULL, NULL, NULL) ==
+          FP_ERR_NON_FINITE);
     for (i = 0; i < 9; ++i) b[i] = (i % 2 ? 1 : -1) * 4.94e-324;
     b[0] = b[4] = 7.4e-309;
     b[8] = -0.9375;
-    CHECK(fp_eig_f64(3, b, 3, 1, wr, wi, NULL) == FP_OK);
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(b, 3, 3), wr, wi, NULL) == FP_OK);
     for (i = 0; i < 3; ++i) sum += wr[i];
     CHECKF(fabs(sum + 0.9375) < 1e-15 && fabs(wi[0]) + fabs(wi[1]) + fabs(wi[2]) == 0, "eigenvalue sum %.17g", sum);
 }

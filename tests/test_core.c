@@ -298,11 +298,11 @@ static void level1_kernels_match_reference(void)
         CHECK(fp_vec_norm2_f64(3, big, 1) == 1e200 * sqrt(3.0));
         CHECK(fabsf(fp_vec_norm2_f32(2, bigf, 1) - 5e30f) <= 5e30f * 2e-7f);
         x[0] = 1; x[1] = NAN; x[2] = 3;
-        CHECK(!fp_mat_all_finite_f64(1, 3, x, 3, 1));
+        CHECK(!fp_mat_all_finite_f64(fp_mat_strided_f64(x, 1, 3, 3, 1)));
         x[1] = INFINITY;
-        CHECK(!fp_mat_all_finite_f64(1, 3, x, 3, 1));
+        CHECK(!fp_mat_all_finite_f64(fp_mat_strided_f64(x, 1, 3, 3, 1)));
         x[1] = 2;
-        CHECK(fp_mat_all_finite_f64(1, 3, x, 3, 1));
+        CHECK(fp_mat_all_finite_f64(fp_mat_strided_f64(x, 1, 3, 3, 1)));
         fp_vec_scale_f64(3, 0.0, x, 1);
         CHECK(x[0] == 0 && x[1] == 0 && x[2] == 0);
     }

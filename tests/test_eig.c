@@ -26,11 +26,11 @@ static int spectra_match(int n, const double *er, const double *ei, const double
 static double worst_residual(int n, const double *a, const double *wr, const double *wi)
 {
     double *vr = malloc(sizeof(double) * (size_t)n), *vi = malloc(sizeof(double) * (size_t)n), worst = 0;
-    double an = fp_mat_norm_fro_f64(n, n, a, n, 1);
+    double an = fp_mat_norm_fro_f64(fp_mat_rowmajor_f64((double *)a, n, n));
     int k, i, j;
     for (k = 0; k < n; ++k) {
         double s = 0;
-        if (fp_eigvec_f64(n, a, n, 1, wr[k], wi[k], vr, vi, NULL) != FP_OK) return 1e300;
+        if (fp_eigvec_f64(fp_mat_rowmajor_f64((double *)a, n, n), wr[k], wi[k], vr, vi, NULL) != FP_OK) return 1e300;
         for (i = 0; i < n; ++i) {
             double rr = -(wr[k] * vr[i] - wi[k] * vi[i]), ri = -(wr[k] * vi[i] + wi[k] * vr[i]);
             for (j = 0; j < n; ++j) { rr += a[i * n + j] * vr[j]; ri += a[i * n + j] * vi[j]; }
@@ -61,7 +61,7 @@ static void eigenvalues_of_known_spectra(void)
         for (j = 0; j < M; ++j) c[j] = -co[j + 1];
         for (i = 1; i < M; ++i) c[i * M + i - 1] = 1;
         for (i = 0; i < M; ++i) { r2[i] = i + 1; i2[i] = 0; }
-        CHECK(fp_eig_f64(M, c, M, 1, w2r, w2i, NULL) == FP_OK);
+        CHECK(fp_eig_f64(fp_mat_rowmajor_f64(c, M, M), w2r, w2i, NULL) == FP_OK);
         CHECK(spectra_match(M, r2, i2, w2r, w2i, 1e-8));
         CHECKF(worst_residual(M, c, w2r, w2i) < 1e-10, "companion residual %g", worst_residual(M, c, w2r, w2i));
     }
@@ -84,7 +84,7 @@ static void eigenvalues_of_known_spectra(void)
                 for (k = 0; k < N; ++k) for (l = 0; l < N; ++l) s += q[i * N + k] * d[k * N + l] * q[j * N + l];
                 a[i * N + j] = s;
             }
-        CHECK(fp_eig_f64(N, a, N, 1, wr, wi, NULL) == FP_OK);
+        CHECK(fp_eig_f64(fp_mat_rowmajor_f64(a, N, N), wr, wi, NULL) == FP_OK);
         CHECK(spectra_match(N, er, ei, wr, wi, 1e-10));
         CHECKF(worst_residual(N, a, wr, wi) < 1e-10, "rotation residual %g", worst_residual(N, a, wr, wi));
         free(q);
@@ -93,7 +93,7 @@ static void eigenvalues_of_known_spectra(void)
     for (i = 0; i < N; ++i)
         for (j = 0; j < N; ++j) a[i * N + j] = j >= i ? fpt_uniform(&rg) : 0;
     for (i = 0; i < N; ++i) { er[i] = a[i * N + i]; ei[i] = 0; }
-    CHECK(fp_eig_f64(N, a, 1, N, wr, wi, NULL) == FP_OK);
+    CHECK(fp_eig_f64(fp_mat_colmajor_f64(a, N, N), wr, wi, NULL) == FP_OK);
     CHECK(spectra_match(N, er, ei, wr, wi, 1e-10));
     /* random orthogonal: every |lambda| = 1; float input too */
     {
@@ -101,16 +101,16 @@ static void eigenvalues_of_known_spectra(void)
         double *q = fpt_orthogonal(M, 1.0, &rg), mr[M], mi[M], worst = 0;
         float qf[M * M];
         for (i = 0; i < M * M; ++i) qf[i] = (float)q[i];
-        CHECK(fp_eig_f64(M, q, M, 1, mr, mi, NULL) == FP_OK);
+        CHECK(fp_eig_f64(fp_mat_rowmajor_f64(q, M, M), mr, mi, NULL) == FP_OK);
         for (i = 0; i < M; ++i) if (fabs(hypot(mr[i], mi[i]) - 1) > worst) worst = fabs(hypot(mr[i], mi[i]) - 1);
         CHECKF(worst < 1e-12, "| |lambda| - 1 | = %g", worst);
         CHECKF(worst_residual(M, q, mr, mi) < 1e-10, "orthogonal residual %g", worst_residual(M, q, mr, mi));
-        CHECK(fp_eig_f32(M, qf, M, 1, mr, mi, NULL) == FP_OK);
+        CHECK(fp_eig_f32(fp_mat_rowmajor_f32(qf, M, M), mr, mi, NULL) == FP_OK);
         for (i = 0; i < M; ++i) CHECK(fabs(hypot(mr[i], mi[i]) - 1) < 1e-5);
         free(q);
     }
     a[5] = NAN;
-    CHECK(fp_eig_f64(N, a, N, 1, wr, wi, NULL) == FP_ERR_NON_FINITE);
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(a, N, N), wr, wi, NULL) == FP_ERR_NON_FINITE);
 }
 
 /* A random bulk g/sqrt(N) plus a rank-one outlier at 1.5: Arnoldi finds the outlier; stability agrees
@@ -124,12 +124,12 @@ static void arnoldi_finds_outlier_and_stability_paths_agree(void)
     for (i = 0; i < N; ++i) { u[i] = fpt_gauss(&rg); uu += u[i] * u[i]; }
     for (i = 0; i < N; ++i)
         for (j = 0; j < N; ++j) a[i * N + j] += 1.5 * u[i] * u[j] / uu;
-    CHECK(fp_eig_arnoldi_f64(N, a, N, 1, NULL, 1, 48, wr, wi, NULL) == FP_OK);
+    CHECK(fp_eig_arnoldi_f64(fp_mat_rowmajor_f64(a, N, N), fp_mat_vec_f64(NULL, N), 48, wr, wi, NULL) == FP_OK);
     printf("    Arnoldi(48) leading Ritz value %.6f%+.2gi (outlier 1.5 + O(1/sqrt N) shift)\n", wr[0], wi[0]);
     CHECK(fabs(wr[0] - 1.5) < 0.1 && fabs(wi[0]) < 1e-8);
     for (i = 0; i < 2 * N; ++i) g[i] = 0.5 + 0.5 * fabs(fpt_uniform(&rg));
-    CHECK(fp_stability_f64(N, 2, a, N, 1, g, 2, 1, N, re, im, NULL) == FP_OK);
-    CHECK(fp_stability_f64(N, 2, a, N, 1, g, 2, 1, 0, re2, im2, NULL) == FP_OK);
+    CHECK(fp_stability_f64(fp_mat_rowmajor_f64(a, N, N), fp_mat_rowmajor_f64(g, N, 2), N, re, im, NULL) == FP_OK);
+    CHECK(fp_stability_f64(fp_mat_rowmajor_f64(a, N, N), fp_mat_rowmajor_f64(g, N, 2), 0, re2, im2, NULL) == FP_OK);
     for (i = 0; i < 2; ++i) {
         printf("    column %d: leading eigenvalue of G W exact %.8f, Arnoldi %.8f\n", i, re[i], re2[i]);
         CHECK(fabs(re[i] - re2[i]) < 1e-6 * fabs(re[i]));
@@ -137,8 +137,65 @@ static void arnoldi_finds_outlier_and_stability_paths_agree(void)
     free(a);
 }
 
+/* The analysis calls refuse views that do not agree: FP_ERR_USAGE with one message that names the function
+ * and the argument, and the outputs untouched. */
+static void analysis_calls_refuse_views_that_do_not_agree(void)
+{
+    double a[9] = { 0.5, 0.1, 0, 0.2, 0.3, 0.1, 0, 0.4, 0.2 }, g[6] = { 1, 1, 1, 1, 1, 1 }, x[3] = { 0, 0, 0 }, r[6] = { 0 };
+    double wr[3] = { 7, 7, 7 }, wi[3] = { 7, 7, 7 }, vr[3] = { 7, 7, 7 };
+    int label[2] = { 7, 7 };
+    fp_spectrum s, keep;
+    fp_census cs;
+    fp_attractor at[2];
+    fp_feedback_f64 fb;
+    fp_meanfield_params p = { 0.5, 1.0, 0.5, 0.0, 1.0, 0.0, 0.0, 1.0, 0 };
+    fp_mat_f64 A = fp_mat_rowmajor_f64(a, 3, 3);
+    memset(&s, 0x5a, sizeof s);
+    keep = s;
+    /* fp_eig: A not square */
+    EXPECT_USAGE(fp_eig_f64(fp_mat_rowmajor_f64(a, 2, 3), wr, wi, NULL));
+    CHECKF(strstr(fpt_usage_msg, "fp_eig_f64") && strstr(fpt_usage_msg, "A must"), "%s", fpt_usage_msg);
+    CHECK(wr[0] == 7 && wi[0] == 7);
+    /* fp_eigvec: no vi */
+    EXPECT_USAGE(fp_eigvec_f64(A, 0.5, 0, vr, NULL, NULL));
+    CHECKF(strstr(fpt_usage_msg, "fp_eigvec_f64") && strstr(fpt_usage_msg, "vr and vi"), "%s", fpt_usage_msg);
+    CHECK(vr[0] == 7 && vr[2] == 7);
+    /* fp_eig_arnoldi: g of another length than A's order */
+    EXPECT_USAGE(fp_eig_arnoldi_f64(A, fp_mat_vec_f64(g, 2), 2, wr, wi, NULL));
+    CHECKF(strstr(fpt_usage_msg, "fp_eig_arnoldi_f64") && strstr(fpt_usage_msg, "g must"), "%s", fpt_usage_msg);
+    CHECK(wr[0] == 7 && wi[1] == 7);
+    /* fp_stability: G with other rows than W's order; G absent (it is required there) */
+    EXPECT_USAGE(fp_stability_f64(A, fp_mat_rowmajor_f64(g, 2, 3), 3, wr, wi, NULL));
+    CHECKF(strstr(fpt_usage_msg, "fp_stability_f64") && strstr(fpt_usage_msg, "G must"), "%s", fpt_usage_msg);
+    EXPECT_USAGE(fp_stability_f64(A, fp_mat_rowmajor_f64(NULL, 3, 2), 3, wr, wi, NULL));
+    CHECKF(strstr(fpt_usage_msg, "G must"), "%s", fpt_usage_msg);
+    CHECK(wr[0] == 7 && wi[0] == 7);
+    /* fp_stability_analyze: a gain that is a matrix, not a vector; W not square */
+    EXPECT_USAGE(fp_stability_analyze_f64(NULL, A, fp_mat_rowmajor_f64(g, 3, 2), &s, wr, wi, NULL));
+    CHECKF(strstr(fpt_usage_msg, "fp_stability_analyze_f64") && strstr(fpt_usage_msg, "gain must"), "%s", fpt_usage_msg);
+    EXPECT_USAGE(fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64(a, 3, 2), fp_mat_vec_f64(NULL, 3), &s, wr, wi, NULL));
+    CHECKF(strstr(fpt_usage_msg, "W must"), "%s", fpt_usage_msg);
+    CHECK(memcmp(&s, &keep, sizeof s) == 0 && wr[0] == 7 && wi[0] == 7);
+    /* fp_census: R with other rows than W's order; x not a vector of W's order; R overlapping W */
+    EXPECT_USAGE(fp_census_f64(NULL, NULL, A, fp_mat_vec_f64(x, 3), fp_mat_rowmajor_f64(r, 2, 2), at, 2, label, &cs));
+    CHECKF(strstr(fpt_usage_msg, "fp_census_f64") && strstr(fpt_usage_msg, "R must"), "%s", fpt_usage_msg);
+    EXPECT_USAGE(fp_census_f64(NULL, NULL, A, fp_mat_vec_f64(x, 2), fp_mat_rowmajor_f64(r, 3, 2), at, 2, label, &cs));
+    CHECKF(strstr(fpt_usage_msg, "x must"), "%s", fpt_usage_msg);
+    EXPECT_USAGE(fp_census_f64(NULL, NULL, A, fp_mat_vec_f64(x, 3), fp_mat_rowmajor_f64(a + 3, 3, 2), at, 2, label, &cs));
+    CHECKF(strstr(fpt_usage_msg, "R must not overlap"), "%s", fpt_usage_msg);
+    CHECK(label[0] == 7 && label[1] == 7 && r[0] == 0 && a[3] == 0.2);
+    /* fp_feedback_weights: W of another order than the network's */
+    CHECK(fp_feedback_init_f64(&fb, 3, &p, 1) == FP_OK);
+    EXPECT_USAGE(fp_feedback_weights_f64(&fb, fp_mat_rowmajor_f64(r, 2, 3)));
+    CHECKF(strstr(fpt_usage_msg, "fp_feedback_weights_f64") && strstr(fpt_usage_msg, "W must"), "%s", fpt_usage_msg);
+    CHECK(r[0] == 0 && r[5] == 0);
+    CHECK(fp_feedback_weights_f64(&fb, A) == FP_OK);
+    fp_feedback_free_f64(&fb);
+}
+
 const fpt_test fpt_eig_tests[] = {
     { "eigenvalues_of_known_spectra", eigenvalues_of_known_spectra },
     { "arnoldi_finds_outlier_and_stability_paths_agree", arnoldi_finds_outlier_and_stability_paths_agree },
+    { "analysis_calls_refuse_views_that_do_not_agree", analysis_calls_refuse_views_that_do_not_agree },
     { NULL, NULL }
 };

@@ -14,11 +14,12 @@ static int simulate(fp_feedback_f64 *fb, double s, double *z, double *delta, dou
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
     fp_activation act = fp_activation_make(FP_ACT_TANH);
     fp_status st;
-    fp_feedback_weights_f64(fb, w, n, 1);
+    CHECK(fp_feedback_weights_f64(fb, fp_mat_rowmajor_f64(w, n, n)) == FP_OK);
     for (i = 0; i < n; ++i) r[i] = tanh(s * fb->m[i]);
     c.tol = 1e-10;
     c.warm_start = 1;
-    st = fp_solve_f64(&c, &act, n, 1, w, n, 1, fb->in, 1, 1, r, 1, 1, gain, 1, 1, NULL, NULL);
+    st = fp_solve_f64(&c, &act, fp_mat_rowmajor_f64(w, n, n), fp_mat_vec_f64(fb->in, n), fp_mat_vec_f64(r, n), fp_mat_vec_f64(gain, n),
+                      NULL, NULL);
     /* x = W r + I, z = n^T r / N */
     memcpy(x, fb->in, sizeof(double) * (size_t)n);
     fp_gemv_f64(FP_NOTRANS, n, n, 1.0, w, n, 1, r, 1, 1.0, x, 1);
@@ -84,9 +85,9 @@ static void bulk_radius_matches_simulated_spectrum(void)
     CHECK(fp_meanfield_solve(&u, sol, 4, &count) == FP_OK && count == 1);
     CHECK(fp_feedback_init_f64(&fb, N, &u, 5) == FP_OK);
     CHECK(simulate(&fb, 0.0, &z, &d, gain));
-    fp_feedback_weights_f64(&fb, w, N, 1);
+    CHECK(fp_feedback_weights_f64(&fb, fp_mat_rowmajor_f64(w, N, N)) == FP_OK);
     for (i = 0; i < N; ++i) for (j = 0; j < N; ++j) w[i * N + j] *= gain[j]; /* W diag(phi') */
-    CHECK(fp_eig_f64(N, w, N, 1, wr, wi, NULL) == FP_OK);
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(w, N, N), wr, wi, NULL) == FP_OK);
     for (i = 0; i < N; ++i) mod[i] = hypot(wr[i], wi[i]);
     for (i = 1; i < N; ++i) for (j = i; j > 0 && mod[j] < mod[j - 1]; --j) { double t = mod[j]; mod[j] = mod[j - 1]; mod[j - 1] = t; }
     est = mod[(int)(0.9 * N)] / sqrt(0.9);

@@ -32,7 +32,7 @@ static void stability_verdicts_on_known_spectra(void)
         double *w = known_spectrum(5, dd, 0.3, 0.4, &rng);
         fp_spectrum s;
         fp_spectrum_config cfg = { 1e-6, 0, 0.5, 0 };
-        CHECK(fp_stability_analyze_f64(&cfg, 5, w, 5, 1, gain, 1, &s, wr, wi, NULL) == FP_OK);
+        CHECK(fp_stability_analyze_f64(&cfg, fp_mat_rowmajor_f64(w, 5, 5), fp_mat_vec_f64(gain, 5), &s, wr, wi, NULL) == FP_OK);
         CHECKF(fabs(s.abscissa - dd[2]) < 1e-10 && s.abscissa_im == 0, "abscissa %.15g want %.15g", s.abscissa, dd[2]);
         CHECKF(s.verdict == want[c], "verdict %s at %.3f", fp_verdict_str(s.verdict), s.abscissa);
         CHECK(fabs(s.radius - 2.0) < 1e-10 && s.exact == 1);
@@ -41,12 +41,14 @@ static void stability_verdicts_on_known_spectra(void)
         for (i = 0; i < 5; ++i) CHECK(wr[i] == wr[i]);
         free(w);
     }
-    /* the gain scales the rows: eigenvalues of diag(g) W; a linear model (gain NULL) is W itself */
+    /* the gain scales the rows: eigenvalues of diag(g) W; a linear model (gain absent) is W itself */
     {
         double w[4] = { 0.5, 0, 0, 0.2 }, g[2] = { 2.0, 1.0 };
+        fp_mat_f64 W = fp_mat_rowmajor_f64(w, 2, 2);
         fp_spectrum s;
-        CHECK(fp_stability_analyze_f64(NULL, 2, w, 2, 1, g, 1, &s, NULL, NULL, NULL) == FP_OK && s.verdict == FP_MARGINAL);
-        CHECK(fp_stability_analyze_f64(NULL, 2, w, 2, 1, NULL, 1, &s, NULL, NULL, NULL) == FP_OK && s.verdict == FP_STABLE && s.abscissa == 0.5);
+        CHECK(fp_stability_analyze_f64(NULL, W, fp_mat_vec_f64(g, 2), &s, NULL, NULL, NULL) == FP_OK && s.verdict == FP_MARGINAL);
+        CHECK(fp_stability_analyze_f64(NULL, W, fp_mat_vec_f64(NULL, 2), &s, NULL, NULL, NULL) == FP_OK && s.verdict == FP_STABLE &&
+              s.abscissa == 0.5);
     }
 }
 
@@ -57,29 +59,30 @@ static void stability_outlier_and_bulk_of_a_random_network(void)
     enum { N = 400 };
     fpt_rng rng = { 23 };
     double *w = fpt_randn(N, N, 0.5, &rng), u[N], wr[N], wi[N];
+    fp_mat_f64 W = fp_mat_rowmajor_f64(w, N, N), linear = fp_mat_vec_f64(NULL, N); /* gain absent: a linear model */
     fp_spectrum ex, ar, keep;
     fp_spectrum_config cfg = { 0, 0.1, 0, 0 };
     int i, j;
     for (i = 0; i < N; ++i) u[i] = fpt_uniform(&rng) < 0 ? -1 : 1;
     for (i = 0; i < N; ++i) for (j = 0; j < N; ++j) w[i * N + j] += 1.5 * u[i] * u[j] / N;
-    CHECK(fp_stability_analyze_f64(&cfg, N, w, N, 1, NULL, 1, &ex, wr, wi, NULL) == FP_OK);
+    CHECK(fp_stability_analyze_f64(&cfg, W, linear, &ex, wr, wi, NULL) == FP_OK);
     printf("    N=%d: bulk radius %.4f (g = 0.5), %d outlier(s), first %.4f%+.4fi, abscissa %.4f, %s\n", N, ex.bulk_radius,
            ex.outliers, ex.outlier_re[0], ex.outlier_im[0], ex.abscissa, fp_verdict_str(ex.verdict));
     CHECK(fabs(ex.bulk_radius - 0.5) < 0.05 * 0.5);
     CHECK(ex.outliers == 1 && fabs(ex.outlier_re[0] - 1.5) < 0.1 && ex.verdict == FP_UNSTABLE);
     cfg.exact_max = 100;
-    CHECK(fp_stability_analyze_f64(&cfg, N, w, N, 1, NULL, 1, &ar, wr, wi, NULL) == FP_OK);
+    CHECK(fp_stability_analyze_f64(&cfg, W, linear, &ar, wr, wi, NULL) == FP_OK);
     CHECKF(ar.exact == 0 && fabs(ar.abscissa - ex.abscissa) < 1e-8, "Arnoldi %.12f QR %.12f", ar.abscissa, ex.abscissa);
     CHECK(ar.bulk_radius != ar.bulk_radius && ar.outliers == -1 && wr[N - 1] != wr[N - 1]);
     cfg.bulk_radius = 0.5;
-    CHECK(fp_stability_analyze_f64(&cfg, N, w, N, 1, NULL, 1, &ar, NULL, NULL, NULL) == FP_OK && ar.outliers == 1);
+    CHECK(fp_stability_analyze_f64(&cfg, W, linear, &ar, NULL, NULL, NULL) == FP_OK && ar.outliers == 1);
     /* bad input: nothing written */
     keep = ar;
     w[7] = NAN;
-    CHECK(fp_stability_analyze_f64(NULL, N, w, N, 1, NULL, 1, &ar, NULL, NULL, NULL) == FP_ERR_NON_FINITE);
-    CHECK(fp_stability_analyze_f64(&cfg, N, w, N, 1, NULL, 1, &ar, NULL, NULL, NULL) == FP_ERR_NON_FINITE);
+    CHECK(fp_stability_analyze_f64(NULL, W, linear, &ar, NULL, NULL, NULL) == FP_ERR_NON_FINITE);
+    CHECK(fp_stability_analyze_f64(&cfg, W, linear, &ar, NULL, NULL, NULL) == FP_ERR_NON_FINITE);
     cfg.tol = -1;
-    CHECK(fp_stability_analyze_f64(&cfg, N, w, N, 1, NULL, 1, &ar, NULL, NULL, NULL) == FP_ERR_INVALID_ARG);
+    CHECK(fp_stability_analyze_f64(&cfg, W, linear, &ar, NULL, NULL, NULL) == FP_ERR_INVALID_ARG);
     CHECK(memcmp(&keep, &ar, sizeof ar) == 0);
     free(w);
 }
@@ -94,11 +97,12 @@ static void census_finds_the_two_states_of_a_bistable_network(void)
     fp_attractor at[4];
     fp_census cs;
     fp_activation act = fp_activation_make(FP_ACT_TANH);
+    fp_mat_f64 W = fp_mat_rowmajor_f64(w, N, N), X = fp_mat_vec_f64(x, N), R = fp_mat_rowmajor_f64(r, N, K);
     fpt_rng rng = { 5 };
     for (i = 0; i < N; ++i) { m[i] = (i * 7 % 3) ? 1 : -1; x[i] = 0; }
     for (i = 0; i < N; ++i) for (j = 0; j < N; ++j) w[i * N + j] = 2.0 * m[i] * m[j] / N;
     for (i = 0; i < N; ++i) for (j = 0; j < K; ++j) r[i * K + j] = j == K - 1 ? 0.0 : fpt_uniform(&rng);
-    CHECK(fp_census_f64(NULL, NULL, &act, N, K, w, N, 1, x, 1, r, K, 1, 0, at, 4, label, &cs) == FP_OK);
+    CHECK(fp_census_f64(NULL, &act, W, X, R, at, 4, label, &cs) == FP_OK);
     printf("    bistable: %d attractors from %d runs, basins", cs.attractors, cs.runs);
     for (i = 0; i < cs.attractors && i < 4; ++i) {
         double k = 0;
@@ -120,14 +124,16 @@ static void census_finds_the_two_states_of_a_bistable_network(void)
         for (i = 0; i < N; ++i) xf[i] = 0;
         rng.s = 5;
         for (i = 0; i < N; ++i) for (j = 0; j < K; ++j) rf[i * K + j] = j == K - 1 ? 0.0f : (float)fpt_uniform(&rng);
-        CHECK(fp_census_f32(NULL, NULL, &act, N, K, wf, N, 1, xf, 1, rf, K, 1, 0, atf, 4, NULL, &csf) == FP_OK);
+        CHECK(fp_census_f32(NULL, &act, fp_mat_rowmajor_f32(wf, N, N), fp_mat_vec_f32(xf, N), fp_mat_rowmajor_f32(rf, N, K), atf, 4, NULL,
+                            &csf) == FP_OK);
         CHECK(csf.attractors == 3 && atf[0].basin == at[0].basin && atf[2].spectrum.verdict == FP_UNSTABLE);
     }
-    /* bad input */
-    CHECK(fp_census_f64(NULL, NULL, &act, N, 0, w, N, 1, x, 1, r, K, 1, 0, at, 4, label, &cs) == FP_ERR_INVALID_ARG);
-    CHECK(fp_census_f64(NULL, NULL, &act, 0, K, w, N, 1, x, 1, r, K, 1, 0, at, 4, label, &cs) == FP_ERR_INVALID_ARG);
+    /* bad input: no runs (K = 0) and no units (N = 0), in the old calls' strides */
+    CHECK(fp_census_f64(NULL, &act, W, X, fp_mat_strided_f64(r, N, 0, K, 1), at, 4, label, &cs) == FP_ERR_INVALID_ARG);
+    CHECK(fp_census_f64(NULL, &act, fp_mat_strided_f64(w, 0, 0, N, 1), fp_mat_vec_f64(x, 0), fp_mat_strided_f64(r, 0, K, K, 1), at, 4,
+                        label, &cs) == FP_ERR_INVALID_ARG);
     x[3] = INFINITY;
-    CHECK(fp_census_f64(NULL, NULL, &act, N, K, w, N, 1, x, 1, r, K, 1, 0, at, 4, label, &cs) == FP_ERR_NON_FINITE);
+    CHECK(fp_census_f64(NULL, &act, W, X, R, at, 4, label, &cs) == FP_ERR_NON_FINITE);
 }
 
 /* r = tanh(2 R(0.8) r): the origin is an unstable focus (2 cos 0.8 = 1.39 > 1) and the orbit circles:
@@ -140,9 +146,12 @@ static void census_flags_a_limit_cycle(void)
     fp_census cs;
     fp_attractor at[2];
     fp_activation act = fp_activation_make(FP_ACT_TANH);
-    fp_solver_config c = fp_solver_config_default(FP_SOLVER_EULER);
-    c.step = 0.1; c.tol = 1e-9; c.max_iter = 5000;
-    CHECK(fp_census_f64(&c, NULL, &act, 2, 4, w, 2, 1, x, 1, r, 4, 1, 0, at, 2, label, &cs) == FP_OK);
+    fp_census_config cc;
+    memset(&cc, 0, sizeof cc);
+    cc.solver = fp_solver_config_default(FP_SOLVER_EULER);
+    cc.solver.step = 0.1; cc.solver.tol = 1e-9; cc.solver.max_iter = 5000;
+    CHECK(fp_census_f64(&cc, &act, fp_mat_rowmajor_f64(w, 2, 2), fp_mat_vec_f64(x, 2), fp_mat_rowmajor_f64(r, 2, 4), at, 2, label, &cs) ==
+          FP_OK);
     CHECKF(cs.attractors == 0 && cs.unsettled == 4, "%d attractors, %d unsettled", cs.attractors, cs.unsettled);
     for (j = 0; j < 4; ++j) CHECK(label[j] == -1 && hypot(r[j], r[4 + j]) > 0.3); /* on the cycle, not at 0 */
 }
@@ -159,18 +168,19 @@ static void meanfield_outlier_matches_spectrum_at_large_delta(void)
     fp_spectrum_config sc = { 0, 0, 0, 100 };
     int n = 1000, count = 0, b, i;
     double *w = malloc(sizeof(double) * 1000 * 1000), r[1000], g[1000];
+    fp_mat_f64 W = fp_mat_rowmajor_f64(w, n, n), G = fp_mat_vec_f64(g, n);
     CHECK(fp_meanfield_solve(&p, sol, 4, &count) == FP_OK && count == 3);
     CHECK(fp_feedback_init_f64(&fb, n, &p, 12) == FP_OK);
-    fp_feedback_weights_f64(&fb, w, n, 1);
+    CHECK(fp_feedback_weights_f64(&fb, W) == FP_OK);
     c.tol = 1e-10;
     c.warm_start = 1;
     for (b = 0; b < 3 && count == 3; b += 2) {
         fp_spectrum s;
         double z;
         for (i = 0; i < n; ++i) r[i] = tanh(sol[b].z * fb.m[i] + fb.in[i]);
-        CHECK(fp_solve_f64(&c, &act, n, 1, w, n, 1, fb.in, 1, 1, r, 1, 1, g, 1, 1, NULL, NULL) == FP_OK);
+        CHECK(fp_solve_f64(&c, &act, W, fp_mat_vec_f64(fb.in, n), fp_mat_vec_f64(r, n), G, NULL, NULL) == FP_OK);
         z = fp_vec_dot_f64(n, fb.nv, 1, r, 1) / n;
-        CHECK(fp_stability_analyze_f64(&sc, n, w, n, 1, g, 1, &s, NULL, NULL, NULL) == FP_OK);
+        CHECK(fp_stability_analyze_f64(&sc, W, G, &s, NULL, NULL, NULL) == FP_OK);
         printf("    z %.4f (mean-field %.4f, Delta %.2f): outlier %.4f, mean-field %.4f\n", z, sol[b].z, sol[b].delta, s.abscissa, sol[b].outlier);
         CHECK(fabs(z - sol[b].z) < 0.03 * fabs(sol[b].z) && fabs(s.abscissa - sol[b].outlier) < 0.1 * sol[b].outlier);
     }
@@ -206,14 +216,16 @@ static const fp_meanfield_params paper = { 0.3, 1.2, 0.5, 0.5, 1.0, 1.0, 1.0, 0.
 static void clamped_check(fp_feedback_f64 *fb, double u, double A, double *zout, double *resid)
 {
     int n = fb->n, i;
-    double *w = malloc(sizeof(double) * (size_t)n * (size_t)n), *x = malloc(sizeof(double) * n), *r = malloc(sizeof(double) * n), e = 0;
+    double *w = malloc(sizeof(double) * (size_t)n * (size_t)n), *x = malloc(sizeof(double) * (size_t)n);
+    double *r = malloc(sizeof(double) * (size_t)n), e = 0;
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
     fp_activation act = fp_activation_make(FP_ACT_TANH);
     for (i = 0; i < n; ++i) x[i] = fb->m[i] * A + fb->in[i] * u;
     c.tol = 1e-12;
-    fp_solve_f64(&c, &act, n, 1, fb->chi, n, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, NULL, NULL);
+    fp_solve_f64(&c, &act, fp_mat_rowmajor_f64(fb->chi, n, n), fp_mat_vec_f64(x, n), fp_mat_vec_f64(r, n), fp_mat_vec_f64(NULL, n), NULL,
+                 NULL);
     *zout = fp_vec_dot_f64(n, fb->nv, 1, r, 1) / n;
-    fp_feedback_weights_f64(fb, w, n, 1);
+    CHECK(fp_feedback_weights_f64(fb, fp_mat_rowmajor_f64(w, n, n)) == FP_OK);
     for (i = 0; i < n; ++i) x[i] = fb->in[i] * u;
     fp_gemv_f64(FP_NOTRANS, n, n, 1.0, w, n, 1, r, 1, 1.0, x, 1);
     for (i = 0; i < n; ++i) e = fmax(e, fabs(tanh(x[i]) - r[i]));
@@ -260,7 +272,7 @@ static void decomposition_recovers_the_parts(void)
     double *v;
     int i, n = 200;
     CHECK(fp_feedback_init_f64(&fb, n, &paper, 9) == FP_OK);
-    v = malloc(sizeof(double) * n);
+    v = malloc(sizeof(double) * (size_t)n);
     /* x_I is correlated with I but orthogonal to w and x_m; its part outside span(m, I) is the rest */
     for (i = 0; i < n; ++i) v[i] = 2.0 * fb.m[i] - 0.5 * fb.in[i];
     CHECK(fp_feedback_decompose_f64(&fb, v, &parts) == FP_OK);

@@ -50,7 +50,7 @@ static void run(work *o)
     fp_dataset ds;
     fp_layer_f32 L;
     fp_trainer_f32 t;
-    fp_train_config tc = fp_train_config_default(FP_RULE_DW3, 0.5);
+    fp_train_config tc = fp_train_config_default();
     int i, k, idx[BATCH];
     o->setup_ok = w && x && pixels && labels;
     if (!o->setup_ok) goto done;
@@ -59,7 +59,8 @@ static void run(work *o)
     for (i = 0; i < N * B; ++i) x[i] = (float)uniform(&s);
     sc.tol = 1e-5;
     memset(&rep, 0, sizeof rep);
-    o->solve_status = fp_solve_f32(&sc, &act, N, B, w, N, 1, x, B, 1, o->r, B, 1, o->g, B, 1, &rep, NULL);
+    o->solve_status = fp_solve_f32(&sc, &act, fp_mat_rowmajor_f32(w, N, N), fp_mat_rowmajor_f32(x, N, B), fp_mat_rowmajor_f32(o->r, N, B),
+                                   fp_mat_rowmajor_f32(o->g, N, B), &rep, NULL);
     o->solve_iterations = rep.iterations;
     o->solve_converged = rep.converged;
     /* the trainer: COUNT images of SIDE x SIDE, the class a bright quadrant plus noise */
@@ -74,6 +75,8 @@ static void run(work *o)
             }
     }
     ds.count = COUNT; ds.dim = DIM; ds.classes = CLASSES; ds.pixels = pixels; ds.labels = labels;
+    tc.rule = FP_RULE_DW3;
+    tc.optim.lr = 0.5;
     tc.batch = BATCH;
     tc.seed = o->seed;
     tc.solver.tol = 1e-5;

@@ -79,7 +79,8 @@ int fpt_fuzz_solve(const uint8_t *data, size_t size)
     for (i = 0; i < n * b; ++i) finite_in &= isfinite(x[i]) != 0;
     if (c.warm_start) for (i = 0; i < n * b; ++i) finite_in &= isfinite(r[i]) != 0;
     memset(&rep, 0, sizeof rep);
-    st = fp_solve_f64(&c, &act, n, b, w, n, 1, x, b, 1, r, b, 1, g, b, 1, &rep, NULL);
+    st = fp_solve_f64(&c, &act, fp_mat_rowmajor_f64(w, n, n), fp_mat_rowmajor_f64(x, n, b), fp_mat_rowmajor_f64(r, n, b),
+                      fp_mat_rowmajor_f64(g, n, b), &rep, NULL);
     if (!finite_in) BAD(st != FP_ERR_NON_FINITE);
     if (st == FP_OK) {
         double num = 0, den = 0, big = 0;
@@ -104,7 +105,9 @@ int fpt_fuzz_solve(const uint8_t *data, size_t size)
             fp_adjoint_config ac = fp_adjoint_config_default();
             ac.iter.max_iter = 150;
             for (i = 0; i < n * b; ++i) d[i] = 1.0;
-            st = fp_implicit_grad_f64(&ac, n, b, w, n, 1, r, b, 1, g, b, 1, d, b, 1, v, b, 1, NULL, 0, 0, NULL, NULL);
+            st = fp_implicit_grad_f64(&ac, fp_mat_rowmajor_f64(w, n, n), fp_mat_rowmajor_f64(r, n, b), fp_mat_rowmajor_f64(g, n, b),
+                                      fp_mat_rowmajor_f64(d, n, b), fp_mat_rowmajor_f64(v, n, b), fp_mat_rowmajor_f64(NULL, n, n), NULL,
+                                      NULL);
             if (st == FP_OK) for (i = 0; i < n * b; ++i) BAD(!isfinite(v[i]));
         }
     }
@@ -113,7 +116,8 @@ int fpt_fuzz_solve(const uint8_t *data, size_t size)
     for (i = 0; i < n * n; ++i) wf[i] = (float)w[i];
     for (i = 0; i < n * b; ++i) { xf[i] = (float)x[i]; rf[i] = 0; }
     c.warm_start = 0;
-    st = fp_solve_f32(&c, &act, n, b, wf, n, 1, xf, b, 1, rf, b, 1, NULL, 0, 0, NULL, NULL);
+    st = fp_solve_f32(&c, &act, fp_mat_rowmajor_f32(wf, n, n), fp_mat_rowmajor_f32(xf, n, b), fp_mat_rowmajor_f32(rf, n, b),
+                      fp_mat_rowmajor_f32(NULL, n, b), NULL, NULL);
     if (st == FP_OK) for (i = 0; i < n * b; ++i) BAD(!isfinite(rf[i]));
     return bad;
 }
@@ -174,7 +178,7 @@ int fpt_fuzz_rules(const uint8_t *data, size_t size)
     double w[NMAX * NMAX], r[NMAX * BMAX], g[NMAX * BMAX], d[NMAX * BMAX], dw[NMAX * NMAX], lr;
     float wf[NMAX * NMAX], rf[NMAX * BMAX], gf[NMAX * BMAX], df[NMAX * BMAX], dwf[NMAX * NMAX], lrf;
     fpt_bytes f;
-    fp_rule rule;
+    fp_rule_config rc;
     fp_adjoint_config adj = fp_adjoint_config_default();
     fp_solve_report rep;
     fp_status st;
@@ -184,7 +188,8 @@ int fpt_fuzz_rules(const uint8_t *data, size_t size)
     n = 1 + fz_byte(&f) % NMAX;
     b = 1 + fz_byte(&f) % BMAX;
     nb = n * b;
-    rule = (fp_rule)(1 + fz_byte(&f) % 4);
+    memset(&rc, 0, sizeof rc);
+    rc.rule = (fp_rule)(1 + fz_byte(&f) % 4);
     i = fz_byte(&f);
     adj.method = (fp_adjoint_method)(i / 8 % 3);
     adj.iter.max_iter = 100;
@@ -195,8 +200,11 @@ int fpt_fuzz_rules(const uint8_t *data, size_t size)
     for (i = 0; i < nb; ++i) g[i] = fz_value(&f);
     for (i = 0; i < nb; ++i) d[i] = fz_value(&f);
     finite_in = all_finite(n * n, w) && all_finite(nb, r) && all_finite(nb, g) && all_finite(nb, d);
+    rc.adjoint = adj;
+    rc.lr = lr;
     memset(&rep, 0, sizeof rep);
-    st = fp_rule_dw_f64(rule, &adj, lr, n, b, w, n, 1, r, b, 1, g, b, 1, d, b, 1, dw, n, 1, &rep, NULL);
+    st = fp_rule_dw_f64(&rc, fp_mat_rowmajor_f64(w, n, n), fp_mat_rowmajor_f64(r, n, b), fp_mat_rowmajor_f64(g, n, b),
+                        fp_mat_rowmajor_f64(d, n, b), fp_mat_rowmajor_f64(dw, n, n), &rep, NULL);
     if (!finite_in) BAD(st != FP_ERR_NON_FINITE);
     if (st == FP_OK) BAD(!all_finite(n * n, dw));
     /* float32: the same values rounded (1e300 becomes Inf there) */
@@ -204,8 +212,10 @@ int fpt_fuzz_rules(const uint8_t *data, size_t size)
     for (i = 0; i < nb; ++i) { rf[i] = (float)r[i]; gf[i] = (float)g[i]; df[i] = (float)d[i]; }
     lrf = lr > FLT_MAX ? FLT_MAX : (float)lr;
     finite_in = all_finite_f(n * n, wf) && all_finite_f(nb, rf) && all_finite_f(nb, gf) && all_finite_f(nb, df);
+    rc.lr = (double)lrf;
     memset(&rep, 0, sizeof rep);
-    st = fp_rule_dw_f32(rule, &adj, lrf, n, b, wf, n, 1, rf, b, 1, gf, b, 1, df, b, 1, dwf, n, 1, &rep, NULL);
+    st = fp_rule_dw_f32(&rc, fp_mat_rowmajor_f32(wf, n, n), fp_mat_rowmajor_f32(rf, n, b), fp_mat_rowmajor_f32(gf, n, b),
+                        fp_mat_rowmajor_f32(df, n, b), fp_mat_rowmajor_f32(dwf, n, n), &rep, NULL);
     if (!finite_in) BAD(st != FP_ERR_NON_FINITE);
     if (st == FP_OK) BAD(!all_finite_f(n * n, dwf));
     return bad;
@@ -249,17 +259,17 @@ int fpt_fuzz_eig(const uint8_t *data, size_t size)
     finite_a = all_finite(n * n, a);
     finite_g = all_finite(n, gain);
     /* float64 */
-    st = fp_eig_f64(n, a, n, 1, wr, wi, NULL);
+    st = fp_eig_f64(fp_mat_rowmajor_f64(a, n, n), wr, wi, NULL);
     bad |= eig_checks(n, a, wr, wi, st, finite_a);
     ok_eig = st == FP_OK;
     /* the eigenvector of one computed eigenvalue (or of an arbitrary finite shift) */
     if (ok_eig) { i = (flags >> 1) % n; re = wr[i]; im = wi[i]; }
     else { re = (double)(flags >> 4) / 4.0; im = (double)((flags >> 1) & 7) / 4.0; }
-    st = fp_eigvec_f64(n, a, n, 1, re, im, vr, vi, NULL);
+    st = fp_eigvec_f64(fp_mat_rowmajor_f64(a, n, n), re, im, vr, vi, NULL);
     if (!finite_a) BAD(st != FP_ERR_NON_FINITE);
     if (st == FP_OK) BAD(!all_finite(n, vr) || !all_finite(n, vi));
-    /* the stability report of diag(gain) A (gain NULL: A itself) */
-    st = fp_stability_analyze_f64(NULL, n, a, n, 1, use_gain ? gain : NULL, 1, &s, wr, wi, NULL);
+    /* the stability report of diag(gain) A (gain absent: A itself) */
+    st = fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64(a, n, n), fp_mat_vec_f64(use_gain ? gain : NULL, n), &s, wr, wi, NULL);
     if (!finite_a || !finite_g) BAD(st != FP_ERR_NON_FINITE);
     if (st == FP_OK) {
         BAD(!all_finite(n, wr) || !all_finite(n, wi));
@@ -269,7 +279,7 @@ int fpt_fuzz_eig(const uint8_t *data, size_t size)
     }
     /* float32: the same values rounded */
     for (i = 0; i < n * n; ++i) { f32[i] = (float)a[i]; af[i] = (double)f32[i]; }
-    st = fp_eig_f32(n, f32, n, 1, wr, wi, NULL);
+    st = fp_eig_f32(fp_mat_rowmajor_f32(f32, n, n), wr, wi, NULL);
     bad |= eig_checks(n, af, wr, wi, st, all_finite(n * n, af));
     return bad;
 }
