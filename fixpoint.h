@@ -619,7 +619,6 @@ typedef struct fp_train_record {
     double solver_iterations;  /* the slowest column's iterations                                   */
     double min_gap;            /* min over analysed columns of 1 - Re lambda_max(G_b W); NaN if not */
     double lr;                 /* learning rate in force                                            */
-    double seconds;            /* wall time of the step                                             */
     int rolled_back;           /* 1: the previous step was undone and lr halved                    */
     fp_status status;          /* FP_OK, or what went wrong                                         */
 } fp_train_record;
@@ -1829,7 +1828,6 @@ static const char *fp__gemm_check_f32(fp_trans ta, fp_trans tb, int m, int n, in
 {
     int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
     int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
-    size_t cspan = fp__span(m, n, rsc, csc, sizeof(float));
     if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
     if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
     if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
@@ -1838,8 +1836,10 @@ static const char *fp__gemm_check_f32(fp_trans ta, fp_trans tb, int m, int n, in
     if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
     if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
     if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
-    if (fp__ranges_overlap(c, cspan, a, fp__span(am, an, rsa, csa, sizeof(float)))) return "C must not overlap A";
-    if (fp__ranges_overlap(c, cspan, b, fp__span(bm, bn, rsb, csb, sizeof(float)))) return "C must not overlap B";
+    /* element-exact: C may interleave with A or B (the left and right halves of one buffer), since a
+     * write to C never changes an element GEMM still has to read */
+    if (!fp__apart(c, m, n, rsc, csc, a, am, an, rsa, csa, sizeof(float))) return "C must not overlap A";
+    if (!fp__apart(c, m, n, rsc, csc, b, bm, bn, rsb, csb, sizeof(float))) return "C must not overlap B";
     return NULL;
 }
 
@@ -1984,7 +1984,8 @@ FP_DEF float fp_vec_max_abs_f32(int n, const float *x, ptrdiff_t incx)
     FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (float)NAN);
     for (i = 0; i < n; ++i) {
         float v = fabsf(x[i * incx]);
-        if (!(v <= s)) s = v; /* NaN wins, so a max of 0 proves finiteness */
+        if (v != v) return v; /* NaN wins, so a finite max proves finiteness */
+        if (v > s) s = v;
     }
     return s;
 }
@@ -1999,8 +2000,8 @@ FP_DEF void fp_gemv_f32(fp_trans ta, int m, int n, float alpha, const float *a, 
     if (ylen == 0) return;
     if (xlen == 0 || alpha == (float)0) { fp_vec_scale_f32(ylen, beta, y, incy); return; }
     FP__REQUIRE_VOID(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1), "A and x must be non-NULL, A's strides and incx >= 1");
-    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(float)), a, fp__span(m, n, rsa, csa, sizeof(float))), "y must not overlap A");
-    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(float)), x, fp__span(xlen, 1, incx, 1, sizeof(float))), "y must not overlap x");
+    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, a, m, n, rsa, csa, sizeof(float)), "y must not overlap A");
+    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, x, xlen, 1, incx, 1, sizeof(float)), "y must not overlap x");
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
 #ifdef FIXPOINT_USE_BLIS
     {
@@ -2705,7 +2706,6 @@ static const char *fp__gemm_check_f64(fp_trans ta, fp_trans tb, int m, int n, in
 {
     int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
     int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
-    size_t cspan = fp__span(m, n, rsc, csc, sizeof(double));
     if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
     if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
     if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
@@ -2714,8 +2714,10 @@ static const char *fp__gemm_check_f64(fp_trans ta, fp_trans tb, int m, int n, in
     if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
     if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
     if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
-    if (fp__ranges_overlap(c, cspan, a, fp__span(am, an, rsa, csa, sizeof(double)))) return "C must not overlap A";
-    if (fp__ranges_overlap(c, cspan, b, fp__span(bm, bn, rsb, csb, sizeof(double)))) return "C must not overlap B";
+    /* element-exact: C may interleave with A or B (the left and right halves of one buffer), since a
+     * write to C never changes an element GEMM still has to read */
+    if (!fp__apart(c, m, n, rsc, csc, a, am, an, rsa, csa, sizeof(double))) return "C must not overlap A";
+    if (!fp__apart(c, m, n, rsc, csc, b, bm, bn, rsb, csb, sizeof(double))) return "C must not overlap B";
     return NULL;
 }
 
@@ -2860,7 +2862,8 @@ FP_DEF double fp_vec_max_abs_f64(int n, const double *x, ptrdiff_t incx)
     FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (double)NAN);
     for (i = 0; i < n; ++i) {
         double v = fabs(x[i * incx]);
-        if (!(v <= s)) s = v; /* NaN wins, so a max of 0 proves finiteness */
+        if (v != v) return v; /* NaN wins, so a finite max proves finiteness */
+        if (v > s) s = v;
     }
     return s;
 }
@@ -2875,8 +2878,8 @@ FP_DEF void fp_gemv_f64(fp_trans ta, int m, int n, double alpha, const double *a
     if (ylen == 0) return;
     if (xlen == 0 || alpha == (double)0) { fp_vec_scale_f64(ylen, beta, y, incy); return; }
     FP__REQUIRE_VOID(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1), "A and x must be non-NULL, A's strides and incx >= 1");
-    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(double)), a, fp__span(m, n, rsa, csa, sizeof(double))), "y must not overlap A");
-    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(double)), x, fp__span(xlen, 1, incx, 1, sizeof(double))), "y must not overlap x");
+    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, a, m, n, rsa, csa, sizeof(double)), "y must not overlap A");
+    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, x, xlen, 1, incx, 1, sizeof(double)), "y must not overlap x");
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
 #ifdef FIXPOINT_USE_BLIS
     {
@@ -4284,7 +4287,8 @@ FP_DEF size_t fp_solve_workspace_size_f32(const fp_solver_config *cfg, int n, in
     fp__newton_ws_f32 nw;
     void *g;
     const char *msg;
-    if (fp__solver_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
+    if (fp__solver_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
     fp__solve_layout_f32(&c, n, b, &a, &e, &nw, &g);
     return fp__arena_size(&a);
 }
@@ -4682,7 +4686,8 @@ FP_DEF size_t fp_solve_workspace_size_f64(const fp_solver_config *cfg, int n, in
     fp__newton_ws_f64 nw;
     void *g;
     const char *msg;
-    if (fp__solver_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
+    if (fp__solver_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
     fp__solve_layout_f64(&c, n, b, &a, &e, &nw, &g);
     return fp__arena_size(&a);
 }
@@ -4882,7 +4887,8 @@ FP_DEF size_t fp_adjoint_workspace_size_f32(const fp_adjoint_config *cfg, int n,
     int *piv;
     void *g;
     const char *msg;
-    if (fp__adjoint_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    fp_adjoint_config def = fp_adjoint_config_default();
+    if (fp__adjoint_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
     fp__adjoint_layout_f32(&c, n, b, &a, &e, &p, &g, &J, &piv);
     return fp__arena_size(&a);
 }
@@ -5058,7 +5064,8 @@ FP_DEF size_t fp_adjoint_workspace_size_f64(const fp_adjoint_config *cfg, int n,
     int *piv;
     void *g;
     const char *msg;
-    if (fp__adjoint_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    fp_adjoint_config def = fp_adjoint_config_default();
+    if (fp__adjoint_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
     fp__adjoint_layout_f64(&c, n, b, &a, &e, &p, &g, &J, &piv);
     return fp__arena_size(&a);
 }
@@ -5427,7 +5434,11 @@ static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, flo
         }
     }
     /* finite inputs can still overflow (huge W or R): reported, never a silent Inf */
-    if (st == FP_OK && !fp__mat_all_finite_f32(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
+    if (st == FP_OK && !fp__mat_all_finite_f32(n, n, dw, rsdw, csdw)) {
+        st = FP_ERR_NON_FINITE;
+        if (rep) fp__report_fail(rep, st, "dW overflowed from finite inputs");
+    }
+    if (st == FP_ERR_SINGULAR && rep) fp__report_fail(rep, st, "dW2's B x B system I - lr S^T L is singular at this rate");
     if (own) fp__free(own);
     return st;
 }
@@ -5456,6 +5467,7 @@ FP_DEF fp_status fp_optim_init_f32(fp_optim_f32 *o, const fp_optim_config *cfg, 
 
 FP_DEF void fp_optim_free_f32(fp_optim_f32 *o)
 {
+    if (!o) return;
     if (o->m) fp__free(o->m);
     if (o->v) fp__free(o->v);
     o->m = o->v = NULL;
@@ -5683,6 +5695,7 @@ FP_DEF void fp_trainer_free_f32(fp_trainer_f32 *t)
 {
     int i;
     void *blocks[7];
+    if (!t) return;
     blocks[0] = t->u; blocks[1] = t->solve_ws; blocks[2] = t->rule_ws; blocks[3] = t->eig_ws; blocks[4] = t->cache;
     blocks[5] = t->order; blocks[6] = t->gemm_ws;
     for (i = 0; i < 7; ++i) if (blocks[i]) fp__free(blocks[i]);
@@ -5722,6 +5735,10 @@ FP_DEF fp_status fp_trainer_init_f32(fp_trainer_f32 *t, fp_layer_f32 *L, const f
     st = fp__solver_config_resolve(&t->cfg.solver, &sc, &msg);
     if (st == FP_OK) st = fp__adjoint_config_resolve(&t->cfg.adjoint, &ac, &msg);
     if (st != FP_OK) { t->message = msg; return st; }
+    /* the settings in force, spelled out: a zeroed field and its default are the same run (and the same
+     * checkpoint) */
+    t->cfg.solver = sc;
+    t->cfg.adjoint = ac;
     if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
     else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
     t->layer = L;
@@ -5847,15 +5864,20 @@ static fp_status fp__gradient_failed_f32(fp_trainer_f32 *t, fp_train_record *rec
 FP_DEF fp_status fp_layer_train_step_f32(fp_trainer_f32 *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec)
 {
-    fp_layer_f32 *L = t->layer;
-    const int B = t->max_batch, n = L->n;
-    const size_t cnt = fp__layer_count_f32(n, L->n_in, L->n_out);
+    fp_layer_f32 *L;
+    int B, n;
+    size_t cnt;
     fp_solve_report rep;
     fp_status st;
     int hits = 0, i, j;
     double lr;
     float loss;
-    FP__REQUIRE(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch, "t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
+    FP__REQUIRE(t && t->layer && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch,
+                "an initialized trainer t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
+    L = t->layer;
+    B = t->max_batch;
+    n = L->n;
+    cnt = fp__layer_count_f32(n, L->n_in, L->n_out);
     memset(rec, 0, sizeof *rec);
     rec->step = t->step;
     rec->min_gap = NAN;
@@ -6291,7 +6313,11 @@ static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, dou
         }
     }
     /* finite inputs can still overflow (huge W or R): reported, never a silent Inf */
-    if (st == FP_OK && !fp__mat_all_finite_f64(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
+    if (st == FP_OK && !fp__mat_all_finite_f64(n, n, dw, rsdw, csdw)) {
+        st = FP_ERR_NON_FINITE;
+        if (rep) fp__report_fail(rep, st, "dW overflowed from finite inputs");
+    }
+    if (st == FP_ERR_SINGULAR && rep) fp__report_fail(rep, st, "dW2's B x B system I - lr S^T L is singular at this rate");
     if (own) fp__free(own);
     return st;
 }
@@ -6320,6 +6346,7 @@ FP_DEF fp_status fp_optim_init_f64(fp_optim_f64 *o, const fp_optim_config *cfg, 
 
 FP_DEF void fp_optim_free_f64(fp_optim_f64 *o)
 {
+    if (!o) return;
     if (o->m) fp__free(o->m);
     if (o->v) fp__free(o->v);
     o->m = o->v = NULL;
@@ -6547,6 +6574,7 @@ FP_DEF void fp_trainer_free_f64(fp_trainer_f64 *t)
 {
     int i;
     void *blocks[7];
+    if (!t) return;
     blocks[0] = t->u; blocks[1] = t->solve_ws; blocks[2] = t->rule_ws; blocks[3] = t->eig_ws; blocks[4] = t->cache;
     blocks[5] = t->order; blocks[6] = t->gemm_ws;
     for (i = 0; i < 7; ++i) if (blocks[i]) fp__free(blocks[i]);
@@ -6586,6 +6614,10 @@ FP_DEF fp_status fp_trainer_init_f64(fp_trainer_f64 *t, fp_layer_f64 *L, const f
     st = fp__solver_config_resolve(&t->cfg.solver, &sc, &msg);
     if (st == FP_OK) st = fp__adjoint_config_resolve(&t->cfg.adjoint, &ac, &msg);
     if (st != FP_OK) { t->message = msg; return st; }
+    /* the settings in force, spelled out: a zeroed field and its default are the same run (and the same
+     * checkpoint) */
+    t->cfg.solver = sc;
+    t->cfg.adjoint = ac;
     if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
     else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
     t->layer = L;
@@ -6711,15 +6743,20 @@ static fp_status fp__gradient_failed_f64(fp_trainer_f64 *t, fp_train_record *rec
 FP_DEF fp_status fp_layer_train_step_f64(fp_trainer_f64 *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec)
 {
-    fp_layer_f64 *L = t->layer;
-    const int B = t->max_batch, n = L->n;
-    const size_t cnt = fp__layer_count_f64(n, L->n_in, L->n_out);
+    fp_layer_f64 *L;
+    int B, n;
+    size_t cnt;
     fp_solve_report rep;
     fp_status st;
     int hits = 0, i, j;
     double lr;
     double loss;
-    FP__REQUIRE(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch, "t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
+    FP__REQUIRE(t && t->layer && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch,
+                "an initialized trainer t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
+    L = t->layer;
+    B = t->max_batch;
+    n = L->n;
+    cnt = fp__layer_count_f64(n, L->n_in, L->n_out);
     memset(rec, 0, sizeof *rec);
     rec->step = t->step;
     rec->min_gap = NAN;
@@ -7522,7 +7559,10 @@ static fp_status fp__census_f32(const fp_solver_config *cfg, const fp_spectrum_c
     }
     c.warm_start = 1;
     if (cluster_tol == 0) cluster_tol = 1e-4;
-    if (!fp__mat_all_finite_f32(n, n, w, rsw, csw) || !fp__mat_all_finite_f32(n, 1, x, incx, 1)) return FP_ERR_NON_FINITE;
+    /* the starts too: a NaN start is the caller's data, not a run that diverged */
+    if (!fp__mat_all_finite_f32(n, n, w, rsw, csw) || !fp__mat_all_finite_f32(n, 1, x, incx, 1) ||
+        !fp__mat_all_finite_f32(n, k, r, rsr, csr))
+        return FP_ERR_NON_FINITE;
     bytes = 2 * nk * sizeof(float) + (size_t)k * (sizeof(double) + 4 * sizeof(int)) + fp_eig_workspace_size_f32(n) + 256;
     blk = fp__malloc(bytes);
     if (!blk) return FP_ERR_NO_MEMORY;
@@ -7922,7 +7962,10 @@ static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_c
     }
     c.warm_start = 1;
     if (cluster_tol == 0) cluster_tol = 1e-4;
-    if (!fp__mat_all_finite_f64(n, n, w, rsw, csw) || !fp__mat_all_finite_f64(n, 1, x, incx, 1)) return FP_ERR_NON_FINITE;
+    /* the starts too: a NaN start is the caller's data, not a run that diverged */
+    if (!fp__mat_all_finite_f64(n, n, w, rsw, csw) || !fp__mat_all_finite_f64(n, 1, x, incx, 1) ||
+        !fp__mat_all_finite_f64(n, k, r, rsr, csr))
+        return FP_ERR_NON_FINITE;
     bytes = 2 * nk * sizeof(double) + (size_t)k * (sizeof(double) + 4 * sizeof(int)) + fp_eig_workspace_size_f64(n) + 256;
     blk = fp__malloc(bytes);
     if (!blk) return FP_ERR_NO_MEMORY;
@@ -8281,9 +8324,11 @@ FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_s
 FP_DEF fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A)
 {
     fp__mf q;
-    fp_meanfield_params u = *p;
+    fp_meanfield_params u;
     double d, den;
     fp_status st;
+    FP__REQUIRE(p, "p is required", FP_ERR_USAGE);
+    u = *p;
     u.C = 1;
     if ((st = fp__mf_setup(&u, &q)) != FP_OK || !isfinite(A)) return st ? st : FP_ERR_INVALID_ARG;
     if (!(q.smm * A * A + 2 * fabs(q.smI * A) + q.sII < 1e300)) return FP_ERR_INVALID_ARG; /* Delta beyond double */

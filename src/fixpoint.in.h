@@ -499,7 +499,6 @@ typedef struct fp_train_record {
     double solver_iterations;  /* the slowest column's iterations                                   */
     double min_gap;            /* min over analysed columns of 1 - Re lambda_max(G_b W); NaN if not */
     double lr;                 /* learning rate in force                                            */
-    double seconds;            /* wall time of the step                                             */
     int rolled_back;           /* 1: the previous step was undone and lr halved                    */
     fp_status status;          /* FP_OK, or what went wrong                                         */
 } fp_train_record;
@@ -1570,7 +1569,6 @@ static const char *FP__I(gemm_check)(fp_trans ta, fp_trans tb, int m, int n, int
 {
     int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
     int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
-    size_t cspan = fp__span(m, n, rsc, csc, sizeof(FP__T));
     if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
     if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
     if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
@@ -1579,8 +1577,10 @@ static const char *FP__I(gemm_check)(fp_trans ta, fp_trans tb, int m, int n, int
     if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
     if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
     if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
-    if (fp__ranges_overlap(c, cspan, a, fp__span(am, an, rsa, csa, sizeof(FP__T)))) return "C must not overlap A";
-    if (fp__ranges_overlap(c, cspan, b, fp__span(bm, bn, rsb, csb, sizeof(FP__T)))) return "C must not overlap B";
+    /* element-exact: C may interleave with A or B (the left and right halves of one buffer), since a
+     * write to C never changes an element GEMM still has to read */
+    if (!fp__apart(c, m, n, rsc, csc, a, am, an, rsa, csa, sizeof(FP__T))) return "C must not overlap A";
+    if (!fp__apart(c, m, n, rsc, csc, b, bm, bn, rsb, csb, sizeof(FP__T))) return "C must not overlap B";
     return NULL;
 }
 
@@ -1743,7 +1743,8 @@ FP_DEF FP__T FP__F(vec_max_abs)(int n, const FP__T *x, ptrdiff_t incx)
     FP__REQUIRE(n >= 0 && (n == 0 || x), "n must be >= 0, and x non-NULL when n > 0", (FP__T)NAN);
     for (i = 0; i < n; ++i) {
         FP__T v = FP__FABS(x[i * incx]);
-        if (!(v <= s)) s = v; /* NaN wins, so a max of 0 proves finiteness */
+        if (v != v) return v; /* NaN wins, so a finite max proves finiteness */
+        if (v > s) s = v;
     }
     return s;
 }
@@ -1758,8 +1759,8 @@ FP_DEF void FP__F(gemv)(fp_trans ta, int m, int n, FP__T alpha, const FP__T *a, 
     if (ylen == 0) return;
     if (xlen == 0 || alpha == (FP__T)0) { FP__F(vec_scale)(ylen, beta, y, incy); return; }
     FP__REQUIRE_VOID(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1), "A and x must be non-NULL, A's strides and incx >= 1");
-    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(FP__T)), a, fp__span(m, n, rsa, csa, sizeof(FP__T))), "y must not overlap A");
-    FP__REQUIRE_VOID(!fp__ranges_overlap(y, fp__span(ylen, 1, incy, 1, sizeof(FP__T)), x, fp__span(xlen, 1, incx, 1, sizeof(FP__T))), "y must not overlap x");
+    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, a, m, n, rsa, csa, sizeof(FP__T)), "y must not overlap A");
+    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, x, xlen, 1, incx, 1, sizeof(FP__T)), "y must not overlap x");
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
 #ifdef FIXPOINT_USE_BLIS
     {
@@ -2920,7 +2921,8 @@ FP_DEF size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, in
     FP__I(newton_ws) nw;
     void *g;
     const char *msg;
-    if (fp__solver_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
+    if (fp__solver_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
     FP__I(solve_layout)(&c, n, b, &a, &e, &nw, &g);
     return fp__arena_size(&a);
 }
@@ -3122,7 +3124,8 @@ FP_DEF size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n,
     int *piv;
     void *g;
     const char *msg;
-    if (fp__adjoint_config_resolve(cfg, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
+    fp_adjoint_config def = fp_adjoint_config_default();
+    if (fp__adjoint_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
     FP__I(adjoint_layout)(&c, n, b, &a, &e, &p, &g, &J, &piv);
     return fp__arena_size(&a);
 }
@@ -3493,7 +3496,11 @@ static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
         }
     }
     /* finite inputs can still overflow (huge W or R): reported, never a silent Inf */
-    if (st == FP_OK && !FP__I(mat_all_finite)(n, n, dw, rsdw, csdw)) st = FP_ERR_NON_FINITE;
+    if (st == FP_OK && !FP__I(mat_all_finite)(n, n, dw, rsdw, csdw)) {
+        st = FP_ERR_NON_FINITE;
+        if (rep) fp__report_fail(rep, st, "dW overflowed from finite inputs");
+    }
+    if (st == FP_ERR_SINGULAR && rep) fp__report_fail(rep, st, "dW2's B x B system I - lr S^T L is singular at this rate");
     if (own) fp__free(own);
     return st;
 }
@@ -3522,6 +3529,7 @@ FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, 
 
 FP_DEF void FP__F(optim_free)(FP__F(optim) *o)
 {
+    if (!o) return;
     if (o->m) fp__free(o->m);
     if (o->v) fp__free(o->v);
     o->m = o->v = NULL;
@@ -3749,6 +3757,7 @@ FP_DEF void FP__F(trainer_free)(FP__F(trainer) *t)
 {
     int i;
     void *blocks[7];
+    if (!t) return;
     blocks[0] = t->u; blocks[1] = t->solve_ws; blocks[2] = t->rule_ws; blocks[3] = t->eig_ws; blocks[4] = t->cache;
     blocks[5] = t->order; blocks[6] = t->gemm_ws;
     for (i = 0; i < 7; ++i) if (blocks[i]) fp__free(blocks[i]);
@@ -3788,6 +3797,10 @@ FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const f
     st = fp__solver_config_resolve(&t->cfg.solver, &sc, &msg);
     if (st == FP_OK) st = fp__adjoint_config_resolve(&t->cfg.adjoint, &ac, &msg);
     if (st != FP_OK) { t->message = msg; return st; }
+    /* the settings in force, spelled out: a zeroed field and its default are the same run (and the same
+     * checkpoint) */
+    t->cfg.solver = sc;
+    t->cfg.adjoint = ac;
     if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
     else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
     t->layer = L;
@@ -3913,15 +3926,20 @@ static fp_status FP__I(gradient_failed)(FP__F(trainer) *t, fp_train_record *rec,
 FP_DEF fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec)
 {
-    FP__F(layer) *L = t->layer;
-    const int B = t->max_batch, n = L->n;
-    const size_t cnt = FP__I(layer_count)(n, L->n_in, L->n_out);
+    FP__F(layer) *L;
+    int B, n;
+    size_t cnt;
     fp_solve_report rep;
     fp_status st;
     int hits = 0, i, j;
     double lr;
     FP__T loss;
-    FP__REQUIRE(t && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch, "t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
+    FP__REQUIRE(t && t->layer && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch,
+                "an initialized trainer t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
+    L = t->layer;
+    B = t->max_batch;
+    n = L->n;
+    cnt = FP__I(layer_count)(n, L->n_in, L->n_out);
     memset(rec, 0, sizeof *rec);
     rec->step = t->step;
     rec->min_gap = NAN;
@@ -4726,7 +4744,10 @@ static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_co
     }
     c.warm_start = 1;
     if (cluster_tol == 0) cluster_tol = 1e-4;
-    if (!FP__I(mat_all_finite)(n, n, w, rsw, csw) || !FP__I(mat_all_finite)(n, 1, x, incx, 1)) return FP_ERR_NON_FINITE;
+    /* the starts too: a NaN start is the caller's data, not a run that diverged */
+    if (!FP__I(mat_all_finite)(n, n, w, rsw, csw) || !FP__I(mat_all_finite)(n, 1, x, incx, 1) ||
+        !FP__I(mat_all_finite)(n, k, r, rsr, csr))
+        return FP_ERR_NON_FINITE;
     bytes = 2 * nk * sizeof(FP__T) + (size_t)k * (sizeof(double) + 4 * sizeof(int)) + FP__F(eig_workspace_size)(n) + 256;
     blk = fp__malloc(bytes);
     if (!blk) return FP_ERR_NO_MEMORY;
@@ -5086,9 +5107,11 @@ FP_DEF fp_status fp_meanfield_solve(const fp_meanfield_params *p, fp_meanfield_s
 FP_DEF fp_status fp_meanfield_teacher_scale(fp_meanfield_params *p, double A)
 {
     fp__mf q;
-    fp_meanfield_params u = *p;
+    fp_meanfield_params u;
     double d, den;
     fp_status st;
+    FP__REQUIRE(p, "p is required", FP_ERR_USAGE);
+    u = *p;
     u.C = 1;
     if ((st = fp__mf_setup(&u, &q)) != FP_OK || !isfinite(A)) return st ? st : FP_ERR_INVALID_ARG;
     if (!(q.smm * A * A + 2 * fabs(q.smI * A) + q.sII < 1e300)) return FP_ERR_INVALID_ARG; /* Delta beyond double */
