@@ -4,7 +4,7 @@
  *
  * From the repository root (-I. finds fixpoint.h there; against an installed header, pkg-config --cflags fixpoint):
  *   mkdir -p build && cc -O2 -I. -o build/compare_rules examples/compare_rules.c -lm
- *   ./build/compare_rules               # embedded Fashion-MNIST subset in data/, about 17 s
+ *   ./build/compare_rules               # embedded Fashion-MNIST subset in data/, about 14 s
  *   ./build/compare_rules --data DIR --train 60000 --test 10000   # full IDX files (gunzipped) in DIR
  *   ./build/compare_rules --help        # every option with its default
  *
@@ -25,7 +25,7 @@ static void usage(void)
            "Trains one recurrent network r = tanh(W r + W_in u) (read-in and read-out frozen, plain SGD on W) with\n"
            "each learning rule dW1..dW4 at three learning rates each on Fashion-MNIST; prints a line per epoch and\n"
            "a summary table, writes a CSV of every step and a gnuplot data file (examples/compare_rules.gp draws it).\n"
-           "The default run (embedded 4000/1000-image subset, 12 runs x 3 epochs) takes about 17 s on an\n"
+           "The default run (embedded 4000/1000-image subset, 12 runs x 3 epochs) takes about 14 s on an\n"
            "Intel Xeon (2 cores, one used). Progress lines with the time left go to stderr.\n\n");
     printf("options (default in brackets; --name value or --name=value):\n"
            "  --data DIR       folder with the IDX files [searched: $FIXPOINT_DATA, then data/ under the working\n"

@@ -6,7 +6,7 @@
  * original protocol, docs/THEORY.md section 9, are not copied).
  * From the repository root (-I. finds fixpoint.h there):
  *   mkdir -p build && cc -O2 -I. -o build/paper_mnist examples/paper_mnist.c -lm
- *   ./build/paper_mnist                  # the embedded 4000-image subset, Anderson: about a minute
+ *   ./build/paper_mnist                  # the embedded 4000-image subset, Anderson: about 35 s
  *   make data-full && ./build/paper_mnist --data build/fashion-mnist --solver euler   # the paper's protocol
  *   ./build/paper_mnist --help           # every option with its default and run times
  * Per run it reports the mean training loss and batch accuracy over the last 50 steps, the test accuracy,
@@ -30,10 +30,10 @@ static void usage(void)
            "max Re eig(W)) and a CSV (examples/paper_mnist_table.sh turns it into a table beside the paper's).\n"
            "Progress lines with the time left go to stderr.\n\n"
            "Run times on an Intel Xeon (2 cores, one used):\n"
-           "  default: the embedded 4000-image subset, Anderson, rules 134, 15 runs of 24 steps   about 1 min\n"
+           "  default: the embedded 4000-image subset, Anderson, rules 134, 15 runs of 24 steps   about 35 s\n"
            "  the full set (`make data-full`, then --data build/fashion-mnist), 354 steps a run:\n"
-           "    --solver anderson   30-140 s a run, about 20 min (the README's table: --seeds 3, about an hour)\n"
-           "    --solver euler      the paper's protocol, several hours\n\n");
+           "    --solver anderson   30-140 s a run, 15-20 min (the README's table: --seeds 3, about an hour)\n"
+           "    --solver euler      the paper's protocol, about an hour (estimated from the subset)\n\n");
     printf("options (default in brackets; --name value or --name=value):\n"
            "  --data DIR       folder with the IDX files [searched: $FIXPOINT_DATA, then data/ under the working\n"
            "                   directory, data/ beside the program's folder, data/ beside the source's folder]\n"

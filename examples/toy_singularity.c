@@ -29,6 +29,7 @@ static void usage(void)
            "examples/toy_singularity.gp draws toy_singularity.png. Takes well under a second.\n\n"
            "options (default in brackets; --name value or --name=value):\n"
            "  --out DIR        output folder, created if missing [build]\n"
+           "  --quiet          accepted like the other examples' (this one has no progress to report)\n"
            "  -h, --help       this text\n");
 }
 
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
     ex_args_init(&args, argc, argv, PROG, usage);
     while (ex_next(&args)) {
         if (ex_is(&args, "--out")) dir = ex_folder(&args);
+        else if (ex_is(&args, "--quiet")) ex_flag(&args);
         else ex_unknown(&args);
     }
     set_w(w, teacher[0], teacher[1], C, C);
