@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick examples run data-full deps clean
+.PHONY: header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
 
 all: test
 
@@ -118,19 +118,33 @@ soak: | $(BUILD)
 	$(CC) -O2 -std=c99 -Wall -Wextra -o $(BUILD)/soak tests/soak.c -lm
 	./$(BUILD)/soak $(SOAK_STEPS)
 
+# Results go to build/bench/results; only bench-results rewrites the committed bench/results/.
 bench:
 	bash bench/run.sh full
 
 bench-quick:
 	bash bench/run.sh quick
 
+bench-results:
+	BENCH_OUT=bench/results bash bench/run.sh full
+
 examples: | $(BUILD)
-	@for f in examples/*.c; do b=$(BUILD)/$$(basename $$f .c); echo "$(CC) -O2 -o $$b $$f -lm"; \
-	  $(CC) -O2 -std=c99 -o $$b $$f -lm || exit 1; done
+	@for f in examples/*.c; do b=$(BUILD)/$$(basename $$f .c); echo "$(CC) -O2 -std=c99 -I. -o $$b $$f -lm"; \
+	  $(CC) -O2 -std=c99 -I. -o $$b $$f -lm || exit 1; done
+
+# Every example built against an installed header only: copies of the sources in a folder without
+# fixpoint.h, the include path from pkg-config; each copy must then answer --help.
+examples-installed: | $(BUILD)
+	$(MAKE) -s install PREFIX=$(CURDIR)/$(BUILD)/prefix
+	rm -rf $(BUILD)/outside-examples && mkdir -p $(BUILD)/outside-examples
+	cp examples/*.c examples/example_util.h $(BUILD)/outside-examples/
+	cd $(BUILD)/outside-examples && export PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig && \
+	  for f in *.c; do b=$${f%.c}; echo "$(CC) -O2 -std=c99 $$(pkg-config --cflags fixpoint) -o $$b $$f $$(pkg-config --libs fixpoint)"; \
+	    $(CC) -O2 -std=c99 $$(pkg-config --cflags fixpoint) -o $$b $$f $$(pkg-config --libs fixpoint) && ./$$b --help > /dev/null || exit 1; done
 
 # The main job: the training example on the embedded default data (plot when gnuplot is there).
 run: | $(BUILD)
-	$(CC) -O2 -std=c99 -o $(BUILD)/compare_rules examples/compare_rules.c -lm
+	$(CC) -O2 -std=c99 -I. -o $(BUILD)/compare_rules examples/compare_rules.c -lm
 	./$(BUILD)/compare_rules
 	@if command -v gnuplot >/dev/null 2>&1; then gnuplot -e "datafile='$(BUILD)/compare_rules.dat'; outfile='$(BUILD)/compare_rules.png'" \
 	  examples/compare_rules.gp 2>/dev/null && echo "plot: $(BUILD)/compare_rules.png"; fi
@@ -148,7 +162,7 @@ install:
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/doc/fixpoint
 	install -m 644 fixpoint.h $(DESTDIR)$(PREFIX)/include/fixpoint.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' fixpoint.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fixpoint.pc
-	install -m 644 README.md CHANGELOG.md LICENSE docs/THEORY.md $(DESTDIR)$(PREFIX)/share/doc/fixpoint/
+	install -m 644 README.md CHANGELOG.md LICENSE docs/THEORY.md docs/API.md $(DESTDIR)$(PREFIX)/share/doc/fixpoint/
 
 # Installs into a scratch prefix and builds a program outside the repository against it with pkg-config.
 test-install: | $(BUILD)
@@ -156,6 +170,7 @@ test-install: | $(BUILD)
 	$(MAKE) -s install PREFIX=$(CURDIR)/$(BUILD)/prefix
 	printf '#define FIXPOINT_IMPLEMENTATION\n#include <fixpoint.h>\n#include <stdio.h>\nint main(void) {\n  double w[4] = { 0.5, 0, 0, 0.5 }, x[2] = { 1, -1 }, r[2];\n  fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);\n  fp_activation a = fp_activation_make(FP_ACT_TANH);\n  fp_status s = fp_solve_f64(&c, &a, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, NULL, NULL);\n  printf("fixpoint %%s: %%s, r = (%%.6f, %%.6f)\\n", FP_VERSION_STRING, fp_status_str(s), r[0], r[1]);\n  return s != FP_OK;\n}\n' > $(BUILD)/outside/app.c
 	cd $(BUILD)/outside && PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig sh -c 'cc -std=c99 -O2 $$(pkg-config --cflags fixpoint) app.c -o app $$(pkg-config --libs fixpoint)' && ./app
+	$(MAKE) -s examples-installed
 
 deps:
 	apt-get update

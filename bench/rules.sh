@@ -5,7 +5,7 @@
 #   bash bench/rules.sh quick|full|report
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=bench/results; bin=build/bench; hj=$bin/hfjson
+out=${BENCH_OUT:-build/bench/results}; bin=build/bench; hj=$bin/hfjson
 mode=${1:-quick}
 
 if [ "$mode" = report ]; then

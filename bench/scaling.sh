@@ -4,7 +4,7 @@
 #   bash bench/scaling.sh quick|full|report
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=bench/results; bin=build/bench
+out=${BENCH_OUT:-build/bench/results}; bin=build/bench
 mode=${1:-quick}
 
 fit() { # LOG COLUMN(2: N, 3: B): per rule, the least-squares slope of log(ms) on log(size)

@@ -6,7 +6,7 @@
 # table reports the median and spread of those over the hyperfine runs. Usage: bash bench/solve.sh quick|full|report
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=bench/results; bin=build/bench; PY=/usr/bin/python3
+out=${BENCH_OUT:-build/bench/results}; bin=build/bench; PY=/usr/bin/python3
 mode=${1:-quick}
 if [ "$mode" = report ]; then
   echo

@@ -4,7 +4,7 @@
 # (bench/train_torch.py), from the same initial weights. Usage: bash bench/train.sh quick|full|report
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=bench/results; bin=build/bench; PY=/usr/bin/python3
+out=${BENCH_OUT:-build/bench/results}; bin=build/bench; PY=/usr/bin/python3
 mode=${1:-quick}
 stat() { sort -g "$1" | awk '{ v[NR] = $1; l = $2 } END { printf("%.1f %s", v[int((NR + 1) / 2)], l) }'; }
 if [ "$mode" = report ]; then

@@ -3,7 +3,17 @@
 # (Zhu & Rosenbaum 2024, MNIST experiment, docs/THEORY.md (E2): mean training loss over the last 50 steps /
 # test accuracy).
 #   sh examples/paper_mnist_table.sh [build/paper_mnist.csv]
+usage="usage: sh examples/paper_mnist_table.sh [CSV]   (CSV: paper_mnist's output, default build/paper_mnist.csv)"
+case ${1:-} in
+  -h|--help) echo "$usage"; exit 0 ;;
+  -*) echo "paper_mnist_table.sh: unknown option $1; $usage" >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "paper_mnist_table.sh: one CSV at most; $usage" >&2; exit 2; }
 csv=${1:-build/paper_mnist.csv}
+if [ ! -r "$csv" ]; then
+  echo "paper_mnist_table.sh: cannot read $csv: run paper_mnist first (it writes build/paper_mnist.csv; --csv FILE elsewhere)" >&2
+  exit 1
+fi
 echo "| rule | lr | seeds | train loss (last 50) | paper | test acc | paper | largest loss jump | min gap 1-Re(lambda) | max Re eig(W) | s/run |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F, 'NR > 1 {

@@ -6,12 +6,32 @@
  * stability, the loss has a pole and dW1 (the gradient) blows up, while dW2, dW3, dW4 (docs/THEORY.md,
  * (R2)-(R5)) stay bounded. Writes the surface, the boundary and each rule's path;
  * examples/toy_singularity.gp draws.
- *   cc -O2 -o toy_singularity examples/toy_singularity.c -lm && ./toy_singularity [OUTDIR] */
+ * From the repository root (-I. finds fixpoint.h there):
+ *   mkdir -p build && cc -O2 -I. -o build/toy_singularity examples/toy_singularity.c -lm
+ *   ./build/toy_singularity
+ *   ./build/toy_singularity --out DIR   # the output folder (default build); --help lists the options */
+#include "example_util.h"
 #include <stdio.h>
 #include <string.h>
 #include <math.h>
 #define FIXPOINT_IMPLEMENTATION
-#include "../fixpoint.h"
+#include "fixpoint.h"
+
+static const char PROG[] = "toy_singularity";
+
+static void usage(void)
+{
+    printf("usage: toy_singularity [options]\n\n"
+           "The singularity of the Euclidean gradient, drawn: a two-unit linear network learns a teacher's responses\n"
+           "to two inputs with each rule dW1..dW4 from a start next to the stability boundary and one beyond it.\n"
+           "Prints each rule's path (steps, final loss, largest step, max Re eig(W)) and writes toy_surface.dat,\n"
+           "toy_boundary.dat and toy_paths.dat to the output folder; gnuplot -e \"dir='build'\"\n"
+           "examples/toy_singularity.gp draws toy_singularity.png. Takes well under a second.\n\n"
+           "options (default in brackets; --name value or --name=value):\n"
+           "  --out DIR        output folder, created if missing [build]\n"
+           "  --quiet          accepted like the other examples' (this one has no progress to report)\n"
+           "  -h, --help       this text\n");
+}
 
 enum { N = 2, B = 2 };
 static const double C = 0.6, X[N * B] = { 1.0, 0.3, -0.5, 1.0 }; /* two inputs as columns */
@@ -29,18 +49,24 @@ static void set_w(double *w, double a, double b, double c12, double c21) { w[0] 
 
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : "build";
+    const char *dir = "build";
     const double teacher[2] = { 0.2, 0.1 };
     const double starts[2][2] = { { 0.45, 0.3 }, { 0.8, 0.75 } }; /* stable side near the boundary; beyond it */
     const double lrs[5] = { 0, 0.02, 0.1, 0.1, 0.1 };
     double w[4], r[N * B], g[N * B], gr[N * B], target[N * B], dw[4], d1[4];
-    char path[1024];
+    char path[EX_PATH_MAX];
     FILE *f;
     int i, j, k, s, st;
+    ex_args args;
+    ex_args_init(&args, argc, argv, PROG, usage);
+    while (ex_next(&args)) {
+        if (ex_is(&args, "--out")) dir = ex_folder(&args);
+        else if (ex_is(&args, "--quiet")) ex_flag(&args);
+        else ex_unknown(&args);
+    }
     set_w(w, teacher[0], teacher[1], C, C);
     evaluate(w, X, target, g, gr); /* the teacher's responses */
-    snprintf(path, sizeof path, "%s/toy_surface.dat", dir);
-    if (!(f = fopen(path, "w"))) { fprintf(stderr, "toy_singularity: cannot write %s\n", path); return 1; }
+    if (!(f = ex_open_out(PROG, ex_join(PROG, dir, "toy_surface.dat", path, sizeof path)))) return 1;
     for (i = 0; i <= 120; ++i) {
         double a = -0.6 + 1.8 * i / 120.0;
         for (j = 0; j <= 120; ++j) {
@@ -51,13 +77,11 @@ int main(int argc, char **argv)
         }
         fprintf(f, "\n");
     }
-    fclose(f);
-    snprintf(path, sizeof path, "%s/toy_boundary.dat", dir);
-    if (!(f = fopen(path, "w"))) return 1;
+    if (!ex_close_out(PROG, f, path)) return 1;
+    if (!(f = ex_open_out(PROG, ex_join(PROG, dir, "toy_boundary.dat", path, sizeof path)))) return 1;
     for (i = 0; i <= 200; ++i) { double a = -0.6 + 1.37 * i / 200.0; fprintf(f, "%.5f %.5f\n", a, 1 - C * C / (1 - a)); }
-    fclose(f);
-    snprintf(path, sizeof path, "%s/toy_paths.dat", dir);
-    if (!(f = fopen(path, "w"))) return 1;
+    if (!ex_close_out(PROG, f, path)) return 1;
+    if (!(f = ex_open_out(PROG, ex_join(PROG, dir, "toy_paths.dat", path, sizeof path)))) return 1;
     printf("rule start         steps  final loss  max |dW|    min cos(dW, dW1)  max Re eig(W)  final W\n");
     for (s = 0; s < 2; ++s)
         for (k = 1; k <= 4; ++k) {
@@ -86,7 +110,7 @@ int main(int argc, char **argv)
             printf("%-4s (%.2f, %.2f)  %5d  %-10.3g  %-10.3g  %-16.3f  %-13.3f  [%.2f %.2f; %.2f %.2f]\n", fp_rule_name((fp_rule)k),
                    starts[s][0], starts[s][1], st, L, maxn, mincos, maxeig, w[0], w[1], w[2], w[3]);
         }
-    fclose(f);
+    if (!ex_close_out(PROG, f, path)) return 1;
     printf("teacher diagonal (%.2f, %.2f), off-diagonal %.2f; wrote %s/toy_surface.dat, toy_boundary.dat, toy_paths.dat\n",
            teacher[0], teacher[1], C, dir);
     return 0;
