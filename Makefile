@@ -164,12 +164,14 @@ install:
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' fixpoint.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fixpoint.pc
 	install -m 644 README.md CHANGELOG.md LICENSE docs/THEORY.md docs/API.md $(DESTDIR)$(PREFIX)/share/doc/fixpoint/
 
-# Installs into a scratch prefix and builds a program outside the repository against it with pkg-config.
+# Installs into a scratch prefix; builds docs/API.md's example outside the repository against it with pkg-config
+# (its output must be the one the reference shows), then every example against the installed header alone.
 test-install: | $(BUILD)
 	rm -rf $(BUILD)/prefix $(BUILD)/outside && mkdir -p $(BUILD)/outside
 	$(MAKE) -s install PREFIX=$(CURDIR)/$(BUILD)/prefix
-	printf '#define FIXPOINT_IMPLEMENTATION\n#include <fixpoint.h>\n#include <stdio.h>\nint main(void) {\n  double w[4] = { 0.5, 0, 0, 0.5 }, x[2] = { 1, -1 }, r[2];\n  fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);\n  fp_activation a = fp_activation_make(FP_ACT_TANH);\n  fp_status s = fp_solve_f64(&c, &a, 2, 1, w, 2, 1, x, 1, 1, r, 1, 1, NULL, 0, 0, NULL, NULL);\n  printf("fixpoint %%s: %%s, r = (%%.6f, %%.6f)\\n", FP_VERSION_STRING, fp_status_str(s), r[0], r[1]);\n  return s != FP_OK;\n}\n' > $(BUILD)/outside/app.c
-	cd $(BUILD)/outside && PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig sh -c 'cc -std=c99 -O2 $$(pkg-config --cflags fixpoint) app.c -o app $$(pkg-config --libs fixpoint)' && ./app
+	awk '/^## 2. A complete example/ { on = 1 } on && /^```c$$/ { c = 1; next } c && /^```$$/ { exit } c' docs/API.md > $(BUILD)/outside/app.c
+	awk '/^## 2. A complete example/ { on = 1 } on && /^It prints/ { p = 1 } p && /^```$$/ { n++; next } p && n == 1' docs/API.md > $(BUILD)/outside/expected.txt
+	cd $(BUILD)/outside && PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig sh -c 'cc -std=c99 -O2 $$(pkg-config --cflags fixpoint) app.c -o app $$(pkg-config --libs fixpoint)' && ./app > got.txt && diff expected.txt got.txt && echo "docs/API.md's example builds outside the repository against the installed header and prints what the reference says"
 	$(MAKE) -s examples-installed
 
 deps:

@@ -168,11 +168,13 @@ int main(int argc, char **argv)
         for (li = 0; li < 3; ++li) {
             fp_layer_f32 L;
             fp_trainer_f32 t;
-            fp_train_config c = fp_train_config_default((fp_rule)k, rule_lrs[k][li] * lr_scale);
+            fp_train_config c = fp_train_config_default();
             run_state s;
             double tl, ta, tt = 0;
             int e;
             fp_status st;
+            c.rule = (fp_rule)k;
+            c.optim.lr = rule_lrs[k][li] * lr_scale;
             c.batch = batch;
             c.seed = seed;
             c.solver = fp_solver_config_default(solver);

@@ -91,15 +91,16 @@ static double readout(const fp_feedback_f64 *fb, const double *r, int col) { ret
 static void simulate(const fp_feedback_f64 *fb, double A, double *w, double *r, sim *out)
 {
     fp_activation act = fp_activation_make(FP_ACT_TANH);
-    fp_solver_config and = fp_solver_config_default(FP_SOLVER_ANDERSON), dyn = euler();
+    fp_census_config dyn = fp_census_config_default(), anderson = fp_census_config_default();
     fp_attractor at[MAXA];
     fp_census cs;
     int n = fb->n, i;
     memset(out, 0, sizeof *out);
     out->target_lead = NAN;
-    fp_feedback_weights_f64(fb, w, n, 1);
+    fp_feedback_weights_f64(fb, fp_mat_rowmajor_f64(w, n, n));
     starts(fb, r, 99);
-    if (fp_census_f64(&dyn, NULL, &act, n, K, w, n, 1, fb->in, 1, r, K, 1, 0, at, MAXA, NULL, &cs) != FP_OK) return;
+    dyn.solver = euler();
+    if (fp_census_f64(&dyn, &act, fp_mat_rowmajor_f64(w, n, n), fp_mat_vec_f64(fb->in, n), fp_mat_rowmajor_f64(r, n, K), at, MAXA, NULL, &cs) != FP_OK) return;
     out->attractors = cs.attractors;
     for (i = 0; i < cs.attractors && i < MAXA; ++i) {
         double z = readout(fb, r, at[i].column);
@@ -110,10 +111,11 @@ static void simulate(const fp_feedback_f64 *fb, double A, double *w, double *r, 
         strncat(out->list, cell, sizeof out->list - strlen(out->list) - 1);
     }
     /* Anderson from the same starts: every fixed point near them, stable or not */
-    and.tol = 1e-10;
-    and.max_iter = 2000;
+    anderson.solver = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    anderson.solver.tol = 1e-10;
+    anderson.solver.max_iter = 2000;
     starts(fb, r, 99);
-    if (fp_census_f64(&and, NULL, &act, n, K, w, n, 1, fb->in, 1, r, K, 1, 0, at, MAXA, NULL, &cs) == FP_OK) {
+    if (fp_census_f64(&anderson, &act, fp_mat_rowmajor_f64(w, n, n), fp_mat_vec_f64(fb->in, n), fp_mat_rowmajor_f64(r, n, K), at, MAXA, NULL, &cs) == FP_OK) {
         out->fixed_points = cs.attractors;
         if (out->target_basin == 0)
             for (i = 0; i < cs.attractors && i < MAXA; ++i)
@@ -168,7 +170,7 @@ static void part1_sweep_over_A(int n, const char *dir, double *w, double *r)
         fp_meanfield_params p = PAPER;
         fp_meanfield_solution sol[MAXS];
         fp_activation act = fp_activation_make(FP_ACT_TANH);
-        fp_solver_config dyn = euler();
+        fp_census_config dyn = fp_census_config_default();
         fp_attractor at[MAXA];
         fp_census cs;
         char left[256] = "", right[256] = "";
@@ -183,9 +185,10 @@ static void part1_sweep_over_A(int n, const char *dir, double *w, double *r)
             fprintf(mf, "%.3f %.6f %d %.4f %.4f\n", A, sol[i].z, sol[i].stable, sol[i].outlier, sol[i].bulk_radius);
         }
         if (fp_feedback_teacher_force_f64(&fb, A, NULL) != FP_OK) { printf("%-6.2f | %-34s | teacher forcing failed\n", A, left); continue; }
-        fp_feedback_weights_f64(&fb, w, n, 1);
+        fp_feedback_weights_f64(&fb, fp_mat_rowmajor_f64(w, n, n));
         starts(&fb, r, 99);
-        st = fp_census_f64(&dyn, NULL, &act, n, K, w, n, 1, fb.in, 1, r, K, 1, 0, at, MAXA, NULL, &cs);
+        dyn.solver = euler();
+        st = fp_census_f64(&dyn, &act, fp_mat_rowmajor_f64(w, n, n), fp_mat_vec_f64(fb.in, n), fp_mat_rowmajor_f64(r, n, K), at, MAXA, NULL, &cs);
         for (i = 0; st == FP_OK && i < cs.attractors && i < MAXA; ++i) {
             double z = readout(&fb, r, at[i].column);
             char cell[48];
@@ -341,16 +344,16 @@ static void part4_spectra(int n, const char *dir, double *w, double *r)
             for (i = 0; i < count && i < MAXS; ++i)
                 if (fabs(sol[i].z - A) < 1e-3) { bulk = sol[i].bulk_radius; outl = sol[i].outlier; }
         /* the target fixed point, from the clamped state */
-        fp_feedback_weights_f64(&fb, w, n, 1);
+        fp_feedback_weights_f64(&fb, fp_mat_rowmajor_f64(w, n, n));
         for (i = 0; i < n; ++i) r[i] = tanh(A * fb.m[i] + fb.in[i]);
         cfg.tol = 1e-12;
         cfg.warm_start = 1;
-        fp_solve_f64(&cfg, &act, n, 1, w, n, 1, fb.in, 1, 1, r, 1, 1, g, 1, 1, NULL, ews);
+        fp_solve_f64(&cfg, &act, fp_mat_rowmajor_f64(w, n, n), fp_mat_vec_f64(fb.in, n), fp_mat_vec_f64(r, n), fp_mat_vec_f64(g, n), NULL, ews);
         sc.exact_max = n;
         /* the bulk radius g sqrt(<phi'^2>) with the network's own gains: the theory's formula, which holds
          * whatever n is (the bulk is chi diag(phi')); outliers are counted beyond it */
         sc.bulk_radius = fb.p.g * fp_vec_norm2_f64(n, g, 1) / sqrt((double)n);
-        if (fp_stability_analyze_f64(&sc, n, w, n, 1, g, 1, &s, wr, wi, ews) != FP_OK) { printf("   %s: eigen solve failed\n", CLASS[c]); continue; }
+        if (fp_stability_analyze_f64(&sc, fp_mat_rowmajor_f64(w, n, n), fp_mat_vec_f64(g, n), &s, wr, wi, ews) != FP_OK) { printf("   %s: eigen solve failed\n", CLASS[c]); continue; }
         for (i = 0; i < n; ++i) fprintf(f, "%d %.6f %.6f\n", c, wr[i], wi[i]);
         fprintf(f, "\n\n");
         fprintf(fp, "%d %.5f %.5f %.5f %.5f\n", c, bulk, outl, s.bulk_radius, s.abscissa);

@@ -45,6 +45,7 @@ int main(int argc, char **argv)
     const char *outdir = "build", *out = NULL, *rules = "1234";
     char outbuf[EX_PATH_MAX];
     int piv[N], i, j, k, li, it, seed = 1, iters = 3500, quiet = 0, cells = 0, ncells = 0;
+    fp_rule_config rc;
     fp_rng rg;
     void *ws;
     FILE *csv;
@@ -62,7 +63,9 @@ int main(int argc, char **argv)
     }
     if (!out) out = ex_join(PROG, outdir, "paper_linear.csv", outbuf, sizeof outbuf);
     rg = fp_rng_make((uint64_t)seed);
-    ws = malloc(fp_rule_workspace_size_f64(FP_RULE_DW2, NULL, N, M));
+    rc = fp_rule_config_default();
+    rc.rule = FP_RULE_DW2; /* the largest workspace of the three */
+    ws = malloc(fp_rule_workspace_size_f64(&rc, N, M));
     if (!ws) { fprintf(stderr, "paper_linear: out of memory\n"); return 1; }
     if (!(csv = ex_open_out(PROG, out))) { free(ws); return 1; }
     for (k = 1; k <= 4; ++k) ncells += strchr(rules, '0' + k) ? 5 : 0;
@@ -94,7 +97,7 @@ int main(int argc, char **argv)
                 if (fp_lu_factor_f64(N, A, N, 1, piv) != FP_OK) { L = NAN; break; }
                 memcpy(R, X, sizeof R);
                 fp_lu_solve_f64(FP_NOTRANS, N, M, A, N, 1, piv, R, M, 1); /* R = (I - W)^{-1} X */
-                L = fp_loss_mse_f64(N, M, R, M, 1, T, M, 1, Gr, M, 1);
+                if (fp_loss_mse_f64(fp_mat_rowmajor_f64(R, N, M), fp_mat_rowmajor_f64(T, N, M), fp_mat_rowmajor_f64(Gr, N, M), &L) != FP_OK) L = NAN;
                 if (it == 0) L0 = L;
                 if (it == 500) L500 = L;
                 if (it % 50 == 0) fprintf(csv, "%s,%g,%d,%.6g\n", fp_rule_name((fp_rule)k), lrs[li], it, L);
@@ -106,10 +109,14 @@ int main(int argc, char **argv)
                     fp_lu_solve_f64(FP_TRANS, N, M, A, N, 1, piv, U, M, 1);
                     fp_gemm_f64(FP_NOTRANS, FP_TRANS, N, N, M, 1.0, U, M, 1, R, M, 1, 0.0, dW, N, 1);
                     st = FP_OK;
-                } else
-                    st = fp_rule_dw_f64((fp_rule)k, NULL, lrs[li], N, M, W, N, 1, R, M, 1, G, M, 1, Gr, M, 1, dW, N, 1, NULL, ws);
+                } else {
+                    rc.rule = (fp_rule)k;
+                    rc.lr = lrs[li];
+                    st = fp_rule_dw_f64(&rc, fp_mat_rowmajor_f64(W, N, N), fp_mat_rowmajor_f64(R, N, M), fp_mat_rowmajor_f64(G, N, M),
+                                        fp_mat_rowmajor_f64(Gr, N, M), fp_mat_rowmajor_f64(dW, N, N), NULL, ws);
+                }
                 if (st != FP_OK) { L = NAN; break; }
-                fp_mat_axpby_f64(N, N, -lrs[li], dW, N, 1, 1.0, W, N, 1);
+                fp_mat_axpby_f64(-lrs[li], fp_mat_rowmajor_f64(dW, N, N), 1.0, fp_mat_rowmajor_f64(W, N, N));
             }
             /* the row is printed whole, so that progress lines on stderr do not split it on a terminal */
             if (L == L && L <= 1e6) snprintf(row + strlen(row), sizeof row - strlen(row), " %.2g / %.2g |", L500, L);

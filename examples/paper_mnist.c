@@ -155,7 +155,7 @@ int main(int argc, char **argv)
                 static run r;
                 fp_layer_f32 L;
                 fp_trainer_f32 t;
-                fp_train_config c = fp_train_config_default((fp_rule)k, paper_lrs[k][li]);
+                fp_train_config c = fp_train_config_default();
                 double t0 = ex_now(), tl, ta, l50 = 0, a50 = 0, wr[300], wi[300], mre = -1e300;
                 int j, from;
                 memset(&r, 0, sizeof r);
@@ -166,6 +166,8 @@ int main(int argc, char **argv)
                 r.seed = sd;
                 r.steps_before = i * steps_per_run;
                 r.steps_per_run = steps_per_run;
+                c.rule = (fp_rule)k;
+                c.optim.lr = paper_lrs[k][li];
                 c.batch = 512;
                 c.seed = 100u + (unsigned)sd;
                 c.stability_every = 10;
@@ -184,7 +186,7 @@ int main(int argc, char **argv)
                 from = r.steps > 50 ? r.steps - 50 : 0;
                 for (j = from; j < r.steps && j < 4096; ++j) { l50 += r.loss[j]; a50 += r.acc[j]; }
                 l50 /= (r.steps - from); a50 /= (r.steps - from);
-                if (fp_eig_f32(300, L.w, 300, 1, wr, wi, NULL) == FP_OK)
+                if (fp_eig_f32(fp_mat_rowmajor_f32(L.w, 300, 300), wr, wi, NULL) == FP_OK)
                     for (j = 0; j < 300; ++j) if (wr[j] > mre) mre = wr[j];
                 printf("%-4s %-7g %-4d %-6d %-10.3f %-9.3f %-8.3f %-8.3f %-8.3f %-9.3f %-6.1f%s\n", fp_rule_name((fp_rule)k),
                        c.optim.lr, sd, r.steps, l50, a50, ta, r.max_jump, r.min_gap, mre, ex_now() - t0,

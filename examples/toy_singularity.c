@@ -41,9 +41,14 @@ static double evaluate(const double *w, const double *target, double *r, double 
 {
     fp_solver_config cfg = fp_solver_config_default(FP_SOLVER_NEWTON);
     fp_activation act = fp_activation_make(FP_ACT_IDENTITY);
+    double loss;
     cfg.tol = 1e-13;
-    if (fp_solve_f64(&cfg, &act, N, B, w, N, 1, X, B, 1, r, B, 1, g, B, 1, NULL, NULL) != FP_OK) return NAN;
-    return fp_loss_mse_f64(N, B, r, B, 1, target, B, 1, gr, B, 1);
+    if (fp_solve_f64(&cfg, &act, fp_mat_rowmajor_f64((double *)w, N, N), fp_mat_rowmajor_f64((double *)X, N, B), fp_mat_rowmajor_f64(r, N, B),
+                     fp_mat_rowmajor_f64(g, N, B), NULL, NULL) != FP_OK)
+        return NAN;
+    if (fp_loss_mse_f64(fp_mat_rowmajor_f64(r, N, B), fp_mat_rowmajor_f64((double *)target, N, B), fp_mat_rowmajor_f64(gr, N, B), &loss) != FP_OK)
+        return NAN;
+    return loss;
 }
 static void set_w(double *w, double a, double b, double c12, double c21) { w[0] = a; w[1] = c12; w[2] = c21; w[3] = b; }
 
@@ -54,6 +59,9 @@ int main(int argc, char **argv)
     const double starts[2][2] = { { 0.45, 0.3 }, { 0.8, 0.75 } }; /* stable side near the boundary; beyond it */
     const double lrs[5] = { 0, 0.02, 0.1, 0.1, 0.1 };
     double w[4], r[N * B], g[N * B], gr[N * B], target[N * B], dw[4], d1[4];
+    fp_mat_f64 W = fp_mat_rowmajor_f64(w, N, N), R = fp_mat_rowmajor_f64(r, N, B), G = fp_mat_rowmajor_f64(g, N, B);
+    fp_mat_f64 GR = fp_mat_rowmajor_f64(gr, N, B), DW = fp_mat_rowmajor_f64(dw, N, N), D1 = fp_mat_rowmajor_f64(d1, N, N);
+    fp_rule_config rc = fp_rule_config_default();
     char path[EX_PATH_MAX];
     FILE *f;
     int i, j, k, s, st;
@@ -92,13 +100,17 @@ int main(int argc, char **argv)
                 double n1, nk, dot = 0, wr[2], wi[2];
                 L = evaluate(w, target, r, g, gr);
                 if (!(L == L) || fabs(w[0]) + fabs(w[1]) + fabs(w[2]) + fabs(w[3]) > 40) break;
-                fp_eig_f64(N, w, N, 1, wr, wi, NULL);
+                fp_eig_f64(fp_mat_rowmajor_f64(w, N, N), wr, wi, NULL);
                 if (wr[0] > maxeig) maxeig = wr[0];
                 if (wr[1] > maxeig) maxeig = wr[1];
                 fprintf(f, "%.6f %.6f %.6g\n", w[0], w[3], L);
                 if (L < 1e-12) break;
-                fp_rule_dw_f64(FP_RULE_DW1, NULL, 0, N, B, w, N, 1, r, B, 1, g, B, 1, gr, B, 1, d1, N, 1, NULL, NULL);
-                if (fp_rule_dw_f64((fp_rule)k, NULL, lrs[k], N, B, w, N, 1, r, B, 1, g, B, 1, gr, B, 1, dw, N, 1, NULL, NULL) != FP_OK) break;
+                rc.rule = FP_RULE_DW1;
+                rc.lr = 0;
+                fp_rule_dw_f64(&rc, W, R, G, GR, D1, NULL, NULL);
+                rc.rule = (fp_rule)k;
+                rc.lr = lrs[k];
+                if (fp_rule_dw_f64(&rc, W, R, G, GR, DW, NULL, NULL) != FP_OK) break;
                 n1 = fp_vec_norm2_f64(4, d1, 1);
                 nk = fp_vec_norm2_f64(4, dw, 1);
                 for (i = 0; i < 4; ++i) dot += d1[i] * dw[i];
