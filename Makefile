@@ -177,7 +177,7 @@ test-install: | $(BUILD)
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y libblis-dev libopenblas-dev hyperfine gnuplot-nox \
-	  dataset-fashion-mnist valgrind clang python3-torch
+	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch
 
 clean:
 	rm -rf $(BUILD)
