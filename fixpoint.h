@@ -1419,6 +1419,7 @@ static int fp__apart(const void *p, int m1, int n1, ptrdiff_t rs, ptrdiff_t cs, 
  * extent. (Inputs may repeat elements, e.g. a stride-0 broadcast is not allowed but a view may be.) */
 static int fp__layout_ok(int m, int n, ptrdiff_t rs, ptrdiff_t cs)
 {
+    if (m <= 0 || n <= 0) return 1; /* no element, no stride to check */
     if (m <= 1 || n <= 1) return (m <= 1 || rs >= 1) && (n <= 1 || cs >= 1);
     if (rs < 1 || cs < 1) return 0;
     return rs >= (ptrdiff_t)n * cs || cs >= (ptrdiff_t)m * rs;
@@ -1426,6 +1427,7 @@ static int fp__layout_ok(int m, int n, ptrdiff_t rs, ptrdiff_t cs)
 
 static int fp__strides_ok(int m, int n, ptrdiff_t rs, ptrdiff_t cs)
 {
+    if (m <= 0 || n <= 0) return 1;
     return (m <= 1 || rs >= 1) && (n <= 1 || cs >= 1);
 }
 
@@ -1896,8 +1898,10 @@ FP_DEF void fp_gemm_f32(fp_trans ta, fp_trans tb, int m, int n, int k, float alp
                         ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
                         float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc)
 {
-    fp_status s = fp_gemm_ws_f32(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
-    if (s == FP_ERR_USAGE) return; /* reported to the usage handler */
+    const char *bad = fp__gemm_check_f32(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    fp_status s;
+    FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm */
+    s = fp_gemm_ws_f32(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
     FP_ASSERT(s == FP_OK);         /* only an allocation failure of the packing buffers can land here:
                                       fp_gemm_ws and fp_mat_mul return it as a status */
 }
@@ -2774,8 +2778,10 @@ FP_DEF void fp_gemm_f64(fp_trans ta, fp_trans tb, int m, int n, int k, double al
                         ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
                         double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc)
 {
-    fp_status s = fp_gemm_ws_f64(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
-    if (s == FP_ERR_USAGE) return; /* reported to the usage handler */
+    const char *bad = fp__gemm_check_f64(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    fp_status s;
+    FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm */
+    s = fp_gemm_ws_f64(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
     FP_ASSERT(s == FP_OK);         /* only an allocation failure of the packing buffers can land here:
                                       fp_gemm_ws and fp_mat_mul return it as a status */
 }
@@ -5188,6 +5194,17 @@ FP_DEF const char *fp_rule_name(fp_rule rule)
     return "unknown";
 }
 
+/* The optimizer's zero fields as their defaults (momentum 0.9, beta1 0.9, beta2 0.999, eps 1e-8). */
+static fp_optim_config fp__optim_config_resolve(const fp_optim_config *in)
+{
+    fp_optim_config c = *in;
+    if (c.momentum == 0) c.momentum = 0.9;
+    if (c.beta1 == 0) c.beta1 = 0.9;
+    if (c.beta2 == 0) c.beta2 = 0.999;
+    if (c.eps == 0) c.eps = 1e-8;
+    return c;
+}
+
 static int fp__optim_config_ok(const fp_optim_config *c)
 {
     return (int)c->kind >= 0 && c->kind <= FP_OPTIM_ADAM && c->lr >= 0 && c->lr < HUGE_VAL && c->weight_decay >= 0 &&
@@ -5439,6 +5456,7 @@ static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, flo
         if (rep) fp__report_fail(rep, st, "dW overflowed from finite inputs");
     }
     if (st == FP_ERR_SINGULAR && rep) fp__report_fail(rep, st, "dW2's B x B system I - lr S^T L is singular at this rate");
+    if (st == FP_ERR_NON_FINITE && rep && rep->status == FP_OK) fp__report_fail(rep, st, "a product on the way to dW overflowed");
     if (own) fp__free(own);
     return st;
 }
@@ -5448,12 +5466,8 @@ FP_DEF fp_status fp_optim_init_f32(fp_optim_f32 *o, const fp_optim_config *cfg, 
 {
     FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
     memset(o, 0, sizeof *o);
-    o->cfg = *cfg;
-    if (!fp__optim_config_ok(cfg)) return FP_ERR_INVALID_ARG;
-    if (o->cfg.momentum == 0) o->cfg.momentum = 0.9;
-    if (o->cfg.beta1 == 0) o->cfg.beta1 = 0.9;
-    if (o->cfg.beta2 == 0) o->cfg.beta2 = 0.999;
-    if (o->cfg.eps == 0) o->cfg.eps = 1e-8;
+    if (!fp__optim_config_ok(cfg)) { o->cfg = *cfg; return FP_ERR_INVALID_ARG; }
+    o->cfg = fp__optim_config_resolve(cfg);
     o->count = count;
     if (cfg->kind != FP_OPTIM_SGD && count > 0) {
         o->m = (float *)fp__malloc((size_t)count * sizeof(float));
@@ -5739,6 +5753,7 @@ FP_DEF fp_status fp_trainer_init_f32(fp_trainer_f32 *t, fp_layer_f32 *L, const f
      * checkpoint) */
     t->cfg.solver = sc;
     t->cfg.adjoint = ac;
+    t->cfg.optim = fp__optim_config_resolve(&t->cfg.optim);
     if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
     else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
     t->layer = L;
@@ -6318,6 +6333,7 @@ static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, dou
         if (rep) fp__report_fail(rep, st, "dW overflowed from finite inputs");
     }
     if (st == FP_ERR_SINGULAR && rep) fp__report_fail(rep, st, "dW2's B x B system I - lr S^T L is singular at this rate");
+    if (st == FP_ERR_NON_FINITE && rep && rep->status == FP_OK) fp__report_fail(rep, st, "a product on the way to dW overflowed");
     if (own) fp__free(own);
     return st;
 }
@@ -6327,12 +6343,8 @@ FP_DEF fp_status fp_optim_init_f64(fp_optim_f64 *o, const fp_optim_config *cfg, 
 {
     FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
     memset(o, 0, sizeof *o);
-    o->cfg = *cfg;
-    if (!fp__optim_config_ok(cfg)) return FP_ERR_INVALID_ARG;
-    if (o->cfg.momentum == 0) o->cfg.momentum = 0.9;
-    if (o->cfg.beta1 == 0) o->cfg.beta1 = 0.9;
-    if (o->cfg.beta2 == 0) o->cfg.beta2 = 0.999;
-    if (o->cfg.eps == 0) o->cfg.eps = 1e-8;
+    if (!fp__optim_config_ok(cfg)) { o->cfg = *cfg; return FP_ERR_INVALID_ARG; }
+    o->cfg = fp__optim_config_resolve(cfg);
     o->count = count;
     if (cfg->kind != FP_OPTIM_SGD && count > 0) {
         o->m = (double *)fp__malloc((size_t)count * sizeof(double));
@@ -6618,6 +6630,7 @@ FP_DEF fp_status fp_trainer_init_f64(fp_trainer_f64 *t, fp_layer_f64 *L, const f
      * checkpoint) */
     t->cfg.solver = sc;
     t->cfg.adjoint = ac;
+    t->cfg.optim = fp__optim_config_resolve(&t->cfg.optim);
     if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
     else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
     t->layer = L;
