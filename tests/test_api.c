@@ -41,11 +41,6 @@ static size_t api_len(int r, int c) { return 2 * (size_t)(r + 4) * (size_t)(c + 
 
 #define API_MSG(s) CHECKF(strstr(fpt_usage_msg, s) != NULL, "the message \"%s\" does not name \"%s\"", fpt_usage_msg, s)
 
-/* Header bugs this suite found and reported (fixpoint.h is not changed from here): while one misbehaves the
- * probe prints KNOWN BUG and does not fail, so the suite stays green; once it behaves the line says so, and
- * the probe should become a CHECK. */
-#define API_KNOWN_BUG(fixed, ...) do { printf((fixed) ? "    known bug now fixed (make this probe a CHECK): " : \
-    "    KNOWN BUG (reported; fixpoint.h not changed here): "); printf(__VA_ARGS__); printf("\n"); } while (0)
 #define API_ASSERTED (-1000) /* a probe's result: an internal FP_ASSERT fired */
 
 static fp_mat_f64 rm64(const double *p, int rows, int cols) { return fp_mat_rowmajor_f64((double *)p, rows, cols); }
@@ -227,7 +222,7 @@ static void api_usage_gemm_zero_row_stride_names_a_strides(void)
     EXPECT_USAGE_STMT(fp_gemm_f64(FP_NOTRANS, FP_NOTRANS, 2, 2, 2, 1.0, a, 0, 1, b, 2, 1, 0.0, c, 2, 1));
     API_MSG("A's strides");
     API_MSG("fp_gemm");
-    API_KNOWN_BUG(strstr(fpt_usage_msg, "fp_gemm_f64:") != NULL, "fp_gemm_f64's usage error names its callee: \"%s\"", fpt_usage_msg);
+    CHECKF(strstr(fpt_usage_msg, "fp_gemm_f64:") != NULL, "fp_gemm_f64's usage error must name fp_gemm_f64: \"%s\"", fpt_usage_msg);
     CHECK(api_all_equal(c, 4, API_SENTINEL));
     EXPECT_USAGE(fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, 2, 2, 2, 1.0, a, 0, 1, b, 2, 1, 0.0, c, 2, 1, NULL));
     API_MSG("A's strides");
@@ -655,7 +650,7 @@ static void api_zeroed_config_trainer_loads_a_default_config_checkpoint(void)
         CHECK(fp_trainer_save_f64(&te, path) == FP_OK);
         why = NULL;
         st = fp_trainer_load_f64(&td, path, &why);
-        API_KNOWN_BUG(st == FP_OK, "Adam with zeroed optim fields loading the checkpoint of the same settings spelled out: %s (%s)",
+        CHECKF(st == FP_OK, "Adam with zeroed optim fields loading the checkpoint of the same settings spelled out: %s (%s)",
                       fp_status_str(st), why ? why : "");
         fp_trainer_free_f64(&td);
         fp_trainer_free_f64(&te);
@@ -1438,7 +1433,7 @@ static void FN(api_empty_views_accepted)(void)
                 used += (size_t)snprintf(refused + used, sizeof refused - used, "%s%s (%s)", used ? ", " : "", opname[op],
                                          st == API_ASSERTED ? "internal FP_ASSERT" : st == FP_ERR_USAGE ? fpt_usage_msg : "f called");
         }
-        API_KNOWN_BUG(refused[0] == 0, "a %s: %s", degenerate_name[v], refused[0] ? refused : "every call returns FP_OK");
+        CHECKF(refused[0] == 0, "a %s: %s", degenerate_name[v], refused[0] ? refused : "every call returns FP_OK");
     }
     for (i = 0; i < 4; ++i) CHECK(dummy[i] == (FT)API_SENTINEL);
     /* the reductions take the degenerate ones */
@@ -1683,7 +1678,7 @@ static void FN(api_rule_dw_report_carries_singular_and_overflow)(void)
     st = FN(fp_rule_dw)(&rc, FN(fp_mat_rowmajor)(hw, N, N), FN(fp_mat_rowmajor)(hr, N, B), FN(fp_mat_rowmajor)(hg, N, B),
                         FN(fp_mat_rowmajor)(hd, N, B), FN(fp_mat_rowmajor)(dw, N, N), &rep, NULL);
     CHECKF(st == FP_ERR_NON_FINITE, "dW2, W ~ %g: %s", (double)FT_HUGE, fp_status_str(st));
-    API_KNOWN_BUG(rep.status == st && rep.message != NULL, "fp_rule_dw dW2, W ~ %g: returns %s, rep.status %s, rep.message %s",
+    CHECKF(rep.status == st && rep.message != NULL, "fp_rule_dw dW2, W ~ %g: returns %s, rep.status %s, rep.message %s",
                   (double)FT_HUGE, fp_status_str(st), fp_status_str(rep.status), rep.message ? rep.message : "NULL");
 }
 
