@@ -1192,6 +1192,16 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #define FP_DEF
 #endif
 
+/* Argument checks and the usage path run once per call, off the numerical work: kept out of line (and
+ * cold), so each entry point carries a call instead of a copy - smaller code, faster to compile. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FP__NOINLINE __attribute__((noinline))
+#define FP__COLD __attribute__((noinline, cold))
+#else
+#define FP__NOINLINE
+#define FP__COLD
+#endif
+
 /* SIMD paths: x86-64 with GCC or clang, kernels compiled per function with target attributes. */
 #if !defined(FP_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -1268,7 +1278,7 @@ FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
     fp__usage_user = user;
 }
 
-static void fp__usage(const char *function, const char *message)
+FP__COLD static void fp__usage(const char *function, const char *message)
 {
     if (fp__usage_fn) {
         fp__usage_fn(function, message, fp__usage_user);
@@ -1398,7 +1408,7 @@ static size_t fp__span(int m, int n, ptrdiff_t rs, ptrdiff_t cs, size_t esz)
  * case, e.g. X and R as the left and right halves of one row-major buffer - they have the same strides,
  * one of them unit, and sit in disjoint lanes of each row (or column) slot. Anything else that shares an
  * address range counts as overlapping (conservative). */
-static int fp__apart(const void *p, int m1, int n1, ptrdiff_t rs, ptrdiff_t cs, const void *q, int m2, int n2,
+FP__NOINLINE static int fp__apart(const void *p, int m1, int n1, ptrdiff_t rs, ptrdiff_t cs, const void *q, int m2, int n2,
                      ptrdiff_t rs2, ptrdiff_t cs2, size_t esz)
 {
     ptrdiff_t d, lead, off;
@@ -1540,28 +1550,29 @@ static void fp__undo_halve(void *param, const void *saved, size_t bytes, double 
 #define FP__ISFINITE(x) ((x) - (x) == (x) - (x)) /* false for NaN and +-Inf, no fenv side effects */
 #define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
 
-/* The strided engines behind the view API (the public forms check the views, then call these). */
-static void fp__mat_copy_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *b, ptrdiff_t rsb, ptrdiff_t csb);
-static void fp__mat_fill_f32(int m, int n, float v, float *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void fp__mat_scale_f32(int m, int n, float alpha, float *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void fp__mat_axpby_f32(int m, int n, float alpha, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float beta, float *b, ptrdiff_t rsb, ptrdiff_t csb);
-static void fp__mat_map_f32(int m, int n, float (*f)(float, void *), void *ctx, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *b, ptrdiff_t rsb, ptrdiff_t csb);
-static float fp__mat_norm_fro_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa);
-static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void fp__act_apply_f32(const fp_activation *act, int m, int n, const float *z, ptrdiff_t rsz, ptrdiff_t csz, float *r, ptrdiff_t rsr, ptrdiff_t csr, float *g, ptrdiff_t rsg, ptrdiff_t csg);
-static float fp__loss_mse_f32(int n, int b, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *t, ptrdiff_t rst, ptrdiff_t cst, float *dr, ptrdiff_t rsd, ptrdiff_t csd);
-static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *x, ptrdiff_t rsx, ptrdiff_t csx, float *r, ptrdiff_t rsr, ptrdiff_t csr, float *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
-static fp_status fp__implicit_grad_f32(const fp_adjoint_config *cfg, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, const float *delta, ptrdiff_t rsd, ptrdiff_t csd, float *v, ptrdiff_t rsv, ptrdiff_t csv, float *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
-static void fp__mat_row_sum_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *s, ptrdiff_t incs);
-static fp_status fp__eig_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
-static fp_status fp__eigvec_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
-static fp_status fp__eig_arnoldi_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
-static fp_status fp__stability_f32(int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
-static fp_status fp__stability_analyze_f32(const fp_spectrum_config *cfg, int n, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
-static fp_status fp__census_f32(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *x, ptrdiff_t incx, float *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
-static size_t fp__rule_workspace_size_f32(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
-static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, float lr, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, const float *grad, ptrdiff_t rsd, ptrdiff_t csd, float *dw, ptrdiff_t rsdw, ptrdiff_t csdw, float *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
-static void fp__feedback_weights_f32(const fp_feedback_f32 *fb, float *w, ptrdiff_t rsw, ptrdiff_t csw);
+/* The strided engines behind the view API (the public forms check the views, then call these); out of line like
+ * the public functions they were, so no entry point carries a copy. */
+FP__NOINLINE static void fp__mat_copy_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static void fp__mat_fill_f32(int m, int n, float v, float *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void fp__mat_scale_f32(int m, int n, float alpha, float *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void fp__mat_axpby_f32(int m, int n, float alpha, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float beta, float *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static void fp__mat_map_f32(int m, int n, float (*f)(float, void *), void *ctx, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static float fp__mat_norm_fro_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void fp__act_apply_f32(const fp_activation *act, int m, int n, const float *z, ptrdiff_t rsz, ptrdiff_t csz, float *r, ptrdiff_t rsr, ptrdiff_t csr, float *g, ptrdiff_t rsg, ptrdiff_t csg);
+FP__NOINLINE static float fp__loss_mse_f32(int n, int b, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *t, ptrdiff_t rst, ptrdiff_t cst, float *dr, ptrdiff_t rsd, ptrdiff_t csd);
+FP__NOINLINE static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *x, ptrdiff_t rsx, ptrdiff_t csx, float *r, ptrdiff_t rsr, ptrdiff_t csr, float *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
+FP__NOINLINE static fp_status fp__implicit_grad_f32(const fp_adjoint_config *cfg, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, const float *delta, ptrdiff_t rsd, ptrdiff_t csd, float *v, ptrdiff_t rsv, ptrdiff_t csv, float *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+FP__NOINLINE static void fp__mat_row_sum_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *s, ptrdiff_t incs);
+FP__NOINLINE static fp_status fp__eig_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__eigvec_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
+FP__NOINLINE static fp_status fp__eig_arnoldi_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__stability_f32(int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
+FP__NOINLINE static fp_status fp__stability_analyze_f32(const fp_spectrum_config *cfg, int n, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__census_f32(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *x, ptrdiff_t incx, float *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
+FP__NOINLINE static size_t fp__rule_workspace_size_f32(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
+FP__NOINLINE static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, float lr, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, const float *grad, ptrdiff_t rsd, ptrdiff_t csd, float *dw, ptrdiff_t rsdw, ptrdiff_t csdw, float *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
+FP__NOINLINE static void fp__feedback_weights_f32(const fp_feedback_f32 *fb, float *w, ptrdiff_t rsw, ptrdiff_t csw);
 
 
 /* ================================================================================================
@@ -2271,13 +2282,13 @@ FP_DEF fp_mat_f32 fp_mat_block_f32(fp_mat_f32 a, int i, int j, int rows, int col
 }
 
 /* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
-static int fp__in_ok_f32(fp_mat_f32 a)
+FP__NOINLINE static int fp__in_ok_f32(fp_mat_f32 a)
 {
     if (!a.data || a.rows < 0 || a.cols < 0) return 0;
     return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
 }
 /* A view that can be written: besides, no two of its elements share an address. */
-static int fp__out_ok_f32(fp_mat_f32 a)
+FP__NOINLINE static int fp__out_ok_f32(fp_mat_f32 a)
 {
     return fp__in_ok_f32(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
 }
@@ -2420,28 +2431,29 @@ FP_DEF fp_status fp_mat_row_sum_f32(fp_mat_f32 a, fp_mat_f32 s)
 #undef FP__A2MR
 #undef FP__A5MR
 
-/* The strided engines behind the view API (the public forms check the views, then call these). */
-static void fp__mat_copy_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
-static void fp__mat_fill_f64(int m, int n, double v, double *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void fp__mat_scale_f64(int m, int n, double alpha, double *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void fp__mat_axpby_f64(int m, int n, double alpha, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double beta, double *b, ptrdiff_t rsb, ptrdiff_t csb);
-static void fp__mat_map_f64(int m, int n, double (*f)(double, void *), void *ctx, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
-static double fp__mat_norm_fro_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
-static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void fp__act_apply_f64(const fp_activation *act, int m, int n, const double *z, ptrdiff_t rsz, ptrdiff_t csz, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *g, ptrdiff_t rsg, ptrdiff_t csg);
-static double fp__loss_mse_f64(int n, int b, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *dr, ptrdiff_t rsd, ptrdiff_t csd);
-static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t rsx, ptrdiff_t csx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
-static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *delta, ptrdiff_t rsd, ptrdiff_t csd, double *v, ptrdiff_t rsv, ptrdiff_t csv, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
-static void fp__mat_row_sum_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *s, ptrdiff_t incs);
-static fp_status fp__eig_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
-static fp_status fp__eigvec_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
-static fp_status fp__eig_arnoldi_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, const double *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
-static fp_status fp__stability_f64(int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
-static fp_status fp__stability_analyze_f64(const fp_spectrum_config *cfg, int n, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
-static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t incx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
-static size_t fp__rule_workspace_size_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
-static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, double lr, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad, ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, double *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
-static void fp__feedback_weights_f64(const fp_feedback_f64 *fb, double *w, ptrdiff_t rsw, ptrdiff_t csw);
+/* The strided engines behind the view API (the public forms check the views, then call these); out of line like
+ * the public functions they were, so no entry point carries a copy. */
+FP__NOINLINE static void fp__mat_copy_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static void fp__mat_fill_f64(int m, int n, double v, double *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void fp__mat_scale_f64(int m, int n, double alpha, double *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void fp__mat_axpby_f64(int m, int n, double alpha, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double beta, double *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static void fp__mat_map_f64(int m, int n, double (*f)(double, void *), void *ctx, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static double fp__mat_norm_fro_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void fp__act_apply_f64(const fp_activation *act, int m, int n, const double *z, ptrdiff_t rsz, ptrdiff_t csz, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *g, ptrdiff_t rsg, ptrdiff_t csg);
+FP__NOINLINE static double fp__loss_mse_f64(int n, int b, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *dr, ptrdiff_t rsd, ptrdiff_t csd);
+FP__NOINLINE static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t rsx, ptrdiff_t csx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
+FP__NOINLINE static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *delta, ptrdiff_t rsd, ptrdiff_t csd, double *v, ptrdiff_t rsv, ptrdiff_t csv, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+FP__NOINLINE static void fp__mat_row_sum_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *s, ptrdiff_t incs);
+FP__NOINLINE static fp_status fp__eig_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__eigvec_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
+FP__NOINLINE static fp_status fp__eig_arnoldi_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, const double *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__stability_f64(int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
+FP__NOINLINE static fp_status fp__stability_analyze_f64(const fp_spectrum_config *cfg, int n, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t incx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
+FP__NOINLINE static size_t fp__rule_workspace_size_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
+FP__NOINLINE static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, double lr, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad, ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, double *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
+FP__NOINLINE static void fp__feedback_weights_f64(const fp_feedback_f64 *fb, double *w, ptrdiff_t rsw, ptrdiff_t csw);
 
 
 /* ================================================================================================
@@ -3151,13 +3163,13 @@ FP_DEF fp_mat_f64 fp_mat_block_f64(fp_mat_f64 a, int i, int j, int rows, int col
 }
 
 /* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
-static int fp__in_ok_f64(fp_mat_f64 a)
+FP__NOINLINE static int fp__in_ok_f64(fp_mat_f64 a)
 {
     if (!a.data || a.rows < 0 || a.cols < 0) return 0;
     return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
 }
 /* A view that can be written: besides, no two of its elements share an address. */
-static int fp__out_ok_f64(fp_mat_f64 a)
+FP__NOINLINE static int fp__out_ok_f64(fp_mat_f64 a)
 {
     return fp__in_ok_f64(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
 }
@@ -9247,6 +9259,8 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__STORE_INT
 #undef FP__ISFINITE
 #undef FP__BADVIEW
+#undef FP__NOINLINE
+#undef FP__COLD
 #ifdef FP__OWN_ALLOC
 #undef FP_MALLOC
 #undef FP_FREE

@@ -912,6 +912,16 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #define FP_DEF
 #endif
 
+/* Argument checks and the usage path run once per call, off the numerical work: kept out of line (and
+ * cold), so each entry point carries a call instead of a copy - smaller code, faster to compile. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FP__NOINLINE __attribute__((noinline))
+#define FP__COLD __attribute__((noinline, cold))
+#else
+#define FP__NOINLINE
+#define FP__COLD
+#endif
+
 /* SIMD paths: x86-64 with GCC or clang, kernels compiled per function with target attributes. */
 #if !defined(FP_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -988,7 +998,7 @@ FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
     fp__usage_user = user;
 }
 
-static void fp__usage(const char *function, const char *message)
+FP__COLD static void fp__usage(const char *function, const char *message)
 {
     if (fp__usage_fn) {
         fp__usage_fn(function, message, fp__usage_user);
@@ -1118,7 +1128,7 @@ static size_t fp__span(int m, int n, ptrdiff_t rs, ptrdiff_t cs, size_t esz)
  * case, e.g. X and R as the left and right halves of one row-major buffer - they have the same strides,
  * one of them unit, and sit in disjoint lanes of each row (or column) slot. Anything else that shares an
  * address range counts as overlapping (conservative). */
-static int fp__apart(const void *p, int m1, int n1, ptrdiff_t rs, ptrdiff_t cs, const void *q, int m2, int n2,
+FP__NOINLINE static int fp__apart(const void *p, int m1, int n1, ptrdiff_t rs, ptrdiff_t cs, const void *q, int m2, int n2,
                      ptrdiff_t rs2, ptrdiff_t cs2, size_t esz)
 {
     ptrdiff_t d, lead, off;
@@ -1261,28 +1271,29 @@ static void fp__undo_halve(void *param, const void *saved, size_t bytes, double 
 #define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
 
 /*@typed*/
-/* The strided engines behind the view API (the public forms check the views, then call these). */
-static void FP__I(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
-static void FP__I(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void FP__I(mat_scale)(int m, int n, FP__T alpha, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void FP__I(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T beta, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
-static void FP__I(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
-static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
-static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
-static void FP__I(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz, ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg, ptrdiff_t csg);
-static FP__T FP__I(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd);
-static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx, ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
-static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta, ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
-static void FP__I(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs);
-static fp_status FP__I(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
-static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
-static fp_status FP__I(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
-static fp_status FP__I(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
-static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
-static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
-static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
-static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, FP__T *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
-static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
+/* The strided engines behind the view API (the public forms check the views, then call these); out of line like
+ * the public functions they were, so no entry point carries a copy. */
+FP__NOINLINE static void FP__I(mat_copy)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static void FP__I(mat_fill)(int m, int n, FP__T v, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void FP__I(mat_scale)(int m, int n, FP__T alpha, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void FP__I(mat_axpby)(int m, int n, FP__T alpha, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T beta, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static void FP__I(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void FP__I(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz, ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg, ptrdiff_t csg);
+FP__NOINLINE static FP__T FP__I(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd);
+FP__NOINLINE static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx, ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
+FP__NOINLINE static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *delta, ptrdiff_t rsd, ptrdiff_t csd, FP__T *v, ptrdiff_t rsv, ptrdiff_t csv, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+FP__NOINLINE static void FP__I(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *s, ptrdiff_t incs);
+FP__NOINLINE static fp_status FP__I(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
+FP__NOINLINE static fp_status FP__I(eig_arnoldi)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status FP__I(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
+FP__NOINLINE static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
+FP__NOINLINE static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
+FP__NOINLINE static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, FP__T *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
+FP__NOINLINE static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
 
 
 /* ================================================================================================
@@ -2034,13 +2045,13 @@ FP_DEF FP__F(mat) FP__F(mat_block)(FP__F(mat) a, int i, int j, int rows, int col
 }
 
 /* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
-static int FP__I(in_ok)(FP__F(mat) a)
+FP__NOINLINE static int FP__I(in_ok)(FP__F(mat) a)
 {
     if (!a.data || a.rows < 0 || a.cols < 0) return 0;
     return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
 }
 /* A view that can be written: besides, no two of its elements share an address. */
-static int FP__I(out_ok)(FP__F(mat) a)
+FP__NOINLINE static int FP__I(out_ok)(FP__F(mat) a)
 {
     return FP__I(in_ok)(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
 }
@@ -5692,6 +5703,8 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__STORE_INT
 #undef FP__ISFINITE
 #undef FP__BADVIEW
+#undef FP__NOINLINE
+#undef FP__COLD
 #ifdef FP__OWN_ALLOC
 #undef FP_MALLOC
 #undef FP_FREE
