@@ -22,7 +22,10 @@ header:
 check-generated:
 	python3 tools/generate.py --check
 
-check-header: | $(BUILD)
+# The header checks rerun only when the header (or its source) changes, once per compiler.
+HDR_STAMP := $(BUILD)/check-header.$(notdir $(CC)).stamp
+check-header: $(HDR_STAMP)
+$(HDR_STAMP): fixpoint.h src/fixpoint.in.h tools/generate.py | $(BUILD)
 	@if command -v python3 >/dev/null 2>&1; then python3 tools/generate.py --check && echo "fixpoint.h is up to date with src/fixpoint.in.h"; fi
 	@printf '#define FIXPOINT_IMPLEMENTATION\n#include "../fixpoint.h"\nint main(void){return 0;}\n' > $(BUILD)/hdr.c
 	$(CC) $(STRICT) -Werror -O2 -c $(BUILD)/hdr.c -o $(BUILD)/hdr.o
@@ -37,6 +40,7 @@ check-header: | $(BUILD)
 	  grep -q 'cannot be compiled with -ffast-math' $(BUILD)/hdr_fast.err && echo "-ffast-math refused with its message"
 	@if command -v $(CXX) >/dev/null 2>&1; then cp $(BUILD)/hdr.c $(BUILD)/hdr.cpp && \
 	  echo "$(CXX) header check" && $(CXX) -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
+	@touch $@
 
 $(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/fuzz/targets.h fixpoint.h | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -o $@ $(TESTSRC) -lm
@@ -46,8 +50,11 @@ test: check-header test-api $(BUILD)/tests
 	./$(BUILD)/tests
 
 # Every public function under its literal name: addresses taken (C and C++), each one documented in docs/API.md.
-test-api: | $(BUILD)
+API_STAMP := $(BUILD)/test-api.$(notdir $(CC)).stamp
+test-api: $(API_STAMP)
+$(API_STAMP): fixpoint.h docs/API.md tests/api_symbols.sh | $(BUILD)
 	CC=$(CC) CXX=$(CXX) sh tests/api_symbols.sh $(BUILD)
+	@touch $@
 
 # The suite on each kernel path in turn (FP_ISA caps the path; `tests --isa` prints the one in force, so a
 # path this CPU lacks is named and skipped), then a build with no SIMD code at all.
