@@ -42,7 +42,7 @@ $(HDR_STAMP): fixpoint.h src/fixpoint.in.h tools/generate.py | $(BUILD)
 	  echo "$(CXX) header check" && $(CXX) -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -c $(BUILD)/hdr.cpp -o $(BUILD)/hdr_cpp.o; fi
 	@touch $@
 
-$(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/fuzz/targets.h fixpoint.h | $(BUILD)
+$(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/dataset.h tests/fuzz/targets.h fixpoint.h | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -o $@ $(TESTSRC) -lm
 
 # The README's test command.

@@ -22,6 +22,7 @@
 #include "util.h"
 #include "alloc.h"
 #include "../fixpoint.h"
+#include "dataset.h"
 
 #define API_SENTINEL (-777.25) /* an output that must be left alone is pre-filled with this */
 #define API_LAYOUTS 5
@@ -58,28 +59,6 @@ static int api_all_equal(const double *p, int n, double v)
     for (i = 0; i < n; ++i)
         if (!(p[i] == v)) return 0;
     return 1;
-}
-
-/* A dataset of count random-pixel images of dim pixels, labels i % classes (malloc'd; api_free_dataset). */
-static void api_make_dataset(fp_dataset *ds, int count, int dim, int classes, unsigned long long seed)
-{
-    fpt_rng g;
-    int i;
-    g.s = seed;
-    ds->count = count;
-    ds->dim = dim;
-    ds->classes = classes;
-    ds->pixels = malloc((size_t)count * (size_t)dim);
-    ds->labels = malloc((size_t)count);
-    for (i = 0; i < count * dim; ++i) ds->pixels[i] = (unsigned char)(127.5 * (fpt_uniform(&g) + 1.0));
-    for (i = 0; i < count; ++i) ds->labels[i] = (unsigned char)(i % classes);
-}
-
-static void api_free_dataset(fp_dataset *ds)
-{
-    free(ds->pixels);
-    free(ds->labels);
-    ds->pixels = ds->labels = NULL;
 }
 
 /* ---- the typed tests, once per real type ---- */
@@ -287,7 +266,7 @@ static void api_null_pointers_refused_or_harmless_as_documented(void)
     fp_feedback_f64 fb;
     fp_idx idx;
     int ix[1] = { 0 };
-    api_make_dataset(&ds, 4, 8, 2, 104);
+    fpt_make_dataset(&ds, 4, 8, 2, 2, 104);
     EXPECT_USAGE(fp_layer_train_step_f64(NULL, &ds, ix, 1, &rec));
     API_MSG("fp_layer_train_step_f64");
     EXPECT_USAGE(fp_layer_train_step_f32(NULL, &ds, ix, 1, &rec));
@@ -322,7 +301,7 @@ static void api_null_pointers_refused_or_harmless_as_documented(void)
     fp_feedback_free_f64(&fb);
     fp_idx_free(&idx);
     CHECK(t.u == NULL && o.m == NULL && L.w == NULL && fb.chi == NULL && idx.data == NULL);
-    api_free_dataset(&ds);
+    fpt_free_dataset(&ds);
 }
 
 /* field by field (the structs have padding) */
@@ -557,7 +536,7 @@ static void api_zeroed_train_config_equals_its_default_and_lr_is_required(void)
     size_t cnt = (size_t)N * N + (size_t)N * NIN + N + (size_t)NOUT * N + NOUT;
     int k, s, i, idx[BS];
     long live0 = fpt_alloc_live;
-    api_make_dataset(&ds, 32, NIN, NOUT, 110);
+    fpt_make_dataset(&ds, 32, NIN, NOUT, NOUT, 110);
     memset(&c[0], 0, sizeof c[0]);
     c[1] = fp_train_config_default();
     CHECK(c[1].rule == FP_RULE_DW3 && c[1].optim.kind == FP_OPTIM_SGD && c[1].optim.lr == 0 && c[1].batch == 512 &&
@@ -582,7 +561,7 @@ static void api_zeroed_train_config_equals_its_default_and_lr_is_required(void)
     CHECKF(t[0].message != NULL && strstr(t[0].message, "lr") != NULL, "message: %s", t[0].message ? t[0].message : "(null)");
     fp_trainer_free_f64(&t[0]);
     for (k = 0; k < 2; ++k) fp_layer_free_f64(&L[k]);
-    api_free_dataset(&ds);
+    fpt_free_dataset(&ds);
     CHECK(fpt_alloc_live == live0);
 }
 
@@ -602,7 +581,7 @@ static void api_zeroed_config_trainer_loads_a_default_config_checkpoint(void)
     int idx[BS], i, s;
     const char *why = NULL;
     fp_status st;
-    api_make_dataset(&ds, 24, NIN, NOUT, 111);
+    fpt_make_dataset(&ds, 24, NIN, NOUT, NOUT, 111);
     memset(&cb, 0, sizeof cb);
     ca.optim.lr = cb.optim.lr = 0.05;
     ca.batch = cb.batch = BS;
@@ -664,7 +643,7 @@ static void api_zeroed_config_trainer_loads_a_default_config_checkpoint(void)
     fp_layer_free_f64(&La);
     fp_layer_free_f64(&Lb);
     fp_layer_free_f64(&Lc);
-    api_free_dataset(&ds);
+    fpt_free_dataset(&ds);
 }
 
 /* ---- the allocator hook ---- */

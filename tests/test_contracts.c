@@ -6,6 +6,7 @@
 #include "util.h"
 #include "alloc.h"
 #include "../fixpoint.h"
+#include "dataset.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -35,28 +36,6 @@ static fp_rule_config rule_config(fp_rule rule, double lr)
     c.rule = rule;
     c.lr = lr;
     return c;
-}
-
-/* A hand-made dataset: count images of dim pixels, labels i % label_mod (malloc'd, freed by free_dataset). */
-static void make_dataset(fp_dataset *ds, int count, int dim, int classes, int label_mod, unsigned long long seed)
-{
-    fpt_rng g;
-    int i;
-    g.s = seed;
-    ds->count = count;
-    ds->dim = dim;
-    ds->classes = classes;
-    ds->pixels = malloc((size_t)count * (size_t)dim);
-    ds->labels = malloc((size_t)count);
-    for (i = 0; i < count * dim; ++i) ds->pixels[i] = (unsigned char)(127.5 * (fpt_uniform(&g) + 1.0));
-    for (i = 0; i < count; ++i) ds->labels[i] = (unsigned char)(i % label_mod);
-}
-
-static void free_dataset(fp_dataset *ds)
-{
-    free(ds->pixels);
-    free(ds->labels);
-    ds->pixels = ds->labels = NULL;
 }
 
 static void fill(double *p, int n, double v)
@@ -215,7 +194,7 @@ static void trainer_epoch_rejects_dataset_larger_than_its_buffers(void)
     /* 6 samples: should the epoch run into a one-entry order array, the overflow stays inside malloc's
      * slack, so a plain build fails the status check instead of corrupting the heap (ASan and valgrind see
      * the overflow itself) */
-    make_dataset(&ds, 6, 20, 10, 10, 11);
+    fpt_make_dataset(&ds, 6, 20, 10, 10, 11);
     c.batch = 4;
     CHECK(fp_layer_init_f32(&L, 16, 20, 10, FP_ACT_TANH, 0.5, 1) == FP_OK);
     CHECK(fp_trainer_init_f32(&t, &L, &c, 0) == FP_OK);
@@ -228,7 +207,7 @@ static void trainer_epoch_rejects_dataset_larger_than_its_buffers(void)
     CHECKF(st == FP_OK, "trainer for %d samples, epoch over %d: %s", ds.count, ds.count, fp_status_str(st));
     fp_trainer_free_f32(&t);
     fp_layer_free_f32(&L);
-    free_dataset(&ds);
+    fpt_free_dataset(&ds);
     CHECK(fpt_alloc_live == live0);
 }
 
@@ -239,7 +218,7 @@ static void trainer_step_stays_in_bounds_with_every_solver_and_trained_readin(vo
     fp_dataset ds;
     int idx[B], m, readin, i;
     long live0 = fpt_alloc_live;
-    make_dataset(&ds, B, NIN, 10, 10, 12);
+    fpt_make_dataset(&ds, B, NIN, 10, 10, 12);
     for (i = 0; i < B; ++i) idx[i] = i;
     for (m = 0; m < 4; ++m)
         for (readin = 0; readin <= 1; ++readin) {
@@ -261,7 +240,7 @@ static void trainer_step_stays_in_bounds_with_every_solver_and_trained_readin(vo
             fp_trainer_free_f32(&t);
             fp_layer_free_f32(&L);
         }
-    free_dataset(&ds);
+    fpt_free_dataset(&ds);
     CHECK(fpt_alloc_live == live0);
 }
 
@@ -311,7 +290,7 @@ static void train_step_rejects_out_of_range_sample_indices(void)
     fp_dataset ds;
     int k;
     long live0 = fpt_alloc_live;
-    make_dataset(&ds, 20, NIN, NOUT, NOUT, 14);
+    fpt_make_dataset(&ds, 20, NIN, NOUT, NOUT, 14);
     for (k = 0; k < 3; ++k) {
         /* k = 0: index -1; k = 1: index ds.count; k = 2: warm start, cache for 10 samples, index 15 */
         static const int bad_index[3] = { -1, 20, 15 };
@@ -341,7 +320,7 @@ static void train_step_rejects_out_of_range_sample_indices(void)
         fp_trainer_free_f32(&t);
         fp_layer_free_f32(&L);
     }
-    free_dataset(&ds);
+    fpt_free_dataset(&ds);
     CHECK(fpt_alloc_live == live0);
 }
 
@@ -550,7 +529,7 @@ static void trainer_steps_allocate_nothing_after_init(void)
     fp_dataset ds;
     int rule, m, s, idx[B];
     long live0 = fpt_alloc_live;
-    make_dataset(&ds, 3 * B, NIN, NOUT, NOUT, 21);
+    fpt_make_dataset(&ds, 3 * B, NIN, NOUT, NOUT, 21);
     for (m = 0; m < 4; ++m)
         for (rule = FP_RULE_DW1; rule <= FP_RULE_DW4; ++rule) {
             fp_layer_f32 L;
@@ -574,7 +553,7 @@ static void trainer_steps_allocate_nothing_after_init(void)
             fp_trainer_free_f32(&t);
             fp_layer_free_f32(&L);
         }
-    free_dataset(&ds);
+    fpt_free_dataset(&ds);
     CHECK(fpt_alloc_live == live0);
 }
 
@@ -583,7 +562,7 @@ static void trainer_reports_allocation_failures_and_never_aborts(void)
     enum { N = 16, NIN = 20, NOUT = 10, B = 16 };
     fp_dataset ds;
     int rule, variant, i, idx[2][B];
-    make_dataset(&ds, 2 * B, NIN, NOUT, NOUT, 22);
+    fpt_make_dataset(&ds, 2 * B, NIN, NOUT, NOUT, 22);
     for (i = 0; i < B; ++i) { idx[0][i] = i; idx[1][i] = B + i; }
     for (variant = 0; variant < 2; ++variant)
         for (rule = FP_RULE_DW1; rule <= FP_RULE_DW4; ++rule) {
@@ -645,7 +624,7 @@ static void trainer_reports_allocation_failures_and_never_aborts(void)
             fflush(stdout);
             fp_layer_free_f32(&L);
         }
-    free_dataset(&ds);
+    fpt_free_dataset(&ds);
 }
 
 /* ---- issue 9: every out-of-range setting of the training configuration is refused (0.2: no_shuffle and
@@ -746,8 +725,8 @@ static void evaluate_rejects_labels_beyond_the_readout_and_non_finite_weights(vo
     float saved;
     fp_status st;
     long live0 = fpt_alloc_live;
-    make_dataset(&ds, 20, NIN, 10, 10, 23); /* labels 0..9, read-out of 3 */
-    make_dataset(&ok, 20, NIN, 10, NOUT, 23); /* labels 0..2 */
+    fpt_make_dataset(&ds, 20, NIN, 10, 10, 23); /* labels 0..9, read-out of 3 */
+    fpt_make_dataset(&ok, 20, NIN, 10, NOUT, 23); /* labels 0..2 */
     c.batch = 8;
     CHECK(fp_layer_init_f32(&L, N, NIN, NOUT, FP_ACT_TANH, 0.5, 8) == FP_OK);
     CHECK(fp_trainer_init_f32(&t, &L, &c, ds.count) == FP_OK);
@@ -768,8 +747,8 @@ static void evaluate_rejects_labels_beyond_the_readout_and_non_finite_weights(vo
     CHECKF(st == FP_OK, "W restored: %s", fp_status_str(st));
     fp_trainer_free_f32(&t);
     fp_layer_free_f32(&L);
-    free_dataset(&ds);
-    free_dataset(&ok);
+    fpt_free_dataset(&ds);
+    fpt_free_dataset(&ok);
     CHECK(fpt_alloc_live == live0);
 }
 
