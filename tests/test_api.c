@@ -47,20 +47,6 @@ static size_t api_len(int r, int c) { return 2 * (size_t)(r + 4) * (size_t)(c + 
 static fp_mat_f64 rm64(const double *p, int rows, int cols) { return fp_mat_rowmajor_f64((double *)p, rows, cols); }
 static fp_mat_f32 rm32(const float *p, int rows, int cols) { return fp_mat_rowmajor_f32((float *)p, rows, cols); }
 
-static void api_fill(double *p, int n, double v)
-{
-    int i;
-    for (i = 0; i < n; ++i) p[i] = v;
-}
-
-static int api_all_equal(const double *p, int n, double v)
-{
-    int i;
-    for (i = 0; i < n; ++i)
-        if (!(p[i] == v)) return 0;
-    return 1;
-}
-
 /* ---- the typed tests, once per real type ---- */
 #define FPT_API_PASS 64
 #define FT double
@@ -94,8 +80,8 @@ static void api_usage_solve_shapes_named_outputs_untouched(void)
     float wf[N * N], xf[N * B], rf[N * B];
     int i;
     for (i = 0; i < N * B; ++i) x[i] = fpt_uniform(&rng);
-    api_fill(r, N * B, API_SENTINEL);
-    api_fill(g, N * B, API_SENTINEL);
+    fpt_fill(r, N * B, API_SENTINEL);
+    fpt_fill(g, N * B, API_SENTINEL);
     /* X's rows differ from W's order */
     EXPECT_USAGE(fp_solve_f64(NULL, NULL, rm64(w, N, N), rm64(x, N - 1, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL));
     API_MSG("fp_solve_f64: X must be N x B");
@@ -110,7 +96,7 @@ static void api_usage_solve_shapes_named_outputs_untouched(void)
     /* W not square */
     EXPECT_USAGE(fp_solve_f64(NULL, NULL, rm64(w, N, N - 1), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL));
     API_MSG("fp_solve_f64: W must be a square");
-    CHECK(api_all_equal(r, N * B, API_SENTINEL) && api_all_equal(g, N * B, API_SENTINEL));
+    CHECK(fpt_all_equal(r, N * B, API_SENTINEL) && fpt_all_equal(g, N * B, API_SENTINEL));
     /* the float form names itself */
     for (i = 0; i < N * N; ++i) wf[i] = (float)w[i];
     for (i = 0; i < N * B; ++i) { xf[i] = (float)x[i]; rf[i] = (float)API_SENTINEL; }
@@ -130,8 +116,8 @@ static void api_usage_implicit_grad_and_rule_shapes_named_outputs_untouched(void
     fp_rule_config rc = fp_rule_config_default();
     int i;
     for (i = 0; i < N * B; ++i) { r[i] = 0.8 * fpt_uniform(&rng); g[i] = 0.5 + 0.4 * fpt_uniform(&rng); d[i] = fpt_uniform(&rng); }
-    api_fill(v, N * B, API_SENTINEL);
-    api_fill(dw, N * N, API_SENTINEL);
+    fpt_fill(v, N * B, API_SENTINEL);
+    fpt_fill(dw, N * N, API_SENTINEL);
     EXPECT_USAGE(fp_implicit_grad_f64(NULL, rm64(w, N, N), rm64(r, N, B), rm64(g, N - 1, B), rm64(d, N, B), rm64(v, N, B), rm64(dw, N, N), NULL, NULL));
     API_MSG("fp_implicit_grad_f64: G must be N x B");
     EXPECT_USAGE(fp_implicit_grad_f64(NULL, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B - 1), rm64(v, N, B), rm64(dw, N, N), NULL, NULL));
@@ -142,7 +128,7 @@ static void api_usage_implicit_grad_and_rule_shapes_named_outputs_untouched(void
     API_MSG("fp_implicit_grad_f64: dW must be");
     EXPECT_USAGE(fp_implicit_grad_f64(NULL, rm64(w, N, N), rm64(r, N, B - 1), rm64(g, N, B), rm64(d, N, B), rm64(v, N, B), rm64(dw, N, N), NULL, NULL));
     API_MSG("fp_implicit_grad_f64: R must be N x B");
-    CHECK(api_all_equal(v, N * B, API_SENTINEL) && api_all_equal(dw, N * N, API_SENTINEL));
+    CHECK(fpt_all_equal(v, N * B, API_SENTINEL) && fpt_all_equal(dw, N * N, API_SENTINEL));
 
     EXPECT_USAGE(fp_rule_dw_f64(&rc, rm64(w, N, N), rm64(r, N - 1, B), rm64(g, N, B), rm64(d, N, B), rm64(dw, N, N), NULL, NULL));
     API_MSG("fp_rule_dw_f64: R must be N x B");
@@ -152,7 +138,7 @@ static void api_usage_implicit_grad_and_rule_shapes_named_outputs_untouched(void
     API_MSG("fp_rule_dw_f64: grad");
     EXPECT_USAGE(fp_rule_dw_f64(&rc, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(dw, N, N - 1), NULL, NULL));
     API_MSG("fp_rule_dw_f64: dW must be");
-    CHECK(api_all_equal(dw, N * N, API_SENTINEL));
+    CHECK(fpt_all_equal(dw, N * N, API_SENTINEL));
     free(w);
 }
 
@@ -165,22 +151,22 @@ static void api_usage_loss_xent_and_mat_mul_shapes_named_outputs_untouched(void)
     int labels[B] = { 0, 1, 2, 1 }, correct = -5, i;
     for (i = 0; i < K * N; ++i) wout[i] = fpt_uniform(&rng);
     for (i = 0; i < N * B; ++i) r[i] = fpt_uniform(&rng);
-    api_fill(dr, N * B, API_SENTINEL);
-    api_fill(dwout, K * N, API_SENTINEL);
-    api_fill(dbout, K, API_SENTINEL);
+    fpt_fill(dr, N * B, API_SENTINEL);
+    fpt_fill(dwout, K * N, API_SENTINEL);
+    fpt_fill(dbout, K, API_SENTINEL);
     EXPECT_USAGE(fp_loss_xent_f64(rm64(wout, K, N), NULL, rm64(r, N - 1, B), labels, rm64(dr, N, B), rm64(dwout, K, N), dbout, &loss, &correct, NULL));
     API_MSG("fp_loss_xent_f64: R must be n x B");
     EXPECT_USAGE(fp_loss_xent_f64(rm64(wout, K, N), NULL, rm64(r, N, B), labels, rm64(dr, N, B - 1), rm64(dwout, K, N), dbout, &loss, &correct, NULL));
     API_MSG("fp_loss_xent_f64: dR must be");
     EXPECT_USAGE(fp_loss_xent_f64(rm64(wout, K, N), NULL, rm64(r, N, B), labels, rm64(dr, N, B), rm64(dwout, K, N - 1), dbout, &loss, &correct, NULL));
     API_MSG("fp_loss_xent_f64: dW_out must be");
-    CHECK(api_all_equal(dr, N * B, API_SENTINEL) && api_all_equal(dwout, K * N, API_SENTINEL) && api_all_equal(dbout, K, API_SENTINEL));
+    CHECK(fpt_all_equal(dr, N * B, API_SENTINEL) && fpt_all_equal(dwout, K * N, API_SENTINEL) && fpt_all_equal(dbout, K, API_SENTINEL));
     CHECK(loss == API_SENTINEL && correct == -5);
     CHECK(fp_loss_xent_f64(rm64(wout, K, N), NULL, rm64(r, N, B), labels, rm64(dr, N, B), rm64(dwout, K, N), dbout, &loss, &correct, NULL) == FP_OK);
 
     for (i = 0; i < 12; ++i) a[i] = i;
     for (i = 0; i < 10; ++i) b[i] = i;
-    api_fill(c, 6, API_SENTINEL);
+    fpt_fill(c, 6, API_SENTINEL);
     /* A 3 x 4 times B 5 x 2: the inner sizes differ */
     EXPECT_USAGE(fp_mat_mul_f64(1, rm64(a, 3, 4), rm64(b, 5, 2), 0, rm64(c, 3, 2)));
     API_MSG("fp_mat_mul_f64");
@@ -190,22 +176,22 @@ static void api_usage_loss_xent_and_mat_mul_shapes_named_outputs_untouched(void)
     API_MSG("shapes");
     EXPECT_USAGE(fp_mat_mulv_f64(1, rm64(a, 3, 4), fp_mat_vec_f64(b, 3), 0, fp_mat_vec_f64(c, 3)));
     API_MSG("fp_mat_mulv_f64");
-    CHECK(api_all_equal(c, 6, API_SENTINEL));
+    CHECK(fpt_all_equal(c, 6, API_SENTINEL));
 }
 
 /* fp_gemm with A's row stride 0 on a 2 x 2 A: two rows at one address is a usage error naming A's strides */
 static void api_usage_gemm_zero_row_stride_names_a_strides(void)
 {
     double a[4] = { 1, 2, 3, 4 }, b[4] = { 1, 0, 0, 1 }, c[4];
-    api_fill(c, 4, API_SENTINEL);
+    fpt_fill(c, 4, API_SENTINEL);
     EXPECT_USAGE_STMT(fp_gemm_f64(FP_NOTRANS, FP_NOTRANS, 2, 2, 2, 1.0, a, 0, 1, b, 2, 1, 0.0, c, 2, 1));
     API_MSG("A's strides");
     API_MSG("fp_gemm");
     CHECKF(strstr(fpt_usage_msg, "fp_gemm_f64:") != NULL, "fp_gemm_f64's usage error must name fp_gemm_f64: \"%s\"", fpt_usage_msg);
-    CHECK(api_all_equal(c, 4, API_SENTINEL));
+    CHECK(fpt_all_equal(c, 4, API_SENTINEL));
     EXPECT_USAGE(fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, 2, 2, 2, 1.0, a, 0, 1, b, 2, 1, 0.0, c, 2, 1, NULL));
     API_MSG("A's strides");
-    CHECK(api_all_equal(c, 4, API_SENTINEL));
+    CHECK(fpt_all_equal(c, 4, API_SENTINEL));
     /* and with stride 2 it multiplies */
     fp_gemm_f64(FP_NOTRANS, FP_NOTRANS, 2, 2, 2, 1.0, a, 2, 1, b, 2, 1, 0.0, c, 2, 1);
     CHECK(c[0] == 1 && c[1] == 2 && c[2] == 3 && c[3] == 4);

@@ -38,20 +38,6 @@ static fp_rule_config rule_config(fp_rule rule, double lr)
     return c;
 }
 
-static void fill(double *p, int n, double v)
-{
-    int i;
-    for (i = 0; i < n; ++i) p[i] = v;
-}
-
-static int all_equal(const double *p, int n, double v)
-{
-    int i;
-    for (i = 0; i < n; ++i)
-        if (!(p[i] == v)) return 0;
-    return 1;
-}
-
 static int none_equal(const double *p, int n, double v)
 {
     int i;
@@ -343,10 +329,10 @@ static void rule_dw_rejects_non_finite_inputs_and_leaves_dw_untouched(void)
             if (which == 1) w[10] = INFINITY;
             if (which == 2) r[7] = INFINITY;
             if (which == 3) d[4] = NAN;
-            fill(dw, N * N, SENTINEL);
+            fpt_fill(dw, N * N, SENTINEL);
             st = fp_rule_dw_f64(&rc, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(dw, N, N), NULL, NULL);
             CHECKF(st == FP_ERR_NON_FINITE, "%s, %s: %s", fp_rule_name((fp_rule)rule), what[which], fp_status_str(st));
-            CHECKF(all_equal(dw, N * N, SENTINEL), "%s, %s: dW written", fp_rule_name((fp_rule)rule), what[which]);
+            CHECKF(fpt_all_equal(dw, N * N, SENTINEL), "%s, %s: dW written", fp_rule_name((fp_rule)rule), what[which]);
         }
     free(w0);
 }
@@ -361,12 +347,12 @@ static void implicit_grad_rejects_non_finite_r_and_leaves_outputs_untouched(void
     int i;
     for (i = 0; i < N * B; ++i) { r[i] = 0.8 * fpt_uniform(&rng); g[i] = 0.5 + 0.4 * fpt_uniform(&rng); d[i] = fpt_uniform(&rng); }
     r[9] = NAN;
-    fill(v, N * B, SENTINEL);
-    fill(dw, N * N, SENTINEL);
+    fpt_fill(v, N * B, SENTINEL);
+    fpt_fill(dw, N * N, SENTINEL);
     st = fp_implicit_grad_f64(&ac, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(v, N, B), rm64(dw, N, N), NULL, NULL);
     CHECKF(st == FP_ERR_NON_FINITE, "%s", fp_status_str(st));
-    CHECK(all_equal(v, N * B, SENTINEL));
-    CHECK(all_equal(dw, N * N, SENTINEL));
+    CHECK(fpt_all_equal(v, N * B, SENTINEL));
+    CHECK(fpt_all_equal(dw, N * N, SENTINEL));
     free(w);
 }
 
@@ -402,8 +388,8 @@ static void solve_newton_with_a_workspace_allocates_nothing_and_returns_true_gai
     ws_problem_make(&p, 17);
     c.tol = 1e-12;
     ws = malloc(fp_solve_workspace_size_f64(&c, N, B));
-    fill(r, N * B, SENTINEL);
-    fill(g, N * B, SENTINEL);
+    fpt_fill(r, N * B, SENTINEL);
+    fpt_fill(g, N * B, SENTINEL);
     calls = fpt_alloc_calls;
     st = fp_solve_f64(&c, &act, rm64(p.w, N, N), rm64(p.x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, ws);
     CHECKF(fpt_alloc_calls == calls, "%ld allocations with a caller workspace", fpt_alloc_calls - calls);
@@ -426,8 +412,8 @@ static void implicit_grad_direct_with_a_workspace_allocates_nothing(void)
     ws_problem_make(&p, 18);
     ac.method = FP_ADJOINT_DIRECT;
     ws = malloc(fp_adjoint_workspace_size_f64(&ac, N, B));
-    fill(v, N * B, SENTINEL);
-    fill(dw, N * N, SENTINEL);
+    fpt_fill(v, N * B, SENTINEL);
+    fpt_fill(dw, N * N, SENTINEL);
     calls = fpt_alloc_calls;
     st = fp_implicit_grad_f64(&ac, rm64(p.w, N, N), rm64(p.r, N, B), rm64(p.g, N, B), rm64(p.d, N, B), rm64(v, N, B), rm64(dw, N, N), NULL, ws);
     CHECKF(fpt_alloc_calls == calls, "%ld allocations with a caller workspace", fpt_alloc_calls - calls);
@@ -450,7 +436,7 @@ static void rule_dw1_with_a_workspace_allocates_nothing(void)
     fp_status st;
     ws_problem_make(&p, 19);
     ws = malloc(fp_rule_workspace_size_f64(&rc, N, B));
-    fill(dw, N * N, SENTINEL);
+    fpt_fill(dw, N * N, SENTINEL);
     calls = fpt_alloc_calls;
     st = fp_rule_dw_f64(&rc, rm64(p.w, N, N), rm64(p.r, N, B), rm64(p.g, N, B), rm64(p.d, N, B), rm64(dw, N, N), NULL, ws);
     CHECKF(fpt_alloc_calls == calls, "%ld allocations with a caller workspace", fpt_alloc_calls - calls);
@@ -493,14 +479,14 @@ static void allocation_failures(int which)
     long k, live0 = fpt_alloc_live;
     fp_status st;
     ws_problem_make(&p, 20 + (unsigned long long)which);
-    fill(ref1, n1, SENTINEL);
-    fill(ref2, n2, SENTINEL);
+    fpt_fill(ref1, n1, SENTINEL);
+    fpt_fill(ref2, n2, SENTINEL);
     st = ws_call(which, &p, ref1, ref2);
     CHECKF(st == FP_OK, "%s, no failure: %s", names[which], fp_status_str(st));
     for (k = 0; k < 1000; ++k) {
         long failed;
-        fill(o1, n1, SENTINEL);
-        fill(o2, n2, SENTINEL);
+        fpt_fill(o1, n1, SENTINEL);
+        fpt_fill(o2, n2, SENTINEL);
         fpt_alloc_fail_after(k);
         st = ws_call(which, &p, o1, o2);
         failed = fpt_alloc_failed;
@@ -804,9 +790,9 @@ static void solve_asserts_when_an_output_overlaps_an_input(void)
     void *ws = malloc(fp_solve_workspace_size_f64(&c, N, B));
     int i;
     for (i = 0; i < N * B; ++i) x0[i] = fpt_uniform(&rng);
-#define RESET() (memcpy(w, w0, sizeof w), memcpy(x, x0, sizeof x), fill(r, N * B, SENTINEL), fill(g, N * B, SENTINEL))
-#define UNTOUCHED() (memcmp(w, w0, sizeof w) == 0 && memcmp(x, x0, sizeof x) == 0 && all_equal(r, N * B, SENTINEL) && \
-                     all_equal(g, N * B, SENTINEL))
+#define RESET() (memcpy(w, w0, sizeof w), memcpy(x, x0, sizeof x), fpt_fill(r, N * B, SENTINEL), fpt_fill(g, N * B, SENTINEL))
+#define UNTOUCHED() (memcmp(w, w0, sizeof w) == 0 && memcmp(x, x0, sizeof x) == 0 && fpt_all_equal(r, N * B, SENTINEL) && \
+                     fpt_all_equal(g, N * B, SENTINEL))
     RESET(); /* R == X */
     EXPECT_USAGE(fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(x, N, B), rm64(g, N, B), NULL, ws));
     CHECKF(strstr(fpt_usage_msg, "fp_solve_f64: R must not overlap W or X") != NULL, "%s", fpt_usage_msg);
@@ -840,10 +826,10 @@ static void implicit_grad_asserts_when_an_output_overlaps_an_input(void)
     void *ws = malloc(fp_adjoint_workspace_size_f64(&ac, N, B));
     int i;
     for (i = 0; i < N * B; ++i) { r[i] = 0.8 * fpt_uniform(&rng); g0[i] = 0.5 + 0.4 * fpt_uniform(&rng); d0[i] = fpt_uniform(&rng); }
-#define RESET() (memcpy(w, w0, sizeof w), memcpy(g, g0, sizeof g), memcpy(d, d0, sizeof d), fill(v, N * B, SENTINEL), \
-                 fill(dw, N * N, SENTINEL))
+#define RESET() (memcpy(w, w0, sizeof w), memcpy(g, g0, sizeof g), memcpy(d, d0, sizeof d), fpt_fill(v, N * B, SENTINEL), \
+                 fpt_fill(dw, N * N, SENTINEL))
 #define UNTOUCHED() (memcmp(w, w0, sizeof w) == 0 && memcmp(g, g0, sizeof g) == 0 && memcmp(d, d0, sizeof d) == 0 && \
-                     all_equal(v, N * B, SENTINEL) && all_equal(dw, N * N, SENTINEL))
+                     fpt_all_equal(v, N * B, SENTINEL) && fpt_all_equal(dw, N * N, SENTINEL))
     RESET(); /* v == gain */
     EXPECT_USAGE(fp_implicit_grad_f64(&ac, rm64(w, N, N), rm64(r, N, B), rm64(g, N, B), rm64(d, N, B), rm64(g, N, B), NONE64, NULL, ws));
     CHECKF(strstr(fpt_usage_msg, "fp_implicit_grad_f64: V must not overlap") != NULL, "%s", fpt_usage_msg);
@@ -905,11 +891,11 @@ static void solve_rejection_leaves_r_and_gain_untouched(void)
             if (which == 0) c.tol = -1;
             if (which == 1) w[9] = NAN;
             if (which == 2) x[4] = NAN;
-            fill(r, N * B, SENTINEL);
-            fill(g, N * B, SENTINEL);
+            fpt_fill(r, N * B, SENTINEL);
+            fpt_fill(g, N * B, SENTINEL);
             st = fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL);
             CHECKF(st == want, "%s, %s: %s", method_names[m], what[which], fp_status_str(st));
-            CHECKF(all_equal(r, N * B, SENTINEL) && all_equal(g, N * B, SENTINEL), "%s, %s: R or gain written",
+            CHECKF(fpt_all_equal(r, N * B, SENTINEL) && fpt_all_equal(g, N * B, SENTINEL), "%s, %s: R or gain written",
                    method_names[m], what[which]);
         }
     free(w0);
@@ -926,8 +912,8 @@ static void solve_not_converged_returns_last_iterate_and_its_gains(void)
     int i;
     for (i = 0; i < N * B; ++i) x[i] = fpt_uniform(&rng);
     c.max_iter = 2;
-    fill(r, N * B, SENTINEL);
-    fill(g, N * B, SENTINEL);
+    fpt_fill(r, N * B, SENTINEL);
+    fpt_fill(g, N * B, SENTINEL);
     st = fp_solve_f64(&c, &act, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL);
     CHECKF(st == FP_ERR_NOT_CONVERGED, "%s", fp_status_str(st));
     CHECK(none_equal(r, N * B, SENTINEL) && fp_mat_all_finite_f64(rm64(r, N, B)));

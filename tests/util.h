@@ -48,4 +48,18 @@ static inline double fpt_maxdiff(const double *a, const double *b, int n)
     for (i = 0; i < n; ++i) if (fabs(a[i] - b[i]) > m || a[i] != a[i] || b[i] != b[i]) m = fabs(a[i] - b[i]);
     return m;
 }
+
+/* Sentinel fills and the check that a refused call left its outputs as they were. */
+static inline void fpt_fill(double *p, int n, double v)
+{
+    int i;
+    for (i = 0; i < n; ++i) p[i] = v;
+}
+static inline int fpt_all_equal(const double *p, int n, double v)
+{
+    int i;
+    for (i = 0; i < n; ++i)
+        if (!(p[i] == v)) return 0;
+    return 1;
+}
 #endif
