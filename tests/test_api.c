@@ -392,9 +392,9 @@ static void api_zeroed_rule_config_equals_its_default(void)
     for (i = 0; i < N * B; ++i) { x[i] = fpt_uniform(&rng); d[i] = fpt_uniform(&rng); }
     CHECK(fp_solve_f64(NULL, NULL, rm64(w, N, N), rm64(x, N, B), rm64(r, N, B), rm64(g, N, B), NULL, NULL) == FP_OK);
     {
-        fp_rule_config d = fp_rule_config_default();
+        fp_rule_config rdef = fp_rule_config_default();
         fp_adjoint_config ad = fp_adjoint_config_default();
-        CHECK(d.rule == FP_RULE_DW3 && d.lr == 0 && d.adjoint.method == ad.method && api_same_solver_config(&d.adjoint.iter, &ad.iter));
+        CHECK(rdef.rule == FP_RULE_DW3 && rdef.lr == 0 && rdef.adjoint.method == ad.method && api_same_solver_config(&rdef.adjoint.iter, &ad.iter));
     }
     for (rule = FP_RULE_DEFAULT; rule <= FP_RULE_DW4; ++rule) {
         fp_rule_config z, df = fp_rule_config_default();
