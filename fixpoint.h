@@ -251,7 +251,9 @@ FP_API float fp_vec_sum_f32(int n, const float *x, ptrdiff_t incx);
 FP_API float fp_vec_max_abs_f32(int n, const float *x, ptrdiff_t incx);
 
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
- * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf. */
+ * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
+ * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
+ * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status fp_lu_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
@@ -331,7 +333,9 @@ FP_API double fp_vec_sum_f64(int n, const double *x, ptrdiff_t incx);
 FP_API double fp_vec_max_abs_f64(int n, const double *x, ptrdiff_t incx);
 
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
- * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf. */
+ * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
+ * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
+ * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status fp_lu_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
@@ -2132,11 +2136,18 @@ static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, p
 static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
 {
     int k, j;
-    for (k = k1; k < k2; ++k) {
-        float *x = a + k * rsa, *y = a + piv[k] * rsa;
-        if (piv[k] == k) continue;
-        for (j = 0; j < ncols; ++j) { float t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
-    }
+    if (csa <= rsa) /* rows contiguous: one row pair at a time */
+        for (k = k1; k < k2; ++k) {
+            float *x = a + k * rsa, *y = a + piv[k] * rsa;
+            if (piv[k] != k)
+                for (j = 0; j < ncols; ++j) { float t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
+        }
+    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
+        for (j = 0; j < ncols; ++j) {
+            float *c = a + j * csa;
+            for (k = k1; k < k2; ++k)
+                if (piv[k] != k) { float t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
+        }
 }
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
@@ -2146,21 +2157,40 @@ FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const 
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        for (k = 0; k < m; ++k) {
-            int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
-            float *bi = b + i0 * rsb;
-            int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
-            for (i = lo; i < hi; ++i) {
-                float l = t[i0 * rst + i * cst];
-                const float *bk = b + i * rsb;
-                if (l != (float)0)
-                    for (j = 0; j < n; ++j) bi[j * csb] -= l * bk[j * csb];
+        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+            for (k = 0; k < m; ++k) {
+                int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
+                float *bi = b + i0 * rsb;
+                int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                for (i = lo; i < hi; ++i) {
+                    float l = t[i0 * rst + i * cst];
+                    if (l != (float)0) fp_vec_axpy_f32(n, -l, b + i * rsb, csb, bi, csb);
+                }
+                if (!unit) {
+                    float d = (float)1 / t[i0 * rst + i0 * cst];
+                    for (j = 0; j < n; ++j) bi[j * csb] *= d;
+                }
             }
-            if (!unit) {
-                float d = (float)1 / t[i0 * rst + i0 * cst];
-                for (j = 0; j < n; ++j) bi[j * csb] *= d;
+        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+            for (j = 0; j < n; ++j) {
+                float *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int i0 = lower ? k : m - 1 - k, lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                    float v = x[i0 * rsb] - fp_vec_dot_f32(hi - lo, t + i0 * rst + lo * cst, cst, x + lo * rsb, rsb);
+                    x[i0 * rsb] = unit ? v : v / t[i0 * rst + i0 * cst];
+                }
             }
-        }
+        else /* columns of B and of T contiguous: one column at a time, by axpys down T's columns */
+            for (j = 0; j < n; ++j) {
+                float *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int c = lower ? k : m - 1 - k, lo = lower ? c + 1 : 0, hi = lower ? m : c;
+                    const float *tc = t + c * cst;
+                    float v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
+                    x[c * rsb] = v;
+                    if (v != (float)0) fp_vec_axpy_f32(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                }
+            }
         return;
     }
     {
@@ -2197,12 +2227,17 @@ FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t 
             if (best != p)
                 for (j = 0; j < n; ++j) { float t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (float)1 / ap[p * csa];
-            for (i = p + 1; i < m; ++i) {
-                float *ai = a + i * rsa, l = ai[p * csa] * inv;
-                ai[p * csa] = l;
-                if (l != (float)0)
-                    for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
-            }
+            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (csa < rsa) /* row-major: each row's update is contiguous */
+                for (i = p + 1; i < m; ++i) {
+                    float l = a[i * rsa + p * csa];
+                    if (l != (float)0) fp_vec_axpy_f32(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                }
+            else /* column-major: each column's */
+                for (j = p + 1; j < n; ++j) {
+                    float u = ap[j * csa];
+                    if (u != (float)0) fp_vec_axpy_f32(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                }
         }
         return FP_OK;
     }
@@ -2225,10 +2260,24 @@ FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t 
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status fp__lu_factor_ws_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i;
-    float amax = 0;
-    if (!fp__mat_all_finite_f32(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    for (i = 0; i < n; ++i) { float v = fp_vec_max_abs_f32(n, a + i * rsa, csa); if (v > amax) amax = v; }
+    int i, j;
+    float amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
+    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
+    for (i = 0; i < n; ++i) {
+        const float *x = a + i * outer;
+        for (j = 0; j + 4 <= n; j += 4) {
+            int l;
+            for (l = 0; l < 4; ++l) {
+                float v = fabsf(x[(j + l) * inner]);
+                m4[l] = v > m4[l] ? v : m4[l];
+                z4[l] += v * (float)0;
+            }
+        }
+        for (; j < n; ++j) { float v = fabsf(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (float)0; }
+    }
+    if (z4[0] + z4[1] + z4[2] + z4[3] != (float)0) return FP_ERR_NON_FINITE;
+    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
     return fp__lu_rec_f32(n, n, a, rsa, csa, piv, (float)n * FLT_EPSILON * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
@@ -2309,9 +2358,11 @@ FP__VECTORIZE static void fp__syrk_lower_f32(int n, int k, const float *a, ptrdi
                               ptrdiff_t csc, void *gws)
 {
     int i, j;
-    if (n <= FP__LEAF) {
+    if (n <= FP__LEAF) { /* the diagonal block by GEMM into scratch, then its lower half subtracted */
+        float d[FP__LEAF * FP__LEAF];
+        fp__gemm_run_f32(FP_NOTRANS, FP_TRANS, n, n, k, 1, a, rsa, csa, a, rsa, csa, 0, d, n, 1, gws);
         for (i = 0; i < n; ++i)
-            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= fp_vec_dot_f32(k, a + i * rsa, csa, a + j * rsa, csa);
+            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= d[i * n + j];
         return;
     }
     {
@@ -3193,11 +3244,18 @@ static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, 
 static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
 {
     int k, j;
-    for (k = k1; k < k2; ++k) {
-        double *x = a + k * rsa, *y = a + piv[k] * rsa;
-        if (piv[k] == k) continue;
-        for (j = 0; j < ncols; ++j) { double t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
-    }
+    if (csa <= rsa) /* rows contiguous: one row pair at a time */
+        for (k = k1; k < k2; ++k) {
+            double *x = a + k * rsa, *y = a + piv[k] * rsa;
+            if (piv[k] != k)
+                for (j = 0; j < ncols; ++j) { double t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
+        }
+    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
+        for (j = 0; j < ncols; ++j) {
+            double *c = a + j * csa;
+            for (k = k1; k < k2; ++k)
+                if (piv[k] != k) { double t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
+        }
 }
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
@@ -3207,21 +3265,40 @@ FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const 
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        for (k = 0; k < m; ++k) {
-            int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
-            double *bi = b + i0 * rsb;
-            int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
-            for (i = lo; i < hi; ++i) {
-                double l = t[i0 * rst + i * cst];
-                const double *bk = b + i * rsb;
-                if (l != (double)0)
-                    for (j = 0; j < n; ++j) bi[j * csb] -= l * bk[j * csb];
+        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+            for (k = 0; k < m; ++k) {
+                int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
+                double *bi = b + i0 * rsb;
+                int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                for (i = lo; i < hi; ++i) {
+                    double l = t[i0 * rst + i * cst];
+                    if (l != (double)0) fp_vec_axpy_f64(n, -l, b + i * rsb, csb, bi, csb);
+                }
+                if (!unit) {
+                    double d = (double)1 / t[i0 * rst + i0 * cst];
+                    for (j = 0; j < n; ++j) bi[j * csb] *= d;
+                }
             }
-            if (!unit) {
-                double d = (double)1 / t[i0 * rst + i0 * cst];
-                for (j = 0; j < n; ++j) bi[j * csb] *= d;
+        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+            for (j = 0; j < n; ++j) {
+                double *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int i0 = lower ? k : m - 1 - k, lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                    double v = x[i0 * rsb] - fp_vec_dot_f64(hi - lo, t + i0 * rst + lo * cst, cst, x + lo * rsb, rsb);
+                    x[i0 * rsb] = unit ? v : v / t[i0 * rst + i0 * cst];
+                }
             }
-        }
+        else /* columns of B and of T contiguous: one column at a time, by axpys down T's columns */
+            for (j = 0; j < n; ++j) {
+                double *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int c = lower ? k : m - 1 - k, lo = lower ? c + 1 : 0, hi = lower ? m : c;
+                    const double *tc = t + c * cst;
+                    double v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
+                    x[c * rsb] = v;
+                    if (v != (double)0) fp_vec_axpy_f64(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                }
+            }
         return;
     }
     {
@@ -3258,12 +3335,17 @@ FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t
             if (best != p)
                 for (j = 0; j < n; ++j) { double t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (double)1 / ap[p * csa];
-            for (i = p + 1; i < m; ++i) {
-                double *ai = a + i * rsa, l = ai[p * csa] * inv;
-                ai[p * csa] = l;
-                if (l != (double)0)
-                    for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
-            }
+            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (csa < rsa) /* row-major: each row's update is contiguous */
+                for (i = p + 1; i < m; ++i) {
+                    double l = a[i * rsa + p * csa];
+                    if (l != (double)0) fp_vec_axpy_f64(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                }
+            else /* column-major: each column's */
+                for (j = p + 1; j < n; ++j) {
+                    double u = ap[j * csa];
+                    if (u != (double)0) fp_vec_axpy_f64(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                }
         }
         return FP_OK;
     }
@@ -3286,10 +3368,24 @@ FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status fp__lu_factor_ws_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i;
-    double amax = 0;
-    if (!fp__mat_all_finite_f64(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    for (i = 0; i < n; ++i) { double v = fp_vec_max_abs_f64(n, a + i * rsa, csa); if (v > amax) amax = v; }
+    int i, j;
+    double amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
+    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
+    for (i = 0; i < n; ++i) {
+        const double *x = a + i * outer;
+        for (j = 0; j + 4 <= n; j += 4) {
+            int l;
+            for (l = 0; l < 4; ++l) {
+                double v = fabs(x[(j + l) * inner]);
+                m4[l] = v > m4[l] ? v : m4[l];
+                z4[l] += v * (double)0;
+            }
+        }
+        for (; j < n; ++j) { double v = fabs(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (double)0; }
+    }
+    if (z4[0] + z4[1] + z4[2] + z4[3] != (double)0) return FP_ERR_NON_FINITE;
+    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
     return fp__lu_rec_f64(n, n, a, rsa, csa, piv, (double)n * DBL_EPSILON * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
@@ -3370,9 +3466,11 @@ FP__VECTORIZE static void fp__syrk_lower_f64(int n, int k, const double *a, ptrd
                               ptrdiff_t csc, void *gws)
 {
     int i, j;
-    if (n <= FP__LEAF) {
+    if (n <= FP__LEAF) { /* the diagonal block by GEMM into scratch, then its lower half subtracted */
+        double d[FP__LEAF * FP__LEAF];
+        fp__gemm_run_f64(FP_NOTRANS, FP_TRANS, n, n, k, 1, a, rsa, csa, a, rsa, csa, 0, d, n, 1, gws);
         for (i = 0; i < n; ++i)
-            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= fp_vec_dot_f64(k, a + i * rsa, csa, a + j * rsa, csa);
+            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= d[i * n + j];
         return;
     }
     {

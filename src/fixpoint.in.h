@@ -252,7 +252,9 @@ FP_API FP__T FP__F(vec_sum)(int n, const FP__T *x, ptrdiff_t incx);
 FP_API FP__T FP__F(vec_max_abs)(int n, const FP__T *x, ptrdiff_t incx);
 
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
- * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf. */
+ * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
+ * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
+ * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
@@ -1895,11 +1897,18 @@ static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, pt
 static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
 {
     int k, j;
-    for (k = k1; k < k2; ++k) {
-        FP__T *x = a + k * rsa, *y = a + piv[k] * rsa;
-        if (piv[k] == k) continue;
-        for (j = 0; j < ncols; ++j) { FP__T t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
-    }
+    if (csa <= rsa) /* rows contiguous: one row pair at a time */
+        for (k = k1; k < k2; ++k) {
+            FP__T *x = a + k * rsa, *y = a + piv[k] * rsa;
+            if (piv[k] != k)
+                for (j = 0; j < ncols; ++j) { FP__T t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
+        }
+    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
+        for (j = 0; j < ncols; ++j) {
+            FP__T *c = a + j * csa;
+            for (k = k1; k < k2; ++k)
+                if (piv[k] != k) { FP__T t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
+        }
 }
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
@@ -1909,21 +1918,40 @@ FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const F
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        for (k = 0; k < m; ++k) {
-            int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
-            FP__T *bi = b + i0 * rsb;
-            int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
-            for (i = lo; i < hi; ++i) {
-                FP__T l = t[i0 * rst + i * cst];
-                const FP__T *bk = b + i * rsb;
-                if (l != (FP__T)0)
-                    for (j = 0; j < n; ++j) bi[j * csb] -= l * bk[j * csb];
+        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+            for (k = 0; k < m; ++k) {
+                int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
+                FP__T *bi = b + i0 * rsb;
+                int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                for (i = lo; i < hi; ++i) {
+                    FP__T l = t[i0 * rst + i * cst];
+                    if (l != (FP__T)0) FP__F(vec_axpy)(n, -l, b + i * rsb, csb, bi, csb);
+                }
+                if (!unit) {
+                    FP__T d = (FP__T)1 / t[i0 * rst + i0 * cst];
+                    for (j = 0; j < n; ++j) bi[j * csb] *= d;
+                }
             }
-            if (!unit) {
-                FP__T d = (FP__T)1 / t[i0 * rst + i0 * cst];
-                for (j = 0; j < n; ++j) bi[j * csb] *= d;
+        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+            for (j = 0; j < n; ++j) {
+                FP__T *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int i0 = lower ? k : m - 1 - k, lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                    FP__T v = x[i0 * rsb] - FP__F(vec_dot)(hi - lo, t + i0 * rst + lo * cst, cst, x + lo * rsb, rsb);
+                    x[i0 * rsb] = unit ? v : v / t[i0 * rst + i0 * cst];
+                }
             }
-        }
+        else /* columns of B and of T contiguous: one column at a time, by axpys down T's columns */
+            for (j = 0; j < n; ++j) {
+                FP__T *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int c = lower ? k : m - 1 - k, lo = lower ? c + 1 : 0, hi = lower ? m : c;
+                    const FP__T *tc = t + c * cst;
+                    FP__T v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
+                    x[c * rsb] = v;
+                    if (v != (FP__T)0) FP__F(vec_axpy)(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                }
+            }
         return;
     }
     {
@@ -1960,12 +1988,17 @@ FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t r
             if (best != p)
                 for (j = 0; j < n; ++j) { FP__T t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (FP__T)1 / ap[p * csa];
-            for (i = p + 1; i < m; ++i) {
-                FP__T *ai = a + i * rsa, l = ai[p * csa] * inv;
-                ai[p * csa] = l;
-                if (l != (FP__T)0)
-                    for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
-            }
+            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (csa < rsa) /* row-major: each row's update is contiguous */
+                for (i = p + 1; i < m; ++i) {
+                    FP__T l = a[i * rsa + p * csa];
+                    if (l != (FP__T)0) FP__F(vec_axpy)(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                }
+            else /* column-major: each column's */
+                for (j = p + 1; j < n; ++j) {
+                    FP__T u = ap[j * csa];
+                    if (u != (FP__T)0) FP__F(vec_axpy)(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                }
         }
         return FP_OK;
     }
@@ -1988,10 +2021,24 @@ FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t r
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status FP__I(lu_factor_ws)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i;
-    FP__T amax = 0;
-    if (!FP__I(mat_all_finite)(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    for (i = 0; i < n; ++i) { FP__T v = FP__F(vec_max_abs)(n, a + i * rsa, csa); if (v > amax) amax = v; }
+    int i, j;
+    FP__T amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
+    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
+    for (i = 0; i < n; ++i) {
+        const FP__T *x = a + i * outer;
+        for (j = 0; j + 4 <= n; j += 4) {
+            int l;
+            for (l = 0; l < 4; ++l) {
+                FP__T v = FP__FABS(x[(j + l) * inner]);
+                m4[l] = v > m4[l] ? v : m4[l];
+                z4[l] += v * (FP__T)0;
+            }
+        }
+        for (; j < n; ++j) { FP__T v = FP__FABS(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (FP__T)0; }
+    }
+    if (z4[0] + z4[1] + z4[2] + z4[3] != (FP__T)0) return FP_ERR_NON_FINITE;
+    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
     return FP__I(lu_rec)(n, n, a, rsa, csa, piv, (FP__T)n * FP__EPS * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
@@ -2072,9 +2119,11 @@ FP__VECTORIZE static void FP__I(syrk_lower)(int n, int k, const FP__T *a, ptrdif
                               ptrdiff_t csc, void *gws)
 {
     int i, j;
-    if (n <= FP__LEAF) {
+    if (n <= FP__LEAF) { /* the diagonal block by GEMM into scratch, then its lower half subtracted */
+        FP__T d[FP__LEAF * FP__LEAF];
+        FP__I(gemm_run)(FP_NOTRANS, FP_TRANS, n, n, k, 1, a, rsa, csa, a, rsa, csa, 0, d, n, 1, gws);
         for (i = 0; i < n; ++i)
-            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= FP__F(vec_dot)(k, a + i * rsa, csa, a + j * rsa, csa);
+            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= d[i * n + j];
         return;
     }
     {
