@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
+.PHONY: python test-python header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
 
 all: test
 
@@ -48,6 +48,19 @@ $(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/data
 # The README's test command.
 test: check-header test-api $(BUILD)/tests
 	./$(BUILD)/tests
+
+# The Python package (python/fixpoint): the shared library and the declarations cffi reads, written beside
+# the package so `PYTHONPATH=python` and `pip install ./python` both find them. PYTHON: the first
+# interpreter that has NumPy and cffi (Debian: python3-numpy, python3-cffi, python3-pytest).
+PYTHON ?= $(shell for p in python3 /usr/bin/python3; do $$p -c 'import numpy, cffi' 2>/dev/null && { echo $$p; break; }; done)
+python: python/fixpoint/libfixpoint.so python/fixpoint/_cdef.h
+python/fixpoint/libfixpoint.so: fixpoint.h python/fixpoint/_native.c
+	$(CC) -O2 -std=c11 -shared -fPIC -I. -o $@ python/fixpoint/_native.c -lm
+python/fixpoint/_cdef.h: fixpoint.h python/tools/cdef.py
+	python3 python/tools/cdef.py fixpoint.h $@ "$(CC) -E"
+test-python: python
+	@if [ -z "$(PYTHON)" ]; then echo "test-python: no python3 with numpy and cffi (make deps installs them)"; exit 1; fi
+	$(PYTHON) -m pytest -q python/tests
 
 # Every public function under its literal name: addresses taken (C and C++), each one documented in docs/API.md.
 API_STAMP := $(BUILD)/test-api.$(notdir $(CC)).stamp
