@@ -197,7 +197,7 @@ test-install: | $(BUILD)
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y libblis-dev libopenblas-dev hyperfine gnuplot-nox \
-	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch
+	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch python3-numpy python3-cffi python3-pytest
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) python/fixpoint/libfixpoint.so python/fixpoint/_cdef.h
