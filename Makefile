@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: python test-python header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
+.PHONY: python test-python test-python-install header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
 
 all: test
 
@@ -61,6 +61,14 @@ python/fixpoint/_cdef.h: fixpoint.h python/tools/cdef.py
 test-python: python
 	@if [ -z "$(PYTHON)" ]; then echo "test-python: no python3 with numpy and cffi (make deps installs them)"; exit 1; fi
 	$(PYTHON) -m pytest -q python/tests
+# pip install into a fresh virtual environment (offline: --no-build-isolation uses the system's setuptools),
+# then the README's example from another folder against the installed copy.
+test-python-install: python
+	rm -rf $(BUILD)/venv && mkdir -p $(BUILD) && $(PYTHON) -m venv --system-site-packages $(BUILD)/venv
+	$(BUILD)/venv/bin/pip install -q --no-build-isolation ./python && rm -rf python/*.egg-info python/build
+	sed -n '/^```python/,/^```$$/p' README.md | sed '1d;$$d' > $(BUILD)/venv/readme_example.py
+	cd $(BUILD)/venv && ./bin/python -c 'import fixpoint, sys; sys.exit("not the installed copy" if "venv" not in fixpoint.__file__ else 0)'
+	cd $(BUILD)/venv && ./bin/python readme_example.py
 
 # Every public function under its literal name: addresses taken (C and C++), each one documented in docs/API.md.
 API_STAMP := $(BUILD)/test-api.$(notdir $(CC)).stamp
@@ -197,7 +205,7 @@ test-install: | $(BUILD)
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y libblis-dev libopenblas-dev hyperfine gnuplot-nox \
-	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch python3-numpy python3-cffi python3-pytest
+	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch python3-numpy python3-cffi python3-pytest python3-pip python3-venv
 
 clean:
-	rm -rf $(BUILD) python/fixpoint/libfixpoint.so python/fixpoint/_cdef.h
+	rm -rf $(BUILD) python/fixpoint/libfixpoint.so python/fixpoint/_cdef.h python/*.egg-info python/build
