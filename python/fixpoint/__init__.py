@@ -83,6 +83,16 @@ def act_apply(z, act='tanh', dtype=None):
     return r, g
 
 
+def _not_whole(a):
+    """Why a cast of a to an integer type would change its values (fractions, not numbers), or None."""
+    if a.dtype.kind in 'iub':
+        return None
+    if a.dtype.kind == 'f':
+        bad = a[np.floor(a) != a]
+        return '%s values like %g' % (a.dtype, bad.flat[0]) if bad.size else None
+    return '%s values' % a.dtype
+
+
 Loss = collections.namedtuple('Loss', 'loss dr dwout dbout correct')
 Loss.__doc__ = 'A loss, its gradient dL/dR, and for the cross-entropy the read-out gradients and argmax hits.'
 
@@ -114,7 +124,10 @@ def loss_xent(wout, r, labels, bout=None, dtype=None):
     if r.shape[0] != n:
         usage(where, 'R must have W_out\'s %d columns as rows, not %d' % (n, r.shape[0]))
     b = r.shape[1]
-    lab = np.ascontiguousarray(labels, dtype=np.intc).reshape(-1)
+    lab = np.asarray(labels)
+    if _not_whole(lab):  # a cast would truncate 1.7 to 1 without a word
+        usage(where, 'labels must hold whole numbers, not %s' % _not_whole(lab))
+    lab = np.ascontiguousarray(lab, dtype=np.intc).reshape(-1)
     if lab.shape[0] != b:
         usage(where, 'labels must hold one label per column of R (%d), not %d' % (b, lab.shape[0]))
     bo = None
@@ -190,9 +203,9 @@ def solve(w, x, act='tanh', r0=None, check_status=True, dtype=None, **settings):
     .result (the Solution of the last iterate); check_status=False returns it instead."""
     where = 'solve'
     dt = dtype_of([w, x, r0], dtype, where)
-    vec = np.ndim(x) == 1
     w = as_array(w, dt, 'W', where)
-    x = as_array(x, dt, 'X', where)
+    given, x = x, as_array(x, dt, 'X', where)
+    vec = x.shape[1] == 1 and np.ndim(given) == 1  # after as_array, which turns what NumPy refuses into UsageError
     n = w.shape[0]
     if w.shape != (n, n):
         usage(where, 'W must be square, not %s' % (w.shape,))
@@ -380,6 +393,14 @@ class Dataset:
 
     def __init__(self, pixels, labels, classes=10):
         where = 'Dataset'
+        for name, a in (('pixels', pixels), ('labels', labels)):
+            a = np.asarray(a)
+            # a cast to uint8 would turn images scaled to [0, 1] into zeros and wrap 256 to 0 without a word
+            if _not_whole(a):
+                usage(where, '%s must hold whole numbers in [0, 255], not %s' % (name, _not_whole(a)))
+            if a.size and (a.min() < 0 or a.max() > 255):
+                usage(where, '%s must hold whole numbers in [0, 255], not values in [%g, %g]' % (name, a.min(),
+                                                                                                 a.max()))
         px = np.ascontiguousarray(pixels, dtype=np.uint8)
         if px.ndim > 2:
             px = px.reshape(px.shape[0], -1)
@@ -471,6 +492,9 @@ class Trainer:
     def step(self, dataset, idx):
         """One training step on the samples idx of dataset; returns the TrainRecord (raises on failure,
         with the record as .result)."""
+        idx = np.asarray(idx)
+        if _not_whole(idx):  # a cast would truncate 1.7 to 1 without a word
+            usage('Trainer.step', 'idx must hold whole sample indices, not %s' % _not_whole(idx))
         idx = np.ascontiguousarray(idx, dtype=np.intc).reshape(-1)
         rec = ffi.new('fp_train_record *')
         st = getattr(lib, 'fp_layer_train_step_' + self._sfx)(self._t, dataset._ds, ptr(idx, 'int'), idx.shape[0], rec)
@@ -804,7 +828,7 @@ class FeedbackNetwork:
         rep = ffi.new('fp_feedback_gd_report *')
         st = self._f('train_gd')(self._fb, u.size, ptr(u, 'double'), ptr(A, 'double'), cfg, ptr(r, self._ctype), rep)
         out = record(rep[0])
-        check(st, where, None, out)
+        check(st, where, None, out, (out, r))  # out of steps: the best point reached, as a return would give it
         return out, r
 
     def decompose(self, v=None):

@@ -27,6 +27,11 @@ except OSError as e:  # pragma: no cover
     raise ImportError('fixpoint: cannot load %s (%s); run `make python` in the repository first' % (_LIBPATH, e)) from None
 # A usage error returns FP_ERR_USAGE with its sentence kept per thread, instead of aborting the process.
 lib.fpy_install()
+# The destructors run from __del__, which the garbage collector may call while cffi holds its lock (inside
+# ffi.new, ffi.typeof); the first lookup of a lib attribute takes that same lock, so they are looked up now.
+for _name in ('fp_optim_free_f32', 'fp_optim_free_f64', 'fp_layer_free_f32', 'fp_layer_free_f64', 'fp_trainer_free_f32',
+              'fp_trainer_free_f64', 'fp_feedback_free_f32', 'fp_feedback_free_f64', 'fp_dataset_free'):
+    getattr(lib, _name)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -206,7 +211,7 @@ def view(arr, name, where, writable=False):
     if st is None or (arr.size and not arr.flags.aligned):
         if writable:
             usage(where, '%s cannot be written in place (strides %s)' % (name, arr.strides))
-        arr = np.ascontiguousarray(arr)
+        arr = np.array(arr, order='C')  # a new (aligned) array: ascontiguousarray would keep an unaligned one
         st = _strides(arr)
     sfx, ctype = _SUFFIX[arr.dtype]
     m = ffi.new('fp_mat_%s *' % sfx)
