@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: python test-python test-python-install header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
+.PHONY: python test-python test-python-install bench-python header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
 
 all: test
 
@@ -155,6 +155,20 @@ bench-quick:
 
 bench-results:
 	BENCH_OUT=bench/results bash bench/run.sh full
+
+# The Python package against PyTorch in one process (solve and a dW3 step, N = 256 / B = 64 and N = 300 /
+# B = 512), and a Python call's overhead over the same C call (bench/call_overhead.c, linked against the
+# package's library): writes $(BENCH_PY_OUT)/python.md and puts it into $(BENCH_PY_OUT)/RESULTS.md. Needs
+# torch beside NumPy and cffi (make deps); waits for a quiet machine first (no compiler running).
+# BENCH_PY_ARGS: more options (--quick: a smoke test; --reps, --cpu, --wait; see the script's --help).
+BENCH_PY_OUT ?= bench/results
+BENCH_PY_ARGS ?=
+bench-python: python | $(BUILD)
+	@if [ -z "$(PYTHON)" ]; then echo "bench-python: no python3 with numpy and cffi (make deps installs them)"; exit 1; fi
+	@mkdir -p $(BUILD)/bench
+	$(CC) -O2 -std=c99 -Wall -Wextra -I. -o $(BUILD)/bench/call_overhead bench/call_overhead.c \
+	  -Lpython/fixpoint -lfixpoint -Wl,-rpath,$(CURDIR)/python/fixpoint -lm
+	PYTHONPATH=python $(PYTHON) bench/python_vs_torch.py --call-overhead $(BUILD)/bench/call_overhead --out $(BENCH_PY_OUT) $(BENCH_PY_ARGS)
 
 examples: | $(BUILD)
 	@for f in examples/*.c; do b=$(BUILD)/$$(basename $$f .c); echo "$(CC) -O2 -std=c99 -I. -o $$b $$f -lm"; \
