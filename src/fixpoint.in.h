@@ -919,6 +919,13 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #else
 #define FP__NOINLINE
 #endif
+/* The argument validators (fp__*_bad) decide nothing numerical and run once per call: GCC compiles them at
+ * -O1, where they take a little over half the compile time they take at -O2. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#define FP__VALIDATOR __attribute__((noinline, optimize("O1")))
+#else
+#define FP__VALIDATOR FP__NOINLINE
+#endif
 
 /* SIMD paths: x86-64 with GCC or clang, kernels compiled per function with target attributes. */
 #if !defined(FP_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -1309,9 +1316,9 @@ FP__NOINLINE static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__
  * Typed pointers come in as const void *, with esz = sizeof(FP__T) where the overlap tests need it. */
 
 /* A GEMM call, fp_gemm and fp_gemm_ws. */
-FP__NOINLINE static const char *fp__gemm_bad(fp_trans ta, fp_trans tb, int m, int n, int k, const void *a, ptrdiff_t rsa,
-                                             ptrdiff_t csa, const void *b, ptrdiff_t rsb, ptrdiff_t csb, const void *c,
-                                             ptrdiff_t rsc, ptrdiff_t csc, size_t esz)
+FP__VALIDATOR static const char *fp__gemm_bad(fp_trans ta, fp_trans tb, int m, int n, int k, const void *a, ptrdiff_t rsa,
+                                              ptrdiff_t csa, const void *b, ptrdiff_t rsb, ptrdiff_t csb, const void *c,
+                                              ptrdiff_t rsc, ptrdiff_t csc, size_t esz)
 {
     int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
     int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
@@ -1331,9 +1338,9 @@ FP__NOINLINE static const char *fp__gemm_bad(fp_trans ta, fp_trans tb, int m, in
 }
 
 /* fp_gemv: y first; A and x only when they are read (y has elements, op(A) columns, and alpha != 0). */
-FP__NOINLINE static const char *fp__gemv_bad(fp_trans ta, int m, int n, int alpha_zero, const void *a, ptrdiff_t rsa,
-                                             ptrdiff_t csa, const void *x, ptrdiff_t incx, const void *y, ptrdiff_t incy,
-                                             size_t esz)
+FP__VALIDATOR static const char *fp__gemv_bad(fp_trans ta, int m, int n, int alpha_zero, const void *a, ptrdiff_t rsa,
+                                              ptrdiff_t csa, const void *x, ptrdiff_t incx, const void *y, ptrdiff_t incy,
+                                              size_t esz)
 {
     int ylen = ta == FP_NOTRANS ? m : n, xlen = ta == FP_NOTRANS ? n : m;
     if (!(ta == FP_NOTRANS || ta == FP_TRANS)) return "ta must be FP_NOTRANS or FP_TRANS";
@@ -1345,8 +1352,8 @@ FP__NOINLINE static const char *fp__gemv_bad(fp_trans ta, int m, int n, int alph
     return NULL;
 }
 
-FP__NOINLINE static const char *fp__lu_solve_bad(fp_trans t, int n, int nrhs, const void *lu, const int *piv, const void *b,
-                                                 ptrdiff_t rsb, ptrdiff_t csb)
+FP__VALIDATOR static const char *fp__lu_solve_bad(fp_trans t, int n, int nrhs, const void *lu, const int *piv, const void *b,
+                                                  ptrdiff_t rsb, ptrdiff_t csb)
 {
     if (!(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS))) return "n, nrhs must be >= 0 and t FP_NOTRANS or FP_TRANS";
     if (!(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb))))
@@ -1354,8 +1361,8 @@ FP__NOINLINE static const char *fp__lu_solve_bad(fp_trans t, int n, int nrhs, co
     return NULL;
 }
 
-FP__NOINLINE static const char *fp__lstsq_bad(int m, int n, int nrhs, const void *a, ptrdiff_t rsa, ptrdiff_t csa, const void *b,
-                                              ptrdiff_t rsb, ptrdiff_t csb, const void *tau)
+FP__VALIDATOR static const char *fp__lstsq_bad(int m, int n, int nrhs, const void *a, ptrdiff_t rsa, ptrdiff_t csa, const void *b,
+                                               ptrdiff_t rsb, ptrdiff_t csb, const void *tau)
 {
     if (!(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa)))
         return "m >= n >= 0, nrhs >= 0, A and tau non-NULL, A's strides >= 1 with distinct elements";
@@ -2097,7 +2104,7 @@ FP__NOINLINE static int fp__view_apart(const fp__view *a, const fp__view *b, siz
 static int fp__view_same(const fp__view *a, const fp__view *b) { return a->data == b->data && a->rs == b->rs && a->cs == b->cs; }
 
 /* C = alpha A B + beta C: fp_mat_mul and fp_mat_mul_ws. */
-FP__NOINLINE static const char *fp__mat_mul_bad(fp__view_fn view, const void *pa, const void *pb, const void *pc, size_t esz)
+FP__VALIDATOR static const char *fp__mat_mul_bad(fp__view_fn view, const void *pa, const void *pb, const void *pc, size_t esz)
 {
     fp__view a, b, c;
     view(&a, pa);
@@ -2109,7 +2116,7 @@ FP__NOINLINE static const char *fp__mat_mul_bad(fp__view_fn view, const void *pa
     if (!fp__view_apart(&c, &a, esz) || !fp__view_apart(&c, &b, esz)) return "C must not overlap A or B";
     return NULL;
 }
-FP__NOINLINE static const char *fp__mat_mulv_bad(fp__view_fn view, const void *pa, const void *px, const void *py, size_t esz)
+FP__VALIDATOR static const char *fp__mat_mulv_bad(fp__view_fn view, const void *pa, const void *px, const void *py, size_t esz)
 {
     fp__view a, x, y;
     view(&a, pa);
@@ -2121,14 +2128,14 @@ FP__NOINLINE static const char *fp__mat_mulv_bad(fp__view_fn view, const void *p
     return NULL;
 }
 /* A square writable view: fp_mat_chol_factor, and fp_mat_lu_factor with its pivots. */
-FP__NOINLINE static const char *fp__mat_chol_factor_bad(fp__view_fn view, const void *pa)
+FP__VALIDATOR static const char *fp__mat_chol_factor_bad(fp__view_fn view, const void *pa)
 {
     fp__view a;
     view(&a, pa);
     if (!(fp__view_out_ok(&a) && a.rows == a.cols)) return "A must be a square writable view" FP__BADVIEW;
     return NULL;
 }
-FP__NOINLINE static const char *fp__mat_lu_factor_bad(fp__view_fn view, const void *pa, const int *piv)
+FP__VALIDATOR static const char *fp__mat_lu_factor_bad(fp__view_fn view, const void *pa, const int *piv)
 {
     fp__view a;
     const char *bad = fp__mat_chol_factor_bad(view, pa);
@@ -2137,8 +2144,8 @@ FP__NOINLINE static const char *fp__mat_lu_factor_bad(fp__view_fn view, const vo
     if (!(piv || a.rows == 0)) return "piv must hold A's order of ints";
     return NULL;
 }
-FP__NOINLINE static const char *fp__mat_lu_solve_bad(fp__view_fn view, fp_trans t, const void *plu, const int *piv,
-                                                     const void *pb, size_t esz)
+FP__VALIDATOR static const char *fp__mat_lu_solve_bad(fp__view_fn view, fp_trans t, const void *plu, const int *piv,
+                                                      const void *pb, size_t esz)
 {
     fp__view lu, b;
     view(&lu, plu);
@@ -2149,7 +2156,7 @@ FP__NOINLINE static const char *fp__mat_lu_solve_bad(fp__view_fn view, fp_trans 
     if (!fp__view_apart(&b, &lu, esz)) return "B must not overlap LU";
     return NULL;
 }
-FP__NOINLINE static const char *fp__mat_chol_solve_bad(fp__view_fn view, const void *pl, const void *pb, size_t esz)
+FP__VALIDATOR static const char *fp__mat_chol_solve_bad(fp__view_fn view, const void *pl, const void *pb, size_t esz)
 {
     fp__view l, b;
     view(&l, pl);
@@ -2159,7 +2166,7 @@ FP__NOINLINE static const char *fp__mat_chol_solve_bad(fp__view_fn view, const v
     if (!fp__view_apart(&b, &l, esz)) return "B must not overlap L";
     return NULL;
 }
-FP__NOINLINE static const char *fp__mat_lstsq_bad(fp__view_fn view, const void *pa, const void *pb, const void *tau, size_t esz)
+FP__VALIDATOR static const char *fp__mat_lstsq_bad(fp__view_fn view, const void *pa, const void *pb, const void *tau, size_t esz)
 {
     fp__view a, b;
     view(&a, pa);
@@ -2169,7 +2176,7 @@ FP__NOINLINE static const char *fp__mat_lstsq_bad(fp__view_fn view, const void *
     if (!(fp__view_apart(&a, &b, esz) && (tau || a.cols == 0))) return "B must not overlap A; tau must hold n scalars";
     return NULL;
 }
-FP__NOINLINE static const char *fp__mat_copy_bad(fp__view_fn view, const void *pa, const void *pb, size_t esz)
+FP__VALIDATOR static const char *fp__mat_copy_bad(fp__view_fn view, const void *pa, const void *pb, size_t esz)
 {
     fp__view a, b;
     view(&a, pa);
@@ -2179,7 +2186,7 @@ FP__NOINLINE static const char *fp__mat_copy_bad(fp__view_fn view, const void *p
     return NULL;
 }
 /* fp_mat_fill and fp_mat_scale */
-FP__NOINLINE static const char *fp__mat_fill_bad(fp__view_fn view, const void *pa)
+FP__VALIDATOR static const char *fp__mat_fill_bad(fp__view_fn view, const void *pa)
 {
     fp__view a;
     view(&a, pa);
@@ -2187,7 +2194,7 @@ FP__NOINLINE static const char *fp__mat_fill_bad(fp__view_fn view, const void *p
     return NULL;
 }
 /* B = f(A) elementwise, in place or apart: fp_mat_axpby, and fp_mat_map with its function */
-FP__NOINLINE static const char *fp__mat_axpby_bad(fp__view_fn view, const void *pa, const void *pb, size_t esz)
+FP__VALIDATOR static const char *fp__mat_axpby_bad(fp__view_fn view, const void *pa, const void *pb, size_t esz)
 {
     fp__view a, b;
     view(&a, pa);
@@ -2196,20 +2203,20 @@ FP__NOINLINE static const char *fp__mat_axpby_bad(fp__view_fn view, const void *
     if (!(fp__view_apart(&a, &b, esz) || fp__view_same(&a, &b))) return "B must be A itself or not overlap it";
     return NULL;
 }
-FP__NOINLINE static const char *fp__mat_map_bad(fp__view_fn view, int have_f, const void *pa, const void *pb, size_t esz)
+FP__VALIDATOR static const char *fp__mat_map_bad(fp__view_fn view, int have_f, const void *pa, const void *pb, size_t esz)
 {
     if (!have_f) return "f must be a function";
     return fp__mat_axpby_bad(view, pa, pb, esz);
 }
 /* fp_mat_norm_fro and fp_mat_all_finite */
-FP__NOINLINE static const char *fp__mat_norm_fro_bad(fp__view_fn view, const void *pa)
+FP__VALIDATOR static const char *fp__mat_norm_fro_bad(fp__view_fn view, const void *pa)
 {
     fp__view a;
     view(&a, pa);
     if (!fp__view_in_ok(&a)) return "A must be a valid view" FP__BADVIEW;
     return NULL;
 }
-FP__NOINLINE static const char *fp__mat_row_sum_bad(fp__view_fn view, const void *pa, const void *ps, size_t esz)
+FP__VALIDATOR static const char *fp__mat_row_sum_bad(fp__view_fn view, const void *pa, const void *ps, size_t esz)
 {
     fp__view a, s;
     view(&a, pa);
@@ -2691,8 +2698,8 @@ static void FP__I(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrd
 
 /* The argument checks of the view forms below: untyped validators (see VIEWS), compiled once for both
  * precisions; each returns the sentence naming what is wrong, or NULL. */
-FP__NOINLINE static const char *fp__act_apply_bad(fp__view_fn view, const fp_activation *act, const void *pz, const void *pr,
-                                                  const void *pg, size_t esz)
+FP__VALIDATOR static const char *fp__act_apply_bad(fp__view_fn view, const fp_activation *act, const void *pz, const void *pr,
+                                                   const void *pg, size_t esz)
 {
     fp__view z, r, g;
     view(&z, pz);
@@ -2707,8 +2714,8 @@ FP__NOINLINE static const char *fp__act_apply_bad(fp__view_fn view, const fp_act
     if (!(fp__view_apart(&r, &z, esz) || fp__view_same(&r, &z))) return "R must be Z itself or not overlap it";
     return NULL;
 }
-FP__NOINLINE static const char *fp__loss_mse_bad(fp__view_fn view, const void *pr, const void *pt, const void *pdr,
-                                                 const double *loss, size_t esz)
+FP__VALIDATOR static const char *fp__loss_mse_bad(fp__view_fn view, const void *pr, const void *pt, const void *pdr,
+                                                  const double *loss, size_t esz)
 {
     fp__view r, t, dr;
     view(&r, pr);
@@ -2720,8 +2727,8 @@ FP__NOINLINE static const char *fp__loss_mse_bad(fp__view_fn view, const void *p
     if (!(fp__view_apart(&dr, &r, esz) && fp__view_apart(&dr, &t, esz) && loss)) return "dR must not overlap R or T; loss must point to a double";
     return NULL;
 }
-FP__NOINLINE static const char *fp__loss_xent_bad(fp__view_fn view, const void *pwout, const void *pr, const int *labels,
-                                                  const void *pdr, const void *pdwout, const double *loss, size_t esz)
+FP__VALIDATOR static const char *fp__loss_xent_bad(fp__view_fn view, const void *pwout, const void *pr, const int *labels,
+                                                   const void *pdr, const void *pdwout, const double *loss, size_t esz)
 {
     int k, n, b;
     fp__view wout, r, dr, dwout;
@@ -3249,8 +3256,8 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
 /*@end*/
 
 /* The argument checks of fp_solve: untyped (see VIEWS), compiled once for both precisions. */
-FP__NOINLINE static const char *fp__solve_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
-                                              const void *pgain, size_t esz)
+FP__VALIDATOR static const char *fp__solve_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
+                                               const void *pgain, size_t esz)
 {
     int n, b;
     fp__view w, x, r, gain;
@@ -3468,8 +3475,8 @@ static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
 /*@end*/
 
 /* The argument checks of fp_implicit_grad: untyped (see VIEWS), compiled once for both precisions. */
-FP__NOINLINE static const char *fp__implicit_grad_bad(fp__view_fn view, const void *pw, const void *pr, const void *pgain,
-                                                      const void *pdelta, const void *pv, const void *pdw, size_t esz)
+FP__VALIDATOR static const char *fp__implicit_grad_bad(fp__view_fn view, const void *pw, const void *pr, const void *pgain,
+                                                       const void *pdelta, const void *pv, const void *pdw, size_t esz)
 {
     int n, b;
     fp__view w, r, gain, delta, v, dw;
@@ -3857,8 +3864,8 @@ FP_DEF size_t FP__F(rule_workspace_size)(const fp_rule_config *cfg, int n, int b
 /*@end*/
 
 /* The argument checks of fp_rule_dw: untyped (see VIEWS), compiled once for both precisions. */
-FP__NOINLINE static const char *fp__rule_dw_bad(fp__view_fn view, const void *pw, const void *pr, const void *pgain,
-                                                const void *pgrad, const void *pdw, size_t esz)
+FP__VALIDATOR static const char *fp__rule_dw_bad(fp__view_fn view, const void *pw, const void *pr, const void *pgain,
+                                                 const void *pgrad, const void *pdw, size_t esz)
 {
     int n, b;
     fp__view w, r, gain, grad, dw;
@@ -5125,7 +5132,7 @@ static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_co
 
 /* The argument checks of the analysis calls' view forms: untyped validators (see VIEWS), compiled once for
  * both precisions; each returns the sentence naming what is wrong, or NULL. */
-FP__NOINLINE static const char *fp__eig_bad(fp__view_fn view, const void *pa, const double *wr, const double *wi)
+FP__VALIDATOR static const char *fp__eig_bad(fp__view_fn view, const void *pa, const double *wr, const double *wi)
 {
     fp__view a;
     view(&a, pa);
@@ -5133,7 +5140,7 @@ FP__NOINLINE static const char *fp__eig_bad(fp__view_fn view, const void *pa, co
     if (!(a.rows == 0 || (wr && wi))) return "wr and wi must hold n doubles each";
     return NULL;
 }
-FP__NOINLINE static const char *fp__eigvec_bad(fp__view_fn view, const void *pa, const double *vr, const double *vi)
+FP__VALIDATOR static const char *fp__eigvec_bad(fp__view_fn view, const void *pa, const double *vr, const double *vi)
 {
     fp__view a;
     view(&a, pa);
@@ -5141,8 +5148,8 @@ FP__NOINLINE static const char *fp__eigvec_bad(fp__view_fn view, const void *pa,
     if (!(vr && vi)) return "vr and vi must hold n doubles each";
     return NULL;
 }
-FP__NOINLINE static const char *fp__eig_arnoldi_bad(fp__view_fn view, const void *pa, const void *pg, int k, const double *wr,
-                                                    const double *wi)
+FP__VALIDATOR static const char *fp__eig_arnoldi_bad(fp__view_fn view, const void *pa, const void *pg, int k, const double *wr,
+                                                     const double *wi)
 {
     fp__view a, g;
     view(&a, pa);
@@ -5152,8 +5159,8 @@ FP__NOINLINE static const char *fp__eig_arnoldi_bad(fp__view_fn view, const void
     if (!(k >= 1 && wr && wi)) return "k must be >= 1 and wr, wi hold k doubles each";
     return NULL;
 }
-FP__NOINLINE static const char *fp__stability_bad(fp__view_fn view, const void *pw, const void *pgain, const double *re,
-                                                  const double *im)
+FP__VALIDATOR static const char *fp__stability_bad(fp__view_fn view, const void *pw, const void *pgain, const double *re,
+                                                   const double *im)
 {
     fp__view w, gain;
     view(&w, pw);
@@ -5163,8 +5170,8 @@ FP__NOINLINE static const char *fp__stability_bad(fp__view_fn view, const void *
     if (!(gain.cols == 0 || (re && im))) return "re and im must hold B doubles each";
     return NULL;
 }
-FP__NOINLINE static const char *fp__stability_analyze_bad(fp__view_fn view, const void *pw, const void *pgain,
-                                                          const fp_spectrum *out)
+FP__VALIDATOR static const char *fp__stability_analyze_bad(fp__view_fn view, const void *pw, const void *pgain,
+                                                           const fp_spectrum *out)
 {
     fp__view w, gain;
     view(&w, pw);
@@ -5174,8 +5181,8 @@ FP__NOINLINE static const char *fp__stability_analyze_bad(fp__view_fn view, cons
     if (!out) return "out must point to an fp_spectrum";
     return NULL;
 }
-FP__NOINLINE static const char *fp__census_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
-                                               const fp_census *census, int max_out, const fp_attractor *out, size_t esz)
+FP__VALIDATOR static const char *fp__census_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
+                                                const fp_census *census, int max_out, const fp_attractor *out, size_t esz)
 {
     fp__view w, x, r;
     view(&w, pw);
@@ -5896,7 +5903,7 @@ FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__
 
 /* The argument checks of fp_feedback_weights: untyped (see VIEWS), compiled once for both precisions;
  * have_fb says fb is an initialized network, n its order. */
-FP__NOINLINE static const char *fp__feedback_weights_bad(fp__view_fn view, int have_fb, int n, const void *pw)
+FP__VALIDATOR static const char *fp__feedback_weights_bad(fp__view_fn view, int have_fb, int n, const void *pw)
 {
     fp__view w;
     view(&w, pw);
@@ -6066,6 +6073,7 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__ISFINITE
 #undef FP__BADVIEW
 #undef FP__NOINLINE
+#undef FP__VALIDATOR
 #ifdef FP__OWN_ALLOC
 #undef FP_MALLOC
 #undef FP_FREE
