@@ -6,7 +6,7 @@ TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c test
 BUILD   := build
 
 SHELL := /bin/bash
-.PHONY: header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
+.PHONY: python test-python test-python-install bench-python header check-generated test-api install test-install soak fuzz all test test-isa test-nosimd test-examples tsan test-blis test-omp sanitize valgrind check-header bench bench-quick bench-results examples examples-installed run data-full deps clean
 
 all: test
 
@@ -48,6 +48,27 @@ $(BUILD)/tests: $(TESTSRC) tests/harness.h tests/util.h tests/alloc.h tests/data
 # The README's test command.
 test: check-header test-api $(BUILD)/tests
 	./$(BUILD)/tests
+
+# The Python package (python/fixpoint): the shared library and the declarations cffi reads, written beside
+# the package so `PYTHONPATH=python` and `pip install ./python` both find them. PYTHON: the first
+# interpreter that has NumPy and cffi (Debian: python3-numpy, python3-cffi, python3-pytest).
+PYTHON ?= $(shell for p in python3 /usr/bin/python3; do $$p -c 'import numpy, cffi' 2>/dev/null && { echo $$p; break; }; done)
+python: python/fixpoint/libfixpoint.so python/fixpoint/_cdef.h
+python/fixpoint/libfixpoint.so: fixpoint.h python/fixpoint/_native.c
+	$(CC) -O2 -std=c11 -shared -fPIC -I. -o $@ python/fixpoint/_native.c -lm
+python/fixpoint/_cdef.h: fixpoint.h python/tools/cdef.py
+	python3 python/tools/cdef.py fixpoint.h $@ "$(CC) -E"
+test-python: python
+	@if [ -z "$(PYTHON)" ]; then echo "test-python: no python3 with numpy and cffi (make deps installs them)"; exit 1; fi
+	$(PYTHON) -m pytest -q python/tests
+# pip install into a fresh virtual environment (offline: --no-build-isolation uses the system's setuptools),
+# then the README's example from another folder against the installed copy.
+test-python-install: python
+	rm -rf $(BUILD)/venv && mkdir -p $(BUILD) && $(PYTHON) -m venv --system-site-packages $(BUILD)/venv
+	$(BUILD)/venv/bin/pip install -q --no-build-isolation ./python && rm -rf python/*.egg-info python/build
+	sed -n '/^```python/,/^```$$/p' README.md | sed '1d;$$d' > $(BUILD)/venv/readme_example.py
+	cd $(BUILD)/venv && ./bin/python -c 'import fixpoint, sys; sys.exit("not the installed copy" if "venv" not in fixpoint.__file__ else 0)'
+	cd $(BUILD)/venv && ./bin/python readme_example.py
 
 # Every public function under its literal name: addresses taken (C and C++), each one documented in docs/API.md.
 API_STAMP := $(BUILD)/test-api.$(notdir $(CC)).stamp
@@ -135,6 +156,20 @@ bench-quick:
 bench-results:
 	BENCH_OUT=bench/results bash bench/run.sh full
 
+# The Python package against PyTorch in one process (solve and a dW3 step, N = 256 / B = 64 and N = 300 /
+# B = 512), and a Python call's overhead over the same C call (bench/call_overhead.c, linked against the
+# package's library): writes $(BENCH_PY_OUT)/python.md and puts it into $(BENCH_PY_OUT)/RESULTS.md. Needs
+# torch beside NumPy and cffi (make deps); waits for a quiet machine first (no compiler running).
+# BENCH_PY_ARGS: more options (--quick: a smoke test; --reps, --cpu, --wait; see the script's --help).
+BENCH_PY_OUT ?= bench/results
+BENCH_PY_ARGS ?=
+bench-python: python | $(BUILD)
+	@if [ -z "$(PYTHON)" ]; then echo "bench-python: no python3 with numpy and cffi (make deps installs them)"; exit 1; fi
+	@mkdir -p $(BUILD)/bench
+	$(CC) -O2 -std=c99 -Wall -Wextra -I. -o $(BUILD)/bench/call_overhead bench/call_overhead.c \
+	  -Lpython/fixpoint -lfixpoint -Wl,-rpath,$(CURDIR)/python/fixpoint -lm
+	PYTHONPATH=python $(PYTHON) bench/python_vs_torch.py --call-overhead $(BUILD)/bench/call_overhead --out $(BENCH_PY_OUT) $(BENCH_PY_ARGS)
+
 examples: | $(BUILD)
 	@for f in examples/*.c; do b=$(BUILD)/$$(basename $$f .c); echo "$(CC) -O2 -std=c99 -I. -o $$b $$f -lm"; \
 	  $(CC) -O2 -std=c99 -I. -o $$b $$f -lm || exit 1; done
@@ -184,7 +219,7 @@ test-install: | $(BUILD)
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y libblis-dev libopenblas-dev hyperfine gnuplot-nox \
-	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch
+	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch python3-numpy python3-cffi python3-pytest python3-pip python3-venv
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) python/fixpoint/libfixpoint.so python/fixpoint/_cdef.h python/*.egg-info python/build

@@ -1196,14 +1196,19 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #define FP_DEF
 #endif
 
-/* Argument checks and the usage path run once per call, off the numerical work: kept out of line (and
- * cold), so each entry point carries a call instead of a copy - smaller code, faster to compile. */
+/* Argument checks and the usage path run once per call, off the numerical work: kept out of line, so
+ * each entry point carries a call instead of a copy - smaller code, faster to compile. */
 #if defined(__GNUC__) || defined(__clang__)
 #define FP__NOINLINE __attribute__((noinline))
-#define FP__COLD __attribute__((noinline, cold))
 #else
 #define FP__NOINLINE
-#define FP__COLD
+#endif
+/* The argument validators (fp__*_bad) decide nothing numerical and run once per call: GCC compiles them at
+ * -O1, where they take a little over half the compile time they take at -O2. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#define FP__VALIDATOR __attribute__((noinline, optimize("O1")))
+#else
+#define FP__VALIDATOR FP__NOINLINE
 #endif
 
 /* SIMD paths: x86-64 with GCC or clang, kernels compiled per function with target attributes. */
@@ -1282,7 +1287,9 @@ FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
     fp__usage_user = user;
 }
 
-FP__COLD static void fp__usage(const char *function, const char *message)
+/* Out of line but not cold: a cold callee makes GCC split each entry point that reports into a hot and
+ * a cold part, which costs compile time and saves nothing on a path taken at most once per call. */
+FP__NOINLINE static void fp__usage(const char *function, const char *message)
 {
     if (fp__usage_fn) {
         fp__usage_fn(function, message, fp__usage_user);
@@ -1584,12 +1591,98 @@ FP__NOINLINE static size_t fp__rule_workspace_size_f32(fp_rule rule, const fp_ad
 FP__NOINLINE static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, float lr, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *gain, ptrdiff_t rsg, ptrdiff_t csg, const float *grad, ptrdiff_t rsd, ptrdiff_t csd, float *dw, ptrdiff_t rsdw, ptrdiff_t csdw, float *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
 FP__NOINLINE static void fp__feedback_weights_f32(const fp_feedback_f32 *fb, float *w, ptrdiff_t rsw, ptrdiff_t csw);
 
+/* The strided engines behind the view API (the public forms check the views, then call these); out of line like
+ * the public functions they were, so no entry point carries a copy. */
+FP__NOINLINE static void fp__mat_copy_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static void fp__mat_fill_f64(int m, int n, double v, double *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void fp__mat_scale_f64(int m, int n, double alpha, double *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static void fp__mat_axpby_f64(int m, int n, double alpha, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double beta, double *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static void fp__mat_map_f64(int m, int n, double (*f)(double, void *), void *ctx, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
+FP__NOINLINE static double fp__mat_norm_fro_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
+FP__NOINLINE static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
+static fp_status fp__lu_factor_ws_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws);
+static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa, const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws);
+FP__NOINLINE static void fp__act_apply_f64(const fp_activation *act, int m, int n, const double *z, ptrdiff_t rsz, ptrdiff_t csz, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *g, ptrdiff_t rsg, ptrdiff_t csg);
+FP__NOINLINE static double fp__loss_mse_f64(int n, int b, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *dr, ptrdiff_t rsd, ptrdiff_t csd);
+FP__NOINLINE static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t rsx, ptrdiff_t csx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
+FP__NOINLINE static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *delta, ptrdiff_t rsd, ptrdiff_t csd, double *v, ptrdiff_t rsv, ptrdiff_t csv, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
+FP__NOINLINE static void fp__mat_row_sum_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *s, ptrdiff_t incs);
+FP__NOINLINE static fp_status fp__eig_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__eigvec_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
+FP__NOINLINE static fp_status fp__eig_arnoldi_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, const double *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__stability_f64(int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
+FP__NOINLINE static fp_status fp__stability_analyze_f64(const fp_spectrum_config *cfg, int n, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
+FP__NOINLINE static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t incx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
+FP__NOINLINE static size_t fp__rule_workspace_size_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
+FP__NOINLINE static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, double lr, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad, ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, double *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
+FP__NOINLINE static void fp__feedback_weights_f64(const fp_feedback_f64 *fb, double *w, ptrdiff_t rsw, ptrdiff_t csw);
 
 /* ================================================================================================
  * MATRIX CORE: GEMM (BLIS design: pack B into KC x NR panels, A into MR x KC panels, a register-
  * blocked MR x NR micro-kernel per instruction set; blocking and packing are shared by all paths),
  * GEMV and level-1 kernels, dense factorizations. No equation of docs/THEORY.md lives here.
  * ================================================================================================ */
+
+/* The argument checks: one untyped validator per contract, compiled once for both precisions and kept
+ * out of line. Written out in each typed entry point (a call, a branch and a failure path per check, all
+ * twice) they were the measured cost of compiling the implementation. A validator returns the sentence
+ * naming what is wrong, or NULL; the entry point reports it under its own name, so each has one branch.
+ * Typed pointers come in as const void *, with esz = sizeof(FP__T) where the overlap tests need it. */
+
+/* A GEMM call, fp_gemm and fp_gemm_ws. */
+FP__VALIDATOR static const char *fp__gemm_bad(fp_trans ta, fp_trans tb, int m, int n, int k, const void *a, ptrdiff_t rsa,
+                                              ptrdiff_t csa, const void *b, ptrdiff_t rsb, ptrdiff_t csb, const void *c,
+                                              ptrdiff_t rsc, ptrdiff_t csc, size_t esz)
+{
+    int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
+    int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
+    if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
+    if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
+    if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
+    if (!fp__layout_ok(m, n, rsc, csc)) return "C's strides (rsc, csc) must be >= 1 and keep its elements distinct";
+    if (m == 0 || n == 0 || k == 0) return NULL;
+    if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
+    if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
+    if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
+    /* element-exact: C may interleave with A or B (the left and right halves of one buffer), since a
+     * write to C never changes an element GEMM still has to read */
+    if (!fp__apart(c, m, n, rsc, csc, a, am, an, rsa, csa, esz)) return "C must not overlap A";
+    if (!fp__apart(c, m, n, rsc, csc, b, bm, bn, rsb, csb, esz)) return "C must not overlap B";
+    return NULL;
+}
+
+/* fp_gemv: y first; A and x only when they are read (y has elements, op(A) columns, and alpha != 0). */
+FP__VALIDATOR static const char *fp__gemv_bad(fp_trans ta, int m, int n, int alpha_zero, const void *a, ptrdiff_t rsa,
+                                              ptrdiff_t csa, const void *x, ptrdiff_t incx, const void *y, ptrdiff_t incy,
+                                              size_t esz)
+{
+    int ylen = ta == FP_NOTRANS ? m : n, xlen = ta == FP_NOTRANS ? n : m;
+    if (!(ta == FP_NOTRANS || ta == FP_TRANS)) return "ta must be FP_NOTRANS or FP_TRANS";
+    if (!(m >= 0 && n >= 0 && (ylen == 0 || y) && (ylen <= 1 || incy >= 1))) return "m, n must be >= 0, y non-NULL and incy >= 1";
+    if (ylen == 0 || xlen == 0 || alpha_zero) return NULL;
+    if (!(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1))) return "A and x must be non-NULL, A's strides and incx >= 1";
+    if (!fp__apart(y, ylen, 1, incy, 1, a, m, n, rsa, csa, esz)) return "y must not overlap A";
+    if (!fp__apart(y, ylen, 1, incy, 1, x, xlen, 1, incx, 1, esz)) return "y must not overlap x";
+    return NULL;
+}
+
+FP__VALIDATOR static const char *fp__lu_solve_bad(fp_trans t, int n, int nrhs, const void *lu, const int *piv, const void *b,
+                                                  ptrdiff_t rsb, ptrdiff_t csb)
+{
+    if (!(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS))) return "n, nrhs must be >= 0 and t FP_NOTRANS or FP_TRANS";
+    if (!(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb))))
+        return "LU, piv and B must be non-NULL, B's strides >= 1 with distinct elements";
+    return NULL;
+}
+
+FP__VALIDATOR static const char *fp__lstsq_bad(int m, int n, int nrhs, const void *a, ptrdiff_t rsa, ptrdiff_t csa, const void *b,
+                                               ptrdiff_t rsb, ptrdiff_t csb, const void *tau)
+{
+    if (!(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa)))
+        return "m >= n >= 0, nrhs >= 0, A and tau non-NULL, A's strides >= 1 with distinct elements";
+    if (!(nrhs == 0 || m == 0 || (b && fp__layout_ok(m, nrhs, rsb, csb)))) return "B must be non-NULL with strides >= 1 and distinct elements";
+    return NULL;
+}
 
 /* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
  * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp packed
@@ -1844,28 +1937,6 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
     }
 }
 
-/* What is wrong with a GEMM call (a sentence naming the argument), or NULL. */
-static const char *fp__gemm_check_f32(fp_trans ta, fp_trans tb, int m, int n, int k, const float *a,
-                                     ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
-                                     const float *c, ptrdiff_t rsc, ptrdiff_t csc)
-{
-    int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
-    int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
-    if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
-    if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
-    if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
-    if (!fp__layout_ok(m, n, rsc, csc)) return "C's strides (rsc, csc) must be >= 1 and keep its elements distinct";
-    if (m == 0 || n == 0 || k == 0) return NULL;
-    if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
-    if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
-    if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
-    /* element-exact: C may interleave with A or B (the left and right halves of one buffer), since a
-     * write to C never changes an element GEMM still has to read */
-    if (!fp__apart(c, m, n, rsc, csc, a, am, an, rsa, csa, sizeof(float))) return "C must not overlap A";
-    if (!fp__apart(c, m, n, rsc, csc, b, bm, bn, rsb, csb, sizeof(float))) return "C must not overlap B";
-    return NULL;
-}
-
 static fp_status fp__gemm_run_f32(fp_trans ta, fp_trans tb, int m, int n, int k, float alpha, const float *a,
                                  ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
                                  float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
@@ -1874,7 +1945,7 @@ FP_DEF fp_status fp_gemm_ws_f32(fp_trans ta, fp_trans tb, int m, int n, int k, f
                                 ptrdiff_t rsb, ptrdiff_t csb, float beta, float *c, ptrdiff_t rsc,
                                 ptrdiff_t csc, void *work)
 {
-    const char *bad = fp__gemm_check_f32(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(float));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__gemm_run_f32(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
 }
@@ -1932,7 +2003,7 @@ FP_DEF void fp_gemm_f32(fp_trans ta, fp_trans tb, int m, int n, int k, float alp
                         ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
                         float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc)
 {
-    const char *bad = fp__gemm_check_f32(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(float));
     fp_status s;
     FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm */
     s = fp_gemm_ws_f32(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
@@ -2033,13 +2104,10 @@ FP_DEF void fp_gemv_f32(fp_trans ta, int m, int n, float alpha, const float *a, 
                         ptrdiff_t csa, const float *x, ptrdiff_t incx, float beta, float *y, ptrdiff_t incy)
 {
     int ylen = ta == FP_NOTRANS ? m : n, xlen = ta == FP_NOTRANS ? n : m, i;
-    FP__REQUIRE_VOID(ta == FP_NOTRANS || ta == FP_TRANS, "ta must be FP_NOTRANS or FP_TRANS");
-    FP__REQUIRE_VOID(m >= 0 && n >= 0 && (ylen == 0 || y) && (ylen <= 1 || incy >= 1), "m, n must be >= 0, y non-NULL and incy >= 1");
+    const char *bad = fp__gemv_bad(ta, m, n, alpha == (float)0, a, rsa, csa, x, incx, y, incy, sizeof(float));
+    FP__REQUIRE_VOID(!bad, bad);
     if (ylen == 0) return;
     if (xlen == 0 || alpha == (float)0) { fp_vec_scale_f32(ylen, beta, y, incy); return; }
-    FP__REQUIRE_VOID(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1), "A and x must be non-NULL, A's strides and incx >= 1");
-    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, a, m, n, rsa, csa, sizeof(float)), "y must not overlap A");
-    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, x, xlen, 1, incx, 1, sizeof(float)), "y must not overlap x");
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
 #ifdef FIXPOINT_USE_BLIS
     {
@@ -2345,8 +2413,8 @@ FP_DEF void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdif
                             const int *piv, float *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
     void *gws = NULL;
-    FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS), "n, nrhs must be >= 0 and t FP_NOTRANS or FP_TRANS");
-    FP__REQUIRE_VOID(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb)), "LU, piv and B must be non-NULL, B's strides >= 1 with distinct elements");
+    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
+    FP__REQUIRE_VOID(!bad, bad);
     if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f32());
     fp__lu_solve_ws_f32(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
     if (gws) fp__free(gws);
@@ -2440,8 +2508,8 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 {
     int i, j, r;
     float rmax = 0;
-    FP__REQUIRE(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa), "m >= n >= 0, nrhs >= 0, A and tau non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(nrhs == 0 || m == 0 || (b && fp__layout_ok(m, nrhs, rsb, csb)), "B must be non-NULL with strides >= 1 and distinct elements", FP_ERR_USAGE);
+    const char *bad = fp__lstsq_bad(m, n, nrhs, a, rsa, csa, b, rsb, csb, tau);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (!fp__mat_all_finite_f32(m, n, a, rsa, csa) || !fp__mat_all_finite_f32(m, nrhs, b, rsb, csb))
         return FP_ERR_NON_FINITE;
     /* Householder: column j reflected by H = I - tau v v^T, v = (1, a[j+1:, j]). */
@@ -2488,174 +2556,6 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
     }
     return FP_OK;
 }
-
-/* ================================================================================================
- * VIEWS: constructors, the argument checks every view-taking entry point runs, and the view forms of
- * the library's calls (each checks its views, names the argument that is wrong, then runs the strided
- * engine above).
- * ================================================================================================ */
-FP_DEF fp_mat_f32 fp_mat_strided_f32(float *data, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs)
-{
-    fp_mat_f32 a;
-    a.data = data;
-    a.rows = rows;
-    a.cols = cols;
-    a.rs = rs;
-    a.cs = cs;
-    return a;
-}
-FP_DEF fp_mat_f32 fp_mat_rowmajor_f32(float *data, int rows, int cols) { return fp_mat_strided_f32(data, rows, cols, cols, 1); }
-FP_DEF fp_mat_f32 fp_mat_colmajor_f32(float *data, int rows, int cols) { return fp_mat_strided_f32(data, rows, cols, 1, rows); }
-FP_DEF fp_mat_f32 fp_mat_vec_f32(float *data, int n) { return fp_mat_strided_f32(data, n, 1, 1, 1); }
-FP_DEF fp_mat_f32 fp_mat_trans_f32(fp_mat_f32 a) { return fp_mat_strided_f32(a.data, a.cols, a.rows, a.cs, a.rs); }
-FP_DEF fp_mat_f32 fp_mat_block_f32(fp_mat_f32 a, int i, int j, int rows, int cols)
-{
-    fp_mat_f32 none = fp_mat_strided_f32(NULL, 0, 0, 1, 1);
-    FP__REQUIRE(a.data && i >= 0 && j >= 0 && rows >= 0 && cols >= 0 && i <= a.rows - rows && j <= a.cols - cols,
-                "the block must lie inside the view (0 <= i, i + rows <= a.rows, likewise j and cols)", none);
-    return fp_mat_strided_f32(a.data + i * a.rs + j * a.cs, rows, cols, a.rs, a.cs);
-}
-
-/* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
-FP__NOINLINE static int fp__in_ok_f32(fp_mat_f32 a)
-{
-    if (!a.data || a.rows < 0 || a.cols < 0) return 0;
-    return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
-}
-/* A view that can be written: besides, no two of its elements share an address. */
-FP__NOINLINE static int fp__out_ok_f32(fp_mat_f32 a)
-{
-    return fp__in_ok_f32(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
-}
-static int fp__is_f32(fp_mat_f32 a, int rows, int cols) { return a.rows == rows && a.cols == cols; }
-/* no shared element (an absent view shares none) */
-static int fp__apart_f32(fp_mat_f32 a, fp_mat_f32 b)
-{
-    return !a.data || !b.data || fp__apart(a.data, a.rows, a.cols, a.rs, a.cs, b.data, b.rows, b.cols, b.rs, b.cs, sizeof(float));
-}
-/* an n x 1 or 1 x n view as (pointer, increment) */
-static ptrdiff_t fp__inc_f32(fp_mat_f32 v) { return v.cols == 1 ? v.rs : v.cs; }
-static int fp__is_vec_f32(fp_mat_f32 v, int n) { return (v.rows == n && v.cols == 1) || (v.rows == 1 && v.cols == n); }
-
-/* What is wrong with the views of C = alpha A B + beta C, or NULL (shared by both entry points, so each
- * names itself). */
-static const char *fp__mul_bad_f32(fp_mat_f32 a, fp_mat_f32 b, fp_mat_f32 c)
-{
-    if (!fp__in_ok_f32(a) || !fp__in_ok_f32(b)) return "A and B must be valid views" FP__BADVIEW;
-    if (!fp__out_ok_f32(c)) return "C must be a writable view whose elements are distinct" FP__BADVIEW;
-    if (a.rows != c.rows || b.cols != c.cols || a.cols != b.rows) return "the shapes must agree: A m x k, B k x n, C m x n";
-    if (!fp__apart_f32(c, a) || !fp__apart_f32(c, b)) return "C must not overlap A or B";
-    return NULL;
-}
-FP_DEF fp_status fp_mat_mul_ws_f32(float alpha, fp_mat_f32 a, fp_mat_f32 b, float beta, fp_mat_f32 c, void *work)
-{
-    const char *bad = fp__mul_bad_f32(a, b, c);
-    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
-    return fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
-                          beta, c.data, c.rs, c.cs, work);
-}
-FP_DEF fp_status fp_mat_mul_f32(float alpha, fp_mat_f32 a, fp_mat_f32 b, float beta, fp_mat_f32 c)
-{
-    const char *bad = fp__mul_bad_f32(a, b, c);
-    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
-    return fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
-                          beta, c.data, c.rs, c.cs, NULL);
-}
-FP_DEF fp_status fp_mat_mulv_f32(float alpha, fp_mat_f32 a, fp_mat_f32 x, float beta, fp_mat_f32 y)
-{
-    FP__REQUIRE(fp__in_ok_f32(a) && fp__in_ok_f32(x) && fp__out_ok_f32(y), "A, x and y must be valid views" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__is_vec_f32(x, a.cols) && fp__is_vec_f32(y, a.rows), "x must have A's columns and y A's rows (as n x 1 or 1 x n views)", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(y, a) && fp__apart_f32(y, x), "y must not overlap A or x", FP_ERR_USAGE);
-    fp_gemv_f32(FP_NOTRANS, a.rows, a.cols, alpha, a.data, a.rs, a.cs, x.data, fp__inc_f32(x), beta, y.data, fp__inc_f32(y));
-    return FP_OK;
-}
-FP_DEF fp_status fp_mat_lu_factor_f32(fp_mat_f32 a, int *piv)
-{
-    FP__REQUIRE(fp__out_ok_f32(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(piv || a.rows == 0, "piv must hold A's order of ints", FP_ERR_USAGE);
-    return fp_lu_factor_f32(a.rows, a.data, a.rs, a.cs, piv);
-}
-FP_DEF fp_status fp_mat_lu_solve_f32(fp_trans t, fp_mat_f32 lu, const int *piv, fp_mat_f32 b)
-{
-    FP__REQUIRE(t == FP_NOTRANS || t == FP_TRANS, "t must be FP_NOTRANS or FP_TRANS", FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(lu) && lu.rows == lu.cols && (piv || lu.rows == 0), "LU must be the square factors and piv their pivots", FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(b) && b.rows == lu.rows, "B must be a writable view with LU's rows", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(b, lu), "B must not overlap LU", FP_ERR_USAGE);
-    fp_lu_solve_f32(t, lu.rows, b.cols, lu.data, lu.rs, lu.cs, piv, b.data, b.rs, b.cs);
-    return FP_OK;
-}
-FP_DEF fp_status fp_mat_chol_factor_f32(fp_mat_f32 a)
-{
-    FP__REQUIRE(fp__out_ok_f32(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
-    return fp_chol_factor_f32(a.rows, a.data, a.rs, a.cs);
-}
-FP_DEF fp_status fp_mat_chol_solve_f32(fp_mat_f32 l, fp_mat_f32 b)
-{
-    FP__REQUIRE(fp__in_ok_f32(l) && l.rows == l.cols, "L must be the square Cholesky factor", FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(b) && b.rows == l.rows, "B must be a writable view with L's rows", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(b, l), "B must not overlap L", FP_ERR_USAGE);
-    fp_chol_solve_f32(l.rows, b.cols, l.data, l.rs, l.cs, b.data, b.rs, b.cs);
-    return FP_OK;
-}
-FP_DEF fp_status fp_mat_lstsq_f32(fp_mat_f32 a, fp_mat_f32 b, float *tau)
-{
-    FP__REQUIRE(fp__out_ok_f32(a) && a.rows >= a.cols, "A must be a writable m x n view with m >= n", FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(b) && b.rows == a.rows, "B must be a writable view with A's rows", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(a, b) && (tau || a.cols == 0), "B must not overlap A; tau must hold n scalars", FP_ERR_USAGE);
-    return fp_lstsq_f32(a.rows, a.cols, b.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs, tau);
-}
-FP_DEF fp_status fp_mat_copy_f32(fp_mat_f32 a, fp_mat_f32 b)
-{
-    FP__REQUIRE(fp__in_ok_f32(a) && fp__out_ok_f32(b) && fp__is_f32(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(a, b), "B must not overlap A", FP_ERR_USAGE);
-    fp__mat_copy_f32(a.rows, a.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
-    return FP_OK;
-}
-FP_DEF fp_status fp_mat_fill_f32(fp_mat_f32 a, float v)
-{
-    FP__REQUIRE(fp__out_ok_f32(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
-    fp__mat_fill_f32(a.rows, a.cols, v, a.data, a.rs, a.cs);
-    return FP_OK;
-}
-FP_DEF fp_status fp_mat_scale_f32(fp_mat_f32 a, float alpha)
-{
-    FP__REQUIRE(fp__out_ok_f32(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
-    fp__mat_scale_f32(a.rows, a.cols, alpha, a.data, a.rs, a.cs);
-    return FP_OK;
-}
-FP_DEF fp_status fp_mat_axpby_f32(float alpha, fp_mat_f32 a, float beta, fp_mat_f32 b)
-{
-    FP__REQUIRE(fp__in_ok_f32(a) && fp__out_ok_f32(b) && fp__is_f32(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
-    fp__mat_axpby_f32(a.rows, a.cols, alpha, a.data, a.rs, a.cs, beta, b.data, b.rs, b.cs);
-    return FP_OK;
-}
-FP_DEF fp_status fp_mat_map_f32(fp_mat_f32 a, fp_mat_f32 b, float (*f)(float, void *), void *ctx)
-{
-    FP__REQUIRE(f, "f must be a function", FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(a) && fp__out_ok_f32(b) && fp__is_f32(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
-    fp__mat_map_f32(a.rows, a.cols, f, ctx, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
-    return FP_OK;
-}
-FP_DEF float fp_mat_norm_fro_f32(fp_mat_f32 a)
-{
-    FP__REQUIRE(fp__in_ok_f32(a), "A must be a valid view" FP__BADVIEW, (float)NAN);
-    return fp__mat_norm_fro_f32(a.rows, a.cols, a.data, a.rs, a.cs);
-}
-FP_DEF int fp_mat_all_finite_f32(fp_mat_f32 a)
-{
-    FP__REQUIRE(fp__in_ok_f32(a), "A must be a valid view" FP__BADVIEW, 0);
-    return fp__mat_all_finite_f32(a.rows, a.cols, a.data, a.rs, a.cs);
-}
-FP_DEF fp_status fp_mat_row_sum_f32(fp_mat_f32 a, fp_mat_f32 s)
-{
-    FP__REQUIRE(fp__in_ok_f32(a), "A must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(s) && fp__is_vec_f32(s, a.rows), "s must be a writable vector of A's rows", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(a, s), "s must not overlap A", FP_ERR_USAGE);
-    fp__mat_row_sum_f32(a.rows, a.cols, a.data, a.rs, a.cs, s.data, fp__inc_f32(s));
-    return FP_OK;
-}
 #undef FP__SMR
 #undef FP__SNR
 #undef FP__KDECL
@@ -2665,39 +2565,6 @@ FP_DEF fp_status fp_mat_row_sum_f32(fp_mat_f32 a, fp_mat_f32 s)
 #undef FP__UKR_BODY
 #undef FP__A2MR
 #undef FP__A5MR
-
-/* The strided engines behind the view API (the public forms check the views, then call these); out of line like
- * the public functions they were, so no entry point carries a copy. */
-FP__NOINLINE static void fp__mat_copy_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
-FP__NOINLINE static void fp__mat_fill_f64(int m, int n, double v, double *a, ptrdiff_t rsa, ptrdiff_t csa);
-FP__NOINLINE static void fp__mat_scale_f64(int m, int n, double alpha, double *a, ptrdiff_t rsa, ptrdiff_t csa);
-FP__NOINLINE static void fp__mat_axpby_f64(int m, int n, double alpha, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double beta, double *b, ptrdiff_t rsb, ptrdiff_t csb);
-FP__NOINLINE static void fp__mat_map_f64(int m, int n, double (*f)(double, void *), void *ctx, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
-FP__NOINLINE static double fp__mat_norm_fro_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
-FP__NOINLINE static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
-static fp_status fp__lu_factor_ws_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws);
-static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa, const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws);
-FP__NOINLINE static void fp__act_apply_f64(const fp_activation *act, int m, int n, const double *z, ptrdiff_t rsz, ptrdiff_t csz, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *g, ptrdiff_t rsg, ptrdiff_t csg);
-FP__NOINLINE static double fp__loss_mse_f64(int n, int b, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *dr, ptrdiff_t rsd, ptrdiff_t csd);
-FP__NOINLINE static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t rsx, ptrdiff_t csx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
-FP__NOINLINE static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *delta, ptrdiff_t rsd, ptrdiff_t csd, double *v, ptrdiff_t rsv, ptrdiff_t csv, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, fp_solve_report *rep, void *work);
-FP__NOINLINE static void fp__mat_row_sum_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *s, ptrdiff_t incs);
-FP__NOINLINE static fp_status fp__eig_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *wr, double *wi, void *work);
-FP__NOINLINE static fp_status fp__eigvec_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im, double *vr, double *vi, void *work);
-FP__NOINLINE static fp_status fp__eig_arnoldi_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, const double *g, ptrdiff_t incg, int k, double *wr, double *wi, void *work);
-FP__NOINLINE static fp_status fp__stability_f64(int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, int exact_max, double *re, double *im, void *work);
-FP__NOINLINE static fp_status fp__stability_analyze_f64(const fp_spectrum_config *cfg, int n, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *gain, ptrdiff_t incg, fp_spectrum *out, double *wr, double *wi, void *work);
-FP__NOINLINE static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act, int n, int k, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t incx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol, fp_attractor *out, int max_out, int *label, fp_census *census);
-FP__NOINLINE static size_t fp__rule_workspace_size_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
-FP__NOINLINE static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, double lr, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad, ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw, double *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
-FP__NOINLINE static void fp__feedback_weights_f64(const fp_feedback_f64 *fb, double *w, ptrdiff_t rsw, ptrdiff_t csw);
-
-
-/* ================================================================================================
- * MATRIX CORE: GEMM (BLIS design: pack B into KC x NR panels, A into MR x KC panels, a register-
- * blocked MR x NR micro-kernel per instruction set; blocking and packing are shared by all paths),
- * GEMV and level-1 kernels, dense factorizations. No equation of docs/THEORY.md lives here.
- * ================================================================================================ */
 
 /* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
  * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp packed
@@ -2952,28 +2819,6 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
     }
 }
 
-/* What is wrong with a GEMM call (a sentence naming the argument), or NULL. */
-static const char *fp__gemm_check_f64(fp_trans ta, fp_trans tb, int m, int n, int k, const double *a,
-                                     ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
-                                     const double *c, ptrdiff_t rsc, ptrdiff_t csc)
-{
-    int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
-    int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
-    if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
-    if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
-    if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
-    if (!fp__layout_ok(m, n, rsc, csc)) return "C's strides (rsc, csc) must be >= 1 and keep its elements distinct";
-    if (m == 0 || n == 0 || k == 0) return NULL;
-    if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
-    if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
-    if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
-    /* element-exact: C may interleave with A or B (the left and right halves of one buffer), since a
-     * write to C never changes an element GEMM still has to read */
-    if (!fp__apart(c, m, n, rsc, csc, a, am, an, rsa, csa, sizeof(double))) return "C must not overlap A";
-    if (!fp__apart(c, m, n, rsc, csc, b, bm, bn, rsb, csb, sizeof(double))) return "C must not overlap B";
-    return NULL;
-}
-
 static fp_status fp__gemm_run_f64(fp_trans ta, fp_trans tb, int m, int n, int k, double alpha, const double *a,
                                  ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
                                  double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
@@ -2982,7 +2827,7 @@ FP_DEF fp_status fp_gemm_ws_f64(fp_trans ta, fp_trans tb, int m, int n, int k, d
                                 ptrdiff_t rsb, ptrdiff_t csb, double beta, double *c, ptrdiff_t rsc,
                                 ptrdiff_t csc, void *work)
 {
-    const char *bad = fp__gemm_check_f64(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(double));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__gemm_run_f64(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
 }
@@ -3040,7 +2885,7 @@ FP_DEF void fp_gemm_f64(fp_trans ta, fp_trans tb, int m, int n, int k, double al
                         ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
                         double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc)
 {
-    const char *bad = fp__gemm_check_f64(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(double));
     fp_status s;
     FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm */
     s = fp_gemm_ws_f64(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
@@ -3141,13 +2986,10 @@ FP_DEF void fp_gemv_f64(fp_trans ta, int m, int n, double alpha, const double *a
                         ptrdiff_t csa, const double *x, ptrdiff_t incx, double beta, double *y, ptrdiff_t incy)
 {
     int ylen = ta == FP_NOTRANS ? m : n, xlen = ta == FP_NOTRANS ? n : m, i;
-    FP__REQUIRE_VOID(ta == FP_NOTRANS || ta == FP_TRANS, "ta must be FP_NOTRANS or FP_TRANS");
-    FP__REQUIRE_VOID(m >= 0 && n >= 0 && (ylen == 0 || y) && (ylen <= 1 || incy >= 1), "m, n must be >= 0, y non-NULL and incy >= 1");
+    const char *bad = fp__gemv_bad(ta, m, n, alpha == (double)0, a, rsa, csa, x, incx, y, incy, sizeof(double));
+    FP__REQUIRE_VOID(!bad, bad);
     if (ylen == 0) return;
     if (xlen == 0 || alpha == (double)0) { fp_vec_scale_f64(ylen, beta, y, incy); return; }
-    FP__REQUIRE_VOID(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1), "A and x must be non-NULL, A's strides and incx >= 1");
-    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, a, m, n, rsa, csa, sizeof(double)), "y must not overlap A");
-    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, x, xlen, 1, incx, 1, sizeof(double)), "y must not overlap x");
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
 #ifdef FIXPOINT_USE_BLIS
     {
@@ -3453,8 +3295,8 @@ FP_DEF void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdi
                             const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
     void *gws = NULL;
-    FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS), "n, nrhs must be >= 0 and t FP_NOTRANS or FP_TRANS");
-    FP__REQUIRE_VOID(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb)), "LU, piv and B must be non-NULL, B's strides >= 1 with distinct elements");
+    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
+    FP__REQUIRE_VOID(!bad, bad);
     if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f64());
     fp__lu_solve_ws_f64(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
     if (gws) fp__free(gws);
@@ -3548,8 +3390,8 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 {
     int i, j, r;
     double rmax = 0;
-    FP__REQUIRE(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa), "m >= n >= 0, nrhs >= 0, A and tau non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(nrhs == 0 || m == 0 || (b && fp__layout_ok(m, nrhs, rsb, csb)), "B must be non-NULL with strides >= 1 and distinct elements", FP_ERR_USAGE);
+    const char *bad = fp__lstsq_bad(m, n, nrhs, a, rsa, csa, b, rsb, csb, tau);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (!fp__mat_all_finite_f64(m, n, a, rsa, csa) || !fp__mat_all_finite_f64(m, nrhs, b, rsb, csb))
         return FP_ERR_NON_FINITE;
     /* Householder: column j reflected by H = I - tau v v^T, v = (1, a[j+1:, j]). */
@@ -3596,12 +3438,323 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
     }
     return FP_OK;
 }
+#undef FP__SMR
+#undef FP__SNR
+#undef FP__KDECL
+#undef FP__KSTEP
+#undef FP__KSAVE
+#undef FP__KLOOP
+#undef FP__UKR_BODY
+#undef FP__A2MR
+#undef FP__A5MR
 
 /* ================================================================================================
  * VIEWS: constructors, the argument checks every view-taking entry point runs, and the view forms of
  * the library's calls (each checks its views, names the argument that is wrong, then runs the strided
  * engine above).
  * ================================================================================================ */
+
+/* The argument checks are untyped: one validator per contract, compiled once for both precisions and kept
+ * out of line, returns the sentence naming what is wrong, or NULL, and the entry point reports it under its
+ * own name, so each entry point has one branch. Written out in each typed entry point (a call, a branch and
+ * a failure path per check, all twice) the checks were the measured cost of compiling the implementation.
+ * An entry point passes the addresses of its views and its precision's reader (FP__I(view_of)), which
+ * the validator calls to describe each view as an fp__view: copying the views into descriptors in every
+ * entry point cost as much compile time as the checks it replaced. esz = sizeof(FP__T), for the overlap
+ * tests. */
+typedef struct fp__view { const void *data; int rows, cols; ptrdiff_t rs, cs; } fp__view;
+/* describes the view of one precision at mat (an fp_mat_f32 or an fp_mat_f64) */
+typedef void (*fp__view_fn)(fp__view *out, const void *mat);
+
+/* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
+FP__NOINLINE static int fp__view_in_ok(const fp__view *a)
+{
+    if (!a->data || a->rows < 0 || a->cols < 0) return 0;
+    return a->rows == 0 || a->cols == 0 || fp__strides_ok(a->rows, a->cols, a->rs, a->cs); /* an empty view has no strides to check */
+}
+/* A view that can be written: besides, no two of its elements share an address. */
+FP__NOINLINE static int fp__view_out_ok(const fp__view *a)
+{
+    return fp__view_in_ok(a) && (a->rows == 0 || a->cols == 0 || fp__layout_ok(a->rows, a->cols, a->rs, a->cs));
+}
+static int fp__view_is(const fp__view *a, int rows, int cols) { return a->rows == rows && a->cols == cols; }
+/* an n x 1 or 1 x n view */
+static int fp__view_is_vec(const fp__view *v, int n) { return (v->rows == n && v->cols == 1) || (v->rows == 1 && v->cols == n); }
+/* no shared element (an absent view shares none) */
+FP__NOINLINE static int fp__view_apart(const fp__view *a, const fp__view *b, size_t esz)
+{
+    return !a->data || !b->data || fp__apart(a->data, a->rows, a->cols, a->rs, a->cs, b->data, b->rows, b->cols, b->rs, b->cs, esz);
+}
+/* the same elements in the same places (an in-place update) */
+static int fp__view_same(const fp__view *a, const fp__view *b) { return a->data == b->data && a->rs == b->rs && a->cs == b->cs; }
+
+/* C = alpha A B + beta C: fp_mat_mul and fp_mat_mul_ws. */
+FP__VALIDATOR static const char *fp__mat_mul_bad(fp__view_fn view, const void *pa, const void *pb, const void *pc, size_t esz)
+{
+    fp__view a, b, c;
+    view(&a, pa);
+    view(&b, pb);
+    view(&c, pc);
+    if (!fp__view_in_ok(&a) || !fp__view_in_ok(&b)) return "A and B must be valid views" FP__BADVIEW;
+    if (!fp__view_out_ok(&c)) return "C must be a writable view whose elements are distinct" FP__BADVIEW;
+    if (a.rows != c.rows || b.cols != c.cols || a.cols != b.rows) return "the shapes must agree: A m x k, B k x n, C m x n";
+    if (!fp__view_apart(&c, &a, esz) || !fp__view_apart(&c, &b, esz)) return "C must not overlap A or B";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_mulv_bad(fp__view_fn view, const void *pa, const void *px, const void *py, size_t esz)
+{
+    fp__view a, x, y;
+    view(&a, pa);
+    view(&x, px);
+    view(&y, py);
+    if (!(fp__view_in_ok(&a) && fp__view_in_ok(&x) && fp__view_out_ok(&y))) return "A, x and y must be valid views" FP__BADVIEW;
+    if (!(fp__view_is_vec(&x, a.cols) && fp__view_is_vec(&y, a.rows))) return "x must have A's columns and y A's rows (as n x 1 or 1 x n views)";
+    if (!(fp__view_apart(&y, &a, esz) && fp__view_apart(&y, &x, esz))) return "y must not overlap A or x";
+    return NULL;
+}
+/* A square writable view: fp_mat_chol_factor, and fp_mat_lu_factor with its pivots. */
+FP__VALIDATOR static const char *fp__mat_chol_factor_bad(fp__view_fn view, const void *pa)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!(fp__view_out_ok(&a) && a.rows == a.cols)) return "A must be a square writable view" FP__BADVIEW;
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_lu_factor_bad(fp__view_fn view, const void *pa, const int *piv)
+{
+    fp__view a;
+    const char *bad = fp__mat_chol_factor_bad(view, pa);
+    if (bad) return bad;
+    view(&a, pa);
+    if (!(piv || a.rows == 0)) return "piv must hold A's order of ints";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_lu_solve_bad(fp__view_fn view, fp_trans t, const void *plu, const int *piv,
+                                                      const void *pb, size_t esz)
+{
+    fp__view lu, b;
+    view(&lu, plu);
+    view(&b, pb);
+    if (!(t == FP_NOTRANS || t == FP_TRANS)) return "t must be FP_NOTRANS or FP_TRANS";
+    if (!(fp__view_in_ok(&lu) && lu.rows == lu.cols && (piv || lu.rows == 0))) return "LU must be the square factors and piv their pivots";
+    if (!(fp__view_out_ok(&b) && b.rows == lu.rows)) return "B must be a writable view with LU's rows";
+    if (!fp__view_apart(&b, &lu, esz)) return "B must not overlap LU";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_chol_solve_bad(fp__view_fn view, const void *pl, const void *pb, size_t esz)
+{
+    fp__view l, b;
+    view(&l, pl);
+    view(&b, pb);
+    if (!(fp__view_in_ok(&l) && l.rows == l.cols)) return "L must be the square Cholesky factor";
+    if (!(fp__view_out_ok(&b) && b.rows == l.rows)) return "B must be a writable view with L's rows";
+    if (!fp__view_apart(&b, &l, esz)) return "B must not overlap L";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_lstsq_bad(fp__view_fn view, const void *pa, const void *pb, const void *tau, size_t esz)
+{
+    fp__view a, b;
+    view(&a, pa);
+    view(&b, pb);
+    if (!(fp__view_out_ok(&a) && a.rows >= a.cols)) return "A must be a writable m x n view with m >= n";
+    if (!(fp__view_out_ok(&b) && b.rows == a.rows)) return "B must be a writable view with A's rows";
+    if (!(fp__view_apart(&a, &b, esz) && (tau || a.cols == 0))) return "B must not overlap A; tau must hold n scalars";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_copy_bad(fp__view_fn view, const void *pa, const void *pb, size_t esz)
+{
+    fp__view a, b;
+    view(&a, pa);
+    view(&b, pb);
+    if (!(fp__view_in_ok(&a) && fp__view_out_ok(&b) && fp__view_is(&b, a.rows, a.cols))) return "B must be a writable view of A's shape";
+    if (!fp__view_apart(&a, &b, esz)) return "B must not overlap A";
+    return NULL;
+}
+/* fp_mat_fill and fp_mat_scale */
+FP__VALIDATOR static const char *fp__mat_fill_bad(fp__view_fn view, const void *pa)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!fp__view_out_ok(&a)) return "A must be a writable view" FP__BADVIEW;
+    return NULL;
+}
+/* B = f(A) elementwise, in place or apart: fp_mat_axpby, and fp_mat_map with its function */
+FP__VALIDATOR static const char *fp__mat_axpby_bad(fp__view_fn view, const void *pa, const void *pb, size_t esz)
+{
+    fp__view a, b;
+    view(&a, pa);
+    view(&b, pb);
+    if (!(fp__view_in_ok(&a) && fp__view_out_ok(&b) && fp__view_is(&b, a.rows, a.cols))) return "B must be a writable view of A's shape";
+    if (!(fp__view_apart(&a, &b, esz) || fp__view_same(&a, &b))) return "B must be A itself or not overlap it";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_map_bad(fp__view_fn view, int have_f, const void *pa, const void *pb, size_t esz)
+{
+    if (!have_f) return "f must be a function";
+    return fp__mat_axpby_bad(view, pa, pb, esz);
+}
+/* fp_mat_norm_fro and fp_mat_all_finite */
+FP__VALIDATOR static const char *fp__mat_norm_fro_bad(fp__view_fn view, const void *pa)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!fp__view_in_ok(&a)) return "A must be a valid view" FP__BADVIEW;
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_row_sum_bad(fp__view_fn view, const void *pa, const void *ps, size_t esz)
+{
+    fp__view a, s;
+    view(&a, pa);
+    view(&s, ps);
+    if (!fp__view_in_ok(&a)) return "A must be a valid view" FP__BADVIEW;
+    if (!(fp__view_out_ok(&s) && fp__view_is_vec(&s, a.rows))) return "s must be a writable vector of A's rows";
+    if (!fp__view_apart(&a, &s, esz)) return "s must not overlap A";
+    return NULL;
+}
+
+FP_DEF fp_mat_f32 fp_mat_strided_f32(float *data, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs)
+{
+    fp_mat_f32 a;
+    a.data = data;
+    a.rows = rows;
+    a.cols = cols;
+    a.rs = rs;
+    a.cs = cs;
+    return a;
+}
+FP_DEF fp_mat_f32 fp_mat_rowmajor_f32(float *data, int rows, int cols) { return fp_mat_strided_f32(data, rows, cols, cols, 1); }
+FP_DEF fp_mat_f32 fp_mat_colmajor_f32(float *data, int rows, int cols) { return fp_mat_strided_f32(data, rows, cols, 1, rows); }
+FP_DEF fp_mat_f32 fp_mat_vec_f32(float *data, int n) { return fp_mat_strided_f32(data, n, 1, 1, 1); }
+FP_DEF fp_mat_f32 fp_mat_trans_f32(fp_mat_f32 a) { return fp_mat_strided_f32(a.data, a.cols, a.rows, a.cs, a.rs); }
+FP_DEF fp_mat_f32 fp_mat_block_f32(fp_mat_f32 a, int i, int j, int rows, int cols)
+{
+    fp_mat_f32 none = fp_mat_strided_f32(NULL, 0, 0, 1, 1);
+    FP__REQUIRE(a.data && i >= 0 && j >= 0 && rows >= 0 && cols >= 0 && i <= a.rows - rows && j <= a.cols - cols,
+                "the block must lie inside the view (0 <= i, i + rows <= a.rows, likewise j and cols)", none);
+    return fp_mat_strided_f32(a.data + i * a.rs + j * a.cs, rows, cols, a.rs, a.cs);
+}
+
+/* This precision's reader for the validators: field by field, the two structs being distinct types. */
+static void fp__view_of_f32(fp__view *out, const void *mat)
+{
+    const fp_mat_f32 *a = (const fp_mat_f32 *)mat;
+    out->data = a->data;
+    out->rows = a->rows;
+    out->cols = a->cols;
+    out->rs = a->rs;
+    out->cs = a->cs;
+}
+/* an n x 1 or 1 x n view as (pointer, increment) */
+static ptrdiff_t fp__inc_f32(fp_mat_f32 v) { return v.cols == 1 ? v.rs : v.cs; }
+
+FP_DEF fp_status fp_mat_mul_ws_f32(float alpha, fp_mat_f32 a, fp_mat_f32 b, float beta, fp_mat_f32 c, void *work)
+{
+    const char *bad = fp__mat_mul_bad(fp__view_of_f32, &a, &b, &c, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                          beta, c.data, c.rs, c.cs, work);
+}
+FP_DEF fp_status fp_mat_mul_f32(float alpha, fp_mat_f32 a, fp_mat_f32 b, float beta, fp_mat_f32 c)
+{
+    const char *bad = fp__mat_mul_bad(fp__view_of_f32, &a, &b, &c, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                          beta, c.data, c.rs, c.cs, NULL);
+}
+FP_DEF fp_status fp_mat_mulv_f32(float alpha, fp_mat_f32 a, fp_mat_f32 x, float beta, fp_mat_f32 y)
+{
+    const char *bad = fp__mat_mulv_bad(fp__view_of_f32, &a, &x, &y, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp_gemv_f32(FP_NOTRANS, a.rows, a.cols, alpha, a.data, a.rs, a.cs, x.data, fp__inc_f32(x), beta, y.data, fp__inc_f32(y));
+    return FP_OK;
+}
+FP_DEF fp_status fp_mat_lu_factor_f32(fp_mat_f32 a, int *piv)
+{
+    const char *bad = fp__mat_lu_factor_bad(fp__view_of_f32, &a, piv);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp_lu_factor_f32(a.rows, a.data, a.rs, a.cs, piv);
+}
+FP_DEF fp_status fp_mat_lu_solve_f32(fp_trans t, fp_mat_f32 lu, const int *piv, fp_mat_f32 b)
+{
+    const char *bad = fp__mat_lu_solve_bad(fp__view_of_f32, t, &lu, piv, &b, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp_lu_solve_f32(t, lu.rows, b.cols, lu.data, lu.rs, lu.cs, piv, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status fp_mat_chol_factor_f32(fp_mat_f32 a)
+{
+    const char *bad = fp__mat_chol_factor_bad(fp__view_of_f32, &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp_chol_factor_f32(a.rows, a.data, a.rs, a.cs);
+}
+FP_DEF fp_status fp_mat_chol_solve_f32(fp_mat_f32 l, fp_mat_f32 b)
+{
+    const char *bad = fp__mat_chol_solve_bad(fp__view_of_f32, &l, &b, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp_chol_solve_f32(l.rows, b.cols, l.data, l.rs, l.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status fp_mat_lstsq_f32(fp_mat_f32 a, fp_mat_f32 b, float *tau)
+{
+    const char *bad = fp__mat_lstsq_bad(fp__view_of_f32, &a, &b, tau, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp_lstsq_f32(a.rows, a.cols, b.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs, tau);
+}
+FP_DEF fp_status fp_mat_copy_f32(fp_mat_f32 a, fp_mat_f32 b)
+{
+    const char *bad = fp__mat_copy_bad(fp__view_of_f32, &a, &b, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp__mat_copy_f32(a.rows, a.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status fp_mat_fill_f32(fp_mat_f32 a, float v)
+{
+    const char *bad = fp__mat_fill_bad(fp__view_of_f32, &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp__mat_fill_f32(a.rows, a.cols, v, a.data, a.rs, a.cs);
+    return FP_OK;
+}
+FP_DEF fp_status fp_mat_scale_f32(fp_mat_f32 a, float alpha)
+{
+    const char *bad = fp__mat_fill_bad(fp__view_of_f32, &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp__mat_scale_f32(a.rows, a.cols, alpha, a.data, a.rs, a.cs);
+    return FP_OK;
+}
+FP_DEF fp_status fp_mat_axpby_f32(float alpha, fp_mat_f32 a, float beta, fp_mat_f32 b)
+{
+    const char *bad = fp__mat_axpby_bad(fp__view_of_f32, &a, &b, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp__mat_axpby_f32(a.rows, a.cols, alpha, a.data, a.rs, a.cs, beta, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF fp_status fp_mat_map_f32(fp_mat_f32 a, fp_mat_f32 b, float (*f)(float, void *), void *ctx)
+{
+    const char *bad = fp__mat_map_bad(fp__view_of_f32, f != NULL, &a, &b, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp__mat_map_f32(a.rows, a.cols, f, ctx, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
+    return FP_OK;
+}
+FP_DEF float fp_mat_norm_fro_f32(fp_mat_f32 a)
+{
+    const char *bad = fp__mat_norm_fro_bad(fp__view_of_f32, &a);
+    FP__REQUIRE(!bad, bad, (float)NAN);
+    return fp__mat_norm_fro_f32(a.rows, a.cols, a.data, a.rs, a.cs);
+}
+FP_DEF int fp_mat_all_finite_f32(fp_mat_f32 a)
+{
+    const char *bad = fp__mat_norm_fro_bad(fp__view_of_f32, &a);
+    FP__REQUIRE(!bad, bad, 0);
+    return fp__mat_all_finite_f32(a.rows, a.cols, a.data, a.rs, a.cs);
+}
+FP_DEF fp_status fp_mat_row_sum_f32(fp_mat_f32 a, fp_mat_f32 s)
+{
+    const char *bad = fp__mat_row_sum_bad(fp__view_of_f32, &a, &s, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp__mat_row_sum_f32(a.rows, a.cols, a.data, a.rs, a.cs, s.data, fp__inc_f32(s));
+    return FP_OK;
+}
+
 FP_DEF fp_mat_f64 fp_mat_strided_f64(double *data, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs)
 {
     fp_mat_f64 a;
@@ -3624,155 +3777,126 @@ FP_DEF fp_mat_f64 fp_mat_block_f64(fp_mat_f64 a, int i, int j, int rows, int col
     return fp_mat_strided_f64(a.data + i * a.rs + j * a.cs, rows, cols, a.rs, a.cs);
 }
 
-/* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
-FP__NOINLINE static int fp__in_ok_f64(fp_mat_f64 a)
+/* This precision's reader for the validators: field by field, the two structs being distinct types. */
+static void fp__view_of_f64(fp__view *out, const void *mat)
 {
-    if (!a.data || a.rows < 0 || a.cols < 0) return 0;
-    return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
-}
-/* A view that can be written: besides, no two of its elements share an address. */
-FP__NOINLINE static int fp__out_ok_f64(fp_mat_f64 a)
-{
-    return fp__in_ok_f64(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
-}
-static int fp__is_f64(fp_mat_f64 a, int rows, int cols) { return a.rows == rows && a.cols == cols; }
-/* no shared element (an absent view shares none) */
-static int fp__apart_f64(fp_mat_f64 a, fp_mat_f64 b)
-{
-    return !a.data || !b.data || fp__apart(a.data, a.rows, a.cols, a.rs, a.cs, b.data, b.rows, b.cols, b.rs, b.cs, sizeof(double));
+    const fp_mat_f64 *a = (const fp_mat_f64 *)mat;
+    out->data = a->data;
+    out->rows = a->rows;
+    out->cols = a->cols;
+    out->rs = a->rs;
+    out->cs = a->cs;
 }
 /* an n x 1 or 1 x n view as (pointer, increment) */
 static ptrdiff_t fp__inc_f64(fp_mat_f64 v) { return v.cols == 1 ? v.rs : v.cs; }
-static int fp__is_vec_f64(fp_mat_f64 v, int n) { return (v.rows == n && v.cols == 1) || (v.rows == 1 && v.cols == n); }
 
-/* What is wrong with the views of C = alpha A B + beta C, or NULL (shared by both entry points, so each
- * names itself). */
-static const char *fp__mul_bad_f64(fp_mat_f64 a, fp_mat_f64 b, fp_mat_f64 c)
-{
-    if (!fp__in_ok_f64(a) || !fp__in_ok_f64(b)) return "A and B must be valid views" FP__BADVIEW;
-    if (!fp__out_ok_f64(c)) return "C must be a writable view whose elements are distinct" FP__BADVIEW;
-    if (a.rows != c.rows || b.cols != c.cols || a.cols != b.rows) return "the shapes must agree: A m x k, B k x n, C m x n";
-    if (!fp__apart_f64(c, a) || !fp__apart_f64(c, b)) return "C must not overlap A or B";
-    return NULL;
-}
 FP_DEF fp_status fp_mat_mul_ws_f64(double alpha, fp_mat_f64 a, fp_mat_f64 b, double beta, fp_mat_f64 c, void *work)
 {
-    const char *bad = fp__mul_bad_f64(a, b, c);
+    const char *bad = fp__mat_mul_bad(fp__view_of_f64, &a, &b, &c, sizeof(double));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
                           beta, c.data, c.rs, c.cs, work);
 }
 FP_DEF fp_status fp_mat_mul_f64(double alpha, fp_mat_f64 a, fp_mat_f64 b, double beta, fp_mat_f64 c)
 {
-    const char *bad = fp__mul_bad_f64(a, b, c);
+    const char *bad = fp__mat_mul_bad(fp__view_of_f64, &a, &b, &c, sizeof(double));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
                           beta, c.data, c.rs, c.cs, NULL);
 }
 FP_DEF fp_status fp_mat_mulv_f64(double alpha, fp_mat_f64 a, fp_mat_f64 x, double beta, fp_mat_f64 y)
 {
-    FP__REQUIRE(fp__in_ok_f64(a) && fp__in_ok_f64(x) && fp__out_ok_f64(y), "A, x and y must be valid views" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__is_vec_f64(x, a.cols) && fp__is_vec_f64(y, a.rows), "x must have A's columns and y A's rows (as n x 1 or 1 x n views)", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(y, a) && fp__apart_f64(y, x), "y must not overlap A or x", FP_ERR_USAGE);
+    const char *bad = fp__mat_mulv_bad(fp__view_of_f64, &a, &x, &y, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp_gemv_f64(FP_NOTRANS, a.rows, a.cols, alpha, a.data, a.rs, a.cs, x.data, fp__inc_f64(x), beta, y.data, fp__inc_f64(y));
     return FP_OK;
 }
 FP_DEF fp_status fp_mat_lu_factor_f64(fp_mat_f64 a, int *piv)
 {
-    FP__REQUIRE(fp__out_ok_f64(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(piv || a.rows == 0, "piv must hold A's order of ints", FP_ERR_USAGE);
+    const char *bad = fp__mat_lu_factor_bad(fp__view_of_f64, &a, piv);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp_lu_factor_f64(a.rows, a.data, a.rs, a.cs, piv);
 }
 FP_DEF fp_status fp_mat_lu_solve_f64(fp_trans t, fp_mat_f64 lu, const int *piv, fp_mat_f64 b)
 {
-    FP__REQUIRE(t == FP_NOTRANS || t == FP_TRANS, "t must be FP_NOTRANS or FP_TRANS", FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(lu) && lu.rows == lu.cols && (piv || lu.rows == 0), "LU must be the square factors and piv their pivots", FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(b) && b.rows == lu.rows, "B must be a writable view with LU's rows", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(b, lu), "B must not overlap LU", FP_ERR_USAGE);
+    const char *bad = fp__mat_lu_solve_bad(fp__view_of_f64, t, &lu, piv, &b, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp_lu_solve_f64(t, lu.rows, b.cols, lu.data, lu.rs, lu.cs, piv, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF fp_status fp_mat_chol_factor_f64(fp_mat_f64 a)
 {
-    FP__REQUIRE(fp__out_ok_f64(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
+    const char *bad = fp__mat_chol_factor_bad(fp__view_of_f64, &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp_chol_factor_f64(a.rows, a.data, a.rs, a.cs);
 }
 FP_DEF fp_status fp_mat_chol_solve_f64(fp_mat_f64 l, fp_mat_f64 b)
 {
-    FP__REQUIRE(fp__in_ok_f64(l) && l.rows == l.cols, "L must be the square Cholesky factor", FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(b) && b.rows == l.rows, "B must be a writable view with L's rows", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(b, l), "B must not overlap L", FP_ERR_USAGE);
+    const char *bad = fp__mat_chol_solve_bad(fp__view_of_f64, &l, &b, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp_chol_solve_f64(l.rows, b.cols, l.data, l.rs, l.cs, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF fp_status fp_mat_lstsq_f64(fp_mat_f64 a, fp_mat_f64 b, double *tau)
 {
-    FP__REQUIRE(fp__out_ok_f64(a) && a.rows >= a.cols, "A must be a writable m x n view with m >= n", FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(b) && b.rows == a.rows, "B must be a writable view with A's rows", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(a, b) && (tau || a.cols == 0), "B must not overlap A; tau must hold n scalars", FP_ERR_USAGE);
+    const char *bad = fp__mat_lstsq_bad(fp__view_of_f64, &a, &b, tau, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp_lstsq_f64(a.rows, a.cols, b.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs, tau);
 }
 FP_DEF fp_status fp_mat_copy_f64(fp_mat_f64 a, fp_mat_f64 b)
 {
-    FP__REQUIRE(fp__in_ok_f64(a) && fp__out_ok_f64(b) && fp__is_f64(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(a, b), "B must not overlap A", FP_ERR_USAGE);
+    const char *bad = fp__mat_copy_bad(fp__view_of_f64, &a, &b, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp__mat_copy_f64(a.rows, a.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF fp_status fp_mat_fill_f64(fp_mat_f64 a, double v)
 {
-    FP__REQUIRE(fp__out_ok_f64(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
+    const char *bad = fp__mat_fill_bad(fp__view_of_f64, &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp__mat_fill_f64(a.rows, a.cols, v, a.data, a.rs, a.cs);
     return FP_OK;
 }
 FP_DEF fp_status fp_mat_scale_f64(fp_mat_f64 a, double alpha)
 {
-    FP__REQUIRE(fp__out_ok_f64(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
+    const char *bad = fp__mat_fill_bad(fp__view_of_f64, &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp__mat_scale_f64(a.rows, a.cols, alpha, a.data, a.rs, a.cs);
     return FP_OK;
 }
 FP_DEF fp_status fp_mat_axpby_f64(double alpha, fp_mat_f64 a, double beta, fp_mat_f64 b)
 {
-    FP__REQUIRE(fp__in_ok_f64(a) && fp__out_ok_f64(b) && fp__is_f64(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
+    const char *bad = fp__mat_axpby_bad(fp__view_of_f64, &a, &b, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp__mat_axpby_f64(a.rows, a.cols, alpha, a.data, a.rs, a.cs, beta, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF fp_status fp_mat_map_f64(fp_mat_f64 a, fp_mat_f64 b, double (*f)(double, void *), void *ctx)
 {
-    FP__REQUIRE(f, "f must be a function", FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(a) && fp__out_ok_f64(b) && fp__is_f64(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
+    const char *bad = fp__mat_map_bad(fp__view_of_f64, f != NULL, &a, &b, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp__mat_map_f64(a.rows, a.cols, f, ctx, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF double fp_mat_norm_fro_f64(fp_mat_f64 a)
 {
-    FP__REQUIRE(fp__in_ok_f64(a), "A must be a valid view" FP__BADVIEW, (double)NAN);
+    const char *bad = fp__mat_norm_fro_bad(fp__view_of_f64, &a);
+    FP__REQUIRE(!bad, bad, (double)NAN);
     return fp__mat_norm_fro_f64(a.rows, a.cols, a.data, a.rs, a.cs);
 }
 FP_DEF int fp_mat_all_finite_f64(fp_mat_f64 a)
 {
-    FP__REQUIRE(fp__in_ok_f64(a), "A must be a valid view" FP__BADVIEW, 0);
+    const char *bad = fp__mat_norm_fro_bad(fp__view_of_f64, &a);
+    FP__REQUIRE(!bad, bad, 0);
     return fp__mat_all_finite_f64(a.rows, a.cols, a.data, a.rs, a.cs);
 }
 FP_DEF fp_status fp_mat_row_sum_f64(fp_mat_f64 a, fp_mat_f64 s)
 {
-    FP__REQUIRE(fp__in_ok_f64(a), "A must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(s) && fp__is_vec_f64(s, a.rows), "s must be a writable vector of A's rows", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(a, s), "s must not overlap A", FP_ERR_USAGE);
+    const char *bad = fp__mat_row_sum_bad(fp__view_of_f64, &a, &s, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp__mat_row_sum_f64(a.rows, a.cols, a.data, a.rs, a.cs, s.data, fp__inc_f64(s));
     return FP_OK;
 }
-#undef FP__SMR
-#undef FP__SNR
-#undef FP__KDECL
-#undef FP__KSTEP
-#undef FP__KSAVE
-#undef FP__KLOOP
-#undef FP__UKR_BODY
-#undef FP__A2MR
-#undef FP__A5MR
 
 FP_DEF fp_activation fp_activation_make(fp_act_kind kind)
 {
@@ -4035,72 +4159,6 @@ static void fp__mat_row_sum_f32(int m, int n, const float *a, ptrdiff_t rsa, ptr
     FP_ASSERT(m >= 0 && n >= 0 && (m == 0 || (s && a)));
     for (i = 0; i < m; ++i) s[i * incs] = fp_vec_sum_f32(n, a + i * rsa, csa);
 }
-
-FP_DEF fp_status fp_act_apply_f32(const fp_activation *act, fp_mat_f32 z, fp_mat_f32 r, fp_mat_f32 g)
-{
-    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
-    if (!act) act = &tanh_;
-    FP__REQUIRE((int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM && (act->kind != FP_ACT_CUSTOM || (act->f && act->df)),
-                "act: an unknown kind, or FP_ACT_CUSTOM without f and df", FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(z), "Z must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!r.data || (fp__out_ok_f32(r) && fp__is_f32(r, z.rows, z.cols)), "R must be absent or a writable view of Z's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!g.data || (fp__out_ok_f32(g) && fp__is_f32(g, z.rows, z.cols)), "G must be absent or a writable view of Z's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(g, z) && fp__apart_f32(g, r), "G must not overlap Z or R", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(r, z) || (r.data == z.data && r.rs == z.rs && r.cs == z.cs), "R must be Z itself or not overlap it", FP_ERR_USAGE);
-    fp__act_apply_f32(act, z.rows, z.cols, z.data, z.rs, z.cs, r.data, r.rs, r.cs, g.data, g.rs, g.cs);
-    return FP_OK;
-}
-
-FP_DEF fp_status fp_loss_mse_f32(fp_mat_f32 r, fp_mat_f32 t, fp_mat_f32 dr, double *loss)
-{
-    float l;
-    FP__REQUIRE(fp__in_ok_f32(r) && r.cols >= 1, "R must be a valid view with at least one column" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(t) && fp__is_f32(t, r.rows, r.cols), "T must be a view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!dr.data || (fp__out_ok_f32(dr) && fp__is_f32(dr, r.rows, r.cols)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(dr, r) && fp__apart_f32(dr, t) && loss, "dR must not overlap R or T; loss must point to a double", FP_ERR_USAGE);
-    if (!fp__mat_all_finite_f32(r.rows, r.cols, r.data, r.rs, r.cs) || !fp__mat_all_finite_f32(t.rows, t.cols, t.data, t.rs, t.cs))
-        return FP_ERR_NON_FINITE;
-    l = fp__loss_mse_f32(r.rows, r.cols, r.data, r.rs, r.cs, t.data, t.rs, t.cs, dr.data, dr.rs, dr.cs);
-    *loss = (double)l;
-    return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
-}
-
-FP_DEF size_t fp_loss_xent_workspace_size_f32(int k, int b)
-{
-    if (k < 1 || b < 1) return 0;
-    return 64 + (size_t)k * (size_t)b * sizeof(float) + 64 + fp_gemm_workspace_size_f32();
-}
-
-FP_DEF fp_status fp_loss_xent_f32(fp_mat_f32 wout, const float *bout, fp_mat_f32 r, const int *labels, fp_mat_f32 dr,
-                                  fp_mat_f32 dwout, float *dbout, double *loss, int *correct, void *work)
-{
-    int k = wout.rows, n = wout.cols, b = r.cols;
-    void *blk = NULL;
-    float *y, l = 0;
-    fp_status st;
-    FP__REQUIRE(fp__in_ok_f32(wout) && k >= 1 && n >= 1, "W_out must be a valid k x n view with k, n >= 1", FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(r) && r.rows == n && b >= 1, "R must be n x B with n = W_out's columns, B >= 1", FP_ERR_USAGE);
-    FP__REQUIRE(labels && loss, "labels (B ints) and loss are required", FP_ERR_USAGE);
-    FP__REQUIRE(!dr.data || (fp__out_ok_f32(dr) && fp__is_f32(dr, n, b)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!dwout.data || (fp__out_ok_f32(dwout) && fp__is_f32(dwout, k, n)), "dW_out must be absent or a writable view of W_out's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(dr, r) && fp__apart_f32(dr, wout) && fp__apart_f32(dwout, r) && fp__apart_f32(dwout, wout) &&
-                fp__apart_f32(dr, dwout), "dR and dW_out must not overlap R, W_out or each other", FP_ERR_USAGE);
-    if (!fp__mat_all_finite_f32(k, n, wout.data, wout.rs, wout.cs) || !fp__mat_all_finite_f32(n, b, r.data, r.rs, r.cs) ||
-        (bout && !fp__mat_all_finite_f32(k, 1, bout, 1, 1)))
-        return FP_ERR_NON_FINITE;
-    if (!work) {
-        blk = work = fp__malloc(fp_loss_xent_workspace_size_f32(k, b));
-        if (!blk) return FP_ERR_NO_MEMORY;
-    }
-    y = (float *)fp__align64(work);
-    st = fp__loss_xent_ws_f32(k, n, b, wout.data, wout.rs, wout.cs, bout, r.data, r.rs, r.cs, labels, dr.data, dr.rs, dr.cs,
-                             dwout.data, dwout.rs, dwout.cs, dbout, correct, y,
-                             fp__align64(y + (size_t)k * (size_t)b), &l);
-    fp__free(blk);
-    if (st != FP_OK) return st;
-    *loss = (double)l;
-    return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
-}
 #undef FP__TANH_BODY
 
 /* ================================================================================================
@@ -4339,18 +4397,122 @@ static void fp__mat_row_sum_f64(int m, int n, const double *a, ptrdiff_t rsa, pt
     FP_ASSERT(m >= 0 && n >= 0 && (m == 0 || (s && a)));
     for (i = 0; i < m; ++i) s[i * incs] = fp_vec_sum_f64(n, a + i * rsa, csa);
 }
+#undef FP__TANH64_BODY
+
+/* The argument checks of the view forms below: untyped validators (see VIEWS), compiled once for both
+ * precisions; each returns the sentence naming what is wrong, or NULL. */
+FP__VALIDATOR static const char *fp__act_apply_bad(fp__view_fn view, const fp_activation *act, const void *pz, const void *pr,
+                                                   const void *pg, size_t esz)
+{
+    fp__view z, r, g;
+    view(&z, pz);
+    view(&r, pr);
+    view(&g, pg);
+    if (!((int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM && (act->kind != FP_ACT_CUSTOM || (act->f && act->df))))
+        return "act: an unknown kind, or FP_ACT_CUSTOM without f and df";
+    if (!fp__view_in_ok(&z)) return "Z must be a valid view" FP__BADVIEW;
+    if (!(!r.data || (fp__view_out_ok(&r) && fp__view_is(&r, z.rows, z.cols)))) return "R must be absent or a writable view of Z's shape";
+    if (!(!g.data || (fp__view_out_ok(&g) && fp__view_is(&g, z.rows, z.cols)))) return "G must be absent or a writable view of Z's shape";
+    if (!(fp__view_apart(&g, &z, esz) && fp__view_apart(&g, &r, esz))) return "G must not overlap Z or R";
+    if (!(fp__view_apart(&r, &z, esz) || fp__view_same(&r, &z))) return "R must be Z itself or not overlap it";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__loss_mse_bad(fp__view_fn view, const void *pr, const void *pt, const void *pdr,
+                                                  const double *loss, size_t esz)
+{
+    fp__view r, t, dr;
+    view(&r, pr);
+    view(&t, pt);
+    view(&dr, pdr);
+    if (!(fp__view_in_ok(&r) && r.cols >= 1)) return "R must be a valid view with at least one column" FP__BADVIEW;
+    if (!(fp__view_in_ok(&t) && fp__view_is(&t, r.rows, r.cols))) return "T must be a view of R's shape";
+    if (!(!dr.data || (fp__view_out_ok(&dr) && fp__view_is(&dr, r.rows, r.cols)))) return "dR must be absent or a writable view of R's shape";
+    if (!(fp__view_apart(&dr, &r, esz) && fp__view_apart(&dr, &t, esz) && loss)) return "dR must not overlap R or T; loss must point to a double";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__loss_xent_bad(fp__view_fn view, const void *pwout, const void *pr, const int *labels,
+                                                   const void *pdr, const void *pdwout, const double *loss, size_t esz)
+{
+    int k, n, b;
+    fp__view wout, r, dr, dwout;
+    view(&wout, pwout);
+    view(&r, pr);
+    view(&dr, pdr);
+    view(&dwout, pdwout);
+    k = wout.rows; n = wout.cols; b = r.cols;
+    if (!(fp__view_in_ok(&wout) && k >= 1 && n >= 1)) return "W_out must be a valid k x n view with k, n >= 1";
+    if (!(fp__view_in_ok(&r) && r.rows == n && b >= 1)) return "R must be n x B with n = W_out's columns, B >= 1";
+    if (!(labels && loss)) return "labels (B ints) and loss are required";
+    if (!(!dr.data || (fp__view_out_ok(&dr) && fp__view_is(&dr, n, b)))) return "dR must be absent or a writable view of R's shape";
+    if (!(!dwout.data || (fp__view_out_ok(&dwout) && fp__view_is(&dwout, k, n)))) return "dW_out must be absent or a writable view of W_out's shape";
+    if (!(fp__view_apart(&dr, &r, esz) && fp__view_apart(&dr, &wout, esz) && fp__view_apart(&dwout, &r, esz) &&
+          fp__view_apart(&dwout, &wout, esz) && fp__view_apart(&dr, &dwout, esz)))
+        return "dR and dW_out must not overlap R, W_out or each other";
+    return NULL;
+}
+
+FP_DEF fp_status fp_act_apply_f32(const fp_activation *act, fp_mat_f32 z, fp_mat_f32 r, fp_mat_f32 g)
+{
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    const char *bad;
+    if (!act) act = &tanh_;
+    bad = fp__act_apply_bad(fp__view_of_f32, act, &z, &r, &g, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp__act_apply_f32(act, z.rows, z.cols, z.data, z.rs, z.cs, r.data, r.rs, r.cs, g.data, g.rs, g.cs);
+    return FP_OK;
+}
+
+FP_DEF fp_status fp_loss_mse_f32(fp_mat_f32 r, fp_mat_f32 t, fp_mat_f32 dr, double *loss)
+{
+    float l;
+    const char *bad = fp__loss_mse_bad(fp__view_of_f32, &r, &t, &dr, loss, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    if (!fp__mat_all_finite_f32(r.rows, r.cols, r.data, r.rs, r.cs) || !fp__mat_all_finite_f32(t.rows, t.cols, t.data, t.rs, t.cs))
+        return FP_ERR_NON_FINITE;
+    l = fp__loss_mse_f32(r.rows, r.cols, r.data, r.rs, r.cs, t.data, t.rs, t.cs, dr.data, dr.rs, dr.cs);
+    *loss = (double)l;
+    return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
+}
+
+FP_DEF size_t fp_loss_xent_workspace_size_f32(int k, int b)
+{
+    if (k < 1 || b < 1) return 0;
+    return 64 + (size_t)k * (size_t)b * sizeof(float) + 64 + fp_gemm_workspace_size_f32();
+}
+
+FP_DEF fp_status fp_loss_xent_f32(fp_mat_f32 wout, const float *bout, fp_mat_f32 r, const int *labels, fp_mat_f32 dr,
+                                  fp_mat_f32 dwout, float *dbout, double *loss, int *correct, void *work)
+{
+    int k = wout.rows, n = wout.cols, b = r.cols;
+    void *blk = NULL;
+    float *y, l = 0;
+    fp_status st;
+    const char *bad = fp__loss_xent_bad(fp__view_of_f32, &wout, &r, labels, &dr, &dwout, loss, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    if (!fp__mat_all_finite_f32(k, n, wout.data, wout.rs, wout.cs) || !fp__mat_all_finite_f32(n, b, r.data, r.rs, r.cs) ||
+        (bout && !fp__mat_all_finite_f32(k, 1, bout, 1, 1)))
+        return FP_ERR_NON_FINITE;
+    if (!work) {
+        blk = work = fp__malloc(fp_loss_xent_workspace_size_f32(k, b));
+        if (!blk) return FP_ERR_NO_MEMORY;
+    }
+    y = (float *)fp__align64(work);
+    st = fp__loss_xent_ws_f32(k, n, b, wout.data, wout.rs, wout.cs, bout, r.data, r.rs, r.cs, labels, dr.data, dr.rs, dr.cs,
+                             dwout.data, dwout.rs, dwout.cs, dbout, correct, y,
+                             fp__align64(y + (size_t)k * (size_t)b), &l);
+    fp__free(blk);
+    if (st != FP_OK) return st;
+    *loss = (double)l;
+    return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
+}
 
 FP_DEF fp_status fp_act_apply_f64(const fp_activation *act, fp_mat_f64 z, fp_mat_f64 r, fp_mat_f64 g)
 {
     fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    const char *bad;
     if (!act) act = &tanh_;
-    FP__REQUIRE((int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM && (act->kind != FP_ACT_CUSTOM || (act->f && act->df)),
-                "act: an unknown kind, or FP_ACT_CUSTOM without f and df", FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(z), "Z must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!r.data || (fp__out_ok_f64(r) && fp__is_f64(r, z.rows, z.cols)), "R must be absent or a writable view of Z's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!g.data || (fp__out_ok_f64(g) && fp__is_f64(g, z.rows, z.cols)), "G must be absent or a writable view of Z's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(g, z) && fp__apart_f64(g, r), "G must not overlap Z or R", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(r, z) || (r.data == z.data && r.rs == z.rs && r.cs == z.cs), "R must be Z itself or not overlap it", FP_ERR_USAGE);
+    bad = fp__act_apply_bad(fp__view_of_f64, act, &z, &r, &g, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp__act_apply_f64(act, z.rows, z.cols, z.data, z.rs, z.cs, r.data, r.rs, r.cs, g.data, g.rs, g.cs);
     return FP_OK;
 }
@@ -4358,10 +4520,8 @@ FP_DEF fp_status fp_act_apply_f64(const fp_activation *act, fp_mat_f64 z, fp_mat
 FP_DEF fp_status fp_loss_mse_f64(fp_mat_f64 r, fp_mat_f64 t, fp_mat_f64 dr, double *loss)
 {
     double l;
-    FP__REQUIRE(fp__in_ok_f64(r) && r.cols >= 1, "R must be a valid view with at least one column" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(t) && fp__is_f64(t, r.rows, r.cols), "T must be a view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!dr.data || (fp__out_ok_f64(dr) && fp__is_f64(dr, r.rows, r.cols)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(dr, r) && fp__apart_f64(dr, t) && loss, "dR must not overlap R or T; loss must point to a double", FP_ERR_USAGE);
+    const char *bad = fp__loss_mse_bad(fp__view_of_f64, &r, &t, &dr, loss, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (!fp__mat_all_finite_f64(r.rows, r.cols, r.data, r.rs, r.cs) || !fp__mat_all_finite_f64(t.rows, t.cols, t.data, t.rs, t.cs))
         return FP_ERR_NON_FINITE;
     l = fp__loss_mse_f64(r.rows, r.cols, r.data, r.rs, r.cs, t.data, t.rs, t.cs, dr.data, dr.rs, dr.cs);
@@ -4382,13 +4542,8 @@ FP_DEF fp_status fp_loss_xent_f64(fp_mat_f64 wout, const double *bout, fp_mat_f6
     void *blk = NULL;
     double *y, l = 0;
     fp_status st;
-    FP__REQUIRE(fp__in_ok_f64(wout) && k >= 1 && n >= 1, "W_out must be a valid k x n view with k, n >= 1", FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(r) && r.rows == n && b >= 1, "R must be n x B with n = W_out's columns, B >= 1", FP_ERR_USAGE);
-    FP__REQUIRE(labels && loss, "labels (B ints) and loss are required", FP_ERR_USAGE);
-    FP__REQUIRE(!dr.data || (fp__out_ok_f64(dr) && fp__is_f64(dr, n, b)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!dwout.data || (fp__out_ok_f64(dwout) && fp__is_f64(dwout, k, n)), "dW_out must be absent or a writable view of W_out's shape", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(dr, r) && fp__apart_f64(dr, wout) && fp__apart_f64(dwout, r) && fp__apart_f64(dwout, wout) &&
-                fp__apart_f64(dr, dwout), "dR and dW_out must not overlap R, W_out or each other", FP_ERR_USAGE);
+    const char *bad = fp__loss_xent_bad(fp__view_of_f64, &wout, &r, labels, &dr, &dwout, loss, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (!fp__mat_all_finite_f64(k, n, wout.data, wout.rs, wout.cs) || !fp__mat_all_finite_f64(n, b, r.data, r.rs, r.cs) ||
         (bout && !fp__mat_all_finite_f64(k, 1, bout, 1, 1)))
         return FP_ERR_NON_FINITE;
@@ -4405,7 +4560,6 @@ FP_DEF fp_status fp_loss_xent_f64(fp_mat_f64 wout, const double *bout, fp_mat_f6
     *loss = (double)l;
     return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
 }
-#undef FP__TANH64_BODY
 
 FP_DEF fp_solver_config fp_solver_config_default(fp_solver_method method)
 {
@@ -4855,22 +5009,6 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
     return st;
 }
 
-FP_DEF fp_status fp_solve_f32(const fp_solver_config *cfg, const fp_activation *act, fp_mat_f32 w, fp_mat_f32 x,
-                              fp_mat_f32 r, fp_mat_f32 gain, fp_solve_report *rep, void *work)
-{
-    fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
-    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
-    int n = w.rows, b = x.cols;
-    FP__REQUIRE(fp__in_ok_f32(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(x) && x.rows == n, "X must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(r) && fp__is_f32(r, n, b), "R must be a writable N x B view (X's shape) with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(!gain.data || (fp__out_ok_f32(gain) && fp__is_f32(gain, n, b)), "G must be absent or a writable N x B view (X's shape)", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(r, w) && fp__apart_f32(r, x), "R must not overlap W or X", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(gain, w) && fp__apart_f32(gain, x) && fp__apart_f32(gain, r), "G must not overlap W, X or R", FP_ERR_USAGE);
-    return fp__solve_f32(cfg ? cfg : &def, act ? act : &tanh_, n, b, w.data, w.rs, w.cs, x.data, x.rs, x.cs, r.data, r.rs,
-                        r.cs, gain.data, gain.rs, gain.cs, rep, work);
-}
-
 /* ================================================================================================
  * SOLVERS: one batched iteration engine (damped/Euler and Anderson) over a map x -> g(x) applied to
  * the active columns, used for the forward fixed point (g = f(W x + X)) and the iterative adjoint
@@ -5255,18 +5393,46 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
     return st;
 }
 
+/* The argument checks of fp_solve: untyped (see VIEWS), compiled once for both precisions. */
+FP__VALIDATOR static const char *fp__solve_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
+                                               const void *pgain, size_t esz)
+{
+    int n, b;
+    fp__view w, x, r, gain;
+    view(&w, pw);
+    view(&x, px);
+    view(&r, pr);
+    view(&gain, pgain);
+    n = w.rows; b = x.cols;
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols)) return "W must be a square N x N view" FP__BADVIEW;
+    if (!(fp__view_in_ok(&x) && x.rows == n)) return "X must be N x B, N = W's order" FP__BADVIEW;
+    if (!(fp__view_out_ok(&r) && fp__view_is(&r, n, b))) return "R must be a writable N x B view (X's shape) with distinct elements";
+    if (!(!gain.data || (fp__view_out_ok(&gain) && fp__view_is(&gain, n, b)))) return "G must be absent or a writable N x B view (X's shape)";
+    if (!(fp__view_apart(&r, &w, esz) && fp__view_apart(&r, &x, esz))) return "R must not overlap W or X";
+    if (!(fp__view_apart(&gain, &w, esz) && fp__view_apart(&gain, &x, esz) && fp__view_apart(&gain, &r, esz))) return "G must not overlap W, X or R";
+    return NULL;
+}
+
+FP_DEF fp_status fp_solve_f32(const fp_solver_config *cfg, const fp_activation *act, fp_mat_f32 w, fp_mat_f32 x,
+                              fp_mat_f32 r, fp_mat_f32 gain, fp_solve_report *rep, void *work)
+{
+    fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    int n = w.rows, b = x.cols;
+    const char *bad = fp__solve_bad(fp__view_of_f32, &w, &x, &r, &gain, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__solve_f32(cfg ? cfg : &def, act ? act : &tanh_, n, b, w.data, w.rs, w.cs, x.data, x.rs, x.cs, r.data, r.rs,
+                        r.cs, gain.data, gain.rs, gain.cs, rep, work);
+}
+
 FP_DEF fp_status fp_solve_f64(const fp_solver_config *cfg, const fp_activation *act, fp_mat_f64 w, fp_mat_f64 x,
                               fp_mat_f64 r, fp_mat_f64 gain, fp_solve_report *rep, void *work)
 {
     fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
     fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
     int n = w.rows, b = x.cols;
-    FP__REQUIRE(fp__in_ok_f64(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(x) && x.rows == n, "X must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(r) && fp__is_f64(r, n, b), "R must be a writable N x B view (X's shape) with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(!gain.data || (fp__out_ok_f64(gain) && fp__is_f64(gain, n, b)), "G must be absent or a writable N x B view (X's shape)", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(r, w) && fp__apart_f64(r, x), "R must not overlap W or X", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(gain, w) && fp__apart_f64(gain, x) && fp__apart_f64(gain, r), "G must not overlap W, X or R", FP_ERR_USAGE);
+    const char *bad = fp__solve_bad(fp__view_of_f64, &w, &x, &r, &gain, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__solve_f64(cfg ? cfg : &def, act ? act : &tanh_, n, b, w.data, w.rs, w.cs, x.data, x.rs, x.cs, r.data, r.rs,
                         r.cs, gain.data, gain.rs, gain.cs, rep, work);
 }
@@ -5453,25 +5619,6 @@ static fp_status fp__implicit_grad_f32(const fp_adjoint_config *cfg, int n, int 
     return st;
 }
 
-FP_DEF fp_status fp_implicit_grad_f32(const fp_adjoint_config *cfg, fp_mat_f32 w, fp_mat_f32 r, fp_mat_f32 gain,
-                                      fp_mat_f32 delta, fp_mat_f32 v, fp_mat_f32 dw, fp_solve_report *rep, void *work)
-{
-    fp_adjoint_config def = fp_adjoint_config_default();
-    int n = w.rows, b = gain.cols;
-    FP__REQUIRE(fp__in_ok_f32(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(gain) && gain.rows == n, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(delta) && fp__is_f32(delta, n, b), "Delta (dL/dR) must be N x B, G's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(v) && fp__is_f32(v, n, b), "V must be a writable N x B view (G's shape)", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (fp__out_ok_f32(dw) && fp__is_f32(dw, n, n)), "dW must be absent or a writable N x N view", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (fp__in_ok_f32(r) && fp__is_f32(r, n, b)), "R must be N x B (G's shape) when dW is asked for", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(v, w) && fp__apart_f32(v, gain) && fp__apart_f32(v, delta) && (!dw.data || fp__apart_f32(v, r)),
-                "V must not overlap W, R, G or Delta", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (fp__apart_f32(dw, w) && fp__apart_f32(dw, r) && fp__apart_f32(dw, gain) && fp__apart_f32(dw, delta) &&
-                             fp__apart_f32(dw, v)), "dW must not overlap W, R, G, Delta or V", FP_ERR_USAGE);
-    return fp__implicit_grad_f32(cfg ? cfg : &def, n, b, w.data, w.rs, w.cs, dw.data ? r.data : NULL, r.rs, r.cs, gain.data,
-                                gain.rs, gain.cs, delta.data, delta.rs, delta.cs, v.data, v.rs, v.cs, dw.data, dw.rs, dw.cs, rep, work);
-}
-
 /* ================================================================================================
  * IMPLICIT DIFFERENTIATION: (I - W^T G_b) u_b = delta_b, v_b = G_b u_b, dW = V R^T.
  * docs/THEORY.md (A1), (R1): dW1 = G (I - W^T G)^{-1} g r^T, solved, never inverted.
@@ -5630,21 +5777,52 @@ static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int 
     return st;
 }
 
+/* The argument checks of fp_implicit_grad: untyped (see VIEWS), compiled once for both precisions. */
+FP__VALIDATOR static const char *fp__implicit_grad_bad(fp__view_fn view, const void *pw, const void *pr, const void *pgain,
+                                                       const void *pdelta, const void *pv, const void *pdw, size_t esz)
+{
+    int n, b;
+    fp__view w, r, gain, delta, v, dw;
+    view(&w, pw);
+    view(&r, pr);
+    view(&gain, pgain);
+    view(&delta, pdelta);
+    view(&v, pv);
+    view(&dw, pdw);
+    n = w.rows; b = gain.cols;
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols)) return "W must be a square N x N view" FP__BADVIEW;
+    if (!(fp__view_in_ok(&gain) && gain.rows == n)) return "G must be N x B, N = W's order" FP__BADVIEW;
+    if (!(fp__view_in_ok(&delta) && fp__view_is(&delta, n, b))) return "Delta (dL/dR) must be N x B, G's shape" FP__BADVIEW;
+    if (!(fp__view_out_ok(&v) && fp__view_is(&v, n, b))) return "V must be a writable N x B view (G's shape)";
+    if (!(!dw.data || (fp__view_out_ok(&dw) && fp__view_is(&dw, n, n)))) return "dW must be absent or a writable N x N view";
+    if (!(!dw.data || (fp__view_in_ok(&r) && fp__view_is(&r, n, b)))) return "R must be N x B (G's shape) when dW is asked for";
+    if (!(fp__view_apart(&v, &w, esz) && fp__view_apart(&v, &gain, esz) && fp__view_apart(&v, &delta, esz) &&
+          (!dw.data || fp__view_apart(&v, &r, esz))))
+        return "V must not overlap W, R, G or Delta";
+    if (!(!dw.data || (fp__view_apart(&dw, &w, esz) && fp__view_apart(&dw, &r, esz) && fp__view_apart(&dw, &gain, esz) &&
+                        fp__view_apart(&dw, &delta, esz) && fp__view_apart(&dw, &v, esz))))
+        return "dW must not overlap W, R, G, Delta or V";
+    return NULL;
+}
+
+FP_DEF fp_status fp_implicit_grad_f32(const fp_adjoint_config *cfg, fp_mat_f32 w, fp_mat_f32 r, fp_mat_f32 gain,
+                                      fp_mat_f32 delta, fp_mat_f32 v, fp_mat_f32 dw, fp_solve_report *rep, void *work)
+{
+    fp_adjoint_config def = fp_adjoint_config_default();
+    int n = w.rows, b = gain.cols;
+    const char *bad = fp__implicit_grad_bad(fp__view_of_f32, &w, &r, &gain, &delta, &v, &dw, sizeof(float));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__implicit_grad_f32(cfg ? cfg : &def, n, b, w.data, w.rs, w.cs, dw.data ? r.data : NULL, r.rs, r.cs, gain.data,
+                                gain.rs, gain.cs, delta.data, delta.rs, delta.cs, v.data, v.rs, v.cs, dw.data, dw.rs, dw.cs, rep, work);
+}
+
 FP_DEF fp_status fp_implicit_grad_f64(const fp_adjoint_config *cfg, fp_mat_f64 w, fp_mat_f64 r, fp_mat_f64 gain,
                                       fp_mat_f64 delta, fp_mat_f64 v, fp_mat_f64 dw, fp_solve_report *rep, void *work)
 {
     fp_adjoint_config def = fp_adjoint_config_default();
     int n = w.rows, b = gain.cols;
-    FP__REQUIRE(fp__in_ok_f64(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(gain) && gain.rows == n, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(delta) && fp__is_f64(delta, n, b), "Delta (dL/dR) must be N x B, G's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(v) && fp__is_f64(v, n, b), "V must be a writable N x B view (G's shape)", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (fp__out_ok_f64(dw) && fp__is_f64(dw, n, n)), "dW must be absent or a writable N x N view", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (fp__in_ok_f64(r) && fp__is_f64(r, n, b)), "R must be N x B (G's shape) when dW is asked for", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(v, w) && fp__apart_f64(v, gain) && fp__apart_f64(v, delta) && (!dw.data || fp__apart_f64(v, r)),
-                "V must not overlap W, R, G or Delta", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (fp__apart_f64(dw, w) && fp__apart_f64(dw, r) && fp__apart_f64(dw, gain) && fp__apart_f64(dw, delta) &&
-                             fp__apart_f64(dw, v)), "dW must not overlap W, R, G, Delta or V", FP_ERR_USAGE);
+    const char *bad = fp__implicit_grad_bad(fp__view_of_f64, &w, &r, &gain, &delta, &v, &dw, sizeof(double));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__implicit_grad_f64(cfg ? cfg : &def, n, b, w.data, w.rs, w.cs, dw.data ? r.data : NULL, r.rs, r.cs, gain.data,
                                 gain.rs, gain.cs, delta.data, delta.rs, delta.cs, v.data, v.rs, v.cs, dw.data, dw.rs, dw.cs, rep, work);
 }
@@ -5995,20 +6173,253 @@ FP_DEF size_t fp_rule_workspace_size_f32(const fp_rule_config *cfg, int n, int b
     return fp__rule_workspace_size_f32(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, n, b);
 }
 
+/* ================================================================================================
+ * LEARNING RULES: dW1..dW4 batched as GEMMs with the gains applied as row/column scalings.
+ * docs/THEORY.md (R1)-(R4), per-sample and batched. Notation: Gr = [g_b], G = [gain_b], P .* Q elementwise.
+ * ================================================================================================ */
+typedef struct fp__mat_f64 { double *p; ptrdiff_t rs, cs; } fp__mat_f64;
+
+/* D = A .* B (+ beta D) over n x b views */
+FP__VECTORIZE static void fp__hadamard_f64(int n, int b, const double *a, ptrdiff_t rsa, ptrdiff_t csa, const double *bb,
+                            ptrdiff_t rsb, ptrdiff_t csb, double *d, ptrdiff_t ld)
+{
+    int i, j;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < b; ++j) d[i * ld + j] = a[i * rsa + j * csa] * bb[i * rsb + j * csb];
+}
+
+static void fp__rule_layout_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b, fp__arena *a,
+                               double **m0, double **m1, double **m2, double **m3, double **k, int **piv, void **gws, void **adjws)
+{
+    size_t nb = (size_t)n * (size_t)b;
+    *m0 = *m1 = *m2 = *m3 = NULL; *k = NULL; *piv = NULL; *gws = NULL; *adjws = NULL;
+    if (rule == FP_RULE_DW1) {
+        *m0 = (double *)fp__take(a, nb * sizeof(double));
+        *adjws = fp__take(a, fp_adjoint_workspace_size_f64(adj, n, b));
+        return;
+    }
+    *m0 = (double *)fp__take(a, nb * sizeof(double));
+    *m1 = (double *)fp__take(a, nb * sizeof(double));
+    *m2 = (double *)fp__take(a, nb * sizeof(double));
+    *m3 = (double *)fp__take(a, nb * sizeof(double));
+    if (rule == FP_RULE_DW2) { /* K (b x b) and Y (b x n) in float64, then S^T L (b x b) in the working type */
+        *k = (double *)fp__take(a, (size_t)b * (size_t)b * sizeof(double) + nb * sizeof(double) +
+                                   (size_t)b * (size_t)b * sizeof(double));
+        *piv = (int *)fp__take(a, (size_t)b * sizeof(int));
+    }
+    /* dW2's B x B system runs in float64 on the same GEMM workspace: room for double's */
+    *gws = fp__take(a, rule == FP_RULE_DW2 ? fp_gemm_workspace_size_f64() : fp_gemm_workspace_size_f64());
+}
+
+static size_t fp__rule_workspace_size_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
+{
+    fp__arena a = { NULL, 0 };
+    double *m0, *m1, *m2, *m3;
+    double *k;
+    int *piv;
+    void *g, *aw;
+    fp_adjoint_config def = fp_adjoint_config_default();
+    if (n < 1 || b < 1) return 0;
+    fp__rule_layout_f64(rule, adj ? adj : &def, n, b, &a, &m0, &m1, &m2, &m3, &k, &piv, &g, &aw);
+    return fp__arena_size(&a);
+}
+
+static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, double lr, int n, int b,
+                                const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr,
+                                ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad,
+                                ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
+                                double *v, ptrdiff_t ldv, fp_solve_report *rep, void *work)
+{
+    fp_adjoint_config def = fp_adjoint_config_default();
+    fp__arena a;
+    double *L, *S, *C, *Q;
+    double *K;
+    int *piv, i, j, ld = b;
+    void *gws, *aws, *own = NULL;
+    fp_status st = FP_OK;
+    FP_ASSERT(w && r && gain && grad && dw && n >= 1 && b >= 1);
+    FP_ASSERT(fp__layout_ok(n, n, rsdw, csdw) && fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsr, csr) &&
+              fp__strides_ok(n, b, rsg, csg) && fp__strides_ok(n, b, rsd, csd));
+    /* dW overlaps no input */
+    FP_ASSERT(fp__apart(dw, n, n, rsdw, csdw, w, n, n, rsw, csw, sizeof(double)) &&
+              fp__apart(dw, n, n, rsdw, csdw, r, n, b, rsr, csr, sizeof(double)) &&
+              fp__apart(dw, n, n, rsdw, csdw, gain, n, b, rsg, csg, sizeof(double)) &&
+              fp__apart(dw, n, n, rsdw, csdw, grad, n, b, rsd, csd, sizeof(double)));
+    if (rep) fp__report_reset(rep);
+    if (rule < FP_RULE_DW1 || rule > FP_RULE_DW4) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "unknown rule") : FP_ERR_INVALID_ARG;
+    if (!adj) adj = &def;
+    if (!FP__ISFINITE(lr) || lr < 0) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "lr must be finite and >= 0") : FP_ERR_INVALID_ARG;
+    /* every rule, not only the adjoint's: a NaN gain must not come back as FP_OK and a NaN dW */
+    if (!fp__mat_all_finite_f64(n, n, w, rsw, csw) || !fp__mat_all_finite_f64(n, b, r, rsr, csr) ||
+        !fp__mat_all_finite_f64(n, b, gain, rsg, csg) || !fp__mat_all_finite_f64(n, b, grad, rsd, csd)) {
+        if (rep) fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or the gradient hold NaN or Inf");
+        return FP_ERR_NON_FINITE;
+    }
+    if (!work) {
+        own = work = fp__malloc(fp__rule_workspace_size_f64(rule, adj, n, b));
+        if (!own) return rep ? fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed") : FP_ERR_NO_MEMORY;
+    }
+    a.base = (unsigned char *)work;
+    a.used = 0;
+    fp__rule_layout_f64(rule, adj, n, b, &a, &L, &S, &C, &Q, &K, &piv, &gws, &aws);
+    if (rule == FP_RULE_DW1) {
+        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr; V = dL/dX
+         * lands in v (row-major, ld ldv) when the caller keeps it (the trainer's read-in gradient) */
+        st = fp__implicit_grad_f64(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, v ? v : L,
+                                  v ? ldv : ld, 1, dw, rsdw, csdw, rep, aws);
+    } else if (rule == FP_RULE_DW4) {
+        /* dW4 = sum_b [(I - W G) g][(I - W G)^T (I - W G) r]^T:
+         * L = Gr - W (G .* Gr);  S = R - W (G .* R);  C = S - G .* (W^T S);  dW = L C^T */
+        fp__hadamard_f64(n, b, gain, rsg, csg, grad, rsd, csd, Q, ld);
+        fp__mat_copy_f64(n, b, grad, rsd, csd, L, ld, 1);
+        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
+        fp__hadamard_f64(n, b, gain, rsg, csg, r, rsr, csr, Q, ld);
+        fp__mat_copy_f64(n, b, r, rsr, csr, S, ld, 1);
+        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, S, ld, 1, gws);
+        fp_gemm_ws_f64(FP_TRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, S, ld, 1, 0, Q, ld, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) C[i * ld + j] = S[i * ld + j] - gain[i * rsg + j * csg] * Q[i * ld + j];
+        fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
+    } else {
+        /* dW3 = sum_b [(I - W G) G g][(I - G W)^T (I - G W) r]^T:
+         * P = G .* Gr;  L = P - W (G .* P);  S = R - G .* (W R);  C = S - W^T (G .* S);  dW = L C^T */
+        fp__hadamard_f64(n, b, gain, rsg, csg, grad, rsd, csd, L, ld);
+        fp__hadamard_f64(n, b, gain, rsg, csg, L, ld, 1, Q, ld);
+        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
+        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 0, Q, ld, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < b; ++j) S[i * ld + j] = r[i * rsr + j * csr] - gain[i * rsg + j * csg] * Q[i * ld + j];
+        fp__hadamard_f64(n, b, gain, rsg, csg, S, ld, 1, Q, ld);
+        fp__mat_copy_f64(n, b, S, ld, 1, C, ld, 1);
+        fp_gemm_ws_f64(FP_TRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, C, ld, 1, gws);
+        if (rule == FP_RULE_DW3) {
+            fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
+        } else {
+            /* dW2 = L (I_B - lr S^T L)^{-1} C^T: the exact reparameterized step for linear networks
+             * (Woodbury on A' = A - lr Gr X^T, X = S when G = I), the same step on the network linearized
+             * at its fixed points otherwise; lr -> 0 gives dW3. One B x B LU in float64. */
+            double *Y = K + (size_t)b * (size_t)b;
+            double *StL = (double *)(Y + (size_t)n * (size_t)b);
+            fp_gemm_ws_f64(FP_TRANS, FP_NOTRANS, b, b, n, 1, S, ld, 1, L, ld, 1, 0, StL, b, 1, gws); /* S^T L */
+            for (i = 0; i < b; ++i)
+                for (j = 0; j < b; ++j) K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * (double)StL[i * b + j];
+            for (i = 0; i < b; ++i)
+                for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
+            st = fp__lu_factor_ws_f64(b, K, b, 1, piv, gws);
+            /* LU judges pivots against the largest entry of K; K = I - lr S^T L is near-singular when a
+             * pivot is tiny against 1 + |lr S^T L| (B = 1 included, where K is its own largest entry) */
+            for (i = 0; i < b && st == FP_OK; ++i) {
+                double scale = 1.0;
+                for (j = 0; j < b; ++j) scale = fmax(scale, fabs(K[i * b + j]));
+                if (fabs(K[i * b + i]) <= 1e-12 * scale * b) st = FP_ERR_SINGULAR;
+            }
+            if (st == FP_OK) {
+                fp__lu_solve_ws_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1, gws);
+                for (i = 0; i < b; ++i)
+                    for (j = 0; j < n; ++j) Q[j * ld + i] = (double)Y[i * n + j]; /* Q = Y^T, n x b */
+                fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, Q, ld, 1, 0, dw, rsdw, csdw, gws);
+            }
+        }
+    }
+    /* finite inputs can still overflow (huge W or R): reported, never a silent Inf */
+    if (st == FP_OK && !fp__mat_all_finite_f64(n, n, dw, rsdw, csdw)) {
+        st = FP_ERR_NON_FINITE;
+        if (rep) fp__report_fail(rep, st, "dW overflowed from finite inputs");
+    }
+    if (st == FP_ERR_SINGULAR && rep) fp__report_fail(rep, st, "dW2's B x B system I - lr S^T L is singular at this rate");
+    if (st == FP_ERR_NON_FINITE && rep && rep->status == FP_OK) fp__report_fail(rep, st, "a product on the way to dW overflowed");
+    if (own) fp__free(own);
+    return st;
+}
+
+/* ---- optimizers ---- */
+FP_DEF fp_status fp_optim_init_f64(fp_optim_f64 *o, const fp_optim_config *cfg, int count)
+{
+    FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
+    memset(o, 0, sizeof *o);
+    if (!fp__optim_config_ok(cfg)) { o->cfg = *cfg; return FP_ERR_INVALID_ARG; }
+    o->cfg = fp__optim_config_resolve(cfg);
+    o->count = count;
+    if (cfg->kind != FP_OPTIM_SGD && count > 0) {
+        o->m = (double *)fp__malloc((size_t)count * sizeof(double));
+        o->v = (double *)fp__malloc((size_t)count * sizeof(double));
+        if (!o->m || !o->v) { fp_optim_free_f64(o); return FP_ERR_NO_MEMORY; }
+        memset(o->m, 0, (size_t)count * sizeof(double));
+        memset(o->v, 0, (size_t)count * sizeof(double));
+    }
+    return FP_OK;
+}
+
+FP_DEF void fp_optim_free_f64(fp_optim_f64 *o)
+{
+    if (!o) return;
+    if (o->m) fp__free(o->m);
+    if (o->v) fp__free(o->v);
+    o->m = o->v = NULL;
+}
+
+FP_DEF void fp_optim_step_f64(fp_optim_f64 *o, double lr, double *p, const double *grad)
+{
+    const double wd = (double)o->cfg.weight_decay, l = (double)lr;
+    int i;
+    ++o->t;
+    if (o->cfg.kind == FP_OPTIM_SGD) {
+        for (i = 0; i < o->count; ++i) p[i] -= l * (grad[i] + wd * p[i]);
+    } else if (o->cfg.kind == FP_OPTIM_MOMENTUM) {
+        const double mu = (double)o->cfg.momentum;
+        for (i = 0; i < o->count; ++i) { o->m[i] = mu * o->m[i] + grad[i] + wd * p[i]; p[i] -= l * o->m[i]; }
+    } else {
+        const double b1 = o->cfg.beta1, b2 = o->cfg.beta2;
+        const double c1 = (double)(1 / (1 - pow(b1, (double)o->t))), c2 = (double)(1 / (1 - pow(b2, (double)o->t)));
+        const double e = (double)o->cfg.eps, B1 = (double)b1, B2 = (double)b2;
+        for (i = 0; i < o->count; ++i) {
+            double gi = grad[i] + wd * p[i];
+            o->m[i] = B1 * o->m[i] + ((double)1 - B1) * gi;
+            o->v[i] = B2 * o->v[i] + ((double)1 - B2) * gi * gi;
+            p[i] -= l * (o->m[i] * c1) / (sqrt(o->v[i] * c2) + e);
+        }
+    }
+}
+
+FP_DEF size_t fp_rule_workspace_size_f64(const fp_rule_config *cfg, int n, int b)
+{
+    fp_rule_config def;
+    memset(&def, 0, sizeof def);
+    if (!cfg) cfg = &def;
+    return fp__rule_workspace_size_f64(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, n, b);
+}
+
+/* The argument checks of fp_rule_dw: untyped (see VIEWS), compiled once for both precisions. */
+FP__VALIDATOR static const char *fp__rule_dw_bad(fp__view_fn view, const void *pw, const void *pr, const void *pgain,
+                                                 const void *pgrad, const void *pdw, size_t esz)
+{
+    int n, b;
+    fp__view w, r, gain, grad, dw;
+    view(&w, pw);
+    view(&r, pr);
+    view(&gain, pgain);
+    view(&grad, pgrad);
+    view(&dw, pdw);
+    n = w.rows; b = r.cols;
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols)) return "W must be a square N x N view" FP__BADVIEW;
+    if (!(fp__view_in_ok(&r) && r.rows == n)) return "R must be N x B, N = W's order" FP__BADVIEW;
+    if (!(fp__view_in_ok(&gain) && fp__view_is(&gain, n, b))) return "G must be N x B, R's shape" FP__BADVIEW;
+    if (!(fp__view_in_ok(&grad) && fp__view_is(&grad, n, b))) return "grad (dL/dR) must be N x B, R's shape" FP__BADVIEW;
+    if (!(fp__view_out_ok(&dw) && fp__view_is(&dw, n, n))) return "dW must be a writable N x N view with distinct elements";
+    if (!(fp__view_apart(&dw, &w, esz) && fp__view_apart(&dw, &r, esz) && fp__view_apart(&dw, &gain, esz) && fp__view_apart(&dw, &grad, esz)))
+        return "dW must not overlap W, R, G or grad";
+    return NULL;
+}
+
 FP_DEF fp_status fp_rule_dw_f32(const fp_rule_config *cfg, fp_mat_f32 w, fp_mat_f32 r, fp_mat_f32 gain,
                                 fp_mat_f32 grad, fp_mat_f32 dw, fp_solve_report *rep, void *work)
 {
     fp_rule_config def;
     int n = w.rows, b = r.cols;
+    const char *bad = fp__rule_dw_bad(fp__view_of_f32, &w, &r, &gain, &grad, &dw, sizeof(float));
     memset(&def, 0, sizeof def);
     if (!cfg) cfg = &def;
-    FP__REQUIRE(fp__in_ok_f32(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(r) && r.rows == n, "R must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(gain) && fp__is_f32(gain, n, b), "G must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(grad) && fp__is_f32(grad, n, b), "grad (dL/dR) must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(dw) && fp__is_f32(dw, n, n), "dW must be a writable N x N view with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(dw, w) && fp__apart_f32(dw, r) && fp__apart_f32(dw, gain) && fp__apart_f32(dw, grad),
-                "dW must not overlap W, R, G or grad", FP_ERR_USAGE);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (n < 1 || b < 1) {
         if (rep) fp__report_reset(rep);
         return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "N and B must be >= 1") : FP_ERR_INVALID_ARG;
@@ -6657,236 +7068,15 @@ FP_DEF fp_status fp_trainer_load_f32(fp_trainer_f32 *t, const char *path, const 
 #endif
 #undef FP__TRAIN_MAGIC
 
-/* ================================================================================================
- * LEARNING RULES: dW1..dW4 batched as GEMMs with the gains applied as row/column scalings.
- * docs/THEORY.md (R1)-(R4), per-sample and batched. Notation: Gr = [g_b], G = [gain_b], P .* Q elementwise.
- * ================================================================================================ */
-typedef struct fp__mat_f64 { double *p; ptrdiff_t rs, cs; } fp__mat_f64;
-
-/* D = A .* B (+ beta D) over n x b views */
-FP__VECTORIZE static void fp__hadamard_f64(int n, int b, const double *a, ptrdiff_t rsa, ptrdiff_t csa, const double *bb,
-                            ptrdiff_t rsb, ptrdiff_t csb, double *d, ptrdiff_t ld)
-{
-    int i, j;
-    for (i = 0; i < n; ++i)
-        for (j = 0; j < b; ++j) d[i * ld + j] = a[i * rsa + j * csa] * bb[i * rsb + j * csb];
-}
-
-static void fp__rule_layout_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b, fp__arena *a,
-                               double **m0, double **m1, double **m2, double **m3, double **k, int **piv, void **gws, void **adjws)
-{
-    size_t nb = (size_t)n * (size_t)b;
-    *m0 = *m1 = *m2 = *m3 = NULL; *k = NULL; *piv = NULL; *gws = NULL; *adjws = NULL;
-    if (rule == FP_RULE_DW1) {
-        *m0 = (double *)fp__take(a, nb * sizeof(double));
-        *adjws = fp__take(a, fp_adjoint_workspace_size_f64(adj, n, b));
-        return;
-    }
-    *m0 = (double *)fp__take(a, nb * sizeof(double));
-    *m1 = (double *)fp__take(a, nb * sizeof(double));
-    *m2 = (double *)fp__take(a, nb * sizeof(double));
-    *m3 = (double *)fp__take(a, nb * sizeof(double));
-    if (rule == FP_RULE_DW2) { /* K (b x b) and Y (b x n) in float64, then S^T L (b x b) in the working type */
-        *k = (double *)fp__take(a, (size_t)b * (size_t)b * sizeof(double) + nb * sizeof(double) +
-                                   (size_t)b * (size_t)b * sizeof(double));
-        *piv = (int *)fp__take(a, (size_t)b * sizeof(int));
-    }
-    /* dW2's B x B system runs in float64 on the same GEMM workspace: room for double's */
-    *gws = fp__take(a, rule == FP_RULE_DW2 ? fp_gemm_workspace_size_f64() : fp_gemm_workspace_size_f64());
-}
-
-static size_t fp__rule_workspace_size_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
-{
-    fp__arena a = { NULL, 0 };
-    double *m0, *m1, *m2, *m3;
-    double *k;
-    int *piv;
-    void *g, *aw;
-    fp_adjoint_config def = fp_adjoint_config_default();
-    if (n < 1 || b < 1) return 0;
-    fp__rule_layout_f64(rule, adj ? adj : &def, n, b, &a, &m0, &m1, &m2, &m3, &k, &piv, &g, &aw);
-    return fp__arena_size(&a);
-}
-
-static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, double lr, int n, int b,
-                                const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *r, ptrdiff_t rsr,
-                                ptrdiff_t csr, const double *gain, ptrdiff_t rsg, ptrdiff_t csg, const double *grad,
-                                ptrdiff_t rsd, ptrdiff_t csd, double *dw, ptrdiff_t rsdw, ptrdiff_t csdw,
-                                double *v, ptrdiff_t ldv, fp_solve_report *rep, void *work)
-{
-    fp_adjoint_config def = fp_adjoint_config_default();
-    fp__arena a;
-    double *L, *S, *C, *Q;
-    double *K;
-    int *piv, i, j, ld = b;
-    void *gws, *aws, *own = NULL;
-    fp_status st = FP_OK;
-    FP_ASSERT(w && r && gain && grad && dw && n >= 1 && b >= 1);
-    FP_ASSERT(fp__layout_ok(n, n, rsdw, csdw) && fp__strides_ok(n, n, rsw, csw) && fp__strides_ok(n, b, rsr, csr) &&
-              fp__strides_ok(n, b, rsg, csg) && fp__strides_ok(n, b, rsd, csd));
-    /* dW overlaps no input */
-    FP_ASSERT(fp__apart(dw, n, n, rsdw, csdw, w, n, n, rsw, csw, sizeof(double)) &&
-              fp__apart(dw, n, n, rsdw, csdw, r, n, b, rsr, csr, sizeof(double)) &&
-              fp__apart(dw, n, n, rsdw, csdw, gain, n, b, rsg, csg, sizeof(double)) &&
-              fp__apart(dw, n, n, rsdw, csdw, grad, n, b, rsd, csd, sizeof(double)));
-    if (rep) fp__report_reset(rep);
-    if (rule < FP_RULE_DW1 || rule > FP_RULE_DW4) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "unknown rule") : FP_ERR_INVALID_ARG;
-    if (!adj) adj = &def;
-    if (!FP__ISFINITE(lr) || lr < 0) return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "lr must be finite and >= 0") : FP_ERR_INVALID_ARG;
-    /* every rule, not only the adjoint's: a NaN gain must not come back as FP_OK and a NaN dW */
-    if (!fp__mat_all_finite_f64(n, n, w, rsw, csw) || !fp__mat_all_finite_f64(n, b, r, rsr, csr) ||
-        !fp__mat_all_finite_f64(n, b, gain, rsg, csg) || !fp__mat_all_finite_f64(n, b, grad, rsd, csd)) {
-        if (rep) fp__report_fail(rep, FP_ERR_NON_FINITE, "W, R, the gains or the gradient hold NaN or Inf");
-        return FP_ERR_NON_FINITE;
-    }
-    if (!work) {
-        own = work = fp__malloc(fp__rule_workspace_size_f64(rule, adj, n, b));
-        if (!own) return rep ? fp__report_fail(rep, FP_ERR_NO_MEMORY, "workspace allocation failed") : FP_ERR_NO_MEMORY;
-    }
-    a.base = (unsigned char *)work;
-    a.used = 0;
-    fp__rule_layout_f64(rule, adj, n, b, &a, &L, &S, &C, &Q, &K, &piv, &gws, &aws);
-    if (rule == FP_RULE_DW1) {
-        /* dW1 = sum_b G_b (I - W^T G_b)^{-1} g_b r_b^T: the implicit gradient with Delta = Gr; V = dL/dX
-         * lands in v (row-major, ld ldv) when the caller keeps it (the trainer's read-in gradient) */
-        st = fp__implicit_grad_f64(adj, n, b, w, rsw, csw, r, rsr, csr, gain, rsg, csg, grad, rsd, csd, v ? v : L,
-                                  v ? ldv : ld, 1, dw, rsdw, csdw, rep, aws);
-    } else if (rule == FP_RULE_DW4) {
-        /* dW4 = sum_b [(I - W G) g][(I - W G)^T (I - W G) r]^T:
-         * L = Gr - W (G .* Gr);  S = R - W (G .* R);  C = S - G .* (W^T S);  dW = L C^T */
-        fp__hadamard_f64(n, b, gain, rsg, csg, grad, rsd, csd, Q, ld);
-        fp__mat_copy_f64(n, b, grad, rsd, csd, L, ld, 1);
-        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
-        fp__hadamard_f64(n, b, gain, rsg, csg, r, rsr, csr, Q, ld);
-        fp__mat_copy_f64(n, b, r, rsr, csr, S, ld, 1);
-        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, S, ld, 1, gws);
-        fp_gemm_ws_f64(FP_TRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, S, ld, 1, 0, Q, ld, 1, gws);
-        for (i = 0; i < n; ++i)
-            for (j = 0; j < b; ++j) C[i * ld + j] = S[i * ld + j] - gain[i * rsg + j * csg] * Q[i * ld + j];
-        fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
-    } else {
-        /* dW3 = sum_b [(I - W G) G g][(I - G W)^T (I - G W) r]^T:
-         * P = G .* Gr;  L = P - W (G .* P);  S = R - G .* (W R);  C = S - W^T (G .* S);  dW = L C^T */
-        fp__hadamard_f64(n, b, gain, rsg, csg, grad, rsd, csd, L, ld);
-        fp__hadamard_f64(n, b, gain, rsg, csg, L, ld, 1, Q, ld);
-        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, L, ld, 1, gws);
-        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 0, Q, ld, 1, gws);
-        for (i = 0; i < n; ++i)
-            for (j = 0; j < b; ++j) S[i * ld + j] = r[i * rsr + j * csr] - gain[i * rsg + j * csg] * Q[i * ld + j];
-        fp__hadamard_f64(n, b, gain, rsg, csg, S, ld, 1, Q, ld);
-        fp__mat_copy_f64(n, b, S, ld, 1, C, ld, 1);
-        fp_gemm_ws_f64(FP_TRANS, FP_NOTRANS, n, b, n, -1, w, rsw, csw, Q, ld, 1, 1, C, ld, 1, gws);
-        if (rule == FP_RULE_DW3) {
-            fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, C, ld, 1, 0, dw, rsdw, csdw, gws);
-        } else {
-            /* dW2 = L (I_B - lr S^T L)^{-1} C^T: the exact reparameterized step for linear networks
-             * (Woodbury on A' = A - lr Gr X^T, X = S when G = I), the same step on the network linearized
-             * at its fixed points otherwise; lr -> 0 gives dW3. One B x B LU in float64. */
-            double *Y = K + (size_t)b * (size_t)b;
-            double *StL = (double *)(Y + (size_t)n * (size_t)b);
-            fp_gemm_ws_f64(FP_TRANS, FP_NOTRANS, b, b, n, 1, S, ld, 1, L, ld, 1, 0, StL, b, 1, gws); /* S^T L */
-            for (i = 0; i < b; ++i)
-                for (j = 0; j < b; ++j) K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * (double)StL[i * b + j];
-            for (i = 0; i < b; ++i)
-                for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
-            st = fp__lu_factor_ws_f64(b, K, b, 1, piv, gws);
-            /* LU judges pivots against the largest entry of K; K = I - lr S^T L is near-singular when a
-             * pivot is tiny against 1 + |lr S^T L| (B = 1 included, where K is its own largest entry) */
-            for (i = 0; i < b && st == FP_OK; ++i) {
-                double scale = 1.0;
-                for (j = 0; j < b; ++j) scale = fmax(scale, fabs(K[i * b + j]));
-                if (fabs(K[i * b + i]) <= 1e-12 * scale * b) st = FP_ERR_SINGULAR;
-            }
-            if (st == FP_OK) {
-                fp__lu_solve_ws_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1, gws);
-                for (i = 0; i < b; ++i)
-                    for (j = 0; j < n; ++j) Q[j * ld + i] = (double)Y[i * n + j]; /* Q = Y^T, n x b */
-                fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, Q, ld, 1, 0, dw, rsdw, csdw, gws);
-            }
-        }
-    }
-    /* finite inputs can still overflow (huge W or R): reported, never a silent Inf */
-    if (st == FP_OK && !fp__mat_all_finite_f64(n, n, dw, rsdw, csdw)) {
-        st = FP_ERR_NON_FINITE;
-        if (rep) fp__report_fail(rep, st, "dW overflowed from finite inputs");
-    }
-    if (st == FP_ERR_SINGULAR && rep) fp__report_fail(rep, st, "dW2's B x B system I - lr S^T L is singular at this rate");
-    if (st == FP_ERR_NON_FINITE && rep && rep->status == FP_OK) fp__report_fail(rep, st, "a product on the way to dW overflowed");
-    if (own) fp__free(own);
-    return st;
-}
-
-/* ---- optimizers ---- */
-FP_DEF fp_status fp_optim_init_f64(fp_optim_f64 *o, const fp_optim_config *cfg, int count)
-{
-    FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
-    memset(o, 0, sizeof *o);
-    if (!fp__optim_config_ok(cfg)) { o->cfg = *cfg; return FP_ERR_INVALID_ARG; }
-    o->cfg = fp__optim_config_resolve(cfg);
-    o->count = count;
-    if (cfg->kind != FP_OPTIM_SGD && count > 0) {
-        o->m = (double *)fp__malloc((size_t)count * sizeof(double));
-        o->v = (double *)fp__malloc((size_t)count * sizeof(double));
-        if (!o->m || !o->v) { fp_optim_free_f64(o); return FP_ERR_NO_MEMORY; }
-        memset(o->m, 0, (size_t)count * sizeof(double));
-        memset(o->v, 0, (size_t)count * sizeof(double));
-    }
-    return FP_OK;
-}
-
-FP_DEF void fp_optim_free_f64(fp_optim_f64 *o)
-{
-    if (!o) return;
-    if (o->m) fp__free(o->m);
-    if (o->v) fp__free(o->v);
-    o->m = o->v = NULL;
-}
-
-FP_DEF void fp_optim_step_f64(fp_optim_f64 *o, double lr, double *p, const double *grad)
-{
-    const double wd = (double)o->cfg.weight_decay, l = (double)lr;
-    int i;
-    ++o->t;
-    if (o->cfg.kind == FP_OPTIM_SGD) {
-        for (i = 0; i < o->count; ++i) p[i] -= l * (grad[i] + wd * p[i]);
-    } else if (o->cfg.kind == FP_OPTIM_MOMENTUM) {
-        const double mu = (double)o->cfg.momentum;
-        for (i = 0; i < o->count; ++i) { o->m[i] = mu * o->m[i] + grad[i] + wd * p[i]; p[i] -= l * o->m[i]; }
-    } else {
-        const double b1 = o->cfg.beta1, b2 = o->cfg.beta2;
-        const double c1 = (double)(1 / (1 - pow(b1, (double)o->t))), c2 = (double)(1 / (1 - pow(b2, (double)o->t)));
-        const double e = (double)o->cfg.eps, B1 = (double)b1, B2 = (double)b2;
-        for (i = 0; i < o->count; ++i) {
-            double gi = grad[i] + wd * p[i];
-            o->m[i] = B1 * o->m[i] + ((double)1 - B1) * gi;
-            o->v[i] = B2 * o->v[i] + ((double)1 - B2) * gi * gi;
-            p[i] -= l * (o->m[i] * c1) / (sqrt(o->v[i] * c2) + e);
-        }
-    }
-}
-
-FP_DEF size_t fp_rule_workspace_size_f64(const fp_rule_config *cfg, int n, int b)
-{
-    fp_rule_config def;
-    memset(&def, 0, sizeof def);
-    if (!cfg) cfg = &def;
-    return fp__rule_workspace_size_f64(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, n, b);
-}
-
 FP_DEF fp_status fp_rule_dw_f64(const fp_rule_config *cfg, fp_mat_f64 w, fp_mat_f64 r, fp_mat_f64 gain,
                                 fp_mat_f64 grad, fp_mat_f64 dw, fp_solve_report *rep, void *work)
 {
     fp_rule_config def;
     int n = w.rows, b = r.cols;
+    const char *bad = fp__rule_dw_bad(fp__view_of_f64, &w, &r, &gain, &grad, &dw, sizeof(double));
     memset(&def, 0, sizeof def);
     if (!cfg) cfg = &def;
-    FP__REQUIRE(fp__in_ok_f64(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(r) && r.rows == n, "R must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(gain) && fp__is_f64(gain, n, b), "G must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(grad) && fp__is_f64(grad, n, b), "grad (dL/dR) must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(dw) && fp__is_f64(dw, n, n), "dW must be a writable N x N view with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(dw, w) && fp__apart_f64(dw, r) && fp__apart_f64(dw, gain) && fp__apart_f64(dw, grad),
-                "dW must not overlap W, R, G or grad", FP_ERR_USAGE);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (n < 1 || b < 1) {
         if (rep) fp__report_reset(rep);
         return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "N and B must be >= 1") : FP_ERR_INVALID_ARG;
@@ -8119,58 +8309,6 @@ static fp_status fp__census_f32(const fp_solver_config *cfg, const fp_spectrum_c
 }
 #undef FP__KMAX
 
-FP_DEF fp_status fp_eig_f32(fp_mat_f32 a, double *wr, double *wi, void *work)
-{
-    FP__REQUIRE(fp__in_ok_f32(a) && a.rows == a.cols, "A must be a square view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(a.rows == 0 || (wr && wi), "wr and wi must hold n doubles each", FP_ERR_USAGE);
-    return fp__eig_f32(a.rows, a.data, a.rs, a.cs, wr, wi, work);
-}
-FP_DEF fp_status fp_eigvec_f32(fp_mat_f32 a, double re, double im, double *vr, double *vi, void *work)
-{
-    FP__REQUIRE(fp__in_ok_f32(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(vr && vi, "vr and vi must hold n doubles each", FP_ERR_USAGE);
-    return fp__eigvec_f32(a.rows, a.data, a.rs, a.cs, re, im, vr, vi, work);
-}
-FP_DEF fp_status fp_eig_arnoldi_f32(fp_mat_f32 a, fp_mat_f32 g, int k, double *wr, double *wi, void *work)
-{
-    FP__REQUIRE(fp__in_ok_f32(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!g.data || (fp__in_ok_f32(g) && fp__is_vec_f32(g, a.rows)), "g must be absent or a vector of A's order", FP_ERR_USAGE);
-    FP__REQUIRE(k >= 1 && wr && wi, "k must be >= 1 and wr, wi hold k doubles each", FP_ERR_USAGE);
-    return fp__eig_arnoldi_f32(a.rows, a.data, a.rs, a.cs, g.data, g.data ? fp__inc_f32(g) : 1, k, wr, wi, work);
-}
-FP_DEF fp_status fp_stability_f32(fp_mat_f32 w, fp_mat_f32 gain, int exact_max, double *re, double *im, void *work)
-{
-    FP__REQUIRE(fp__in_ok_f32(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(gain) && gain.rows == w.rows, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(gain.cols == 0 || (re && im), "re and im must hold B doubles each", FP_ERR_USAGE);
-    return fp__stability_f32(w.rows, gain.cols, w.data, w.rs, w.cs, gain.data, gain.rs, gain.cs, exact_max, re, im, work);
-}
-FP_DEF fp_status fp_stability_analyze_f32(const fp_spectrum_config *cfg, fp_mat_f32 w, fp_mat_f32 gain,
-                                          fp_spectrum *out, double *wr, double *wi, void *work)
-{
-    FP__REQUIRE(fp__in_ok_f32(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!gain.data || (fp__in_ok_f32(gain) && fp__is_vec_f32(gain, w.rows)), "gain must be absent or a vector of W's order", FP_ERR_USAGE);
-    FP__REQUIRE(out, "out must point to an fp_spectrum", FP_ERR_USAGE);
-    return fp__stability_analyze_f32(cfg, w.rows, w.data, w.rs, w.cs, gain.data, gain.data ? fp__inc_f32(gain) : 1, out, wr, wi, work);
-}
-FP_DEF fp_status fp_census_f32(const fp_census_config *cfg, const fp_activation *act, fp_mat_f32 w, fp_mat_f32 x,
-                               fp_mat_f32 r, fp_attractor *out, int max_out, int *label, fp_census *census)
-{
-    fp_census_config def;
-    fp_solver_config sc;
-    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
-    memset(&def, 0, sizeof def);
-    if (!cfg) cfg = &def;
-    FP__REQUIRE(fp__in_ok_f32(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f32(x) && fp__is_vec_f32(x, w.rows), "x must be a vector of W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(r) && r.rows == w.rows, "R must be a writable N x K view of initial states", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f32(r, w) && fp__apart_f32(r, x), "R must not overlap W or x", FP_ERR_USAGE);
-    FP__REQUIRE(census && (max_out <= 0 || out), "census is required, and out when max_out > 0", FP_ERR_USAGE);
-    sc = fp__census_solver(&cfg->solver);
-    return fp__census_f32(&sc, &cfg->spectrum, act ? act : &tanh_, w.rows, r.cols, w.data, w.rs, w.cs, x.data, fp__inc_f32(x),
-                         r.data, r.rs, r.cs, cfg->cluster_tol, out, max_out, label, census);
-}
-
 /* ================================================================================================
  * ANALYSIS: eigenvalues (dense QR, inverse iteration, Arnoldi) and the stability of fixed points:
  * the leading eigenvalue of G_b W per column, whose distance 1 - Re(lambda) to the bifurcation is
@@ -8522,38 +8660,147 @@ static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_c
 }
 #undef FP__KMAX
 
+/* The argument checks of the analysis calls' view forms: untyped validators (see VIEWS), compiled once for
+ * both precisions; each returns the sentence naming what is wrong, or NULL. */
+FP__VALIDATOR static const char *fp__eig_bad(fp__view_fn view, const void *pa, const double *wr, const double *wi)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!(fp__view_in_ok(&a) && a.rows == a.cols)) return "A must be a square view" FP__BADVIEW;
+    if (!(a.rows == 0 || (wr && wi))) return "wr and wi must hold n doubles each";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__eigvec_bad(fp__view_fn view, const void *pa, const double *vr, const double *vi)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!(fp__view_in_ok(&a) && a.rows == a.cols && a.rows >= 1)) return "A must be a square view of order >= 1" FP__BADVIEW;
+    if (!(vr && vi)) return "vr and vi must hold n doubles each";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__eig_arnoldi_bad(fp__view_fn view, const void *pa, const void *pg, int k, const double *wr,
+                                                     const double *wi)
+{
+    fp__view a, g;
+    view(&a, pa);
+    view(&g, pg);
+    if (!(fp__view_in_ok(&a) && a.rows == a.cols && a.rows >= 1)) return "A must be a square view of order >= 1" FP__BADVIEW;
+    if (!(!g.data || (fp__view_in_ok(&g) && fp__view_is_vec(&g, a.rows)))) return "g must be absent or a vector of A's order";
+    if (!(k >= 1 && wr && wi)) return "k must be >= 1 and wr, wi hold k doubles each";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__stability_bad(fp__view_fn view, const void *pw, const void *pgain, const double *re,
+                                                   const double *im)
+{
+    fp__view w, gain;
+    view(&w, pw);
+    view(&gain, pgain);
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols && w.rows >= 1)) return "W must be a square view of order >= 1" FP__BADVIEW;
+    if (!(fp__view_in_ok(&gain) && gain.rows == w.rows)) return "G must be N x B, N = W's order" FP__BADVIEW;
+    if (!(gain.cols == 0 || (re && im))) return "re and im must hold B doubles each";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__stability_analyze_bad(fp__view_fn view, const void *pw, const void *pgain,
+                                                           const fp_spectrum *out)
+{
+    fp__view w, gain;
+    view(&w, pw);
+    view(&gain, pgain);
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols && w.rows >= 1)) return "W must be a square view of order >= 1" FP__BADVIEW;
+    if (!(!gain.data || (fp__view_in_ok(&gain) && fp__view_is_vec(&gain, w.rows)))) return "gain must be absent or a vector of W's order";
+    if (!out) return "out must point to an fp_spectrum";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__census_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
+                                                const fp_census *census, int max_out, const fp_attractor *out, size_t esz)
+{
+    fp__view w, x, r;
+    view(&w, pw);
+    view(&x, px);
+    view(&r, pr);
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols)) return "W must be a square N x N view" FP__BADVIEW;
+    if (!(fp__view_in_ok(&x) && fp__view_is_vec(&x, w.rows))) return "x must be a vector of W's order" FP__BADVIEW;
+    if (!(fp__view_out_ok(&r) && r.rows == w.rows)) return "R must be a writable N x K view of initial states";
+    if (!(fp__view_apart(&r, &w, esz) && fp__view_apart(&r, &x, esz))) return "R must not overlap W or x";
+    if (!(census && (max_out <= 0 || out))) return "census is required, and out when max_out > 0";
+    return NULL;
+}
+
+FP_DEF fp_status fp_eig_f32(fp_mat_f32 a, double *wr, double *wi, void *work)
+{
+    const char *bad = fp__eig_bad(fp__view_of_f32, &a, wr, wi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__eig_f32(a.rows, a.data, a.rs, a.cs, wr, wi, work);
+}
+FP_DEF fp_status fp_eigvec_f32(fp_mat_f32 a, double re, double im, double *vr, double *vi, void *work)
+{
+    const char *bad = fp__eigvec_bad(fp__view_of_f32, &a, vr, vi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__eigvec_f32(a.rows, a.data, a.rs, a.cs, re, im, vr, vi, work);
+}
+FP_DEF fp_status fp_eig_arnoldi_f32(fp_mat_f32 a, fp_mat_f32 g, int k, double *wr, double *wi, void *work)
+{
+    const char *bad = fp__eig_arnoldi_bad(fp__view_of_f32, &a, &g, k, wr, wi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__eig_arnoldi_f32(a.rows, a.data, a.rs, a.cs, g.data, g.data ? fp__inc_f32(g) : 1, k, wr, wi, work);
+}
+FP_DEF fp_status fp_stability_f32(fp_mat_f32 w, fp_mat_f32 gain, int exact_max, double *re, double *im, void *work)
+{
+    const char *bad = fp__stability_bad(fp__view_of_f32, &w, &gain, re, im);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__stability_f32(w.rows, gain.cols, w.data, w.rs, w.cs, gain.data, gain.rs, gain.cs, exact_max, re, im, work);
+}
+FP_DEF fp_status fp_stability_analyze_f32(const fp_spectrum_config *cfg, fp_mat_f32 w, fp_mat_f32 gain,
+                                          fp_spectrum *out, double *wr, double *wi, void *work)
+{
+    const char *bad = fp__stability_analyze_bad(fp__view_of_f32, &w, &gain, out);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__stability_analyze_f32(cfg, w.rows, w.data, w.rs, w.cs, gain.data, gain.data ? fp__inc_f32(gain) : 1, out, wr, wi, work);
+}
+FP_DEF fp_status fp_census_f32(const fp_census_config *cfg, const fp_activation *act, fp_mat_f32 w, fp_mat_f32 x,
+                               fp_mat_f32 r, fp_attractor *out, int max_out, int *label, fp_census *census)
+{
+    fp_census_config def;
+    fp_solver_config sc;
+    fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    const char *bad = fp__census_bad(fp__view_of_f32, &w, &x, &r, census, max_out, out, sizeof(float));
+    memset(&def, 0, sizeof def);
+    if (!cfg) cfg = &def;
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    sc = fp__census_solver(&cfg->solver);
+    return fp__census_f32(&sc, &cfg->spectrum, act ? act : &tanh_, w.rows, r.cols, w.data, w.rs, w.cs, x.data, fp__inc_f32(x),
+                         r.data, r.rs, r.cs, cfg->cluster_tol, out, max_out, label, census);
+}
+
 FP_DEF fp_status fp_eig_f64(fp_mat_f64 a, double *wr, double *wi, void *work)
 {
-    FP__REQUIRE(fp__in_ok_f64(a) && a.rows == a.cols, "A must be a square view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(a.rows == 0 || (wr && wi), "wr and wi must hold n doubles each", FP_ERR_USAGE);
+    const char *bad = fp__eig_bad(fp__view_of_f64, &a, wr, wi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__eig_f64(a.rows, a.data, a.rs, a.cs, wr, wi, work);
 }
 FP_DEF fp_status fp_eigvec_f64(fp_mat_f64 a, double re, double im, double *vr, double *vi, void *work)
 {
-    FP__REQUIRE(fp__in_ok_f64(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(vr && vi, "vr and vi must hold n doubles each", FP_ERR_USAGE);
+    const char *bad = fp__eigvec_bad(fp__view_of_f64, &a, vr, vi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__eigvec_f64(a.rows, a.data, a.rs, a.cs, re, im, vr, vi, work);
 }
 FP_DEF fp_status fp_eig_arnoldi_f64(fp_mat_f64 a, fp_mat_f64 g, int k, double *wr, double *wi, void *work)
 {
-    FP__REQUIRE(fp__in_ok_f64(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!g.data || (fp__in_ok_f64(g) && fp__is_vec_f64(g, a.rows)), "g must be absent or a vector of A's order", FP_ERR_USAGE);
-    FP__REQUIRE(k >= 1 && wr && wi, "k must be >= 1 and wr, wi hold k doubles each", FP_ERR_USAGE);
+    const char *bad = fp__eig_arnoldi_bad(fp__view_of_f64, &a, &g, k, wr, wi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__eig_arnoldi_f64(a.rows, a.data, a.rs, a.cs, g.data, g.data ? fp__inc_f64(g) : 1, k, wr, wi, work);
 }
 FP_DEF fp_status fp_stability_f64(fp_mat_f64 w, fp_mat_f64 gain, int exact_max, double *re, double *im, void *work)
 {
-    FP__REQUIRE(fp__in_ok_f64(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(gain) && gain.rows == w.rows, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(gain.cols == 0 || (re && im), "re and im must hold B doubles each", FP_ERR_USAGE);
+    const char *bad = fp__stability_bad(fp__view_of_f64, &w, &gain, re, im);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__stability_f64(w.rows, gain.cols, w.data, w.rs, w.cs, gain.data, gain.rs, gain.cs, exact_max, re, im, work);
 }
 FP_DEF fp_status fp_stability_analyze_f64(const fp_spectrum_config *cfg, fp_mat_f64 w, fp_mat_f64 gain,
                                           fp_spectrum *out, double *wr, double *wi, void *work)
 {
-    FP__REQUIRE(fp__in_ok_f64(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!gain.data || (fp__in_ok_f64(gain) && fp__is_vec_f64(gain, w.rows)), "gain must be absent or a vector of W's order", FP_ERR_USAGE);
-    FP__REQUIRE(out, "out must point to an fp_spectrum", FP_ERR_USAGE);
+    const char *bad = fp__stability_analyze_bad(fp__view_of_f64, &w, &gain, out);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return fp__stability_analyze_f64(cfg, w.rows, w.data, w.rs, w.cs, gain.data, gain.data ? fp__inc_f64(gain) : 1, out, wr, wi, work);
 }
 FP_DEF fp_status fp_census_f64(const fp_census_config *cfg, const fp_activation *act, fp_mat_f64 w, fp_mat_f64 x,
@@ -8562,13 +8809,10 @@ FP_DEF fp_status fp_census_f64(const fp_census_config *cfg, const fp_activation 
     fp_census_config def;
     fp_solver_config sc;
     fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    const char *bad = fp__census_bad(fp__view_of_f64, &w, &x, &r, census, max_out, out, sizeof(double));
     memset(&def, 0, sizeof def);
     if (!cfg) cfg = &def;
-    FP__REQUIRE(fp__in_ok_f64(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__in_ok_f64(x) && fp__is_vec_f64(x, w.rows), "x must be a vector of W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(r) && r.rows == w.rows, "R must be a writable N x K view of initial states", FP_ERR_USAGE);
-    FP__REQUIRE(fp__apart_f64(r, w) && fp__apart_f64(r, x), "R must not overlap W or x", FP_ERR_USAGE);
-    FP__REQUIRE(census && (max_out <= 0 || out), "census is required, and out when max_out > 0", FP_ERR_USAGE);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     sc = fp__census_solver(&cfg->solver);
     return fp__census_f64(&sc, &cfg->spectrum, act ? act : &tanh_, w.rows, r.cols, w.data, w.rs, w.cs, x.data, fp__inc_f64(x),
                          r.data, r.rs, r.cs, cfg->cluster_tol, out, max_out, label, census);
@@ -9228,14 +9472,6 @@ FP_DEF fp_status fp_feedback_decompose_f32(const fp_feedback_f32 *fb, const floa
     return FP_OK;
 }
 
-FP_DEF fp_status fp_feedback_weights_f32(const fp_feedback_f32 *fb, fp_mat_f32 w)
-{
-    FP__REQUIRE(fb && fb->chi, "fb must be an initialized feedback network", FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f32(w) && fp__is_f32(w, fb->n, fb->n), "W must be a writable n x n view with distinct elements", FP_ERR_USAGE);
-    fp__feedback_weights_f32(fb, w.data, w.rs, w.cs);
-    return FP_OK;
-}
-
 /* ================================================================================================
  * FEEDBACK NETWORKS: the model of docs/THEORY.md (F1)-(F6).
  * ================================================================================================ */
@@ -9568,10 +9804,31 @@ FP_DEF fp_status fp_feedback_decompose_f64(const fp_feedback_f64 *fb, const doub
     return FP_OK;
 }
 
+/* The argument checks of fp_feedback_weights: untyped (see VIEWS), compiled once for both precisions;
+ * have_fb says fb is an initialized network, n its order. */
+FP__VALIDATOR static const char *fp__feedback_weights_bad(fp__view_fn view, int have_fb, int n, const void *pw)
+{
+    fp__view w;
+    view(&w, pw);
+    if (!have_fb) return "fb must be an initialized feedback network";
+    if (!(fp__view_out_ok(&w) && fp__view_is(&w, n, n))) return "W must be a writable n x n view with distinct elements";
+    return NULL;
+}
+
+FP_DEF fp_status fp_feedback_weights_f32(const fp_feedback_f32 *fb, fp_mat_f32 w)
+{
+    int have_fb = fb && fb->chi;
+    const char *bad = fp__feedback_weights_bad(fp__view_of_f32, have_fb, have_fb ? fb->n : 0, &w);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    fp__feedback_weights_f32(fb, w.data, w.rs, w.cs);
+    return FP_OK;
+}
+
 FP_DEF fp_status fp_feedback_weights_f64(const fp_feedback_f64 *fb, fp_mat_f64 w)
 {
-    FP__REQUIRE(fb && fb->chi, "fb must be an initialized feedback network", FP_ERR_USAGE);
-    FP__REQUIRE(fp__out_ok_f64(w) && fp__is_f64(w, fb->n, fb->n), "W must be a writable n x n view with distinct elements", FP_ERR_USAGE);
+    int have_fb = fb && fb->chi;
+    const char *bad = fp__feedback_weights_bad(fp__view_of_f64, have_fb, have_fb ? fb->n : 0, &w);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     fp__feedback_weights_f64(fb, w.data, w.rs, w.cs);
     return FP_OK;
 }
@@ -9728,7 +9985,7 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BLOCKED_MIN
 #undef FP__BADVIEW
 #undef FP__NOINLINE
-#undef FP__COLD
+#undef FP__VALIDATOR
 #ifdef FP__OWN_ALLOC
 #undef FP_MALLOC
 #undef FP_FREE

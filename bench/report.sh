@@ -65,3 +65,8 @@ fi
 for s in solve train rules scaling factor; do
   if [ -f "bench/$s.sh" ] && ls $out/$s-*.json >/dev/null 2>&1; then bash "bench/$s.sh" report; fi
 done
+# bench/python_vs_torch.py's section (make bench-python), kept when the rest is regenerated
+if [ -f $out/python.md ]; then
+  echo
+  cat $out/python.md
+fi

@@ -914,14 +914,19 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #define FP_DEF
 #endif
 
-/* Argument checks and the usage path run once per call, off the numerical work: kept out of line (and
- * cold), so each entry point carries a call instead of a copy - smaller code, faster to compile. */
+/* Argument checks and the usage path run once per call, off the numerical work: kept out of line, so
+ * each entry point carries a call instead of a copy - smaller code, faster to compile. */
 #if defined(__GNUC__) || defined(__clang__)
 #define FP__NOINLINE __attribute__((noinline))
-#define FP__COLD __attribute__((noinline, cold))
 #else
 #define FP__NOINLINE
-#define FP__COLD
+#endif
+/* The argument validators (fp__*_bad) decide nothing numerical and run once per call: GCC compiles them at
+ * -O1, where they take a little over half the compile time they take at -O2. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#define FP__VALIDATOR __attribute__((noinline, optimize("O1")))
+#else
+#define FP__VALIDATOR FP__NOINLINE
 #endif
 
 /* SIMD paths: x86-64 with GCC or clang, kernels compiled per function with target attributes. */
@@ -1000,7 +1005,9 @@ FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
     fp__usage_user = user;
 }
 
-FP__COLD static void fp__usage(const char *function, const char *message)
+/* Out of line but not cold: a cold callee makes GCC split each entry point that reports into a hot and
+ * a cold part, which costs compile time and saves nothing on a path taken at most once per call. */
+FP__NOINLINE static void fp__usage(const char *function, const char *message)
 {
     if (fp__usage_fn) {
         fp__usage_fn(function, message, fp__usage_user);
@@ -1302,7 +1309,7 @@ FP__NOINLINE static fp_status FP__I(census)(const fp_solver_config *cfg, const f
 FP__NOINLINE static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b);
 FP__NOINLINE static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__T lr, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, const FP__T *grad, ptrdiff_t rsd, ptrdiff_t csd, FP__T *dw, ptrdiff_t rsdw, ptrdiff_t csdw, FP__T *v, ptrdiff_t ldv, fp_solve_report *rep, void *work);
 FP__NOINLINE static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff_t rsw, ptrdiff_t csw);
-
+/*@end*/
 
 /* ================================================================================================
  * MATRIX CORE: GEMM (BLIS design: pack B into KC x NR panels, A into MR x KC panels, a register-
@@ -1310,6 +1317,68 @@ FP__NOINLINE static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__
  * GEMV and level-1 kernels, dense factorizations. No equation of docs/THEORY.md lives here.
  * ================================================================================================ */
 
+/* The argument checks: one untyped validator per contract, compiled once for both precisions and kept
+ * out of line. Written out in each typed entry point (a call, a branch and a failure path per check, all
+ * twice) they were the measured cost of compiling the implementation. A validator returns the sentence
+ * naming what is wrong, or NULL; the entry point reports it under its own name, so each has one branch.
+ * Typed pointers come in as const void *, with esz = sizeof(FP__T) where the overlap tests need it. */
+
+/* A GEMM call, fp_gemm and fp_gemm_ws. */
+FP__VALIDATOR static const char *fp__gemm_bad(fp_trans ta, fp_trans tb, int m, int n, int k, const void *a, ptrdiff_t rsa,
+                                              ptrdiff_t csa, const void *b, ptrdiff_t rsb, ptrdiff_t csb, const void *c,
+                                              ptrdiff_t rsc, ptrdiff_t csc, size_t esz)
+{
+    int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
+    int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
+    if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
+    if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
+    if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
+    if (!fp__layout_ok(m, n, rsc, csc)) return "C's strides (rsc, csc) must be >= 1 and keep its elements distinct";
+    if (m == 0 || n == 0 || k == 0) return NULL;
+    if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
+    if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
+    if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
+    /* element-exact: C may interleave with A or B (the left and right halves of one buffer), since a
+     * write to C never changes an element GEMM still has to read */
+    if (!fp__apart(c, m, n, rsc, csc, a, am, an, rsa, csa, esz)) return "C must not overlap A";
+    if (!fp__apart(c, m, n, rsc, csc, b, bm, bn, rsb, csb, esz)) return "C must not overlap B";
+    return NULL;
+}
+
+/* fp_gemv: y first; A and x only when they are read (y has elements, op(A) columns, and alpha != 0). */
+FP__VALIDATOR static const char *fp__gemv_bad(fp_trans ta, int m, int n, int alpha_zero, const void *a, ptrdiff_t rsa,
+                                              ptrdiff_t csa, const void *x, ptrdiff_t incx, const void *y, ptrdiff_t incy,
+                                              size_t esz)
+{
+    int ylen = ta == FP_NOTRANS ? m : n, xlen = ta == FP_NOTRANS ? n : m;
+    if (!(ta == FP_NOTRANS || ta == FP_TRANS)) return "ta must be FP_NOTRANS or FP_TRANS";
+    if (!(m >= 0 && n >= 0 && (ylen == 0 || y) && (ylen <= 1 || incy >= 1))) return "m, n must be >= 0, y non-NULL and incy >= 1";
+    if (ylen == 0 || xlen == 0 || alpha_zero) return NULL;
+    if (!(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1))) return "A and x must be non-NULL, A's strides and incx >= 1";
+    if (!fp__apart(y, ylen, 1, incy, 1, a, m, n, rsa, csa, esz)) return "y must not overlap A";
+    if (!fp__apart(y, ylen, 1, incy, 1, x, xlen, 1, incx, 1, esz)) return "y must not overlap x";
+    return NULL;
+}
+
+FP__VALIDATOR static const char *fp__lu_solve_bad(fp_trans t, int n, int nrhs, const void *lu, const int *piv, const void *b,
+                                                  ptrdiff_t rsb, ptrdiff_t csb)
+{
+    if (!(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS))) return "n, nrhs must be >= 0 and t FP_NOTRANS or FP_TRANS";
+    if (!(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb))))
+        return "LU, piv and B must be non-NULL, B's strides >= 1 with distinct elements";
+    return NULL;
+}
+
+FP__VALIDATOR static const char *fp__lstsq_bad(int m, int n, int nrhs, const void *a, ptrdiff_t rsa, ptrdiff_t csa, const void *b,
+                                               ptrdiff_t rsb, ptrdiff_t csb, const void *tau)
+{
+    if (!(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa)))
+        return "m >= n >= 0, nrhs >= 0, A and tau non-NULL, A's strides >= 1 with distinct elements";
+    if (!(nrhs == 0 || m == 0 || (b && fp__layout_ok(m, nrhs, rsb, csb)))) return "B must be non-NULL with strides >= 1 and distinct elements";
+    return NULL;
+}
+
+/*@typed*/
 /* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
  * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp packed
  * kc x NR (row of NR per k). mr <= MR, nr <= NR; edges go through a tile. All MR rows of A are read. */
@@ -1583,28 +1652,6 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
     }
 }
 
-/* What is wrong with a GEMM call (a sentence naming the argument), or NULL. */
-static const char *FP__I(gemm_check)(fp_trans ta, fp_trans tb, int m, int n, int k, const FP__T *a,
-                                     ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
-                                     const FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
-{
-    int am = ta == FP_NOTRANS ? m : k, an = ta == FP_NOTRANS ? k : m;
-    int bm = tb == FP_NOTRANS ? k : n, bn = tb == FP_NOTRANS ? n : k;
-    if (!((ta == FP_NOTRANS || ta == FP_TRANS) && (tb == FP_NOTRANS || tb == FP_TRANS))) return "ta and tb must be FP_NOTRANS or FP_TRANS";
-    if (!(m >= 0 && n >= 0 && k >= 0)) return "m, n and k must be >= 0";
-    if (!(m == 0 || n == 0 || c != NULL)) return "C must not be NULL";
-    if (!fp__layout_ok(m, n, rsc, csc)) return "C's strides (rsc, csc) must be >= 1 and keep its elements distinct";
-    if (m == 0 || n == 0 || k == 0) return NULL;
-    if (!(a != NULL && b != NULL)) return "A and B must not be NULL";
-    if (!fp__strides_ok(am, an, rsa, csa)) return "A's strides (rsa, csa) must be >= 1";
-    if (!fp__strides_ok(bm, bn, rsb, csb)) return "B's strides (rsb, csb) must be >= 1";
-    /* element-exact: C may interleave with A or B (the left and right halves of one buffer), since a
-     * write to C never changes an element GEMM still has to read */
-    if (!fp__apart(c, m, n, rsc, csc, a, am, an, rsa, csa, sizeof(FP__T))) return "C must not overlap A";
-    if (!fp__apart(c, m, n, rsc, csc, b, bm, bn, rsb, csb, sizeof(FP__T))) return "C must not overlap B";
-    return NULL;
-}
-
 static fp_status FP__I(gemm_run)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha, const FP__T *a,
                                  ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
                                  FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
@@ -1613,7 +1660,7 @@ FP_DEF fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, F
                                 ptrdiff_t rsb, ptrdiff_t csb, FP__T beta, FP__T *c, ptrdiff_t rsc,
                                 ptrdiff_t csc, void *work)
 {
-    const char *bad = FP__I(gemm_check)(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(FP__T));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__I(gemm_run)(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
 }
@@ -1676,7 +1723,7 @@ FP_DEF void FP__F(gemm)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alp
                         ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
                         FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
 {
-    const char *bad = FP__I(gemm_check)(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc);
+    const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(FP__T));
     fp_status s;
     FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm */
     s = FP__F(gemm_ws)(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
@@ -1790,13 +1837,10 @@ FP_DEF void FP__F(gemv)(fp_trans ta, int m, int n, FP__T alpha, const FP__T *a, 
                         ptrdiff_t csa, const FP__T *x, ptrdiff_t incx, FP__T beta, FP__T *y, ptrdiff_t incy)
 {
     int ylen = ta == FP_NOTRANS ? m : n, xlen = ta == FP_NOTRANS ? n : m, i;
-    FP__REQUIRE_VOID(ta == FP_NOTRANS || ta == FP_TRANS, "ta must be FP_NOTRANS or FP_TRANS");
-    FP__REQUIRE_VOID(m >= 0 && n >= 0 && (ylen == 0 || y) && (ylen <= 1 || incy >= 1), "m, n must be >= 0, y non-NULL and incy >= 1");
+    const char *bad = fp__gemv_bad(ta, m, n, alpha == (FP__T)0, a, rsa, csa, x, incx, y, incy, sizeof(FP__T));
+    FP__REQUIRE_VOID(!bad, bad);
     if (ylen == 0) return;
     if (xlen == 0 || alpha == (FP__T)0) { FP__F(vec_scale)(ylen, beta, y, incy); return; }
-    FP__REQUIRE_VOID(a && x && fp__strides_ok(m, n, rsa, csa) && (xlen <= 1 || incx >= 1), "A and x must be non-NULL, A's strides and incx >= 1");
-    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, a, m, n, rsa, csa, sizeof(FP__T)), "y must not overlap A");
-    FP__REQUIRE_VOID(fp__apart(y, ylen, 1, incy, 1, x, xlen, 1, incx, 1, sizeof(FP__T)), "y must not overlap x");
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
 #ifdef FIXPOINT_USE_BLIS
     {
@@ -2106,8 +2150,8 @@ FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdif
                             const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
     void *gws = NULL;
-    FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (t == FP_NOTRANS || t == FP_TRANS), "n, nrhs must be >= 0 and t FP_NOTRANS or FP_TRANS");
-    FP__REQUIRE_VOID(n == 0 || nrhs == 0 || (lu && piv && b && fp__layout_ok(n, nrhs, rsb, csb)), "LU, piv and B must be non-NULL, B's strides >= 1 with distinct elements");
+    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
+    FP__REQUIRE_VOID(!bad, bad);
     if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(FP__F(gemm_workspace_size)());
     FP__I(lu_solve_ws)(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
     if (gws) fp__free(gws);
@@ -2201,8 +2245,8 @@ FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, p
 {
     int i, j, r;
     FP__T rmax = 0;
-    FP__REQUIRE(m >= n && n >= 0 && nrhs >= 0 && (n == 0 || (a && tau)) && fp__layout_ok(m, n, rsa, csa), "m >= n >= 0, nrhs >= 0, A and tau non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(nrhs == 0 || m == 0 || (b && fp__layout_ok(m, nrhs, rsb, csb)), "B must be non-NULL with strides >= 1 and distinct elements", FP_ERR_USAGE);
+    const char *bad = fp__lstsq_bad(m, n, nrhs, a, rsa, csa, b, rsb, csb, tau);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (!FP__I(mat_all_finite)(m, n, a, rsa, csa) || !FP__I(mat_all_finite)(m, nrhs, b, rsb, csb))
         return FP_ERR_NON_FINITE;
     /* Householder: column j reflected by H = I - tau v v^T, v = (1, a[j+1:, j]). */
@@ -2250,11 +2294,173 @@ FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, p
     return FP_OK;
 }
 
+/*@end*/
+
 /* ================================================================================================
  * VIEWS: constructors, the argument checks every view-taking entry point runs, and the view forms of
  * the library's calls (each checks its views, names the argument that is wrong, then runs the strided
  * engine above).
  * ================================================================================================ */
+
+/* The argument checks are untyped: one validator per contract, compiled once for both precisions and kept
+ * out of line, returns the sentence naming what is wrong, or NULL, and the entry point reports it under its
+ * own name, so each entry point has one branch. Written out in each typed entry point (a call, a branch and
+ * a failure path per check, all twice) the checks were the measured cost of compiling the implementation.
+ * An entry point passes the addresses of its views and its precision's reader (FP__I(view_of)), which
+ * the validator calls to describe each view as an fp__view: copying the views into descriptors in every
+ * entry point cost as much compile time as the checks it replaced. esz = sizeof(FP__T), for the overlap
+ * tests. */
+typedef struct fp__view { const void *data; int rows, cols; ptrdiff_t rs, cs; } fp__view;
+/* describes the view of one precision at mat (an fp_mat_f32 or an fp_mat_f64) */
+typedef void (*fp__view_fn)(fp__view *out, const void *mat);
+
+/* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
+FP__NOINLINE static int fp__view_in_ok(const fp__view *a)
+{
+    if (!a->data || a->rows < 0 || a->cols < 0) return 0;
+    return a->rows == 0 || a->cols == 0 || fp__strides_ok(a->rows, a->cols, a->rs, a->cs); /* an empty view has no strides to check */
+}
+/* A view that can be written: besides, no two of its elements share an address. */
+FP__NOINLINE static int fp__view_out_ok(const fp__view *a)
+{
+    return fp__view_in_ok(a) && (a->rows == 0 || a->cols == 0 || fp__layout_ok(a->rows, a->cols, a->rs, a->cs));
+}
+static int fp__view_is(const fp__view *a, int rows, int cols) { return a->rows == rows && a->cols == cols; }
+/* an n x 1 or 1 x n view */
+static int fp__view_is_vec(const fp__view *v, int n) { return (v->rows == n && v->cols == 1) || (v->rows == 1 && v->cols == n); }
+/* no shared element (an absent view shares none) */
+FP__NOINLINE static int fp__view_apart(const fp__view *a, const fp__view *b, size_t esz)
+{
+    return !a->data || !b->data || fp__apart(a->data, a->rows, a->cols, a->rs, a->cs, b->data, b->rows, b->cols, b->rs, b->cs, esz);
+}
+/* the same elements in the same places (an in-place update) */
+static int fp__view_same(const fp__view *a, const fp__view *b) { return a->data == b->data && a->rs == b->rs && a->cs == b->cs; }
+
+/* C = alpha A B + beta C: fp_mat_mul and fp_mat_mul_ws. */
+FP__VALIDATOR static const char *fp__mat_mul_bad(fp__view_fn view, const void *pa, const void *pb, const void *pc, size_t esz)
+{
+    fp__view a, b, c;
+    view(&a, pa);
+    view(&b, pb);
+    view(&c, pc);
+    if (!fp__view_in_ok(&a) || !fp__view_in_ok(&b)) return "A and B must be valid views" FP__BADVIEW;
+    if (!fp__view_out_ok(&c)) return "C must be a writable view whose elements are distinct" FP__BADVIEW;
+    if (a.rows != c.rows || b.cols != c.cols || a.cols != b.rows) return "the shapes must agree: A m x k, B k x n, C m x n";
+    if (!fp__view_apart(&c, &a, esz) || !fp__view_apart(&c, &b, esz)) return "C must not overlap A or B";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_mulv_bad(fp__view_fn view, const void *pa, const void *px, const void *py, size_t esz)
+{
+    fp__view a, x, y;
+    view(&a, pa);
+    view(&x, px);
+    view(&y, py);
+    if (!(fp__view_in_ok(&a) && fp__view_in_ok(&x) && fp__view_out_ok(&y))) return "A, x and y must be valid views" FP__BADVIEW;
+    if (!(fp__view_is_vec(&x, a.cols) && fp__view_is_vec(&y, a.rows))) return "x must have A's columns and y A's rows (as n x 1 or 1 x n views)";
+    if (!(fp__view_apart(&y, &a, esz) && fp__view_apart(&y, &x, esz))) return "y must not overlap A or x";
+    return NULL;
+}
+/* A square writable view: fp_mat_chol_factor, and fp_mat_lu_factor with its pivots. */
+FP__VALIDATOR static const char *fp__mat_chol_factor_bad(fp__view_fn view, const void *pa)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!(fp__view_out_ok(&a) && a.rows == a.cols)) return "A must be a square writable view" FP__BADVIEW;
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_lu_factor_bad(fp__view_fn view, const void *pa, const int *piv)
+{
+    fp__view a;
+    const char *bad = fp__mat_chol_factor_bad(view, pa);
+    if (bad) return bad;
+    view(&a, pa);
+    if (!(piv || a.rows == 0)) return "piv must hold A's order of ints";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_lu_solve_bad(fp__view_fn view, fp_trans t, const void *plu, const int *piv,
+                                                      const void *pb, size_t esz)
+{
+    fp__view lu, b;
+    view(&lu, plu);
+    view(&b, pb);
+    if (!(t == FP_NOTRANS || t == FP_TRANS)) return "t must be FP_NOTRANS or FP_TRANS";
+    if (!(fp__view_in_ok(&lu) && lu.rows == lu.cols && (piv || lu.rows == 0))) return "LU must be the square factors and piv their pivots";
+    if (!(fp__view_out_ok(&b) && b.rows == lu.rows)) return "B must be a writable view with LU's rows";
+    if (!fp__view_apart(&b, &lu, esz)) return "B must not overlap LU";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_chol_solve_bad(fp__view_fn view, const void *pl, const void *pb, size_t esz)
+{
+    fp__view l, b;
+    view(&l, pl);
+    view(&b, pb);
+    if (!(fp__view_in_ok(&l) && l.rows == l.cols)) return "L must be the square Cholesky factor";
+    if (!(fp__view_out_ok(&b) && b.rows == l.rows)) return "B must be a writable view with L's rows";
+    if (!fp__view_apart(&b, &l, esz)) return "B must not overlap L";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_lstsq_bad(fp__view_fn view, const void *pa, const void *pb, const void *tau, size_t esz)
+{
+    fp__view a, b;
+    view(&a, pa);
+    view(&b, pb);
+    if (!(fp__view_out_ok(&a) && a.rows >= a.cols)) return "A must be a writable m x n view with m >= n";
+    if (!(fp__view_out_ok(&b) && b.rows == a.rows)) return "B must be a writable view with A's rows";
+    if (!(fp__view_apart(&a, &b, esz) && (tau || a.cols == 0))) return "B must not overlap A; tau must hold n scalars";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_copy_bad(fp__view_fn view, const void *pa, const void *pb, size_t esz)
+{
+    fp__view a, b;
+    view(&a, pa);
+    view(&b, pb);
+    if (!(fp__view_in_ok(&a) && fp__view_out_ok(&b) && fp__view_is(&b, a.rows, a.cols))) return "B must be a writable view of A's shape";
+    if (!fp__view_apart(&a, &b, esz)) return "B must not overlap A";
+    return NULL;
+}
+/* fp_mat_fill and fp_mat_scale */
+FP__VALIDATOR static const char *fp__mat_fill_bad(fp__view_fn view, const void *pa)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!fp__view_out_ok(&a)) return "A must be a writable view" FP__BADVIEW;
+    return NULL;
+}
+/* B = f(A) elementwise, in place or apart: fp_mat_axpby, and fp_mat_map with its function */
+FP__VALIDATOR static const char *fp__mat_axpby_bad(fp__view_fn view, const void *pa, const void *pb, size_t esz)
+{
+    fp__view a, b;
+    view(&a, pa);
+    view(&b, pb);
+    if (!(fp__view_in_ok(&a) && fp__view_out_ok(&b) && fp__view_is(&b, a.rows, a.cols))) return "B must be a writable view of A's shape";
+    if (!(fp__view_apart(&a, &b, esz) || fp__view_same(&a, &b))) return "B must be A itself or not overlap it";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_map_bad(fp__view_fn view, int have_f, const void *pa, const void *pb, size_t esz)
+{
+    if (!have_f) return "f must be a function";
+    return fp__mat_axpby_bad(view, pa, pb, esz);
+}
+/* fp_mat_norm_fro and fp_mat_all_finite */
+FP__VALIDATOR static const char *fp__mat_norm_fro_bad(fp__view_fn view, const void *pa)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!fp__view_in_ok(&a)) return "A must be a valid view" FP__BADVIEW;
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__mat_row_sum_bad(fp__view_fn view, const void *pa, const void *ps, size_t esz)
+{
+    fp__view a, s;
+    view(&a, pa);
+    view(&s, ps);
+    if (!fp__view_in_ok(&a)) return "A must be a valid view" FP__BADVIEW;
+    if (!(fp__view_out_ok(&s) && fp__view_is_vec(&s, a.rows))) return "s must be a writable vector of A's rows";
+    if (!fp__view_apart(&a, &s, esz)) return "s must not overlap A";
+    return NULL;
+}
+
+/*@typed*/
 FP_DEF FP__F(mat) FP__F(mat_strided)(FP__T *data, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs)
 {
     FP__F(mat) a;
@@ -2277,143 +2483,123 @@ FP_DEF FP__F(mat) FP__F(mat_block)(FP__F(mat) a, int i, int j, int rows, int col
     return FP__F(mat_strided)(a.data + i * a.rs + j * a.cs, rows, cols, a.rs, a.cs);
 }
 
-/* A view that can be read: data present, sizes >= 0, strides >= 1 along dimensions over 1. */
-FP__NOINLINE static int FP__I(in_ok)(FP__F(mat) a)
+/* This precision's reader for the validators: field by field, the two structs being distinct types. */
+static void FP__I(view_of)(fp__view *out, const void *mat)
 {
-    if (!a.data || a.rows < 0 || a.cols < 0) return 0;
-    return a.rows == 0 || a.cols == 0 || fp__strides_ok(a.rows, a.cols, a.rs, a.cs); /* an empty view has no strides to check */
-}
-/* A view that can be written: besides, no two of its elements share an address. */
-FP__NOINLINE static int FP__I(out_ok)(FP__F(mat) a)
-{
-    return FP__I(in_ok)(a) && (a.rows == 0 || a.cols == 0 || fp__layout_ok(a.rows, a.cols, a.rs, a.cs));
-}
-static int FP__I(is)(FP__F(mat) a, int rows, int cols) { return a.rows == rows && a.cols == cols; }
-/* no shared element (an absent view shares none) */
-static int FP__I(apart)(FP__F(mat) a, FP__F(mat) b)
-{
-    return !a.data || !b.data || fp__apart(a.data, a.rows, a.cols, a.rs, a.cs, b.data, b.rows, b.cols, b.rs, b.cs, sizeof(FP__T));
+    const FP__F(mat) *a = (const FP__F(mat) *)mat;
+    out->data = a->data;
+    out->rows = a->rows;
+    out->cols = a->cols;
+    out->rs = a->rs;
+    out->cs = a->cs;
 }
 /* an n x 1 or 1 x n view as (pointer, increment) */
 static ptrdiff_t FP__I(inc)(FP__F(mat) v) { return v.cols == 1 ? v.rs : v.cs; }
-static int FP__I(is_vec)(FP__F(mat) v, int n) { return (v.rows == n && v.cols == 1) || (v.rows == 1 && v.cols == n); }
 
-/* What is wrong with the views of C = alpha A B + beta C, or NULL (shared by both entry points, so each
- * names itself). */
-static const char *FP__I(mul_bad)(FP__F(mat) a, FP__F(mat) b, FP__F(mat) c)
-{
-    if (!FP__I(in_ok)(a) || !FP__I(in_ok)(b)) return "A and B must be valid views" FP__BADVIEW;
-    if (!FP__I(out_ok)(c)) return "C must be a writable view whose elements are distinct" FP__BADVIEW;
-    if (a.rows != c.rows || b.cols != c.cols || a.cols != b.rows) return "the shapes must agree: A m x k, B k x n, C m x n";
-    if (!FP__I(apart)(c, a) || !FP__I(apart)(c, b)) return "C must not overlap A or B";
-    return NULL;
-}
 FP_DEF fp_status FP__F(mat_mul_ws)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c, void *work)
 {
-    const char *bad = FP__I(mul_bad)(a, b, c);
+    const char *bad = fp__mat_mul_bad(FP__I(view_of), &a, &b, &c, sizeof(FP__T));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
                           beta, c.data, c.rs, c.cs, work);
 }
 FP_DEF fp_status FP__F(mat_mul)(FP__T alpha, FP__F(mat) a, FP__F(mat) b, FP__T beta, FP__F(mat) c)
 {
-    const char *bad = FP__I(mul_bad)(a, b, c);
+    const char *bad = fp__mat_mul_bad(FP__I(view_of), &a, &b, &c, sizeof(FP__T));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, c.rows, c.cols, a.cols, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
                           beta, c.data, c.rs, c.cs, NULL);
 }
 FP_DEF fp_status FP__F(mat_mulv)(FP__T alpha, FP__F(mat) a, FP__F(mat) x, FP__T beta, FP__F(mat) y)
 {
-    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(in_ok)(x) && FP__I(out_ok)(y), "A, x and y must be valid views" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(is_vec)(x, a.cols) && FP__I(is_vec)(y, a.rows), "x must have A's columns and y A's rows (as n x 1 or 1 x n views)", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(y, a) && FP__I(apart)(y, x), "y must not overlap A or x", FP_ERR_USAGE);
+    const char *bad = fp__mat_mulv_bad(FP__I(view_of), &a, &x, &y, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__F(gemv)(FP_NOTRANS, a.rows, a.cols, alpha, a.data, a.rs, a.cs, x.data, FP__I(inc)(x), beta, y.data, FP__I(inc)(y));
     return FP_OK;
 }
 FP_DEF fp_status FP__F(mat_lu_factor)(FP__F(mat) a, int *piv)
 {
-    FP__REQUIRE(FP__I(out_ok)(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(piv || a.rows == 0, "piv must hold A's order of ints", FP_ERR_USAGE);
+    const char *bad = fp__mat_lu_factor_bad(FP__I(view_of), &a, piv);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__F(lu_factor)(a.rows, a.data, a.rs, a.cs, piv);
 }
 FP_DEF fp_status FP__F(mat_lu_solve)(fp_trans t, FP__F(mat) lu, const int *piv, FP__F(mat) b)
 {
-    FP__REQUIRE(t == FP_NOTRANS || t == FP_TRANS, "t must be FP_NOTRANS or FP_TRANS", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(lu) && lu.rows == lu.cols && (piv || lu.rows == 0), "LU must be the square factors and piv their pivots", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == lu.rows, "B must be a writable view with LU's rows", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(b, lu), "B must not overlap LU", FP_ERR_USAGE);
+    const char *bad = fp__mat_lu_solve_bad(FP__I(view_of), t, &lu, piv, &b, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__F(lu_solve)(t, lu.rows, b.cols, lu.data, lu.rs, lu.cs, piv, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF fp_status FP__F(mat_chol_factor)(FP__F(mat) a)
 {
-    FP__REQUIRE(FP__I(out_ok)(a) && a.rows == a.cols, "A must be a square writable view" FP__BADVIEW, FP_ERR_USAGE);
+    const char *bad = fp__mat_chol_factor_bad(FP__I(view_of), &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__F(chol_factor)(a.rows, a.data, a.rs, a.cs);
 }
 FP_DEF fp_status FP__F(mat_chol_solve)(FP__F(mat) l, FP__F(mat) b)
 {
-    FP__REQUIRE(FP__I(in_ok)(l) && l.rows == l.cols, "L must be the square Cholesky factor", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == l.rows, "B must be a writable view with L's rows", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(b, l), "B must not overlap L", FP_ERR_USAGE);
+    const char *bad = fp__mat_chol_solve_bad(FP__I(view_of), &l, &b, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__F(chol_solve)(l.rows, b.cols, l.data, l.rs, l.cs, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF fp_status FP__F(mat_lstsq)(FP__F(mat) a, FP__F(mat) b, FP__T *tau)
 {
-    FP__REQUIRE(FP__I(out_ok)(a) && a.rows >= a.cols, "A must be a writable m x n view with m >= n", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(b) && b.rows == a.rows, "B must be a writable view with A's rows", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(a, b) && (tau || a.cols == 0), "B must not overlap A; tau must hold n scalars", FP_ERR_USAGE);
+    const char *bad = fp__mat_lstsq_bad(FP__I(view_of), &a, &b, tau, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__F(lstsq)(a.rows, a.cols, b.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs, tau);
 }
 FP_DEF fp_status FP__F(mat_copy)(FP__F(mat) a, FP__F(mat) b)
 {
-    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(a, b), "B must not overlap A", FP_ERR_USAGE);
+    const char *bad = fp__mat_copy_bad(FP__I(view_of), &a, &b, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__I(mat_copy)(a.rows, a.cols, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF fp_status FP__F(mat_fill)(FP__F(mat) a, FP__T v)
 {
-    FP__REQUIRE(FP__I(out_ok)(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
+    const char *bad = fp__mat_fill_bad(FP__I(view_of), &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__I(mat_fill)(a.rows, a.cols, v, a.data, a.rs, a.cs);
     return FP_OK;
 }
 FP_DEF fp_status FP__F(mat_scale)(FP__F(mat) a, FP__T alpha)
 {
-    FP__REQUIRE(FP__I(out_ok)(a), "A must be a writable view" FP__BADVIEW, FP_ERR_USAGE);
+    const char *bad = fp__mat_fill_bad(FP__I(view_of), &a);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__I(mat_scale)(a.rows, a.cols, alpha, a.data, a.rs, a.cs);
     return FP_OK;
 }
 FP_DEF fp_status FP__F(mat_axpby)(FP__T alpha, FP__F(mat) a, FP__T beta, FP__F(mat) b)
 {
-    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
+    const char *bad = fp__mat_axpby_bad(FP__I(view_of), &a, &b, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__I(mat_axpby)(a.rows, a.cols, alpha, a.data, a.rs, a.cs, beta, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF fp_status FP__F(mat_map)(FP__F(mat) a, FP__F(mat) b, FP__T (*f)(FP__T, void *), void *ctx)
 {
-    FP__REQUIRE(f, "f must be a function", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(a) && FP__I(out_ok)(b) && FP__I(is)(b, a.rows, a.cols), "B must be a writable view of A's shape", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(a, b) || (a.data == b.data && a.rs == b.rs && a.cs == b.cs), "B must be A itself or not overlap it", FP_ERR_USAGE);
+    const char *bad = fp__mat_map_bad(FP__I(view_of), f != NULL, &a, &b, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__I(mat_map)(a.rows, a.cols, f, ctx, a.data, a.rs, a.cs, b.data, b.rs, b.cs);
     return FP_OK;
 }
 FP_DEF FP__T FP__F(mat_norm_fro)(FP__F(mat) a)
 {
-    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, (FP__T)NAN);
+    const char *bad = fp__mat_norm_fro_bad(FP__I(view_of), &a);
+    FP__REQUIRE(!bad, bad, (FP__T)NAN);
     return FP__I(mat_norm_fro)(a.rows, a.cols, a.data, a.rs, a.cs);
 }
 FP_DEF int FP__F(mat_all_finite)(FP__F(mat) a)
 {
-    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, 0);
+    const char *bad = fp__mat_norm_fro_bad(FP__I(view_of), &a);
+    FP__REQUIRE(!bad, bad, 0);
     return FP__I(mat_all_finite)(a.rows, a.cols, a.data, a.rs, a.cs);
 }
 FP_DEF fp_status FP__F(mat_row_sum)(FP__F(mat) a, FP__F(mat) s)
 {
-    FP__REQUIRE(FP__I(in_ok)(a), "A must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(s) && FP__I(is_vec)(s, a.rows), "s must be a writable vector of A's rows", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(a, s), "s must not overlap A", FP_ERR_USAGE);
+    const char *bad = fp__mat_row_sum_bad(FP__I(view_of), &a, &s, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__I(mat_row_sum)(a.rows, a.cols, a.data, a.rs, a.cs, s.data, FP__I(inc)(s));
     return FP_OK;
 }
@@ -2741,17 +2927,68 @@ static void FP__I(mat_row_sum)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrd
     for (i = 0; i < m; ++i) s[i * incs] = FP__F(vec_sum)(n, a + i * rsa, csa);
 }
 
+/*@end*/
+
+/* The argument checks of the view forms below: untyped validators (see VIEWS), compiled once for both
+ * precisions; each returns the sentence naming what is wrong, or NULL. */
+FP__VALIDATOR static const char *fp__act_apply_bad(fp__view_fn view, const fp_activation *act, const void *pz, const void *pr,
+                                                   const void *pg, size_t esz)
+{
+    fp__view z, r, g;
+    view(&z, pz);
+    view(&r, pr);
+    view(&g, pg);
+    if (!((int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM && (act->kind != FP_ACT_CUSTOM || (act->f && act->df))))
+        return "act: an unknown kind, or FP_ACT_CUSTOM without f and df";
+    if (!fp__view_in_ok(&z)) return "Z must be a valid view" FP__BADVIEW;
+    if (!(!r.data || (fp__view_out_ok(&r) && fp__view_is(&r, z.rows, z.cols)))) return "R must be absent or a writable view of Z's shape";
+    if (!(!g.data || (fp__view_out_ok(&g) && fp__view_is(&g, z.rows, z.cols)))) return "G must be absent or a writable view of Z's shape";
+    if (!(fp__view_apart(&g, &z, esz) && fp__view_apart(&g, &r, esz))) return "G must not overlap Z or R";
+    if (!(fp__view_apart(&r, &z, esz) || fp__view_same(&r, &z))) return "R must be Z itself or not overlap it";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__loss_mse_bad(fp__view_fn view, const void *pr, const void *pt, const void *pdr,
+                                                  const double *loss, size_t esz)
+{
+    fp__view r, t, dr;
+    view(&r, pr);
+    view(&t, pt);
+    view(&dr, pdr);
+    if (!(fp__view_in_ok(&r) && r.cols >= 1)) return "R must be a valid view with at least one column" FP__BADVIEW;
+    if (!(fp__view_in_ok(&t) && fp__view_is(&t, r.rows, r.cols))) return "T must be a view of R's shape";
+    if (!(!dr.data || (fp__view_out_ok(&dr) && fp__view_is(&dr, r.rows, r.cols)))) return "dR must be absent or a writable view of R's shape";
+    if (!(fp__view_apart(&dr, &r, esz) && fp__view_apart(&dr, &t, esz) && loss)) return "dR must not overlap R or T; loss must point to a double";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__loss_xent_bad(fp__view_fn view, const void *pwout, const void *pr, const int *labels,
+                                                   const void *pdr, const void *pdwout, const double *loss, size_t esz)
+{
+    int k, n, b;
+    fp__view wout, r, dr, dwout;
+    view(&wout, pwout);
+    view(&r, pr);
+    view(&dr, pdr);
+    view(&dwout, pdwout);
+    k = wout.rows; n = wout.cols; b = r.cols;
+    if (!(fp__view_in_ok(&wout) && k >= 1 && n >= 1)) return "W_out must be a valid k x n view with k, n >= 1";
+    if (!(fp__view_in_ok(&r) && r.rows == n && b >= 1)) return "R must be n x B with n = W_out's columns, B >= 1";
+    if (!(labels && loss)) return "labels (B ints) and loss are required";
+    if (!(!dr.data || (fp__view_out_ok(&dr) && fp__view_is(&dr, n, b)))) return "dR must be absent or a writable view of R's shape";
+    if (!(!dwout.data || (fp__view_out_ok(&dwout) && fp__view_is(&dwout, k, n)))) return "dW_out must be absent or a writable view of W_out's shape";
+    if (!(fp__view_apart(&dr, &r, esz) && fp__view_apart(&dr, &wout, esz) && fp__view_apart(&dwout, &r, esz) &&
+          fp__view_apart(&dwout, &wout, esz) && fp__view_apart(&dr, &dwout, esz)))
+        return "dR and dW_out must not overlap R, W_out or each other";
+    return NULL;
+}
+
+/*@typed*/
 FP_DEF fp_status FP__F(act_apply)(const fp_activation *act, FP__F(mat) z, FP__F(mat) r, FP__F(mat) g)
 {
     fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    const char *bad;
     if (!act) act = &tanh_;
-    FP__REQUIRE((int)act->kind >= 0 && act->kind <= FP_ACT_CUSTOM && (act->kind != FP_ACT_CUSTOM || (act->f && act->df)),
-                "act: an unknown kind, or FP_ACT_CUSTOM without f and df", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(z), "Z must be a valid view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!r.data || (FP__I(out_ok)(r) && FP__I(is)(r, z.rows, z.cols)), "R must be absent or a writable view of Z's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!g.data || (FP__I(out_ok)(g) && FP__I(is)(g, z.rows, z.cols)), "G must be absent or a writable view of Z's shape", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(g, z) && FP__I(apart)(g, r), "G must not overlap Z or R", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(r, z) || (r.data == z.data && r.rs == z.rs && r.cs == z.cs), "R must be Z itself or not overlap it", FP_ERR_USAGE);
+    bad = fp__act_apply_bad(FP__I(view_of), act, &z, &r, &g, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__I(act_apply)(act, z.rows, z.cols, z.data, z.rs, z.cs, r.data, r.rs, r.cs, g.data, g.rs, g.cs);
     return FP_OK;
 }
@@ -2759,10 +2996,8 @@ FP_DEF fp_status FP__F(act_apply)(const fp_activation *act, FP__F(mat) z, FP__F(
 FP_DEF fp_status FP__F(loss_mse)(FP__F(mat) r, FP__F(mat) t, FP__F(mat) dr, double *loss)
 {
     FP__T l;
-    FP__REQUIRE(FP__I(in_ok)(r) && r.cols >= 1, "R must be a valid view with at least one column" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(t) && FP__I(is)(t, r.rows, r.cols), "T must be a view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!dr.data || (FP__I(out_ok)(dr) && FP__I(is)(dr, r.rows, r.cols)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(dr, r) && FP__I(apart)(dr, t) && loss, "dR must not overlap R or T; loss must point to a double", FP_ERR_USAGE);
+    const char *bad = fp__loss_mse_bad(FP__I(view_of), &r, &t, &dr, loss, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (!FP__I(mat_all_finite)(r.rows, r.cols, r.data, r.rs, r.cs) || !FP__I(mat_all_finite)(t.rows, t.cols, t.data, t.rs, t.cs))
         return FP_ERR_NON_FINITE;
     l = FP__I(loss_mse)(r.rows, r.cols, r.data, r.rs, r.cs, t.data, t.rs, t.cs, dr.data, dr.rs, dr.cs);
@@ -2783,13 +3018,8 @@ FP_DEF fp_status FP__F(loss_xent)(FP__F(mat) wout, const FP__T *bout, FP__F(mat)
     void *blk = NULL;
     FP__T *y, l = 0;
     fp_status st;
-    FP__REQUIRE(FP__I(in_ok)(wout) && k >= 1 && n >= 1, "W_out must be a valid k x n view with k, n >= 1", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(r) && r.rows == n && b >= 1, "R must be n x B with n = W_out's columns, B >= 1", FP_ERR_USAGE);
-    FP__REQUIRE(labels && loss, "labels (B ints) and loss are required", FP_ERR_USAGE);
-    FP__REQUIRE(!dr.data || (FP__I(out_ok)(dr) && FP__I(is)(dr, n, b)), "dR must be absent or a writable view of R's shape", FP_ERR_USAGE);
-    FP__REQUIRE(!dwout.data || (FP__I(out_ok)(dwout) && FP__I(is)(dwout, k, n)), "dW_out must be absent or a writable view of W_out's shape", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(dr, r) && FP__I(apart)(dr, wout) && FP__I(apart)(dwout, r) && FP__I(apart)(dwout, wout) &&
-                FP__I(apart)(dr, dwout), "dR and dW_out must not overlap R, W_out or each other", FP_ERR_USAGE);
+    const char *bad = fp__loss_xent_bad(FP__I(view_of), &wout, &r, labels, &dr, &dwout, loss, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (!FP__I(mat_all_finite)(k, n, wout.data, wout.rs, wout.cs) || !FP__I(mat_all_finite)(n, b, r.data, r.rs, r.cs) ||
         (bout && !FP__I(mat_all_finite)(k, 1, bout, 1, 1)))
         return FP_ERR_NON_FINITE;
@@ -3257,18 +3487,37 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
     return st;
 }
 
+/*@end*/
+
+/* The argument checks of fp_solve: untyped (see VIEWS), compiled once for both precisions. */
+FP__VALIDATOR static const char *fp__solve_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
+                                               const void *pgain, size_t esz)
+{
+    int n, b;
+    fp__view w, x, r, gain;
+    view(&w, pw);
+    view(&x, px);
+    view(&r, pr);
+    view(&gain, pgain);
+    n = w.rows; b = x.cols;
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols)) return "W must be a square N x N view" FP__BADVIEW;
+    if (!(fp__view_in_ok(&x) && x.rows == n)) return "X must be N x B, N = W's order" FP__BADVIEW;
+    if (!(fp__view_out_ok(&r) && fp__view_is(&r, n, b))) return "R must be a writable N x B view (X's shape) with distinct elements";
+    if (!(!gain.data || (fp__view_out_ok(&gain) && fp__view_is(&gain, n, b)))) return "G must be absent or a writable N x B view (X's shape)";
+    if (!(fp__view_apart(&r, &w, esz) && fp__view_apart(&r, &x, esz))) return "R must not overlap W or X";
+    if (!(fp__view_apart(&gain, &w, esz) && fp__view_apart(&gain, &x, esz) && fp__view_apart(&gain, &r, esz))) return "G must not overlap W, X or R";
+    return NULL;
+}
+
+/*@typed*/
 FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
                               FP__F(mat) r, FP__F(mat) gain, fp_solve_report *rep, void *work)
 {
     fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
     fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
     int n = w.rows, b = x.cols;
-    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(x) && x.rows == n, "X must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(r) && FP__I(is)(r, n, b), "R must be a writable N x B view (X's shape) with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(!gain.data || (FP__I(out_ok)(gain) && FP__I(is)(gain, n, b)), "G must be absent or a writable N x B view (X's shape)", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(r, w) && FP__I(apart)(r, x), "R must not overlap W or X", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(gain, w) && FP__I(apart)(gain, x) && FP__I(apart)(gain, r), "G must not overlap W, X or R", FP_ERR_USAGE);
+    const char *bad = fp__solve_bad(FP__I(view_of), &w, &x, &r, &gain, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__I(solve)(cfg ? cfg : &def, act ? act : &tanh_, n, b, w.data, w.rs, w.cs, x.data, x.rs, x.cs, r.data, r.rs,
                         r.cs, gain.data, gain.rs, gain.cs, rep, work);
 }
@@ -3457,21 +3706,44 @@ static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     return st;
 }
 
+/*@end*/
+
+/* The argument checks of fp_implicit_grad: untyped (see VIEWS), compiled once for both precisions. */
+FP__VALIDATOR static const char *fp__implicit_grad_bad(fp__view_fn view, const void *pw, const void *pr, const void *pgain,
+                                                       const void *pdelta, const void *pv, const void *pdw, size_t esz)
+{
+    int n, b;
+    fp__view w, r, gain, delta, v, dw;
+    view(&w, pw);
+    view(&r, pr);
+    view(&gain, pgain);
+    view(&delta, pdelta);
+    view(&v, pv);
+    view(&dw, pdw);
+    n = w.rows; b = gain.cols;
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols)) return "W must be a square N x N view" FP__BADVIEW;
+    if (!(fp__view_in_ok(&gain) && gain.rows == n)) return "G must be N x B, N = W's order" FP__BADVIEW;
+    if (!(fp__view_in_ok(&delta) && fp__view_is(&delta, n, b))) return "Delta (dL/dR) must be N x B, G's shape" FP__BADVIEW;
+    if (!(fp__view_out_ok(&v) && fp__view_is(&v, n, b))) return "V must be a writable N x B view (G's shape)";
+    if (!(!dw.data || (fp__view_out_ok(&dw) && fp__view_is(&dw, n, n)))) return "dW must be absent or a writable N x N view";
+    if (!(!dw.data || (fp__view_in_ok(&r) && fp__view_is(&r, n, b)))) return "R must be N x B (G's shape) when dW is asked for";
+    if (!(fp__view_apart(&v, &w, esz) && fp__view_apart(&v, &gain, esz) && fp__view_apart(&v, &delta, esz) &&
+          (!dw.data || fp__view_apart(&v, &r, esz))))
+        return "V must not overlap W, R, G or Delta";
+    if (!(!dw.data || (fp__view_apart(&dw, &w, esz) && fp__view_apart(&dw, &r, esz) && fp__view_apart(&dw, &gain, esz) &&
+                        fp__view_apart(&dw, &delta, esz) && fp__view_apart(&dw, &v, esz))))
+        return "dW must not overlap W, R, G, Delta or V";
+    return NULL;
+}
+
+/*@typed*/
 FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
                                       FP__F(mat) delta, FP__F(mat) v, FP__F(mat) dw, fp_solve_report *rep, void *work)
 {
     fp_adjoint_config def = fp_adjoint_config_default();
     int n = w.rows, b = gain.cols;
-    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(gain) && gain.rows == n, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(delta) && FP__I(is)(delta, n, b), "Delta (dL/dR) must be N x B, G's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(v) && FP__I(is)(v, n, b), "V must be a writable N x B view (G's shape)", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (FP__I(out_ok)(dw) && FP__I(is)(dw, n, n)), "dW must be absent or a writable N x N view", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (FP__I(in_ok)(r) && FP__I(is)(r, n, b)), "R must be N x B (G's shape) when dW is asked for", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(v, w) && FP__I(apart)(v, gain) && FP__I(apart)(v, delta) && (!dw.data || FP__I(apart)(v, r)),
-                "V must not overlap W, R, G or Delta", FP_ERR_USAGE);
-    FP__REQUIRE(!dw.data || (FP__I(apart)(dw, w) && FP__I(apart)(dw, r) && FP__I(apart)(dw, gain) && FP__I(apart)(dw, delta) &&
-                             FP__I(apart)(dw, v)), "dW must not overlap W, R, G, Delta or V", FP_ERR_USAGE);
+    const char *bad = fp__implicit_grad_bad(FP__I(view_of), &w, &r, &gain, &delta, &v, &dw, sizeof(FP__T));
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__I(implicit_grad)(cfg ? cfg : &def, n, b, w.data, w.rs, w.cs, dw.data ? r.data : NULL, r.rs, r.cs, gain.data,
                                 gain.rs, gain.cs, delta.data, delta.rs, delta.cs, v.data, v.rs, v.cs, dw.data, dw.rs, dw.cs, rep, work);
 }
@@ -3824,20 +4096,40 @@ FP_DEF size_t FP__F(rule_workspace_size)(const fp_rule_config *cfg, int n, int b
     return FP__I(rule_workspace_size)(cfg->rule ? cfg->rule : FP_RULE_DW3, &cfg->adjoint, n, b);
 }
 
+/*@end*/
+
+/* The argument checks of fp_rule_dw: untyped (see VIEWS), compiled once for both precisions. */
+FP__VALIDATOR static const char *fp__rule_dw_bad(fp__view_fn view, const void *pw, const void *pr, const void *pgain,
+                                                 const void *pgrad, const void *pdw, size_t esz)
+{
+    int n, b;
+    fp__view w, r, gain, grad, dw;
+    view(&w, pw);
+    view(&r, pr);
+    view(&gain, pgain);
+    view(&grad, pgrad);
+    view(&dw, pdw);
+    n = w.rows; b = r.cols;
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols)) return "W must be a square N x N view" FP__BADVIEW;
+    if (!(fp__view_in_ok(&r) && r.rows == n)) return "R must be N x B, N = W's order" FP__BADVIEW;
+    if (!(fp__view_in_ok(&gain) && fp__view_is(&gain, n, b))) return "G must be N x B, R's shape" FP__BADVIEW;
+    if (!(fp__view_in_ok(&grad) && fp__view_is(&grad, n, b))) return "grad (dL/dR) must be N x B, R's shape" FP__BADVIEW;
+    if (!(fp__view_out_ok(&dw) && fp__view_is(&dw, n, n))) return "dW must be a writable N x N view with distinct elements";
+    if (!(fp__view_apart(&dw, &w, esz) && fp__view_apart(&dw, &r, esz) && fp__view_apart(&dw, &gain, esz) && fp__view_apart(&dw, &grad, esz)))
+        return "dW must not overlap W, R, G or grad";
+    return NULL;
+}
+
+/*@typed*/
 FP_DEF fp_status FP__F(rule_dw)(const fp_rule_config *cfg, FP__F(mat) w, FP__F(mat) r, FP__F(mat) gain,
                                 FP__F(mat) grad, FP__F(mat) dw, fp_solve_report *rep, void *work)
 {
     fp_rule_config def;
     int n = w.rows, b = r.cols;
+    const char *bad = fp__rule_dw_bad(FP__I(view_of), &w, &r, &gain, &grad, &dw, sizeof(FP__T));
     memset(&def, 0, sizeof def);
     if (!cfg) cfg = &def;
-    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(r) && r.rows == n, "R must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(gain) && FP__I(is)(gain, n, b), "G must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(grad) && FP__I(is)(grad, n, b), "grad (dL/dR) must be N x B, R's shape" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(dw) && FP__I(is)(dw, n, n), "dW must be a writable N x N view with distinct elements", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(dw, w) && FP__I(apart)(dw, r) && FP__I(apart)(dw, gain) && FP__I(apart)(dw, grad),
-                "dW must not overlap W, R, G or grad", FP_ERR_USAGE);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     if (n < 1 || b < 1) {
         if (rep) fp__report_reset(rep);
         return rep ? fp__report_fail(rep, FP_ERR_INVALID_ARG, "N and B must be >= 1") : FP_ERR_INVALID_ARG;
@@ -5071,39 +5363,104 @@ static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_co
     return est;
 }
 #undef FP__KMAX
+/*@end*/
 
+/* The argument checks of the analysis calls' view forms: untyped validators (see VIEWS), compiled once for
+ * both precisions; each returns the sentence naming what is wrong, or NULL. */
+FP__VALIDATOR static const char *fp__eig_bad(fp__view_fn view, const void *pa, const double *wr, const double *wi)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!(fp__view_in_ok(&a) && a.rows == a.cols)) return "A must be a square view" FP__BADVIEW;
+    if (!(a.rows == 0 || (wr && wi))) return "wr and wi must hold n doubles each";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__eigvec_bad(fp__view_fn view, const void *pa, const double *vr, const double *vi)
+{
+    fp__view a;
+    view(&a, pa);
+    if (!(fp__view_in_ok(&a) && a.rows == a.cols && a.rows >= 1)) return "A must be a square view of order >= 1" FP__BADVIEW;
+    if (!(vr && vi)) return "vr and vi must hold n doubles each";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__eig_arnoldi_bad(fp__view_fn view, const void *pa, const void *pg, int k, const double *wr,
+                                                     const double *wi)
+{
+    fp__view a, g;
+    view(&a, pa);
+    view(&g, pg);
+    if (!(fp__view_in_ok(&a) && a.rows == a.cols && a.rows >= 1)) return "A must be a square view of order >= 1" FP__BADVIEW;
+    if (!(!g.data || (fp__view_in_ok(&g) && fp__view_is_vec(&g, a.rows)))) return "g must be absent or a vector of A's order";
+    if (!(k >= 1 && wr && wi)) return "k must be >= 1 and wr, wi hold k doubles each";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__stability_bad(fp__view_fn view, const void *pw, const void *pgain, const double *re,
+                                                   const double *im)
+{
+    fp__view w, gain;
+    view(&w, pw);
+    view(&gain, pgain);
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols && w.rows >= 1)) return "W must be a square view of order >= 1" FP__BADVIEW;
+    if (!(fp__view_in_ok(&gain) && gain.rows == w.rows)) return "G must be N x B, N = W's order" FP__BADVIEW;
+    if (!(gain.cols == 0 || (re && im))) return "re and im must hold B doubles each";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__stability_analyze_bad(fp__view_fn view, const void *pw, const void *pgain,
+                                                           const fp_spectrum *out)
+{
+    fp__view w, gain;
+    view(&w, pw);
+    view(&gain, pgain);
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols && w.rows >= 1)) return "W must be a square view of order >= 1" FP__BADVIEW;
+    if (!(!gain.data || (fp__view_in_ok(&gain) && fp__view_is_vec(&gain, w.rows)))) return "gain must be absent or a vector of W's order";
+    if (!out) return "out must point to an fp_spectrum";
+    return NULL;
+}
+FP__VALIDATOR static const char *fp__census_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
+                                                const fp_census *census, int max_out, const fp_attractor *out, size_t esz)
+{
+    fp__view w, x, r;
+    view(&w, pw);
+    view(&x, px);
+    view(&r, pr);
+    if (!(fp__view_in_ok(&w) && w.rows == w.cols)) return "W must be a square N x N view" FP__BADVIEW;
+    if (!(fp__view_in_ok(&x) && fp__view_is_vec(&x, w.rows))) return "x must be a vector of W's order" FP__BADVIEW;
+    if (!(fp__view_out_ok(&r) && r.rows == w.rows)) return "R must be a writable N x K view of initial states";
+    if (!(fp__view_apart(&r, &w, esz) && fp__view_apart(&r, &x, esz))) return "R must not overlap W or x";
+    if (!(census && (max_out <= 0 || out))) return "census is required, and out when max_out > 0";
+    return NULL;
+}
+
+/*@typed*/
 FP_DEF fp_status FP__F(eig)(FP__F(mat) a, double *wr, double *wi, void *work)
 {
-    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols, "A must be a square view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(a.rows == 0 || (wr && wi), "wr and wi must hold n doubles each", FP_ERR_USAGE);
+    const char *bad = fp__eig_bad(FP__I(view_of), &a, wr, wi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__I(eig)(a.rows, a.data, a.rs, a.cs, wr, wi, work);
 }
 FP_DEF fp_status FP__F(eigvec)(FP__F(mat) a, double re, double im, double *vr, double *vi, void *work)
 {
-    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(vr && vi, "vr and vi must hold n doubles each", FP_ERR_USAGE);
+    const char *bad = fp__eigvec_bad(FP__I(view_of), &a, vr, vi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__I(eigvec)(a.rows, a.data, a.rs, a.cs, re, im, vr, vi, work);
 }
 FP_DEF fp_status FP__F(eig_arnoldi)(FP__F(mat) a, FP__F(mat) g, int k, double *wr, double *wi, void *work)
 {
-    FP__REQUIRE(FP__I(in_ok)(a) && a.rows == a.cols && a.rows >= 1, "A must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!g.data || (FP__I(in_ok)(g) && FP__I(is_vec)(g, a.rows)), "g must be absent or a vector of A's order", FP_ERR_USAGE);
-    FP__REQUIRE(k >= 1 && wr && wi, "k must be >= 1 and wr, wi hold k doubles each", FP_ERR_USAGE);
+    const char *bad = fp__eig_arnoldi_bad(FP__I(view_of), &a, &g, k, wr, wi);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__I(eig_arnoldi)(a.rows, a.data, a.rs, a.cs, g.data, g.data ? FP__I(inc)(g) : 1, k, wr, wi, work);
 }
 FP_DEF fp_status FP__F(stability)(FP__F(mat) w, FP__F(mat) gain, int exact_max, double *re, double *im, void *work)
 {
-    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(gain) && gain.rows == w.rows, "G must be N x B, N = W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(gain.cols == 0 || (re && im), "re and im must hold B doubles each", FP_ERR_USAGE);
+    const char *bad = fp__stability_bad(FP__I(view_of), &w, &gain, re, im);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__I(stability)(w.rows, gain.cols, w.data, w.rs, w.cs, gain.data, gain.rs, gain.cs, exact_max, re, im, work);
 }
 FP_DEF fp_status FP__F(stability_analyze)(const fp_spectrum_config *cfg, FP__F(mat) w, FP__F(mat) gain,
                                           fp_spectrum *out, double *wr, double *wi, void *work)
 {
-    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols && w.rows >= 1, "W must be a square view of order >= 1" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(!gain.data || (FP__I(in_ok)(gain) && FP__I(is_vec)(gain, w.rows)), "gain must be absent or a vector of W's order", FP_ERR_USAGE);
-    FP__REQUIRE(out, "out must point to an fp_spectrum", FP_ERR_USAGE);
+    const char *bad = fp__stability_analyze_bad(FP__I(view_of), &w, &gain, out);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     return FP__I(stability_analyze)(cfg, w.rows, w.data, w.rs, w.cs, gain.data, gain.data ? FP__I(inc)(gain) : 1, out, wr, wi, work);
 }
 FP_DEF fp_status FP__F(census)(const fp_census_config *cfg, const fp_activation *act, FP__F(mat) w, FP__F(mat) x,
@@ -5112,13 +5469,10 @@ FP_DEF fp_status FP__F(census)(const fp_census_config *cfg, const fp_activation 
     fp_census_config def;
     fp_solver_config sc;
     fp_activation tanh_ = fp_activation_make(FP_ACT_TANH);
+    const char *bad = fp__census_bad(FP__I(view_of), &w, &x, &r, census, max_out, out, sizeof(FP__T));
     memset(&def, 0, sizeof def);
     if (!cfg) cfg = &def;
-    FP__REQUIRE(FP__I(in_ok)(w) && w.rows == w.cols, "W must be a square N x N view" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(in_ok)(x) && FP__I(is_vec)(x, w.rows), "x must be a vector of W's order" FP__BADVIEW, FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(r) && r.rows == w.rows, "R must be a writable N x K view of initial states", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(apart)(r, w) && FP__I(apart)(r, x), "R must not overlap W or x", FP_ERR_USAGE);
-    FP__REQUIRE(census && (max_out <= 0 || out), "census is required, and out when max_out > 0", FP_ERR_USAGE);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     sc = fp__census_solver(&cfg->solver);
     return FP__I(census)(&sc, &cfg->spectrum, act ? act : &tanh_, w.rows, r.cols, w.data, w.rs, w.cs, x.data, FP__I(inc)(x),
                          r.data, r.rs, r.cs, cfg->cluster_tol, out, max_out, label, census);
@@ -5780,10 +6134,25 @@ FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__
     return FP_OK;
 }
 
+/*@end*/
+
+/* The argument checks of fp_feedback_weights: untyped (see VIEWS), compiled once for both precisions;
+ * have_fb says fb is an initialized network, n its order. */
+FP__VALIDATOR static const char *fp__feedback_weights_bad(fp__view_fn view, int have_fb, int n, const void *pw)
+{
+    fp__view w;
+    view(&w, pw);
+    if (!have_fb) return "fb must be an initialized feedback network";
+    if (!(fp__view_out_ok(&w) && fp__view_is(&w, n, n))) return "W must be a writable n x n view with distinct elements";
+    return NULL;
+}
+
+/*@typed*/
 FP_DEF fp_status FP__F(feedback_weights)(const FP__F(feedback) *fb, FP__F(mat) w)
 {
-    FP__REQUIRE(fb && fb->chi, "fb must be an initialized feedback network", FP_ERR_USAGE);
-    FP__REQUIRE(FP__I(out_ok)(w) && FP__I(is)(w, fb->n, fb->n), "W must be a writable n x n view with distinct elements", FP_ERR_USAGE);
+    int have_fb = fb && fb->chi;
+    const char *bad = fp__feedback_weights_bad(FP__I(view_of), have_fb, have_fb ? fb->n : 0, &w);
+    FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
     FP__I(feedback_weights)(fb, w.data, w.rs, w.cs);
     return FP_OK;
 }
@@ -5941,7 +6310,7 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BLOCKED_MIN
 #undef FP__BADVIEW
 #undef FP__NOINLINE
-#undef FP__COLD
+#undef FP__VALIDATOR
 #ifdef FP__OWN_ALLOC
 #undef FP_MALLOC
 #undef FP_FREE
