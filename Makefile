@@ -2,7 +2,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c tests/test_feedback.c tests/test_stability.c tests/test_faults.c tests/test_checkpoints.c tests/test_reports.c tests/test_oom.c tests/test_contracts.c tests/test_analysis_contracts.c tests/test_api.c tests/test_fuzz.c tests/fuzz/targets.c
+TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c tests/test_feedback.c tests/test_stability.c tests/test_faults.c tests/test_checkpoints.c tests/test_reports.c tests/test_oom.c tests/test_contracts.c tests/test_analysis_contracts.c tests/test_api.c tests/test_factor.c tests/test_fuzz.c tests/fuzz/targets.c
 BUILD   := build
 
 SHELL := /bin/bash

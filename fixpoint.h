@@ -251,7 +251,9 @@ FP_API float fp_vec_sum_f32(int n, const float *x, ptrdiff_t incx);
 FP_API float fp_vec_max_abs_f32(int n, const float *x, ptrdiff_t incx);
 
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
- * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf. */
+ * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
+ * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
+ * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status fp_lu_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
@@ -331,7 +333,9 @@ FP_API double fp_vec_sum_f64(int n, const double *x, ptrdiff_t incx);
 FP_API double fp_vec_max_abs_f64(int n, const double *x, ptrdiff_t incx);
 
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
- * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf. */
+ * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
+ * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
+ * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status fp_lu_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
@@ -1555,6 +1559,10 @@ static void fp__undo_halve(void *param, const void *saved, size_t bytes, double 
 }
 
 #define FP__ISFINITE(x) ((x) - (x) == (x) - (x)) /* false for NaN and +-Inf, no fenv side effects */
+/* The recursive factorizations: below FP__LEAF columns the unblocked loops run; below FP__BLOCKED_MIN
+ * (order) the whole factorization is unblocked, a GEMM workspace not being worth its allocation. */
+#define FP__LEAF 16
+#define FP__BLOCKED_MIN 64
 #define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
 
 /* The strided engines behind the view API (the public forms check the views, then call these); out of line like
@@ -1566,6 +1574,8 @@ FP__NOINLINE static void fp__mat_axpby_f32(int m, int n, float alpha, const floa
 FP__NOINLINE static void fp__mat_map_f32(int m, int n, float (*f)(float, void *), void *ctx, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *b, ptrdiff_t rsb, ptrdiff_t csb);
 FP__NOINLINE static float fp__mat_norm_fro_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa);
 FP__NOINLINE static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa);
+static fp_status fp__lu_factor_ws_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws);
+static void fp__lu_solve_ws_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa, const int *piv, float *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws);
 FP__NOINLINE static void fp__act_apply_f32(const fp_activation *act, int m, int n, const float *z, ptrdiff_t rsz, ptrdiff_t csz, float *r, ptrdiff_t rsr, ptrdiff_t csr, float *g, ptrdiff_t rsg, ptrdiff_t csg);
 FP__NOINLINE static float fp__loss_mse_f32(int n, int b, const float *r, ptrdiff_t rsr, ptrdiff_t csr, const float *t, ptrdiff_t rst, ptrdiff_t cst, float *dr, ptrdiff_t rsd, ptrdiff_t csd);
 FP__NOINLINE static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *x, ptrdiff_t rsx, ptrdiff_t csx, float *r, ptrdiff_t rsr, ptrdiff_t csr, float *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
@@ -1590,6 +1600,8 @@ FP__NOINLINE static void fp__mat_axpby_f64(int m, int n, double alpha, const dou
 FP__NOINLINE static void fp__mat_map_f64(int m, int n, double (*f)(double, void *), void *ctx, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b, ptrdiff_t rsb, ptrdiff_t csb);
 FP__NOINLINE static double fp__mat_norm_fro_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
 FP__NOINLINE static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa);
+static fp_status fp__lu_factor_ws_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws);
+static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa, const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws);
 FP__NOINLINE static void fp__act_apply_f64(const fp_activation *act, int m, int n, const double *z, ptrdiff_t rsz, ptrdiff_t csz, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *g, ptrdiff_t rsg, ptrdiff_t csg);
 FP__NOINLINE static double fp__loss_mse_f64(int n, int b, const double *r, ptrdiff_t rsr, ptrdiff_t csr, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *dr, ptrdiff_t rsd, ptrdiff_t csd);
 FP__NOINLINE static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x, ptrdiff_t rsx, ptrdiff_t csx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
@@ -1925,14 +1937,27 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
     }
 }
 
+static fp_status fp__gemm_run_f32(fp_trans ta, fp_trans tb, int m, int n, int k, float alpha, const float *a,
+                                 ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                 float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
 FP_DEF fp_status fp_gemm_ws_f32(fp_trans ta, fp_trans tb, int m, int n, int k, float alpha,
                                 const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *b,
                                 ptrdiff_t rsb, ptrdiff_t csb, float beta, float *c, ptrdiff_t rsc,
                                 ptrdiff_t csc, void *work)
 {
-    void *own = NULL;
     const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(float));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__gemm_run_f32(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+}
+
+/* GEMM past its checks: the factorizations' own calls start here, their blocks being disjoint by
+ * construction (even where the element-exact overlap test could only say "maybe", e.g. two blocks of
+ * one matrix stored with no unit stride). */
+static fp_status fp__gemm_run_f32(fp_trans ta, fp_trans tb, int m, int n, int k, float alpha, const float *a,
+                                 ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                 float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+{
+    void *own = NULL;
     if (m == 0 || n == 0) return FP_OK;
     if (k == 0 || alpha == (float)0) {
         fp__scale_c_f32(m, n, beta, c, rsc, csc);
@@ -2169,47 +2194,196 @@ static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, p
     return acc == (float)0;
 }
 
-/* ---- dense factorizations (unblocked, row operations on strided views) ---- */
-FP__VECTORIZE FP_DEF fp_status fp_lu_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
+/* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
+ * LU and Cholesky split the columns in halves (Toledo's recursion, as LAPACK's getrf2/potrf2): factor
+ * the left half, solve for the top right block with a triangular solve, update the bottom right block with
+ * one GEMM, and recurse on it. Triangular solves with many right-hand sides split the same way. Below
+ * FP__LEAF columns (or without a GEMM workspace) the unblocked loops run. */
+
+/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a), in order. */
+static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
 {
-    int i, j, p;
-    float amax;
-    FP__REQUIRE(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A and piv non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    if (!fp__mat_all_finite_f32(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    amax = 0;
-    for (i = 0; i < n; ++i) { float v = fp_vec_max_abs_f32(n, a + i * rsa, csa); if (v > amax) amax = v; }
-    for (p = 0; p < n; ++p) {
-        int best = p;
-        float bv = fabsf(a[p * rsa + p * csa]), inv;
-        for (i = p + 1; i < n; ++i) {
-            float v = fabsf(a[i * rsa + p * csa]);
-            if (v > bv) { bv = v; best = i; }
+    int k, j;
+    if (csa <= rsa) /* rows contiguous: one row pair at a time */
+        for (k = k1; k < k2; ++k) {
+            float *x = a + k * rsa, *y = a + piv[k] * rsa;
+            if (piv[k] != k)
+                for (j = 0; j < ncols; ++j) { float t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
-        piv[p] = best;
-        if (bv == (float)0 || bv <= (float)n * FLT_EPSILON * amax) return FP_ERR_SINGULAR;
-        if (best != p)
-            for (j = 0; j < n; ++j) {
-                float t = a[p * rsa + j * csa];
-                a[p * rsa + j * csa] = a[best * rsa + j * csa];
-                a[best * rsa + j * csa] = t;
-            }
-        inv = (float)1 / a[p * rsa + p * csa];
-        for (i = p + 1; i < n; ++i) {
-            float l = a[i * rsa + p * csa] * inv;
-            a[i * rsa + p * csa] = l;
-            if (l != (float)0)
-                fp_vec_axpy_f32(n - p - 1, -l, a + p * rsa + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
+        for (j = 0; j < ncols; ++j) {
+            float *c = a + j * csa;
+            for (k = k1; k < k2; ++k)
+                if (piv[k] != k) { float t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
         }
-    }
-    return FP_OK;
 }
 
-FP__VECTORIZE FP_DEF void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
-                            const int *piv, float *b, ptrdiff_t rsb, ptrdiff_t csb)
+/* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
+ * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
+FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrdiff_t rst, ptrdiff_t cst, float *b,
+                        ptrdiff_t rsb, ptrdiff_t csb, void *gws)
+{
+    int i, k, j;
+    if (m <= FP__LEAF || !gws) {
+        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+            for (k = 0; k < m; ++k) {
+                int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
+                float *bi = b + i0 * rsb;
+                int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                for (i = lo; i < hi; ++i) {
+                    float l = t[i0 * rst + i * cst];
+                    if (l != (float)0) fp_vec_axpy_f32(n, -l, b + i * rsb, csb, bi, csb);
+                }
+                if (!unit) {
+                    float d = (float)1 / t[i0 * rst + i0 * cst];
+                    for (j = 0; j < n; ++j) bi[j * csb] *= d;
+                }
+            }
+        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+            for (j = 0; j < n; ++j) {
+                float *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int i0 = lower ? k : m - 1 - k, lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                    float v = x[i0 * rsb] - fp_vec_dot_f32(hi - lo, t + i0 * rst + lo * cst, cst, x + lo * rsb, rsb);
+                    x[i0 * rsb] = unit ? v : v / t[i0 * rst + i0 * cst];
+                }
+            }
+        else /* columns of B and of T contiguous: one column at a time, by axpys down T's columns */
+            for (j = 0; j < n; ++j) {
+                float *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int c = lower ? k : m - 1 - k, lo = lower ? c + 1 : 0, hi = lower ? m : c;
+                    const float *tc = t + c * cst;
+                    float v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
+                    x[c * rsb] = v;
+                    if (v != (float)0) fp_vec_axpy_f32(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                }
+            }
+        return;
+    }
+    {
+        int m1 = m / 2, m2 = m - m1;
+        float *b1 = b, *b2 = b + m1 * rsb;
+        const float *t11 = t, *t22 = t + m1 * rst + m1 * cst;
+        if (lower) { /* B1 = T11^-1 B1; B2 = T22^-1 (B2 - T21 B1) */
+            fp__trsm_f32(1, unit, m1, n, t11, rst, cst, b1, rsb, csb, gws);
+            fp__gemm_run_f32(FP_NOTRANS, FP_NOTRANS, m2, n, m1, -1, t + m1 * rst, rst, cst, b1, rsb, csb, 1, b2, rsb, csb, gws);
+            fp__trsm_f32(1, unit, m2, n, t22, rst, cst, b2, rsb, csb, gws);
+        } else { /* B2 = T22^-1 B2; B1 = T11^-1 (B1 - T12 B2) */
+            fp__trsm_f32(0, unit, m2, n, t22, rst, cst, b2, rsb, csb, gws);
+            fp__gemm_run_f32(FP_NOTRANS, FP_NOTRANS, m1, n, m2, -1, t + m1 * cst, rst, cst, b2, rsb, csb, 1, b1, rsb, csb, gws);
+            fp__trsm_f32(0, unit, m1, n, t11, rst, cst, b1, rsb, csb, gws);
+        }
+    }
+}
+
+/* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
+ * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
+FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, float thresh, void *gws)
+{
+    int i, j, p;
+    if (n <= FP__LEAF || !gws) {
+        for (p = 0; p < n; ++p) {
+            int best = p;
+            float bv = fabsf(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
+            for (i = p + 1; i < m; ++i) {
+                float v = fabsf(a[i * rsa + p * csa]);
+                if (v > bv) { bv = v; best = i; }
+            }
+            piv[p] = best;
+            if (bv == (float)0 || bv <= thresh) return FP_ERR_SINGULAR;
+            if (best != p)
+                for (j = 0; j < n; ++j) { float t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
+            inv = (float)1 / ap[p * csa];
+            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (csa < rsa) /* row-major: each row's update is contiguous */
+                for (i = p + 1; i < m; ++i) {
+                    float l = a[i * rsa + p * csa];
+                    if (l != (float)0) fp_vec_axpy_f32(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                }
+            else /* column-major: each column's */
+                for (j = p + 1; j < n; ++j) {
+                    float u = ap[j * csa];
+                    if (u != (float)0) fp_vec_axpy_f32(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                }
+        }
+        return FP_OK;
+    }
+    {
+        int n1 = n / 2, n2 = n - n1;
+        float *a12 = a + n1 * csa, *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
+        fp_status st = fp__lu_rec_f32(m, n1, a, rsa, csa, piv, thresh, gws);
+        if (st != FP_OK) return st;
+        fp__laswp_f32(n2, a12, rsa, csa, 0, n1, piv);
+        fp__trsm_f32(1, 1, n1, n2, a, rsa, csa, a12, rsa, csa, gws);
+        fp__gemm_run_f32(FP_NOTRANS, FP_NOTRANS, m - n1, n2, n1, -1, a21, rsa, csa, a12, rsa, csa, 1, a22, rsa, csa, gws);
+        st = fp__lu_rec_f32(m - n1, n2, a22, rsa, csa, piv + n1, thresh, gws);
+        if (st != FP_OK) return st;
+        for (i = n1; i < n; ++i) piv[i] += n1;
+        fp__laswp_f32(n1, a, rsa, csa, n1, n, piv);
+        return FP_OK;
+    }
+}
+
+/* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
+static fp_status fp__lu_factor_ws_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
+{
+    int i, j;
+    float amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
+    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
+    for (i = 0; i < n; ++i) {
+        const float *x = a + i * outer;
+        for (j = 0; j + 4 <= n; j += 4) {
+            int l;
+            for (l = 0; l < 4; ++l) {
+                float v = fabsf(x[(j + l) * inner]);
+                m4[l] = v > m4[l] ? v : m4[l];
+                z4[l] += v * (float)0;
+            }
+        }
+        for (; j < n; ++j) { float v = fabsf(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (float)0; }
+    }
+    if (z4[0] + z4[1] + z4[2] + z4[3] != (float)0) return FP_ERR_NON_FINITE;
+    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
+    return fp__lu_rec_f32(n, n, a, rsa, csa, piv, (float)n * FLT_EPSILON * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
+}
+
+FP_DEF fp_status fp_lu_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
+{
+    void *gws = NULL;
+    fp_status st;
+    FP__REQUIRE(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A and piv non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    /* One workspace for the call's GEMMs; without it the unblocked loop gives the same factors, slower. */
+    if (n >= FP__BLOCKED_MIN) gws = fp__malloc(fp_gemm_workspace_size_f32());
+    st = fp__lu_factor_ws_f32(n, a, rsa, csa, piv, gws);
+    if (gws) fp__free(gws);
+    return st;
+}
+
+/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
+FP__VECTORIZE static void fp__lu_solve_ws_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
+                               const int *piv, float *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, j, r;
-    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
-    FP__REQUIRE_VOID(!bad, bad);
+    if (gws && n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) {
+        if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
+            fp__laswp_f32(nrhs, b, rsb, csb, 0, n, piv);
+            fp__trsm_f32(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+            fp__trsm_f32(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+        } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
+            fp__trsm_f32(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+            fp__trsm_f32(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+            for (j = n - 1; j >= 0; --j)
+                if (piv[j] != j)
+                    for (r = 0; r < nrhs; ++r) {
+                        float *x = b + r * csb, s = x[j * rsb];
+                        x[j * rsb] = x[piv[j] * rsb];
+                        x[piv[j] * rsb] = s;
+                    }
+        }
+        return;
+    }
     for (r = 0; r < nrhs; ++r) {
         float *x = b + r * csb;
         if (t == FP_NOTRANS) {
@@ -2235,27 +2409,90 @@ FP__VECTORIZE FP_DEF void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const flo
     }
 }
 
-FP_DEF fp_status fp_chol_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa)
+FP_DEF void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
+                            const int *piv, float *b, ptrdiff_t rsb, ptrdiff_t csb)
+{
+    void *gws = NULL;
+    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
+    FP__REQUIRE_VOID(!bad, bad);
+    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f32());
+    fp__lu_solve_ws_f32(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
+    if (gws) fp__free(gws);
+}
+
+/* C (lower triangle, n x n) -= A A^T (A n x k): the Cholesky update, recursive so only the lower half is
+ * computed and the strict upper triangle is never written. */
+FP__VECTORIZE static void fp__syrk_lower_f32(int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *c, ptrdiff_t rsc,
+                              ptrdiff_t csc, void *gws)
 {
     int i, j;
-    FP__REQUIRE(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    for (j = 0; j < n; ++j) {
-        float d = a[j * rsa + j * csa] - fp_vec_dot_f32(j, a + j * rsa, csa, a + j * rsa, csa);
-        if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
-        if (!(d > (float)0)) return FP_ERR_NOT_SPD;
-        d = sqrtf(d);
-        a[j * rsa + j * csa] = d;
-        for (i = j + 1; i < n; ++i)
-            a[i * rsa + j * csa] = (a[i * rsa + j * csa] - fp_vec_dot_f32(j, a + i * rsa, csa, a + j * rsa, csa)) / d;
+    if (n <= FP__LEAF) { /* the diagonal block by GEMM into scratch, then its lower half subtracted */
+        float d[FP__LEAF * FP__LEAF];
+        fp__gemm_run_f32(FP_NOTRANS, FP_TRANS, n, n, k, 1, a, rsa, csa, a, rsa, csa, 0, d, n, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= d[i * n + j];
+        return;
     }
-    return FP_OK;
+    {
+        int n1 = n / 2;
+        fp__syrk_lower_f32(n1, k, a, rsa, csa, c, rsc, csc, gws);
+        fp__gemm_run_f32(FP_NOTRANS, FP_TRANS, n - n1, n1, k, -1, a + n1 * rsa, rsa, csa, a, rsa, csa, 1, c + n1 * rsc, rsc, csc, gws);
+        fp__syrk_lower_f32(n - n1, k, a + n1 * rsa, rsa, csa, c + n1 * rsc + n1 * csc, rsc, csc, gws);
+    }
+}
+
+/* A = L L^T (lower triangle read and written). */
+FP__VECTORIZE static fp_status fp__chol_rec_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
+{
+    int i, j;
+    if (n <= FP__LEAF || !gws) {
+        for (j = 0; j < n; ++j) {
+            float d = a[j * rsa + j * csa] - fp_vec_dot_f32(j, a + j * rsa, csa, a + j * rsa, csa);
+            if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
+            if (!(d > (float)0)) return FP_ERR_NOT_SPD;
+            d = sqrtf(d);
+            a[j * rsa + j * csa] = d;
+            for (i = j + 1; i < n; ++i)
+                a[i * rsa + j * csa] = (a[i * rsa + j * csa] - fp_vec_dot_f32(j, a + i * rsa, csa, a + j * rsa, csa)) / d;
+        }
+        return FP_OK;
+    }
+    {
+        int n1 = n / 2, n2 = n - n1;
+        float *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
+        fp_status st = fp__chol_rec_f32(n1, a, rsa, csa, gws);
+        if (st != FP_OK) return st;
+        /* L21 = A21 L11^-T, i.e. L21^T = L11^-1 A21^T: the lower solve on A21's swapped strides */
+        fp__trsm_f32(1, 0, n1, n2, a, rsa, csa, a21, csa, rsa, gws);
+        fp__syrk_lower_f32(n2, n1, a21, rsa, csa, a22, rsa, csa, gws);
+        return fp__chol_rec_f32(n2, a22, rsa, csa, gws);
+    }
+}
+
+FP_DEF fp_status fp_chol_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    void *gws = NULL;
+    fp_status st;
+    FP__REQUIRE(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    if (n >= FP__BLOCKED_MIN) gws = fp__malloc(fp_gemm_workspace_size_f32());
+    st = fp__chol_rec_f32(n, a, rsa, csa, gws);
+    if (gws) fp__free(gws);
+    return st;
 }
 
 FP_DEF void fp_chol_solve_f32(int n, int nrhs, const float *l, ptrdiff_t rsa, ptrdiff_t csa, float *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, r;
+    void *gws = NULL;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
+    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f32());
+    if (gws) { /* X = L^-T L^-1 B */
+        fp__trsm_f32(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
+        fp__trsm_f32(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+        fp__free(gws);
+        return;
+    }
     for (r = 0; r < nrhs; ++r) {
         float *x = b + r * csb;
         for (i = 0; i < n; ++i)
@@ -2582,14 +2819,27 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
     }
 }
 
+static fp_status fp__gemm_run_f64(fp_trans ta, fp_trans tb, int m, int n, int k, double alpha, const double *a,
+                                 ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                 double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
 FP_DEF fp_status fp_gemm_ws_f64(fp_trans ta, fp_trans tb, int m, int n, int k, double alpha,
                                 const double *a, ptrdiff_t rsa, ptrdiff_t csa, const double *b,
                                 ptrdiff_t rsb, ptrdiff_t csb, double beta, double *c, ptrdiff_t rsc,
                                 ptrdiff_t csc, void *work)
 {
-    void *own = NULL;
     const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(double));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return fp__gemm_run_f64(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+}
+
+/* GEMM past its checks: the factorizations' own calls start here, their blocks being disjoint by
+ * construction (even where the element-exact overlap test could only say "maybe", e.g. two blocks of
+ * one matrix stored with no unit stride). */
+static fp_status fp__gemm_run_f64(fp_trans ta, fp_trans tb, int m, int n, int k, double alpha, const double *a,
+                                 ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                 double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+{
+    void *own = NULL;
     if (m == 0 || n == 0) return FP_OK;
     if (k == 0 || alpha == (double)0) {
         fp__scale_c_f64(m, n, beta, c, rsc, csc);
@@ -2826,47 +3076,196 @@ static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, 
     return acc == (double)0;
 }
 
-/* ---- dense factorizations (unblocked, row operations on strided views) ---- */
-FP__VECTORIZE FP_DEF fp_status fp_lu_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
+/* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
+ * LU and Cholesky split the columns in halves (Toledo's recursion, as LAPACK's getrf2/potrf2): factor
+ * the left half, solve for the top right block with a triangular solve, update the bottom right block with
+ * one GEMM, and recurse on it. Triangular solves with many right-hand sides split the same way. Below
+ * FP__LEAF columns (or without a GEMM workspace) the unblocked loops run. */
+
+/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a), in order. */
+static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
 {
-    int i, j, p;
-    double amax;
-    FP__REQUIRE(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A and piv non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    if (!fp__mat_all_finite_f64(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    amax = 0;
-    for (i = 0; i < n; ++i) { double v = fp_vec_max_abs_f64(n, a + i * rsa, csa); if (v > amax) amax = v; }
-    for (p = 0; p < n; ++p) {
-        int best = p;
-        double bv = fabs(a[p * rsa + p * csa]), inv;
-        for (i = p + 1; i < n; ++i) {
-            double v = fabs(a[i * rsa + p * csa]);
-            if (v > bv) { bv = v; best = i; }
+    int k, j;
+    if (csa <= rsa) /* rows contiguous: one row pair at a time */
+        for (k = k1; k < k2; ++k) {
+            double *x = a + k * rsa, *y = a + piv[k] * rsa;
+            if (piv[k] != k)
+                for (j = 0; j < ncols; ++j) { double t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
-        piv[p] = best;
-        if (bv == (double)0 || bv <= (double)n * DBL_EPSILON * amax) return FP_ERR_SINGULAR;
-        if (best != p)
-            for (j = 0; j < n; ++j) {
-                double t = a[p * rsa + j * csa];
-                a[p * rsa + j * csa] = a[best * rsa + j * csa];
-                a[best * rsa + j * csa] = t;
-            }
-        inv = (double)1 / a[p * rsa + p * csa];
-        for (i = p + 1; i < n; ++i) {
-            double l = a[i * rsa + p * csa] * inv;
-            a[i * rsa + p * csa] = l;
-            if (l != (double)0)
-                fp_vec_axpy_f64(n - p - 1, -l, a + p * rsa + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
+        for (j = 0; j < ncols; ++j) {
+            double *c = a + j * csa;
+            for (k = k1; k < k2; ++k)
+                if (piv[k] != k) { double t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
         }
-    }
-    return FP_OK;
 }
 
-FP__VECTORIZE FP_DEF void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
-                            const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb)
+/* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
+ * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
+FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *b,
+                        ptrdiff_t rsb, ptrdiff_t csb, void *gws)
+{
+    int i, k, j;
+    if (m <= FP__LEAF || !gws) {
+        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+            for (k = 0; k < m; ++k) {
+                int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
+                double *bi = b + i0 * rsb;
+                int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                for (i = lo; i < hi; ++i) {
+                    double l = t[i0 * rst + i * cst];
+                    if (l != (double)0) fp_vec_axpy_f64(n, -l, b + i * rsb, csb, bi, csb);
+                }
+                if (!unit) {
+                    double d = (double)1 / t[i0 * rst + i0 * cst];
+                    for (j = 0; j < n; ++j) bi[j * csb] *= d;
+                }
+            }
+        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+            for (j = 0; j < n; ++j) {
+                double *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int i0 = lower ? k : m - 1 - k, lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                    double v = x[i0 * rsb] - fp_vec_dot_f64(hi - lo, t + i0 * rst + lo * cst, cst, x + lo * rsb, rsb);
+                    x[i0 * rsb] = unit ? v : v / t[i0 * rst + i0 * cst];
+                }
+            }
+        else /* columns of B and of T contiguous: one column at a time, by axpys down T's columns */
+            for (j = 0; j < n; ++j) {
+                double *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int c = lower ? k : m - 1 - k, lo = lower ? c + 1 : 0, hi = lower ? m : c;
+                    const double *tc = t + c * cst;
+                    double v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
+                    x[c * rsb] = v;
+                    if (v != (double)0) fp_vec_axpy_f64(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                }
+            }
+        return;
+    }
+    {
+        int m1 = m / 2, m2 = m - m1;
+        double *b1 = b, *b2 = b + m1 * rsb;
+        const double *t11 = t, *t22 = t + m1 * rst + m1 * cst;
+        if (lower) { /* B1 = T11^-1 B1; B2 = T22^-1 (B2 - T21 B1) */
+            fp__trsm_f64(1, unit, m1, n, t11, rst, cst, b1, rsb, csb, gws);
+            fp__gemm_run_f64(FP_NOTRANS, FP_NOTRANS, m2, n, m1, -1, t + m1 * rst, rst, cst, b1, rsb, csb, 1, b2, rsb, csb, gws);
+            fp__trsm_f64(1, unit, m2, n, t22, rst, cst, b2, rsb, csb, gws);
+        } else { /* B2 = T22^-1 B2; B1 = T11^-1 (B1 - T12 B2) */
+            fp__trsm_f64(0, unit, m2, n, t22, rst, cst, b2, rsb, csb, gws);
+            fp__gemm_run_f64(FP_NOTRANS, FP_NOTRANS, m1, n, m2, -1, t + m1 * cst, rst, cst, b2, rsb, csb, 1, b1, rsb, csb, gws);
+            fp__trsm_f64(0, unit, m1, n, t11, rst, cst, b1, rsb, csb, gws);
+        }
+    }
+}
+
+/* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
+ * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
+FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, double thresh, void *gws)
+{
+    int i, j, p;
+    if (n <= FP__LEAF || !gws) {
+        for (p = 0; p < n; ++p) {
+            int best = p;
+            double bv = fabs(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
+            for (i = p + 1; i < m; ++i) {
+                double v = fabs(a[i * rsa + p * csa]);
+                if (v > bv) { bv = v; best = i; }
+            }
+            piv[p] = best;
+            if (bv == (double)0 || bv <= thresh) return FP_ERR_SINGULAR;
+            if (best != p)
+                for (j = 0; j < n; ++j) { double t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
+            inv = (double)1 / ap[p * csa];
+            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (csa < rsa) /* row-major: each row's update is contiguous */
+                for (i = p + 1; i < m; ++i) {
+                    double l = a[i * rsa + p * csa];
+                    if (l != (double)0) fp_vec_axpy_f64(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                }
+            else /* column-major: each column's */
+                for (j = p + 1; j < n; ++j) {
+                    double u = ap[j * csa];
+                    if (u != (double)0) fp_vec_axpy_f64(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                }
+        }
+        return FP_OK;
+    }
+    {
+        int n1 = n / 2, n2 = n - n1;
+        double *a12 = a + n1 * csa, *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
+        fp_status st = fp__lu_rec_f64(m, n1, a, rsa, csa, piv, thresh, gws);
+        if (st != FP_OK) return st;
+        fp__laswp_f64(n2, a12, rsa, csa, 0, n1, piv);
+        fp__trsm_f64(1, 1, n1, n2, a, rsa, csa, a12, rsa, csa, gws);
+        fp__gemm_run_f64(FP_NOTRANS, FP_NOTRANS, m - n1, n2, n1, -1, a21, rsa, csa, a12, rsa, csa, 1, a22, rsa, csa, gws);
+        st = fp__lu_rec_f64(m - n1, n2, a22, rsa, csa, piv + n1, thresh, gws);
+        if (st != FP_OK) return st;
+        for (i = n1; i < n; ++i) piv[i] += n1;
+        fp__laswp_f64(n1, a, rsa, csa, n1, n, piv);
+        return FP_OK;
+    }
+}
+
+/* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
+static fp_status fp__lu_factor_ws_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
+{
+    int i, j;
+    double amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
+    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
+    for (i = 0; i < n; ++i) {
+        const double *x = a + i * outer;
+        for (j = 0; j + 4 <= n; j += 4) {
+            int l;
+            for (l = 0; l < 4; ++l) {
+                double v = fabs(x[(j + l) * inner]);
+                m4[l] = v > m4[l] ? v : m4[l];
+                z4[l] += v * (double)0;
+            }
+        }
+        for (; j < n; ++j) { double v = fabs(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (double)0; }
+    }
+    if (z4[0] + z4[1] + z4[2] + z4[3] != (double)0) return FP_ERR_NON_FINITE;
+    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
+    return fp__lu_rec_f64(n, n, a, rsa, csa, piv, (double)n * DBL_EPSILON * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
+}
+
+FP_DEF fp_status fp_lu_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
+{
+    void *gws = NULL;
+    fp_status st;
+    FP__REQUIRE(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A and piv non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    /* One workspace for the call's GEMMs; without it the unblocked loop gives the same factors, slower. */
+    if (n >= FP__BLOCKED_MIN) gws = fp__malloc(fp_gemm_workspace_size_f64());
+    st = fp__lu_factor_ws_f64(n, a, rsa, csa, piv, gws);
+    if (gws) fp__free(gws);
+    return st;
+}
+
+/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
+FP__VECTORIZE static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
+                               const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, j, r;
-    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
-    FP__REQUIRE_VOID(!bad, bad);
+    if (gws && n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) {
+        if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
+            fp__laswp_f64(nrhs, b, rsb, csb, 0, n, piv);
+            fp__trsm_f64(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+            fp__trsm_f64(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+        } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
+            fp__trsm_f64(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+            fp__trsm_f64(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+            for (j = n - 1; j >= 0; --j)
+                if (piv[j] != j)
+                    for (r = 0; r < nrhs; ++r) {
+                        double *x = b + r * csb, s = x[j * rsb];
+                        x[j * rsb] = x[piv[j] * rsb];
+                        x[piv[j] * rsb] = s;
+                    }
+        }
+        return;
+    }
     for (r = 0; r < nrhs; ++r) {
         double *x = b + r * csb;
         if (t == FP_NOTRANS) {
@@ -2892,27 +3291,90 @@ FP__VECTORIZE FP_DEF void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const dou
     }
 }
 
-FP_DEF fp_status fp_chol_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa)
+FP_DEF void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
+                            const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb)
+{
+    void *gws = NULL;
+    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
+    FP__REQUIRE_VOID(!bad, bad);
+    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f64());
+    fp__lu_solve_ws_f64(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
+    if (gws) fp__free(gws);
+}
+
+/* C (lower triangle, n x n) -= A A^T (A n x k): the Cholesky update, recursive so only the lower half is
+ * computed and the strict upper triangle is never written. */
+FP__VECTORIZE static void fp__syrk_lower_f64(int n, int k, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *c, ptrdiff_t rsc,
+                              ptrdiff_t csc, void *gws)
 {
     int i, j;
-    FP__REQUIRE(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    for (j = 0; j < n; ++j) {
-        double d = a[j * rsa + j * csa] - fp_vec_dot_f64(j, a + j * rsa, csa, a + j * rsa, csa);
-        if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
-        if (!(d > (double)0)) return FP_ERR_NOT_SPD;
-        d = sqrt(d);
-        a[j * rsa + j * csa] = d;
-        for (i = j + 1; i < n; ++i)
-            a[i * rsa + j * csa] = (a[i * rsa + j * csa] - fp_vec_dot_f64(j, a + i * rsa, csa, a + j * rsa, csa)) / d;
+    if (n <= FP__LEAF) { /* the diagonal block by GEMM into scratch, then its lower half subtracted */
+        double d[FP__LEAF * FP__LEAF];
+        fp__gemm_run_f64(FP_NOTRANS, FP_TRANS, n, n, k, 1, a, rsa, csa, a, rsa, csa, 0, d, n, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= d[i * n + j];
+        return;
     }
-    return FP_OK;
+    {
+        int n1 = n / 2;
+        fp__syrk_lower_f64(n1, k, a, rsa, csa, c, rsc, csc, gws);
+        fp__gemm_run_f64(FP_NOTRANS, FP_TRANS, n - n1, n1, k, -1, a + n1 * rsa, rsa, csa, a, rsa, csa, 1, c + n1 * rsc, rsc, csc, gws);
+        fp__syrk_lower_f64(n - n1, k, a + n1 * rsa, rsa, csa, c + n1 * rsc + n1 * csc, rsc, csc, gws);
+    }
+}
+
+/* A = L L^T (lower triangle read and written). */
+FP__VECTORIZE static fp_status fp__chol_rec_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
+{
+    int i, j;
+    if (n <= FP__LEAF || !gws) {
+        for (j = 0; j < n; ++j) {
+            double d = a[j * rsa + j * csa] - fp_vec_dot_f64(j, a + j * rsa, csa, a + j * rsa, csa);
+            if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
+            if (!(d > (double)0)) return FP_ERR_NOT_SPD;
+            d = sqrt(d);
+            a[j * rsa + j * csa] = d;
+            for (i = j + 1; i < n; ++i)
+                a[i * rsa + j * csa] = (a[i * rsa + j * csa] - fp_vec_dot_f64(j, a + i * rsa, csa, a + j * rsa, csa)) / d;
+        }
+        return FP_OK;
+    }
+    {
+        int n1 = n / 2, n2 = n - n1;
+        double *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
+        fp_status st = fp__chol_rec_f64(n1, a, rsa, csa, gws);
+        if (st != FP_OK) return st;
+        /* L21 = A21 L11^-T, i.e. L21^T = L11^-1 A21^T: the lower solve on A21's swapped strides */
+        fp__trsm_f64(1, 0, n1, n2, a, rsa, csa, a21, csa, rsa, gws);
+        fp__syrk_lower_f64(n2, n1, a21, rsa, csa, a22, rsa, csa, gws);
+        return fp__chol_rec_f64(n2, a22, rsa, csa, gws);
+    }
+}
+
+FP_DEF fp_status fp_chol_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    void *gws = NULL;
+    fp_status st;
+    FP__REQUIRE(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    if (n >= FP__BLOCKED_MIN) gws = fp__malloc(fp_gemm_workspace_size_f64());
+    st = fp__chol_rec_f64(n, a, rsa, csa, gws);
+    if (gws) fp__free(gws);
+    return st;
 }
 
 FP_DEF void fp_chol_solve_f64(int n, int nrhs, const double *l, ptrdiff_t rsa, ptrdiff_t csa, double *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, r;
+    void *gws = NULL;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
+    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f64());
+    if (gws) { /* X = L^-T L^-1 B */
+        fp__trsm_f64(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
+        fp__trsm_f64(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+        fp__free(gws);
+        return;
+    }
     for (r = 0; r < nrhs; ++r) {
         double *x = b + r * csb;
         for (i = 0; i < n; ++i)
@@ -4381,7 +4843,7 @@ static void fp__fwd_map_f32(void *vctx, int nact, const int *perm, const float *
 
 /* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
  * on ||phi||. Buffers: J (n x n), z, f, g, d, t (n each), piv. */
-typedef struct fp__newton_ws_f32 { float *J, *z, *f, *g, *d, *t; int *piv; } fp__newton_ws_f32;
+typedef struct fp__newton_ws_f32 { float *J, *z, *f, *g, *d, *t; int *piv; void *gws; } fp__newton_ws_f32;
 
 static void fp__newton_layout_f32(fp__newton_ws_f32 *nw, fp__arena *a, int n)
 {
@@ -4430,8 +4892,8 @@ static fp_status fp__newton_column_f32(fp__newton_ws_f32 *nw, const fp_solver_co
             nw->J[i * n + i] += 1;
             nw->d[i] = nw->f[i] - r[i * incr];
         }
-        if (fp_lu_factor_f32(n, nw->J, n, 1, nw->piv) != FP_OK) return FP_ERR_SINGULAR;
-        fp_lu_solve_f32(FP_NOTRANS, n, 1, nw->J, n, 1, nw->piv, nw->d, 1, 1);
+        if (fp__lu_factor_ws_f32(n, nw->J, n, 1, nw->piv, nw->gws) != FP_OK) return FP_ERR_SINGULAR;
+        fp__lu_solve_ws_f32(FP_NOTRANS, n, 1, nw->J, n, 1, nw->piv, nw->d, 1, 1, NULL);
         for (; t > 1e-6; t *= 0.5) {
             for (i = 0; i < n; ++i) nw->t[i] = r[i * incr] + (float)t * nw->d[i];
             pt = fp__newton_phi_f32(nw, act, n, w, rsw, csw, x, incx, nw->t, 1);
@@ -4449,6 +4911,7 @@ static void fp__solve_layout_f32(const fp_solver_config *cfg, int n, int b, fp__
     if (cfg->method == FP_SOLVER_NEWTON) fp__newton_layout_f32(nw, a, n);
     else fp__engine_layout_f32(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
     *gemm_ws = fp__take(a, fp_gemm_workspace_size_f32()); /* the gains' product, for every method */
+    if (cfg->method == FP_SOLVER_NEWTON) nw->gws = *gemm_ws; /* and Newton's LU, which runs before it */
 }
 
 FP_DEF size_t fp_solve_workspace_size_f32(const fp_solver_config *cfg, int n, int b)
@@ -4764,7 +5227,7 @@ static void fp__fwd_map_f64(void *vctx, int nact, const int *perm, const double 
 
 /* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
  * on ||phi||. Buffers: J (n x n), z, f, g, d, t (n each), piv. */
-typedef struct fp__newton_ws_f64 { double *J, *z, *f, *g, *d, *t; int *piv; } fp__newton_ws_f64;
+typedef struct fp__newton_ws_f64 { double *J, *z, *f, *g, *d, *t; int *piv; void *gws; } fp__newton_ws_f64;
 
 static void fp__newton_layout_f64(fp__newton_ws_f64 *nw, fp__arena *a, int n)
 {
@@ -4813,8 +5276,8 @@ static fp_status fp__newton_column_f64(fp__newton_ws_f64 *nw, const fp_solver_co
             nw->J[i * n + i] += 1;
             nw->d[i] = nw->f[i] - r[i * incr];
         }
-        if (fp_lu_factor_f64(n, nw->J, n, 1, nw->piv) != FP_OK) return FP_ERR_SINGULAR;
-        fp_lu_solve_f64(FP_NOTRANS, n, 1, nw->J, n, 1, nw->piv, nw->d, 1, 1);
+        if (fp__lu_factor_ws_f64(n, nw->J, n, 1, nw->piv, nw->gws) != FP_OK) return FP_ERR_SINGULAR;
+        fp__lu_solve_ws_f64(FP_NOTRANS, n, 1, nw->J, n, 1, nw->piv, nw->d, 1, 1, NULL);
         for (; t > 1e-6; t *= 0.5) {
             for (i = 0; i < n; ++i) nw->t[i] = r[i * incr] + (double)t * nw->d[i];
             pt = fp__newton_phi_f64(nw, act, n, w, rsw, csw, x, incx, nw->t, 1);
@@ -4832,6 +5295,7 @@ static void fp__solve_layout_f64(const fp_solver_config *cfg, int n, int b, fp__
     if (cfg->method == FP_SOLVER_NEWTON) fp__newton_layout_f64(nw, a, n);
     else fp__engine_layout_f64(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
     *gemm_ws = fp__take(a, fp_gemm_workspace_size_f64()); /* the gains' product, for every method */
+    if (cfg->method == FP_SOLVER_NEWTON) nw->gws = *gemm_ws; /* and Newton's LU, which runs before it */
 }
 
 FP_DEF size_t fp_solve_workspace_size_f64(const fp_solver_config *cfg, int n, int b)
@@ -5025,7 +5489,7 @@ static void fp__adj_map_f32(void *vctx, int nact, const int *perm, const float *
 /* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
 FP__VECTORIZE static fp_status fp__adjoint_direct_column_f32(int n, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *g,
                                               ptrdiff_t incg, const float *d, ptrdiff_t incd, float *v, ptrdiff_t incv,
-                                              float *J, int *piv)
+                                              float *J, int *piv, void *gws)
 {
     int i, j;
     fp_status st;
@@ -5033,10 +5497,10 @@ FP__VECTORIZE static fp_status fp__adjoint_direct_column_f32(int n, const float 
         for (j = 0; j < n; ++j) J[i * n + j] = -g[i * incg] * w[i * rsw + j * csw];
         J[i * n + i] += 1;
     }
-    st = fp_lu_factor_f32(n, J, n, 1, piv);
+    st = fp__lu_factor_ws_f32(n, J, n, 1, piv, gws);
     if (st != FP_OK) return st;
     for (i = 0; i < n; ++i) v[i * incv] = d[i * incd];
-    fp_lu_solve_f32(FP_TRANS, n, 1, J, n, 1, piv, v, incv, 1);
+    fp__lu_solve_ws_f32(FP_TRANS, n, 1, J, n, 1, piv, v, incv, 1, NULL);
     for (i = 0; i < n; ++i) v[i * incv] *= g[i * incg];
     return FP_OK;
 }
@@ -5125,7 +5589,7 @@ static fp_status fp__implicit_grad_f32(const fp_adjoint_config *cfg, int n, int 
     fp__adjoint_layout_f32(&c, n, b, &a, &e, &p, &gws, &J, &piv);
     if (fp__adjoint_direct_first_f32(&c, n)) {
         for (j = 0; j < b && st == FP_OK; ++j)
-            st = fp__adjoint_direct_column_f32(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+            st = fp__adjoint_direct_column_f32(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
         if (st == FP_OK) rep->converged = b;
         else fp__report_fail(rep, st, "I - W^T G is singular for a column: the fixed point sits on a bifurcation");
     } else {
@@ -5140,7 +5604,7 @@ static fp_status fp__implicit_grad_f32(const fp_adjoint_config *cfg, int n, int 
             /* the automatic choice falls back to the exact solve for what did not converge */
             fp_status s2 = FP_OK;
             for (j = 0; j < b && s2 == FP_OK; ++j)
-                s2 = fp__adjoint_direct_column_f32(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+                s2 = fp__adjoint_direct_column_f32(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
             if (s2 == FP_OK) { st = FP_OK; rep->status = FP_OK; rep->message = NULL; rep->converged = b; }
             else st = fp__report_fail(rep, s2, "iterative adjoint failed and I - W^T G is singular");
         }
@@ -5183,7 +5647,7 @@ static void fp__adj_map_f64(void *vctx, int nact, const int *perm, const double 
 /* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
 FP__VECTORIZE static fp_status fp__adjoint_direct_column_f64(int n, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *g,
                                               ptrdiff_t incg, const double *d, ptrdiff_t incd, double *v, ptrdiff_t incv,
-                                              double *J, int *piv)
+                                              double *J, int *piv, void *gws)
 {
     int i, j;
     fp_status st;
@@ -5191,10 +5655,10 @@ FP__VECTORIZE static fp_status fp__adjoint_direct_column_f64(int n, const double
         for (j = 0; j < n; ++j) J[i * n + j] = -g[i * incg] * w[i * rsw + j * csw];
         J[i * n + i] += 1;
     }
-    st = fp_lu_factor_f64(n, J, n, 1, piv);
+    st = fp__lu_factor_ws_f64(n, J, n, 1, piv, gws);
     if (st != FP_OK) return st;
     for (i = 0; i < n; ++i) v[i * incv] = d[i * incd];
-    fp_lu_solve_f64(FP_TRANS, n, 1, J, n, 1, piv, v, incv, 1);
+    fp__lu_solve_ws_f64(FP_TRANS, n, 1, J, n, 1, piv, v, incv, 1, NULL);
     for (i = 0; i < n; ++i) v[i * incv] *= g[i * incg];
     return FP_OK;
 }
@@ -5283,7 +5747,7 @@ static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int 
     fp__adjoint_layout_f64(&c, n, b, &a, &e, &p, &gws, &J, &piv);
     if (fp__adjoint_direct_first_f64(&c, n)) {
         for (j = 0; j < b && st == FP_OK; ++j)
-            st = fp__adjoint_direct_column_f64(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+            st = fp__adjoint_direct_column_f64(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
         if (st == FP_OK) rep->converged = b;
         else fp__report_fail(rep, st, "I - W^T G is singular for a column: the fixed point sits on a bifurcation");
     } else {
@@ -5298,7 +5762,7 @@ static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int 
             /* the automatic choice falls back to the exact solve for what did not converge */
             fp_status s2 = FP_OK;
             for (j = 0; j < b && s2 == FP_OK; ++j)
-                s2 = fp__adjoint_direct_column_f64(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+                s2 = fp__adjoint_direct_column_f64(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
             if (s2 == FP_OK) { st = FP_OK; rep->status = FP_OK; rep->message = NULL; rep->converged = b; }
             else st = fp__report_fail(rep, s2, "iterative adjoint failed and I - W^T G is singular");
         }
@@ -5527,7 +5991,8 @@ static void fp__rule_layout_f32(fp_rule rule, const fp_adjoint_config *adj, int 
                                    (size_t)b * (size_t)b * sizeof(float));
         *piv = (int *)fp__take(a, (size_t)b * sizeof(int));
     }
-    *gws = fp__take(a, fp_gemm_workspace_size_f32());
+    /* dW2's B x B system runs in float64 on the same GEMM workspace: room for double's */
+    *gws = fp__take(a, rule == FP_RULE_DW2 ? fp_gemm_workspace_size_f64() : fp_gemm_workspace_size_f32());
 }
 
 static size_t fp__rule_workspace_size_f32(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
@@ -5624,7 +6089,7 @@ static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, flo
                 for (j = 0; j < b; ++j) K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * (double)StL[i * b + j];
             for (i = 0; i < b; ++i)
                 for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
-            st = fp_lu_factor_f64(b, K, b, 1, piv);
+            st = fp__lu_factor_ws_f64(b, K, b, 1, piv, gws);
             /* LU judges pivots against the largest entry of K; K = I - lr S^T L is near-singular when a
              * pivot is tiny against 1 + |lr S^T L| (B = 1 included, where K is its own largest entry) */
             for (i = 0; i < b && st == FP_OK; ++i) {
@@ -5633,7 +6098,7 @@ static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, flo
                 if (fabs(K[i * b + i]) <= 1e-12 * scale * b) st = FP_ERR_SINGULAR;
             }
             if (st == FP_OK) {
-                fp_lu_solve_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1);
+                fp__lu_solve_ws_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1, gws);
                 for (i = 0; i < b; ++i)
                     for (j = 0; j < n; ++j) Q[j * ld + i] = (float)Y[i * n + j]; /* Q = Y^T, n x b */
                 fp_gemm_ws_f32(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, Q, ld, 1, 0, dw, rsdw, csdw, gws);
@@ -5742,7 +6207,8 @@ static void fp__rule_layout_f64(fp_rule rule, const fp_adjoint_config *adj, int 
                                    (size_t)b * (size_t)b * sizeof(double));
         *piv = (int *)fp__take(a, (size_t)b * sizeof(int));
     }
-    *gws = fp__take(a, fp_gemm_workspace_size_f64());
+    /* dW2's B x B system runs in float64 on the same GEMM workspace: room for double's */
+    *gws = fp__take(a, rule == FP_RULE_DW2 ? fp_gemm_workspace_size_f64() : fp_gemm_workspace_size_f64());
 }
 
 static size_t fp__rule_workspace_size_f64(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
@@ -5839,7 +6305,7 @@ static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, dou
                 for (j = 0; j < b; ++j) K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * (double)StL[i * b + j];
             for (i = 0; i < b; ++i)
                 for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
-            st = fp_lu_factor_f64(b, K, b, 1, piv);
+            st = fp__lu_factor_ws_f64(b, K, b, 1, piv, gws);
             /* LU judges pivots against the largest entry of K; K = I - lr S^T L is near-singular when a
              * pivot is tiny against 1 + |lr S^T L| (B = 1 included, where K is its own largest entry) */
             for (i = 0; i < b && st == FP_OK; ++i) {
@@ -5848,7 +6314,7 @@ static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, dou
                 if (fabs(K[i * b + i]) <= 1e-12 * scale * b) st = FP_ERR_SINGULAR;
             }
             if (st == FP_OK) {
-                fp_lu_solve_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1);
+                fp__lu_solve_ws_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1, gws);
                 for (i = 0; i < b; ++i)
                     for (j = 0; j < n; ++j) Q[j * ld + i] = (double)Y[i * n + j]; /* Q = Y^T, n x b */
                 fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, Q, ld, 1, 0, dw, rsdw, csdw, gws);
@@ -7556,12 +8022,12 @@ static fp_status fp__eigvec_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t 
             M[i * n2 + j + n] = i == j ? im : 0;
             M[(i + n) * n2 + j] = i == j ? -im : 0;
         }
-    st = fp_lu_factor_f64(n2, M, n2, 1, piv);
+    st = fp__lu_factor_ws_f64(n2, M, n2, 1, piv, NULL); /* one LU: unblocked, so the caller's work is all it needs */
     if (st == FP_OK) {
         for (i = 0; i < n2; ++i) x[i] = 1.0 + 0.1 * sin(1.0 + i);
         for (it = 0; it < 3; ++it) {
             double s;
-            fp_lu_solve_f64(FP_NOTRANS, n2, 1, M, n2, 1, piv, x, 1, 1);
+            fp__lu_solve_ws_f64(FP_NOTRANS, n2, 1, M, n2, 1, piv, x, 1, 1, NULL);
             s = fp_vec_norm2_f64(n2, x, 1);
             if (!(s > 0) || s != s || s == HUGE_VAL) { st = FP_ERR_NON_FINITE; break; }
             fp_vec_scale_f64(n2, 1.0 / s, x, 1);
@@ -7907,12 +8373,12 @@ static fp_status fp__eigvec_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t
             M[i * n2 + j + n] = i == j ? im : 0;
             M[(i + n) * n2 + j] = i == j ? -im : 0;
         }
-    st = fp_lu_factor_f64(n2, M, n2, 1, piv);
+    st = fp__lu_factor_ws_f64(n2, M, n2, 1, piv, NULL); /* one LU: unblocked, so the caller's work is all it needs */
     if (st == FP_OK) {
         for (i = 0; i < n2; ++i) x[i] = 1.0 + 0.1 * sin(1.0 + i);
         for (it = 0; it < 3; ++it) {
             double s;
-            fp_lu_solve_f64(FP_NOTRANS, n2, 1, M, n2, 1, piv, x, 1, 1);
+            fp__lu_solve_ws_f64(FP_NOTRANS, n2, 1, M, n2, 1, piv, x, 1, 1, NULL);
             s = fp_vec_norm2_f64(n2, x, 1);
             if (!(s > 0) || s != s || s == HUGE_VAL) { st = FP_ERR_NON_FINITE; break; }
             fp_vec_scale_f64(n2, 1.0 / s, x, 1);
@@ -9515,6 +9981,8 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__LOAD_INT
 #undef FP__STORE_INT
 #undef FP__ISFINITE
+#undef FP__LEAF
+#undef FP__BLOCKED_MIN
 #undef FP__BADVIEW
 #undef FP__NOINLINE
 #undef FP__VALIDATOR

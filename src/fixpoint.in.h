@@ -252,7 +252,9 @@ FP_API FP__T FP__F(vec_sum)(int n, const FP__T *x, ptrdiff_t incx);
 FP_API FP__T FP__F(vec_max_abs)(int n, const FP__T *x, ptrdiff_t incx);
 
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
- * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf. */
+ * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
+ * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
+ * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
@@ -1275,6 +1277,10 @@ static void fp__undo_halve(void *param, const void *saved, size_t bytes, double 
 }
 
 #define FP__ISFINITE(x) ((x) - (x) == (x) - (x)) /* false for NaN and +-Inf, no fenv side effects */
+/* The recursive factorizations: below FP__LEAF columns the unblocked loops run; below FP__BLOCKED_MIN
+ * (order) the whole factorization is unblocked, a GEMM workspace not being worth its allocation. */
+#define FP__LEAF 16
+#define FP__BLOCKED_MIN 64
 #define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
 
 /*@typed*/
@@ -1287,6 +1293,8 @@ FP__NOINLINE static void FP__I(mat_axpby)(int m, int n, FP__T alpha, const FP__T
 FP__NOINLINE static void FP__I(mat_map)(int m, int n, FP__T (*f)(FP__T, void *), void *ctx, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb);
 FP__NOINLINE static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
 FP__NOINLINE static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa);
+static fp_status FP__I(lu_factor_ws)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws);
+static void FP__I(lu_solve_ws)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa, const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws);
 FP__NOINLINE static void FP__I(act_apply)(const fp_activation *act, int m, int n, const FP__T *z, ptrdiff_t rsz, ptrdiff_t csz, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *g, ptrdiff_t rsg, ptrdiff_t csg);
 FP__NOINLINE static FP__T FP__I(loss_mse)(int n, int b, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *dr, ptrdiff_t rsd, ptrdiff_t csd);
 FP__NOINLINE static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x, ptrdiff_t rsx, ptrdiff_t csx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain, ptrdiff_t rsg, ptrdiff_t csg, fp_solve_report *rep, void *work);
@@ -1644,14 +1652,27 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
     }
 }
 
+static fp_status FP__I(gemm_run)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha, const FP__T *a,
+                                 ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                 FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
 FP_DEF fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha,
                                 const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b,
                                 ptrdiff_t rsb, ptrdiff_t csb, FP__T beta, FP__T *c, ptrdiff_t rsc,
                                 ptrdiff_t csc, void *work)
 {
-    void *own = NULL;
     const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(FP__T));
     FP__REQUIRE(!bad, bad, FP_ERR_USAGE);
+    return FP__I(gemm_run)(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+}
+
+/* GEMM past its checks: the factorizations' own calls start here, their blocks being disjoint by
+ * construction (even where the element-exact overlap test could only say "maybe", e.g. two blocks of
+ * one matrix stored with no unit stride). */
+static fp_status FP__I(gemm_run)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha, const FP__T *a,
+                                 ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                 FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+{
+    void *own = NULL;
     if (m == 0 || n == 0) return FP_OK;
     if (k == 0 || alpha == (FP__T)0) {
         FP__I(scale_c)(m, n, beta, c, rsc, csc);
@@ -1910,47 +1931,196 @@ static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, pt
     return acc == (FP__T)0;
 }
 
-/* ---- dense factorizations (unblocked, row operations on strided views) ---- */
-FP__VECTORIZE FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
+/* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
+ * LU and Cholesky split the columns in halves (Toledo's recursion, as LAPACK's getrf2/potrf2): factor
+ * the left half, solve for the top right block with a triangular solve, update the bottom right block with
+ * one GEMM, and recurse on it. Triangular solves with many right-hand sides split the same way. Below
+ * FP__LEAF columns (or without a GEMM workspace) the unblocked loops run. */
+
+/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a), in order. */
+static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
 {
-    int i, j, p;
-    FP__T amax;
-    FP__REQUIRE(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A and piv non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    if (!FP__I(mat_all_finite)(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    amax = 0;
-    for (i = 0; i < n; ++i) { FP__T v = FP__F(vec_max_abs)(n, a + i * rsa, csa); if (v > amax) amax = v; }
-    for (p = 0; p < n; ++p) {
-        int best = p;
-        FP__T bv = FP__FABS(a[p * rsa + p * csa]), inv;
-        for (i = p + 1; i < n; ++i) {
-            FP__T v = FP__FABS(a[i * rsa + p * csa]);
-            if (v > bv) { bv = v; best = i; }
+    int k, j;
+    if (csa <= rsa) /* rows contiguous: one row pair at a time */
+        for (k = k1; k < k2; ++k) {
+            FP__T *x = a + k * rsa, *y = a + piv[k] * rsa;
+            if (piv[k] != k)
+                for (j = 0; j < ncols; ++j) { FP__T t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
-        piv[p] = best;
-        if (bv == (FP__T)0 || bv <= (FP__T)n * FP__EPS * amax) return FP_ERR_SINGULAR;
-        if (best != p)
-            for (j = 0; j < n; ++j) {
-                FP__T t = a[p * rsa + j * csa];
-                a[p * rsa + j * csa] = a[best * rsa + j * csa];
-                a[best * rsa + j * csa] = t;
-            }
-        inv = (FP__T)1 / a[p * rsa + p * csa];
-        for (i = p + 1; i < n; ++i) {
-            FP__T l = a[i * rsa + p * csa] * inv;
-            a[i * rsa + p * csa] = l;
-            if (l != (FP__T)0)
-                FP__F(vec_axpy)(n - p - 1, -l, a + p * rsa + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
+        for (j = 0; j < ncols; ++j) {
+            FP__T *c = a + j * csa;
+            for (k = k1; k < k2; ++k)
+                if (piv[k] != k) { FP__T t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
         }
-    }
-    return FP_OK;
 }
 
-FP__VECTORIZE FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
-                            const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
+/* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
+ * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
+FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *b,
+                        ptrdiff_t rsb, ptrdiff_t csb, void *gws)
+{
+    int i, k, j;
+    if (m <= FP__LEAF || !gws) {
+        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+            for (k = 0; k < m; ++k) {
+                int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
+                FP__T *bi = b + i0 * rsb;
+                int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                for (i = lo; i < hi; ++i) {
+                    FP__T l = t[i0 * rst + i * cst];
+                    if (l != (FP__T)0) FP__F(vec_axpy)(n, -l, b + i * rsb, csb, bi, csb);
+                }
+                if (!unit) {
+                    FP__T d = (FP__T)1 / t[i0 * rst + i0 * cst];
+                    for (j = 0; j < n; ++j) bi[j * csb] *= d;
+                }
+            }
+        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+            for (j = 0; j < n; ++j) {
+                FP__T *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int i0 = lower ? k : m - 1 - k, lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
+                    FP__T v = x[i0 * rsb] - FP__F(vec_dot)(hi - lo, t + i0 * rst + lo * cst, cst, x + lo * rsb, rsb);
+                    x[i0 * rsb] = unit ? v : v / t[i0 * rst + i0 * cst];
+                }
+            }
+        else /* columns of B and of T contiguous: one column at a time, by axpys down T's columns */
+            for (j = 0; j < n; ++j) {
+                FP__T *x = b + j * csb;
+                for (k = 0; k < m; ++k) {
+                    int c = lower ? k : m - 1 - k, lo = lower ? c + 1 : 0, hi = lower ? m : c;
+                    const FP__T *tc = t + c * cst;
+                    FP__T v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
+                    x[c * rsb] = v;
+                    if (v != (FP__T)0) FP__F(vec_axpy)(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                }
+            }
+        return;
+    }
+    {
+        int m1 = m / 2, m2 = m - m1;
+        FP__T *b1 = b, *b2 = b + m1 * rsb;
+        const FP__T *t11 = t, *t22 = t + m1 * rst + m1 * cst;
+        if (lower) { /* B1 = T11^-1 B1; B2 = T22^-1 (B2 - T21 B1) */
+            FP__I(trsm)(1, unit, m1, n, t11, rst, cst, b1, rsb, csb, gws);
+            FP__I(gemm_run)(FP_NOTRANS, FP_NOTRANS, m2, n, m1, -1, t + m1 * rst, rst, cst, b1, rsb, csb, 1, b2, rsb, csb, gws);
+            FP__I(trsm)(1, unit, m2, n, t22, rst, cst, b2, rsb, csb, gws);
+        } else { /* B2 = T22^-1 B2; B1 = T11^-1 (B1 - T12 B2) */
+            FP__I(trsm)(0, unit, m2, n, t22, rst, cst, b2, rsb, csb, gws);
+            FP__I(gemm_run)(FP_NOTRANS, FP_NOTRANS, m1, n, m2, -1, t + m1 * cst, rst, cst, b2, rsb, csb, 1, b1, rsb, csb, gws);
+            FP__I(trsm)(0, unit, m1, n, t11, rst, cst, b1, rsb, csb, gws);
+        }
+    }
+}
+
+/* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
+ * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
+FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, FP__T thresh, void *gws)
+{
+    int i, j, p;
+    if (n <= FP__LEAF || !gws) {
+        for (p = 0; p < n; ++p) {
+            int best = p;
+            FP__T bv = FP__FABS(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
+            for (i = p + 1; i < m; ++i) {
+                FP__T v = FP__FABS(a[i * rsa + p * csa]);
+                if (v > bv) { bv = v; best = i; }
+            }
+            piv[p] = best;
+            if (bv == (FP__T)0 || bv <= thresh) return FP_ERR_SINGULAR;
+            if (best != p)
+                for (j = 0; j < n; ++j) { FP__T t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
+            inv = (FP__T)1 / ap[p * csa];
+            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (csa < rsa) /* row-major: each row's update is contiguous */
+                for (i = p + 1; i < m; ++i) {
+                    FP__T l = a[i * rsa + p * csa];
+                    if (l != (FP__T)0) FP__F(vec_axpy)(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                }
+            else /* column-major: each column's */
+                for (j = p + 1; j < n; ++j) {
+                    FP__T u = ap[j * csa];
+                    if (u != (FP__T)0) FP__F(vec_axpy)(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                }
+        }
+        return FP_OK;
+    }
+    {
+        int n1 = n / 2, n2 = n - n1;
+        FP__T *a12 = a + n1 * csa, *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
+        fp_status st = FP__I(lu_rec)(m, n1, a, rsa, csa, piv, thresh, gws);
+        if (st != FP_OK) return st;
+        FP__I(laswp)(n2, a12, rsa, csa, 0, n1, piv);
+        FP__I(trsm)(1, 1, n1, n2, a, rsa, csa, a12, rsa, csa, gws);
+        FP__I(gemm_run)(FP_NOTRANS, FP_NOTRANS, m - n1, n2, n1, -1, a21, rsa, csa, a12, rsa, csa, 1, a22, rsa, csa, gws);
+        st = FP__I(lu_rec)(m - n1, n2, a22, rsa, csa, piv + n1, thresh, gws);
+        if (st != FP_OK) return st;
+        for (i = n1; i < n; ++i) piv[i] += n1;
+        FP__I(laswp)(n1, a, rsa, csa, n1, n, piv);
+        return FP_OK;
+    }
+}
+
+/* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
+static fp_status FP__I(lu_factor_ws)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
+{
+    int i, j;
+    FP__T amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
+    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
+    for (i = 0; i < n; ++i) {
+        const FP__T *x = a + i * outer;
+        for (j = 0; j + 4 <= n; j += 4) {
+            int l;
+            for (l = 0; l < 4; ++l) {
+                FP__T v = FP__FABS(x[(j + l) * inner]);
+                m4[l] = v > m4[l] ? v : m4[l];
+                z4[l] += v * (FP__T)0;
+            }
+        }
+        for (; j < n; ++j) { FP__T v = FP__FABS(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (FP__T)0; }
+    }
+    if (z4[0] + z4[1] + z4[2] + z4[3] != (FP__T)0) return FP_ERR_NON_FINITE;
+    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
+    return FP__I(lu_rec)(n, n, a, rsa, csa, piv, (FP__T)n * FP__EPS * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
+}
+
+FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv)
+{
+    void *gws = NULL;
+    fp_status st;
+    FP__REQUIRE(n >= 0 && (n == 0 || (a && piv)) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A and piv non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    /* One workspace for the call's GEMMs; without it the unblocked loop gives the same factors, slower. */
+    if (n >= FP__BLOCKED_MIN) gws = fp__malloc(FP__F(gemm_workspace_size)());
+    st = FP__I(lu_factor_ws)(n, a, rsa, csa, piv, gws);
+    if (gws) fp__free(gws);
+    return st;
+}
+
+/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
+FP__VECTORIZE static void FP__I(lu_solve_ws)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
+                               const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, j, r;
-    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
-    FP__REQUIRE_VOID(!bad, bad);
+    if (gws && n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) {
+        if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
+            FP__I(laswp)(nrhs, b, rsb, csb, 0, n, piv);
+            FP__I(trsm)(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+            FP__I(trsm)(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+        } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
+            FP__I(trsm)(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+            FP__I(trsm)(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+            for (j = n - 1; j >= 0; --j)
+                if (piv[j] != j)
+                    for (r = 0; r < nrhs; ++r) {
+                        FP__T *x = b + r * csb, s = x[j * rsb];
+                        x[j * rsb] = x[piv[j] * rsb];
+                        x[piv[j] * rsb] = s;
+                    }
+        }
+        return;
+    }
     for (r = 0; r < nrhs; ++r) {
         FP__T *x = b + r * csb;
         if (t == FP_NOTRANS) {
@@ -1976,27 +2146,90 @@ FP__VECTORIZE FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP_
     }
 }
 
-FP_DEF fp_status FP__F(chol_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
+                            const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
+{
+    void *gws = NULL;
+    const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
+    FP__REQUIRE_VOID(!bad, bad);
+    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(FP__F(gemm_workspace_size)());
+    FP__I(lu_solve_ws)(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
+    if (gws) fp__free(gws);
+}
+
+/* C (lower triangle, n x n) -= A A^T (A n x k): the Cholesky update, recursive so only the lower half is
+ * computed and the strict upper triangle is never written. */
+FP__VECTORIZE static void FP__I(syrk_lower)(int n, int k, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *c, ptrdiff_t rsc,
+                              ptrdiff_t csc, void *gws)
 {
     int i, j;
-    FP__REQUIRE(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
-    for (j = 0; j < n; ++j) {
-        FP__T d = a[j * rsa + j * csa] - FP__F(vec_dot)(j, a + j * rsa, csa, a + j * rsa, csa);
-        if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
-        if (!(d > (FP__T)0)) return FP_ERR_NOT_SPD;
-        d = FP__SQRT(d);
-        a[j * rsa + j * csa] = d;
-        for (i = j + 1; i < n; ++i)
-            a[i * rsa + j * csa] = (a[i * rsa + j * csa] - FP__F(vec_dot)(j, a + i * rsa, csa, a + j * rsa, csa)) / d;
+    if (n <= FP__LEAF) { /* the diagonal block by GEMM into scratch, then its lower half subtracted */
+        FP__T d[FP__LEAF * FP__LEAF];
+        FP__I(gemm_run)(FP_NOTRANS, FP_TRANS, n, n, k, 1, a, rsa, csa, a, rsa, csa, 0, d, n, 1, gws);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j <= i; ++j) c[i * rsc + j * csc] -= d[i * n + j];
+        return;
     }
-    return FP_OK;
+    {
+        int n1 = n / 2;
+        FP__I(syrk_lower)(n1, k, a, rsa, csa, c, rsc, csc, gws);
+        FP__I(gemm_run)(FP_NOTRANS, FP_TRANS, n - n1, n1, k, -1, a + n1 * rsa, rsa, csa, a, rsa, csa, 1, c + n1 * rsc, rsc, csc, gws);
+        FP__I(syrk_lower)(n - n1, k, a + n1 * rsa, rsa, csa, c + n1 * rsc + n1 * csc, rsc, csc, gws);
+    }
+}
+
+/* A = L L^T (lower triangle read and written). */
+FP__VECTORIZE static fp_status FP__I(chol_rec)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
+{
+    int i, j;
+    if (n <= FP__LEAF || !gws) {
+        for (j = 0; j < n; ++j) {
+            FP__T d = a[j * rsa + j * csa] - FP__F(vec_dot)(j, a + j * rsa, csa, a + j * rsa, csa);
+            if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
+            if (!(d > (FP__T)0)) return FP_ERR_NOT_SPD;
+            d = FP__SQRT(d);
+            a[j * rsa + j * csa] = d;
+            for (i = j + 1; i < n; ++i)
+                a[i * rsa + j * csa] = (a[i * rsa + j * csa] - FP__F(vec_dot)(j, a + i * rsa, csa, a + j * rsa, csa)) / d;
+        }
+        return FP_OK;
+    }
+    {
+        int n1 = n / 2, n2 = n - n1;
+        FP__T *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
+        fp_status st = FP__I(chol_rec)(n1, a, rsa, csa, gws);
+        if (st != FP_OK) return st;
+        /* L21 = A21 L11^-T, i.e. L21^T = L11^-1 A21^T: the lower solve on A21's swapped strides */
+        FP__I(trsm)(1, 0, n1, n2, a, rsa, csa, a21, csa, rsa, gws);
+        FP__I(syrk_lower)(n2, n1, a21, rsa, csa, a22, rsa, csa, gws);
+        return FP__I(chol_rec)(n2, a22, rsa, csa, gws);
+    }
+}
+
+FP_DEF fp_status FP__F(chol_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    void *gws = NULL;
+    fp_status st;
+    FP__REQUIRE(n >= 0 && (n == 0 || a) && fp__layout_ok(n, n, rsa, csa), "n must be >= 0, A non-NULL, A's strides >= 1 with distinct elements", FP_ERR_USAGE);
+    if (n >= FP__BLOCKED_MIN) gws = fp__malloc(FP__F(gemm_workspace_size)());
+    st = FP__I(chol_rec)(n, a, rsa, csa, gws);
+    if (gws) fp__free(gws);
+    return st;
 }
 
 FP_DEF void FP__F(chol_solve)(int n, int nrhs, const FP__T *l, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
     int i, r;
+    void *gws = NULL;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
+    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(FP__F(gemm_workspace_size)());
+    if (gws) { /* X = L^-T L^-1 B */
+        FP__I(trsm)(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
+        FP__I(trsm)(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+        fp__free(gws);
+        return;
+    }
     for (r = 0; r < nrhs; ++r) {
         FP__T *x = b + r * csb;
         for (i = 0; i < n; ++i)
@@ -3088,7 +3321,7 @@ static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *x
 
 /* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
  * on ||phi||. Buffers: J (n x n), z, f, g, d, t (n each), piv. */
-typedef struct FP__I(newton_ws) { FP__T *J, *z, *f, *g, *d, *t; int *piv; } FP__I(newton_ws);
+typedef struct FP__I(newton_ws) { FP__T *J, *z, *f, *g, *d, *t; int *piv; void *gws; } FP__I(newton_ws);
 
 static void FP__I(newton_layout)(FP__I(newton_ws) *nw, fp__arena *a, int n)
 {
@@ -3137,8 +3370,8 @@ static fp_status FP__I(newton_column)(FP__I(newton_ws) *nw, const fp_solver_conf
             nw->J[i * n + i] += 1;
             nw->d[i] = nw->f[i] - r[i * incr];
         }
-        if (FP__F(lu_factor)(n, nw->J, n, 1, nw->piv) != FP_OK) return FP_ERR_SINGULAR;
-        FP__F(lu_solve)(FP_NOTRANS, n, 1, nw->J, n, 1, nw->piv, nw->d, 1, 1);
+        if (FP__I(lu_factor_ws)(n, nw->J, n, 1, nw->piv, nw->gws) != FP_OK) return FP_ERR_SINGULAR;
+        FP__I(lu_solve_ws)(FP_NOTRANS, n, 1, nw->J, n, 1, nw->piv, nw->d, 1, 1, NULL);
         for (; t > 1e-6; t *= 0.5) {
             for (i = 0; i < n; ++i) nw->t[i] = r[i * incr] + (FP__T)t * nw->d[i];
             pt = FP__I(newton_phi)(nw, act, n, w, rsw, csw, x, incx, nw->t, 1);
@@ -3156,6 +3389,7 @@ static void FP__I(solve_layout)(const fp_solver_config *cfg, int n, int b, fp__a
     if (cfg->method == FP_SOLVER_NEWTON) FP__I(newton_layout)(nw, a, n);
     else FP__I(engine_layout)(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
     *gemm_ws = fp__take(a, FP__F(gemm_workspace_size)()); /* the gains' product, for every method */
+    if (cfg->method == FP_SOLVER_NEWTON) nw->gws = *gemm_ws; /* and Newton's LU, which runs before it */
 }
 
 FP_DEF size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b)
@@ -3342,7 +3576,7 @@ static void FP__I(adj_map)(void *vctx, int nact, const int *perm, const FP__T *x
 /* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
 FP__VECTORIZE static fp_status FP__I(adjoint_direct_column)(int n, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *g,
                                               ptrdiff_t incg, const FP__T *d, ptrdiff_t incd, FP__T *v, ptrdiff_t incv,
-                                              FP__T *J, int *piv)
+                                              FP__T *J, int *piv, void *gws)
 {
     int i, j;
     fp_status st;
@@ -3350,10 +3584,10 @@ FP__VECTORIZE static fp_status FP__I(adjoint_direct_column)(int n, const FP__T *
         for (j = 0; j < n; ++j) J[i * n + j] = -g[i * incg] * w[i * rsw + j * csw];
         J[i * n + i] += 1;
     }
-    st = FP__F(lu_factor)(n, J, n, 1, piv);
+    st = FP__I(lu_factor_ws)(n, J, n, 1, piv, gws);
     if (st != FP_OK) return st;
     for (i = 0; i < n; ++i) v[i * incv] = d[i * incd];
-    FP__F(lu_solve)(FP_TRANS, n, 1, J, n, 1, piv, v, incv, 1);
+    FP__I(lu_solve_ws)(FP_TRANS, n, 1, J, n, 1, piv, v, incv, 1, NULL);
     for (i = 0; i < n; ++i) v[i * incv] *= g[i * incg];
     return FP_OK;
 }
@@ -3442,7 +3676,7 @@ static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     FP__I(adjoint_layout)(&c, n, b, &a, &e, &p, &gws, &J, &piv);
     if (FP__I(adjoint_direct_first)(&c, n)) {
         for (j = 0; j < b && st == FP_OK; ++j)
-            st = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+            st = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
         if (st == FP_OK) rep->converged = b;
         else fp__report_fail(rep, st, "I - W^T G is singular for a column: the fixed point sits on a bifurcation");
     } else {
@@ -3457,7 +3691,7 @@ static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
             /* the automatic choice falls back to the exact solve for what did not converge */
             fp_status s2 = FP_OK;
             for (j = 0; j < b && s2 == FP_OK; ++j)
-                s2 = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv);
+                s2 = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
             if (s2 == FP_OK) { st = FP_OK; rep->status = FP_OK; rep->message = NULL; rep->converged = b; }
             else st = fp__report_fail(rep, s2, "iterative adjoint failed and I - W^T G is singular");
         }
@@ -3680,7 +3914,8 @@ static void FP__I(rule_layout)(fp_rule rule, const fp_adjoint_config *adj, int n
                                    (size_t)b * (size_t)b * sizeof(FP__T));
         *piv = (int *)fp__take(a, (size_t)b * sizeof(int));
     }
-    *gws = fp__take(a, FP__F(gemm_workspace_size)());
+    /* dW2's B x B system runs in float64 on the same GEMM workspace: room for double's */
+    *gws = fp__take(a, rule == FP_RULE_DW2 ? fp_gemm_workspace_size_f64() : FP__F(gemm_workspace_size)());
 }
 
 static size_t FP__I(rule_workspace_size)(fp_rule rule, const fp_adjoint_config *adj, int n, int b)
@@ -3777,7 +4012,7 @@ static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
                 for (j = 0; j < b; ++j) K[i * b + j] = (i == j ? 1.0 : 0.0) - (double)lr * (double)StL[i * b + j];
             for (i = 0; i < b; ++i)
                 for (j = 0; j < n; ++j) Y[i * n + j] = (double)C[j * ld + i];
-            st = fp_lu_factor_f64(b, K, b, 1, piv);
+            st = fp__lu_factor_ws_f64(b, K, b, 1, piv, gws);
             /* LU judges pivots against the largest entry of K; K = I - lr S^T L is near-singular when a
              * pivot is tiny against 1 + |lr S^T L| (B = 1 included, where K is its own largest entry) */
             for (i = 0; i < b && st == FP_OK; ++i) {
@@ -3786,7 +4021,7 @@ static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
                 if (fabs(K[i * b + i]) <= 1e-12 * scale * b) st = FP_ERR_SINGULAR;
             }
             if (st == FP_OK) {
-                fp_lu_solve_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1);
+                fp__lu_solve_ws_f64(FP_NOTRANS, b, n, K, b, 1, piv, Y, n, 1, gws);
                 for (i = 0; i < b; ++i)
                     for (j = 0; j < n; ++j) Q[j * ld + i] = (FP__T)Y[i * n + j]; /* Q = Y^T, n x b */
                 FP__F(gemm_ws)(FP_NOTRANS, FP_TRANS, n, n, b, 1, L, ld, 1, Q, ld, 1, 0, dw, rsdw, csdw, gws);
@@ -4842,12 +5077,12 @@ static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t c
             M[i * n2 + j + n] = i == j ? im : 0;
             M[(i + n) * n2 + j] = i == j ? -im : 0;
         }
-    st = fp_lu_factor_f64(n2, M, n2, 1, piv);
+    st = fp__lu_factor_ws_f64(n2, M, n2, 1, piv, NULL); /* one LU: unblocked, so the caller's work is all it needs */
     if (st == FP_OK) {
         for (i = 0; i < n2; ++i) x[i] = 1.0 + 0.1 * sin(1.0 + i);
         for (it = 0; it < 3; ++it) {
             double s;
-            fp_lu_solve_f64(FP_NOTRANS, n2, 1, M, n2, 1, piv, x, 1, 1);
+            fp__lu_solve_ws_f64(FP_NOTRANS, n2, 1, M, n2, 1, piv, x, 1, 1, NULL);
             s = fp_vec_norm2_f64(n2, x, 1);
             if (!(s > 0) || s != s || s == HUGE_VAL) { st = FP_ERR_NON_FINITE; break; }
             fp_vec_scale_f64(n2, 1.0 / s, x, 1);
@@ -6071,6 +6306,8 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__LOAD_INT
 #undef FP__STORE_INT
 #undef FP__ISFINITE
+#undef FP__LEAF
+#undef FP__BLOCKED_MIN
 #undef FP__BADVIEW
 #undef FP__NOINLINE
 #undef FP__VALIDATOR

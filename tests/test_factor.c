@@ -1,0 +1,207 @@
+/* The recursive factorizations (LU, triangular solves, Cholesky) at the orders where they recurse and call
+ * GEMM: known solutions and backward errors on odd orders, in row-major, column-major and general-stride
+ * layouts (no unit stride), right-hand sides in either layout, both transposes; singular and indefinite
+ * matrices still detected deep in the recursion; the strict upper triangle of a Cholesky input left alone;
+ * and the same answers when the GEMM workspace cannot be allocated (the unblocked fallback).
+ *
+ * Written once for both precisions: this file includes itself twice with FPT_FACTOR_PASS defined (FT the
+ * real type, FN(x) its function name), as tools/generate.py writes the header's typed blocks. */
+#ifndef FPT_FACTOR_PASS
+#include <float.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+#include "alloc.h"
+#include "../fixpoint.h"
+
+/* The orders: around the blocked threshold (64), odd, and over a few recursion levels. */
+static const int factor_orders[] = { 63, 64, 65, 100, 131, 257 };
+#define FACTOR_ORDERS ((int)(sizeof factor_orders / sizeof factor_orders[0]))
+#define FACTOR_LAYOUTS 3 /* row-major, column-major, general strides (rs = 2n + 1, cs = 2) */
+
+static void factor_strides(int n, int layout, ptrdiff_t *rs, ptrdiff_t *cs, size_t *len)
+{
+    *rs = layout == 0 ? n : layout == 1 ? 1 : 2 * n + 1;
+    *cs = layout == 0 ? 1 : layout == 1 ? n : 2;
+    *len = layout == 2 ? (size_t)((2 * n + 1) * n + 2 * n) : (size_t)(n * n);
+}
+
+#define FPT_FACTOR_PASS 64
+#define FT double
+#define FN(x) x##_f64
+#define FEPS DBL_EPSILON
+#include "test_factor.c"
+#undef FPT_FACTOR_PASS
+#undef FT
+#undef FN
+#undef FEPS
+
+#define FPT_FACTOR_PASS 32
+#define FT float
+#define FN(x) x##_f32
+#define FEPS FLT_EPSILON
+#include "test_factor.c"
+
+static void lu_recursive_solves_known_systems(void) { lu_known_f64(); lu_known_f32(); }
+static void lu_recursive_reports_singular_deep_in_the_recursion(void) { lu_singular_f64(); lu_singular_f32(); }
+static void cholesky_recursive_solves_and_keeps_the_upper_triangle(void) { chol_known_f64(); chol_known_f32(); }
+static void factorizations_fall_back_when_the_workspace_cannot_be_had(void) { fallback_f64(); fallback_f32(); }
+
+const fpt_test fpt_factor_tests[] = {
+    { "lu_recursive_solves_known_systems", lu_recursive_solves_known_systems },
+    { "lu_recursive_reports_singular_deep_in_the_recursion", lu_recursive_reports_singular_deep_in_the_recursion },
+    { "cholesky_recursive_solves_and_keeps_the_upper_triangle", cholesky_recursive_solves_and_keeps_the_upper_triangle },
+    { "factorizations_fall_back_when_the_workspace_cannot_be_had", factorizations_fall_back_when_the_workspace_cannot_be_had },
+    { NULL, NULL }
+};
+
+#else /* FPT_FACTOR_PASS: the typed tests */
+
+/* max_i |(op(A) X - B)_i| / (n eps (max|A| max|X| + max|B|)): the normwise backward error in units of
+ * n eps, below a small constant for a backward stable solve. */
+static double FN(backward_error)(int t, int n, int nrhs, const FT *a, ptrdiff_t rs, ptrdiff_t cs, const FT *x,
+                                 const FT *b, ptrdiff_t rsb, ptrdiff_t csb)
+{
+    double amax = 0, xmax = 0, bmax = 0, r = 0;
+    int i, j, k;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < n; ++j) if (fabs((double)a[i * rs + j * cs]) > amax) amax = fabs((double)a[i * rs + j * cs]);
+    for (k = 0; k < nrhs; ++k)
+        for (i = 0; i < n; ++i) {
+            double s = 0;
+            if (fabs((double)x[i * rsb + k * csb]) > xmax) xmax = fabs((double)x[i * rsb + k * csb]);
+            if (fabs((double)b[i * rsb + k * csb]) > bmax) bmax = fabs((double)b[i * rsb + k * csb]);
+            for (j = 0; j < n; ++j) s += (double)(t ? a[j * rs + i * cs] : a[i * rs + j * cs]) * (double)x[j * rsb + k * csb];
+            if (fabs(s - (double)b[i * rsb + k * csb]) > r) r = fabs(s - (double)b[i * rsb + k * csb]);
+        }
+    return r / ((double)n * FEPS * (amax * xmax * n + bmax));
+}
+
+static void FN(lu_known)(void)
+{
+    static const int nrhs_list[] = { 1, 16, 37 };
+    int o, layout, q, t, i;
+    for (o = 0; o < FACTOR_ORDERS; ++o)
+        for (layout = 0; layout < FACTOR_LAYOUTS; ++layout) {
+            int n = factor_orders[o];
+            ptrdiff_t rs, cs;
+            size_t len;
+            FT *a, *lu;
+            int *piv = malloc((size_t)n * sizeof *piv);
+            fpt_rng r = { 100u + (unsigned)(n * 3 + layout) };
+            factor_strides(n, layout, &rs, &cs, &len);
+            a = calloc(len, sizeof *a);
+            lu = calloc(len, sizeof *lu);
+            for (i = 0; i < (int)len; ++i) a[i] = (FT)fpt_uniform(&r);
+            memcpy(lu, a, len * sizeof *a);
+            CHECKF(FN(fp_lu_factor)(n, lu, rs, cs, piv) == FP_OK, "n=%d layout=%d", n, layout);
+            for (q = 0; q < 3; ++q)
+                for (t = 0; t < 2; ++t) {
+                    int nrhs = nrhs_list[q], colmajor = (q + t) % 2;
+                    ptrdiff_t rsb = colmajor ? 1 : nrhs, csb = colmajor ? n : 1;
+                    FT *b = malloc((size_t)(n * nrhs) * sizeof *b), *x = malloc((size_t)(n * nrhs) * sizeof *x);
+                    double be;
+                    for (i = 0; i < n * nrhs; ++i) b[i] = x[i] = (FT)fpt_uniform(&r);
+                    FN(fp_lu_solve)((fp_trans)t, n, nrhs, lu, rs, cs, piv, x, rsb, csb);
+                    be = FN(backward_error)(t, n, nrhs, a, rs, cs, x, b, rsb, csb);
+                    CHECKF(be < 4, "n=%d layout=%d nrhs=%d t=%d: backward error %.3g n eps", n, layout, nrhs, t, be);
+                    free(b); free(x);
+                }
+            free(a); free(lu); free(piv);
+        }
+}
+
+static void FN(lu_singular)(void)
+{
+    int o, layout, i, j;
+    for (o = 3; o < FACTOR_ORDERS; ++o)
+        for (layout = 0; layout < FACTOR_LAYOUTS; ++layout) {
+            int n = factor_orders[o], dep = n - 1 - n / 3; /* a column late in the recursion: a sum of two */
+            ptrdiff_t rs, cs;
+            size_t len;
+            FT *a;
+            int *piv = malloc((size_t)n * sizeof *piv);
+            fpt_rng r = { 7u + (unsigned)n };
+            factor_strides(n, layout, &rs, &cs, &len);
+            a = calloc(len, sizeof *a);
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < n; ++j) a[i * rs + j * cs] = (FT)fpt_uniform(&r);
+            for (i = 0; i < n; ++i) a[i * rs + dep * cs] = a[i * rs] + a[i * rs + cs];
+            CHECKF(FN(fp_lu_factor)(n, a, rs, cs, piv) == FP_ERR_SINGULAR, "n=%d layout=%d", n, layout);
+            a[(n - 1) * rs + (n - 2) * cs] = (FT)NAN;
+            CHECK(FN(fp_lu_factor)(n, a, rs, cs, piv) == FP_ERR_NON_FINITE);
+            free(a); free(piv);
+        }
+}
+
+static void FN(chol_known)(void)
+{
+    int o, layout, i, j, k;
+    for (o = 0; o < FACTOR_ORDERS; ++o)
+        for (layout = 0; layout < FACTOR_LAYOUTS; ++layout) {
+            int n = factor_orders[o], nrhs = 23, upper_kept = 1;
+            ptrdiff_t rs, cs;
+            size_t len;
+            FT *m = malloc((size_t)(n * n) * sizeof *m), *s, *l, *b = malloc((size_t)(n * nrhs) * sizeof *b),
+               *x = malloc((size_t)(n * nrhs) * sizeof *x);
+            fpt_rng r = { 31u + (unsigned)(n + layout) };
+            double be;
+            factor_strides(n, layout, &rs, &cs, &len);
+            s = calloc(len, sizeof *s);
+            l = calloc(len, sizeof *l);
+            for (i = 0; i < n * n; ++i) m[i] = (FT)fpt_uniform(&r);
+            for (i = 0; i < n; ++i) /* S = M M^T + n/4 I: symmetric positive definite */
+                for (j = 0; j < n; ++j) {
+                    double v = i == j ? n / 4.0 : 0;
+                    for (k = 0; k < n; ++k) v += (double)m[i * n + k] * (double)m[j * n + k];
+                    s[i * rs + j * cs] = (FT)v;
+                }
+            memcpy(l, s, len * sizeof *s);
+            for (i = 0; i < n; ++i)
+                for (j = i + 1; j < n; ++j) l[i * rs + j * cs] = (FT)-777.25;
+            CHECKF(FN(fp_chol_factor)(n, l, rs, cs) == FP_OK, "n=%d layout=%d", n, layout);
+            for (i = 0; i < n; ++i)
+                for (j = i + 1; j < n; ++j) upper_kept &= l[i * rs + j * cs] == (FT)-777.25;
+            CHECKF(upper_kept, "n=%d layout=%d: the strict upper triangle was written", n, layout);
+            for (i = 0; i < n * nrhs; ++i) b[i] = x[i] = (FT)fpt_uniform(&r);
+            FN(fp_chol_solve)(n, nrhs, l, rs, cs, x, layout == 1 ? 1 : nrhs, layout == 1 ? n : 1);
+            be = FN(backward_error)(0, n, nrhs, s, rs, cs, x, b, layout == 1 ? 1 : nrhs, layout == 1 ? n : 1);
+            CHECKF(be < 4, "n=%d layout=%d: backward error %.3g n eps", n, layout, be);
+            /* indefinite: one negative direction, met late in the recursion */
+            for (i = 0; i < n; ++i)
+                for (j = 0; j <= i; ++j) l[i * rs + j * cs] = s[i * rs + j * cs];
+            l[(n - 3) * rs + (n - 3) * cs] = (FT)-1;
+            CHECKF(FN(fp_chol_factor)(n, l, rs, cs) == FP_ERR_NOT_SPD, "n=%d layout=%d", n, layout);
+            free(m); free(s); free(l); free(b); free(x);
+        }
+}
+
+/* The allocator refuses the GEMM workspace: the factorizations run unblocked and still succeed. */
+static void FN(fallback)(void)
+{
+    int n = 131, nrhs = 20, i;
+    FT *a = malloc((size_t)(n * n) * sizeof *a), *lu = malloc((size_t)(n * n) * sizeof *lu),
+       *b = malloc((size_t)(n * nrhs) * sizeof *b), *x = malloc((size_t)(n * nrhs) * sizeof *x);
+    int *piv = malloc((size_t)n * sizeof *piv);
+    fpt_rng r = { 5 };
+    fp_status st;
+    double be;
+    long missed;
+    for (i = 0; i < n * n; ++i) a[i] = lu[i] = (FT)fpt_uniform(&r);
+    for (i = 0; i < n * nrhs; ++i) b[i] = x[i] = (FT)fpt_uniform(&r);
+    fpt_alloc_fail_after(0);
+    st = FN(fp_lu_factor)(n, lu, n, 1, piv);
+    missed = fpt_alloc_failed;
+    fpt_alloc_fail_after(0);
+    FN(fp_lu_solve)(FP_NOTRANS, n, nrhs, lu, n, 1, piv, x, nrhs, 1);
+    missed += fpt_alloc_failed;
+    fpt_alloc_fail_after(-1);
+    CHECKF(missed == 2, "the factorization and the solve should each have asked for a workspace (%ld refused)", missed);
+    CHECK(st == FP_OK);
+    be = FN(backward_error)(0, n, nrhs, a, n, 1, x, b, nrhs, 1);
+    CHECKF(be < 4, "backward error %.3g n eps", be);
+    free(a); free(lu); free(b); free(x); free(piv);
+}
+
+#endif /* FPT_FACTOR_PASS */
