@@ -12,6 +12,7 @@ elif grep -q avx2 /proc/cpuinfo; then if grep -q AuthenticAMD /proc/cpuinfo; the
 else ob_core=PRESCOTT; fi
 
 if [ "$mode" != report ]; then
+  [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so ] || { echo "factor: OpenBLAS is missing (make deps installs libopenblas-dev)"; exit 0; }
   echo "== factor (fixpoint.h vs OpenBLAS LAPACK, OPENBLAS_CORETYPE=$ob_core, one thread)"
   ${CC:-cc} -std=c99 -O2 -o $bin/factor bench/factor.c -lopenblas -lm
   if [ "$mode" = quick ]; then orders="200 1000"; reps=7; else orders="200 500 1000"; reps=21; fi
@@ -23,7 +24,7 @@ if [ "$mode" != report ]; then
   done
   # one JSON record per line of the log (the report reads them back)
   awk '{ printf "%s{\"op\":\"%s\",\"type\":\"%s\",\"n\":%s,\"fixpoint_ms\":%s,\"openblas_ms\":%s,\"ratio\":%s,\"diff\":\"%s\"}",
-         NR > 1 ? ",\n" : "[\n", $1, $2, substr($3, 3), $5, $10, $15, $17 } END { print "\n]" }' \
+         (NR > 1 ? ",\n" : "[\n"), $1, $2, substr($3, 3), $5, $10, $15, $17 } END { print "\n]" }' \
     "$out/factor.log" > "$out/factor-runs.json"
   echo "$ob_core $reps" > "$out/factor.meta"
   exit 0
