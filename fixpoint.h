@@ -2220,7 +2220,7 @@ static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
  * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
-FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrdiff_t rst, ptrdiff_t cst, float *b,
+static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrdiff_t rst, ptrdiff_t cst, float *b,
                         ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
@@ -2279,7 +2279,7 @@ FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const 
 
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
-FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, float thresh, void *gws)
+static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, float thresh, void *gws)
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
@@ -2362,7 +2362,7 @@ FP_DEF fp_status fp_lu_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa,
 }
 
 /* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
-FP__VECTORIZE static void fp__lu_solve_ws_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
+static void fp__lu_solve_ws_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
                                const int *piv, float *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, j, r;
@@ -2422,7 +2422,7 @@ FP_DEF void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdif
 
 /* C (lower triangle, n x n) -= A A^T (A n x k): the Cholesky update, recursive so only the lower half is
  * computed and the strict upper triangle is never written. */
-FP__VECTORIZE static void fp__syrk_lower_f32(int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *c, ptrdiff_t rsc,
+static void fp__syrk_lower_f32(int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *c, ptrdiff_t rsc,
                               ptrdiff_t csc, void *gws)
 {
     int i, j;
@@ -2442,7 +2442,7 @@ FP__VECTORIZE static void fp__syrk_lower_f32(int n, int k, const float *a, ptrdi
 }
 
 /* A = L L^T (lower triangle read and written). */
-FP__VECTORIZE static fp_status fp__chol_rec_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
+static fp_status fp__chol_rec_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
 {
     int i, j;
     if (n <= FP__LEAF || !gws) {
@@ -3102,7 +3102,7 @@ static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, in
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
  * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
-FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *b,
+static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *b,
                         ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
@@ -3161,7 +3161,7 @@ FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const 
 
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
-FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, double thresh, void *gws)
+static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, double thresh, void *gws)
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
@@ -3244,7 +3244,7 @@ FP_DEF fp_status fp_lu_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa
 }
 
 /* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
-FP__VECTORIZE static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
+static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
                                const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, j, r;
@@ -3304,7 +3304,7 @@ FP_DEF void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdi
 
 /* C (lower triangle, n x n) -= A A^T (A n x k): the Cholesky update, recursive so only the lower half is
  * computed and the strict upper triangle is never written. */
-FP__VECTORIZE static void fp__syrk_lower_f64(int n, int k, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *c, ptrdiff_t rsc,
+static void fp__syrk_lower_f64(int n, int k, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double *c, ptrdiff_t rsc,
                               ptrdiff_t csc, void *gws)
 {
     int i, j;
@@ -3324,7 +3324,7 @@ FP__VECTORIZE static void fp__syrk_lower_f64(int n, int k, const double *a, ptrd
 }
 
 /* A = L L^T (lower triangle read and written). */
-FP__VECTORIZE static fp_status fp__chol_rec_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
+static fp_status fp__chol_rec_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
 {
     int i, j;
     if (n <= FP__LEAF || !gws) {

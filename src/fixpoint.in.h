@@ -1957,7 +1957,7 @@ static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int 
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
  * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
-FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *b,
+static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *b,
                         ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
@@ -2016,7 +2016,7 @@ FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const F
 
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
-FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, FP__T thresh, void *gws)
+static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, FP__T thresh, void *gws)
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
@@ -2099,7 +2099,7 @@ FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa,
 }
 
 /* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
-FP__VECTORIZE static void FP__I(lu_solve_ws)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
+static void FP__I(lu_solve_ws)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
                                const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, j, r;
@@ -2159,7 +2159,7 @@ FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdif
 
 /* C (lower triangle, n x n) -= A A^T (A n x k): the Cholesky update, recursive so only the lower half is
  * computed and the strict upper triangle is never written. */
-FP__VECTORIZE static void FP__I(syrk_lower)(int n, int k, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *c, ptrdiff_t rsc,
+static void FP__I(syrk_lower)(int n, int k, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *c, ptrdiff_t rsc,
                               ptrdiff_t csc, void *gws)
 {
     int i, j;
@@ -2179,7 +2179,7 @@ FP__VECTORIZE static void FP__I(syrk_lower)(int n, int k, const FP__T *a, ptrdif
 }
 
 /* A = L L^T (lower triangle read and written). */
-FP__VECTORIZE static fp_status FP__I(chol_rec)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
+static fp_status FP__I(chol_rec)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, void *gws)
 {
     int i, j;
     if (n <= FP__LEAF || !gws) {
