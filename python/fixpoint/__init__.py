@@ -236,22 +236,29 @@ def solve(w, x, act='tanh', r0=None, check_status=True, dtype=None, **settings):
     return out
 
 
+def _square_and_batch(where, dt, w, batch, like):
+    """W (N x N) and the N x B arrays of a gradient call, converted and checked: batch holds (name, array)
+    pairs, each of the shape of the one named like."""
+    arrs = [as_array(a, dt, name, where) for name, a in batch]
+    w = as_array(w, dt, 'W', where)
+    n = w.shape[0]
+    if w.shape != (n, n):
+        usage(where, 'W must be square, not %s' % (w.shape,))
+    ref = arrs[[name for name, _ in batch].index(like)]
+    for (name, _), a in zip(batch, arrs):
+        if a.shape != ref.shape or a.shape[0] != n:
+            usage(where, '%s must be N x B like %s (N = %d), not %s' % (name, like, n, a.shape))
+    return w, arrs
+
+
 def implicit_grad(w, r, g, delta, want_dw=True, method='auto', dtype=None, **iter_settings):
     """Implicit differentiation through the fixed point: Gradient(v, dw, report) with V = dL/dX
     (v_b = G_b u_b, (I - W^T G_b) u_b = delta_b) and dW = V R^T when want_dw. method: 'auto', 'direct' or
     'iterative'; iter_settings: the iterative adjoint's solver settings (tol, max_iter, anderson_m, ...)."""
     where = 'implicit_grad'
     dt = dtype_of([w, r, g, delta], dtype, where)
-    w = as_array(w, dt, 'W', where)
-    r = as_array(r, dt, 'R', where)
-    g = as_array(g, dt, 'G', where)
-    delta = as_array(delta, dt, 'Delta', where)
+    w, (r, g, delta) = _square_and_batch(where, dt, w, (('R', r), ('G', g), ('Delta', delta)), 'G')
     n = w.shape[0]
-    if w.shape != (n, n):
-        usage(where, 'W must be square, not %s' % (w.shape,))
-    for name, a in (('R', r), ('G', g), ('Delta', delta)):
-        if a.shape != g.shape or a.shape[0] != n:
-            usage(where, '%s must be N x B like G (N = %d), not %s' % (name, n, a.shape))
     cfg = ffi.new('fp_adjoint_config *')
     fill(cfg, {'method': method, 'iter': iter_settings}, where)
     v = np.empty(g.shape, dt)
@@ -275,16 +282,8 @@ def rule_dw(w, r, g, grad, rule='dW3', lr=0.0, adjoint=None, dtype=None):
     to dW2 only (its Woodbury step depends on it); adjoint: dW1's adjoint settings (dict)."""
     where = 'rule_dw'
     dt = dtype_of([w, r, g, grad], dtype, where)
-    w = as_array(w, dt, 'W', where)
-    r = as_array(r, dt, 'R', where)
-    g = as_array(g, dt, 'G', where)
-    grad = as_array(grad, dt, 'grad', where)
+    w, (r, g, grad) = _square_and_batch(where, dt, w, (('R', r), ('G', g), ('grad', grad)), 'R')
     n = w.shape[0]
-    if w.shape != (n, n):
-        usage(where, 'W must be square, not %s' % (w.shape,))
-    for name, a in (('R', r), ('G', g), ('grad', grad)):
-        if a.shape != r.shape or a.shape[0] != n:
-            usage(where, '%s must be N x B like R (N = %d), not %s' % (name, n, a.shape))
     cfg = ffi.new('fp_rule_config *')
     fill(cfg, {'rule': rule, 'lr': lr, 'adjoint': adjoint}, where)
     dw = np.empty((n, n), dt)
