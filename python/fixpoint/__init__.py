@@ -566,13 +566,19 @@ class Trainer:
 # ------------------------------------------------------------------------------------------------
 # Analysis: eigenvalues, stability, census
 # ------------------------------------------------------------------------------------------------
-def eig(a, dtype=None):
-    """All eigenvalues of a square matrix (complex array, n)."""
-    where = 'eig'
+def _square(a, dtype, where):
+    """(working dtype, A converted), A checked square: the eigenvalue calls' argument."""
     dt = dtype_of([a], dtype, where)
     a = as_array(a, dt, 'A', where)
     if a.shape[0] != a.shape[1]:
         usage(where, 'A must be square, not %s' % (a.shape,))
+    return dt, a
+
+
+def eig(a, dtype=None):
+    """All eigenvalues of a square matrix (complex array, n)."""
+    where = 'eig'
+    dt, a = _square(a, dtype, where)
     n = a.shape[0]
     wr, wi = np.empty(n), np.empty(n)
     va, a = view(a, 'A', where)
@@ -583,10 +589,7 @@ def eig(a, dtype=None):
 def eigvec(a, lam, dtype=None):
     """The eigenvector of A for the eigenvalue lam (from eig), by inverse iteration (complex array)."""
     where = 'eigvec'
-    dt = dtype_of([a], dtype, where)
-    a = as_array(a, dt, 'A', where)
-    if a.shape[0] != a.shape[1]:
-        usage(where, 'A must be square, not %s' % (a.shape,))
+    dt, a = _square(a, dtype, where)
     n = a.shape[0]
     vr, vi = np.empty(n), np.empty(n)
     va, a = view(a, 'A', where)
