@@ -1210,6 +1210,17 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #else
 #define FP__VALIDATOR FP__NOINLINE
 #endif
+/* Set-up, teardown and files (init, free, load, save, parse, the config defaults), one-shot fits and
+ * evaluations (teacher forcing, the least-squares read-out, a test-set evaluation) and the analysis
+ * drivers (census, stability analysis, eigenvectors, decompositions, mean-field sweeps) run once per
+ * model, file or analysis, never per iteration, and their own loops are small beside what they call: cold, so
+ * the compiler optimizes them for size and spends less time on them. Only their definitions carry it, so
+ * a caller's own code paths are not marked unlikely; nothing on a hot path calls them. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FP__COLD __attribute__((cold))
+#else
+#define FP__COLD
+#endif
 
 /* SIMD paths: x86-64 with GCC or clang, kernels compiled per function with target attributes. */
 #if !defined(FP_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -1281,7 +1292,7 @@ static fp_usage_fn fp__usage_fn;
 static void *fp__usage_user;
 static fp_allocator fp__allocator;
 
-FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
+FP__COLD FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
 {
     fp__usage_fn = fn;
     fp__usage_user = user;
@@ -1318,7 +1329,7 @@ FP__NOINLINE static void fp__usage(const char *function, const char *message)
         }                                                                                             \
     } while (0)
 
-FP_DEF void fp_set_allocator(const fp_allocator *a)
+FP__COLD FP_DEF void fp_set_allocator(const fp_allocator *a)
 {
     if (a) fp__allocator = *a;
     else memset(&fp__allocator, 0, sizeof fp__allocator);
@@ -1466,7 +1477,7 @@ static void *fp__take(fp__arena *a, size_t bytes)
 static size_t fp__arena_size(const fp__arena *a) { return a->used + 64u; }
 
 #ifndef FP_NO_STDIO
-static FILE *fp__open_sized(const char *path, long *end, fp_status *st, const char **why)
+FP__COLD static FILE *fp__open_sized(const char *path, long *end, fp_status *st, const char **why)
 {
     FILE *f = fopen(path, "rb");
     *st = FP_ERR_IO;
@@ -1492,7 +1503,7 @@ static uint64_t fp__fnv1a(uint64_t h, const void *p, size_t n)
 /* FNV-1a over every field of a training config that shapes the trajectory (the seed's stream travels in
  * the checkpoint itself), field by field so padding bytes never enter it. */
 #ifndef FP_NO_STDIO
-static fp_status fp__save_atomic(const char *path, const void *const *part, const size_t *len, int parts)
+FP__COLD static fp_status fp__save_atomic(const char *path, const void *const *part, const size_t *len, int parts)
 {
     size_t pl = strlen(path);
     char *tmp = (char *)fp__malloc(pl + 5);
@@ -2200,12 +2211,13 @@ static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, p
  * one GEMM, and recurse on it. Triangular solves with many right-hand sides split the same way. Below
  * FP__LEAF columns (or without a GEMM workspace) the unblocked loops run. */
 
-/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a), in order. */
-static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
+/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a): in increasing
+ * order of k (dir 1, P applied), or decreasing (dir -1, P^T). */
+static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv, int dir)
 {
-    int k, j;
+    int k, j, first = dir > 0 ? k1 : k2 - 1, n = k2 - k1, s;
     if (csa <= rsa) /* rows contiguous: one row pair at a time */
-        for (k = k1; k < k2; ++k) {
+        for (s = 0, k = first; s < n; ++s, k += dir) {
             float *x = a + k * rsa, *y = a + piv[k] * rsa;
             if (piv[k] != k)
                 for (j = 0; j < ncols; ++j) { float t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
@@ -2213,7 +2225,7 @@ static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int
     else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
         for (j = 0; j < ncols; ++j) {
             float *c = a + j * csa;
-            for (k = k1; k < k2; ++k)
+            for (s = 0, k = first; s < n; ++s, k += dir)
                 if (piv[k] != k) { float t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
         }
 }
@@ -2225,7 +2237,7 @@ static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrd
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+        if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
             for (k = 0; k < m; ++k) {
                 int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
                 float *bi = b + i0 * rsb;
@@ -2239,7 +2251,7 @@ static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrd
                     for (j = 0; j < n; ++j) bi[j * csb] *= d;
                 }
             }
-        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+        } else if (n == 1 || cst < rst) /* rows of T contiguous, or one right-hand side: a column at a time, by dot products */
             for (j = 0; j < n; ++j) {
                 float *x = b + j * csb;
                 for (k = 0; k < m; ++k) {
@@ -2314,13 +2326,13 @@ static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t
         float *a12 = a + n1 * csa, *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
         fp_status st = fp__lu_rec_f32(m, n1, a, rsa, csa, piv, thresh, gws);
         if (st != FP_OK) return st;
-        fp__laswp_f32(n2, a12, rsa, csa, 0, n1, piv);
+        fp__laswp_f32(n2, a12, rsa, csa, 0, n1, piv, 1);
         fp__trsm_f32(1, 1, n1, n2, a, rsa, csa, a12, rsa, csa, gws);
         fp__gemm_run_f32(FP_NOTRANS, FP_NOTRANS, m - n1, n2, n1, -1, a21, rsa, csa, a12, rsa, csa, 1, a22, rsa, csa, gws);
         st = fp__lu_rec_f32(m - n1, n2, a22, rsa, csa, piv + n1, thresh, gws);
         if (st != FP_OK) return st;
         for (i = n1; i < n; ++i) piv[i] += n1;
-        fp__laswp_f32(n1, a, rsa, csa, n1, n, piv);
+        fp__laswp_f32(n1, a, rsa, csa, n1, n, piv, 1);
         return FP_OK;
     }
 }
@@ -2328,24 +2340,14 @@ static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status fp__lu_factor_ws_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i, j;
-    float amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    int i;
+    float amax = 0;
     ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
-    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
-    for (i = 0; i < n; ++i) {
-        const float *x = a + i * outer;
-        for (j = 0; j + 4 <= n; j += 4) {
-            int l;
-            for (l = 0; l < 4; ++l) {
-                float v = fabsf(x[(j + l) * inner]);
-                m4[l] = v > m4[l] ? v : m4[l];
-                z4[l] += v * (float)0;
-            }
-        }
-        for (; j < n; ++j) { float v = fabsf(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (float)0; }
+    if (!fp__mat_all_finite_f32(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
+    for (i = 0; i < n; ++i) { /* max |a_ij|, along the contiguous direction */
+        float v = fp_vec_max_abs_f32(n, a + i * outer, inner);
+        amax = v > amax ? v : amax;
     }
-    if (z4[0] + z4[1] + z4[2] + z4[3] != (float)0) return FP_ERR_NON_FINITE;
-    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
     return fp__lu_rec_f32(n, n, a, rsa, csa, piv, (float)n * FLT_EPSILON * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
@@ -2361,51 +2363,19 @@ FP_DEF fp_status fp_lu_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa,
     return st;
 }
 
-/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
+/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: the triangular solves' unblocked loops). */
 static void fp__lu_solve_ws_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
                                const int *piv, float *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
-    int i, j, r;
-    if (gws && n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) {
-        if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
-            fp__laswp_f32(nrhs, b, rsb, csb, 0, n, piv);
-            fp__trsm_f32(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
-            fp__trsm_f32(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
-        } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
-            fp__trsm_f32(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
-            fp__trsm_f32(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
-            for (j = n - 1; j >= 0; --j)
-                if (piv[j] != j)
-                    for (r = 0; r < nrhs; ++r) {
-                        float *x = b + r * csb, s = x[j * rsb];
-                        x[j * rsb] = x[piv[j] * rsb];
-                        x[piv[j] * rsb] = s;
-                    }
-        }
-        return;
-    }
-    for (r = 0; r < nrhs; ++r) {
-        float *x = b + r * csb;
-        if (t == FP_NOTRANS) {
-            /* P A = L U: x <- U^-1 L^-1 P b */
-            for (i = 0; i < n; ++i)
-                if (piv[i] != i) { float s = x[i * rsb]; x[i * rsb] = x[piv[i] * rsb]; x[piv[i] * rsb] = s; }
-            for (i = 1; i < n; ++i) x[i * rsb] -= fp_vec_dot_f32(i, lu + i * rsa, csa, x, rsb);
-            for (i = n - 1; i >= 0; --i) {
-                x[i * rsb] -= fp_vec_dot_f32(n - 1 - i, lu + i * rsa + (i + 1) * csa, csa, x + (i + 1) * rsb, rsb);
-                x[i * rsb] /= lu[i * rsa + i * csa];
-            }
-        } else {
-            /* A^T = U^T L^T P: x <- P^T L^-T U^-T b */
-            for (i = 0; i < n; ++i) {
-                x[i * rsb] -= fp_vec_dot_f32(i, lu + i * csa, rsa, x, rsb);
-                x[i * rsb] /= lu[i * rsa + i * csa];
-            }
-            for (i = n - 2; i >= 0; --i)
-                x[i * rsb] -= fp_vec_dot_f32(n - 1 - i, lu + (i + 1) * rsa + i * csa, rsa, x + (i + 1) * rsb, rsb);
-            for (j = n - 1; j >= 0; --j)
-                if (piv[j] != j) { float s = x[j * rsb]; x[j * rsb] = x[piv[j] * rsb]; x[piv[j] * rsb] = s; }
-        }
+    if (n < FP__BLOCKED_MIN || nrhs < FP__LEAF) gws = NULL;
+    if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
+        fp__laswp_f32(nrhs, b, rsb, csb, 0, n, piv, 1);
+        fp__trsm_f32(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+        fp__trsm_f32(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+    } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
+        fp__trsm_f32(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+        fp__trsm_f32(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+        fp__laswp_f32(nrhs, b, rsb, csb, 0, n, piv, -1);
     }
 }
 
@@ -2483,24 +2453,13 @@ FP_DEF fp_status fp_chol_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t cs
 FP_DEF void fp_chol_solve_f32(int n, int nrhs, const float *l, ptrdiff_t rsa, ptrdiff_t csa, float *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
-    int i, r;
     void *gws = NULL;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
     if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f32());
-    if (gws) { /* X = L^-T L^-1 B */
-        fp__trsm_f32(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
-        fp__trsm_f32(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
-        fp__free(gws);
-        return;
-    }
-    for (r = 0; r < nrhs; ++r) {
-        float *x = b + r * csb;
-        for (i = 0; i < n; ++i)
-            x[i * rsb] = (x[i * rsb] - fp_vec_dot_f32(i, l + i * rsa, csa, x, rsb)) / l[i * rsa + i * csa];
-        for (i = n - 1; i >= 0; --i)
-            x[i * rsb] = (x[i * rsb] - fp_vec_dot_f32(n - 1 - i, l + (i + 1) * rsa + i * csa, rsa, x + (i + 1) * rsb, rsb)) /
-                         l[i * rsa + i * csa];
-    }
+    /* X = L^-T L^-1 B; without a workspace, the triangular solves' unblocked loops */
+    fp__trsm_f32(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
+    fp__trsm_f32(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+    if (gws) fp__free(gws);
 }
 
 FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, ptrdiff_t csa, float *b,
@@ -3082,12 +3041,13 @@ static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, 
  * one GEMM, and recurse on it. Triangular solves with many right-hand sides split the same way. Below
  * FP__LEAF columns (or without a GEMM workspace) the unblocked loops run. */
 
-/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a), in order. */
-static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
+/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a): in increasing
+ * order of k (dir 1, P applied), or decreasing (dir -1, P^T). */
+static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv, int dir)
 {
-    int k, j;
+    int k, j, first = dir > 0 ? k1 : k2 - 1, n = k2 - k1, s;
     if (csa <= rsa) /* rows contiguous: one row pair at a time */
-        for (k = k1; k < k2; ++k) {
+        for (s = 0, k = first; s < n; ++s, k += dir) {
             double *x = a + k * rsa, *y = a + piv[k] * rsa;
             if (piv[k] != k)
                 for (j = 0; j < ncols; ++j) { double t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
@@ -3095,7 +3055,7 @@ static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, in
     else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
         for (j = 0; j < ncols; ++j) {
             double *c = a + j * csa;
-            for (k = k1; k < k2; ++k)
+            for (s = 0, k = first; s < n; ++s, k += dir)
                 if (piv[k] != k) { double t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
         }
 }
@@ -3107,7 +3067,7 @@ static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptr
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+        if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
             for (k = 0; k < m; ++k) {
                 int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
                 double *bi = b + i0 * rsb;
@@ -3121,7 +3081,7 @@ static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptr
                     for (j = 0; j < n; ++j) bi[j * csb] *= d;
                 }
             }
-        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+        } else if (n == 1 || cst < rst) /* rows of T contiguous, or one right-hand side: a column at a time, by dot products */
             for (j = 0; j < n; ++j) {
                 double *x = b + j * csb;
                 for (k = 0; k < m; ++k) {
@@ -3196,13 +3156,13 @@ static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_
         double *a12 = a + n1 * csa, *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
         fp_status st = fp__lu_rec_f64(m, n1, a, rsa, csa, piv, thresh, gws);
         if (st != FP_OK) return st;
-        fp__laswp_f64(n2, a12, rsa, csa, 0, n1, piv);
+        fp__laswp_f64(n2, a12, rsa, csa, 0, n1, piv, 1);
         fp__trsm_f64(1, 1, n1, n2, a, rsa, csa, a12, rsa, csa, gws);
         fp__gemm_run_f64(FP_NOTRANS, FP_NOTRANS, m - n1, n2, n1, -1, a21, rsa, csa, a12, rsa, csa, 1, a22, rsa, csa, gws);
         st = fp__lu_rec_f64(m - n1, n2, a22, rsa, csa, piv + n1, thresh, gws);
         if (st != FP_OK) return st;
         for (i = n1; i < n; ++i) piv[i] += n1;
-        fp__laswp_f64(n1, a, rsa, csa, n1, n, piv);
+        fp__laswp_f64(n1, a, rsa, csa, n1, n, piv, 1);
         return FP_OK;
     }
 }
@@ -3210,24 +3170,14 @@ static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status fp__lu_factor_ws_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i, j;
-    double amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    int i;
+    double amax = 0;
     ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
-    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
-    for (i = 0; i < n; ++i) {
-        const double *x = a + i * outer;
-        for (j = 0; j + 4 <= n; j += 4) {
-            int l;
-            for (l = 0; l < 4; ++l) {
-                double v = fabs(x[(j + l) * inner]);
-                m4[l] = v > m4[l] ? v : m4[l];
-                z4[l] += v * (double)0;
-            }
-        }
-        for (; j < n; ++j) { double v = fabs(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (double)0; }
+    if (!fp__mat_all_finite_f64(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
+    for (i = 0; i < n; ++i) { /* max |a_ij|, along the contiguous direction */
+        double v = fp_vec_max_abs_f64(n, a + i * outer, inner);
+        amax = v > amax ? v : amax;
     }
-    if (z4[0] + z4[1] + z4[2] + z4[3] != (double)0) return FP_ERR_NON_FINITE;
-    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
     return fp__lu_rec_f64(n, n, a, rsa, csa, piv, (double)n * DBL_EPSILON * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
@@ -3243,51 +3193,19 @@ FP_DEF fp_status fp_lu_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa
     return st;
 }
 
-/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
+/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: the triangular solves' unblocked loops). */
 static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
                                const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
-    int i, j, r;
-    if (gws && n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) {
-        if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
-            fp__laswp_f64(nrhs, b, rsb, csb, 0, n, piv);
-            fp__trsm_f64(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
-            fp__trsm_f64(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
-        } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
-            fp__trsm_f64(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
-            fp__trsm_f64(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
-            for (j = n - 1; j >= 0; --j)
-                if (piv[j] != j)
-                    for (r = 0; r < nrhs; ++r) {
-                        double *x = b + r * csb, s = x[j * rsb];
-                        x[j * rsb] = x[piv[j] * rsb];
-                        x[piv[j] * rsb] = s;
-                    }
-        }
-        return;
-    }
-    for (r = 0; r < nrhs; ++r) {
-        double *x = b + r * csb;
-        if (t == FP_NOTRANS) {
-            /* P A = L U: x <- U^-1 L^-1 P b */
-            for (i = 0; i < n; ++i)
-                if (piv[i] != i) { double s = x[i * rsb]; x[i * rsb] = x[piv[i] * rsb]; x[piv[i] * rsb] = s; }
-            for (i = 1; i < n; ++i) x[i * rsb] -= fp_vec_dot_f64(i, lu + i * rsa, csa, x, rsb);
-            for (i = n - 1; i >= 0; --i) {
-                x[i * rsb] -= fp_vec_dot_f64(n - 1 - i, lu + i * rsa + (i + 1) * csa, csa, x + (i + 1) * rsb, rsb);
-                x[i * rsb] /= lu[i * rsa + i * csa];
-            }
-        } else {
-            /* A^T = U^T L^T P: x <- P^T L^-T U^-T b */
-            for (i = 0; i < n; ++i) {
-                x[i * rsb] -= fp_vec_dot_f64(i, lu + i * csa, rsa, x, rsb);
-                x[i * rsb] /= lu[i * rsa + i * csa];
-            }
-            for (i = n - 2; i >= 0; --i)
-                x[i * rsb] -= fp_vec_dot_f64(n - 1 - i, lu + (i + 1) * rsa + i * csa, rsa, x + (i + 1) * rsb, rsb);
-            for (j = n - 1; j >= 0; --j)
-                if (piv[j] != j) { double s = x[j * rsb]; x[j * rsb] = x[piv[j] * rsb]; x[piv[j] * rsb] = s; }
-        }
+    if (n < FP__BLOCKED_MIN || nrhs < FP__LEAF) gws = NULL;
+    if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
+        fp__laswp_f64(nrhs, b, rsb, csb, 0, n, piv, 1);
+        fp__trsm_f64(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+        fp__trsm_f64(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+    } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
+        fp__trsm_f64(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+        fp__trsm_f64(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+        fp__laswp_f64(nrhs, b, rsb, csb, 0, n, piv, -1);
     }
 }
 
@@ -3365,24 +3283,13 @@ FP_DEF fp_status fp_chol_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t c
 FP_DEF void fp_chol_solve_f64(int n, int nrhs, const double *l, ptrdiff_t rsa, ptrdiff_t csa, double *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
-    int i, r;
     void *gws = NULL;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
     if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f64());
-    if (gws) { /* X = L^-T L^-1 B */
-        fp__trsm_f64(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
-        fp__trsm_f64(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
-        fp__free(gws);
-        return;
-    }
-    for (r = 0; r < nrhs; ++r) {
-        double *x = b + r * csb;
-        for (i = 0; i < n; ++i)
-            x[i * rsb] = (x[i * rsb] - fp_vec_dot_f64(i, l + i * rsa, csa, x, rsb)) / l[i * rsa + i * csa];
-        for (i = n - 1; i >= 0; --i)
-            x[i * rsb] = (x[i * rsb] - fp_vec_dot_f64(n - 1 - i, l + (i + 1) * rsa + i * csa, rsa, x + (i + 1) * rsb, rsb)) /
-                         l[i * rsa + i * csa];
-    }
+    /* X = L^-T L^-1 B; without a workspace, the triangular solves' unblocked loops */
+    fp__trsm_f64(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
+    fp__trsm_f64(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+    if (gws) fp__free(gws);
 }
 
 FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, ptrdiff_t csa, double *b,
@@ -4561,7 +4468,7 @@ FP_DEF fp_status fp_loss_xent_f64(fp_mat_f64 wout, const double *bout, fp_mat_f6
     return FP__ISFINITE(l) ? FP_OK : FP_ERR_NON_FINITE;
 }
 
-FP_DEF fp_solver_config fp_solver_config_default(fp_solver_method method)
+FP__COLD FP_DEF fp_solver_config fp_solver_config_default(fp_solver_method method)
 {
     fp_solver_config c;
     memset(&c, 0, sizeof c);
@@ -4698,28 +4605,80 @@ static void fp__engine_retire_f32(fp__engine_f32 *e, int c, int last)
  * bordered system [0 1^T; 1 H + reg] (Walker & Ni 2011), H the Gram matrix of the D's kept per column
  * and updated by one row per step. A singular or wild solution restarts that column's history.
  * Loops run rows outer, columns inner (contiguous), so every pass streams memory once. */
-FP__VECTORIZE static void fp__anderson_step_f32(fp__engine_f32 *e, int nact, int it, const fp_solver_config *cfg)
+/* The engine's passes over N x B (row-major, leading dimension ld, the first nact columns), as kernels of
+ * their own: restrict lets them vectorize without run-time alias checks, and the control code around
+ * them (per-column bookkeeping, Anderson's small systems) is compiled as ordinary code. */
+/* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column, in double */
+FP__VECTORIZE static void fp__resid_rows_f32(int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r,
+                                            int ld, double *FP__RESTRICT acc, double *FP__RESTRICT acc2)
+{
+    int i, c;
+    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) {
+            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];
+            acc[c] += d * d;
+            acc2[c] += v * v;
+        }
+}
+
+/* R += step (F - R): the damped (Euler) update */
+FP__VECTORIZE static void fp__relax_rows_f32(int n, int nact, float step, const float *FP__RESTRICT f, float *FP__RESTRICT r,
+                                            int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) r[i * ld + c] += step * (f[i * ld + c] - r[i * ld + c]);
+}
+
+/* X = R and D = F - R: Anderson's newest pair */
+FP__VECTORIZE static void fp__pair_rows_f32(int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r,
+                                           float *FP__RESTRICT x, float *FP__RESTRICT d, int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) { x[i * ld + c] = r[i * ld + c]; d[i * ld + c] = f[i * ld + c] - r[i * ld + c]; }
+}
+
+/* acc = sum_i a b per column (each product rounded in float, summed in double) */
+FP__VECTORIZE static void fp__dot_rows_f32(int n, int nact, const float *FP__RESTRICT a, const float *FP__RESTRICT b, int ld,
+                                          double *FP__RESTRICT acc)
+{
+    int i, c;
+    for (c = 0; c < nact; ++c) acc[c] = 0;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) acc[c] += (double)(a[i * ld + c] * b[i * ld + c]);
+}
+
+/* R (=, or += when add) alpha (X + beta D), alpha one weight per column */
+FP__VECTORIZE static void fp__mix_rows_f32(int n, int nact, int add, const float *FP__RESTRICT alpha, float beta,
+                                          const float *FP__RESTRICT x, const float *FP__RESTRICT d, float *FP__RESTRICT r, int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i) {
+        float *ri = r + i * ld;
+        const float *xi = x + i * ld, *di = d + i * ld;
+        if (!add)
+            for (c = 0; c < nact; ++c) ri[c] = alpha[c] * (xi[c] + beta * di[c]);
+        else
+            for (c = 0; c < nact; ++c) ri[c] += alpha[c] * (xi[c] + beta * di[c]);
+    }
+}
+
+static void fp__anderson_step_f32(fp__engine_f32 *e, int nact, int it, const fp_solver_config *cfg)
 {
     const int n = e->n, ld = e->b, m = e->m, s = it % m;
     const size_t nb = (size_t)n * (size_t)ld;
     const float beta = (float)cfg->anderson_beta;
     float *xs = e->Xh + (size_t)s * nb, *ds = e->Dh + (size_t)s * nb;
     int i, j, c, q;
-    for (i = 0; i < n; ++i)
-        for (c = 0; c < nact; ++c) {
-            xs[i * ld + c] = e->R[i * ld + c];
-            ds[i * ld + c] = e->F[i * ld + c] - e->R[i * ld + c];
-        }
+    fp__pair_rows_f32(n, nact, e->F, e->R, xs, ds, ld);
     for (c = 0; c < nact; ++c) if (e->hcount[c] < m) ++e->hcount[c];
     /* new Gram row H[s][q] = D_s . D_q for every slot q, all columns at once */
     for (q = 0; q < m; ++q) {
         const float *dq = e->Dh + (size_t)q * nb;
         if (q > it) continue; /* never written */
-        for (c = 0; c < nact; ++c) e->acc[c] = 0;
-        for (i = 0; i < n; ++i) {
-            const float *a = ds + i * ld, *bq = dq + i * ld;
-            for (c = 0; c < nact; ++c) e->acc[c] += (double)(a[c] * bq[c]);
-        }
+        fp__dot_rows_f32(n, nact, ds, dq, ld, e->acc);
         for (c = 0; c < nact; ++c) { e->H[(c * m + s) * m + q] = e->acc[c]; e->H[(c * m + q) * m + s] = e->acc[c]; }
     }
     /* per column: the mixing weights alpha[j][c] over the slots s, s-1, ..., s-k+1 */
@@ -4753,38 +4712,25 @@ FP__VECTORIZE static void fp__anderson_step_f32(fp__engine_f32 *e, int nact, int
      * whatever the workspace held, and 0 * NaN is NaN) */
     for (j = 0; j < m && j <= it; ++j) {
         const int sj = (s - j + m) % m;
-        const float *xj = e->Xh + (size_t)sj * nb, *dj = e->Dh + (size_t)sj * nb, *aj = e->alpha + (size_t)j * (size_t)ld;
-        for (i = 0; i < n; ++i) {
-            float *ri = e->R + i * ld;
-            const float *xi = xj + i * ld, *di = dj + i * ld;
-            if (j == 0)
-                for (c = 0; c < nact; ++c) ri[c] = aj[c] * (xi[c] + beta * di[c]);
-            else
-                for (c = 0; c < nact; ++c) ri[c] += aj[c] * (xi[c] + beta * di[c]);
-        }
+        fp__mix_rows_f32(n, nact, j > 0, e->alpha + (size_t)j * (size_t)ld, beta, e->Xh + (size_t)sj * nb, e->Dh + (size_t)sj * nb,
+                        e->R, ld);
     }
 }
 
 /* The engine: iterates R <- mix(R, map(R)) until every column's relative residual meets cfg->tol.
  * On entry e->R holds the start; on return e->R holds the last iterates with e->perm[j] the original
  * column of working column j. Per-column outcomes go to rep (indexed by original column). */
-FP__VECTORIZE static fp_status fp__engine_run_f32(fp__engine_f32 *e, const fp_solver_config *cfg, fp__map_fn_f32 map, void *ctx,
+static fp_status fp__engine_run_f32(fp__engine_f32 *e, const fp_solver_config *cfg, fp__map_fn_f32 map, void *ctx,
                                    fp_solve_report *rep)
 {
     const int n = e->n, ld = e->b;
-    int nact = e->b, it, i, c, nonfinite = 0, diverged = 0;
+    int nact = e->b, it, c, nonfinite = 0, diverged = 0;
     for (c = 0; c < e->b; ++c) { e->perm[c] = c; e->hcount[c] = 0; e->best[c] = HUGE_VAL; e->stall[c] = 0; e->restarts[c] = 0; }
     for (it = 0; nact > 0; ++it) {
         double hmax = 0;
         map(ctx, nact, e->perm, e->R, ld, e->F);
         /* residual ||F - R|| / max(||R||, floor) and max |R| per column */
-        for (c = 0; c < nact; ++c) { e->acc[c] = 0; e->acc2[c] = 0; }
-        for (i = 0; i < n; ++i)
-            for (c = 0; c < nact; ++c) {
-                double d = (double)e->F[i * ld + c] - (double)e->R[i * ld + c], v = (double)e->R[i * ld + c];
-                e->acc[c] += d * d;
-                e->acc2[c] += v * v;
-            }
+        fp__resid_rows_f32(n, nact, e->F, e->R, ld, e->acc, e->acc2);
         for (c = nact - 1; c >= 0; --c) {
             double nr = sqrt(e->acc2[c]), res = sqrt(e->acc[c]) / (nr > cfg->floor ? nr : cfg->floor);
             int orig = e->perm[c], done = 0;
@@ -4810,11 +4756,7 @@ FP__VECTORIZE static fp_status fp__engine_run_f32(fp__engine_f32 *e, const fp_so
         rep->iterations = it;
         if (nact == 0) break;
         if (e->m) fp__anderson_step_f32(e, nact, it, cfg);
-        else {
-            const float st = (float)cfg->step;
-            for (i = 0; i < n; ++i)
-                for (c = 0; c < nact; ++c) e->R[i * ld + c] += st * (e->F[i * ld + c] - e->R[i * ld + c]);
-        }
+        else fp__relax_rows_f32(n, nact, (float)cfg->step, e->F, e->R, ld);
     }
     if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
     if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
@@ -5082,28 +5024,80 @@ static void fp__engine_retire_f64(fp__engine_f64 *e, int c, int last)
  * bordered system [0 1^T; 1 H + reg] (Walker & Ni 2011), H the Gram matrix of the D's kept per column
  * and updated by one row per step. A singular or wild solution restarts that column's history.
  * Loops run rows outer, columns inner (contiguous), so every pass streams memory once. */
-FP__VECTORIZE static void fp__anderson_step_f64(fp__engine_f64 *e, int nact, int it, const fp_solver_config *cfg)
+/* The engine's passes over N x B (row-major, leading dimension ld, the first nact columns), as kernels of
+ * their own: restrict lets them vectorize without run-time alias checks, and the control code around
+ * them (per-column bookkeeping, Anderson's small systems) is compiled as ordinary code. */
+/* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column, in double */
+FP__VECTORIZE static void fp__resid_rows_f64(int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r,
+                                            int ld, double *FP__RESTRICT acc, double *FP__RESTRICT acc2)
+{
+    int i, c;
+    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) {
+            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];
+            acc[c] += d * d;
+            acc2[c] += v * v;
+        }
+}
+
+/* R += step (F - R): the damped (Euler) update */
+FP__VECTORIZE static void fp__relax_rows_f64(int n, int nact, double step, const double *FP__RESTRICT f, double *FP__RESTRICT r,
+                                            int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) r[i * ld + c] += step * (f[i * ld + c] - r[i * ld + c]);
+}
+
+/* X = R and D = F - R: Anderson's newest pair */
+FP__VECTORIZE static void fp__pair_rows_f64(int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r,
+                                           double *FP__RESTRICT x, double *FP__RESTRICT d, int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) { x[i * ld + c] = r[i * ld + c]; d[i * ld + c] = f[i * ld + c] - r[i * ld + c]; }
+}
+
+/* acc = sum_i a b per column (each product rounded in double, summed in double) */
+FP__VECTORIZE static void fp__dot_rows_f64(int n, int nact, const double *FP__RESTRICT a, const double *FP__RESTRICT b, int ld,
+                                          double *FP__RESTRICT acc)
+{
+    int i, c;
+    for (c = 0; c < nact; ++c) acc[c] = 0;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) acc[c] += (double)(a[i * ld + c] * b[i * ld + c]);
+}
+
+/* R (=, or += when add) alpha (X + beta D), alpha one weight per column */
+FP__VECTORIZE static void fp__mix_rows_f64(int n, int nact, int add, const double *FP__RESTRICT alpha, double beta,
+                                          const double *FP__RESTRICT x, const double *FP__RESTRICT d, double *FP__RESTRICT r, int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i) {
+        double *ri = r + i * ld;
+        const double *xi = x + i * ld, *di = d + i * ld;
+        if (!add)
+            for (c = 0; c < nact; ++c) ri[c] = alpha[c] * (xi[c] + beta * di[c]);
+        else
+            for (c = 0; c < nact; ++c) ri[c] += alpha[c] * (xi[c] + beta * di[c]);
+    }
+}
+
+static void fp__anderson_step_f64(fp__engine_f64 *e, int nact, int it, const fp_solver_config *cfg)
 {
     const int n = e->n, ld = e->b, m = e->m, s = it % m;
     const size_t nb = (size_t)n * (size_t)ld;
     const double beta = (double)cfg->anderson_beta;
     double *xs = e->Xh + (size_t)s * nb, *ds = e->Dh + (size_t)s * nb;
     int i, j, c, q;
-    for (i = 0; i < n; ++i)
-        for (c = 0; c < nact; ++c) {
-            xs[i * ld + c] = e->R[i * ld + c];
-            ds[i * ld + c] = e->F[i * ld + c] - e->R[i * ld + c];
-        }
+    fp__pair_rows_f64(n, nact, e->F, e->R, xs, ds, ld);
     for (c = 0; c < nact; ++c) if (e->hcount[c] < m) ++e->hcount[c];
     /* new Gram row H[s][q] = D_s . D_q for every slot q, all columns at once */
     for (q = 0; q < m; ++q) {
         const double *dq = e->Dh + (size_t)q * nb;
         if (q > it) continue; /* never written */
-        for (c = 0; c < nact; ++c) e->acc[c] = 0;
-        for (i = 0; i < n; ++i) {
-            const double *a = ds + i * ld, *bq = dq + i * ld;
-            for (c = 0; c < nact; ++c) e->acc[c] += (double)(a[c] * bq[c]);
-        }
+        fp__dot_rows_f64(n, nact, ds, dq, ld, e->acc);
         for (c = 0; c < nact; ++c) { e->H[(c * m + s) * m + q] = e->acc[c]; e->H[(c * m + q) * m + s] = e->acc[c]; }
     }
     /* per column: the mixing weights alpha[j][c] over the slots s, s-1, ..., s-k+1 */
@@ -5137,38 +5131,25 @@ FP__VECTORIZE static void fp__anderson_step_f64(fp__engine_f64 *e, int nact, int
      * whatever the workspace held, and 0 * NaN is NaN) */
     for (j = 0; j < m && j <= it; ++j) {
         const int sj = (s - j + m) % m;
-        const double *xj = e->Xh + (size_t)sj * nb, *dj = e->Dh + (size_t)sj * nb, *aj = e->alpha + (size_t)j * (size_t)ld;
-        for (i = 0; i < n; ++i) {
-            double *ri = e->R + i * ld;
-            const double *xi = xj + i * ld, *di = dj + i * ld;
-            if (j == 0)
-                for (c = 0; c < nact; ++c) ri[c] = aj[c] * (xi[c] + beta * di[c]);
-            else
-                for (c = 0; c < nact; ++c) ri[c] += aj[c] * (xi[c] + beta * di[c]);
-        }
+        fp__mix_rows_f64(n, nact, j > 0, e->alpha + (size_t)j * (size_t)ld, beta, e->Xh + (size_t)sj * nb, e->Dh + (size_t)sj * nb,
+                        e->R, ld);
     }
 }
 
 /* The engine: iterates R <- mix(R, map(R)) until every column's relative residual meets cfg->tol.
  * On entry e->R holds the start; on return e->R holds the last iterates with e->perm[j] the original
  * column of working column j. Per-column outcomes go to rep (indexed by original column). */
-FP__VECTORIZE static fp_status fp__engine_run_f64(fp__engine_f64 *e, const fp_solver_config *cfg, fp__map_fn_f64 map, void *ctx,
+static fp_status fp__engine_run_f64(fp__engine_f64 *e, const fp_solver_config *cfg, fp__map_fn_f64 map, void *ctx,
                                    fp_solve_report *rep)
 {
     const int n = e->n, ld = e->b;
-    int nact = e->b, it, i, c, nonfinite = 0, diverged = 0;
+    int nact = e->b, it, c, nonfinite = 0, diverged = 0;
     for (c = 0; c < e->b; ++c) { e->perm[c] = c; e->hcount[c] = 0; e->best[c] = HUGE_VAL; e->stall[c] = 0; e->restarts[c] = 0; }
     for (it = 0; nact > 0; ++it) {
         double hmax = 0;
         map(ctx, nact, e->perm, e->R, ld, e->F);
         /* residual ||F - R|| / max(||R||, floor) and max |R| per column */
-        for (c = 0; c < nact; ++c) { e->acc[c] = 0; e->acc2[c] = 0; }
-        for (i = 0; i < n; ++i)
-            for (c = 0; c < nact; ++c) {
-                double d = (double)e->F[i * ld + c] - (double)e->R[i * ld + c], v = (double)e->R[i * ld + c];
-                e->acc[c] += d * d;
-                e->acc2[c] += v * v;
-            }
+        fp__resid_rows_f64(n, nact, e->F, e->R, ld, e->acc, e->acc2);
         for (c = nact - 1; c >= 0; --c) {
             double nr = sqrt(e->acc2[c]), res = sqrt(e->acc[c]) / (nr > cfg->floor ? nr : cfg->floor);
             int orig = e->perm[c], done = 0;
@@ -5194,11 +5175,7 @@ FP__VECTORIZE static fp_status fp__engine_run_f64(fp__engine_f64 *e, const fp_so
         rep->iterations = it;
         if (nact == 0) break;
         if (e->m) fp__anderson_step_f64(e, nact, it, cfg);
-        else {
-            const double st = (double)cfg->step;
-            for (i = 0; i < n; ++i)
-                for (c = 0; c < nact; ++c) e->R[i * ld + c] += st * (e->F[i * ld + c] - e->R[i * ld + c]);
-        }
+        else fp__relax_rows_f64(n, nact, (double)cfg->step, e->F, e->R, ld);
     }
     if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
     if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
@@ -5437,7 +5414,7 @@ FP_DEF fp_status fp_solve_f64(const fp_solver_config *cfg, const fp_activation *
                         r.cs, gain.data, gain.rs, gain.cs, rep, work);
 }
 
-FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
+FP__COLD FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
 {
     fp_adjoint_config c;
     c.method = FP_ADJOINT_AUTO;
@@ -5827,7 +5804,7 @@ FP_DEF fp_status fp_implicit_grad_f64(const fp_adjoint_config *cfg, fp_mat_f64 w
                                 gain.rs, gain.cs, delta.data, delta.rs, delta.cs, v.data, v.rs, v.cs, dw.data, dw.rs, dw.cs, rep, work);
 }
 
-FP_DEF fp_rule_config fp_rule_config_default(void)
+FP__COLD FP_DEF fp_rule_config fp_rule_config_default(void)
 {
     fp_rule_config c;
     memset(&c, 0, sizeof c);
@@ -5917,7 +5894,7 @@ FP_DEF uint32_t fp_rng_below(fp_rng *r, uint32_t n)
 
 /* An optimizer's settings in range, written so that NaN fails every test (!(x >= 0 && x < 1)): a known
  * kind; lr, weight_decay and eps finite and >= 0; momentum, beta1 and beta2 in [0, 1). */
-FP_DEF fp_train_config fp_train_config_default(void)
+FP__COLD FP_DEF fp_train_config fp_train_config_default(void)
 {
     fp_train_config c;
     memset(&c, 0, sizeof c);
@@ -5932,7 +5909,7 @@ FP_DEF fp_train_config fp_train_config_default(void)
 }
 
 #ifndef FP_NO_STDIO
-static uint64_t fp__train_config_hash(const fp_train_config *c)
+FP__COLD static uint64_t fp__train_config_hash(const fp_train_config *c)
 {
     const double d[18] = { (double)c->rule, (double)c->optim.kind, c->optim.lr, c->optim.momentum, c->optim.beta1,
                            c->optim.beta2, c->optim.eps, c->optim.weight_decay, (double)c->batch,
@@ -6117,7 +6094,7 @@ static fp_status fp__rule_dw_f32(fp_rule rule, const fp_adjoint_config *adj, flo
 }
 
 /* ---- optimizers ---- */
-FP_DEF fp_status fp_optim_init_f32(fp_optim_f32 *o, const fp_optim_config *cfg, int count)
+FP__COLD FP_DEF fp_status fp_optim_init_f32(fp_optim_f32 *o, const fp_optim_config *cfg, int count)
 {
     FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
     memset(o, 0, sizeof *o);
@@ -6134,7 +6111,7 @@ FP_DEF fp_status fp_optim_init_f32(fp_optim_f32 *o, const fp_optim_config *cfg, 
     return FP_OK;
 }
 
-FP_DEF void fp_optim_free_f32(fp_optim_f32 *o)
+FP__COLD FP_DEF void fp_optim_free_f32(fp_optim_f32 *o)
 {
     if (!o) return;
     if (o->m) fp__free(o->m);
@@ -6333,7 +6310,7 @@ static fp_status fp__rule_dw_f64(fp_rule rule, const fp_adjoint_config *adj, dou
 }
 
 /* ---- optimizers ---- */
-FP_DEF fp_status fp_optim_init_f64(fp_optim_f64 *o, const fp_optim_config *cfg, int count)
+FP__COLD FP_DEF fp_status fp_optim_init_f64(fp_optim_f64 *o, const fp_optim_config *cfg, int count)
 {
     FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
     memset(o, 0, sizeof *o);
@@ -6350,7 +6327,7 @@ FP_DEF fp_status fp_optim_init_f64(fp_optim_f64 *o, const fp_optim_config *cfg, 
     return FP_OK;
 }
 
-FP_DEF void fp_optim_free_f64(fp_optim_f64 *o)
+FP__COLD FP_DEF void fp_optim_free_f64(fp_optim_f64 *o)
 {
     if (!o) return;
     if (o->m) fp__free(o->m);
@@ -6446,7 +6423,7 @@ static void fp__layer_bind_f32(fp_layer_f32 *L, float *p)
     L->b_out = L->w_out + (size_t)L->n_out * (size_t)L->n;
 }
 
-FP_DEF fp_status fp_layer_init_f32(fp_layer_f32 *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed)
+FP__COLD FP_DEF fp_status fp_layer_init_f32(fp_layer_f32 *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed)
 {
     fp_rng g = fp_rng_make(seed);
     float *p;
@@ -6469,7 +6446,7 @@ FP_DEF fp_status fp_layer_init_f32(fp_layer_f32 *L, int n, int n_in, int n_out, 
     return FP_OK;
 }
 
-FP_DEF void fp_layer_free_f32(fp_layer_f32 *L)
+FP__COLD FP_DEF void fp_layer_free_f32(fp_layer_f32 *L)
 {
     if (L && L->w) fp__free(L->w);
     if (L) L->w = L->w_in = L->b = L->w_out = L->b_out = NULL;
@@ -6479,7 +6456,7 @@ FP_DEF void fp_layer_free_f32(fp_layer_f32 *L)
 typedef struct fp__file_head_f32 { char magic[8]; uint32_t version, real_size; int32_t n, n_in, n_out, act; } fp__file_head_f32;
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_layer_save_f32(const fp_layer_f32 *L, const char *path)
+FP__COLD FP_DEF fp_status fp_layer_save_f32(const fp_layer_f32 *L, const char *path)
 {
     fp__file_head_f32 h;
     uint64_t sum;
@@ -6517,7 +6494,7 @@ static const char *fp__layer_check_head_f32(const fp__file_head_f32 *h, size_t l
     return NULL;
 }
 
-FP_DEF fp_status fp_layer_parse_f32(fp_layer_f32 *L, const void *buf, size_t len, const char **why)
+FP__COLD FP_DEF fp_status fp_layer_parse_f32(fp_layer_f32 *L, const void *buf, size_t len, const char **why)
 {
     const unsigned char *p = (const unsigned char *)buf;
     fp__file_head_f32 h;
@@ -6552,7 +6529,7 @@ FP_DEF fp_status fp_layer_parse_f32(fp_layer_f32 *L, const void *buf, size_t len
 }
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_layer_load_f32(fp_layer_f32 *L, const char *path, const char **why)
+FP__COLD FP_DEF fp_status fp_layer_load_f32(fp_layer_f32 *L, const char *path, const char **why)
 {
     unsigned char head[sizeof(fp__file_head_f32)];
     fp__file_head_f32 h;
@@ -6593,7 +6570,7 @@ FP_DEF fp_status fp_layer_load_f32(fp_layer_f32 *L, const char *path, const char
 #undef FP__LAYER_MAGIC
 
 /* ---- training ---- */
-FP_DEF void fp_trainer_free_f32(fp_trainer_f32 *t)
+FP__COLD FP_DEF void fp_trainer_free_f32(fp_trainer_f32 *t)
 {
     int i;
     void *blocks[7];
@@ -6605,7 +6582,7 @@ FP_DEF void fp_trainer_free_f32(fp_trainer_f32 *t)
     memset(t, 0, sizeof *t);
 }
 
-FP_DEF fp_status fp_trainer_init_f32(fp_trainer_f32 *t, fp_layer_f32 *L, const fp_train_config *cfg, int dataset_count)
+FP__COLD FP_DEF fp_status fp_trainer_init_f32(fp_trainer_f32 *t, fp_layer_f32 *L, const fp_train_config *cfg, int dataset_count)
 {
     fp__arena a = { NULL, 0 };
     size_t nb, cnt, bytes;
@@ -6894,7 +6871,7 @@ FP_DEF fp_status fp_layer_train_epoch_f32(fp_trainer_f32 *t, const fp_dataset *d
     return st;
 }
 
-FP_DEF fp_status fp_layer_evaluate_f32(fp_trainer_f32 *t, const fp_dataset *ds, int limit, double *loss, double *acc)
+FP__COLD FP_DEF fp_status fp_layer_evaluate_f32(fp_trainer_f32 *t, const fp_dataset *ds, int limit, double *loss, double *acc)
 {
     fp_layer_f32 *L;
     int B, s, j, total, hits_all = 0;
@@ -6968,7 +6945,7 @@ static int fp__train_parts_f32(const fp_trainer_f32 *t, const void **part, size_
 #endif
 
 #ifndef FP_NO_STDIO
-static void fp__train_head_make_f32(const fp_trainer_f32 *t, fp__train_head_f32 *h)
+FP__COLD static void fp__train_head_make_f32(const fp_trainer_f32 *t, fp__train_head_f32 *h)
 {
     const fp_layer_f32 *L = t->layer;
     int i;
@@ -6989,7 +6966,7 @@ static void fp__train_head_make_f32(const fp_trainer_f32 *t, fp__train_head_f32 
 #endif
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_trainer_save_f32(const fp_trainer_f32 *t, const char *path)
+FP__COLD FP_DEF fp_status fp_trainer_save_f32(const fp_trainer_f32 *t, const char *path)
 {
     fp__train_head_f32 h;
     const void *part[16];
@@ -7007,7 +6984,7 @@ FP_DEF fp_status fp_trainer_save_f32(const fp_trainer_f32 *t, const char *path)
 #endif
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_trainer_load_f32(fp_trainer_f32 *t, const char *path, const char **why)
+FP__COLD FP_DEF fp_status fp_trainer_load_f32(fp_trainer_f32 *t, const char *path, const char **why)
 {
     fp__train_head_f32 mine, h;
     const void *part[16];
@@ -7103,7 +7080,7 @@ static void fp__layer_bind_f64(fp_layer_f64 *L, double *p)
     L->b_out = L->w_out + (size_t)L->n_out * (size_t)L->n;
 }
 
-FP_DEF fp_status fp_layer_init_f64(fp_layer_f64 *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed)
+FP__COLD FP_DEF fp_status fp_layer_init_f64(fp_layer_f64 *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed)
 {
     fp_rng g = fp_rng_make(seed);
     double *p;
@@ -7126,7 +7103,7 @@ FP_DEF fp_status fp_layer_init_f64(fp_layer_f64 *L, int n, int n_in, int n_out, 
     return FP_OK;
 }
 
-FP_DEF void fp_layer_free_f64(fp_layer_f64 *L)
+FP__COLD FP_DEF void fp_layer_free_f64(fp_layer_f64 *L)
 {
     if (L && L->w) fp__free(L->w);
     if (L) L->w = L->w_in = L->b = L->w_out = L->b_out = NULL;
@@ -7136,7 +7113,7 @@ FP_DEF void fp_layer_free_f64(fp_layer_f64 *L)
 typedef struct fp__file_head_f64 { char magic[8]; uint32_t version, real_size; int32_t n, n_in, n_out, act; } fp__file_head_f64;
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_layer_save_f64(const fp_layer_f64 *L, const char *path)
+FP__COLD FP_DEF fp_status fp_layer_save_f64(const fp_layer_f64 *L, const char *path)
 {
     fp__file_head_f64 h;
     uint64_t sum;
@@ -7174,7 +7151,7 @@ static const char *fp__layer_check_head_f64(const fp__file_head_f64 *h, size_t l
     return NULL;
 }
 
-FP_DEF fp_status fp_layer_parse_f64(fp_layer_f64 *L, const void *buf, size_t len, const char **why)
+FP__COLD FP_DEF fp_status fp_layer_parse_f64(fp_layer_f64 *L, const void *buf, size_t len, const char **why)
 {
     const unsigned char *p = (const unsigned char *)buf;
     fp__file_head_f64 h;
@@ -7209,7 +7186,7 @@ FP_DEF fp_status fp_layer_parse_f64(fp_layer_f64 *L, const void *buf, size_t len
 }
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_layer_load_f64(fp_layer_f64 *L, const char *path, const char **why)
+FP__COLD FP_DEF fp_status fp_layer_load_f64(fp_layer_f64 *L, const char *path, const char **why)
 {
     unsigned char head[sizeof(fp__file_head_f64)];
     fp__file_head_f64 h;
@@ -7250,7 +7227,7 @@ FP_DEF fp_status fp_layer_load_f64(fp_layer_f64 *L, const char *path, const char
 #undef FP__LAYER_MAGIC
 
 /* ---- training ---- */
-FP_DEF void fp_trainer_free_f64(fp_trainer_f64 *t)
+FP__COLD FP_DEF void fp_trainer_free_f64(fp_trainer_f64 *t)
 {
     int i;
     void *blocks[7];
@@ -7262,7 +7239,7 @@ FP_DEF void fp_trainer_free_f64(fp_trainer_f64 *t)
     memset(t, 0, sizeof *t);
 }
 
-FP_DEF fp_status fp_trainer_init_f64(fp_trainer_f64 *t, fp_layer_f64 *L, const fp_train_config *cfg, int dataset_count)
+FP__COLD FP_DEF fp_status fp_trainer_init_f64(fp_trainer_f64 *t, fp_layer_f64 *L, const fp_train_config *cfg, int dataset_count)
 {
     fp__arena a = { NULL, 0 };
     size_t nb, cnt, bytes;
@@ -7551,7 +7528,7 @@ FP_DEF fp_status fp_layer_train_epoch_f64(fp_trainer_f64 *t, const fp_dataset *d
     return st;
 }
 
-FP_DEF fp_status fp_layer_evaluate_f64(fp_trainer_f64 *t, const fp_dataset *ds, int limit, double *loss, double *acc)
+FP__COLD FP_DEF fp_status fp_layer_evaluate_f64(fp_trainer_f64 *t, const fp_dataset *ds, int limit, double *loss, double *acc)
 {
     fp_layer_f64 *L;
     int B, s, j, total, hits_all = 0;
@@ -7625,7 +7602,7 @@ static int fp__train_parts_f64(const fp_trainer_f64 *t, const void **part, size_
 #endif
 
 #ifndef FP_NO_STDIO
-static void fp__train_head_make_f64(const fp_trainer_f64 *t, fp__train_head_f64 *h)
+FP__COLD static void fp__train_head_make_f64(const fp_trainer_f64 *t, fp__train_head_f64 *h)
 {
     const fp_layer_f64 *L = t->layer;
     int i;
@@ -7646,7 +7623,7 @@ static void fp__train_head_make_f64(const fp_trainer_f64 *t, fp__train_head_f64 
 #endif
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_trainer_save_f64(const fp_trainer_f64 *t, const char *path)
+FP__COLD FP_DEF fp_status fp_trainer_save_f64(const fp_trainer_f64 *t, const char *path)
 {
     fp__train_head_f64 h;
     const void *part[16];
@@ -7664,7 +7641,7 @@ FP_DEF fp_status fp_trainer_save_f64(const fp_trainer_f64 *t, const char *path)
 #endif
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_trainer_load_f64(fp_trainer_f64 *t, const char *path, const char **why)
+FP__COLD FP_DEF fp_status fp_trainer_load_f64(fp_trainer_f64 *t, const char *path, const char **why)
 {
     fp__train_head_f64 mine, h;
     const void *part[16];
@@ -7756,7 +7733,7 @@ static fp_solver_config fp__census_solver(const fp_solver_config *in)
     return c;
 }
 
-FP_DEF fp_census_config fp_census_config_default(void)
+FP__COLD FP_DEF fp_census_config fp_census_config_default(void)
 {
     fp_census_config c;
     memset(&c, 0, sizeof c);
@@ -7772,17 +7749,18 @@ static double fp__sign(double a, double b) { return b >= 0 ? fabs(a) : -fabs(a);
 
 static void fp__hessenberg(int n, double *h, double *v)
 {
+    double *d = v + n;
     int k, i, j;
-    double amax = fp_vec_max_abs_f64(n * n, h, 1);
     for (k = 0; k + 2 < n; ++k) {
         double alpha, nrm, s;
         /* scaled norms (fp_vec_norm2): a column of entries near 1e-160 beside O(1) ones must not square
          * into denormals, or the reflector stops being orthogonal and the eigenvalues drift */
         nrm = fp_vec_norm2_f64(n - k - 1, h + (k + 1) * n + k, n);
-        /* a column already within the backward error eps |A| of Hessenberg form is left as it is (its
-         * entries below the subdiagonal zeroed): a reflector built from values that small - the residue
-         * of cancellations, often subnormal - would not be orthogonal */
-        if (nrm <= DBL_EPSILON * amax) {
+        /* a column whose entries below the diagonal are all near the underflow threshold is left as it
+         * is (those entries zeroed): a reflector built from values that small - the residue of
+         * cancellations, often subnormal - would not be orthogonal. The threshold is absolute, not
+         * eps |A|: after balancing, entries far below the largest are still significant. */
+        if (nrm <= DBL_MIN / DBL_EPSILON) {
             for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
             continue;
         }
@@ -7793,18 +7771,43 @@ static void fp__hessenberg(int n, double *h, double *v)
         s = fp_vec_norm2_f64(n - k - 1, v + k + 1, 1);
         if (s == 0) continue;
         for (i = k + 1; i < n; ++i) v[i] /= s;
-        for (j = 0; j < n; ++j) {
-            double d = 0;
-            for (i = k + 1; i < n; ++i) d += v[i] * h[i * n + j];
-            for (i = k + 1; i < n; ++i) h[i * n + j] -= 2 * v[i] * d;
-        }
-        for (i = 0; i < n; ++i) {
-            double d = 0;
-            for (j = k + 1; j < n; ++j) d += h[i * n + j] * v[j];
-            for (j = k + 1; j < n; ++j) h[i * n + j] -= 2 * d * v[j];
-        }
+        /* from the left, on rows k+1.. (their columns before k are zero): d = v^T H, H -= 2 v d, a row
+         * at a time so every pass is contiguous */
+        for (j = k; j < n; ++j) d[j] = 0;
+        for (i = k + 1; i < n; ++i) fp_vec_axpy_f64(n - k, v[i], h + i * n + k, 1, d + k, 1);
+        for (i = k + 1; i < n; ++i) fp_vec_axpy_f64(n - k, -2 * v[i], d + k, 1, h + i * n + k, 1);
+        /* from the right, on every row: H -= 2 (H v) v^T */
+        for (i = 0; i < n; ++i)
+            fp_vec_axpy_f64(n - k - 1, -2 * fp_vec_dot_f64(n - k - 1, h + i * n + k + 1, 1, v + k + 1, 1), v + k + 1, 1,
+                            h + i * n + k + 1, 1);
         for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
     }
+}
+
+/* Whether the subdiagonal h(l, l-1) of the active window (rows up to nn) may be set to zero: the local
+ * test of LAPACK's lahqr (Ahues and Tisseur), which compares it with its neighbours, not with the whole
+ * matrix, so an eigenvalue far smaller than the largest keeps its relative accuracy (a global test
+ * eps |A| gives a 20 x 20 matrix with two entries of 1e20 the wrong spectrum). anorm > 0 adds the global
+ * backward-error test eps |A| as a backstop once a window has stalled: a cluster of zero eigenvalues,
+ * whose diagonal is itself roundoff (a rank-one W), may otherwise never pass the local test. */
+static int fp__hqr_negligible(int n, const double *a, int l, int nn, double anorm)
+{
+    double h = fabs(a[l * n + l - 1]), tst, ab, ba, aa, bb, d, s;
+    double ulp = DBL_EPSILON, smlnum = DBL_MIN * ((double)n / ulp);
+    if (h <= smlnum || (anorm > 0 && h <= DBL_EPSILON * anorm)) return 1;
+    tst = fabs(a[(l - 1) * n + l - 1]) + fabs(a[l * n + l]);
+    if (tst == 0) {
+        if (l >= 2) tst += fabs(a[(l - 1) * n + l - 2]);
+        if (l + 1 <= nn) tst += fabs(a[(l + 1) * n + l]);
+    }
+    if (h > ulp * tst) return 0;
+    d = fabs(a[(l - 1) * n + l - 1] - a[l * n + l]);
+    ab = fmax(h, fabs(a[(l - 1) * n + l]));
+    ba = fmin(h, fabs(a[(l - 1) * n + l]));
+    aa = fmax(fabs(a[l * n + l]), d);
+    bb = fmin(fabs(a[l * n + l]), d);
+    s = aa + ab;
+    return ba * (ab / s) <= fmax(smlnum, ulp * (bb * (aa / s)));
 }
 
 static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
@@ -7819,14 +7822,8 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
     while (nn >= 0) {
         its = 0;
         do {
-            for (l = nn; l >= 1; l--) {
-                s = fabs(A_(l - 1, l - 1)) + fabs(A_(l, l));
-                if (s == 0.0) s = anorm;
-                /* negligible beside its diagonal, or beside the whole matrix (a backward error of
-                 * eps |A|): without the second test a cluster of zero eigenvalues, whose diagonal is
-                 * itself roundoff, never deflates (a rank-one W) */
-                if (fabs(A_(l, l - 1)) + s == s || fabs(A_(l, l - 1)) <= DBL_EPSILON * anorm) { A_(l, l - 1) = 0.0; break; }
-            }
+            for (l = nn; l >= 1; l--)
+                if (fp__hqr_negligible(n, a, l, nn, its >= 10 ? anorm : 0)) { A_(l, l - 1) = 0.0; break; }
             x = A_(nn, nn);
             if (l == nn) {
                 wr[nn] = x + t;
@@ -7917,34 +7914,98 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
 }
 
 
+/* Rows and columns a and b of h exchanged: a permutation similarity. */
+static void fp__swap_rc(int n, double *h, int a, int b)
+{
+    int k;
+    if (a == b) return;
+    for (k = 0; k < n; ++k) { double t = h[a * n + k]; h[a * n + k] = h[b * n + k]; h[b * n + k] = t; }
+    for (k = 0; k < n; ++k) { double t = h[k * n + a]; h[k * n + a] = h[k * n + b]; h[k * n + b] = t; }
+}
+
+/* Balancing, as LAPACK's gebal (job 'B'). First a permutation: a row (column) whose only nonzero in the
+ * active block is its diagonal holds an eigenvalue, written to wr, wi, and is moved below (above) the
+ * block. Then a diagonal scaling by powers of two, exact, until each row's and column's 2-norms in the
+ * block agree within the factor 0.95. Both are similarities: the eigenvalues do not change, but the
+ * entries become comparable, so QR's backward error is small beside every eigenvalue, not only the
+ * largest (D A D^-1 with D over 10^+-4 keeps its digits). The remaining block is moved to the front of h,
+ * compact (ld nb); *lo is its first index, the return value nb its order. scale: n doubles. */
+static int fp__balance(int n, double *h, double *wr, double *wi, double *scale, int *plo)
+{
+    const double sfmin1 = DBL_MIN / DBL_EPSILON, sfmax1 = 1 / sfmin1, sfmin2 = 2 * sfmin1, sfmax2 = 1 / sfmin2;
+    int lo = 0, hi = n - 1, i, j, k, found, conv, nb;
+    do { /* rows isolating an eigenvalue, to the bottom */
+        found = 0;
+        for (j = hi; j >= lo && !found; --j) {
+            for (k = lo; k <= hi; ++k) if (k != j && h[j * n + k] != 0) break;
+            if (k > hi) { fp__swap_rc(n, h, j, hi); wr[hi] = h[hi * n + hi]; wi[hi] = 0; --hi; found = 1; }
+        }
+    } while (found);
+    do { /* columns isolating an eigenvalue, to the top */
+        found = 0;
+        for (j = lo; j <= hi && !found; ++j) {
+            for (k = lo; k <= hi; ++k) if (k != j && h[k * n + j] != 0) break;
+            if (k > hi) { fp__swap_rc(n, h, j, lo); wr[lo] = h[lo * n + lo]; wi[lo] = 0; ++lo; found = 1; }
+        }
+    } while (found);
+    nb = hi - lo + 1;
+    for (i = lo; i <= hi; ++i) scale[i] = 1;
+    do {
+        conv = 1;
+        for (i = lo; i <= hi; ++i) {
+            double c = fp_vec_norm2_f64(nb, h + lo * n + i, n), r = fp_vec_norm2_f64(nb, h + i * n + lo, 1);
+            double ca = fp_vec_max_abs_f64(nb, h + lo * n + i, n), ra = fp_vec_max_abs_f64(nb, h + i * n + lo, 1);
+            double f = 1, g = r / 2, s = c + r;
+            if (c == 0 || r == 0) continue;
+            while (c < g && fmax(f, fmax(c, ca)) < sfmax2 && fmin(r, fmin(g, ra)) > sfmin2) {
+                f *= 2; c *= 2; ca *= 2; r /= 2; g /= 2; ra /= 2;
+            }
+            g = c / 2;
+            while (g >= r && fmax(r, ra) < sfmax2 && fmin(fmin(f, c), fmin(g, ca)) > sfmin2) {
+                f /= 2; c /= 2; g /= 2; ca /= 2; r *= 2; ra *= 2;
+            }
+            if (c + r >= 0.95 * s) continue; /* not worth it: this also ends the loop */
+            if (f < 1 && scale[i] < 1 && f * scale[i] <= sfmin1) continue;
+            if (f > 1 && scale[i] > 1 && scale[i] >= sfmax1 / f) continue;
+            scale[i] *= f;
+            conv = 0;
+            fp_vec_scale_f64(nb, 1 / f, h + i * n + lo, 1);
+            fp_vec_scale_f64(nb, f, h + lo * n + i, n);
+        }
+    } while (!conv);
+    if (nb < n)
+        for (i = 0; i < nb; ++i) memmove(h + i * nb, h + (lo + i) * n + lo, (size_t)nb * sizeof(double));
+    *plo = lo;
+    return nb;
+}
+
 /* QR on a Hessenberg matrix scaled by a power of two so that its largest entry lies in [1, 2): the
  * reduction's and the shifts' squares neither overflow (entries of 1e160) nor underflow (1e-160), as
  * LAPACK's scaling avoids; the power of two makes the scaling exact. Eigenvalues beyond the double range
- * are FP_ERR_NON_FINITE. prep: run the Hessenberg reduction (v: n doubles) after scaling. */
+ * are FP_ERR_NON_FINITE. prep: balance and run the Hessenberg reduction first (v: 2n doubles). */
 static fp_status fp__eig_scaled(int n, double *h, double *wr, double *wi, double *v, int prep)
 {
     double amax = 0;
-    int i, e = 0;
+    int i, e = 0, lo = 0, nb = n;
     fp_status st;
-    for (i = 0; i < n * n; ++i) {
-        double t = fabs(h[i]);
-        if (!(t <= DBL_MAX)) return FP_ERR_NON_FINITE;
-        if (t > amax) amax = t;
-    }
+    for (i = 0; i < n * n; ++i)
+        if (!(fabs(h[i]) <= DBL_MAX)) return FP_ERR_NON_FINITE;
+    if (prep) nb = fp__balance(n, h, wr, wi, v, &lo);
+    for (i = 0; i < nb * nb; ++i) amax = fmax(amax, fabs(h[i]));
     if (amax > 0) {
         frexp(amax, &e);
         /* entries that stay subnormal after the scaling (below 2^-1022 of the largest) carry less than 53
          * bits and lie far inside QR's backward error eps |A|: a reflector built from them would not be
          * orthogonal, so they are set to zero */
-        for (i = 0; i < n * n; ++i) {
+        for (i = 0; i < nb * nb; ++i) {
             h[i] = ldexp(h[i], 1 - e);
             if (fabs(h[i]) < DBL_MIN) h[i] = 0;
         }
     }
-    if (prep) fp__hessenberg(n, h, v);
-    st = fp__hqr(n, h, wr, wi);
+    if (prep) fp__hessenberg(nb, h, v);
+    st = fp__hqr(nb, h, wr + lo, wi + lo);
     if (st != FP_OK) return st;
-    for (i = 0; i < n; ++i) {
+    for (i = lo; i < lo + nb; ++i) {
         wr[i] = ldexp(wr[i], e - 1);
         wi[i] = ldexp(wi[i], e - 1);
         if (!(fabs(wr[i]) <= DBL_MAX && fabs(wi[i]) <= DBL_MAX)) return FP_ERR_NON_FINITE;
@@ -7952,7 +8013,7 @@ static fp_status fp__eig_scaled(int n, double *h, double *wr, double *wi, double
     return FP_OK;
 }
 
-/* Eigenvalues of the n x n double matrix in h (destroyed), into wr, wi; v: n doubles of scratch. */
+/* Eigenvalues of the n x n double matrix in h (destroyed), into wr, wi; v: 2n doubles of scratch. */
 static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double *v)
 {
     return fp__eig_scaled(n, h, wr, wi, v, 1);
@@ -7997,7 +8058,7 @@ static fp_status fp__eig_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa
 
 /* Inverse iteration on the real 2n form of (A - lambda I) v = b, lambda = re + i im, shifted off the
  * eigenvalue by a relative 1e-10 so the factorization exists. */
-static fp_status fp__eigvec_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
+FP__COLD static fp_status fp__eigvec_f32(int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
                                double *vr, double *vi, void *work)
 {
     void *own = NULL;
@@ -8127,7 +8188,7 @@ static fp_status fp__stability_f32(int n, int b, const float *w, ptrdiff_t rsw, 
 
 /* The verdict of docs/THEORY.md (S1): every eigenvalue of W diag(phi') (equivalently
  * diag(phi') W) with real part < 1; the bulk and outliers as (S2) describes them. */
-static fp_status fp__stability_analyze_f32(const fp_spectrum_config *cfg, int n, const float *w, ptrdiff_t rsw,
+FP__COLD static fp_status fp__stability_analyze_f32(const fp_spectrum_config *cfg, int n, const float *w, ptrdiff_t rsw,
                                           ptrdiff_t csw, const float *gain, ptrdiff_t incg, fp_spectrum *out,
                                           double *wr_out, double *wi_out, void *work)
 {
@@ -8214,7 +8275,7 @@ static fp_status fp__stability_analyze_f32(const fp_spectrum_config *cfg, int n,
 
 /* The global picture of docs/THEORY.md, (S4) and (MF9): which
  * attractor each initial condition reaches, for any model of the library. */
-static fp_status fp__census_f32(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
+FP__COLD static fp_status fp__census_f32(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
                                int n, int k, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *x,
                                ptrdiff_t incx, float *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
                                fp_attractor *out, int max_out, int *label, fp_census *census)
@@ -8348,7 +8409,7 @@ static fp_status fp__eig_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t cs
 
 /* Inverse iteration on the real 2n form of (A - lambda I) v = b, lambda = re + i im, shifted off the
  * eigenvalue by a relative 1e-10 so the factorization exists. */
-static fp_status fp__eigvec_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
+FP__COLD static fp_status fp__eigvec_f64(int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
                                double *vr, double *vi, void *work)
 {
     void *own = NULL;
@@ -8478,7 +8539,7 @@ static fp_status fp__stability_f64(int n, int b, const double *w, ptrdiff_t rsw,
 
 /* The verdict of docs/THEORY.md (S1): every eigenvalue of W diag(phi') (equivalently
  * diag(phi') W) with real part < 1; the bulk and outliers as (S2) describes them. */
-static fp_status fp__stability_analyze_f64(const fp_spectrum_config *cfg, int n, const double *w, ptrdiff_t rsw,
+FP__COLD static fp_status fp__stability_analyze_f64(const fp_spectrum_config *cfg, int n, const double *w, ptrdiff_t rsw,
                                           ptrdiff_t csw, const double *gain, ptrdiff_t incg, fp_spectrum *out,
                                           double *wr_out, double *wi_out, void *work)
 {
@@ -8565,7 +8626,7 @@ static fp_status fp__stability_analyze_f64(const fp_spectrum_config *cfg, int n,
 
 /* The global picture of docs/THEORY.md, (S4) and (MF9): which
  * attractor each initial condition reaches, for any model of the library. */
-static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
+FP__COLD static fp_status fp__census_f64(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
                                int n, int k, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x,
                                ptrdiff_t incx, double *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
                                fp_attractor *out, int max_out, int *label, fp_census *census)
@@ -9092,7 +9153,7 @@ static int fp__mf_set(fp_meanfield_params *p, fp_meanfield_axis a, double v)
     return 1;
 }
 
-FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
+FP__COLD FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
                                     int nx, fp_meanfield_axis ay, double y0, double y1, int ny, fp_meanfield_cell *out)
 {
     fp_meanfield_params probe;
@@ -9143,7 +9204,7 @@ FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfiel
 /* ================================================================================================
  * FEEDBACK NETWORKS: the model of docs/THEORY.md (F1)-(F6).
  * ================================================================================================ */
-FP_DEF void fp_feedback_free_f32(fp_feedback_f32 *fb)
+FP__COLD FP_DEF void fp_feedback_free_f32(fp_feedback_f32 *fb)
 {
     if (fb && fb->chi) fp__free(fb->chi);
     if (fb) fb->chi = NULL;
@@ -9162,7 +9223,7 @@ static void fp__feedback_vectors_f32(fp_feedback_f32 *fb)
     }
 }
 
-FP_DEF fp_status fp_feedback_init_f32(fp_feedback_f32 *fb, int n, const fp_meanfield_params *p, uint64_t seed)
+FP__COLD FP_DEF fp_status fp_feedback_init_f32(fp_feedback_f32 *fb, int n, const fp_meanfield_params *p, uint64_t seed)
 {
     fp_rng g = fp_rng_make(seed);
     size_t nn = (size_t)n * (size_t)n, i;
@@ -9202,7 +9263,7 @@ static void fp__feedback_weights_f32(const fp_feedback_f32 *fb, float *w, ptrdif
         for (j = 0; j < n; ++j) w[i * rsw + j * csw] = fb->chi[(size_t)i * (size_t)n + (size_t)j] + fb->m[i] * fb->nv[j] / (float)n;
 }
 
-FP_DEF fp_status fp_feedback_teacher_force_f32(fp_feedback_f32 *fb, double A, fp_solve_report *rep)
+FP__COLD FP_DEF fp_status fp_feedback_teacher_force_f32(fp_feedback_f32 *fb, double A, fp_solve_report *rep)
 {
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
     fp_activation act = fp_activation_make(FP_ACT_TANH);
@@ -9239,7 +9300,7 @@ static fp_status fp__feedback_pairs_ok_f32(int pairs, const double *u, const dou
 
 /* Least squares on the clamped activity: docs/THEORY.md (F4) (minimum-norm n along
  * phi(x*) when ridge = 0). */
-FP_DEF fp_status fp_feedback_train_ls_f32(fp_feedback_f32 *fb, int pairs, const double *u, const double *A,
+FP__COLD FP_DEF fp_status fp_feedback_train_ls_f32(fp_feedback_f32 *fb, int pairs, const double *u, const double *A,
                                           double ridge, fp_solve_report *rep)
 {
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
@@ -9440,7 +9501,7 @@ FP_DEF fp_status fp_feedback_train_gd_f32(fp_feedback_f32 *fb, int pairs, const 
     return out.status;
 }
 
-FP_DEF fp_status fp_feedback_decompose_f32(const fp_feedback_f32 *fb, const float *v, fp_feedback_parts *out)
+FP__COLD FP_DEF fp_status fp_feedback_decompose_f32(const fp_feedback_f32 *fb, const float *v, fp_feedback_parts *out)
 {
     double mm = 0, II = 0, mI = 0, vm = 0, vI = 0, vv = 0, pw = 0, pm = 0, pI = 0, det, r2;
     int i, n;
@@ -9475,7 +9536,7 @@ FP_DEF fp_status fp_feedback_decompose_f32(const fp_feedback_f32 *fb, const floa
 /* ================================================================================================
  * FEEDBACK NETWORKS: the model of docs/THEORY.md (F1)-(F6).
  * ================================================================================================ */
-FP_DEF void fp_feedback_free_f64(fp_feedback_f64 *fb)
+FP__COLD FP_DEF void fp_feedback_free_f64(fp_feedback_f64 *fb)
 {
     if (fb && fb->chi) fp__free(fb->chi);
     if (fb) fb->chi = NULL;
@@ -9494,7 +9555,7 @@ static void fp__feedback_vectors_f64(fp_feedback_f64 *fb)
     }
 }
 
-FP_DEF fp_status fp_feedback_init_f64(fp_feedback_f64 *fb, int n, const fp_meanfield_params *p, uint64_t seed)
+FP__COLD FP_DEF fp_status fp_feedback_init_f64(fp_feedback_f64 *fb, int n, const fp_meanfield_params *p, uint64_t seed)
 {
     fp_rng g = fp_rng_make(seed);
     size_t nn = (size_t)n * (size_t)n, i;
@@ -9534,7 +9595,7 @@ static void fp__feedback_weights_f64(const fp_feedback_f64 *fb, double *w, ptrdi
         for (j = 0; j < n; ++j) w[i * rsw + j * csw] = fb->chi[(size_t)i * (size_t)n + (size_t)j] + fb->m[i] * fb->nv[j] / (double)n;
 }
 
-FP_DEF fp_status fp_feedback_teacher_force_f64(fp_feedback_f64 *fb, double A, fp_solve_report *rep)
+FP__COLD FP_DEF fp_status fp_feedback_teacher_force_f64(fp_feedback_f64 *fb, double A, fp_solve_report *rep)
 {
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
     fp_activation act = fp_activation_make(FP_ACT_TANH);
@@ -9571,7 +9632,7 @@ static fp_status fp__feedback_pairs_ok_f64(int pairs, const double *u, const dou
 
 /* Least squares on the clamped activity: docs/THEORY.md (F4) (minimum-norm n along
  * phi(x*) when ridge = 0). */
-FP_DEF fp_status fp_feedback_train_ls_f64(fp_feedback_f64 *fb, int pairs, const double *u, const double *A,
+FP__COLD FP_DEF fp_status fp_feedback_train_ls_f64(fp_feedback_f64 *fb, int pairs, const double *u, const double *A,
                                           double ridge, fp_solve_report *rep)
 {
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
@@ -9772,7 +9833,7 @@ FP_DEF fp_status fp_feedback_train_gd_f64(fp_feedback_f64 *fb, int pairs, const 
     return out.status;
 }
 
-FP_DEF fp_status fp_feedback_decompose_f64(const fp_feedback_f64 *fb, const double *v, fp_feedback_parts *out)
+FP__COLD FP_DEF fp_status fp_feedback_decompose_f64(const fp_feedback_f64 *fb, const double *v, fp_feedback_parts *out)
 {
     double mm = 0, II = 0, mI = 0, vm = 0, vI = 0, vv = 0, pw = 0, pm = 0, pI = 0, det, r2;
     int i, n;
@@ -9840,7 +9901,7 @@ static uint32_t fp__be32(const unsigned char *p)
 }
 
 /* Header checks shared by parse and load: returns the payload size, or 0 with *why set. */
-static size_t fp__idx_header(const unsigned char *h, size_t hlen, size_t total, fp_idx *out, const char **why)
+FP__COLD static size_t fp__idx_header(const unsigned char *h, size_t hlen, size_t total, fp_idx *out, const char **why)
 {
     int d;
     size_t count = 1, hdr;
@@ -9868,7 +9929,7 @@ static size_t fp__idx_header(const unsigned char *h, size_t hlen, size_t total, 
     return hdr;
 }
 
-FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out, const char **why)
+FP__COLD FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out, const char **why)
 {
     const char *w = NULL;
     fp_idx t;
@@ -9886,7 +9947,7 @@ FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out,
 
 /* Opens path for reading and measures it: the file and its length, or NULL with FP_ERR_IO in *st. */
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
+FP__COLD FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
 {
     unsigned char h[20];
     const char *w = NULL;
@@ -9916,14 +9977,14 @@ FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
 }
 #endif
 
-FP_DEF void fp_idx_free(fp_idx *idx)
+FP__COLD FP_DEF void fp_idx_free(fp_idx *idx)
 {
     if (idx && idx->data) fp__free(idx->data);
     if (idx) idx->data = NULL;
 }
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int classes, fp_dataset *ds, const char **why)
+FP__COLD FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int classes, fp_dataset *ds, const char **why)
 {
     fp_idx im, lb;
     fp_status st;
@@ -9954,7 +10015,7 @@ FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int cla
 }
 #endif
 
-FP_DEF void fp_dataset_free(fp_dataset *ds)
+FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 {
     if (!ds) return;
     if (ds->pixels) fp__free(ds->pixels);
@@ -9986,6 +10047,7 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BADVIEW
 #undef FP__NOINLINE
 #undef FP__VALIDATOR
+#undef FP__COLD
 #ifdef FP__OWN_ALLOC
 #undef FP_MALLOC
 #undef FP_FREE

@@ -3,6 +3,7 @@
  *   lu      P A = L U             fp_lu_factor      vs  ?getrf
  *   solve   A X = B, 100 columns  fp_lu_solve       vs  ?getrs   (from the same factors' layout)
  *   chol    A = L L^T             fp_chol_factor    vs  ?potrf   (lower)
+ *   eig     eigenvalues of A      fp_eig_f64        vs  dgeev    (no vectors: NumPy's eigvals; f64 only)
  * Each operation runs interleaved (fixpoint, OpenBLAS, fixpoint, ...) on fresh copies of its input;
  * the medians of each and their ratio are printed, with the GFLOP/s of the median and the largest
  * difference between the two results (relative to the largest entry: the solutions, and Cholesky's
@@ -29,6 +30,8 @@ void dgetrs_(const char *t, const int *n, const int *nrhs, const double *a, cons
              const int *ldb, int *info);
 void spotrf_(const char *uplo, const int *n, float *a, const int *lda, int *info);
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void dgeev_(const char *jl, const char *jr, const int *n, double *a, const int *lda, double *wr, double *wi, double *vl,
+            const int *ldvl, double *vr, const int *ldvr, double *work, const int *lwork, int *info);
 
 static int cmp(const void *a, const void *b)
 {
@@ -106,6 +109,46 @@ static void report(const char *op, const char *prec, int n, double tf, double to
            op, prec, n, tf * 1e3, flops / tf * 1e-9, to * 1e3, flops / to * 1e-9, to / tf, diff);
 }
 
+/* Eigenvalues, fp_eig_f64 against LAPACK's dgeev without vectors (what NumPy's eigvals calls), on the
+ * same random matrix; diff: the largest distance from one of ours to its nearest unclaimed LAPACK
+ * eigenvalue, relative to the spectral radius. At most 7 calls each: a call takes up to a second. */
+static void bench_eig(int n, int reps)
+{
+    size_t nn = (size_t)n * (size_t)n, i, j;
+    double *a = malloc(nn * sizeof(double)), *w = malloc(nn * sizeof(double)), *wr1 = malloc((size_t)n * sizeof(double));
+    double *wi1 = malloc((size_t)n * sizeof(double)), *wr2 = malloc((size_t)n * sizeof(double)), *wi2 = malloc((size_t)n * sizeof(double));
+    double t1[7], t2[7], q, d = 0, rho = 0, *lw;
+    void *ws = malloc(fp_eig_workspace_size_f64(n));
+    char *used = calloc((size_t)n, 1);
+    int one = 1, lwork = -1, info, r;
+    unsigned long long st = 7;
+    if (reps > 7) reps = 7;
+    for (i = 0; i < nn; ++i) { st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        a[i] = ((double)(st >> 11) / 9007199254740992.0 - 0.5) / sqrt((double)n); }
+    dgeev_("N", "N", &n, w, &n, wr2, wi2, NULL, &one, NULL, &one, &q, &lwork, &info);
+    lwork = (int)q;
+    lw = malloc((size_t)lwork * sizeof(double));
+    for (r = 0; r <= reps; ++r) {
+        double t;
+        t = bench_now(); fp_eig_f64(fp_mat_colmajor_f64(a, n, n), wr1, wi1, ws); t = bench_now() - t;
+        if (r) t1[r - 1] = t;
+        memcpy(w, a, nn * sizeof(double));
+        t = bench_now(); dgeev_("N", "N", &n, w, &n, wr2, wi2, NULL, &one, NULL, &one, lw, &lwork, &info); t = bench_now() - t;
+        if (r) t2[r - 1] = t;
+    }
+    for (i = 0; i < (size_t)n; ++i) rho = fmax(rho, hypot(wr2[i], wi2[i]));
+    for (i = 0; i < (size_t)n; ++i) {
+        size_t best = 0;
+        double bd = HUGE_VAL;
+        for (j = 0; j < (size_t)n; ++j)
+            if (!used[j] && hypot(wr1[i] - wr2[j], wi1[i] - wi2[j]) < bd) { bd = hypot(wr1[i] - wr2[j], wi1[i] - wi2[j]); best = j; }
+        used[best] = 1;
+        d = fmax(d, bd);
+    }
+    report("eig", "f64", n, median(t1, reps), median(t2, reps), 10.0 * n * (double)n * n, d / rho);
+    free(a); free(w); free(wr1); free(wi1); free(wr2); free(wi2); free(ws); free(used); free(lw);
+}
+
 int main(int argc, char **argv)
 {
     int n, reps;
@@ -121,7 +164,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "factor: N >= 1, f32 or f64, 1 <= REPS <= 1000\n");
         return 2;
     }
-    if (!strcmp(prec, "f64")) BENCH(double, FP64, dgetrf_, dgetrs_, dpotrf_);
+    if (!strcmp(prec, "f64")) { BENCH(double, FP64, dgetrf_, dgetrs_, dpotrf_); bench_eig(n, reps); }
     else BENCH(float, FP32, sgetrf_, sgetrs_, spotrf_);
     return 0;
 }

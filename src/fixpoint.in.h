@@ -928,6 +928,17 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #else
 #define FP__VALIDATOR FP__NOINLINE
 #endif
+/* Set-up, teardown and files (init, free, load, save, parse, the config defaults), one-shot fits and
+ * evaluations (teacher forcing, the least-squares read-out, a test-set evaluation) and the analysis
+ * drivers (census, stability analysis, eigenvectors, decompositions, mean-field sweeps) run once per
+ * model, file or analysis, never per iteration, and their own loops are small beside what they call: cold, so
+ * the compiler optimizes them for size and spends less time on them. Only their definitions carry it, so
+ * a caller's own code paths are not marked unlikely; nothing on a hot path calls them. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FP__COLD __attribute__((cold))
+#else
+#define FP__COLD
+#endif
 
 /* SIMD paths: x86-64 with GCC or clang, kernels compiled per function with target attributes. */
 #if !defined(FP_NO_SIMD) && (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -999,7 +1010,7 @@ static fp_usage_fn fp__usage_fn;
 static void *fp__usage_user;
 static fp_allocator fp__allocator;
 
-FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
+FP__COLD FP_DEF void fp_set_usage_handler(fp_usage_fn fn, void *user)
 {
     fp__usage_fn = fn;
     fp__usage_user = user;
@@ -1036,7 +1047,7 @@ FP__NOINLINE static void fp__usage(const char *function, const char *message)
         }                                                                                             \
     } while (0)
 
-FP_DEF void fp_set_allocator(const fp_allocator *a)
+FP__COLD FP_DEF void fp_set_allocator(const fp_allocator *a)
 {
     if (a) fp__allocator = *a;
     else memset(&fp__allocator, 0, sizeof fp__allocator);
@@ -1184,7 +1195,7 @@ static void *fp__take(fp__arena *a, size_t bytes)
 static size_t fp__arena_size(const fp__arena *a) { return a->used + 64u; }
 
 #ifndef FP_NO_STDIO
-static FILE *fp__open_sized(const char *path, long *end, fp_status *st, const char **why)
+FP__COLD static FILE *fp__open_sized(const char *path, long *end, fp_status *st, const char **why)
 {
     FILE *f = fopen(path, "rb");
     *st = FP_ERR_IO;
@@ -1210,7 +1221,7 @@ static uint64_t fp__fnv1a(uint64_t h, const void *p, size_t n)
 /* FNV-1a over every field of a training config that shapes the trajectory (the seed's stream travels in
  * the checkpoint itself), field by field so padding bytes never enter it. */
 #ifndef FP_NO_STDIO
-static fp_status fp__save_atomic(const char *path, const void *const *part, const size_t *len, int parts)
+FP__COLD static fp_status fp__save_atomic(const char *path, const void *const *part, const size_t *len, int parts)
 {
     size_t pl = strlen(path);
     char *tmp = (char *)fp__malloc(pl + 5);
@@ -1937,12 +1948,13 @@ static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, pt
  * one GEMM, and recurse on it. Triangular solves with many right-hand sides split the same way. Below
  * FP__LEAF columns (or without a GEMM workspace) the unblocked loops run. */
 
-/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a), in order. */
-static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv)
+/* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a): in increasing
+ * order of k (dir 1, P applied), or decreasing (dir -1, P^T). */
+static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv, int dir)
 {
-    int k, j;
+    int k, j, first = dir > 0 ? k1 : k2 - 1, n = k2 - k1, s;
     if (csa <= rsa) /* rows contiguous: one row pair at a time */
-        for (k = k1; k < k2; ++k) {
+        for (s = 0, k = first; s < n; ++s, k += dir) {
             FP__T *x = a + k * rsa, *y = a + piv[k] * rsa;
             if (piv[k] != k)
                 for (j = 0; j < ncols; ++j) { FP__T t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
@@ -1950,7 +1962,7 @@ static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int 
     else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
         for (j = 0; j < ncols; ++j) {
             FP__T *c = a + j * csa;
-            for (k = k1; k < k2; ++k)
+            for (s = 0, k = first; s < n; ++s, k += dir)
                 if (piv[k] != k) { FP__T t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
         }
 }
@@ -1962,7 +1974,7 @@ static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdi
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        if (csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+        if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
             for (k = 0; k < m; ++k) {
                 int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
                 FP__T *bi = b + i0 * rsb;
@@ -1976,7 +1988,7 @@ static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdi
                     for (j = 0; j < n; ++j) bi[j * csb] *= d;
                 }
             }
-        } else if (cst < rst) /* columns of B contiguous, rows of T: one column at a time, by dot products */
+        } else if (n == 1 || cst < rst) /* rows of T contiguous, or one right-hand side: a column at a time, by dot products */
             for (j = 0; j < n; ++j) {
                 FP__T *x = b + j * csb;
                 for (k = 0; k < m; ++k) {
@@ -2051,13 +2063,13 @@ static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t 
         FP__T *a12 = a + n1 * csa, *a21 = a + n1 * rsa, *a22 = a21 + n1 * csa;
         fp_status st = FP__I(lu_rec)(m, n1, a, rsa, csa, piv, thresh, gws);
         if (st != FP_OK) return st;
-        FP__I(laswp)(n2, a12, rsa, csa, 0, n1, piv);
+        FP__I(laswp)(n2, a12, rsa, csa, 0, n1, piv, 1);
         FP__I(trsm)(1, 1, n1, n2, a, rsa, csa, a12, rsa, csa, gws);
         FP__I(gemm_run)(FP_NOTRANS, FP_NOTRANS, m - n1, n2, n1, -1, a21, rsa, csa, a12, rsa, csa, 1, a22, rsa, csa, gws);
         st = FP__I(lu_rec)(m - n1, n2, a22, rsa, csa, piv + n1, thresh, gws);
         if (st != FP_OK) return st;
         for (i = n1; i < n; ++i) piv[i] += n1;
-        FP__I(laswp)(n1, a, rsa, csa, n1, n, piv);
+        FP__I(laswp)(n1, a, rsa, csa, n1, n, piv, 1);
         return FP_OK;
     }
 }
@@ -2065,24 +2077,14 @@ static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t 
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status FP__I(lu_factor_ws)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i, j;
-    FP__T amax = 0, m4[4] = { 0, 0, 0, 0 }, z4[4] = { 0, 0, 0, 0 };
+    int i;
+    FP__T amax = 0;
     ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
-    /* max |a_ij| along the contiguous direction, four lanes; z picks up NaN and Inf (x * 0 is NaN) */
-    for (i = 0; i < n; ++i) {
-        const FP__T *x = a + i * outer;
-        for (j = 0; j + 4 <= n; j += 4) {
-            int l;
-            for (l = 0; l < 4; ++l) {
-                FP__T v = FP__FABS(x[(j + l) * inner]);
-                m4[l] = v > m4[l] ? v : m4[l];
-                z4[l] += v * (FP__T)0;
-            }
-        }
-        for (; j < n; ++j) { FP__T v = FP__FABS(x[j * inner]); m4[0] = v > m4[0] ? v : m4[0]; z4[0] += v * (FP__T)0; }
+    if (!FP__I(mat_all_finite)(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
+    for (i = 0; i < n; ++i) { /* max |a_ij|, along the contiguous direction */
+        FP__T v = FP__F(vec_max_abs)(n, a + i * outer, inner);
+        amax = v > amax ? v : amax;
     }
-    if (z4[0] + z4[1] + z4[2] + z4[3] != (FP__T)0) return FP_ERR_NON_FINITE;
-    for (i = 0; i < 4; ++i) amax = m4[i] > amax ? m4[i] : amax;
     return FP__I(lu_rec)(n, n, a, rsa, csa, piv, (FP__T)n * FP__EPS * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
@@ -2098,51 +2100,19 @@ FP_DEF fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa,
     return st;
 }
 
-/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: column by column). */
+/* op(A) X = B from P A = L U, on a GEMM workspace (NULL: the triangular solves' unblocked loops). */
 static void FP__I(lu_solve_ws)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
                                const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
-    int i, j, r;
-    if (gws && n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) {
-        if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
-            FP__I(laswp)(nrhs, b, rsb, csb, 0, n, piv);
-            FP__I(trsm)(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
-            FP__I(trsm)(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
-        } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
-            FP__I(trsm)(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
-            FP__I(trsm)(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
-            for (j = n - 1; j >= 0; --j)
-                if (piv[j] != j)
-                    for (r = 0; r < nrhs; ++r) {
-                        FP__T *x = b + r * csb, s = x[j * rsb];
-                        x[j * rsb] = x[piv[j] * rsb];
-                        x[piv[j] * rsb] = s;
-                    }
-        }
-        return;
-    }
-    for (r = 0; r < nrhs; ++r) {
-        FP__T *x = b + r * csb;
-        if (t == FP_NOTRANS) {
-            /* P A = L U: x <- U^-1 L^-1 P b */
-            for (i = 0; i < n; ++i)
-                if (piv[i] != i) { FP__T s = x[i * rsb]; x[i * rsb] = x[piv[i] * rsb]; x[piv[i] * rsb] = s; }
-            for (i = 1; i < n; ++i) x[i * rsb] -= FP__F(vec_dot)(i, lu + i * rsa, csa, x, rsb);
-            for (i = n - 1; i >= 0; --i) {
-                x[i * rsb] -= FP__F(vec_dot)(n - 1 - i, lu + i * rsa + (i + 1) * csa, csa, x + (i + 1) * rsb, rsb);
-                x[i * rsb] /= lu[i * rsa + i * csa];
-            }
-        } else {
-            /* A^T = U^T L^T P: x <- P^T L^-T U^-T b */
-            for (i = 0; i < n; ++i) {
-                x[i * rsb] -= FP__F(vec_dot)(i, lu + i * csa, rsa, x, rsb);
-                x[i * rsb] /= lu[i * rsa + i * csa];
-            }
-            for (i = n - 2; i >= 0; --i)
-                x[i * rsb] -= FP__F(vec_dot)(n - 1 - i, lu + (i + 1) * rsa + i * csa, rsa, x + (i + 1) * rsb, rsb);
-            for (j = n - 1; j >= 0; --j)
-                if (piv[j] != j) { FP__T s = x[j * rsb]; x[j * rsb] = x[piv[j] * rsb]; x[piv[j] * rsb] = s; }
-        }
+    if (n < FP__BLOCKED_MIN || nrhs < FP__LEAF) gws = NULL;
+    if (t == FP_NOTRANS) { /* X = U^-1 L^-1 P B */
+        FP__I(laswp)(nrhs, b, rsb, csb, 0, n, piv, 1);
+        FP__I(trsm)(1, 1, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+        FP__I(trsm)(0, 0, n, nrhs, lu, rsa, csa, b, rsb, csb, gws);
+    } else { /* X = P^T L^-T U^-T B: U^T is lower, L^T unit upper (the factors on swapped strides) */
+        FP__I(trsm)(1, 0, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+        FP__I(trsm)(0, 1, n, nrhs, lu, csa, rsa, b, rsb, csb, gws);
+        FP__I(laswp)(nrhs, b, rsb, csb, 0, n, piv, -1);
     }
 }
 
@@ -2220,24 +2190,13 @@ FP_DEF fp_status FP__F(chol_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t cs
 FP_DEF void FP__F(chol_solve)(int n, int nrhs, const FP__T *l, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
-    int i, r;
     void *gws = NULL;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
     if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(FP__F(gemm_workspace_size)());
-    if (gws) { /* X = L^-T L^-1 B */
-        FP__I(trsm)(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
-        FP__I(trsm)(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
-        fp__free(gws);
-        return;
-    }
-    for (r = 0; r < nrhs; ++r) {
-        FP__T *x = b + r * csb;
-        for (i = 0; i < n; ++i)
-            x[i * rsb] = (x[i * rsb] - FP__F(vec_dot)(i, l + i * rsa, csa, x, rsb)) / l[i * rsa + i * csa];
-        for (i = n - 1; i >= 0; --i)
-            x[i * rsb] = (x[i * rsb] - FP__F(vec_dot)(n - 1 - i, l + (i + 1) * rsa + i * csa, rsa, x + (i + 1) * rsb, rsb)) /
-                         l[i * rsa + i * csa];
-    }
+    /* X = L^-T L^-1 B; without a workspace, the triangular solves' unblocked loops */
+    FP__I(trsm)(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
+    FP__I(trsm)(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+    if (gws) fp__free(gws);
 }
 
 FP_DEF fp_status FP__F(lstsq)(int m, int n, int nrhs, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
@@ -3038,7 +2997,7 @@ FP_DEF fp_status FP__F(loss_xent)(FP__F(mat) wout, const FP__T *bout, FP__F(mat)
 }
 /*@end*/
 
-FP_DEF fp_solver_config fp_solver_config_default(fp_solver_method method)
+FP__COLD FP_DEF fp_solver_config fp_solver_config_default(fp_solver_method method)
 {
     fp_solver_config c;
     memset(&c, 0, sizeof c);
@@ -3176,28 +3135,80 @@ static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
  * bordered system [0 1^T; 1 H + reg] (Walker & Ni 2011), H the Gram matrix of the D's kept per column
  * and updated by one row per step. A singular or wild solution restarts that column's history.
  * Loops run rows outer, columns inner (contiguous), so every pass streams memory once. */
-FP__VECTORIZE static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int it, const fp_solver_config *cfg)
+/* The engine's passes over N x B (row-major, leading dimension ld, the first nact columns), as kernels of
+ * their own: restrict lets them vectorize without run-time alias checks, and the control code around
+ * them (per-column bookkeeping, Anderson's small systems) is compiled as ordinary code. */
+/* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column, in double */
+FP__VECTORIZE static void FP__I(resid_rows)(int n, int nact, const FP__T *FP__RESTRICT f, const FP__T *FP__RESTRICT r,
+                                            int ld, double *FP__RESTRICT acc, double *FP__RESTRICT acc2)
+{
+    int i, c;
+    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) {
+            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];
+            acc[c] += d * d;
+            acc2[c] += v * v;
+        }
+}
+
+/* R += step (F - R): the damped (Euler) update */
+FP__VECTORIZE static void FP__I(relax_rows)(int n, int nact, FP__T step, const FP__T *FP__RESTRICT f, FP__T *FP__RESTRICT r,
+                                            int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) r[i * ld + c] += step * (f[i * ld + c] - r[i * ld + c]);
+}
+
+/* X = R and D = F - R: Anderson's newest pair */
+FP__VECTORIZE static void FP__I(pair_rows)(int n, int nact, const FP__T *FP__RESTRICT f, const FP__T *FP__RESTRICT r,
+                                           FP__T *FP__RESTRICT x, FP__T *FP__RESTRICT d, int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) { x[i * ld + c] = r[i * ld + c]; d[i * ld + c] = f[i * ld + c] - r[i * ld + c]; }
+}
+
+/* acc = sum_i a b per column (each product rounded in FP__T, summed in double) */
+FP__VECTORIZE static void FP__I(dot_rows)(int n, int nact, const FP__T *FP__RESTRICT a, const FP__T *FP__RESTRICT b, int ld,
+                                          double *FP__RESTRICT acc)
+{
+    int i, c;
+    for (c = 0; c < nact; ++c) acc[c] = 0;
+    for (i = 0; i < n; ++i)
+        for (c = 0; c < nact; ++c) acc[c] += (double)(a[i * ld + c] * b[i * ld + c]);
+}
+
+/* R (=, or += when add) alpha (X + beta D), alpha one weight per column */
+FP__VECTORIZE static void FP__I(mix_rows)(int n, int nact, int add, const FP__T *FP__RESTRICT alpha, FP__T beta,
+                                          const FP__T *FP__RESTRICT x, const FP__T *FP__RESTRICT d, FP__T *FP__RESTRICT r, int ld)
+{
+    int i, c;
+    for (i = 0; i < n; ++i) {
+        FP__T *ri = r + i * ld;
+        const FP__T *xi = x + i * ld, *di = d + i * ld;
+        if (!add)
+            for (c = 0; c < nact; ++c) ri[c] = alpha[c] * (xi[c] + beta * di[c]);
+        else
+            for (c = 0; c < nact; ++c) ri[c] += alpha[c] * (xi[c] + beta * di[c]);
+    }
+}
+
+static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int it, const fp_solver_config *cfg)
 {
     const int n = e->n, ld = e->b, m = e->m, s = it % m;
     const size_t nb = (size_t)n * (size_t)ld;
     const FP__T beta = (FP__T)cfg->anderson_beta;
     FP__T *xs = e->Xh + (size_t)s * nb, *ds = e->Dh + (size_t)s * nb;
     int i, j, c, q;
-    for (i = 0; i < n; ++i)
-        for (c = 0; c < nact; ++c) {
-            xs[i * ld + c] = e->R[i * ld + c];
-            ds[i * ld + c] = e->F[i * ld + c] - e->R[i * ld + c];
-        }
+    FP__I(pair_rows)(n, nact, e->F, e->R, xs, ds, ld);
     for (c = 0; c < nact; ++c) if (e->hcount[c] < m) ++e->hcount[c];
     /* new Gram row H[s][q] = D_s . D_q for every slot q, all columns at once */
     for (q = 0; q < m; ++q) {
         const FP__T *dq = e->Dh + (size_t)q * nb;
         if (q > it) continue; /* never written */
-        for (c = 0; c < nact; ++c) e->acc[c] = 0;
-        for (i = 0; i < n; ++i) {
-            const FP__T *a = ds + i * ld, *bq = dq + i * ld;
-            for (c = 0; c < nact; ++c) e->acc[c] += (double)(a[c] * bq[c]);
-        }
+        FP__I(dot_rows)(n, nact, ds, dq, ld, e->acc);
         for (c = 0; c < nact; ++c) { e->H[(c * m + s) * m + q] = e->acc[c]; e->H[(c * m + q) * m + s] = e->acc[c]; }
     }
     /* per column: the mixing weights alpha[j][c] over the slots s, s-1, ..., s-k+1 */
@@ -3231,38 +3242,25 @@ FP__VECTORIZE static void FP__I(anderson_step)(FP__I(engine) *e, int nact, int i
      * whatever the workspace held, and 0 * NaN is NaN) */
     for (j = 0; j < m && j <= it; ++j) {
         const int sj = (s - j + m) % m;
-        const FP__T *xj = e->Xh + (size_t)sj * nb, *dj = e->Dh + (size_t)sj * nb, *aj = e->alpha + (size_t)j * (size_t)ld;
-        for (i = 0; i < n; ++i) {
-            FP__T *ri = e->R + i * ld;
-            const FP__T *xi = xj + i * ld, *di = dj + i * ld;
-            if (j == 0)
-                for (c = 0; c < nact; ++c) ri[c] = aj[c] * (xi[c] + beta * di[c]);
-            else
-                for (c = 0; c < nact; ++c) ri[c] += aj[c] * (xi[c] + beta * di[c]);
-        }
+        FP__I(mix_rows)(n, nact, j > 0, e->alpha + (size_t)j * (size_t)ld, beta, e->Xh + (size_t)sj * nb, e->Dh + (size_t)sj * nb,
+                        e->R, ld);
     }
 }
 
 /* The engine: iterates R <- mix(R, map(R)) until every column's relative residual meets cfg->tol.
  * On entry e->R holds the start; on return e->R holds the last iterates with e->perm[j] the original
  * column of working column j. Per-column outcomes go to rep (indexed by original column). */
-FP__VECTORIZE static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg, FP__I(map_fn) map, void *ctx,
+static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg, FP__I(map_fn) map, void *ctx,
                                    fp_solve_report *rep)
 {
     const int n = e->n, ld = e->b;
-    int nact = e->b, it, i, c, nonfinite = 0, diverged = 0;
+    int nact = e->b, it, c, nonfinite = 0, diverged = 0;
     for (c = 0; c < e->b; ++c) { e->perm[c] = c; e->hcount[c] = 0; e->best[c] = HUGE_VAL; e->stall[c] = 0; e->restarts[c] = 0; }
     for (it = 0; nact > 0; ++it) {
         double hmax = 0;
         map(ctx, nact, e->perm, e->R, ld, e->F);
         /* residual ||F - R|| / max(||R||, floor) and max |R| per column */
-        for (c = 0; c < nact; ++c) { e->acc[c] = 0; e->acc2[c] = 0; }
-        for (i = 0; i < n; ++i)
-            for (c = 0; c < nact; ++c) {
-                double d = (double)e->F[i * ld + c] - (double)e->R[i * ld + c], v = (double)e->R[i * ld + c];
-                e->acc[c] += d * d;
-                e->acc2[c] += v * v;
-            }
+        FP__I(resid_rows)(n, nact, e->F, e->R, ld, e->acc, e->acc2);
         for (c = nact - 1; c >= 0; --c) {
             double nr = sqrt(e->acc2[c]), res = sqrt(e->acc[c]) / (nr > cfg->floor ? nr : cfg->floor);
             int orig = e->perm[c], done = 0;
@@ -3288,11 +3286,7 @@ FP__VECTORIZE static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solv
         rep->iterations = it;
         if (nact == 0) break;
         if (e->m) FP__I(anderson_step)(e, nact, it, cfg);
-        else {
-            const FP__T st = (FP__T)cfg->step;
-            for (i = 0; i < n; ++i)
-                for (c = 0; c < nact; ++c) e->R[i * ld + c] += st * (e->F[i * ld + c] - e->R[i * ld + c]);
-        }
+        else FP__I(relax_rows)(n, nact, (FP__T)cfg->step, e->F, e->R, ld);
     }
     if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
     if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
@@ -3523,7 +3517,7 @@ FP_DEF fp_status FP__F(solve)(const fp_solver_config *cfg, const fp_activation *
 }
 /*@end*/
 
-FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
+FP__COLD FP_DEF fp_adjoint_config fp_adjoint_config_default(void)
 {
     fp_adjoint_config c;
     c.method = FP_ADJOINT_AUTO;
@@ -3749,7 +3743,7 @@ FP_DEF fp_status FP__F(implicit_grad)(const fp_adjoint_config *cfg, FP__F(mat) w
 }
 /*@end*/
 
-FP_DEF fp_rule_config fp_rule_config_default(void)
+FP__COLD FP_DEF fp_rule_config fp_rule_config_default(void)
 {
     fp_rule_config c;
     memset(&c, 0, sizeof c);
@@ -3839,7 +3833,7 @@ FP_DEF uint32_t fp_rng_below(fp_rng *r, uint32_t n)
 
 /* An optimizer's settings in range, written so that NaN fails every test (!(x >= 0 && x < 1)): a known
  * kind; lr, weight_decay and eps finite and >= 0; momentum, beta1 and beta2 in [0, 1). */
-FP_DEF fp_train_config fp_train_config_default(void)
+FP__COLD FP_DEF fp_train_config fp_train_config_default(void)
 {
     fp_train_config c;
     memset(&c, 0, sizeof c);
@@ -3854,7 +3848,7 @@ FP_DEF fp_train_config fp_train_config_default(void)
 }
 
 #ifndef FP_NO_STDIO
-static uint64_t fp__train_config_hash(const fp_train_config *c)
+FP__COLD static uint64_t fp__train_config_hash(const fp_train_config *c)
 {
     const double d[18] = { (double)c->rule, (double)c->optim.kind, c->optim.lr, c->optim.momentum, c->optim.beta1,
                            c->optim.beta2, c->optim.eps, c->optim.weight_decay, (double)c->batch,
@@ -4040,7 +4034,7 @@ static fp_status FP__I(rule_dw)(fp_rule rule, const fp_adjoint_config *adj, FP__
 }
 
 /* ---- optimizers ---- */
-FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, int count)
+FP__COLD FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, int count)
 {
     FP__REQUIRE(o && cfg && count >= 0, "o and cfg are required, count >= 0", FP_ERR_USAGE);
     memset(o, 0, sizeof *o);
@@ -4057,7 +4051,7 @@ FP_DEF fp_status FP__F(optim_init)(FP__F(optim) *o, const fp_optim_config *cfg, 
     return FP_OK;
 }
 
-FP_DEF void FP__F(optim_free)(FP__F(optim) *o)
+FP__COLD FP_DEF void FP__F(optim_free)(FP__F(optim) *o)
 {
     if (!o) return;
     if (o->m) fp__free(o->m);
@@ -4156,7 +4150,7 @@ static void FP__I(layer_bind)(FP__F(layer) *L, FP__T *p)
     L->b_out = L->w_out + (size_t)L->n_out * (size_t)L->n;
 }
 
-FP_DEF fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed)
+FP__COLD FP_DEF fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, fp_act_kind act, double rho, uint64_t seed)
 {
     fp_rng g = fp_rng_make(seed);
     FP__T *p;
@@ -4179,7 +4173,7 @@ FP_DEF fp_status FP__F(layer_init)(FP__F(layer) *L, int n, int n_in, int n_out, 
     return FP_OK;
 }
 
-FP_DEF void FP__F(layer_free)(FP__F(layer) *L)
+FP__COLD FP_DEF void FP__F(layer_free)(FP__F(layer) *L)
 {
     if (L && L->w) fp__free(L->w);
     if (L) L->w = L->w_in = L->b = L->w_out = L->b_out = NULL;
@@ -4189,7 +4183,7 @@ FP_DEF void FP__F(layer_free)(FP__F(layer) *L)
 typedef struct FP__I(file_head) { char magic[8]; uint32_t version, real_size; int32_t n, n_in, n_out, act; } FP__I(file_head);
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path)
+FP__COLD FP_DEF fp_status FP__F(layer_save)(const FP__F(layer) *L, const char *path)
 {
     FP__I(file_head) h;
     uint64_t sum;
@@ -4227,7 +4221,7 @@ static const char *FP__I(layer_check_head)(const FP__I(file_head) *h, size_t len
     return NULL;
 }
 
-FP_DEF fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len, const char **why)
+FP__COLD FP_DEF fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len, const char **why)
 {
     const unsigned char *p = (const unsigned char *)buf;
     FP__I(file_head) h;
@@ -4262,7 +4256,7 @@ FP_DEF fp_status FP__F(layer_parse)(FP__F(layer) *L, const void *buf, size_t len
 }
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why)
+FP__COLD FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char **why)
 {
     unsigned char head[sizeof(FP__I(file_head))];
     FP__I(file_head) h;
@@ -4303,7 +4297,7 @@ FP_DEF fp_status FP__F(layer_load)(FP__F(layer) *L, const char *path, const char
 #undef FP__LAYER_MAGIC
 
 /* ---- training ---- */
-FP_DEF void FP__F(trainer_free)(FP__F(trainer) *t)
+FP__COLD FP_DEF void FP__F(trainer_free)(FP__F(trainer) *t)
 {
     int i;
     void *blocks[7];
@@ -4315,7 +4309,7 @@ FP_DEF void FP__F(trainer_free)(FP__F(trainer) *t)
     memset(t, 0, sizeof *t);
 }
 
-FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count)
+FP__COLD FP_DEF fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count)
 {
     fp__arena a = { NULL, 0 };
     size_t nb, cnt, bytes;
@@ -4604,7 +4598,7 @@ FP_DEF fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *d
     return st;
 }
 
-FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc)
+FP__COLD FP_DEF fp_status FP__F(layer_evaluate)(FP__F(trainer) *t, const fp_dataset *ds, int limit, double *loss, double *acc)
 {
     FP__F(layer) *L;
     int B, s, j, total, hits_all = 0;
@@ -4678,7 +4672,7 @@ static int FP__I(train_parts)(const FP__F(trainer) *t, const void **part, size_t
 #endif
 
 #ifndef FP_NO_STDIO
-static void FP__I(train_head_make)(const FP__F(trainer) *t, FP__I(train_head) *h)
+FP__COLD static void FP__I(train_head_make)(const FP__F(trainer) *t, FP__I(train_head) *h)
 {
     const FP__F(layer) *L = t->layer;
     int i;
@@ -4699,7 +4693,7 @@ static void FP__I(train_head_make)(const FP__F(trainer) *t, FP__I(train_head) *h
 #endif
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path)
+FP__COLD FP_DEF fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path)
 {
     FP__I(train_head) h;
     const void *part[16];
@@ -4717,7 +4711,7 @@ FP_DEF fp_status FP__F(trainer_save)(const FP__F(trainer) *t, const char *path)
 #endif
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const char **why)
+FP__COLD FP_DEF fp_status FP__F(trainer_load)(FP__F(trainer) *t, const char *path, const char **why)
 {
     FP__I(train_head) mine, h;
     const void *part[16];
@@ -4810,7 +4804,7 @@ static fp_solver_config fp__census_solver(const fp_solver_config *in)
     return c;
 }
 
-FP_DEF fp_census_config fp_census_config_default(void)
+FP__COLD FP_DEF fp_census_config fp_census_config_default(void)
 {
     fp_census_config c;
     memset(&c, 0, sizeof c);
@@ -4826,17 +4820,18 @@ static double fp__sign(double a, double b) { return b >= 0 ? fabs(a) : -fabs(a);
 
 static void fp__hessenberg(int n, double *h, double *v)
 {
+    double *d = v + n;
     int k, i, j;
-    double amax = fp_vec_max_abs_f64(n * n, h, 1);
     for (k = 0; k + 2 < n; ++k) {
         double alpha, nrm, s;
         /* scaled norms (fp_vec_norm2): a column of entries near 1e-160 beside O(1) ones must not square
          * into denormals, or the reflector stops being orthogonal and the eigenvalues drift */
         nrm = fp_vec_norm2_f64(n - k - 1, h + (k + 1) * n + k, n);
-        /* a column already within the backward error eps |A| of Hessenberg form is left as it is (its
-         * entries below the subdiagonal zeroed): a reflector built from values that small - the residue
-         * of cancellations, often subnormal - would not be orthogonal */
-        if (nrm <= DBL_EPSILON * amax) {
+        /* a column whose entries below the diagonal are all near the underflow threshold is left as it
+         * is (those entries zeroed): a reflector built from values that small - the residue of
+         * cancellations, often subnormal - would not be orthogonal. The threshold is absolute, not
+         * eps |A|: after balancing, entries far below the largest are still significant. */
+        if (nrm <= DBL_MIN / DBL_EPSILON) {
             for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
             continue;
         }
@@ -4847,18 +4842,43 @@ static void fp__hessenberg(int n, double *h, double *v)
         s = fp_vec_norm2_f64(n - k - 1, v + k + 1, 1);
         if (s == 0) continue;
         for (i = k + 1; i < n; ++i) v[i] /= s;
-        for (j = 0; j < n; ++j) {
-            double d = 0;
-            for (i = k + 1; i < n; ++i) d += v[i] * h[i * n + j];
-            for (i = k + 1; i < n; ++i) h[i * n + j] -= 2 * v[i] * d;
-        }
-        for (i = 0; i < n; ++i) {
-            double d = 0;
-            for (j = k + 1; j < n; ++j) d += h[i * n + j] * v[j];
-            for (j = k + 1; j < n; ++j) h[i * n + j] -= 2 * d * v[j];
-        }
+        /* from the left, on rows k+1.. (their columns before k are zero): d = v^T H, H -= 2 v d, a row
+         * at a time so every pass is contiguous */
+        for (j = k; j < n; ++j) d[j] = 0;
+        for (i = k + 1; i < n; ++i) fp_vec_axpy_f64(n - k, v[i], h + i * n + k, 1, d + k, 1);
+        for (i = k + 1; i < n; ++i) fp_vec_axpy_f64(n - k, -2 * v[i], d + k, 1, h + i * n + k, 1);
+        /* from the right, on every row: H -= 2 (H v) v^T */
+        for (i = 0; i < n; ++i)
+            fp_vec_axpy_f64(n - k - 1, -2 * fp_vec_dot_f64(n - k - 1, h + i * n + k + 1, 1, v + k + 1, 1), v + k + 1, 1,
+                            h + i * n + k + 1, 1);
         for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
     }
+}
+
+/* Whether the subdiagonal h(l, l-1) of the active window (rows up to nn) may be set to zero: the local
+ * test of LAPACK's lahqr (Ahues and Tisseur), which compares it with its neighbours, not with the whole
+ * matrix, so an eigenvalue far smaller than the largest keeps its relative accuracy (a global test
+ * eps |A| gives a 20 x 20 matrix with two entries of 1e20 the wrong spectrum). anorm > 0 adds the global
+ * backward-error test eps |A| as a backstop once a window has stalled: a cluster of zero eigenvalues,
+ * whose diagonal is itself roundoff (a rank-one W), may otherwise never pass the local test. */
+static int fp__hqr_negligible(int n, const double *a, int l, int nn, double anorm)
+{
+    double h = fabs(a[l * n + l - 1]), tst, ab, ba, aa, bb, d, s;
+    double ulp = DBL_EPSILON, smlnum = DBL_MIN * ((double)n / ulp);
+    if (h <= smlnum || (anorm > 0 && h <= DBL_EPSILON * anorm)) return 1;
+    tst = fabs(a[(l - 1) * n + l - 1]) + fabs(a[l * n + l]);
+    if (tst == 0) {
+        if (l >= 2) tst += fabs(a[(l - 1) * n + l - 2]);
+        if (l + 1 <= nn) tst += fabs(a[(l + 1) * n + l]);
+    }
+    if (h > ulp * tst) return 0;
+    d = fabs(a[(l - 1) * n + l - 1] - a[l * n + l]);
+    ab = fmax(h, fabs(a[(l - 1) * n + l]));
+    ba = fmin(h, fabs(a[(l - 1) * n + l]));
+    aa = fmax(fabs(a[l * n + l]), d);
+    bb = fmin(fabs(a[l * n + l]), d);
+    s = aa + ab;
+    return ba * (ab / s) <= fmax(smlnum, ulp * (bb * (aa / s)));
 }
 
 static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
@@ -4873,14 +4893,8 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
     while (nn >= 0) {
         its = 0;
         do {
-            for (l = nn; l >= 1; l--) {
-                s = fabs(A_(l - 1, l - 1)) + fabs(A_(l, l));
-                if (s == 0.0) s = anorm;
-                /* negligible beside its diagonal, or beside the whole matrix (a backward error of
-                 * eps |A|): without the second test a cluster of zero eigenvalues, whose diagonal is
-                 * itself roundoff, never deflates (a rank-one W) */
-                if (fabs(A_(l, l - 1)) + s == s || fabs(A_(l, l - 1)) <= DBL_EPSILON * anorm) { A_(l, l - 1) = 0.0; break; }
-            }
+            for (l = nn; l >= 1; l--)
+                if (fp__hqr_negligible(n, a, l, nn, its >= 10 ? anorm : 0)) { A_(l, l - 1) = 0.0; break; }
             x = A_(nn, nn);
             if (l == nn) {
                 wr[nn] = x + t;
@@ -4971,34 +4985,98 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
 }
 
 
+/* Rows and columns a and b of h exchanged: a permutation similarity. */
+static void fp__swap_rc(int n, double *h, int a, int b)
+{
+    int k;
+    if (a == b) return;
+    for (k = 0; k < n; ++k) { double t = h[a * n + k]; h[a * n + k] = h[b * n + k]; h[b * n + k] = t; }
+    for (k = 0; k < n; ++k) { double t = h[k * n + a]; h[k * n + a] = h[k * n + b]; h[k * n + b] = t; }
+}
+
+/* Balancing, as LAPACK's gebal (job 'B'). First a permutation: a row (column) whose only nonzero in the
+ * active block is its diagonal holds an eigenvalue, written to wr, wi, and is moved below (above) the
+ * block. Then a diagonal scaling by powers of two, exact, until each row's and column's 2-norms in the
+ * block agree within the factor 0.95. Both are similarities: the eigenvalues do not change, but the
+ * entries become comparable, so QR's backward error is small beside every eigenvalue, not only the
+ * largest (D A D^-1 with D over 10^+-4 keeps its digits). The remaining block is moved to the front of h,
+ * compact (ld nb); *lo is its first index, the return value nb its order. scale: n doubles. */
+static int fp__balance(int n, double *h, double *wr, double *wi, double *scale, int *plo)
+{
+    const double sfmin1 = DBL_MIN / DBL_EPSILON, sfmax1 = 1 / sfmin1, sfmin2 = 2 * sfmin1, sfmax2 = 1 / sfmin2;
+    int lo = 0, hi = n - 1, i, j, k, found, conv, nb;
+    do { /* rows isolating an eigenvalue, to the bottom */
+        found = 0;
+        for (j = hi; j >= lo && !found; --j) {
+            for (k = lo; k <= hi; ++k) if (k != j && h[j * n + k] != 0) break;
+            if (k > hi) { fp__swap_rc(n, h, j, hi); wr[hi] = h[hi * n + hi]; wi[hi] = 0; --hi; found = 1; }
+        }
+    } while (found);
+    do { /* columns isolating an eigenvalue, to the top */
+        found = 0;
+        for (j = lo; j <= hi && !found; ++j) {
+            for (k = lo; k <= hi; ++k) if (k != j && h[k * n + j] != 0) break;
+            if (k > hi) { fp__swap_rc(n, h, j, lo); wr[lo] = h[lo * n + lo]; wi[lo] = 0; ++lo; found = 1; }
+        }
+    } while (found);
+    nb = hi - lo + 1;
+    for (i = lo; i <= hi; ++i) scale[i] = 1;
+    do {
+        conv = 1;
+        for (i = lo; i <= hi; ++i) {
+            double c = fp_vec_norm2_f64(nb, h + lo * n + i, n), r = fp_vec_norm2_f64(nb, h + i * n + lo, 1);
+            double ca = fp_vec_max_abs_f64(nb, h + lo * n + i, n), ra = fp_vec_max_abs_f64(nb, h + i * n + lo, 1);
+            double f = 1, g = r / 2, s = c + r;
+            if (c == 0 || r == 0) continue;
+            while (c < g && fmax(f, fmax(c, ca)) < sfmax2 && fmin(r, fmin(g, ra)) > sfmin2) {
+                f *= 2; c *= 2; ca *= 2; r /= 2; g /= 2; ra /= 2;
+            }
+            g = c / 2;
+            while (g >= r && fmax(r, ra) < sfmax2 && fmin(fmin(f, c), fmin(g, ca)) > sfmin2) {
+                f /= 2; c /= 2; g /= 2; ca /= 2; r *= 2; ra *= 2;
+            }
+            if (c + r >= 0.95 * s) continue; /* not worth it: this also ends the loop */
+            if (f < 1 && scale[i] < 1 && f * scale[i] <= sfmin1) continue;
+            if (f > 1 && scale[i] > 1 && scale[i] >= sfmax1 / f) continue;
+            scale[i] *= f;
+            conv = 0;
+            fp_vec_scale_f64(nb, 1 / f, h + i * n + lo, 1);
+            fp_vec_scale_f64(nb, f, h + lo * n + i, n);
+        }
+    } while (!conv);
+    if (nb < n)
+        for (i = 0; i < nb; ++i) memmove(h + i * nb, h + (lo + i) * n + lo, (size_t)nb * sizeof(double));
+    *plo = lo;
+    return nb;
+}
+
 /* QR on a Hessenberg matrix scaled by a power of two so that its largest entry lies in [1, 2): the
  * reduction's and the shifts' squares neither overflow (entries of 1e160) nor underflow (1e-160), as
  * LAPACK's scaling avoids; the power of two makes the scaling exact. Eigenvalues beyond the double range
- * are FP_ERR_NON_FINITE. prep: run the Hessenberg reduction (v: n doubles) after scaling. */
+ * are FP_ERR_NON_FINITE. prep: balance and run the Hessenberg reduction first (v: 2n doubles). */
 static fp_status fp__eig_scaled(int n, double *h, double *wr, double *wi, double *v, int prep)
 {
     double amax = 0;
-    int i, e = 0;
+    int i, e = 0, lo = 0, nb = n;
     fp_status st;
-    for (i = 0; i < n * n; ++i) {
-        double t = fabs(h[i]);
-        if (!(t <= DBL_MAX)) return FP_ERR_NON_FINITE;
-        if (t > amax) amax = t;
-    }
+    for (i = 0; i < n * n; ++i)
+        if (!(fabs(h[i]) <= DBL_MAX)) return FP_ERR_NON_FINITE;
+    if (prep) nb = fp__balance(n, h, wr, wi, v, &lo);
+    for (i = 0; i < nb * nb; ++i) amax = fmax(amax, fabs(h[i]));
     if (amax > 0) {
         frexp(amax, &e);
         /* entries that stay subnormal after the scaling (below 2^-1022 of the largest) carry less than 53
          * bits and lie far inside QR's backward error eps |A|: a reflector built from them would not be
          * orthogonal, so they are set to zero */
-        for (i = 0; i < n * n; ++i) {
+        for (i = 0; i < nb * nb; ++i) {
             h[i] = ldexp(h[i], 1 - e);
             if (fabs(h[i]) < DBL_MIN) h[i] = 0;
         }
     }
-    if (prep) fp__hessenberg(n, h, v);
-    st = fp__hqr(n, h, wr, wi);
+    if (prep) fp__hessenberg(nb, h, v);
+    st = fp__hqr(nb, h, wr + lo, wi + lo);
     if (st != FP_OK) return st;
-    for (i = 0; i < n; ++i) {
+    for (i = lo; i < lo + nb; ++i) {
         wr[i] = ldexp(wr[i], e - 1);
         wi[i] = ldexp(wi[i], e - 1);
         if (!(fabs(wr[i]) <= DBL_MAX && fabs(wi[i]) <= DBL_MAX)) return FP_ERR_NON_FINITE;
@@ -5006,7 +5084,7 @@ static fp_status fp__eig_scaled(int n, double *h, double *wr, double *wi, double
     return FP_OK;
 }
 
-/* Eigenvalues of the n x n double matrix in h (destroyed), into wr, wi; v: n doubles of scratch. */
+/* Eigenvalues of the n x n double matrix in h (destroyed), into wr, wi; v: 2n doubles of scratch. */
 static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double *v)
 {
     return fp__eig_scaled(n, h, wr, wi, v, 1);
@@ -5052,7 +5130,7 @@ static fp_status FP__I(eig)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa,
 
 /* Inverse iteration on the real 2n form of (A - lambda I) v = b, lambda = re + i im, shifted off the
  * eigenvalue by a relative 1e-10 so the factorization exists. */
-static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
+FP__COLD static fp_status FP__I(eigvec)(int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, double re, double im,
                                double *vr, double *vi, void *work)
 {
     void *own = NULL;
@@ -5182,7 +5260,7 @@ static fp_status FP__I(stability)(int n, int b, const FP__T *w, ptrdiff_t rsw, p
 
 /* The verdict of docs/THEORY.md (S1): every eigenvalue of W diag(phi') (equivalently
  * diag(phi') W) with real part < 1; the bulk and outliers as (S2) describes them. */
-static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
+FP__COLD static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, const FP__T *w, ptrdiff_t rsw,
                                           ptrdiff_t csw, const FP__T *gain, ptrdiff_t incg, fp_spectrum *out,
                                           double *wr_out, double *wi_out, void *work)
 {
@@ -5269,7 +5347,7 @@ static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg, int n, 
 
 /* The global picture of docs/THEORY.md, (S4) and (MF9): which
  * attractor each initial condition reaches, for any model of the library. */
-static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
+FP__COLD static fp_status FP__I(census)(const fp_solver_config *cfg, const fp_spectrum_config *scfg, const fp_activation *act,
                                int n, int k, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
                                ptrdiff_t incx, FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, double cluster_tol,
                                fp_attractor *out, int max_out, int *label, fp_census *census)
@@ -5753,7 +5831,7 @@ static int fp__mf_set(fp_meanfield_params *p, fp_meanfield_axis a, double v)
     return 1;
 }
 
-FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
+FP__COLD FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfield_axis ax, double x0, double x1,
                                     int nx, fp_meanfield_axis ay, double y0, double y1, int ny, fp_meanfield_cell *out)
 {
     fp_meanfield_params probe;
@@ -5805,7 +5883,7 @@ FP_DEF fp_status fp_meanfield_sweep(const fp_meanfield_params *base, fp_meanfiel
 /* ================================================================================================
  * FEEDBACK NETWORKS: the model of docs/THEORY.md (F1)-(F6).
  * ================================================================================================ */
-FP_DEF void FP__F(feedback_free)(FP__F(feedback) *fb)
+FP__COLD FP_DEF void FP__F(feedback_free)(FP__F(feedback) *fb)
 {
     if (fb && fb->chi) fp__free(fb->chi);
     if (fb) fb->chi = NULL;
@@ -5824,7 +5902,7 @@ static void FP__I(feedback_vectors)(FP__F(feedback) *fb)
     }
 }
 
-FP_DEF fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanfield_params *p, uint64_t seed)
+FP__COLD FP_DEF fp_status FP__F(feedback_init)(FP__F(feedback) *fb, int n, const fp_meanfield_params *p, uint64_t seed)
 {
     fp_rng g = fp_rng_make(seed);
     size_t nn = (size_t)n * (size_t)n, i;
@@ -5864,7 +5942,7 @@ static void FP__I(feedback_weights)(const FP__F(feedback) *fb, FP__T *w, ptrdiff
         for (j = 0; j < n; ++j) w[i * rsw + j * csw] = fb->chi[(size_t)i * (size_t)n + (size_t)j] + fb->m[i] * fb->nv[j] / (FP__T)n;
 }
 
-FP_DEF fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep)
+FP__COLD FP_DEF fp_status FP__F(feedback_teacher_force)(FP__F(feedback) *fb, double A, fp_solve_report *rep)
 {
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
     fp_activation act = fp_activation_make(FP_ACT_TANH);
@@ -5901,7 +5979,7 @@ static fp_status FP__I(feedback_pairs_ok)(int pairs, const double *u, const doub
 
 /* Least squares on the clamped activity: docs/THEORY.md (F4) (minimum-norm n along
  * phi(x*) when ridge = 0). */
-FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
+FP__COLD FP_DEF fp_status FP__F(feedback_train_ls)(FP__F(feedback) *fb, int pairs, const double *u, const double *A,
                                           double ridge, fp_solve_report *rep)
 {
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
@@ -6102,7 +6180,7 @@ FP_DEF fp_status FP__F(feedback_train_gd)(FP__F(feedback) *fb, int pairs, const 
     return out.status;
 }
 
-FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__T *v, fp_feedback_parts *out)
+FP__COLD FP_DEF fp_status FP__F(feedback_decompose)(const FP__F(feedback) *fb, const FP__T *v, fp_feedback_parts *out)
 {
     double mm = 0, II = 0, mI = 0, vm = 0, vI = 0, vv = 0, pw = 0, pm = 0, pI = 0, det, r2;
     int i, n;
@@ -6165,7 +6243,7 @@ static uint32_t fp__be32(const unsigned char *p)
 }
 
 /* Header checks shared by parse and load: returns the payload size, or 0 with *why set. */
-static size_t fp__idx_header(const unsigned char *h, size_t hlen, size_t total, fp_idx *out, const char **why)
+FP__COLD static size_t fp__idx_header(const unsigned char *h, size_t hlen, size_t total, fp_idx *out, const char **why)
 {
     int d;
     size_t count = 1, hdr;
@@ -6193,7 +6271,7 @@ static size_t fp__idx_header(const unsigned char *h, size_t hlen, size_t total, 
     return hdr;
 }
 
-FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out, const char **why)
+FP__COLD FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out, const char **why)
 {
     const char *w = NULL;
     fp_idx t;
@@ -6211,7 +6289,7 @@ FP_DEF fp_status fp_idx_parse(const unsigned char *buf, size_t len, fp_idx *out,
 
 /* Opens path for reading and measures it: the file and its length, or NULL with FP_ERR_IO in *st. */
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
+FP__COLD FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
 {
     unsigned char h[20];
     const char *w = NULL;
@@ -6241,14 +6319,14 @@ FP_DEF fp_status fp_idx_load(const char *path, fp_idx *out, const char **why)
 }
 #endif
 
-FP_DEF void fp_idx_free(fp_idx *idx)
+FP__COLD FP_DEF void fp_idx_free(fp_idx *idx)
 {
     if (idx && idx->data) fp__free(idx->data);
     if (idx) idx->data = NULL;
 }
 
 #ifndef FP_NO_STDIO
-FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int classes, fp_dataset *ds, const char **why)
+FP__COLD FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int classes, fp_dataset *ds, const char **why)
 {
     fp_idx im, lb;
     fp_status st;
@@ -6279,7 +6357,7 @@ FP_DEF fp_status fp_dataset_load(const char *images, const char *labels, int cla
 }
 #endif
 
-FP_DEF void fp_dataset_free(fp_dataset *ds)
+FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 {
     if (!ds) return;
     if (ds->pixels) fp__free(ds->pixels);
@@ -6311,6 +6389,7 @@ FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BADVIEW
 #undef FP__NOINLINE
 #undef FP__VALIDATOR
+#undef FP__COLD
 #ifdef FP__OWN_ALLOC
 #undef FP_MALLOC
 #undef FP_FREE

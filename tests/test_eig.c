@@ -113,6 +113,98 @@ static void eigenvalues_of_known_spectra(void)
     CHECK(fp_eig_f64(fp_mat_rowmajor_f64(a, N, N), wr, wi, NULL) == FP_ERR_NON_FINITE);
 }
 
+/* Balancing: D A D^-1 (D = 10^u, u uniform in [-4, 4]) has A's eigenvalues. Without balancing QR's
+ * backward error is eps times the largest entry (about 1e8 here), and the small eigenvalues lose digits. */
+static void eigenvalues_survive_diagonal_scaling(void)
+{
+    enum { N = 60 };
+    fpt_rng rg = { 31 };
+    double *a = fpt_randn(N, N, 1.0 / sqrt((double)N), &rg), b[N * N], d[N], er[N], ei[N], wr[N], wi[N], rho = 0;
+    int i, j;
+    for (i = 0; i < N; ++i) d[i] = pow(10.0, 4 * fpt_uniform(&rg));
+    for (i = 0; i < N; ++i)
+        for (j = 0; j < N; ++j) b[i * N + j] = d[i] * a[i * N + j] / d[j];
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(a, N, N), er, ei, NULL) == FP_OK);
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(b, N, N), wr, wi, NULL) == FP_OK);
+    for (i = 0; i < N; ++i) rho = fmax(rho, hypot(er[i], ei[i]));
+    CHECK(spectra_match(N, er, ei, wr, wi, 1e-10 * rho));
+    free(a);
+}
+
+/* A 20 x 20 stable matrix with two couplings of 1e20 against 1/16, each in a 2-cycle that no other cycle
+ * passes through (rows 1 and 6 and columns 0 and 5 empty outside the pairs), so the leading eigenvalue
+ * is the pair's own, about sqrt(1e20 / 16) = 2.5e9. A deflation test global in |A| (eps |A| is 2e4)
+ * throws the 1/16 away and calls the matrix stable. */
+static void huge_entries_keep_the_unstable_verdict(void)
+{
+    enum { N = 20 };
+    fpt_rng rg = { 8 };
+    double *a = fpt_randn(N, N, 0.05, &rg), wr[N], wi[N], expect;
+    fp_spectrum s;
+    int k, p;
+    for (p = 0; p <= 5; p += 5) {
+        for (k = 0; k < N; ++k)
+            if (k != p && k != p + 1) a[(p + 1) * N + k] = a[k * N + p] = 0;
+        a[p * N + p + 1] = 1e20;
+        a[(p + 1) * N + p] = 0.0625;
+    }
+    expect = fmax(0.5 * (a[0] + a[N + 1]) + sqrt(0.25 * (a[0] - a[N + 1]) * (a[0] - a[N + 1]) + 6.25e18),
+                  0.5 * (a[5 * N + 5] + a[6 * N + 6]) + sqrt(0.25 * (a[5 * N + 5] - a[6 * N + 6]) * (a[5 * N + 5] - a[6 * N + 6]) + 6.25e18));
+    CHECK(fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64(a, N, N), fp_mat_vec_f64(NULL, N), &s, wr, wi, NULL) == FP_OK);
+    printf("    abscissa %.12g (the pair's %.12g), verdict %s\n", s.abscissa, expect, fp_verdict_str(s.verdict));
+    CHECKF(fabs(s.abscissa - expect) < 1e-9 * expect, "abscissa %.12g", s.abscissa);
+    CHECK(s.verdict == FP_UNSTABLE);
+    free(a);
+}
+
+/* Structure balancing and QR must handle: a rank-one matrix (n - 1 zero eigenvalues and u.v), a Jordan
+ * block (eigenvalue 0.5, 8 x 8: perturbations of eps^(1/8)), a permuted triangular matrix (every
+ * eigenvalue isolated by the permutation) and a block triangular one (part isolated). */
+static void eigenvalues_of_structured_matrices(void)
+{
+    enum { N = 150, J = 8, T = 40 };
+    fpt_rng rg = { 12 };
+    double *a = malloc(sizeof(double) * N * N), u[N], v[N], wr[N], wi[N], uv = 0, big = 0, er[T], ei[T];
+    double jb[J * J], jr[J], ji[J], t[T * T], tp[T * T], tr[T], ti[T];
+    int i, j, p[T], zeros = 0;
+    for (i = 0; i < N; ++i) { u[i] = fpt_gauss(&rg); v[i] = fpt_gauss(&rg); uv += u[i] * v[i]; }
+    for (i = 0; i < N; ++i)
+        for (j = 0; j < N; ++j) a[i * N + j] = u[i] * v[j] / N;
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(a, N, N), wr, wi, NULL) == FP_OK);
+    for (i = 0; i < N; ++i) {
+        if (fabs(wr[i]) > fabs(big)) big = wr[i];
+        zeros += hypot(wr[i], wi[i]) < 1e-12;
+    }
+    CHECKF(fabs(big - uv / N) < 1e-12 && zeros == N - 1, "rank one: %.15g vs %.15g, %d zeros", big, uv / N, zeros);
+    memset(jb, 0, sizeof jb);
+    for (i = 0; i < J; ++i) { jb[i * J + i] = 0.5; if (i + 1 < J) jb[i * J + i + 1] = 1; }
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(jb, J, J), jr, ji, NULL) == FP_OK);
+    for (i = 0; i < J; ++i) CHECKF(hypot(jr[i] - 0.5, ji[i]) < 1e-1, "Jordan: %g%+gi", jr[i], ji[i]);
+    /* triangular, then permuted: P T P^T */
+    for (i = 0; i < T; ++i) p[i] = i;
+    for (i = T - 1; i > 0; --i) { j = (int)((fpt_uniform(&rg) * 0.5 + 0.5) * (i + 1)) % (i + 1); int s = p[i]; p[i] = p[j]; p[j] = s; }
+    for (i = 0; i < T; ++i)
+        for (j = 0; j < T; ++j) t[i * T + j] = j >= i ? fpt_uniform(&rg) : 0;
+    for (i = 0; i < T; ++i) { er[i] = t[i * T + i]; ei[i] = 0; }
+    for (i = 0; i < T; ++i)
+        for (j = 0; j < T; ++j) tp[i * T + j] = t[p[i] * T + p[j]];
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(tp, T, T), tr, ti, NULL) == FP_OK);
+    CHECK(spectra_match(T, er, ei, tr, ti, 1e-14));
+    /* block upper triangular: rows 0..9 and 30..39 triangular around a full 20 x 20 middle block */
+    for (i = 0; i < T; ++i)
+        for (j = 0; j < T; ++j) t[i * T + j] = (j >= i || (i >= 10 && i < 30 && j >= 10 && j < 30)) ? fpt_uniform(&rg) : 0;
+    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(t, T, T), tr, ti, NULL) == FP_OK);
+    CHECKF(worst_residual(T, t, tr, ti) < 1e-12, "block triangular residual %g", worst_residual(T, t, tr, ti));
+    for (i = 0; i < 10; ++i) { er[i] = t[i * T + i]; ei[i] = 0; er[10 + i] = t[(30 + i) * T + 30 + i]; ei[10 + i] = 0; }
+    {
+        int hit = 0, k;
+        for (k = 0; k < 20; ++k)
+            for (i = 0; i < T; ++i) if (tr[i] == er[k] && ti[i] == 0) { ++hit; break; }
+        CHECKF(hit == 20, "isolated eigenvalues found exactly: %d of 20", hit);
+    }
+    free(a);
+}
+
 /* A random bulk g/sqrt(N) plus a rank-one outlier at 1.5: Arnoldi finds the outlier; stability agrees
  * between the exact and Arnoldi paths. */
 static void arnoldi_finds_outlier_and_stability_paths_agree(void)
@@ -195,6 +287,9 @@ static void analysis_calls_refuse_views_that_do_not_agree(void)
 
 const fpt_test fpt_eig_tests[] = {
     { "eigenvalues_of_known_spectra", eigenvalues_of_known_spectra },
+    { "eigenvalues_survive_diagonal_scaling", eigenvalues_survive_diagonal_scaling },
+    { "huge_entries_keep_the_unstable_verdict", huge_entries_keep_the_unstable_verdict },
+    { "eigenvalues_of_structured_matrices", eigenvalues_of_structured_matrices },
     { "arnoldi_finds_outlier_and_stability_paths_agree", arnoldi_finds_outlier_and_stability_paths_agree },
     { "analysis_calls_refuse_views_that_do_not_agree", analysis_calls_refuse_views_that_do_not_agree },
     { NULL, NULL }
