@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The dense factorizations against OpenBLAS's LAPACK (bench/factor.c, one thread, one process per order and
 # type, the two libraries interleaved on the same column-major matrices): LU, the solve with 100 right-hand
-# sides and Cholesky at n = 200, 500, 1000 (quick: 200, 1000), float64 and float32.
+# sides and Cholesky at n = 200, 500, 1000 (quick: 200, 1000), float64 and float32; the eigenvalues
+# (float64) against dgeev.
 #   bash bench/factor.sh quick|full|report
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +40,10 @@ echo "bench/factor.c: fixpoint.h's fp_lu_factor / fp_lu_solve (100 right-hand si
 echo "OpenBLAS's ?getrf / ?getrs / ?potrf (OPENBLAS_CORETYPE=$core) in one process, interleaved, on the same"
 echo "column-major matrices; the median of $reps calls each. ratio = OpenBLAS time / fixpoint.h time (above 1:"
 echo "fixpoint.h is faster). diff: the largest difference of the two results relative to their largest entry"
-echo "(the solutions of the solve, Cholesky's factor; LU is checked through its solve)."
+echo "(the solutions of the solve, Cholesky's factor; LU is checked through its solve). eig: fp_eig_f64 against"
+echo "LAPACK's dgeev without vectors (what NumPy's eigvals calls), float64 only, the median of at most 7 calls;"
+echo "its GFLOP/s counts a nominal 10 n^3, and diff is the largest distance between matched eigenvalues"
+echo "relative to the spectral radius."
 echo
 echo "| operation | type | n | fixpoint.h ms | GFLOP/s | OpenBLAS ms | GFLOP/s | ratio | diff |"
 echo "|---|---|---|---|---|---|---|---|---|"

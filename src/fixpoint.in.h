@@ -5001,7 +5001,7 @@ static void fp__swap_rc(int n, double *h, int a, int b)
  * entries become comparable, so QR's backward error is small beside every eigenvalue, not only the
  * largest (D A D^-1 with D over 10^+-4 keeps its digits). The remaining block is moved to the front of h,
  * compact (ld nb); *lo is its first index, the return value nb its order. scale: n doubles. */
-static int fp__balance(int n, double *h, double *wr, double *wi, double *scale, int *plo)
+FP__COLD static int fp__balance(int n, double *h, double *wr, double *wi, double *scale, int *plo)
 {
     const double sfmin1 = DBL_MIN / DBL_EPSILON, sfmax1 = 1 / sfmin1, sfmin2 = 2 * sfmin1, sfmax2 = 1 / sfmin2;
     int lo = 0, hi = n - 1, i, j, k, found, conv, nb;
