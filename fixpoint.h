@@ -1256,14 +1256,66 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #endif
 #ifdef _OPENMP
 #define FP__MAX_THREADS FP_MAX_THREADS
+/* Inside an active parallel region (the solver's column slices, or a caller's own threads) a GEMM runs
+ * on one thread: its workspace then needs room for one A block only, and threads are not oversubscribed. */
 static int fp__gemm_threads(void)
 {
     int t = omp_get_max_threads();
+    if (omp_in_parallel()) return 1;
     return t < FP_MAX_THREADS ? t : FP_MAX_THREADS;
 }
 #else
 #define FP__MAX_THREADS 1
 #endif
+
+/* Column slices (docs/THEORY.md, "Threads and slices"). The columns of a batch are independent in the
+ * iteration engine - each has its own iterate, Anderson history and stopping test - so the engine runs a
+ * batch as S contiguous slices, each iterated by an engine of its own: for the cache, a slice's iterate,
+ * image and inputs (3 N x width) take about 512 KB, which stays in a core's L2 from one iteration to
+ * the next (N = 300, 512 columns in four slices: 17 % faster on one thread, measured); for threads, an
+ * OpenMP build runs the slices on up to T threads, one fork per solve instead of several per
+ * iteration. Either way every column computes the same sums in the same order: the results do not depend
+ * on S or T. fp__slices_max bounds S from the sizes alone (the workspace query), fp__slices picks S at
+ * run time (never more). A slice keeps at least 16 columns; a solve inside a caller's parallel region
+ * runs on one thread. FP__SLICES is the most slices any call makes (the arrays of slice state). */
+#define FP__SLICES (FP__MAX_THREADS > 32 ? FP__MAX_THREADS : 32)
+static int fp__slices_cache(int n, int b, size_t esz)
+{
+    double s = 3.0 * (double)n * (double)b * (double)esz / 524288.0;
+    return s < 1 ? 1 : s > FP__SLICES ? FP__SLICES : (int)ceil(s);
+}
+static int fp__slices_max(int n, int b, size_t esz)
+{
+    int s = fp__slices_cache(n, b, esz), t = FP__MAX_THREADS;
+    if (t > s) s = t;
+    return b / 16 < 1 ? 1 : b / 16 < s ? b / 16 : s;
+}
+/* the threads a run of S slices uses */
+static int fp__slice_threads(int S)
+{
+#ifdef _OPENMP
+    int t = omp_in_parallel() ? 1 : omp_get_max_threads();
+    t = t < FP__MAX_THREADS ? t : FP__MAX_THREADS;
+    return t < S ? t : S;
+#else
+    (void)S;
+    return 1;
+#endif
+}
+static int fp__slices(int n, int b, size_t esz)
+{
+    int s = fp__slices_cache(n, b, esz), t = fp__slice_threads(FP__SLICES), most = fp__slices_max(n, b, esz);
+    if ((double)n * (double)n * (double)b < 2e5) return 1; /* too small for a fork or a cache */
+    if (t > s) s = t;
+    return s < most ? s : most;
+}
+/* columns [off, off + width) of slice s of S over b columns */
+static void fp__slice_cols(int b, int S, int s, int *off, int *width)
+{
+    int q = b / S, r = b % S;
+    *off = s * q + (s < r ? s : r);
+    *width = q + (s < r);
+}
 
 #ifdef __cplusplus
 extern "C" {
@@ -1910,22 +1962,35 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
                                 float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     fp__kernel_f32 K = fp__kernel_pick_f32();
+    /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
     float *bpack = (float *)fp__align64(work);
-    float *apack0 = (float *)fp__align64(bpack + (size_t)K.kc * (size_t)(K.nc + 64));
+    float *apack0 = (float *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
     size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
-    int jc, pc;
+    int jc, pc, bmc = K.mc, nth = 1;
+#ifdef _OPENMP
+    /* row blocks of equal size, one per thread, when the product is worth a fork: m = 300 in blocks of
+     * K.mc would leave the second thread 12 rows */
+    nth = fp__gemm_threads();
+    if (nth > 1 && (double)m * n * (k < K.kc ? k : K.kc) > 4e6) {
+        int per = (m + nth - 1) / nth;
+        per = (per + K.mr - 1) / K.mr * K.mr;
+        if (per < bmc) bmc = per;
+    } else nth = 1;
+#else
+    (void)nth;
+#endif
     for (jc = 0; jc < n; jc += K.nc) {
         int nc = n - jc < K.nc ? n - jc : K.nc;
         for (pc = 0; pc < k; pc += K.kc) {
             int kc = k - pc < K.kc ? k - pc : K.kc;
             float bet = pc == 0 ? beta : (float)1;
-            int nblk = (m + K.mc - 1) / K.mc, ib;
+            int nblk = (m + bmc - 1) / bmc, ib;
             fp__pack_b_f32(kc, nc, b + pc * rsb + jc * csb, rsb, csb, K.nr, bpack);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(fp__gemm_threads()) if (nblk > 1 && (double)m * n * kc > 4e6)
+#pragma omp parallel for schedule(static) num_threads(nth) if (nblk > 1 && nth > 1)
 #endif
             for (ib = 0; ib < nblk; ++ib) {
-                int ic = ib * K.mc, mc = m - ic < K.mc ? m - ic : K.mc, jr, ir, inplace, full;
+                int ic = ib * bmc, mc = m - ic < bmc ? m - ic : bmc, jr, ir, inplace, full;
 #ifdef _OPENMP
                 float *apack = (float *)fp__align64(apack0 + astride * (size_t)omp_get_thread_num());
 #else
@@ -1933,8 +1998,10 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
                 (void)astride;
 #endif
                 /* Packing A pays when its panels are reused across many NR-columns of B; for a narrow
-                 * B (N x N times N x B with small B, the solvers' shape) full row panels are read in place. */
-                inplace = nc <= 2 * K.nr && csa < rsa;
+                 * B (N x N times N x B with B up to 8 panels, the solvers' and their column slices' shape)
+                 * full row panels are read in place: an MR x KC panel stays in L1 across the 8 panels
+                 * (measured at 300 x 300 times 300 x 128 and x 256: faster in place than packed). */
+                inplace = nc <= 8 * K.nr && csa < rsa;
                 full = inplace ? mc / K.mr * K.mr : 0;
                 if (full < mc) fp__pack_a_f32(mc - full, kc, a + (ic + full) * rsa + pc * csa, rsa, csa, K.mr, apack);
                 for (jr = 0; jr < nc; jr += K.nr)
@@ -1965,9 +2032,21 @@ FP_DEF fp_status fp_gemm_ws_f32(fp_trans ta, fp_trans tb, int m, int n, int k, f
 /* GEMM past its checks: the factorizations' own calls start here, their blocks being disjoint by
  * construction (even where the element-exact overlap test could only say "maybe", e.g. two blocks of
  * one matrix stored with no unit stride). */
+static fp_status fp__gemm_cols_f32(int any_n, fp_trans ta, fp_trans tb, int m, int n, int k, float alpha, const float *a,
+                                  ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                  float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
 static fp_status fp__gemm_run_f32(fp_trans ta, fp_trans tb, int m, int n, int k, float alpha, const float *a,
                                  ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
                                  float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+{
+    return fp__gemm_cols_f32(0, ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+}
+
+/* any_n: the micro-kernels even for one column, so that a column of C gets the same sums whatever the
+ * width of the product (the solver engine's maps, whose active columns shrink to one) */
+static fp_status fp__gemm_cols_f32(int any_n, fp_trans ta, fp_trans tb, int m, int n, int k, float alpha, const float *a,
+                                  ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                  float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     void *own = NULL;
     if (m == 0 || n == 0) return FP_OK;
@@ -1977,7 +2056,7 @@ static fp_status fp__gemm_run_f32(fp_trans ta, fp_trans tb, int m, int n, int k,
     }
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
     if (tb == FP_TRANS) { ptrdiff_t t = rsb; rsb = csb; csb = t; }
-    if (n == 1) { /* a matrix-vector product: packing would cost more than the product */
+    if (n == 1 && !any_n) { /* a matrix-vector product: packing would cost more than the product */
         fp_gemv_f32(FP_NOTRANS, m, k, alpha, a, rsa, csa, b, rsb, beta, c, rsc);
         return FP_OK;
     }
@@ -2740,22 +2819,35 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
                                 double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     fp__kernel_f64 K = fp__kernel_pick_f64();
+    /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
     double *bpack = (double *)fp__align64(work);
-    double *apack0 = (double *)fp__align64(bpack + (size_t)K.kc * (size_t)(K.nc + 64));
+    double *apack0 = (double *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
     size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
-    int jc, pc;
+    int jc, pc, bmc = K.mc, nth = 1;
+#ifdef _OPENMP
+    /* row blocks of equal size, one per thread, when the product is worth a fork: m = 300 in blocks of
+     * K.mc would leave the second thread 12 rows */
+    nth = fp__gemm_threads();
+    if (nth > 1 && (double)m * n * (k < K.kc ? k : K.kc) > 4e6) {
+        int per = (m + nth - 1) / nth;
+        per = (per + K.mr - 1) / K.mr * K.mr;
+        if (per < bmc) bmc = per;
+    } else nth = 1;
+#else
+    (void)nth;
+#endif
     for (jc = 0; jc < n; jc += K.nc) {
         int nc = n - jc < K.nc ? n - jc : K.nc;
         for (pc = 0; pc < k; pc += K.kc) {
             int kc = k - pc < K.kc ? k - pc : K.kc;
             double bet = pc == 0 ? beta : (double)1;
-            int nblk = (m + K.mc - 1) / K.mc, ib;
+            int nblk = (m + bmc - 1) / bmc, ib;
             fp__pack_b_f64(kc, nc, b + pc * rsb + jc * csb, rsb, csb, K.nr, bpack);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(fp__gemm_threads()) if (nblk > 1 && (double)m * n * kc > 4e6)
+#pragma omp parallel for schedule(static) num_threads(nth) if (nblk > 1 && nth > 1)
 #endif
             for (ib = 0; ib < nblk; ++ib) {
-                int ic = ib * K.mc, mc = m - ic < K.mc ? m - ic : K.mc, jr, ir, inplace, full;
+                int ic = ib * bmc, mc = m - ic < bmc ? m - ic : bmc, jr, ir, inplace, full;
 #ifdef _OPENMP
                 double *apack = (double *)fp__align64(apack0 + astride * (size_t)omp_get_thread_num());
 #else
@@ -2763,8 +2855,10 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
                 (void)astride;
 #endif
                 /* Packing A pays when its panels are reused across many NR-columns of B; for a narrow
-                 * B (N x N times N x B with small B, the solvers' shape) full row panels are read in place. */
-                inplace = nc <= 2 * K.nr && csa < rsa;
+                 * B (N x N times N x B with B up to 8 panels, the solvers' and their column slices' shape)
+                 * full row panels are read in place: an MR x KC panel stays in L1 across the 8 panels
+                 * (measured at 300 x 300 times 300 x 128 and x 256: faster in place than packed). */
+                inplace = nc <= 8 * K.nr && csa < rsa;
                 full = inplace ? mc / K.mr * K.mr : 0;
                 if (full < mc) fp__pack_a_f64(mc - full, kc, a + (ic + full) * rsa + pc * csa, rsa, csa, K.mr, apack);
                 for (jr = 0; jr < nc; jr += K.nr)
@@ -2795,9 +2889,21 @@ FP_DEF fp_status fp_gemm_ws_f64(fp_trans ta, fp_trans tb, int m, int n, int k, d
 /* GEMM past its checks: the factorizations' own calls start here, their blocks being disjoint by
  * construction (even where the element-exact overlap test could only say "maybe", e.g. two blocks of
  * one matrix stored with no unit stride). */
+static fp_status fp__gemm_cols_f64(int any_n, fp_trans ta, fp_trans tb, int m, int n, int k, double alpha, const double *a,
+                                  ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                  double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
 static fp_status fp__gemm_run_f64(fp_trans ta, fp_trans tb, int m, int n, int k, double alpha, const double *a,
                                  ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
                                  double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+{
+    return fp__gemm_cols_f64(0, ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+}
+
+/* any_n: the micro-kernels even for one column, so that a column of C gets the same sums whatever the
+ * width of the product (the solver engine's maps, whose active columns shrink to one) */
+static fp_status fp__gemm_cols_f64(int any_n, fp_trans ta, fp_trans tb, int m, int n, int k, double alpha, const double *a,
+                                  ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                  double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     void *own = NULL;
     if (m == 0 || n == 0) return FP_OK;
@@ -2807,7 +2913,7 @@ static fp_status fp__gemm_run_f64(fp_trans ta, fp_trans tb, int m, int n, int k,
     }
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
     if (tb == FP_TRANS) { ptrdiff_t t = rsb; rsb = csb; csb = t; }
-    if (n == 1) { /* a matrix-vector product: packing would cost more than the product */
+    if (n == 1 && !any_n) { /* a matrix-vector product: packing would cost more than the product */
         fp_gemv_f64(FP_NOTRANS, m, k, alpha, a, rsa, csa, b, rsb, beta, c, rsc);
         return FP_OK;
     }
@@ -3930,15 +4036,36 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f32(int n, const float *z, float *r
 
 /* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed): whole AVX-512 vectors, then whole AVX2
  * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
+/* A row's tail (fewer elements than a vector) goes through the same vector code, padded: an element's
+ * tanh is then the same wherever it sits in a row, so a column's values do not depend on the batch width
+ * or the column slices (docs/THEORY.md, "Threads and slices"). */
 static void fp__tanh_row_f32(int n, const float *z, float *r)
 {
-    int j = 0;
+    int j = 0, k;
+    float zt[16], rt[16];
 #if defined(FP__HAVE_AVX512)
-    if (fp_isa_current() == FP_ISA_AVX512) j = fp__tanh_avx512_f32(n, z, r);
+    if (fp_isa_current() == FP_ISA_AVX512) {
+        j = fp__tanh_avx512_f32(n, z, r);
+        if (j < n) {
+            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (float)0;
+            fp__tanh_avx512_f32(16, zt, rt);
+            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+        }
+        return;
+    }
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (fp_isa_current() >= FP_ISA_AVX2) j += fp__tanh_avx2_f32(n - j, z + j, r + j);
+    if (fp_isa_current() == FP_ISA_AVX2) {
+        j = fp__tanh_avx2_f32(n, z, r);
+        if (j < n) {
+            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (float)0;
+            fp__tanh_avx2_f32(16, zt, rt);
+            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+        }
+        return;
+    }
 #endif
+    (void)k; (void)zt; (void)rt;
     for (; j < n; ++j) r[j] = tanhf(z[j]);
 }
 
@@ -4168,15 +4295,36 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f64(int n, const double *z, double 
 
 /* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed): whole AVX-512 vectors, then whole AVX2
  * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
+/* A row's tail (fewer elements than a vector) goes through the same vector code, padded: an element's
+ * tanh is then the same wherever it sits in a row, so a column's values do not depend on the batch width
+ * or the column slices (docs/THEORY.md, "Threads and slices"). */
 static void fp__tanh_row_f64(int n, const double *z, double *r)
 {
-    int j = 0;
+    int j = 0, k;
+    double zt[16], rt[16];
 #if defined(FP__HAVE_AVX512)
-    if (fp_isa_current() == FP_ISA_AVX512) j = fp__tanh_avx512_f64(n, z, r);
+    if (fp_isa_current() == FP_ISA_AVX512) {
+        j = fp__tanh_avx512_f64(n, z, r);
+        if (j < n) {
+            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (double)0;
+            fp__tanh_avx512_f64(16, zt, rt);
+            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+        }
+        return;
+    }
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (fp_isa_current() >= FP_ISA_AVX2) j += fp__tanh_avx2_f64(n - j, z + j, r + j);
+    if (fp_isa_current() == FP_ISA_AVX2) {
+        j = fp__tanh_avx2_f64(n, z, r);
+        if (j < n) {
+            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (double)0;
+            fp__tanh_avx2_f64(16, zt, rt);
+            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+        }
+        return;
+    }
 #endif
+    (void)k; (void)zt; (void)rt;
     for (; j < n; ++j) r[j] = tanh(z[j]);
 }
 
@@ -4752,7 +4900,13 @@ static fp_status fp__engine_run_f32(fp__engine_f32 *e, const fp_solver_config *c
                 e->hcount[c] = 0; e->stall[c] = 0; e->best[c] = res; e->restarts[c]++;
             }
         }
-        if (rep->history && it < cfg->max_iter + 1 && it < cfg->max_iter) rep->history[it] = hmax;
+        /* the history is the largest residual over every slice's active columns: slices merge into it */
+        if (rep->history && it < cfg->max_iter) {
+#ifdef _OPENMP
+#pragma omp critical(fp__history)
+#endif
+            if (hmax != hmax || (rep->history[it] == rep->history[it] && hmax > rep->history[it])) rep->history[it] = hmax;
+        }
         if (rep->history) rep->history_len = it < cfg->max_iter ? it + 1 : cfg->max_iter;
         rep->iterations = it;
         if (nact == 0) break;
@@ -4763,6 +4917,41 @@ static fp_status fp__engine_run_f32(fp__engine_f32 *e, const fp_solver_config *c
     if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
     if (rep->converged < e->b) return fp__report_fail(rep, FP_ERR_NOT_CONVERGED, "a column did not meet tol (iteration cap reached, or Anderson stagnated)");
     return FP_OK;
+}
+
+/* The S column slices of a batch, each engine run on a thread of its own (fp__slices), with their
+ * reports merged into rep: slice s reports columns off[s].. of rep's arrays, the history is the
+ * largest residual over all of them, and the status is the worst (non-finite, diverged, unconverged). */
+static fp_status fp__engine_slices_f32(fp__engine_f32 *e, int S, const int *off, const fp_solver_config *cfg,
+                                      fp__map_fn_f32 map, void *ctx, size_t ctx_size, fp_solve_report *rep)
+{
+    fp_solve_report part[FP__SLICES];
+    fp_status st[FP__SLICES];
+    int s, i, worst = -1;
+    static const fp_status rank[3] = { FP_ERR_NON_FINITE, FP_ERR_DIVERGED, FP_ERR_NOT_CONVERGED };
+    if (rep->history) for (i = 0; i < cfg->max_iter; ++i) rep->history[i] = 0;
+    if (S == 1) return fp__engine_run_f32(e, cfg, map, ctx, rep);
+    for (s = 0; s < S; ++s) {
+        part[s] = *rep;
+        fp__report_reset(&part[s]);
+        part[s].col_iterations = rep->col_iterations ? rep->col_iterations + off[s] : NULL;
+        part[s].col_residual = rep->col_residual ? rep->col_residual + off[s] : NULL;
+    }
+#ifdef _OPENMP
+    /* more slices than threads: handed out one at a time, so columns that converge early free a thread */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(fp__slice_threads(S)) if (fp__slice_threads(S) > 1)
+#endif
+    for (s = 0; s < S; ++s) st[s] = fp__engine_run_f32(&e[s], cfg, map, (unsigned char *)ctx + (size_t)s * ctx_size, &part[s]);
+    for (s = 0; s < S; ++s) {
+        rep->converged += part[s].converged;
+        if (part[s].iterations > rep->iterations) rep->iterations = part[s].iterations;
+        if (part[s].history_len > rep->history_len) rep->history_len = part[s].history_len;
+        if (part[s].max_residual != part[s].max_residual || part[s].max_residual > rep->max_residual)
+            if (rep->max_residual == rep->max_residual) rep->max_residual = part[s].max_residual;
+        for (i = 0; i < 3; ++i)
+            if (st[s] == rank[i] && (worst < 0 || i < worst)) { worst = i; rep->message = part[s].message; }
+    }
+    return worst < 0 ? FP_OK : fp__report_fail(rep, rank[worst], rep->message);
 }
 
 /* ---- the forward map g(R) = f(W R + X[:, perm]) ---- */
@@ -4777,10 +4966,14 @@ typedef struct fp__fwd_ctx_f32 {
 static void fp__fwd_map_f32(void *vctx, int nact, const int *perm, const float *xin, int ld, float *out)
 {
     fp__fwd_ctx_f32 *f = (fp__fwd_ctx_f32 *)vctx;
-    int i, c;
+    int i, c, ident = f->csx == 1;
+    /* X[:, perm] is a plain row copy until a column retires (always, for fixed-iteration runs) */
+    for (c = 0; c < nact && ident; ++c) ident = perm[c] == c;
     for (i = 0; i < f->n; ++i)
-        for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
-    fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
+        if (ident) memcpy(out + i * ld, f->x + i * f->rsx, (size_t)nact * sizeof(float));
+        else
+            for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
+    fp__gemm_cols_f32(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
     fp__act_apply_f32(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
 }
 
@@ -4847,28 +5040,60 @@ static fp_status fp__newton_column_f32(fp__newton_ws_f32 *nw, const fp_solver_co
     }
 }
 
-/* Workspace layout shared by the size query and the solve. */
-static void fp__solve_layout_f32(const fp_solver_config *cfg, int n, int b, fp__arena *a, fp__engine_f32 *e,
-                                fp__newton_ws_f32 *nw, void **gemm_ws)
+/* A GEMM workspace for products of at most ncols columns on one thread (a column slice's): the B block
+ * of gemm_blocked for ncols columns and one A block. */
+#ifdef _OPENMP
+static size_t fp__gemm_slice_size_f32(int ncols)
+{
+    size_t kc = 256, mc = 12 * 24 + 32;
+    return (kc * ((size_t)ncols + 64) + mc * kc + 64) * sizeof(float) + 128;
+}
+#endif
+
+/* Engines for S column slices of b, each with its GEMM workspace (S > 1), in one arena. */
+static void fp__slices_layout_f32(fp__engine_f32 *e, void **sgws, int *off, fp__arena *a, int n, int b, int S, int m)
+{
+    int s, w;
+    for (s = 0; s < S; ++s) {
+        fp__slice_cols(b, S, s, &off[s], &w);
+        fp__engine_layout_f32(&e[s], a, n, w, m);
+#ifdef _OPENMP
+        sgws[s] = S > 1 ? fp__take(a, fp__gemm_slice_size_f32(w)) : NULL; /* slices on threads at once */
+#else
+        sgws[s] = NULL; /* one after another: they share the call's GEMM workspace */
+#endif
+    }
+}
+
+/* Workspace layout shared by the size query and the solve (S column slices, fp__slices). */
+static void fp__solve_layout_f32(const fp_solver_config *cfg, int n, int b, int S, fp__arena *a, fp__engine_f32 *e,
+                                void **sgws, int *off, fp__newton_ws_f32 *nw, void **gemm_ws)
 {
     if (cfg->method == FP_SOLVER_NEWTON) fp__newton_layout_f32(nw, a, n);
-    else fp__engine_layout_f32(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
+    else fp__slices_layout_f32(e, sgws, off, a, n, b, S, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
     *gemm_ws = fp__take(a, fp_gemm_workspace_size_f32()); /* the gains' product, for every method */
     if (cfg->method == FP_SOLVER_NEWTON) nw->gws = *gemm_ws; /* and Newton's LU, which runs before it */
 }
 
+/* Room for every slice count a solve of these sizes may pick (the layout grows with S, but the largest
+ * is taken over all of them rather than trusted to). */
 FP_DEF size_t fp_solve_workspace_size_f32(const fp_solver_config *cfg, int n, int b)
 {
     fp_solver_config c;
-    fp__arena a = { NULL, 0 };
-    fp__engine_f32 e;
+    fp__engine_f32 e[FP__SLICES];
     fp__newton_ws_f32 nw;
-    void *g;
+    void *g, *sg[FP__SLICES];
+    int off[FP__SLICES], S;
+    size_t most = 0;
     const char *msg;
     fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
     if (fp__solver_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
-    fp__solve_layout_f32(&c, n, b, &a, &e, &nw, &g);
-    return fp__arena_size(&a);
+    for (S = 1; S <= fp__slices_max(n, b, sizeof(float)); ++S) {
+        fp__arena a = { NULL, 0 };
+        fp__solve_layout_f32(&c, n, b, S, &a, e, sg, off, &nw, &g);
+        if (fp__arena_size(&a) > most) most = fp__arena_size(&a);
+    }
+    return most;
 }
 
 static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
@@ -4879,12 +5104,12 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
     fp_solve_report local;
     fp_solver_config c;
     fp__arena a;
-    fp__engine_f32 e;
+    fp__engine_f32 e[FP__SLICES];
     fp__newton_ws_f32 nw;
-    void *gws, *own = NULL;
+    void *gws, *own = NULL, *sgws[FP__SLICES];
     const char *msg;
     fp_status st;
-    int i, j;
+    int i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(float));
     if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
     fp__report_reset(rep);
     FP_ASSERT(cfg && act && w && x && r);
@@ -4914,7 +5139,7 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
     }
     a.base = (unsigned char *)work;
     a.used = 0;
-    fp__solve_layout_f32(&c, n, b, &a, &e, &nw, &gws);
+    fp__solve_layout_f32(&c, n, b, S, &a, e, sgws, off, &nw, &gws);
     if (!c.warm_start) fp__mat_fill_f32(n, b, 0, r, rsr, csr);
     if (c.method == FP_SOLVER_NEWTON) {
         st = FP_OK;
@@ -4935,12 +5160,17 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
         if (st != FP_OK)
             fp__report_fail(rep, st, st == FP_ERR_SINGULAR ? "Newton met a singular I - G W" : "a column did not converge");
     } else {
-        fp__fwd_ctx_f32 f;
-        f.act = act; f.n = n; f.w = w; f.x = x; f.rsw = rsw; f.csw = csw; f.rsx = rsx; f.csx = csx; f.gemm_ws = gws;
-        fp__mat_copy_f32(n, b, r, rsr, csr, e.R, b, 1);
-        st = fp__engine_run_f32(&e, &c, fp__fwd_map_f32, &f, rep);
-        for (i = 0; i < n; ++i)
-            for (j = 0; j < b; ++j) r[i * rsr + e.perm[j] * csr] = e.R[i * b + j];
+        fp__fwd_ctx_f32 f[FP__SLICES];
+        for (s = 0; s < S; ++s) {
+            f[s].act = act; f[s].n = n; f[s].w = w; f[s].rsw = rsw; f[s].csw = csw; f[s].rsx = rsx; f[s].csx = csx;
+            f[s].x = x + off[s] * csx;
+            f[s].gemm_ws = sgws[s] ? sgws[s] : gws;
+            fp__mat_copy_f32(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
+        }
+        st = fp__engine_slices_f32(e, S, off, &c, fp__fwd_map_f32, f, sizeof f[0], rep);
+        for (s = 0; s < S; ++s)
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < e[s].b; ++j) r[i * rsr + (off[s] + e[s].perm[j]) * csr] = e[s].R[i * e[s].b + j];
     }
     if (gain) {
         /* G = f'(W R + X) at the returned iterate */
@@ -5171,7 +5401,13 @@ static fp_status fp__engine_run_f64(fp__engine_f64 *e, const fp_solver_config *c
                 e->hcount[c] = 0; e->stall[c] = 0; e->best[c] = res; e->restarts[c]++;
             }
         }
-        if (rep->history && it < cfg->max_iter + 1 && it < cfg->max_iter) rep->history[it] = hmax;
+        /* the history is the largest residual over every slice's active columns: slices merge into it */
+        if (rep->history && it < cfg->max_iter) {
+#ifdef _OPENMP
+#pragma omp critical(fp__history)
+#endif
+            if (hmax != hmax || (rep->history[it] == rep->history[it] && hmax > rep->history[it])) rep->history[it] = hmax;
+        }
         if (rep->history) rep->history_len = it < cfg->max_iter ? it + 1 : cfg->max_iter;
         rep->iterations = it;
         if (nact == 0) break;
@@ -5182,6 +5418,41 @@ static fp_status fp__engine_run_f64(fp__engine_f64 *e, const fp_solver_config *c
     if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
     if (rep->converged < e->b) return fp__report_fail(rep, FP_ERR_NOT_CONVERGED, "a column did not meet tol (iteration cap reached, or Anderson stagnated)");
     return FP_OK;
+}
+
+/* The S column slices of a batch, each engine run on a thread of its own (fp__slices), with their
+ * reports merged into rep: slice s reports columns off[s].. of rep's arrays, the history is the
+ * largest residual over all of them, and the status is the worst (non-finite, diverged, unconverged). */
+static fp_status fp__engine_slices_f64(fp__engine_f64 *e, int S, const int *off, const fp_solver_config *cfg,
+                                      fp__map_fn_f64 map, void *ctx, size_t ctx_size, fp_solve_report *rep)
+{
+    fp_solve_report part[FP__SLICES];
+    fp_status st[FP__SLICES];
+    int s, i, worst = -1;
+    static const fp_status rank[3] = { FP_ERR_NON_FINITE, FP_ERR_DIVERGED, FP_ERR_NOT_CONVERGED };
+    if (rep->history) for (i = 0; i < cfg->max_iter; ++i) rep->history[i] = 0;
+    if (S == 1) return fp__engine_run_f64(e, cfg, map, ctx, rep);
+    for (s = 0; s < S; ++s) {
+        part[s] = *rep;
+        fp__report_reset(&part[s]);
+        part[s].col_iterations = rep->col_iterations ? rep->col_iterations + off[s] : NULL;
+        part[s].col_residual = rep->col_residual ? rep->col_residual + off[s] : NULL;
+    }
+#ifdef _OPENMP
+    /* more slices than threads: handed out one at a time, so columns that converge early free a thread */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(fp__slice_threads(S)) if (fp__slice_threads(S) > 1)
+#endif
+    for (s = 0; s < S; ++s) st[s] = fp__engine_run_f64(&e[s], cfg, map, (unsigned char *)ctx + (size_t)s * ctx_size, &part[s]);
+    for (s = 0; s < S; ++s) {
+        rep->converged += part[s].converged;
+        if (part[s].iterations > rep->iterations) rep->iterations = part[s].iterations;
+        if (part[s].history_len > rep->history_len) rep->history_len = part[s].history_len;
+        if (part[s].max_residual != part[s].max_residual || part[s].max_residual > rep->max_residual)
+            if (rep->max_residual == rep->max_residual) rep->max_residual = part[s].max_residual;
+        for (i = 0; i < 3; ++i)
+            if (st[s] == rank[i] && (worst < 0 || i < worst)) { worst = i; rep->message = part[s].message; }
+    }
+    return worst < 0 ? FP_OK : fp__report_fail(rep, rank[worst], rep->message);
 }
 
 /* ---- the forward map g(R) = f(W R + X[:, perm]) ---- */
@@ -5196,10 +5467,14 @@ typedef struct fp__fwd_ctx_f64 {
 static void fp__fwd_map_f64(void *vctx, int nact, const int *perm, const double *xin, int ld, double *out)
 {
     fp__fwd_ctx_f64 *f = (fp__fwd_ctx_f64 *)vctx;
-    int i, c;
+    int i, c, ident = f->csx == 1;
+    /* X[:, perm] is a plain row copy until a column retires (always, for fixed-iteration runs) */
+    for (c = 0; c < nact && ident; ++c) ident = perm[c] == c;
     for (i = 0; i < f->n; ++i)
-        for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
-    fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
+        if (ident) memcpy(out + i * ld, f->x + i * f->rsx, (size_t)nact * sizeof(double));
+        else
+            for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
+    fp__gemm_cols_f64(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
     fp__act_apply_f64(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
 }
 
@@ -5266,28 +5541,60 @@ static fp_status fp__newton_column_f64(fp__newton_ws_f64 *nw, const fp_solver_co
     }
 }
 
-/* Workspace layout shared by the size query and the solve. */
-static void fp__solve_layout_f64(const fp_solver_config *cfg, int n, int b, fp__arena *a, fp__engine_f64 *e,
-                                fp__newton_ws_f64 *nw, void **gemm_ws)
+/* A GEMM workspace for products of at most ncols columns on one thread (a column slice's): the B block
+ * of gemm_blocked for ncols columns and one A block. */
+#ifdef _OPENMP
+static size_t fp__gemm_slice_size_f64(int ncols)
+{
+    size_t kc = 256, mc = 12 * 24 + 32;
+    return (kc * ((size_t)ncols + 64) + mc * kc + 64) * sizeof(double) + 128;
+}
+#endif
+
+/* Engines for S column slices of b, each with its GEMM workspace (S > 1), in one arena. */
+static void fp__slices_layout_f64(fp__engine_f64 *e, void **sgws, int *off, fp__arena *a, int n, int b, int S, int m)
+{
+    int s, w;
+    for (s = 0; s < S; ++s) {
+        fp__slice_cols(b, S, s, &off[s], &w);
+        fp__engine_layout_f64(&e[s], a, n, w, m);
+#ifdef _OPENMP
+        sgws[s] = S > 1 ? fp__take(a, fp__gemm_slice_size_f64(w)) : NULL; /* slices on threads at once */
+#else
+        sgws[s] = NULL; /* one after another: they share the call's GEMM workspace */
+#endif
+    }
+}
+
+/* Workspace layout shared by the size query and the solve (S column slices, fp__slices). */
+static void fp__solve_layout_f64(const fp_solver_config *cfg, int n, int b, int S, fp__arena *a, fp__engine_f64 *e,
+                                void **sgws, int *off, fp__newton_ws_f64 *nw, void **gemm_ws)
 {
     if (cfg->method == FP_SOLVER_NEWTON) fp__newton_layout_f64(nw, a, n);
-    else fp__engine_layout_f64(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
+    else fp__slices_layout_f64(e, sgws, off, a, n, b, S, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
     *gemm_ws = fp__take(a, fp_gemm_workspace_size_f64()); /* the gains' product, for every method */
     if (cfg->method == FP_SOLVER_NEWTON) nw->gws = *gemm_ws; /* and Newton's LU, which runs before it */
 }
 
+/* Room for every slice count a solve of these sizes may pick (the layout grows with S, but the largest
+ * is taken over all of them rather than trusted to). */
 FP_DEF size_t fp_solve_workspace_size_f64(const fp_solver_config *cfg, int n, int b)
 {
     fp_solver_config c;
-    fp__arena a = { NULL, 0 };
-    fp__engine_f64 e;
+    fp__engine_f64 e[FP__SLICES];
     fp__newton_ws_f64 nw;
-    void *g;
+    void *g, *sg[FP__SLICES];
+    int off[FP__SLICES], S;
+    size_t most = 0;
     const char *msg;
     fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
     if (fp__solver_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
-    fp__solve_layout_f64(&c, n, b, &a, &e, &nw, &g);
-    return fp__arena_size(&a);
+    for (S = 1; S <= fp__slices_max(n, b, sizeof(double)); ++S) {
+        fp__arena a = { NULL, 0 };
+        fp__solve_layout_f64(&c, n, b, S, &a, e, sg, off, &nw, &g);
+        if (fp__arena_size(&a) > most) most = fp__arena_size(&a);
+    }
+    return most;
 }
 
 static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
@@ -5298,12 +5605,12 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
     fp_solve_report local;
     fp_solver_config c;
     fp__arena a;
-    fp__engine_f64 e;
+    fp__engine_f64 e[FP__SLICES];
     fp__newton_ws_f64 nw;
-    void *gws, *own = NULL;
+    void *gws, *own = NULL, *sgws[FP__SLICES];
     const char *msg;
     fp_status st;
-    int i, j;
+    int i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(double));
     if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
     fp__report_reset(rep);
     FP_ASSERT(cfg && act && w && x && r);
@@ -5333,7 +5640,7 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
     }
     a.base = (unsigned char *)work;
     a.used = 0;
-    fp__solve_layout_f64(&c, n, b, &a, &e, &nw, &gws);
+    fp__solve_layout_f64(&c, n, b, S, &a, e, sgws, off, &nw, &gws);
     if (!c.warm_start) fp__mat_fill_f64(n, b, 0, r, rsr, csr);
     if (c.method == FP_SOLVER_NEWTON) {
         st = FP_OK;
@@ -5354,12 +5661,17 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
         if (st != FP_OK)
             fp__report_fail(rep, st, st == FP_ERR_SINGULAR ? "Newton met a singular I - G W" : "a column did not converge");
     } else {
-        fp__fwd_ctx_f64 f;
-        f.act = act; f.n = n; f.w = w; f.x = x; f.rsw = rsw; f.csw = csw; f.rsx = rsx; f.csx = csx; f.gemm_ws = gws;
-        fp__mat_copy_f64(n, b, r, rsr, csr, e.R, b, 1);
-        st = fp__engine_run_f64(&e, &c, fp__fwd_map_f64, &f, rep);
-        for (i = 0; i < n; ++i)
-            for (j = 0; j < b; ++j) r[i * rsr + e.perm[j] * csr] = e.R[i * b + j];
+        fp__fwd_ctx_f64 f[FP__SLICES];
+        for (s = 0; s < S; ++s) {
+            f[s].act = act; f[s].n = n; f[s].w = w; f[s].rsw = rsw; f[s].csw = csw; f[s].rsx = rsx; f[s].csx = csx;
+            f[s].x = x + off[s] * csx;
+            f[s].gemm_ws = sgws[s] ? sgws[s] : gws;
+            fp__mat_copy_f64(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
+        }
+        st = fp__engine_slices_f64(e, S, off, &c, fp__fwd_map_f64, f, sizeof f[0], rep);
+        for (s = 0; s < S; ++s)
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < e[s].b; ++j) r[i * rsr + (off[s] + e[s].perm[j]) * csr] = e[s].R[i * e[s].b + j];
     }
     if (gain) {
         /* G = f'(W R + X) at the returned iterate */
@@ -5461,7 +5773,7 @@ static void fp__adj_map_f32(void *vctx, int nact, const int *perm, const float *
             q->p[i * ld + c] = q->g[i * q->rsg + perm[c] * q->csg] * xin[i * ld + c];
             out[i * ld + c] = q->d[i * q->rsd + perm[c] * q->csd];
         }
-    fp_gemm_ws_f32(FP_TRANS, FP_NOTRANS, q->n, nact, q->n, 1, q->w, q->rsw, q->csw, q->p, ld, 1, 1, out, ld, 1, q->gemm_ws);
+    fp__gemm_cols_f32(1, FP_TRANS, FP_NOTRANS, q->n, nact, q->n, 1, q->w, q->rsw, q->csw, q->p, ld, 1, 1, out, ld, 1, q->gemm_ws);
 }
 
 /* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
@@ -5488,18 +5800,21 @@ static int fp__adjoint_direct_first_f32(const fp_adjoint_config *c, int n)
     return c->method == FP_ADJOINT_DIRECT || (c->method == FP_ADJOINT_AUTO && n <= 64);
 }
 
-static void fp__adjoint_layout_f32(const fp_adjoint_config *c, int n, int b, fp__arena *a, fp__engine_f32 *e,
-                                  float **p, void **gws, float **J, int **piv)
+/* The adjoint's workspace: the exact solve's J and pivots, and for the sweeps S column slices (each an
+ * engine, its scratch G .* U and its GEMM workspace, as the forward solve's). */
+static void fp__adjoint_layout_f32(const fp_adjoint_config *c, int n, int b, int S, fp__arena *a, fp__engine_f32 *e,
+                                  void **sgws, int *off, float **p, void **gws, float **J, int **piv)
 {
     int direct = c->method != FP_ADJOINT_ITERATIVE, iter = c->method != FP_ADJOINT_DIRECT && !(c->method == FP_ADJOINT_AUTO && n <= 64);
-    *J = NULL; *piv = NULL; *p = NULL; *gws = NULL;
+    int s;
+    *J = NULL; *piv = NULL; *gws = NULL;
     if (direct) {
         *J = (float *)fp__take(a, (size_t)n * (size_t)n * sizeof(float));
         *piv = (int *)fp__take(a, (size_t)n * sizeof(int));
     }
     if (iter) {
-        fp__engine_layout_f32(e, a, n, b, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
-        *p = (float *)fp__take(a, (size_t)n * (size_t)b * sizeof(float));
+        fp__slices_layout_f32(e, sgws, off, a, n, b, S, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
+        for (s = 0; s < S; ++s) p[s] = (float *)fp__take(a, (size_t)n * (size_t)e[s].b * sizeof(float));
     }
     *gws = fp__take(a, fp_gemm_workspace_size_f32()); /* the sweeps' products and dW = V R^T */
 }
@@ -5507,16 +5822,20 @@ static void fp__adjoint_layout_f32(const fp_adjoint_config *c, int n, int b, fp_
 FP_DEF size_t fp_adjoint_workspace_size_f32(const fp_adjoint_config *cfg, int n, int b)
 {
     fp_adjoint_config c;
-    fp__arena a = { NULL, 0 };
-    fp__engine_f32 e;
-    float *p, *J;
-    int *piv;
-    void *g;
+    fp__engine_f32 e[FP__SLICES];
+    float *p[FP__SLICES], *J;
+    int *piv, off[FP__SLICES], S;
+    void *g, *sg[FP__SLICES];
+    size_t most = 0;
     const char *msg;
     fp_adjoint_config def = fp_adjoint_config_default();
     if (fp__adjoint_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
-    fp__adjoint_layout_f32(&c, n, b, &a, &e, &p, &g, &J, &piv);
-    return fp__arena_size(&a);
+    for (S = 1; S <= fp__slices_max(n, b, sizeof(float)); ++S) {
+        fp__arena a = { NULL, 0 };
+        fp__adjoint_layout_f32(&c, n, b, S, &a, e, sg, off, p, &g, &J, &piv);
+        if (fp__arena_size(&a) > most) most = fp__arena_size(&a);
+    }
+    return most;
 }
 
 static fp_status fp__implicit_grad_f32(const fp_adjoint_config *cfg, int n, int b, const float *w,
@@ -5528,10 +5847,10 @@ static fp_status fp__implicit_grad_f32(const fp_adjoint_config *cfg, int n, int 
     fp_solve_report local;
     fp_adjoint_config c;
     fp__arena a;
-    fp__engine_f32 e;
-    float *p, *J;
-    int *piv, i, j;
-    void *gws, *own = NULL;
+    fp__engine_f32 e[FP__SLICES];
+    float *p[FP__SLICES], *J;
+    int *piv, i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(float));
+    void *gws, *own = NULL, *sgws[FP__SLICES];
     const char *msg;
     fp_status st = FP_OK;
     if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
@@ -5564,20 +5883,30 @@ static fp_status fp__implicit_grad_f32(const fp_adjoint_config *cfg, int n, int 
     }
     a.base = (unsigned char *)work;
     a.used = 0;
-    fp__adjoint_layout_f32(&c, n, b, &a, &e, &p, &gws, &J, &piv);
+    fp__adjoint_layout_f32(&c, n, b, S, &a, e, sgws, off, p, &gws, &J, &piv);
     if (fp__adjoint_direct_first_f32(&c, n)) {
         for (j = 0; j < b && st == FP_OK; ++j)
             st = fp__adjoint_direct_column_f32(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
         if (st == FP_OK) rep->converged = b;
         else fp__report_fail(rep, st, "I - W^T G is singular for a column: the fixed point sits on a bifurcation");
     } else {
-        fp__adj_ctx_f32 q;
-        q.n = n; q.w = w; q.g = gain; q.d = delta; q.rsw = rsw; q.csw = csw; q.rsg = rsg; q.csg = csg;
-        q.rsd = rsd; q.csd = csd; q.p = p; q.gemm_ws = gws;
-        fp__mat_copy_f32(n, b, delta, rsd, csd, e.R, b, 1); /* U0 = Delta (the first Neumann term) */
-        st = fp__engine_run_f32(&e, &c.iter, fp__adj_map_f32, &q, rep);
-        for (i = 0; i < n; ++i)
-            for (j = 0; j < b; ++j) v[i * rsv + e.perm[j] * csv] = e.R[i * b + j] * gain[i * rsg + e.perm[j] * csg];
+        fp__adj_ctx_f32 q[FP__SLICES];
+        for (s = 0; s < S; ++s) {
+            q[s].n = n; q[s].w = w; q[s].rsw = rsw; q[s].csw = csw; q[s].rsg = rsg; q[s].csg = csg; q[s].rsd = rsd; q[s].csd = csd;
+            q[s].g = gain + off[s] * csg;
+            q[s].d = delta + off[s] * csd;
+            q[s].p = p[s];
+            q[s].gemm_ws = sgws[s] ? sgws[s] : gws;
+            /* U0 = Delta (the first Neumann term) */
+            fp__mat_copy_f32(n, e[s].b, delta + off[s] * csd, rsd, csd, e[s].R, e[s].b, 1);
+        }
+        st = fp__engine_slices_f32(e, S, off, &c.iter, fp__adj_map_f32, q, sizeof q[0], rep);
+        for (s = 0; s < S; ++s)
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < e[s].b; ++j) {
+                    int col = off[s] + e[s].perm[j];
+                    v[i * rsv + col * csv] = e[s].R[i * e[s].b + j] * gain[i * rsg + col * csg];
+                }
         if (st != FP_OK && J) {
             /* the automatic choice falls back to the exact solve for what did not converge */
             fp_status s2 = FP_OK;
@@ -5619,7 +5948,7 @@ static void fp__adj_map_f64(void *vctx, int nact, const int *perm, const double 
             q->p[i * ld + c] = q->g[i * q->rsg + perm[c] * q->csg] * xin[i * ld + c];
             out[i * ld + c] = q->d[i * q->rsd + perm[c] * q->csd];
         }
-    fp_gemm_ws_f64(FP_TRANS, FP_NOTRANS, q->n, nact, q->n, 1, q->w, q->rsw, q->csw, q->p, ld, 1, 1, out, ld, 1, q->gemm_ws);
+    fp__gemm_cols_f64(1, FP_TRANS, FP_NOTRANS, q->n, nact, q->n, 1, q->w, q->rsw, q->csw, q->p, ld, 1, 1, out, ld, 1, q->gemm_ws);
 }
 
 /* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
@@ -5646,18 +5975,21 @@ static int fp__adjoint_direct_first_f64(const fp_adjoint_config *c, int n)
     return c->method == FP_ADJOINT_DIRECT || (c->method == FP_ADJOINT_AUTO && n <= 64);
 }
 
-static void fp__adjoint_layout_f64(const fp_adjoint_config *c, int n, int b, fp__arena *a, fp__engine_f64 *e,
-                                  double **p, void **gws, double **J, int **piv)
+/* The adjoint's workspace: the exact solve's J and pivots, and for the sweeps S column slices (each an
+ * engine, its scratch G .* U and its GEMM workspace, as the forward solve's). */
+static void fp__adjoint_layout_f64(const fp_adjoint_config *c, int n, int b, int S, fp__arena *a, fp__engine_f64 *e,
+                                  void **sgws, int *off, double **p, void **gws, double **J, int **piv)
 {
     int direct = c->method != FP_ADJOINT_ITERATIVE, iter = c->method != FP_ADJOINT_DIRECT && !(c->method == FP_ADJOINT_AUTO && n <= 64);
-    *J = NULL; *piv = NULL; *p = NULL; *gws = NULL;
+    int s;
+    *J = NULL; *piv = NULL; *gws = NULL;
     if (direct) {
         *J = (double *)fp__take(a, (size_t)n * (size_t)n * sizeof(double));
         *piv = (int *)fp__take(a, (size_t)n * sizeof(int));
     }
     if (iter) {
-        fp__engine_layout_f64(e, a, n, b, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
-        *p = (double *)fp__take(a, (size_t)n * (size_t)b * sizeof(double));
+        fp__slices_layout_f64(e, sgws, off, a, n, b, S, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
+        for (s = 0; s < S; ++s) p[s] = (double *)fp__take(a, (size_t)n * (size_t)e[s].b * sizeof(double));
     }
     *gws = fp__take(a, fp_gemm_workspace_size_f64()); /* the sweeps' products and dW = V R^T */
 }
@@ -5665,16 +5997,20 @@ static void fp__adjoint_layout_f64(const fp_adjoint_config *c, int n, int b, fp_
 FP_DEF size_t fp_adjoint_workspace_size_f64(const fp_adjoint_config *cfg, int n, int b)
 {
     fp_adjoint_config c;
-    fp__arena a = { NULL, 0 };
-    fp__engine_f64 e;
-    double *p, *J;
-    int *piv;
-    void *g;
+    fp__engine_f64 e[FP__SLICES];
+    double *p[FP__SLICES], *J;
+    int *piv, off[FP__SLICES], S;
+    void *g, *sg[FP__SLICES];
+    size_t most = 0;
     const char *msg;
     fp_adjoint_config def = fp_adjoint_config_default();
     if (fp__adjoint_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
-    fp__adjoint_layout_f64(&c, n, b, &a, &e, &p, &g, &J, &piv);
-    return fp__arena_size(&a);
+    for (S = 1; S <= fp__slices_max(n, b, sizeof(double)); ++S) {
+        fp__arena a = { NULL, 0 };
+        fp__adjoint_layout_f64(&c, n, b, S, &a, e, sg, off, p, &g, &J, &piv);
+        if (fp__arena_size(&a) > most) most = fp__arena_size(&a);
+    }
+    return most;
 }
 
 static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int b, const double *w,
@@ -5686,10 +6022,10 @@ static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int 
     fp_solve_report local;
     fp_adjoint_config c;
     fp__arena a;
-    fp__engine_f64 e;
-    double *p, *J;
-    int *piv, i, j;
-    void *gws, *own = NULL;
+    fp__engine_f64 e[FP__SLICES];
+    double *p[FP__SLICES], *J;
+    int *piv, i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(double));
+    void *gws, *own = NULL, *sgws[FP__SLICES];
     const char *msg;
     fp_status st = FP_OK;
     if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
@@ -5722,20 +6058,30 @@ static fp_status fp__implicit_grad_f64(const fp_adjoint_config *cfg, int n, int 
     }
     a.base = (unsigned char *)work;
     a.used = 0;
-    fp__adjoint_layout_f64(&c, n, b, &a, &e, &p, &gws, &J, &piv);
+    fp__adjoint_layout_f64(&c, n, b, S, &a, e, sgws, off, p, &gws, &J, &piv);
     if (fp__adjoint_direct_first_f64(&c, n)) {
         for (j = 0; j < b && st == FP_OK; ++j)
             st = fp__adjoint_direct_column_f64(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
         if (st == FP_OK) rep->converged = b;
         else fp__report_fail(rep, st, "I - W^T G is singular for a column: the fixed point sits on a bifurcation");
     } else {
-        fp__adj_ctx_f64 q;
-        q.n = n; q.w = w; q.g = gain; q.d = delta; q.rsw = rsw; q.csw = csw; q.rsg = rsg; q.csg = csg;
-        q.rsd = rsd; q.csd = csd; q.p = p; q.gemm_ws = gws;
-        fp__mat_copy_f64(n, b, delta, rsd, csd, e.R, b, 1); /* U0 = Delta (the first Neumann term) */
-        st = fp__engine_run_f64(&e, &c.iter, fp__adj_map_f64, &q, rep);
-        for (i = 0; i < n; ++i)
-            for (j = 0; j < b; ++j) v[i * rsv + e.perm[j] * csv] = e.R[i * b + j] * gain[i * rsg + e.perm[j] * csg];
+        fp__adj_ctx_f64 q[FP__SLICES];
+        for (s = 0; s < S; ++s) {
+            q[s].n = n; q[s].w = w; q[s].rsw = rsw; q[s].csw = csw; q[s].rsg = rsg; q[s].csg = csg; q[s].rsd = rsd; q[s].csd = csd;
+            q[s].g = gain + off[s] * csg;
+            q[s].d = delta + off[s] * csd;
+            q[s].p = p[s];
+            q[s].gemm_ws = sgws[s] ? sgws[s] : gws;
+            /* U0 = Delta (the first Neumann term) */
+            fp__mat_copy_f64(n, e[s].b, delta + off[s] * csd, rsd, csd, e[s].R, e[s].b, 1);
+        }
+        st = fp__engine_slices_f64(e, S, off, &c.iter, fp__adj_map_f64, q, sizeof q[0], rep);
+        for (s = 0; s < S; ++s)
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < e[s].b; ++j) {
+                    int col = off[s] + e[s].perm[j];
+                    v[i * rsv + col * csv] = e[s].R[i * e[s].b + j] * gain[i * rsg + col * csg];
+                }
         if (st != FP_OK && J) {
             /* the automatic choice falls back to the exact solve for what did not converge */
             fp_status s2 = FP_OK;
@@ -10038,6 +10384,7 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__HAVE_AVX512
 #undef FP__TARGET_AVX512
 #undef FP__MAX_THREADS
+#undef FP__SLICES
 #undef FP__REQUIRE
 #undef FP__REQUIRE_VOID
 #undef FP__LOAD_INT

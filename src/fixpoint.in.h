@@ -974,14 +974,66 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #endif
 #ifdef _OPENMP
 #define FP__MAX_THREADS FP_MAX_THREADS
+/* Inside an active parallel region (the solver's column slices, or a caller's own threads) a GEMM runs
+ * on one thread: its workspace then needs room for one A block only, and threads are not oversubscribed. */
 static int fp__gemm_threads(void)
 {
     int t = omp_get_max_threads();
+    if (omp_in_parallel()) return 1;
     return t < FP_MAX_THREADS ? t : FP_MAX_THREADS;
 }
 #else
 #define FP__MAX_THREADS 1
 #endif
+
+/* Column slices (docs/THEORY.md, "Threads and slices"). The columns of a batch are independent in the
+ * iteration engine - each has its own iterate, Anderson history and stopping test - so the engine runs a
+ * batch as S contiguous slices, each iterated by an engine of its own: for the cache, a slice's iterate,
+ * image and inputs (3 N x width) take about 512 KB, which stays in a core's L2 from one iteration to
+ * the next (N = 300, 512 columns in four slices: 17 % faster on one thread, measured); for threads, an
+ * OpenMP build runs the slices on up to T threads, one fork per solve instead of several per
+ * iteration. Either way every column computes the same sums in the same order: the results do not depend
+ * on S or T. fp__slices_max bounds S from the sizes alone (the workspace query), fp__slices picks S at
+ * run time (never more). A slice keeps at least 16 columns; a solve inside a caller's parallel region
+ * runs on one thread. FP__SLICES is the most slices any call makes (the arrays of slice state). */
+#define FP__SLICES (FP__MAX_THREADS > 32 ? FP__MAX_THREADS : 32)
+static int fp__slices_cache(int n, int b, size_t esz)
+{
+    double s = 3.0 * (double)n * (double)b * (double)esz / 524288.0;
+    return s < 1 ? 1 : s > FP__SLICES ? FP__SLICES : (int)ceil(s);
+}
+static int fp__slices_max(int n, int b, size_t esz)
+{
+    int s = fp__slices_cache(n, b, esz), t = FP__MAX_THREADS;
+    if (t > s) s = t;
+    return b / 16 < 1 ? 1 : b / 16 < s ? b / 16 : s;
+}
+/* the threads a run of S slices uses */
+static int fp__slice_threads(int S)
+{
+#ifdef _OPENMP
+    int t = omp_in_parallel() ? 1 : omp_get_max_threads();
+    t = t < FP__MAX_THREADS ? t : FP__MAX_THREADS;
+    return t < S ? t : S;
+#else
+    (void)S;
+    return 1;
+#endif
+}
+static int fp__slices(int n, int b, size_t esz)
+{
+    int s = fp__slices_cache(n, b, esz), t = fp__slice_threads(FP__SLICES), most = fp__slices_max(n, b, esz);
+    if ((double)n * (double)n * (double)b < 2e5) return 1; /* too small for a fork or a cache */
+    if (t > s) s = t;
+    return s < most ? s : most;
+}
+/* columns [off, off + width) of slice s of S over b columns */
+static void fp__slice_cols(int b, int S, int s, int *off, int *width)
+{
+    int q = b / S, r = b % S;
+    *off = s * q + (s < r ? s : r);
+    *width = q + (s < r);
+}
 
 #ifdef __cplusplus
 extern "C" {
@@ -1625,22 +1677,35 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
                                 FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     FP__I(kernel) K = FP__I(kernel_pick)();
+    /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
     FP__T *bpack = (FP__T *)fp__align64(work);
-    FP__T *apack0 = (FP__T *)fp__align64(bpack + (size_t)K.kc * (size_t)(K.nc + 64));
+    FP__T *apack0 = (FP__T *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
     size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
-    int jc, pc;
+    int jc, pc, bmc = K.mc, nth = 1;
+#ifdef _OPENMP
+    /* row blocks of equal size, one per thread, when the product is worth a fork: m = 300 in blocks of
+     * K.mc would leave the second thread 12 rows */
+    nth = fp__gemm_threads();
+    if (nth > 1 && (double)m * n * (k < K.kc ? k : K.kc) > 4e6) {
+        int per = (m + nth - 1) / nth;
+        per = (per + K.mr - 1) / K.mr * K.mr;
+        if (per < bmc) bmc = per;
+    } else nth = 1;
+#else
+    (void)nth;
+#endif
     for (jc = 0; jc < n; jc += K.nc) {
         int nc = n - jc < K.nc ? n - jc : K.nc;
         for (pc = 0; pc < k; pc += K.kc) {
             int kc = k - pc < K.kc ? k - pc : K.kc;
             FP__T bet = pc == 0 ? beta : (FP__T)1;
-            int nblk = (m + K.mc - 1) / K.mc, ib;
+            int nblk = (m + bmc - 1) / bmc, ib;
             FP__I(pack_b)(kc, nc, b + pc * rsb + jc * csb, rsb, csb, K.nr, bpack);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(fp__gemm_threads()) if (nblk > 1 && (double)m * n * kc > 4e6)
+#pragma omp parallel for schedule(static) num_threads(nth) if (nblk > 1 && nth > 1)
 #endif
             for (ib = 0; ib < nblk; ++ib) {
-                int ic = ib * K.mc, mc = m - ic < K.mc ? m - ic : K.mc, jr, ir, inplace, full;
+                int ic = ib * bmc, mc = m - ic < bmc ? m - ic : bmc, jr, ir, inplace, full;
 #ifdef _OPENMP
                 FP__T *apack = (FP__T *)fp__align64(apack0 + astride * (size_t)omp_get_thread_num());
 #else
@@ -1648,8 +1713,10 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
                 (void)astride;
 #endif
                 /* Packing A pays when its panels are reused across many NR-columns of B; for a narrow
-                 * B (N x N times N x B with small B, the solvers' shape) full row panels are read in place. */
-                inplace = nc <= 2 * K.nr && csa < rsa;
+                 * B (N x N times N x B with B up to 8 panels, the solvers' and their column slices' shape)
+                 * full row panels are read in place: an MR x KC panel stays in L1 across the 8 panels
+                 * (measured at 300 x 300 times 300 x 128 and x 256: faster in place than packed). */
+                inplace = nc <= 8 * K.nr && csa < rsa;
                 full = inplace ? mc / K.mr * K.mr : 0;
                 if (full < mc) FP__I(pack_a)(mc - full, kc, a + (ic + full) * rsa + pc * csa, rsa, csa, K.mr, apack);
                 for (jr = 0; jr < nc; jr += K.nr)
@@ -1680,9 +1747,21 @@ FP_DEF fp_status FP__F(gemm_ws)(fp_trans ta, fp_trans tb, int m, int n, int k, F
 /* GEMM past its checks: the factorizations' own calls start here, their blocks being disjoint by
  * construction (even where the element-exact overlap test could only say "maybe", e.g. two blocks of
  * one matrix stored with no unit stride). */
+static fp_status FP__I(gemm_cols)(int any_n, fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha, const FP__T *a,
+                                  ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                  FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work);
 static fp_status FP__I(gemm_run)(fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha, const FP__T *a,
                                  ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
                                  FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+{
+    return FP__I(gemm_cols)(0, ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+}
+
+/* any_n: the micro-kernels even for one column, so that a column of C gets the same sums whatever the
+ * width of the product (the solver engine's maps, whose active columns shrink to one) */
+static fp_status FP__I(gemm_cols)(int any_n, fp_trans ta, fp_trans tb, int m, int n, int k, FP__T alpha, const FP__T *a,
+                                  ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                  FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     void *own = NULL;
     if (m == 0 || n == 0) return FP_OK;
@@ -1692,7 +1771,7 @@ static fp_status FP__I(gemm_run)(fp_trans ta, fp_trans tb, int m, int n, int k, 
     }
     if (ta == FP_TRANS) { ptrdiff_t t = rsa; rsa = csa; csa = t; }
     if (tb == FP_TRANS) { ptrdiff_t t = rsb; rsb = csb; csb = t; }
-    if (n == 1) { /* a matrix-vector product: packing would cost more than the product */
+    if (n == 1 && !any_n) { /* a matrix-vector product: packing would cost more than the product */
         FP__F(gemv)(FP_NOTRANS, m, k, alpha, a, rsa, csa, b, rsb, beta, c, rsc);
         return FP_OK;
     }
@@ -2749,15 +2828,36 @@ FP__TARGET_AVX512 static int FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r)
 
 /* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed): whole AVX-512 vectors, then whole AVX2
  * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
+/* A row's tail (fewer elements than a vector) goes through the same vector code, padded: an element's
+ * tanh is then the same wherever it sits in a row, so a column's values do not depend on the batch width
+ * or the column slices (docs/THEORY.md, "Threads and slices"). */
 static void FP__I(tanh_row)(int n, const FP__T *z, FP__T *r)
 {
-    int j = 0;
+    int j = 0, k;
+    FP__T zt[16], rt[16];
 #if defined(FP__HAVE_AVX512)
-    if (fp_isa_current() == FP_ISA_AVX512) j = FP__I(tanh_avx512)(n, z, r);
+    if (fp_isa_current() == FP_ISA_AVX512) {
+        j = FP__I(tanh_avx512)(n, z, r);
+        if (j < n) {
+            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (FP__T)0;
+            FP__I(tanh_avx512)(16, zt, rt);
+            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+        }
+        return;
+    }
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (fp_isa_current() >= FP_ISA_AVX2) j += FP__I(tanh_avx2)(n - j, z + j, r + j);
+    if (fp_isa_current() == FP_ISA_AVX2) {
+        j = FP__I(tanh_avx2)(n, z, r);
+        if (j < n) {
+            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (FP__T)0;
+            FP__I(tanh_avx2)(16, zt, rt);
+            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+        }
+        return;
+    }
 #endif
+    (void)k; (void)zt; (void)rt;
     for (; j < n; ++j) r[j] = FP__TANH(z[j]);
 }
 
@@ -3282,7 +3382,13 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
                 e->hcount[c] = 0; e->stall[c] = 0; e->best[c] = res; e->restarts[c]++;
             }
         }
-        if (rep->history && it < cfg->max_iter + 1 && it < cfg->max_iter) rep->history[it] = hmax;
+        /* the history is the largest residual over every slice's active columns: slices merge into it */
+        if (rep->history && it < cfg->max_iter) {
+#ifdef _OPENMP
+#pragma omp critical(fp__history)
+#endif
+            if (hmax != hmax || (rep->history[it] == rep->history[it] && hmax > rep->history[it])) rep->history[it] = hmax;
+        }
         if (rep->history) rep->history_len = it < cfg->max_iter ? it + 1 : cfg->max_iter;
         rep->iterations = it;
         if (nact == 0) break;
@@ -3293,6 +3399,41 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
     if (diverged) return fp__report_fail(rep, FP_ERR_DIVERGED, "a column grew beyond diverge_at");
     if (rep->converged < e->b) return fp__report_fail(rep, FP_ERR_NOT_CONVERGED, "a column did not meet tol (iteration cap reached, or Anderson stagnated)");
     return FP_OK;
+}
+
+/* The S column slices of a batch, each engine run on a thread of its own (fp__slices), with their
+ * reports merged into rep: slice s reports columns off[s].. of rep's arrays, the history is the
+ * largest residual over all of them, and the status is the worst (non-finite, diverged, unconverged). */
+static fp_status FP__I(engine_slices)(FP__I(engine) *e, int S, const int *off, const fp_solver_config *cfg,
+                                      FP__I(map_fn) map, void *ctx, size_t ctx_size, fp_solve_report *rep)
+{
+    fp_solve_report part[FP__SLICES];
+    fp_status st[FP__SLICES];
+    int s, i, worst = -1;
+    static const fp_status rank[3] = { FP_ERR_NON_FINITE, FP_ERR_DIVERGED, FP_ERR_NOT_CONVERGED };
+    if (rep->history) for (i = 0; i < cfg->max_iter; ++i) rep->history[i] = 0;
+    if (S == 1) return FP__I(engine_run)(e, cfg, map, ctx, rep);
+    for (s = 0; s < S; ++s) {
+        part[s] = *rep;
+        fp__report_reset(&part[s]);
+        part[s].col_iterations = rep->col_iterations ? rep->col_iterations + off[s] : NULL;
+        part[s].col_residual = rep->col_residual ? rep->col_residual + off[s] : NULL;
+    }
+#ifdef _OPENMP
+    /* more slices than threads: handed out one at a time, so columns that converge early free a thread */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(fp__slice_threads(S)) if (fp__slice_threads(S) > 1)
+#endif
+    for (s = 0; s < S; ++s) st[s] = FP__I(engine_run)(&e[s], cfg, map, (unsigned char *)ctx + (size_t)s * ctx_size, &part[s]);
+    for (s = 0; s < S; ++s) {
+        rep->converged += part[s].converged;
+        if (part[s].iterations > rep->iterations) rep->iterations = part[s].iterations;
+        if (part[s].history_len > rep->history_len) rep->history_len = part[s].history_len;
+        if (part[s].max_residual != part[s].max_residual || part[s].max_residual > rep->max_residual)
+            if (rep->max_residual == rep->max_residual) rep->max_residual = part[s].max_residual;
+        for (i = 0; i < 3; ++i)
+            if (st[s] == rank[i] && (worst < 0 || i < worst)) { worst = i; rep->message = part[s].message; }
+    }
+    return worst < 0 ? FP_OK : fp__report_fail(rep, rank[worst], rep->message);
 }
 
 /* ---- the forward map g(R) = f(W R + X[:, perm]) ---- */
@@ -3307,10 +3448,14 @@ typedef struct FP__I(fwd_ctx) {
 static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out)
 {
     FP__I(fwd_ctx) *f = (FP__I(fwd_ctx) *)vctx;
-    int i, c;
+    int i, c, ident = f->csx == 1;
+    /* X[:, perm] is a plain row copy until a column retires (always, for fixed-iteration runs) */
+    for (c = 0; c < nact && ident; ++c) ident = perm[c] == c;
     for (i = 0; i < f->n; ++i)
-        for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
-    FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
+        if (ident) memcpy(out + i * ld, f->x + i * f->rsx, (size_t)nact * sizeof(FP__T));
+        else
+            for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
+    FP__I(gemm_cols)(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
     FP__I(act_apply)(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
 }
 
@@ -3377,28 +3522,60 @@ static fp_status FP__I(newton_column)(FP__I(newton_ws) *nw, const fp_solver_conf
     }
 }
 
-/* Workspace layout shared by the size query and the solve. */
-static void FP__I(solve_layout)(const fp_solver_config *cfg, int n, int b, fp__arena *a, FP__I(engine) *e,
-                                FP__I(newton_ws) *nw, void **gemm_ws)
+/* A GEMM workspace for products of at most ncols columns on one thread (a column slice's): the B block
+ * of gemm_blocked for ncols columns and one A block. */
+#ifdef _OPENMP
+static size_t FP__I(gemm_slice_size)(int ncols)
+{
+    size_t kc = 256, mc = 12 * 24 + 32;
+    return (kc * ((size_t)ncols + 64) + mc * kc + 64) * sizeof(FP__T) + 128;
+}
+#endif
+
+/* Engines for S column slices of b, each with its GEMM workspace (S > 1), in one arena. */
+static void FP__I(slices_layout)(FP__I(engine) *e, void **sgws, int *off, fp__arena *a, int n, int b, int S, int m)
+{
+    int s, w;
+    for (s = 0; s < S; ++s) {
+        fp__slice_cols(b, S, s, &off[s], &w);
+        FP__I(engine_layout)(&e[s], a, n, w, m);
+#ifdef _OPENMP
+        sgws[s] = S > 1 ? fp__take(a, FP__I(gemm_slice_size)(w)) : NULL; /* slices on threads at once */
+#else
+        sgws[s] = NULL; /* one after another: they share the call's GEMM workspace */
+#endif
+    }
+}
+
+/* Workspace layout shared by the size query and the solve (S column slices, fp__slices). */
+static void FP__I(solve_layout)(const fp_solver_config *cfg, int n, int b, int S, fp__arena *a, FP__I(engine) *e,
+                                void **sgws, int *off, FP__I(newton_ws) *nw, void **gemm_ws)
 {
     if (cfg->method == FP_SOLVER_NEWTON) FP__I(newton_layout)(nw, a, n);
-    else FP__I(engine_layout)(e, a, n, b, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
+    else FP__I(slices_layout)(e, sgws, off, a, n, b, S, cfg->method == FP_SOLVER_ANDERSON ? cfg->anderson_m : 0);
     *gemm_ws = fp__take(a, FP__F(gemm_workspace_size)()); /* the gains' product, for every method */
     if (cfg->method == FP_SOLVER_NEWTON) nw->gws = *gemm_ws; /* and Newton's LU, which runs before it */
 }
 
+/* Room for every slice count a solve of these sizes may pick (the layout grows with S, but the largest
+ * is taken over all of them rather than trusted to). */
 FP_DEF size_t FP__F(solve_workspace_size)(const fp_solver_config *cfg, int n, int b)
 {
     fp_solver_config c;
-    fp__arena a = { NULL, 0 };
-    FP__I(engine) e;
+    FP__I(engine) e[FP__SLICES];
     FP__I(newton_ws) nw;
-    void *g;
+    void *g, *sg[FP__SLICES];
+    int off[FP__SLICES], S;
+    size_t most = 0;
     const char *msg;
     fp_solver_config def = fp_solver_config_default(FP_SOLVER_DEFAULT);
     if (fp__solver_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
-    FP__I(solve_layout)(&c, n, b, &a, &e, &nw, &g);
-    return fp__arena_size(&a);
+    for (S = 1; S <= fp__slices_max(n, b, sizeof(FP__T)); ++S) {
+        fp__arena a = { NULL, 0 };
+        FP__I(solve_layout)(&c, n, b, S, &a, e, sg, off, &nw, &g);
+        if (fp__arena_size(&a) > most) most = fp__arena_size(&a);
+    }
+    return most;
 }
 
 static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *act, int n, int b,
@@ -3409,12 +3586,12 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
     fp_solve_report local;
     fp_solver_config c;
     fp__arena a;
-    FP__I(engine) e;
+    FP__I(engine) e[FP__SLICES];
     FP__I(newton_ws) nw;
-    void *gws, *own = NULL;
+    void *gws, *own = NULL, *sgws[FP__SLICES];
     const char *msg;
     fp_status st;
-    int i, j;
+    int i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(FP__T));
     if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
     fp__report_reset(rep);
     FP_ASSERT(cfg && act && w && x && r);
@@ -3444,7 +3621,7 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
     }
     a.base = (unsigned char *)work;
     a.used = 0;
-    FP__I(solve_layout)(&c, n, b, &a, &e, &nw, &gws);
+    FP__I(solve_layout)(&c, n, b, S, &a, e, sgws, off, &nw, &gws);
     if (!c.warm_start) FP__I(mat_fill)(n, b, 0, r, rsr, csr);
     if (c.method == FP_SOLVER_NEWTON) {
         st = FP_OK;
@@ -3465,12 +3642,17 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
         if (st != FP_OK)
             fp__report_fail(rep, st, st == FP_ERR_SINGULAR ? "Newton met a singular I - G W" : "a column did not converge");
     } else {
-        FP__I(fwd_ctx) f;
-        f.act = act; f.n = n; f.w = w; f.x = x; f.rsw = rsw; f.csw = csw; f.rsx = rsx; f.csx = csx; f.gemm_ws = gws;
-        FP__I(mat_copy)(n, b, r, rsr, csr, e.R, b, 1);
-        st = FP__I(engine_run)(&e, &c, FP__I(fwd_map), &f, rep);
-        for (i = 0; i < n; ++i)
-            for (j = 0; j < b; ++j) r[i * rsr + e.perm[j] * csr] = e.R[i * b + j];
+        FP__I(fwd_ctx) f[FP__SLICES];
+        for (s = 0; s < S; ++s) {
+            f[s].act = act; f[s].n = n; f[s].w = w; f[s].rsw = rsw; f[s].csw = csw; f[s].rsx = rsx; f[s].csx = csx;
+            f[s].x = x + off[s] * csx;
+            f[s].gemm_ws = sgws[s] ? sgws[s] : gws;
+            FP__I(mat_copy)(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
+        }
+        st = FP__I(engine_slices)(e, S, off, &c, FP__I(fwd_map), f, sizeof f[0], rep);
+        for (s = 0; s < S; ++s)
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < e[s].b; ++j) r[i * rsr + (off[s] + e[s].perm[j]) * csr] = e[s].R[i * e[s].b + j];
     }
     if (gain) {
         /* G = f'(W R + X) at the returned iterate */
@@ -3565,7 +3747,7 @@ static void FP__I(adj_map)(void *vctx, int nact, const int *perm, const FP__T *x
             q->p[i * ld + c] = q->g[i * q->rsg + perm[c] * q->csg] * xin[i * ld + c];
             out[i * ld + c] = q->d[i * q->rsd + perm[c] * q->csd];
         }
-    FP__F(gemm_ws)(FP_TRANS, FP_NOTRANS, q->n, nact, q->n, 1, q->w, q->rsw, q->csw, q->p, ld, 1, 1, out, ld, 1, q->gemm_ws);
+    FP__I(gemm_cols)(1, FP_TRANS, FP_NOTRANS, q->n, nact, q->n, 1, q->w, q->rsw, q->csw, q->p, ld, 1, 1, out, ld, 1, q->gemm_ws);
 }
 
 /* Direct adjoint of one column: J = I - G W, solve J^T u = delta, v = G u. */
@@ -3592,18 +3774,21 @@ static int FP__I(adjoint_direct_first)(const fp_adjoint_config *c, int n)
     return c->method == FP_ADJOINT_DIRECT || (c->method == FP_ADJOINT_AUTO && n <= 64);
 }
 
-static void FP__I(adjoint_layout)(const fp_adjoint_config *c, int n, int b, fp__arena *a, FP__I(engine) *e,
-                                  FP__T **p, void **gws, FP__T **J, int **piv)
+/* The adjoint's workspace: the exact solve's J and pivots, and for the sweeps S column slices (each an
+ * engine, its scratch G .* U and its GEMM workspace, as the forward solve's). */
+static void FP__I(adjoint_layout)(const fp_adjoint_config *c, int n, int b, int S, fp__arena *a, FP__I(engine) *e,
+                                  void **sgws, int *off, FP__T **p, void **gws, FP__T **J, int **piv)
 {
     int direct = c->method != FP_ADJOINT_ITERATIVE, iter = c->method != FP_ADJOINT_DIRECT && !(c->method == FP_ADJOINT_AUTO && n <= 64);
-    *J = NULL; *piv = NULL; *p = NULL; *gws = NULL;
+    int s;
+    *J = NULL; *piv = NULL; *gws = NULL;
     if (direct) {
         *J = (FP__T *)fp__take(a, (size_t)n * (size_t)n * sizeof(FP__T));
         *piv = (int *)fp__take(a, (size_t)n * sizeof(int));
     }
     if (iter) {
-        FP__I(engine_layout)(e, a, n, b, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
-        *p = (FP__T *)fp__take(a, (size_t)n * (size_t)b * sizeof(FP__T));
+        FP__I(slices_layout)(e, sgws, off, a, n, b, S, c->iter.method == FP_SOLVER_ANDERSON ? c->iter.anderson_m : 0);
+        for (s = 0; s < S; ++s) p[s] = (FP__T *)fp__take(a, (size_t)n * (size_t)e[s].b * sizeof(FP__T));
     }
     *gws = fp__take(a, FP__F(gemm_workspace_size)()); /* the sweeps' products and dW = V R^T */
 }
@@ -3611,16 +3796,20 @@ static void FP__I(adjoint_layout)(const fp_adjoint_config *c, int n, int b, fp__
 FP_DEF size_t FP__F(adjoint_workspace_size)(const fp_adjoint_config *cfg, int n, int b)
 {
     fp_adjoint_config c;
-    fp__arena a = { NULL, 0 };
-    FP__I(engine) e;
-    FP__T *p, *J;
-    int *piv;
-    void *g;
+    FP__I(engine) e[FP__SLICES];
+    FP__T *p[FP__SLICES], *J;
+    int *piv, off[FP__SLICES], S;
+    void *g, *sg[FP__SLICES];
+    size_t most = 0;
     const char *msg;
     fp_adjoint_config def = fp_adjoint_config_default();
     if (fp__adjoint_config_resolve(cfg ? cfg : &def, &c, &msg) != FP_OK || n < 1 || b < 1) return 0;
-    FP__I(adjoint_layout)(&c, n, b, &a, &e, &p, &g, &J, &piv);
-    return fp__arena_size(&a);
+    for (S = 1; S <= fp__slices_max(n, b, sizeof(FP__T)); ++S) {
+        fp__arena a = { NULL, 0 };
+        FP__I(adjoint_layout)(&c, n, b, S, &a, e, sg, off, p, &g, &J, &piv);
+        if (fp__arena_size(&a) > most) most = fp__arena_size(&a);
+    }
+    return most;
 }
 
 static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b, const FP__T *w,
@@ -3632,10 +3821,10 @@ static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     fp_solve_report local;
     fp_adjoint_config c;
     fp__arena a;
-    FP__I(engine) e;
-    FP__T *p, *J;
-    int *piv, i, j;
-    void *gws, *own = NULL;
+    FP__I(engine) e[FP__SLICES];
+    FP__T *p[FP__SLICES], *J;
+    int *piv, i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(FP__T));
+    void *gws, *own = NULL, *sgws[FP__SLICES];
     const char *msg;
     fp_status st = FP_OK;
     if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
@@ -3668,20 +3857,30 @@ static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     }
     a.base = (unsigned char *)work;
     a.used = 0;
-    FP__I(adjoint_layout)(&c, n, b, &a, &e, &p, &gws, &J, &piv);
+    FP__I(adjoint_layout)(&c, n, b, S, &a, e, sgws, off, p, &gws, &J, &piv);
     if (FP__I(adjoint_direct_first)(&c, n)) {
         for (j = 0; j < b && st == FP_OK; ++j)
             st = FP__I(adjoint_direct_column)(n, w, rsw, csw, gain + j * csg, rsg, delta + j * csd, rsd, v + j * csv, rsv, J, piv, gws);
         if (st == FP_OK) rep->converged = b;
         else fp__report_fail(rep, st, "I - W^T G is singular for a column: the fixed point sits on a bifurcation");
     } else {
-        FP__I(adj_ctx) q;
-        q.n = n; q.w = w; q.g = gain; q.d = delta; q.rsw = rsw; q.csw = csw; q.rsg = rsg; q.csg = csg;
-        q.rsd = rsd; q.csd = csd; q.p = p; q.gemm_ws = gws;
-        FP__I(mat_copy)(n, b, delta, rsd, csd, e.R, b, 1); /* U0 = Delta (the first Neumann term) */
-        st = FP__I(engine_run)(&e, &c.iter, FP__I(adj_map), &q, rep);
-        for (i = 0; i < n; ++i)
-            for (j = 0; j < b; ++j) v[i * rsv + e.perm[j] * csv] = e.R[i * b + j] * gain[i * rsg + e.perm[j] * csg];
+        FP__I(adj_ctx) q[FP__SLICES];
+        for (s = 0; s < S; ++s) {
+            q[s].n = n; q[s].w = w; q[s].rsw = rsw; q[s].csw = csw; q[s].rsg = rsg; q[s].csg = csg; q[s].rsd = rsd; q[s].csd = csd;
+            q[s].g = gain + off[s] * csg;
+            q[s].d = delta + off[s] * csd;
+            q[s].p = p[s];
+            q[s].gemm_ws = sgws[s] ? sgws[s] : gws;
+            /* U0 = Delta (the first Neumann term) */
+            FP__I(mat_copy)(n, e[s].b, delta + off[s] * csd, rsd, csd, e[s].R, e[s].b, 1);
+        }
+        st = FP__I(engine_slices)(e, S, off, &c.iter, FP__I(adj_map), q, sizeof q[0], rep);
+        for (s = 0; s < S; ++s)
+            for (i = 0; i < n; ++i)
+                for (j = 0; j < e[s].b; ++j) {
+                    int col = off[s] + e[s].perm[j];
+                    v[i * rsv + col * csv] = e[s].R[i * e[s].b + j] * gain[i * rsg + col * csg];
+                }
         if (st != FP_OK && J) {
             /* the automatic choice falls back to the exact solve for what did not converge */
             fp_status s2 = FP_OK;
@@ -6380,6 +6579,7 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__HAVE_AVX512
 #undef FP__TARGET_AVX512
 #undef FP__MAX_THREADS
+#undef FP__SLICES
 #undef FP__REQUIRE
 #undef FP__REQUIRE_VOID
 #undef FP__LOAD_INT

@@ -1,6 +1,10 @@
 /* Fixed-point solvers against known solutions, their convergence reports, and implicit gradients
  * against central finite differences of the full solve-then-loss (float64). */
 #include <stdio.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "util.h"
 #include "../fixpoint.h"
 
@@ -351,6 +355,107 @@ static void gradients_match_finite_differences(void)
     printf("    %d cases (7 activations x N 1,5,40 x B 1,3 x 2 losses x 2 adjoints), worst relative error %.2g\n", cases, worst);
 }
 
+
+/* A batch is iterated as column slices (for the cache, and on threads in an OpenMP build): the result must
+ * be the unsplit batch's bit for bit - every column's R, iterations and residual, the report's counts and
+ * its history (the largest residual over all columns per iteration) - since each column's arithmetic is
+ * its own. The reference solves the batch 16 columns at a time (one slice each); the forward solve with
+ * Anderson (columns retiring at different times), the paper's fixed Euler steps on a batch wide enough to
+ * be cut for the cache in every build, and the iterative adjoint; in an OpenMP build at 1, 2 and 3 threads.
+ * With BLIS (which picks kernels by the product's width) the columns agree to rounding. */
+typedef struct slice_case { int n, b, adjoint; fp_solver_method m; int fixed; } slice_case;
+static fp_status slice_run(const slice_case *k, const double *w, const double *x, const double *g, int j0, int cols,
+                           double *out, fp_solve_report *rep)
+{
+    fp_solver_config c = fp_solver_config_default(k->m);
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    fp_mat_f64 xv = fp_mat_strided_f64((double *)x + j0, k->n, cols, k->b, 1);
+    fp_mat_f64 ov = fp_mat_strided_f64(out + j0, k->n, cols, k->b, 1);
+    if (k->fixed) { c.max_iter = 40; c.fixed_iterations = 1; c.step = 0.1; }
+    else c.tol = 1e-10;
+    if (k->adjoint) {
+        fp_adjoint_config a = fp_adjoint_config_default();
+        a.method = FP_ADJOINT_ITERATIVE;
+        a.iter = c;
+        return fp_implicit_grad_f64(&a, rm64(w, k->n, k->n), NONE64, fp_mat_strided_f64((double *)g + j0, k->n, cols, k->b, 1),
+                                    xv, ov, NONE64, rep, NULL);
+    }
+    return fp_solve_f64(&c, &act, rm64(w, k->n, k->n), xv, ov, NONE64, rep, NULL);
+}
+static void slices_and_threads_leave_every_column_bit_identical(void)
+{
+    static const slice_case cases[] = { { 100, 96, 0, FP_SOLVER_ANDERSON, 0 }, { 200, 512, 0, FP_SOLVER_DAMPED, 1 },
+                                        { 100, 96, 1, FP_SOLVER_ANDERSON, 0 } };
+    static const char *names[] = { "forward Anderson", "forward fixed Euler steps", "iterative adjoint" };
+    size_t q;
+    for (q = 0; q < sizeof cases / sizeof cases[0]; ++q) {
+        const slice_case *k = &cases[q];
+        const int n = k->n, b = k->b;
+        fpt_rng rg = { 21 };
+        double *w = fpt_randn(n, n, k->adjoint ? 0.6 : 0.9, &rg), *x = malloc(sizeof(double) * (size_t)n * (size_t)b);
+        double *g = malloc(sizeof(double) * (size_t)n * (size_t)b), *ref = malloc(sizeof(double) * (size_t)n * (size_t)b);
+        double *got = malloc(sizeof(double) * (size_t)n * (size_t)b), *res = malloc(sizeof(double) * (size_t)b);
+        double *res2 = malloc(sizeof(double) * (size_t)b), hist[1000], hist2[1000], part[1000];
+        int *its = malloc(sizeof(int) * (size_t)b), *its2 = malloc(sizeof(int) * (size_t)b), i, j, t, conv = 0, iters = 0, len = 0;
+        fp_solve_report rep, sub;
+        fp_status st;
+        for (i = 0; i < n * b; ++i) {
+            x[i] = (1 + (i % b) % 7) * 0.3 * fpt_gauss(&rg);
+            g[i] = 0.2 + 0.8 * fpt_uniform(&rg);
+        }
+        for (i = 0; i < 1000; ++i) hist2[i] = 0;
+        /* the reference: 16 columns at a time */
+        for (j = 0; j < b; j += 16) {
+            memset(&sub, 0, sizeof sub);
+            sub.col_iterations = its2 + j;
+            sub.col_residual = res2 + j;
+            sub.history = part;
+            st = slice_run(k, w, x, g, j, 16, ref, &sub);
+            CHECKF(st == FP_OK || (k->fixed && st == FP_ERR_NOT_CONVERGED), "%s", fp_status_str(st));
+            conv += sub.converged;
+            if (sub.iterations > iters) iters = sub.iterations;
+            if (sub.history_len > len) len = sub.history_len;
+            for (i = 0; i < sub.history_len; ++i) if (part[i] > hist2[i]) hist2[i] = part[i];
+        }
+#ifdef _OPENMP
+        int saved = omp_get_max_threads();
+#endif
+        for (t = 1; t <= 3; ++t) {
+            int diff = 0, idiff = 0, hdiff = 0;
+#ifdef _OPENMP
+            omp_set_num_threads(t);
+#else
+            if (t > 1) break;
+#endif
+            memset(&rep, 0, sizeof rep);
+            rep.col_iterations = its;
+            rep.col_residual = res;
+            rep.history = hist;
+            st = slice_run(k, w, x, g, 0, b, got, &rep);
+            CHECKF(st == FP_OK || (k->fixed && st == FP_ERR_NOT_CONVERGED), "%s", fp_status_str(st));
+#ifdef FIXPOINT_USE_BLIS
+            /* BLIS picks its kernels by the product's width: a column's sums agree to rounding, not bits */
+            for (i = 0; i < n * b; ++i) diff += !(fabs(got[i] - ref[i]) <= 1e-8 * (1 + fabs(ref[i])));
+            iters = rep.iterations; len = rep.history_len;
+#else
+            for (i = 0; i < n * b; ++i) diff += memcmp(&got[i], &ref[i], sizeof(double)) != 0;
+            for (j = 0; j < b; ++j) idiff += its[j] != its2[j] || memcmp(&res[j], &res2[j], sizeof(double)) != 0;
+            for (i = 0; i < len; ++i) hdiff += memcmp(&hist[i], &hist2[i], sizeof(double)) != 0;
+#endif
+            CHECKF(diff == 0 && idiff == 0, "%s, %d threads: %d entries and %d columns' counts differ from 16-column solves",
+                   names[q], t, diff, idiff);
+            CHECKF(rep.converged == conv && rep.iterations == iters && rep.history_len == len && hdiff == 0,
+                   "%s, %d threads: report converged %d (%d) iterations %d (%d) history %d (%d), %d entries differ",
+                   names[q], t, rep.converged, conv, rep.iterations, iters, rep.history_len, len, hdiff);
+            if (t == 1) printf("    %s, N %d, B %d: %d columns converged, iterations %d\n", names[q], n, b, conv, iters);
+        }
+#ifdef _OPENMP
+        omp_set_num_threads(saved);
+#endif
+        free(w); free(x); free(g); free(ref); free(got); free(res); free(res2); free(its); free(its2);
+    }
+}
+
 const fpt_test fpt_solver_tests[] = {
     { "every_solver_finds_a_known_fixed_point", every_solver_finds_a_known_fixed_point },
     { "converged_columns_stop_and_match_solo_solves", converged_columns_stop_and_match_solo_solves },
@@ -358,6 +463,7 @@ const fpt_test fpt_solver_tests[] = {
     { "unstable_networks_are_reported_not_hidden", unstable_networks_are_reported_not_hidden },
     { "bad_inputs_and_settings_are_rejected", bad_inputs_and_settings_are_rejected },
     { "float32_solver_converges", float32_solver_converges },
+    { "slices_and_threads_leave_every_column_bit_identical", slices_and_threads_leave_every_column_bit_identical },
     { "gradients_match_finite_differences", gradients_match_finite_differences },
     { NULL, NULL }
 };
