@@ -2,7 +2,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c tests/test_feedback.c tests/test_stability.c tests/test_faults.c tests/test_checkpoints.c tests/test_reports.c tests/test_oom.c tests/test_contracts.c tests/test_analysis_contracts.c tests/test_api.c tests/test_factor.c tests/test_fuzz.c tests/fuzz/targets.c
+TESTSRC := tests/main.c tests/impl.c tests/test_core.c tests/test_solvers.c tests/test_eig.c tests/test_rules.c tests/test_feedback.c tests/test_stability.c tests/test_faults.c tests/test_checkpoints.c tests/test_reports.c tests/test_oom.c tests/test_contracts.c tests/test_analysis_contracts.c tests/test_api.c tests/test_factor.c tests/test_fuzz.c tests/test_workers.c tests/fuzz/targets.c
 BUILD   := build
 
 SHELL := /bin/bash
@@ -104,6 +104,20 @@ tsan: | $(BUILD)
 	clang -O1 -g -fsanitize=thread -std=c99 -D_POSIX_C_SOURCE=200112L tests/threads.c -o $(BUILD)/threads_tsan -lm -lpthread && \
 	  TSAN_OPTIONS=halt_on_error=1 ./$(BUILD)/threads_tsan
 
+# Data-parallel training over MPI (2 ranks equal 1 process over 20 steps) and sweeps that resume after a
+# kill (with MPI and without): tests/mpi.sh. Needs Open MPI (Debian: libopenmpi-dev openmpi-bin); without
+# mpicc it says so and passes.
+test-mpi: | $(BUILD)
+	@if ! command -v mpicc > /dev/null || ! command -v mpirun > /dev/null; then \
+	  echo "test-mpi: skipped: mpicc or mpirun not found (Debian: apt-get install libopenmpi-dev openmpi-bin)"; exit 0; fi; \
+	set -e; \
+	echo "mpicc -O2 -std=c99 -I. -o $(BUILD)/mpi_train examples/mpi_train.c -lm"; \
+	mpicc -O2 -std=c99 -Wall -Wextra -I. -o $(BUILD)/mpi_train examples/mpi_train.c -lm; \
+	echo "mpicc -O2 -std=c99 -DSWEEP_MPI -I. -o $(BUILD)/sweep_mpi examples/sweep.c -lm"; \
+	mpicc -O2 -std=c99 -Wall -Wextra -DSWEEP_MPI -I. -o $(BUILD)/sweep_mpi examples/sweep.c -lm; \
+	$(CC) -O2 -std=c99 -Wall -Wextra -I. -o $(BUILD)/sweep examples/sweep.c -lm; \
+	bash tests/mpi.sh
+
 test-blis: | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -DFIXPOINT_USE_BLIS -D_POSIX_C_SOURCE=200112L -o $(BUILD)/tests_blis $(TESTSRC) -lblis -lm
 	./$(BUILD)/tests_blis
@@ -170,18 +184,19 @@ bench-python: python | $(BUILD)
 	  -Lpython/fixpoint -lfixpoint -Wl,-rpath,$(CURDIR)/python/fixpoint -lm
 	PYTHONPATH=python $(PYTHON) bench/python_vs_torch.py --call-overhead $(BUILD)/bench/call_overhead --out $(BENCH_PY_OUT) $(BENCH_PY_ARGS)
 
+# (mpi_train needs MPI: make test-mpi builds it with mpicc)
 examples: | $(BUILD)
-	@for f in examples/*.c; do b=$(BUILD)/$$(basename $$f .c); echo "$(CC) -O2 -std=c99 -I. -o $$b $$f -lm"; \
-	  $(CC) -O2 -std=c99 -I. -o $$b $$f -lm || exit 1; done
+	@for f in examples/*.c; do b=$(BUILD)/$$(basename $$f .c); [ $$f = examples/mpi_train.c ] && continue; \
+	  echo "$(CC) -O2 -std=c99 -I. -o $$b $$f -lm"; $(CC) -O2 -std=c99 -I. -o $$b $$f -lm || exit 1; done
 
 # Every example built against an installed header only: copies of the sources in a folder without
 # fixpoint.h, the include path from pkg-config; each copy must then answer --help.
 examples-installed: | $(BUILD)
 	$(MAKE) -s install PREFIX=$(CURDIR)/$(BUILD)/prefix
 	rm -rf $(BUILD)/outside-examples && mkdir -p $(BUILD)/outside-examples
-	cp examples/*.c examples/example_util.h $(BUILD)/outside-examples/
+	cp examples/*.c examples/*.h $(BUILD)/outside-examples/
 	cd $(BUILD)/outside-examples && export PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig && \
-	  for f in *.c; do b=$${f%.c}; echo "$(CC) -O2 -std=c99 $$(pkg-config --cflags fixpoint) -o $$b $$f $$(pkg-config --libs fixpoint)"; \
+	  for f in *.c; do b=$${f%.c}; [ $$f = mpi_train.c ] && continue; echo "$(CC) -O2 -std=c99 $$(pkg-config --cflags fixpoint) -o $$b $$f $$(pkg-config --libs fixpoint)"; \
 	    $(CC) -O2 -std=c99 $$(pkg-config --cflags fixpoint) -o $$b $$f $$(pkg-config --libs fixpoint) && ./$$b --help > /dev/null || exit 1; done
 
 # The main job: the training example on the embedded default data (plot when gnuplot is there).
@@ -219,7 +234,8 @@ test-install: | $(BUILD)
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y libblis-dev libopenblas-dev hyperfine gnuplot-nox \
-	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch python3-numpy python3-cffi python3-pytest python3-pip python3-venv
+	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch python3-numpy python3-cffi python3-pytest python3-pip python3-venv \
+	  libopenmpi-dev openmpi-bin
 
 clean:
 	rm -rf $(BUILD) python/fixpoint/libfixpoint.so python/fixpoint/_cdef.h python/*.egg-info python/build

@@ -611,6 +611,16 @@ typedef struct fp_train_config {
                                   counts; negative: only non-finite counts                         */
     int stability_every;       /* analyse min_b (1 - Re lambda_max(G_b W)) every k steps (0: never) */
     int stability_cols;        /* columns analysed per batch; default 8                           */
+    /* Data-parallel training across workers (processes, machines), each solving and differentiating its
+     * share of every batch. allreduce sums count values at buf elementwise across all workers, in place,
+     * every worker getting the sums (MPI_Allreduce with MPI_SUM, MPI_IN_PLACE); f64: buf holds doubles,
+     * else the trainer's real type. Returns 0 on success. Every worker calls it the same number of times
+     * in the same order; the header never includes an MPI header. NULL: one worker. */
+    int (*allreduce)(void *buf, int count, int f64, void *user);
+    void *allreduce_user;      /* passed to allreduce                                             */
+    int workers, worker;       /* with allreduce: the worker count and this worker's index, so that
+                                  layer_train_epoch takes this worker's share of every batch
+                                  (batch is the global batch); 0, 0: one worker                    */
 } fp_train_config;
 FP_API fp_train_config fp_train_config_default(void); /* the zeroed meaning, spelled out */
 
@@ -6266,6 +6276,10 @@ FP__COLD static uint64_t fp__train_config_hash(const fp_train_config *c)
     const fp_solver_config *sv[2];
     uint64_t h = fp__fnv1a(0xcbf29ce484222325ull, d, sizeof d);
     int i;
+    if (c->workers > 1) { /* a worker's share of the data (its warm-start cache): one worker's files unchanged */
+        const double w[2] = { (double)c->workers, (double)c->worker };
+        h = fp__fnv1a(h, w, sizeof w);
+    }
     sv[0] = &c->solver; sv[1] = &c->adjoint.iter;
     for (i = 0; i < 2; ++i) {
         const double e[11] = { (double)sv[i]->method, sv[i]->tol, sv[i]->floor, (double)sv[i]->max_iter, sv[i]->step,
@@ -6954,6 +6968,12 @@ FP__COLD FP_DEF fp_status fp_trainer_init_f32(fp_trainer_f32 *t, fp_layer_f32 *L
     else if ((t->cfg.train_readin | 1) != 1 || (t->cfg.train_readout | 1) != 1 || (t->cfg.warm_start | 1) != 1 ||
              (t->cfg.no_rollback | 1) != 1 || (t->cfg.no_shuffle | 1) != 1)
         msg = "train_readin, train_readout, warm_start, no_rollback and no_shuffle are 0 or 1";
+    else if (t->cfg.workers < 0 || t->cfg.workers > 1 << 20 || t->cfg.worker < 0 || t->cfg.worker >= (t->cfg.workers > 1 ? t->cfg.workers : 1))
+        msg = "workers must lie in [0, 2^20] and worker in [0, workers)";
+    else if (t->cfg.workers > 1 && !t->cfg.allreduce) msg = "more than one worker needs the allreduce hook";
+    else if (t->cfg.workers > t->cfg.batch) msg = "every worker needs a share of the batch: workers <= batch";
+    else if (t->cfg.allreduce && t->cfg.rule == FP_RULE_DW2)
+        msg = "dW2 solves one B x B system coupling the batch's columns: it cannot be split across workers";
     else if (!(t->cfg.optim.lr > 0)) msg = "optim.lr must be > 0 (the learning rate has no default)";
     else if (!fp__optim_config_ok(&t->cfg.optim))
         msg = "optim: lr, weight_decay, eps finite and >= 0; momentum, beta1, beta2 in [0, 1); a known kind";
@@ -6969,12 +6989,14 @@ FP__COLD FP_DEF fp_status fp_trainer_init_f32(fp_trainer_f32 *t, fp_layer_f32 *L
     if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
     else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
     t->layer = L;
-    t->max_batch = B = t->cfg.batch;
+    /* a worker holds its share of the global batch: at most ceil(batch / workers) columns */
+    t->max_batch = B = t->cfg.workers > 1 ? (t->cfg.batch + t->cfg.workers - 1) / t->cfg.workers : t->cfg.batch;
     t->lr_scale = 1;
     t->rng = fp_rng_make(t->cfg.seed);
     n = L->n;
     nb = (size_t)n * (size_t)B;
     cnt = fp__layer_count_f32(n, L->n_in, L->n_out);
+    if (t->cfg.allreduce && cnt > (size_t)INT_MAX) { t->message = "the layer is too large for the allreduce hook's int count"; return FP_ERR_INVALID_ARG; }
     /* one block for every batch-sized buffer: counted dry, then bound */
     for (pass = 0; pass < 2; ++pass) {
         a.used = 0;
@@ -7061,11 +7083,6 @@ static fp_status fp__forward_solve_f32(fp_trainer_f32 *t, const int *idx, int bs
     return fp__solve_f32(&c, &L->act, L->n, bsz, L->w, L->n, 1, t->x, B, 1, t->r, B, 1, t->g, B, 1, rep, t->solve_ws);
 }
 
-static int fp__lost_f32(const fp_trainer_f32 *t, fp_status st, const fp_solve_report *rep, int bsz)
-{
-    return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || (double)rep->converged < t->cfg.min_converged * bsz;
-}
-
 /* The one rollback of the training loop: the last update put W where the fixed point or the gradient
  * is lost, so it is undone and the rate halved - once per step, and only with something to undo. */
 static int fp__roll_back_f32(fp_trainer_f32 *t, fp_train_record *rec)
@@ -7088,17 +7105,40 @@ static fp_status fp__gradient_failed_f32(fp_trainer_f32 *t, fp_train_record *rec
     return st;
 }
 
+/* The workers agree (docs/THEORY.md, "Data-parallel training"): v[0..k) becomes its sum over every worker,
+ * through the caller's allreduce; with one worker v is already that sum. Every worker reaches every
+ * agreement of a step, whatever happened to it on the way: one that returned early would leave the
+ * others waiting. */
+static fp_status fp__agree_f32(fp_trainer_f32 *t, void *v, int k, int f64)
+{
+    if (!t->cfg.allreduce || k == 0) return FP_OK;
+    if (t->cfg.allreduce(v, k, f64, t->cfg.allreduce_user) == 0) return FP_OK;
+    t->message = "the allreduce hook failed";
+    return FP_ERR_IO;
+}
+
+/* The forward solve's outcome summed over the workers: refused batches, columns, converged columns,
+ * lost (NaN, Inf or diverged) and failed (bad argument, no memory) solves. */
+static void fp__solve_outcome_f32(double *v, int refused, int bsz, fp_status st, const fp_solve_report *rep)
+{
+    v[0] = refused;
+    v[1] = bsz;
+    v[2] = rep->converged;
+    v[3] = st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED;
+    v[4] = st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY;
+}
+
 FP_DEF fp_status fp_layer_train_step_f32(fp_trainer_f32 *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec)
 {
     fp_layer_f32 *L;
-    int B, n;
+    int B, n, lost;
     size_t cnt;
     fp_solve_report rep;
-    fp_status st;
-    int hits = 0, i, j;
-    double lr;
-    float loss;
+    fp_status st, gst = FP_OK, ast;
+    int hits = 0, i, j, lfail;
+    double lr, all[5], out[6];
+    float loss = 0;
     FP__REQUIRE(t && t->layer && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch,
                 "an initialized trainer t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
     L = t->layer;
@@ -7106,6 +7146,7 @@ FP_DEF fp_status fp_layer_train_step_f32(fp_trainer_f32 *t, const fp_dataset *ds
     n = L->n;
     cnt = fp__layer_count_f32(n, L->n_in, L->n_out);
     memset(rec, 0, sizeof *rec);
+    memset(&rep, 0, sizeof rep);
     rec->step = t->step;
     rec->min_gap = NAN;
     rec->loss = NAN;
@@ -7117,52 +7158,97 @@ FP_DEF fp_status fp_layer_train_step_f32(fp_trainer_f32 *t, const fp_dataset *ds
         else if (t->cache && idx[j] >= t->cache_count) t->message = "a sample index lies beyond the warm-start cache (dataset_count)";
         else if (ds->labels[idx[j]] >= L->n_out) t->message = "a label lies outside [0, n_out)";
     }
-    if (t->message) { rec->status = FP_ERR_INVALID_ARG; return FP_ERR_INVALID_ARG; }
-    fp__forward_input_f32(t, ds, idx, bsz);
-    st = fp__forward_solve_f32(t, idx, bsz, &rep);
-    if (fp__lost_f32(t, st, &rep, bsz) && fp__roll_back_f32(t, rec)) {
-        /* the last update lost the fixed point: it is undone; solve again */
+    st = FP_ERR_INVALID_ARG;
+    if (!t->message) {
         fp__forward_input_f32(t, ds, idx, bsz);
         st = fp__forward_solve_f32(t, idx, bsz, &rep);
     }
-    rec->converged = (double)rep.converged / bsz;
+    fp__solve_outcome_f32(all, t->message != NULL, bsz, st, &rep);
+    if ((ast = fp__agree_f32(t, all, 5, 1)) != FP_OK) { rec->status = ast; return ast; }
+    if (all[0] > 0) {
+        if (!t->message) t->message = "another worker's batch was refused";
+        rec->status = FP_ERR_INVALID_ARG;
+        return FP_ERR_INVALID_ARG;
+    }
+    lost = all[3] > 0 || all[2] < t->cfg.min_converged * all[1];
+    if (lost && fp__roll_back_f32(t, rec)) {
+        /* the last update lost the fixed point: it is undone; solve again */
+        fp__forward_input_f32(t, ds, idx, bsz);
+        st = fp__forward_solve_f32(t, idx, bsz, &rep);
+        fp__solve_outcome_f32(all, 0, bsz, st, &rep);
+        if ((ast = fp__agree_f32(t, all, 5, 1)) != FP_OK) { rec->status = ast; return ast; }
+        lost = all[3] > 0 || all[2] < t->cfg.min_converged * all[1];
+    }
+    rec->converged = all[2] / all[1];
     rec->solver_iterations = rep.iterations;
     lr = t->cfg.optim.lr * t->lr_scale;
     rec->lr = lr;
-    if (fp__lost_f32(t, st, &rep, bsz) || st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY) {
+    if (lost || all[4] > 0) {
         rec->status = st != FP_OK ? st : FP_ERR_NOT_CONVERGED;
-        t->message = rep.message ? rep.message : "the forward solve lost the fixed point";
+        t->message = rep.message ? rep.message : "the forward solve lost the fixed point (here or on another worker)";
         return rec->status;
     }
     /* read-out gradients only when the read-out learns (the paper freezes it) */
     st = fp__loss_xent_ws_f32(L->n_out, n, bsz, L->w_out, n, 1, L->b_out, t->r, B, 1, t->labels, t->gr, B, 1,
                              t->cfg.train_readout ? t->dwout : NULL, n, 1, t->cfg.train_readout ? t->dbout : NULL,
                              &hits, t->y, t->gemm_ws, &loss);
-    if (st != FP_OK) { rec->status = st; t->message = "the loss could not be computed"; return st; }
-    rec->loss = (double)loss;
-    rec->accuracy = (double)hits / bsz;
-    if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; t->message = "the loss is NaN"; return rec->status; }
+    lfail = st != FP_OK ? 2 : !(loss == loss);
+    if (!lfail && bsz != (int)all[1]) {
+        /* the loss is the mean over the global batch: this worker's gradients of its own mean, weighted
+         * by its share (the sums over workers below complete them) */
+        const float w = (float)((double)bsz / all[1]);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < bsz; ++j) t->gr[i * B + j] *= w;
+        if (t->cfg.train_readout)
+            for (i = 0; i < L->n_out * (n + 1); ++i) t->dwout[i] *= w; /* dW_out and db_out, adjacent */
+    }
     /* the read-in's V = dL/dX, when it learns: dW1's adjoint gives it for free (below), other rules solve
      * the adjoint for it alone */
-    if (t->cfg.train_readin && t->cfg.rule != FP_RULE_DW1) {
-        st = fp__implicit_grad_f32(&t->cfg.adjoint, n, bsz, L->w, n, 1, NULL, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
-                                  NULL, n, 1, NULL, t->rule_ws);
-        if (st != FP_OK) return fp__gradient_failed_f32(t, rec, st);
-    }
+    if (!lfail && t->cfg.train_readin && t->cfg.rule != FP_RULE_DW1)
+        gst = fp__implicit_grad_f32(&t->cfg.adjoint, n, bsz, L->w, n, 1, NULL, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
+                                   NULL, n, 1, NULL, t->rule_ws);
     /* the rule's dW: the one place every rule is dispatched */
-    {
+    if (!lfail && gst == FP_OK) {
         int tries;
         for (tries = 0;; ++tries) {
-            st = fp__rule_dw_f32(t->cfg.rule, &t->cfg.adjoint, (float)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
-                                B, 1, t->dw, n, 1, t->cfg.train_readin ? t->v : NULL, B, NULL, t->rule_ws);
-            /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it */
-            if (st != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
+            gst = fp__rule_dw_f32(t->cfg.rule, &t->cfg.adjoint, (float)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
+                                 B, 1, t->dw, n, 1, t->cfg.train_readin ? t->v : NULL, B, NULL, t->rule_ws);
+            /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it (one
+             * worker only: dW2 is refused with several) */
+            if (gst != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
             t->lr_scale *= 0.5;
             lr = t->cfg.optim.lr * t->lr_scale;
             rec->lr = lr;
         }
-        if (st != FP_OK) return fp__gradient_failed_f32(t, rec, st);
     }
+    out[0] = lfail == 2;
+    out[1] = lfail == 1;
+    out[2] = lfail ? 0 : (double)loss * bsz;
+    out[3] = hits;
+    out[4] = gst != FP_OK;
+    out[5] = gst == FP_ERR_NO_MEMORY || gst == FP_ERR_INVALID_ARG;
+    if ((ast = fp__agree_f32(t, out, 6, 1)) != FP_OK) { rec->status = ast; return ast; }
+    if (out[0] > 0 || out[1] > 0) {
+        rec->status = lfail == 2 ? st : FP_ERR_NON_FINITE;
+        t->message = lfail == 2 ? "the loss could not be computed" : lfail ? "the loss is NaN" : "another worker's loss is NaN or could not be computed";
+        return rec->status;
+    }
+    rec->loss = t->cfg.allreduce ? out[2] / all[1] : (double)loss;
+    rec->accuracy = out[3] / all[1];
+    if (out[4] > 0) {
+        fp_status g = gst != FP_OK ? gst : FP_ERR_NOT_CONVERGED; /* NOT_CONVERGED: another worker's gradient failed */
+        if (out[5] > 0 && g != FP_ERR_NO_MEMORY && g != FP_ERR_INVALID_ARG) g = FP_ERR_INVALID_ARG; /* nothing to undo */
+        return fp__gradient_failed_f32(t, rec, g);
+    }
+    if (t->cfg.train_readin) {
+        fp_gemm_ws_f32(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->gemm_ws);
+        fp__mat_row_sum_f32(n, bsz, t->v, B, 1, t->db, 1);
+    }
+    /* the gradients summed over the workers: dW, then dW_in and db, then dW_out and db_out (each group
+     * adjacent in t->dw) */
+    ast = fp__agree_f32(t, t->dw, n * n + (t->cfg.train_readin ? n * L->n_in + n : 0), sizeof(float) == 8);
+    if (ast == FP_OK && t->cfg.train_readout) ast = fp__agree_f32(t, t->dwout, L->n_out * (n + 1), sizeof(float) == 8);
+    if (ast != FP_OK) { rec->status = ast; return ast; }
     rec->dw_norm = (double)fp__mat_norm_fro_f32(n, n, t->dw, n, 1);
     if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
         int cols = t->cfg.stability_cols < bsz ? t->cfg.stability_cols : bsz;
@@ -7172,10 +7258,6 @@ FP_DEF fp_status fp_layer_train_step_f32(fp_trainer_f32 *t, const fp_dataset *ds
                 1 - re < gap)
                 gap = 1 - re;
         rec->min_gap = gap;
-    }
-    if (t->cfg.train_readin) {
-        fp_gemm_ws_f32(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->gemm_ws);
-        fp__mat_row_sum_f32(n, bsz, t->v, B, 1, t->db, 1);
     }
     memcpy(t->prev, L->w, cnt * sizeof(float));
     fp_optim_step_f32(&t->opt[0], lr, L->w, t->dw);
@@ -7207,13 +7289,22 @@ FP_DEF fp_status fp_layer_train_epoch_f32(fp_trainer_f32 *t, const fp_dataset *d
             t->order[i] = t->order[k];
             t->order[k] = tmp;
         }
-    for (s = 0; s < ds->count; s += t->max_batch) {
+    for (s = 0; s < ds->count; s += t->cfg.batch) {
         fp_train_record rec;
-        int bsz = ds->count - s < t->max_batch ? ds->count - s : t->max_batch;
-        st = fp_layer_train_step_f32(t, ds, t->order + s, bsz, &rec);
+        int bsz = ds->count - s < t->cfg.batch ? ds->count - s : t->cfg.batch, lo = 0, hi = bsz;
+        double stop;
+        if (t->cfg.workers > 1) {
+            /* this worker's share of the global batch (the same order on every worker: one seed) */
+            if (bsz < t->cfg.workers) break; /* a last batch too small to share is left out, on every worker */
+            lo = (int)((long long)bsz * t->cfg.worker / t->cfg.workers);
+            hi = (int)((long long)bsz * (t->cfg.worker + 1) / t->cfg.workers);
+        }
+        st = fp_layer_train_step_f32(t, ds, t->order + s + lo, hi - lo, &rec);
         rec.epoch = epoch;
-        if (on_step && on_step(&rec, user)) break;
-        if (st != FP_OK && st != FP_ERR_NOT_CONVERGED && !rec.rolled_back) break;
+        stop = (on_step && on_step(&rec, user)) || (st != FP_OK && st != FP_ERR_NOT_CONVERGED && !rec.rolled_back);
+        /* the workers stop together (a failed hook: this worker stops, the others find out from MPI) */
+        if (fp__agree_f32(t, &stop, 1, 1) != FP_OK) return FP_ERR_IO;
+        if (stop > 0) break;
     }
     return st;
 }
@@ -7611,6 +7702,12 @@ FP__COLD FP_DEF fp_status fp_trainer_init_f64(fp_trainer_f64 *t, fp_layer_f64 *L
     else if ((t->cfg.train_readin | 1) != 1 || (t->cfg.train_readout | 1) != 1 || (t->cfg.warm_start | 1) != 1 ||
              (t->cfg.no_rollback | 1) != 1 || (t->cfg.no_shuffle | 1) != 1)
         msg = "train_readin, train_readout, warm_start, no_rollback and no_shuffle are 0 or 1";
+    else if (t->cfg.workers < 0 || t->cfg.workers > 1 << 20 || t->cfg.worker < 0 || t->cfg.worker >= (t->cfg.workers > 1 ? t->cfg.workers : 1))
+        msg = "workers must lie in [0, 2^20] and worker in [0, workers)";
+    else if (t->cfg.workers > 1 && !t->cfg.allreduce) msg = "more than one worker needs the allreduce hook";
+    else if (t->cfg.workers > t->cfg.batch) msg = "every worker needs a share of the batch: workers <= batch";
+    else if (t->cfg.allreduce && t->cfg.rule == FP_RULE_DW2)
+        msg = "dW2 solves one B x B system coupling the batch's columns: it cannot be split across workers";
     else if (!(t->cfg.optim.lr > 0)) msg = "optim.lr must be > 0 (the learning rate has no default)";
     else if (!fp__optim_config_ok(&t->cfg.optim))
         msg = "optim: lr, weight_decay, eps finite and >= 0; momentum, beta1, beta2 in [0, 1); a known kind";
@@ -7626,12 +7723,14 @@ FP__COLD FP_DEF fp_status fp_trainer_init_f64(fp_trainer_f64 *t, fp_layer_f64 *L
     if (t->cfg.min_converged == 0) t->cfg.min_converged = sc.fixed_iterations ? 0 : 0.5;
     else if (t->cfg.min_converged < 0) t->cfg.min_converged = 0;
     t->layer = L;
-    t->max_batch = B = t->cfg.batch;
+    /* a worker holds its share of the global batch: at most ceil(batch / workers) columns */
+    t->max_batch = B = t->cfg.workers > 1 ? (t->cfg.batch + t->cfg.workers - 1) / t->cfg.workers : t->cfg.batch;
     t->lr_scale = 1;
     t->rng = fp_rng_make(t->cfg.seed);
     n = L->n;
     nb = (size_t)n * (size_t)B;
     cnt = fp__layer_count_f64(n, L->n_in, L->n_out);
+    if (t->cfg.allreduce && cnt > (size_t)INT_MAX) { t->message = "the layer is too large for the allreduce hook's int count"; return FP_ERR_INVALID_ARG; }
     /* one block for every batch-sized buffer: counted dry, then bound */
     for (pass = 0; pass < 2; ++pass) {
         a.used = 0;
@@ -7718,11 +7817,6 @@ static fp_status fp__forward_solve_f64(fp_trainer_f64 *t, const int *idx, int bs
     return fp__solve_f64(&c, &L->act, L->n, bsz, L->w, L->n, 1, t->x, B, 1, t->r, B, 1, t->g, B, 1, rep, t->solve_ws);
 }
 
-static int fp__lost_f64(const fp_trainer_f64 *t, fp_status st, const fp_solve_report *rep, int bsz)
-{
-    return st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED || (double)rep->converged < t->cfg.min_converged * bsz;
-}
-
 /* The one rollback of the training loop: the last update put W where the fixed point or the gradient
  * is lost, so it is undone and the rate halved - once per step, and only with something to undo. */
 static int fp__roll_back_f64(fp_trainer_f64 *t, fp_train_record *rec)
@@ -7745,17 +7839,40 @@ static fp_status fp__gradient_failed_f64(fp_trainer_f64 *t, fp_train_record *rec
     return st;
 }
 
+/* The workers agree (docs/THEORY.md, "Data-parallel training"): v[0..k) becomes its sum over every worker,
+ * through the caller's allreduce; with one worker v is already that sum. Every worker reaches every
+ * agreement of a step, whatever happened to it on the way: one that returned early would leave the
+ * others waiting. */
+static fp_status fp__agree_f64(fp_trainer_f64 *t, void *v, int k, int f64)
+{
+    if (!t->cfg.allreduce || k == 0) return FP_OK;
+    if (t->cfg.allreduce(v, k, f64, t->cfg.allreduce_user) == 0) return FP_OK;
+    t->message = "the allreduce hook failed";
+    return FP_ERR_IO;
+}
+
+/* The forward solve's outcome summed over the workers: refused batches, columns, converged columns,
+ * lost (NaN, Inf or diverged) and failed (bad argument, no memory) solves. */
+static void fp__solve_outcome_f64(double *v, int refused, int bsz, fp_status st, const fp_solve_report *rep)
+{
+    v[0] = refused;
+    v[1] = bsz;
+    v[2] = rep->converged;
+    v[3] = st == FP_ERR_NON_FINITE || st == FP_ERR_DIVERGED;
+    v[4] = st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY;
+}
+
 FP_DEF fp_status fp_layer_train_step_f64(fp_trainer_f64 *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec)
 {
     fp_layer_f64 *L;
-    int B, n;
+    int B, n, lost;
     size_t cnt;
     fp_solve_report rep;
-    fp_status st;
-    int hits = 0, i, j;
-    double lr;
-    double loss;
+    fp_status st, gst = FP_OK, ast;
+    int hits = 0, i, j, lfail;
+    double lr, all[5], out[6];
+    double loss = 0;
     FP__REQUIRE(t && t->layer && ds && idx && rec && bsz >= 1 && bsz <= t->max_batch,
                 "an initialized trainer t, ds, idx and rec are required, 1 <= bsz <= the trainer's batch", FP_ERR_USAGE);
     L = t->layer;
@@ -7763,6 +7880,7 @@ FP_DEF fp_status fp_layer_train_step_f64(fp_trainer_f64 *t, const fp_dataset *ds
     n = L->n;
     cnt = fp__layer_count_f64(n, L->n_in, L->n_out);
     memset(rec, 0, sizeof *rec);
+    memset(&rep, 0, sizeof rep);
     rec->step = t->step;
     rec->min_gap = NAN;
     rec->loss = NAN;
@@ -7774,52 +7892,97 @@ FP_DEF fp_status fp_layer_train_step_f64(fp_trainer_f64 *t, const fp_dataset *ds
         else if (t->cache && idx[j] >= t->cache_count) t->message = "a sample index lies beyond the warm-start cache (dataset_count)";
         else if (ds->labels[idx[j]] >= L->n_out) t->message = "a label lies outside [0, n_out)";
     }
-    if (t->message) { rec->status = FP_ERR_INVALID_ARG; return FP_ERR_INVALID_ARG; }
-    fp__forward_input_f64(t, ds, idx, bsz);
-    st = fp__forward_solve_f64(t, idx, bsz, &rep);
-    if (fp__lost_f64(t, st, &rep, bsz) && fp__roll_back_f64(t, rec)) {
-        /* the last update lost the fixed point: it is undone; solve again */
+    st = FP_ERR_INVALID_ARG;
+    if (!t->message) {
         fp__forward_input_f64(t, ds, idx, bsz);
         st = fp__forward_solve_f64(t, idx, bsz, &rep);
     }
-    rec->converged = (double)rep.converged / bsz;
+    fp__solve_outcome_f64(all, t->message != NULL, bsz, st, &rep);
+    if ((ast = fp__agree_f64(t, all, 5, 1)) != FP_OK) { rec->status = ast; return ast; }
+    if (all[0] > 0) {
+        if (!t->message) t->message = "another worker's batch was refused";
+        rec->status = FP_ERR_INVALID_ARG;
+        return FP_ERR_INVALID_ARG;
+    }
+    lost = all[3] > 0 || all[2] < t->cfg.min_converged * all[1];
+    if (lost && fp__roll_back_f64(t, rec)) {
+        /* the last update lost the fixed point: it is undone; solve again */
+        fp__forward_input_f64(t, ds, idx, bsz);
+        st = fp__forward_solve_f64(t, idx, bsz, &rep);
+        fp__solve_outcome_f64(all, 0, bsz, st, &rep);
+        if ((ast = fp__agree_f64(t, all, 5, 1)) != FP_OK) { rec->status = ast; return ast; }
+        lost = all[3] > 0 || all[2] < t->cfg.min_converged * all[1];
+    }
+    rec->converged = all[2] / all[1];
     rec->solver_iterations = rep.iterations;
     lr = t->cfg.optim.lr * t->lr_scale;
     rec->lr = lr;
-    if (fp__lost_f64(t, st, &rep, bsz) || st == FP_ERR_INVALID_ARG || st == FP_ERR_NO_MEMORY) {
+    if (lost || all[4] > 0) {
         rec->status = st != FP_OK ? st : FP_ERR_NOT_CONVERGED;
-        t->message = rep.message ? rep.message : "the forward solve lost the fixed point";
+        t->message = rep.message ? rep.message : "the forward solve lost the fixed point (here or on another worker)";
         return rec->status;
     }
     /* read-out gradients only when the read-out learns (the paper freezes it) */
     st = fp__loss_xent_ws_f64(L->n_out, n, bsz, L->w_out, n, 1, L->b_out, t->r, B, 1, t->labels, t->gr, B, 1,
                              t->cfg.train_readout ? t->dwout : NULL, n, 1, t->cfg.train_readout ? t->dbout : NULL,
                              &hits, t->y, t->gemm_ws, &loss);
-    if (st != FP_OK) { rec->status = st; t->message = "the loss could not be computed"; return st; }
-    rec->loss = (double)loss;
-    rec->accuracy = (double)hits / bsz;
-    if (!(loss == loss)) { rec->status = FP_ERR_NON_FINITE; t->message = "the loss is NaN"; return rec->status; }
+    lfail = st != FP_OK ? 2 : !(loss == loss);
+    if (!lfail && bsz != (int)all[1]) {
+        /* the loss is the mean over the global batch: this worker's gradients of its own mean, weighted
+         * by its share (the sums over workers below complete them) */
+        const double w = (double)((double)bsz / all[1]);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < bsz; ++j) t->gr[i * B + j] *= w;
+        if (t->cfg.train_readout)
+            for (i = 0; i < L->n_out * (n + 1); ++i) t->dwout[i] *= w; /* dW_out and db_out, adjacent */
+    }
     /* the read-in's V = dL/dX, when it learns: dW1's adjoint gives it for free (below), other rules solve
      * the adjoint for it alone */
-    if (t->cfg.train_readin && t->cfg.rule != FP_RULE_DW1) {
-        st = fp__implicit_grad_f64(&t->cfg.adjoint, n, bsz, L->w, n, 1, NULL, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
-                                  NULL, n, 1, NULL, t->rule_ws);
-        if (st != FP_OK) return fp__gradient_failed_f64(t, rec, st);
-    }
+    if (!lfail && t->cfg.train_readin && t->cfg.rule != FP_RULE_DW1)
+        gst = fp__implicit_grad_f64(&t->cfg.adjoint, n, bsz, L->w, n, 1, NULL, B, 1, t->g, B, 1, t->gr, B, 1, t->v, B, 1,
+                                   NULL, n, 1, NULL, t->rule_ws);
     /* the rule's dW: the one place every rule is dispatched */
-    {
+    if (!lfail && gst == FP_OK) {
         int tries;
         for (tries = 0;; ++tries) {
-            st = fp__rule_dw_f64(t->cfg.rule, &t->cfg.adjoint, (double)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
-                                B, 1, t->dw, n, 1, t->cfg.train_readin ? t->v : NULL, B, NULL, t->rule_ws);
-            /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it */
-            if (st != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
+            gst = fp__rule_dw_f64(t->cfg.rule, &t->cfg.adjoint, (double)lr, n, bsz, L->w, n, 1, t->r, B, 1, t->g, B, 1, t->gr,
+                                 B, 1, t->dw, n, 1, t->cfg.train_readin ? t->v : NULL, B, NULL, t->rule_ws);
+            /* dW2's B x B system I - lr S^T L is singular at isolated rates: a smaller step avoids it (one
+             * worker only: dW2 is refused with several) */
+            if (gst != FP_ERR_SINGULAR || t->cfg.rule != FP_RULE_DW2 || tries == 30) break;
             t->lr_scale *= 0.5;
             lr = t->cfg.optim.lr * t->lr_scale;
             rec->lr = lr;
         }
-        if (st != FP_OK) return fp__gradient_failed_f64(t, rec, st);
     }
+    out[0] = lfail == 2;
+    out[1] = lfail == 1;
+    out[2] = lfail ? 0 : (double)loss * bsz;
+    out[3] = hits;
+    out[4] = gst != FP_OK;
+    out[5] = gst == FP_ERR_NO_MEMORY || gst == FP_ERR_INVALID_ARG;
+    if ((ast = fp__agree_f64(t, out, 6, 1)) != FP_OK) { rec->status = ast; return ast; }
+    if (out[0] > 0 || out[1] > 0) {
+        rec->status = lfail == 2 ? st : FP_ERR_NON_FINITE;
+        t->message = lfail == 2 ? "the loss could not be computed" : lfail ? "the loss is NaN" : "another worker's loss is NaN or could not be computed";
+        return rec->status;
+    }
+    rec->loss = t->cfg.allreduce ? out[2] / all[1] : (double)loss;
+    rec->accuracy = out[3] / all[1];
+    if (out[4] > 0) {
+        fp_status g = gst != FP_OK ? gst : FP_ERR_NOT_CONVERGED; /* NOT_CONVERGED: another worker's gradient failed */
+        if (out[5] > 0 && g != FP_ERR_NO_MEMORY && g != FP_ERR_INVALID_ARG) g = FP_ERR_INVALID_ARG; /* nothing to undo */
+        return fp__gradient_failed_f64(t, rec, g);
+    }
+    if (t->cfg.train_readin) {
+        fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->gemm_ws);
+        fp__mat_row_sum_f64(n, bsz, t->v, B, 1, t->db, 1);
+    }
+    /* the gradients summed over the workers: dW, then dW_in and db, then dW_out and db_out (each group
+     * adjacent in t->dw) */
+    ast = fp__agree_f64(t, t->dw, n * n + (t->cfg.train_readin ? n * L->n_in + n : 0), sizeof(double) == 8);
+    if (ast == FP_OK && t->cfg.train_readout) ast = fp__agree_f64(t, t->dwout, L->n_out * (n + 1), sizeof(double) == 8);
+    if (ast != FP_OK) { rec->status = ast; return ast; }
     rec->dw_norm = (double)fp__mat_norm_fro_f64(n, n, t->dw, n, 1);
     if (t->cfg.stability_every > 0 && t->step % t->cfg.stability_every == 0) {
         int cols = t->cfg.stability_cols < bsz ? t->cfg.stability_cols : bsz;
@@ -7829,10 +7992,6 @@ FP_DEF fp_status fp_layer_train_step_f64(fp_trainer_f64 *t, const fp_dataset *ds
                 1 - re < gap)
                 gap = 1 - re;
         rec->min_gap = gap;
-    }
-    if (t->cfg.train_readin) {
-        fp_gemm_ws_f64(FP_NOTRANS, FP_TRANS, n, L->n_in, bsz, 1, t->v, B, 1, t->u, B, 1, 0, t->dwin, L->n_in, 1, t->gemm_ws);
-        fp__mat_row_sum_f64(n, bsz, t->v, B, 1, t->db, 1);
     }
     memcpy(t->prev, L->w, cnt * sizeof(double));
     fp_optim_step_f64(&t->opt[0], lr, L->w, t->dw);
@@ -7864,13 +8023,22 @@ FP_DEF fp_status fp_layer_train_epoch_f64(fp_trainer_f64 *t, const fp_dataset *d
             t->order[i] = t->order[k];
             t->order[k] = tmp;
         }
-    for (s = 0; s < ds->count; s += t->max_batch) {
+    for (s = 0; s < ds->count; s += t->cfg.batch) {
         fp_train_record rec;
-        int bsz = ds->count - s < t->max_batch ? ds->count - s : t->max_batch;
-        st = fp_layer_train_step_f64(t, ds, t->order + s, bsz, &rec);
+        int bsz = ds->count - s < t->cfg.batch ? ds->count - s : t->cfg.batch, lo = 0, hi = bsz;
+        double stop;
+        if (t->cfg.workers > 1) {
+            /* this worker's share of the global batch (the same order on every worker: one seed) */
+            if (bsz < t->cfg.workers) break; /* a last batch too small to share is left out, on every worker */
+            lo = (int)((long long)bsz * t->cfg.worker / t->cfg.workers);
+            hi = (int)((long long)bsz * (t->cfg.worker + 1) / t->cfg.workers);
+        }
+        st = fp_layer_train_step_f64(t, ds, t->order + s + lo, hi - lo, &rec);
         rec.epoch = epoch;
-        if (on_step && on_step(&rec, user)) break;
-        if (st != FP_OK && st != FP_ERR_NOT_CONVERGED && !rec.rolled_back) break;
+        stop = (on_step && on_step(&rec, user)) || (st != FP_OK && st != FP_ERR_NOT_CONVERGED && !rec.rolled_back);
+        /* the workers stop together (a failed hook: this worker stops, the others find out from MPI) */
+        if (fp__agree_f64(t, &stop, 1, 1) != FP_OK) return FP_ERR_IO;
+        if (stop > 0) break;
     }
     return st;
 }

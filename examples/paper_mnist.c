@@ -18,6 +18,7 @@
 #include <string.h>
 #define FIXPOINT_IMPLEMENTATION
 #include "fixpoint.h"
+#include "paper_run.h"
 
 static const char PROG[] = "paper_mnist";
 
@@ -50,61 +51,19 @@ static void usage(void)
            "  -h, --help       this text\n");
 }
 
-/* the paper's learning rates (docs/THEORY.md, (E2)); dW2 uses dW3's */
-static const double paper_lrs[5][5] = { { 0 }, { .001, .0025, .005, .01, .025 }, { .01, .025, .05, .1, .25 },
-                                        { .01, .025, .05, .1, .25 }, { .005, .01, .02, .05, .1 } };
-
-typedef struct run {
-    double loss[4096], acc[4096], min_gap, max_jump;
-    int steps, fails, rollbacks;
-    /* for the progress lines: this run's place in the whole */
+/* for the progress lines: a run's place in the whole */
+typedef struct place {
     ex_progress *prog;
     const char *rule;
     double lr, steps_before, steps_per_run;
     int seed;
-} run;
+} place;
 
-static int on_step(const fp_train_record *rec, void *user)
+static void progress(int step, void *user)
 {
-    run *r = (run *)user;
-    if (r->steps < 4096) { r->loss[r->steps] = rec->loss; r->acc[r->steps] = rec->accuracy; }
-    if (r->steps > 0 && rec->loss == rec->loss && r->loss[r->steps - 1] == r->loss[r->steps - 1] &&
-        rec->loss - r->loss[r->steps - 1] > r->max_jump)
-        r->max_jump = rec->loss - r->loss[r->steps - 1];
-    if (rec->min_gap == rec->min_gap && rec->min_gap < r->min_gap) r->min_gap = rec->min_gap;
-    r->fails += rec->status != FP_OK;
-    r->rollbacks += rec->rolled_back;
-    r->steps++;
-    ex_report(r->prog, r->steps_before + r->steps, 0, "%s lr %g seed %d: step %d of about %.0f", r->rule, r->lr, r->seed, r->steps,
-              r->steps_per_run);
-    return 0;
-}
-
-static int load_pair(const char *dir, const char *img, const char *lab, fp_dataset *ds)
-{
-    char a[EX_PATH_MAX], b[EX_PATH_MAX];
-    const char *why = NULL;
-    ex_join(PROG, dir, img, a, sizeof a);
-    ex_join(PROG, dir, lab, b, sizeof b);
-    if (fp_dataset_load(a, b, 10, ds, &why) == FP_OK) return 1;
-    fprintf(stderr, "paper_mnist: %s with %s: %s (--data DIR points at another folder of IDX files; `make data-full` writes "
-            "the full set)\n", a, lab, why);
-    return 0;
-}
-
-/* The test set must fit the network the training set sizes: the same pixels per image (the read-in has
- * one column per training pixel). A mismatch is a data error, not a programmer's: say which, and exit.
- * (The loader has checked each set's label count against its image count, and every label against the
- * 10 classes both sets are loaded with.) */
-static int sets_agree(const char *dir, const ex_idx_files *files, const fp_dataset *tr, const fp_dataset *te)
-{
-    if (te->dim != tr->dim) {
-        fprintf(stderr, "paper_mnist: %s: the test images have %d pixels each (%s) but the training images %d (%s); --data DIR "
-                "must hold the training and test files of one dataset\n", dir, te->dim, files->test_images, tr->dim,
-                files->train_images);
-        return 0;
-    }
-    return 1;
+    place *p = (place *)user;
+    ex_report(p->prog, p->steps_before + step, 0, "%s lr %g seed %d: step %d of about %.0f", p->rule, p->lr, p->seed, step,
+              p->steps_per_run);
 }
 
 int main(int argc, char **argv)
@@ -112,7 +71,7 @@ int main(int argc, char **argv)
     static const char *const solver_names[2] = { "euler", "anderson" };
     const char *data_opt = NULL, *outdir = "build", *out = NULL, *rules = "134";
     char data[EX_PATH_MAX], outbuf[EX_PATH_MAX];
-    int seeds = 1, epochs = 3, ntrain = 0, anderson = 1, quiet = 0, nruns = 0, i, k, li, sd, e;
+    int seeds = 1, epochs = 3, ntrain = 0, anderson = 1, quiet = 0, nruns = 0, i, k, li, sd;
     const ex_idx_files *files;
     ex_args args;
     ex_progress prog;
@@ -134,16 +93,14 @@ int main(int argc, char **argv)
     }
     if (!out) out = ex_join(PROG, outdir, "paper_mnist.csv", outbuf, sizeof outbuf);
     if (!(files = ex_find_data(PROG, data_opt, argv[0], __FILE__, data, sizeof data))) return 1;
-    if (!load_pair(data, files->train_images, files->train_labels, &tr)) return 1;
-    if (!load_pair(data, files->test_images, files->test_labels, &te)) { fp_dataset_free(&tr); return 1; }
-    if (!sets_agree(data, files, &tr, &te)) { fp_dataset_free(&tr); fp_dataset_free(&te); return 1; }
+    if (!paper_load(PROG, data, files, &tr, &te)) return 1;
     if (ntrain > 0 && ntrain < tr.count) tr.count = ntrain;
     if (!(csv = ex_open_out(PROG, out))) { fp_dataset_free(&tr); fp_dataset_free(&te); return 1; }
     for (k = 1; k <= 4; ++k) nruns += strchr(rules, '0' + k) ? 5 * seeds : 0;
     steps_per_run = (double)epochs * (double)((tr.count + 511) / 512); /* an epoch ends with a partial batch */
     ex_progress_start(&prog, PROG, nruns * steps_per_run, 10.0, quiet);
     ex_report(&prog, 0, 1, "data from %s (%s), %d runs of %.0f steps, writing %s", data, files->what, nruns, steps_per_run, out);
-    fprintf(csv, "rule,lr,seed,steps,train_loss_last50,train_acc_last50,test_acc,max_jump,min_gap,max_re_eig_w,rollbacks,failed,seconds\n");
+    fprintf(csv, "rule,lr,seed," PAPER_CSV_COLUMNS "\n");
     printf("paper_mnist: N=300 tanh, %d train / %d test, batch 512, %d epochs, %s, %s kernels\n", tr.count, te.count, epochs,
            anderson ? "Anderson to 1e-5" : "500 Euler steps dt/tau=0.01", fp_isa_name(fp_isa_current()));
     printf("%-4s %-7s %-4s %-6s %-10s %-9s %-8s %-8s %-8s %-9s %-6s\n", "rule", "lr", "seed", "steps", "loss(50)", "acc(50)",
@@ -152,51 +109,26 @@ int main(int argc, char **argv)
         if (!strchr(rules, '0' + k)) continue;
         for (li = 0; li < 5; ++li)
             for (sd = 0; sd < seeds; ++sd, ++i) {
-                static run r;
-                fp_layer_f32 L;
-                fp_trainer_f32 t;
-                fp_train_config c = fp_train_config_default();
-                double t0 = ex_now(), tl, ta, l50 = 0, a50 = 0, wr[300], wi[300], mre = -1e300;
-                int j, from;
-                memset(&r, 0, sizeof r);
-                r.min_gap = HUGE_VAL;
-                r.prog = &prog;
-                r.rule = fp_rule_name((fp_rule)k);
-                r.lr = paper_lrs[k][li];
-                r.seed = sd;
-                r.steps_before = i * steps_per_run;
-                r.steps_per_run = steps_per_run;
-                c.rule = (fp_rule)k;
-                c.optim.lr = paper_lrs[k][li];
-                c.batch = 512;
-                c.seed = 100u + (unsigned)sd;
-                c.stability_every = 10;
-                c.stability_cols = 2;
-                if (anderson) { c.solver = fp_solver_config_default(FP_SOLVER_ANDERSON); c.solver.tol = 1e-5; }
-                else {
-                    c.solver = fp_solver_config_default(FP_SOLVER_EULER);
-                    c.solver.step = 0.01;
-                    c.solver.max_iter = 500;
-                    c.solver.fixed_iterations = 1;
+                place pl;
+                paper_result res;
+                char row[512];
+                pl.prog = &prog;
+                pl.rule = fp_rule_name((fp_rule)k);
+                pl.lr = paper_lrs[k][li];
+                pl.seed = sd;
+                pl.steps_before = i * steps_per_run;
+                pl.steps_per_run = steps_per_run;
+                if (!paper_run(&tr, &te, k, paper_lrs[k][li], sd, !anderson, epochs, progress, &pl, &res)) {
+                    fprintf(stderr, "paper_mnist: setup failed\n");
+                    return 1;
                 }
-                if (fp_layer_init_f32(&L, 300, tr.dim, 10, FP_ACT_TANH, 0.5, 1000u + (unsigned)sd) != FP_OK ||
-                    fp_trainer_init_f32(&t, &L, &c, tr.count) != FP_OK) { fprintf(stderr, "paper_mnist: setup failed\n"); return 1; }
-                for (e = 0; e < epochs; ++e) fp_layer_train_epoch_f32(&t, &tr, e, on_step, &r);
-                fp_layer_evaluate_f32(&t, &te, 0, &tl, &ta);
-                from = r.steps > 50 ? r.steps - 50 : 0;
-                for (j = from; j < r.steps && j < 4096; ++j) { l50 += r.loss[j]; a50 += r.acc[j]; }
-                l50 /= (r.steps - from); a50 /= (r.steps - from);
-                if (fp_eig_f32(fp_mat_rowmajor_f32(L.w, 300, 300), wr, wi, NULL) == FP_OK)
-                    for (j = 0; j < 300; ++j) if (wr[j] > mre) mre = wr[j];
                 printf("%-4s %-7g %-4d %-6d %-10.3f %-9.3f %-8.3f %-8.3f %-8.3f %-9.3f %-6.1f%s\n", fp_rule_name((fp_rule)k),
-                       c.optim.lr, sd, r.steps, l50, a50, ta, r.max_jump, r.min_gap, mre, ex_now() - t0,
-                       r.rollbacks ? " (rollbacks)" : "");
+                       paper_lrs[k][li], sd, res.steps, res.loss50, res.acc50, res.test_acc, res.max_jump, res.min_gap, res.max_re_w,
+                       res.seconds, res.rollbacks ? " (rollbacks)" : "");
                 fflush(stdout);
-                fprintf(csv, "%s,%g,%d,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f,%d,%d,%.2f\n", fp_rule_name((fp_rule)k), c.optim.lr, sd,
-                        r.steps, l50, a50, ta, r.max_jump, r.min_gap, mre, r.rollbacks, r.fails, ex_now() - t0);
+                paper_csv_values(row, sizeof row, &res);
+                fprintf(csv, "%s,%g,%d,%s\n", fp_rule_name((fp_rule)k), paper_lrs[k][li], sd, row);
                 fflush(csv);
-                fp_trainer_free_f32(&t);
-                fp_layer_free_f32(&L);
                 ex_report(&prog, (i + 1) * steps_per_run, 1, "%d of %d runs done", i + 1, nruns);
             }
     }

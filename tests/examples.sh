@@ -14,7 +14,7 @@ CC=${CC:-cc}
 root=$(pwd)
 unset FIXPOINT_DATA # the search order is under test; the caller's setting would bypass it
 mkdir -p build
-examples="paper_mnist compare_rules paper_linear feedback_stability toy_singularity"
+examples="paper_mnist compare_rules paper_linear feedback_stability toy_singularity sweep"
 for e in $examples; do
     echo "$CC -O2 -std=c99 -Wall -Wextra -I. -o build/$e examples/$e.c -lm"
     "$CC" -O2 -std=c99 -Wall -Wextra -I. -o "build/$e" "examples/$e.c" -lm || { echo "0 passed, 1 failed"; exit 1; }
@@ -97,6 +97,12 @@ expect "compare_rules --lr-scale=nan is exit 2" 2 "^compare_rules: --lr-scale: '
 expect "compare_rules --out FILE.csv (the old meaning) is exit 2" 2 "^compare_rules: --out: takes a folder.*--csv FILE" -- build/compare_rules --out x.csv
 expect "paper_mnist --solver foo is exit 2" 2 "^paper_mnist: --solver: unknown value 'foo' \(one of: euler, anderson\)" -- build/paper_mnist --solver foo
 expect "paper_mnist --seeds 0 is exit 2" 2 "^paper_mnist: --seeds: 0 is out of range" -- build/paper_mnist --seeds 0
+expect "sweep --solvers foo is exit 2" 2 "^sweep: --solvers: unknown value 'foo'" -- build/sweep --solvers foo
+expect "sweep: a test set of other images is exit 1" 1 "test images have 100 pixels" "training images 784" -- build/sweep --rules 3 --epochs 1 --out "$tmp/sw" --data "$tmp/size"
+printf 'rule,lr\ndW3,0.1\n' > "$tmp/other.csv"
+expect "sweep: a CSV of something else is exit 1" 1 "is not a sweep CSV" -- build/sweep --rules 3 --csv "$tmp/other.csv"
+[ "$(cat "$tmp/other.csv")" = "$(printf 'rule,lr\ndW3,0.1')" ] && { echo "ok   sweep: the other CSV is left as it was"; passed=$((passed + 1)); } ||
+    { echo "FAIL sweep: the other CSV was changed"; failed=$((failed + 1)); }
 expect "paper_linear --seed abc is exit 2" 2 "^paper_linear: --seed: 'abc' is not a whole number" -- build/paper_linear --seed abc
 expect "paper_linear --iters 1x is exit 2" 2 "^paper_linear: --iters: '1x' is not a whole number" -- build/paper_linear --iters 1x
 expect "feedback_stability --n 5 is exit 2" 2 "^feedback_stability: --n: 5 is out of range \(10 to" -- build/feedback_stability --n 5

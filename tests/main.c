@@ -46,8 +46,9 @@ extern const fpt_test fpt_contract_tests[];
 extern const fpt_test fpt_analysis_contract_tests[];
 extern const fpt_test fpt_api_tests[];
 extern const fpt_test fpt_factor_tests[];
+extern const fpt_test fpt_worker_tests[];
 
-static const fpt_test *const suites[] = { fpt_core_tests, fpt_factor_tests, fpt_act_tests, fpt_solver_tests, fpt_eig_tests, fpt_rule_tests, fpt_feedback_tests, fpt_stability_tests, fpt_fault_tests, fpt_checkpoint_tests, fpt_report_tests, fpt_oom_tests, fpt_contract_tests, fpt_analysis_contract_tests, fpt_api_tests, fpt_fuzz_tests };
+static const fpt_test *const suites[] = { fpt_core_tests, fpt_factor_tests, fpt_act_tests, fpt_solver_tests, fpt_eig_tests, fpt_rule_tests, fpt_feedback_tests, fpt_stability_tests, fpt_fault_tests, fpt_checkpoint_tests, fpt_report_tests, fpt_oom_tests, fpt_contract_tests, fpt_analysis_contract_tests, fpt_api_tests, fpt_worker_tests, fpt_fuzz_tests };
 
 /* `tests [NAME]` runs the tests whose name contains NAME (all without it); `tests --isa` prints the kernel
  * path in force (the best this CPU and build have, capped by FP_ISA) and runs nothing. The cap is
