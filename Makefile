@@ -170,6 +170,11 @@ bench-quick:
 bench-results:
 	BENCH_OUT=bench/results bash bench/run.sh full
 
+# Threads and processes (bench/threads.sh): solves and training steps at 1 and 2 OpenMP threads beside PyTorch's,
+# and examples/mpi_train on 1 and 2 MPI ranks; into bench/results/RESULTS.md. Run it on an idle machine.
+bench-threads: | $(BUILD)
+	BENCH_OUT=bench/results bash bench/threads.sh
+
 # The Python package against PyTorch in one process (solve and a dW3 step, N = 256 / B = 64 and N = 300 /
 # B = 512), and a Python call's overhead over the same C call (bench/call_overhead.c, linked against the
 # package's library): writes $(BENCH_PY_OUT)/python.md and puts it into $(BENCH_PY_OUT)/RESULTS.md. Needs

@@ -1316,7 +1316,9 @@ static int fp__slices(int n, int b, size_t esz)
 {
     int s = fp__slices_cache(n, b, esz), t = fp__slice_threads(FP__SLICES), most = fp__slices_max(n, b, esz);
     if ((double)n * (double)n * (double)b < 2e5) return 1; /* too small for a fork or a cache */
-    if (t > s) s = t;
+    /* on threads, four slices a thread: columns converge at different times, and a thread whose slices
+     * finish early takes another (dynamic schedule) */
+    if (t > 1 && 4 * t > s) s = 4 * t;
     return s < most ? s : most;
 }
 /* columns [off, off + width) of slice s of S over b columns */
@@ -5075,6 +5077,17 @@ static void fp__slices_layout_f32(fp__engine_f32 *e, void **sgws, int *off, fp__
     }
 }
 
+/* G = f'(W R + X) at the returned iterate, for b columns (the micro-kernels for every width, so that a
+ * column's gains do not depend on the slice it was in) */
+static void fp__gains_f32(const fp_activation *act, int n, int b, const float *w, ptrdiff_t rsw, ptrdiff_t csw, const float *x,
+                         ptrdiff_t rsx, ptrdiff_t csx, const float *r, ptrdiff_t rsr, ptrdiff_t csr, float *gain, ptrdiff_t rsg,
+                         ptrdiff_t csg, void *gws)
+{
+    fp__mat_copy_f32(n, b, x, rsx, csx, gain, rsg, csg);
+    fp__gemm_cols_f32(1, FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
+    fp__act_apply_f32(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+}
+
 /* Workspace layout shared by the size query and the solve (S column slices, fp__slices). */
 static void fp__solve_layout_f32(const fp_solver_config *cfg, int n, int b, int S, fp__arena *a, fp__engine_f32 *e,
                                 void **sgws, int *off, fp__newton_ws_f32 *nw, void **gemm_ws)
@@ -5169,6 +5182,7 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
         }
         if (st != FP_OK)
             fp__report_fail(rep, st, st == FP_ERR_SINGULAR ? "Newton met a singular I - G W" : "a column did not converge");
+        if (gain) fp__gains_f32(act, n, b, w, rsw, csw, x, rsx, csx, r, rsr, csr, gain, rsg, csg, gws);
     } else {
         fp__fwd_ctx_f32 f[FP__SLICES];
         for (s = 0; s < S; ++s) {
@@ -5178,15 +5192,18 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
             fp__mat_copy_f32(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
         st = fp__engine_slices_f32(e, S, off, &c, fp__fwd_map_f32, f, sizeof f[0], rep);
-        for (s = 0; s < S; ++s)
-            for (i = 0; i < n; ++i)
-                for (j = 0; j < e[s].b; ++j) r[i * rsr + (off[s] + e[s].perm[j]) * csr] = e[s].R[i * e[s].b + j];
-    }
-    if (gain) {
-        /* G = f'(W R + X) at the returned iterate */
-        fp__mat_copy_f32(n, b, x, rsx, csx, gain, rsg, csg);
-        fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
-        fp__act_apply_f32(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+        /* each slice's iterates back in the caller's column order, and its gains, on the slices' threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(fp__slice_threads(S)) if (fp__slice_threads(S) > 1)
+#endif
+        for (s = 0; s < S; ++s) {
+            int ii, jj;
+            for (ii = 0; ii < n; ++ii)
+                for (jj = 0; jj < e[s].b; ++jj) r[ii * rsr + (off[s] + e[s].perm[jj]) * csr] = e[s].R[ii * e[s].b + jj];
+            if (gain)
+                fp__gains_f32(act, n, e[s].b, w, rsw, csw, x + off[s] * csx, rsx, csx, r + off[s] * csr, rsr, csr, gain + off[s] * csg, rsg,
+                             csg, f[s].gemm_ws);
+        }
     }
     if (own) fp__free(own);
     return st;
@@ -5576,6 +5593,17 @@ static void fp__slices_layout_f64(fp__engine_f64 *e, void **sgws, int *off, fp__
     }
 }
 
+/* G = f'(W R + X) at the returned iterate, for b columns (the micro-kernels for every width, so that a
+ * column's gains do not depend on the slice it was in) */
+static void fp__gains_f64(const fp_activation *act, int n, int b, const double *w, ptrdiff_t rsw, ptrdiff_t csw, const double *x,
+                         ptrdiff_t rsx, ptrdiff_t csx, const double *r, ptrdiff_t rsr, ptrdiff_t csr, double *gain, ptrdiff_t rsg,
+                         ptrdiff_t csg, void *gws)
+{
+    fp__mat_copy_f64(n, b, x, rsx, csx, gain, rsg, csg);
+    fp__gemm_cols_f64(1, FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
+    fp__act_apply_f64(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+}
+
 /* Workspace layout shared by the size query and the solve (S column slices, fp__slices). */
 static void fp__solve_layout_f64(const fp_solver_config *cfg, int n, int b, int S, fp__arena *a, fp__engine_f64 *e,
                                 void **sgws, int *off, fp__newton_ws_f64 *nw, void **gemm_ws)
@@ -5670,6 +5698,7 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
         }
         if (st != FP_OK)
             fp__report_fail(rep, st, st == FP_ERR_SINGULAR ? "Newton met a singular I - G W" : "a column did not converge");
+        if (gain) fp__gains_f64(act, n, b, w, rsw, csw, x, rsx, csx, r, rsr, csr, gain, rsg, csg, gws);
     } else {
         fp__fwd_ctx_f64 f[FP__SLICES];
         for (s = 0; s < S; ++s) {
@@ -5679,15 +5708,18 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
             fp__mat_copy_f64(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
         st = fp__engine_slices_f64(e, S, off, &c, fp__fwd_map_f64, f, sizeof f[0], rep);
-        for (s = 0; s < S; ++s)
-            for (i = 0; i < n; ++i)
-                for (j = 0; j < e[s].b; ++j) r[i * rsr + (off[s] + e[s].perm[j]) * csr] = e[s].R[i * e[s].b + j];
-    }
-    if (gain) {
-        /* G = f'(W R + X) at the returned iterate */
-        fp__mat_copy_f64(n, b, x, rsx, csx, gain, rsg, csg);
-        fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
-        fp__act_apply_f64(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+        /* each slice's iterates back in the caller's column order, and its gains, on the slices' threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(fp__slice_threads(S)) if (fp__slice_threads(S) > 1)
+#endif
+        for (s = 0; s < S; ++s) {
+            int ii, jj;
+            for (ii = 0; ii < n; ++ii)
+                for (jj = 0; jj < e[s].b; ++jj) r[ii * rsr + (off[s] + e[s].perm[jj]) * csr] = e[s].R[ii * e[s].b + jj];
+            if (gain)
+                fp__gains_f64(act, n, e[s].b, w, rsw, csw, x + off[s] * csx, rsx, csx, r + off[s] * csr, rsr, csr, gain + off[s] * csg, rsg,
+                             csg, f[s].gemm_ws);
+        }
     }
     if (own) fp__free(own);
     return st;
@@ -7059,11 +7091,14 @@ static void fp__forward_input_f32(fp_trainer_f32 *t, const fp_dataset *ds, const
     fp_layer_f32 *L = t->layer;
     const int B = t->max_batch;
     int i, j;
-    for (j = 0; j < bsz; ++j) {
-        const unsigned char *px = ds->pixels + (size_t)idx[j] * (size_t)ds->dim;
-        for (i = 0; i < L->n_in; ++i) t->u[i * B + j] = (float)px[i] * (float)(1.0 / 255.0);
-        t->labels[j] = ds->labels[idx[j]];
-    }
+    for (j = 0; j < bsz; ++j) t->labels[j] = ds->labels[idx[j]];
+    /* U row by row (its writes contiguous; the reads of one pixel across the batch's images stay in L1 for
+     * the next pixel), rows split over threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) private(j) num_threads(fp__slice_threads(FP__SLICES)) if ((double)L->n_in * bsz > 1e5)
+#endif
+    for (i = 0; i < L->n_in; ++i)
+        for (j = 0; j < bsz; ++j) t->u[i * B + j] = (float)ds->pixels[(size_t)idx[j] * (size_t)ds->dim + (size_t)i] * (float)(1.0 / 255.0);
     for (i = 0; i < L->n; ++i)
         for (j = 0; j < bsz; ++j) t->x[i * B + j] = L->b[i];
     fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, L->n, bsz, L->n_in, 1, L->w_in, L->n_in, 1, t->u, B, 1, 1, t->x, B, 1, t->gemm_ws);
@@ -7793,11 +7828,14 @@ static void fp__forward_input_f64(fp_trainer_f64 *t, const fp_dataset *ds, const
     fp_layer_f64 *L = t->layer;
     const int B = t->max_batch;
     int i, j;
-    for (j = 0; j < bsz; ++j) {
-        const unsigned char *px = ds->pixels + (size_t)idx[j] * (size_t)ds->dim;
-        for (i = 0; i < L->n_in; ++i) t->u[i * B + j] = (double)px[i] * (double)(1.0 / 255.0);
-        t->labels[j] = ds->labels[idx[j]];
-    }
+    for (j = 0; j < bsz; ++j) t->labels[j] = ds->labels[idx[j]];
+    /* U row by row (its writes contiguous; the reads of one pixel across the batch's images stay in L1 for
+     * the next pixel), rows split over threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) private(j) num_threads(fp__slice_threads(FP__SLICES)) if ((double)L->n_in * bsz > 1e5)
+#endif
+    for (i = 0; i < L->n_in; ++i)
+        for (j = 0; j < bsz; ++j) t->u[i * B + j] = (double)ds->pixels[(size_t)idx[j] * (size_t)ds->dim + (size_t)i] * (double)(1.0 / 255.0);
     for (i = 0; i < L->n; ++i)
         for (j = 0; j < bsz; ++j) t->x[i * B + j] = L->b[i];
     fp_gemm_ws_f64(FP_NOTRANS, FP_NOTRANS, L->n, bsz, L->n_in, 1, L->w_in, L->n_in, 1, t->u, B, 1, 1, t->x, B, 1, t->gemm_ws);

@@ -1034,7 +1034,9 @@ static int fp__slices(int n, int b, size_t esz)
 {
     int s = fp__slices_cache(n, b, esz), t = fp__slice_threads(FP__SLICES), most = fp__slices_max(n, b, esz);
     if ((double)n * (double)n * (double)b < 2e5) return 1; /* too small for a fork or a cache */
-    if (t > s) s = t;
+    /* on threads, four slices a thread: columns converge at different times, and a thread whose slices
+     * finish early takes another (dynamic schedule) */
+    if (t > 1 && 4 * t > s) s = 4 * t;
     return s < most ? s : most;
 }
 /* columns [off, off + width) of slice s of S over b columns */
@@ -3557,6 +3559,17 @@ static void FP__I(slices_layout)(FP__I(engine) *e, void **sgws, int *off, fp__ar
     }
 }
 
+/* G = f'(W R + X) at the returned iterate, for b columns (the micro-kernels for every width, so that a
+ * column's gains do not depend on the slice it was in) */
+static void FP__I(gains)(const fp_activation *act, int n, int b, const FP__T *w, ptrdiff_t rsw, ptrdiff_t csw, const FP__T *x,
+                         ptrdiff_t rsx, ptrdiff_t csx, const FP__T *r, ptrdiff_t rsr, ptrdiff_t csr, FP__T *gain, ptrdiff_t rsg,
+                         ptrdiff_t csg, void *gws)
+{
+    FP__I(mat_copy)(n, b, x, rsx, csx, gain, rsg, csg);
+    FP__I(gemm_cols)(1, FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
+    FP__I(act_apply)(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+}
+
 /* Workspace layout shared by the size query and the solve (S column slices, fp__slices). */
 static void FP__I(solve_layout)(const fp_solver_config *cfg, int n, int b, int S, fp__arena *a, FP__I(engine) *e,
                                 void **sgws, int *off, FP__I(newton_ws) *nw, void **gemm_ws)
@@ -3651,6 +3664,7 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
         }
         if (st != FP_OK)
             fp__report_fail(rep, st, st == FP_ERR_SINGULAR ? "Newton met a singular I - G W" : "a column did not converge");
+        if (gain) FP__I(gains)(act, n, b, w, rsw, csw, x, rsx, csx, r, rsr, csr, gain, rsg, csg, gws);
     } else {
         FP__I(fwd_ctx) f[FP__SLICES];
         for (s = 0; s < S; ++s) {
@@ -3660,15 +3674,18 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
             FP__I(mat_copy)(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
         st = FP__I(engine_slices)(e, S, off, &c, FP__I(fwd_map), f, sizeof f[0], rep);
-        for (s = 0; s < S; ++s)
-            for (i = 0; i < n; ++i)
-                for (j = 0; j < e[s].b; ++j) r[i * rsr + (off[s] + e[s].perm[j]) * csr] = e[s].R[i * e[s].b + j];
-    }
-    if (gain) {
-        /* G = f'(W R + X) at the returned iterate */
-        FP__I(mat_copy)(n, b, x, rsx, csx, gain, rsg, csg);
-        FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, n, b, n, 1, w, rsw, csw, r, rsr, csr, 1, gain, rsg, csg, gws);
-        FP__I(act_apply)(act, n, b, gain, rsg, csg, NULL, 0, 0, gain, rsg, csg);
+        /* each slice's iterates back in the caller's column order, and its gains, on the slices' threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(fp__slice_threads(S)) if (fp__slice_threads(S) > 1)
+#endif
+        for (s = 0; s < S; ++s) {
+            int ii, jj;
+            for (ii = 0; ii < n; ++ii)
+                for (jj = 0; jj < e[s].b; ++jj) r[ii * rsr + (off[s] + e[s].perm[jj]) * csr] = e[s].R[ii * e[s].b + jj];
+            if (gain)
+                FP__I(gains)(act, n, e[s].b, w, rsw, csw, x + off[s] * csx, rsx, csx, r + off[s] * csr, rsr, csr, gain + off[s] * csg, rsg,
+                             csg, f[s].gemm_ws);
+        }
     }
     if (own) fp__free(own);
     return st;
@@ -4639,11 +4656,14 @@ static void FP__I(forward_input)(FP__F(trainer) *t, const fp_dataset *ds, const 
     FP__F(layer) *L = t->layer;
     const int B = t->max_batch;
     int i, j;
-    for (j = 0; j < bsz; ++j) {
-        const unsigned char *px = ds->pixels + (size_t)idx[j] * (size_t)ds->dim;
-        for (i = 0; i < L->n_in; ++i) t->u[i * B + j] = (FP__T)px[i] * (FP__T)(1.0 / 255.0);
-        t->labels[j] = ds->labels[idx[j]];
-    }
+    for (j = 0; j < bsz; ++j) t->labels[j] = ds->labels[idx[j]];
+    /* U row by row (its writes contiguous; the reads of one pixel across the batch's images stay in L1 for
+     * the next pixel), rows split over threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) private(j) num_threads(fp__slice_threads(FP__SLICES)) if ((double)L->n_in * bsz > 1e5)
+#endif
+    for (i = 0; i < L->n_in; ++i)
+        for (j = 0; j < bsz; ++j) t->u[i * B + j] = (FP__T)ds->pixels[(size_t)idx[j] * (size_t)ds->dim + (size_t)i] * (FP__T)(1.0 / 255.0);
     for (i = 0; i < L->n; ++i)
         for (j = 0; j < bsz; ++j) t->x[i * B + j] = L->b[i];
     FP__F(gemm_ws)(FP_NOTRANS, FP_NOTRANS, L->n, bsz, L->n_in, 1, L->w_in, L->n_in, 1, t->u, B, 1, 1, t->x, B, 1, t->gemm_ws);
