@@ -1034,9 +1034,14 @@ static int fp__slices(int n, int b, size_t esz)
 {
     int s = fp__slices_cache(n, b, esz), t = fp__slice_threads(FP__SLICES), most = fp__slices_max(n, b, esz);
     if ((double)n * (double)n * (double)b < 2e5) return 1; /* too small for a fork or a cache */
-    /* on threads, four slices a thread: columns converge at different times, and a thread whose slices
-     * finish early takes another (dynamic schedule) */
-    if (t > 1 && 4 * t > s) s = 4 * t;
+    /* on threads, a slice a thread, and up to four when the slices keep 64 columns (narrower ones slow the
+     * GEMM): columns converge at different times, and a thread whose slices finish early takes another
+     * (dynamic schedule) */
+    if (t > 1) {
+        int per = b / 64 < 4 * t ? b / 64 : 4 * t;
+        if (per < t) per = t;
+        if (per > s) s = per;
+    }
     return s < most ? s : most;
 }
 /* columns [off, off + width) of slice s of S over b columns */
