@@ -2,8 +2,8 @@
  * data-parallel over MPI: every rank holds the whole network, takes its share of each global batch (the
  * same shuffled order on every rank, from one seed), solves and differentiates it, and the trainer's
  * allreduce hook sums dW and the loss and accuracy sums across ranks, so that every rank applies the same
- * update - the run of one process with the whole batch, to rounding (docs/THEORY.md, "Data-parallel
- * training"). The header knows nothing of MPI: the hook below is the only bridge.
+ * update - the run of one process with the whole batch, to rounding (docs/THEORY.md, (P2)-(P3)).
+ * The header knows nothing of MPI: the hook below is the only bridge.
  * From the repository root (Debian: apt-get install libopenmpi-dev openmpi-bin):
  *   mkdir -p build && mpicc -O2 -std=c99 -I. -o build/mpi_train examples/mpi_train.c -lm
  *   mpirun -np 2 ./build/mpi_train               # 20 steps on the embedded data, two ranks

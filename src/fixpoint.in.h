@@ -490,10 +490,12 @@ typedef struct fp_train_config {
     int stability_every;       /* analyse min_b (1 - Re lambda_max(G_b W)) every k steps (0: never) */
     int stability_cols;        /* columns analysed per batch; default 8                           */
     /* Data-parallel training across workers (processes, machines), each solving and differentiating its
-     * share of every batch. allreduce sums count values at buf elementwise across all workers, in place,
-     * every worker getting the sums (MPI_Allreduce with MPI_SUM, MPI_IN_PLACE); f64: buf holds doubles,
-     * else the trainer's real type. Returns 0 on success. Every worker calls it the same number of times
-     * in the same order; the header never includes an MPI header. NULL: one worker. */
+     * share of every batch (docs/THEORY.md (P2)-(P3)). allreduce sums count values at buf elementwise
+     * across all workers, in place, every worker getting the same sums, bit for bit (an MPI_Reduce to one
+     * rank then an MPI_Bcast; an MPI_Allreduce may round differently on different ranks); f64: buf holds
+     * doubles, else the trainer's real type. Returns 0 on success. Every worker calls it the same number
+     * of times in the same order; the header never includes an MPI header. NULL: one worker. dW2 cannot
+     * be split (its B x B system couples the columns). */
     int (*allreduce)(void *buf, int count, int f64, void *user);
     void *allreduce_user;      /* passed to allreduce                                             */
     int workers, worker;       /* with allreduce: the worker count and this worker's index, so that
@@ -502,7 +504,8 @@ typedef struct fp_train_config {
 } fp_train_config;
 FP_API fp_train_config fp_train_config_default(void); /* the zeroed meaning, spelled out */
 
-/* One training step as it happened. */
+/* One training step as it happened (with workers: loss, accuracy, converged and dw_norm are the whole
+ * batch's, solver_iterations and min_gap this worker's). */
 typedef struct fp_train_record {
     int epoch, step;
     double loss, accuracy;     /* on the batch, before the update                                  */
@@ -583,14 +586,21 @@ typedef struct FP__F(trainer) {
 } FP__F(trainer);
 FP_API fp_status FP__F(trainer_init)(FP__F(trainer) *t, FP__F(layer) *L, const fp_train_config *cfg, int dataset_count);
 FP_API void FP__F(trainer_free)(FP__F(trainer) *t);
-/* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch). rec receives the record. Faults and
- * their recovery (unless cfg.no_rollback): a forward solve that loses the fixed point, or an adjoint that is
- * singular or does not converge, undoes the previous update and halves the rate (rec->rolled_back; the
- * solve is retried at once, a failed gradient returns its status and the next step goes on from the
- * restored W); dW2's B x B system, singular at isolated rates, is retried with the rate halved. */
+/* One step on the samples idx[0..bsz) of ds (bsz <= cfg.batch; with workers, this worker's share, at most
+ * ceil(batch / workers)). rec receives the record. Faults and their recovery (unless cfg.no_rollback): a
+ * forward solve that loses the fixed point, or an adjoint that is singular or does not converge, undoes
+ * the previous update and halves the rate (rec->rolled_back; the solve is retried at once, a failed
+ * gradient returns its status and the next step goes on from the restored W); dW2's B x B system,
+ * singular at isolated rates, is retried with the rate halved. With workers every fault is agreed: a
+ * worker's refused batch, lost fixed point, NaN loss or failed gradient makes every worker return (with
+ * "another worker's ..." where it was not its own), and all roll back alike. A failed allreduce:
+ * FP_ERR_IO. */
 FP_API fp_status FP__F(layer_train_step)(FP__F(trainer) *t, const fp_dataset *ds, const int *idx, int bsz,
                                          fp_train_record *rec);
-/* One epoch: shuffle (unless cfg.no_shuffle), all full and partial batches, on_step after each (nonzero stops). */
+/* One epoch: shuffle (unless cfg.no_shuffle), all full and partial batches, on_step after each (nonzero stops).
+ * With workers: the same order on every worker (one seed), this worker's share of each batch, and the
+ * workers stop together (any on_step or failure stops all); a last batch smaller than the worker count is
+ * left out. */
 FP_API fp_status FP__F(layer_train_epoch)(FP__F(trainer) *t, const fp_dataset *ds, int epoch,
                                           int (*on_step)(const fp_train_record *rec, void *user), void *user);
 /* Mean loss and accuracy over the first `limit` samples (0: all), fixed points from zero. A label outside
@@ -996,7 +1006,7 @@ static int fp__gemm_threads(void)
 #define FP__MAX_THREADS 1
 #endif
 
-/* Column slices (docs/THEORY.md, "Threads and slices"). The columns of a batch are independent in the
+/* Column slices (docs/THEORY.md, (P1)). The columns of a batch are independent in the
  * iteration engine - each has its own iterate, Anderson history and stopping test - so the engine runs a
  * batch as S contiguous slices, each iterated by an engine of its own: for the cache, a slice's iterate,
  * image and inputs (3 N x width) take about 512 KB, which stays in a core's L2 from one iteration to
@@ -1018,13 +1028,15 @@ static int fp__slices_max(int n, int b, size_t esz)
     if (t > s) s = t;
     return b / 16 < 1 ? 1 : b / 16 < s ? b / 16 : s;
 }
-/* the threads a run of S slices uses */
+/* The threads a run of S slices uses: all of them when every thread gets a slice; else one, the slices
+ * one after another, each GEMM then threaded over its rows (a wide network on a narrow share of a batch,
+ * N = 10^4 on 32 columns: 2 slices could keep only 2 of 32 threads busy, the GEMM's rows keep all). */
 static int fp__slice_threads(int S)
 {
 #ifdef _OPENMP
     int t = omp_in_parallel() ? 1 : omp_get_max_threads();
     t = t < FP__MAX_THREADS ? t : FP__MAX_THREADS;
-    return t < S ? t : S;
+    return S >= t ? t : 1;
 #else
     (void)S;
     return 1;
@@ -1036,8 +1048,8 @@ static int fp__slices(int n, int b, size_t esz)
     if ((double)n * (double)n * (double)b < 2e5) return 1; /* too small for a fork or a cache */
     /* on threads, a slice a thread, and up to four when the slices keep 64 columns (narrower ones slow the
      * GEMM): columns converge at different times, and a thread whose slices finish early takes another
-     * (dynamic schedule) */
-    if (t > 1) {
+     * (dynamic schedule). Too few columns for a slice a thread: the cache's slices only. */
+    if (t > 1 && most >= t) {
         int per = b / 64 < 4 * t ? b / 64 : 4 * t;
         if (per < t) per = t;
         if (per > s) s = per;
@@ -2847,7 +2859,7 @@ FP__TARGET_AVX512 static int FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r)
  * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
 /* A row's tail (fewer elements than a vector) goes through the same vector code, padded: an element's
  * tanh is then the same wherever it sits in a row, so a column's values do not depend on the batch width
- * or the column slices (docs/THEORY.md, "Threads and slices"). */
+ * or the column slices (docs/THEORY.md, (P1)). */
 static void FP__I(tanh_row)(int n, const FP__T *z, FP__T *r)
 {
     int j = 0, k;
@@ -3421,7 +3433,7 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
 /* The S column slices of a batch, each engine run on a thread of its own (fp__slices), with their
  * reports merged into rep: slice s reports columns off[s].. of rep's arrays, the history is the
  * largest residual over all of them, and the status is the worst (non-finite, diverged, unconverged). */
-static fp_status FP__I(engine_slices)(FP__I(engine) *e, int S, const int *off, const fp_solver_config *cfg,
+static fp_status FP__I(engine_slices)(FP__I(engine) *e, int S, int T, const int *off, const fp_solver_config *cfg,
                                       FP__I(map_fn) map, void *ctx, size_t ctx_size, fp_solve_report *rep)
 {
     fp_solve_report part[FP__SLICES];
@@ -3437,8 +3449,11 @@ static fp_status FP__I(engine_slices)(FP__I(engine) *e, int S, const int *off, c
         part[s].col_residual = rep->col_residual ? rep->col_residual + off[s] : NULL;
     }
 #ifdef _OPENMP
-    /* more slices than threads: handed out one at a time, so columns that converge early free a thread */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(fp__slice_threads(S)) if (fp__slice_threads(S) > 1)
+    /* T threads (fp__slice_threads); more slices than threads: handed out one at a time, so columns that
+     * converge early free a thread */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T) if (T > 1)
+#else
+    (void)T;
 #endif
     for (s = 0; s < S; ++s) st[s] = FP__I(engine_run)(&e[s], cfg, map, (unsigned char *)ctx + (size_t)s * ctx_size, &part[s]);
     for (s = 0; s < S; ++s) {
@@ -3619,7 +3634,7 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
     void *gws, *own = NULL, *sgws[FP__SLICES];
     const char *msg;
     fp_status st;
-    int i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(FP__T));
+    int i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(FP__T)), T = fp__slice_threads(S);
     if (!rep) { memset(&local, 0, sizeof local); rep = &local; }
     fp__report_reset(rep);
     FP_ASSERT(cfg && act && w && x && r);
@@ -3675,13 +3690,14 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
         for (s = 0; s < S; ++s) {
             f[s].act = act; f[s].n = n; f[s].w = w; f[s].rsw = rsw; f[s].csw = csw; f[s].rsx = rsx; f[s].csx = csx;
             f[s].x = x + off[s] * csx;
-            f[s].gemm_ws = sgws[s] ? sgws[s] : gws;
+            /* slices on threads: a GEMM workspace each; one after another: the call's (threaded GEMMs) */
+            f[s].gemm_ws = T > 1 ? sgws[s] : gws;
             FP__I(mat_copy)(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
-        st = FP__I(engine_slices)(e, S, off, &c, FP__I(fwd_map), f, sizeof f[0], rep);
+        st = FP__I(engine_slices)(e, S, T, off, &c, FP__I(fwd_map), f, sizeof f[0], rep);
         /* each slice's iterates back in the caller's column order, and its gains, on the slices' threads */
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(fp__slice_threads(S)) if (fp__slice_threads(S) > 1)
+#pragma omp parallel for schedule(static) num_threads(T) if (T > 1)
 #endif
         for (s = 0; s < S; ++s) {
             int ii, jj;
@@ -3855,7 +3871,7 @@ static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
     fp__arena a;
     FP__I(engine) e[FP__SLICES];
     FP__T *p[FP__SLICES], *J;
-    int *piv, i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(FP__T));
+    int *piv, i, j, s, off[FP__SLICES], S = fp__slices(n, b, sizeof(FP__T)), T = fp__slice_threads(S);
     void *gws, *own = NULL, *sgws[FP__SLICES];
     const char *msg;
     fp_status st = FP_OK;
@@ -3902,11 +3918,11 @@ static fp_status FP__I(implicit_grad)(const fp_adjoint_config *cfg, int n, int b
             q[s].g = gain + off[s] * csg;
             q[s].d = delta + off[s] * csd;
             q[s].p = p[s];
-            q[s].gemm_ws = sgws[s] ? sgws[s] : gws;
+            q[s].gemm_ws = T > 1 ? sgws[s] : gws;
             /* U0 = Delta (the first Neumann term) */
             FP__I(mat_copy)(n, e[s].b, delta + off[s] * csd, rsd, csd, e[s].R, e[s].b, 1);
         }
-        st = FP__I(engine_slices)(e, S, off, &c.iter, FP__I(adj_map), q, sizeof q[0], rep);
+        st = FP__I(engine_slices)(e, S, T, off, &c.iter, FP__I(adj_map), q, sizeof q[0], rep);
         for (s = 0; s < S; ++s)
             for (i = 0; i < n; ++i)
                 for (j = 0; j < e[s].b; ++j) {
@@ -4710,7 +4726,7 @@ static fp_status FP__I(gradient_failed)(FP__F(trainer) *t, fp_train_record *rec,
     return st;
 }
 
-/* The workers agree (docs/THEORY.md, "Data-parallel training"): v[0..k) becomes its sum over every worker,
+/* The workers agree (docs/THEORY.md, (P2)-(P3)): v[0..k) becomes its sum over every worker,
  * through the caller's allreduce; with one worker v is already that sum. Every worker reaches every
  * agreement of a step, whatever happened to it on the way: one that returned early would leave the
  * others waiting. */

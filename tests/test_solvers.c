@@ -361,7 +361,8 @@ static void gradients_match_finite_differences(void)
  * its history (the largest residual over all columns per iteration) - since each column's arithmetic is
  * its own. The reference solves the batch 16 columns at a time (one slice each); the forward solve with
  * Anderson (columns retiring at different times), the paper's fixed Euler steps on a batch wide enough to
- * be cut for the cache in every build, and the iterative adjoint; in an OpenMP build at 1, 2 and 3 threads.
+ * be cut for the cache in every build, and the iterative adjoint; in an OpenMP build at 1, 2, 3 and 8 threads
+ * (8: fewer slices than threads, run one after another with threaded GEMMs).
  * With BLIS (which picks kernels by the product's width) the columns agree to rounding. */
 typedef struct slice_case { int n, b, adjoint; fp_solver_method m; int fixed; } slice_case;
 static fp_status slice_run(const slice_case *k, const double *w, const double *x, const double *g, int j0, int cols,
@@ -420,7 +421,7 @@ static void slices_and_threads_leave_every_column_bit_identical(void)
 #ifdef _OPENMP
         int saved = omp_get_max_threads();
 #endif
-        for (t = 1; t <= 3; ++t) {
+        for (t = 1; t <= 8; t = t < 3 ? t + 1 : t == 3 ? 8 : 9) { /* 1, 2, 3 threads, and 8: more than the slices */
             int diff = 0, idiff = 0, hdiff = 0;
 #ifdef _OPENMP
             omp_set_num_threads(t);
