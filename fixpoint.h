@@ -1299,7 +1299,9 @@ static int fp__gemm_threads(void)
  * iteration engine - each has its own iterate, Anderson history and stopping test - so the engine runs a
  * batch as S contiguous slices, each iterated by an engine of its own: for the cache, a slice's iterate,
  * image and inputs (3 N x width) take about 512 KB, which stays in a core's L2 from one iteration to
- * the next (N = 300, 512 columns in four slices: 17 % faster on one thread, measured); for threads, an
+ * the next (N = 300, 512 columns in four slices: 17 % faster on one thread, measured) - while W itself
+ * fits a core's L2 (N^2 esz <= 1 MiB; a larger W is read from memory once an iteration by one slice,
+ * the GEMM's threads splitting its rows, rather than once a slice); for threads, an
  * OpenMP build runs the slices on up to T threads, one fork per solve instead of several per
  * iteration. Either way every column computes the same sums in the same order: the results do not depend
  * on S or T. fp__slices_max bounds S from the sizes alone (the workspace query), fp__slices picks S at
@@ -1335,6 +1337,9 @@ static int fp__slices(int n, int b, size_t esz)
 {
     int s = fp__slices_cache(n, b, esz), t = fp__slice_threads(FP__SLICES), most = fp__slices_max(n, b, esz);
     if ((double)n * (double)n * (double)b < 2e5) return 1; /* too small for a fork or a cache */
+    /* W past a core's L2 (N > 512 in float): every slice would stream W from memory once an iteration;
+     * one slice and the GEMM's threads read it once (a wide network is bandwidth-bound) */
+    if ((double)n * (double)n * (double)esz > 1048576.0) return 1;
     /* on threads, a slice a thread, and up to four when the slices keep 64 columns (narrower ones slow the
      * GEMM): columns converge at different times, and a thread whose slices finish early takes another
      * (dynamic schedule). Too few columns for a slice a thread: the cache's slices only. */

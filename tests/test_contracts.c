@@ -231,39 +231,69 @@ static void trainer_step_stays_in_bounds_with_every_solver_and_trained_readin(vo
 }
 
 /* ---- issue 3: a workspace sized while one thread runs is not overrun when more threads run ---- */
-static void solve_with_more_threads_stays_inside_a_one_thread_workspace(void)
-{
 #ifdef _OPENMP
-    enum { N = 600, B = 128 };
+static void one_thread_workspace_case(int N, int B, int adj)
+{
     const size_t extra = (size_t)1 << 20;
     fp_solver_config c = fp_solver_config_default(FP_SOLVER_ANDERSON);
+    fp_adjoint_config ac = fp_adjoint_config_default();
     fp_activation act = fp_activation_make(FP_ACT_TANH);
     fpt_rng rng = { 13 };
     double *wd = fpt_randn(N, N, 0.5, &rng);
     float *w = malloc(sizeof(float) * N * N), *x = malloc(sizeof(float) * N * B), *r = malloc(sizeof(float) * N * B),
-          *g = malloc(sizeof(float) * N * B);
+          *g = malloc(sizeof(float) * N * B), *v = malloc(sizeof(float) * N * B);
     unsigned char *ws;
     size_t size, i, bad = 0;
     int saved = omp_get_max_threads();
     fp_status st;
+    ac.method = FP_ADJOINT_ITERATIVE;
     for (i = 0; i < (size_t)N * N; ++i) w[i] = (float)wd[i];
     for (i = 0; i < (size_t)N * B; ++i) x[i] = (float)(0.5 * fpt_uniform(&rng));
     omp_set_num_threads(1);
-    size = fp_solve_workspace_size_f32(&c, N, B);
+    if (adj) CHECK(fp_solve_f32(&c, &act, rm32(w, N, N), rm32(x, N, B), rm32(r, N, B), rm32(g, N, B), NULL, NULL) == FP_OK);
+    size = adj ? fp_adjoint_workspace_size_f32(&ac, N, B) : fp_solve_workspace_size_f32(&c, N, B);
     ws = malloc(size + extra);
     memset(ws + size, 0xA5, extra);
     omp_set_num_threads(4);
-    st = fp_solve_f32(&c, &act, rm32(w, N, N), rm32(x, N, B), rm32(r, N, B), rm32(g, N, B), NULL, ws);
+    st = adj ? fp_implicit_grad_f32(&ac, rm32(w, N, N), rm32(NULL, 0, 0), rm32(g, N, B), rm32(x, N, B), rm32(v, N, B),
+                                    rm32(NULL, 0, 0), NULL, ws)
+             : fp_solve_f32(&c, &act, rm32(w, N, N), rm32(x, N, B), rm32(r, N, B), rm32(g, N, B), NULL, ws);
+    /* and nothing inside it overran: the result is the one of a call with its own workspace */
+    {
+        float *out = adj ? v : r, *again = malloc(sizeof(float) * N * B);
+        size_t differ = 0;
+        memcpy(again, out, sizeof(float) * N * B);
+        if (adj) fp_implicit_grad_f32(&ac, rm32(w, N, N), rm32(NULL, 0, 0), rm32(g, N, B), rm32(x, N, B), rm32(v, N, B),
+                                      rm32(NULL, 0, 0), NULL, NULL);
+        else fp_solve_f32(&c, &act, rm32(w, N, N), rm32(x, N, B), rm32(r, N, B), rm32(g, N, B), NULL, NULL);
+        for (i = 0; i < (size_t)N * B; ++i) differ += memcmp(&again[i], &out[i], sizeof(float)) != 0;
+        CHECKF(differ == 0, "N %d, %s: %lu values differ from a call with its own workspace", N, adj ? "adjoint" : "solve",
+               (unsigned long)differ);
+        free(again);
+    }
     omp_set_num_threads(saved);
-    CHECKF(st == FP_OK, "%s", fp_status_str(st));
+    CHECKF(st == FP_OK, "N %d, %s: %s", N, adj ? "adjoint" : "solve", fp_status_str(st));
     for (i = 0; i < extra; ++i) bad += ws[size + i] != 0xA5;
-    CHECKF(bad == 0, "%lu bytes written past the %lu-byte workspace", (unsigned long)bad, (unsigned long)size);
+    CHECKF(bad == 0, "N %d, %s: %lu bytes written past the %lu-byte workspace", N, adj ? "adjoint" : "solve", (unsigned long)bad,
+           (unsigned long)size);
     free(ws);
     free(wd);
     free(w);
     free(x);
     free(r);
     free(g);
+    free(v);
+}
+#endif
+
+/* N = 600: one slice and threaded GEMMs; N = 200, B = 256: column slices on the threads, each with its
+ * GEMM block (docs/THEORY.md (P1)); the forward solve and the iterative adjoint */
+static void solve_with_more_threads_stays_inside_a_one_thread_workspace(void)
+{
+#ifdef _OPENMP
+    one_thread_workspace_case(600, 128, 0);
+    one_thread_workspace_case(200, 256, 0);
+    one_thread_workspace_case(200, 256, 1);
 #else
     printf("    built without OpenMP: nothing to check (make test-omp runs it)\n");
 #endif
