@@ -642,9 +642,9 @@ typedef struct fp_spectrum_config {
 typedef struct fp_spectrum {
     double abscissa, abscissa_im; /* the eigenvalue with the largest real part                          */
     double radius;                /* the largest modulus (exact), or the largest Ritz modulus (Arnoldi)  */
-    double bulk_radius;           /* given; or 90th percentile of |lambda| / sqrt(0.9), the radius of a  */
-                                  /* uniform disk with that quantile (exact mode only, else NaN)         */
-    int outliers;                 /* eigenvalues beyond (1 + margin) bulk_radius; -1 when unknown        */
+    double bulk_radius;           /* given; or sqrt(||diag(gain) W||_F^2 / N), the circular law's radius */
+                                  /* for independent entries (docs/THEORY.md (S2))                       */
+    int outliers;                 /* eigenvalues (Arnoldi: Ritz values) beyond (1 + margin) bulk_radius */
     double outlier_re[FP_MAX_OUTLIERS], outlier_im[FP_MAX_OUTLIERS]; /* the largest, by modulus     */
     int exact;                    /* 1: all n eigenvalues by QR; 0: leading Ritz values by Arnoldi       */
     fp_verdict verdict;           /* abscissa < 1 - tol stable, > 1 + tol unstable, else marginal        */
@@ -4142,6 +4142,10 @@ FP__VECTORIZE static void FP__I(hadamard)(int n, int b, const FP__T *a, ptrdiff_
                             ptrdiff_t rsb, ptrdiff_t csb, FP__T *d, ptrdiff_t ld)
 {
     int i, j;
+    /* the rules' N x B scalings, rows over the threads (one when called inside a parallel region) */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) private(j) num_threads(fp__gemm_threads()) if ((double)n * b > 1e5)
+#endif
     for (i = 0; i < n; ++i)
         for (j = 0; j < b; ++j) d[i * ld + j] = a[i * rsa + j * csa] * bb[i * rsb + j * csb];
 }
@@ -5120,11 +5124,6 @@ FP_DEF const char *fp_verdict_str(fp_verdict v)
     return "unknown";
 }
 
-static int fp__cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* The census's dynamics: a zeroed method is Euler with dt 0.2 to 1e-9 in 20000 steps (a careful
  * settle onto attractors only), with any field the caller set kept; a chosen method keeps its own
@@ -5641,12 +5640,24 @@ FP__COLD static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg
             if (mod[i] > s.radius) s.radius = mod[i];
         }
         if (c.bulk_radius > 0) s.bulk_radius = c.bulk_radius;
-        else if (exact) {
-            /* a circular bulk (random connectivity): the radius of the uniform disk with this 90th
-             * percentile; robust to fewer than n / 10 outliers */
-            qsort(mod, (size_t)k, sizeof(double), fp__cmp_double);
-            s.bulk_radius = mod[(int)(0.9 * (k - 1))] / sqrt(0.9);
-        } else s.bulk_radius = NAN;
+        else {
+            /* (S2): the circular law's radius for independent entries, sqrt(||diag(g) W||_F^2 / N) - for
+             * diag(phi') (chi + m n^T / N) it is g sqrt(<phi'^2>) up to O(1/N), whatever the gains. (A
+             * percentile of |lambda| assumed a uniform disk; unequal gains pile the eigenvalues toward
+             * the centre, and it came out 6-14 % low, counting bulk eigenvalues as outliers.) */
+            double f2 = 0, big = 0;
+            for (i = 0; i < n; ++i) /* scaled by the largest entry: no overflow before the root */
+                for (j = 0; j < n; ++j) {
+                    double v = fabs((gain ? (double)gain[i * incg] : 1.0) * (double)w[i * rsw + j * csw]);
+                    if (v > big) big = v;
+                }
+            for (i = 0; i < n && big > 0; ++i)
+                for (j = 0; j < n; ++j) {
+                    double v = (gain ? (double)gain[i * incg] : 1.0) * (double)w[i * rsw + j * csw] / big;
+                    f2 += v * v;
+                }
+            s.bulk_radius = big * sqrt(f2 / n);
+        }
         s.outliers = -1;
         if (s.bulk_radius == s.bulk_radius) {
             double cut = (1 + c.margin) * s.bulk_radius, last = HUGE_VAL;
@@ -5669,7 +5680,7 @@ FP__COLD static fp_status FP__I(stability_analyze)(const fp_spectrum_config *cfg
         }
         s.verdict = s.abscissa < 1 - c.tol ? FP_STABLE : s.abscissa > 1 + c.tol ? FP_UNSTABLE : FP_MARGINAL;
         /* eigenvalues near the double range: their modulus or the bulk estimate can overflow */
-        if (!(fabs(s.radius) <= DBL_MAX) || (exact && !(fabs(s.bulk_radius) <= DBL_MAX))) st = FP_ERR_NON_FINITE;
+        if (!(fabs(s.radius) <= DBL_MAX) || !(fabs(s.bulk_radius) <= DBL_MAX)) st = FP_ERR_NON_FINITE;
     }
     if (st == FP_OK) {
         *out = s;

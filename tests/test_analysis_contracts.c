@@ -421,16 +421,20 @@ static void teacher_scale_matches_its_asymptote_at_large_targets(void)
     CHECKF(fabs(r.C - want) <= 0.01 * want, "C = %.6g, want %.6g within 1 %%", r.C, want);
 }
 
-/* Eigenvalues at the edge of the double range: a spectrum whose bulk estimate (90th percentile / sqrt 0.9)
- * would overflow is FP_ERR_NON_FINITE, not FP_OK with an infinite radius; subnormal entries beside O(1)
- * ones do not break the Hessenberg reflectors (the eigenvalues still sum to the trace). Both found by the
+/* Eigenvalues at the edge of the double range: the largest double as a 1 x 1 spectrum is reported exactly
+ * (its bulk estimate, once a percentile over sqrt 0.9, overflowed; now scaled, it is |a|), a pair whose
+ * modulus overflows is FP_ERR_NON_FINITE, not FP_OK with an infinite radius; subnormal entries beside
+ * O(1) ones do not break the Hessenberg reflectors (the eigenvalues still sum to the trace). Found by the
  * eig fuzz target. */
 static void spectra_at_the_edge_of_the_double_range_are_reported_or_right(void)
 {
-    double a1 = -1.7976931348623157e308, b[9], wr[3], wi[3], sum = 0;
+    double a1 = -1.7976931348623157e308, a2[4] = { 1.5e308, 1.5e308, -1.5e308, 1.5e308 }, b[9], wr[3], wi[3], sum = 0;
     fp_spectrum s;
     int i;
-    CHECK(fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64(&a1, 1, 1), fp_mat_vec_f64(NULL, 1), &s, NULL, NULL, NULL) ==
+    CHECK(fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64(&a1, 1, 1), fp_mat_vec_f64(NULL, 1), &s, NULL, NULL, NULL) == FP_OK);
+    CHECKF(s.bulk_radius == -a1 && s.radius == -a1 && s.abscissa == a1 && s.outliers == 0 && s.verdict == FP_STABLE,
+           "bulk %g radius %g abscissa %g outliers %d", s.bulk_radius, s.radius, s.abscissa, s.outliers);
+    CHECK(fp_stability_analyze_f64(NULL, fp_mat_rowmajor_f64(a2, 2, 2), fp_mat_vec_f64(NULL, 2), &s, NULL, NULL, NULL) ==
           FP_ERR_NON_FINITE);
     for (i = 0; i < 9; ++i) b[i] = (i % 2 ? 1 : -1) * 4.94e-324;
     b[0] = b[4] = 7.4e-309;
