@@ -4082,32 +4082,25 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f32(int n, const float *z, float *r
  * or the column slices (docs/THEORY.md, (P1)). */
 static void fp__tanh_row_f32(int n, const float *z, float *r)
 {
+    int (*vec)(int, const float *, float *) = NULL;
     int j = 0, k;
     float zt[16], rt[16];
 #if defined(FP__HAVE_AVX512)
-    if (fp_isa_current() == FP_ISA_AVX512) {
-        j = fp__tanh_avx512_f32(n, z, r);
-        if (j < n) {
-            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (float)0;
-            fp__tanh_avx512_f32(16, zt, rt);
-            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
-        }
-        return;
-    }
+    if (fp_isa_current() == FP_ISA_AVX512) vec = fp__tanh_avx512_f32;
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (fp_isa_current() == FP_ISA_AVX2) {
-        j = fp__tanh_avx2_f32(n, z, r);
-        if (j < n) {
-            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (float)0;
-            fp__tanh_avx2_f32(16, zt, rt);
-            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
-        }
+    if (fp_isa_current() == FP_ISA_AVX2) vec = fp__tanh_avx2_f32;
+#endif
+    if (!vec) {
+        for (; j < n; ++j) r[j] = tanhf(z[j]);
         return;
     }
-#endif
-    (void)k; (void)zt; (void)rt;
-    for (; j < n; ++j) r[j] = tanhf(z[j]);
+    j = vec(n, z, r);
+    if (j < n) {
+        for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (float)0;
+        vec(16, zt, rt);
+        for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+    }
 }
 
 static float fp__logistic_f32(float z)
@@ -4341,32 +4334,25 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f64(int n, const double *z, double 
  * or the column slices (docs/THEORY.md, (P1)). */
 static void fp__tanh_row_f64(int n, const double *z, double *r)
 {
+    int (*vec)(int, const double *, double *) = NULL;
     int j = 0, k;
     double zt[16], rt[16];
 #if defined(FP__HAVE_AVX512)
-    if (fp_isa_current() == FP_ISA_AVX512) {
-        j = fp__tanh_avx512_f64(n, z, r);
-        if (j < n) {
-            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (double)0;
-            fp__tanh_avx512_f64(16, zt, rt);
-            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
-        }
-        return;
-    }
+    if (fp_isa_current() == FP_ISA_AVX512) vec = fp__tanh_avx512_f64;
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (fp_isa_current() == FP_ISA_AVX2) {
-        j = fp__tanh_avx2_f64(n, z, r);
-        if (j < n) {
-            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (double)0;
-            fp__tanh_avx2_f64(16, zt, rt);
-            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
-        }
+    if (fp_isa_current() == FP_ISA_AVX2) vec = fp__tanh_avx2_f64;
+#endif
+    if (!vec) {
+        for (; j < n; ++j) r[j] = tanh(z[j]);
         return;
     }
-#endif
-    (void)k; (void)zt; (void)rt;
-    for (; j < n; ++j) r[j] = tanh(z[j]);
+    j = vec(n, z, r);
+    if (j < n) {
+        for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (double)0;
+        vec(16, zt, rt);
+        for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+    }
 }
 
 static double fp__logistic_f64(double z)

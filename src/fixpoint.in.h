@@ -2867,32 +2867,25 @@ FP__TARGET_AVX512 static int FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r)
  * or the column slices (docs/THEORY.md, (P1)). */
 static void FP__I(tanh_row)(int n, const FP__T *z, FP__T *r)
 {
+    int (*vec)(int, const FP__T *, FP__T *) = NULL;
     int j = 0, k;
     FP__T zt[16], rt[16];
 #if defined(FP__HAVE_AVX512)
-    if (fp_isa_current() == FP_ISA_AVX512) {
-        j = FP__I(tanh_avx512)(n, z, r);
-        if (j < n) {
-            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (FP__T)0;
-            FP__I(tanh_avx512)(16, zt, rt);
-            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
-        }
-        return;
-    }
+    if (fp_isa_current() == FP_ISA_AVX512) vec = FP__I(tanh_avx512);
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (fp_isa_current() == FP_ISA_AVX2) {
-        j = FP__I(tanh_avx2)(n, z, r);
-        if (j < n) {
-            for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (FP__T)0;
-            FP__I(tanh_avx2)(16, zt, rt);
-            for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
-        }
+    if (fp_isa_current() == FP_ISA_AVX2) vec = FP__I(tanh_avx2);
+#endif
+    if (!vec) {
+        for (; j < n; ++j) r[j] = FP__TANH(z[j]);
         return;
     }
-#endif
-    (void)k; (void)zt; (void)rt;
-    for (; j < n; ++j) r[j] = FP__TANH(z[j]);
+    j = vec(n, z, r);
+    if (j < n) {
+        for (k = 0; k < 16; ++k) zt[k] = j + k < n ? z[j + k] : (FP__T)0;
+        vec(16, zt, rt);
+        for (k = 0; j + k < n; ++k) r[j + k] = rt[k];
+    }
 }
 
 static FP__T FP__I(logistic)(FP__T z)
