@@ -240,7 +240,7 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y libblis-dev libopenblas-dev hyperfine gnuplot-nox \
 	  dataset-fashion-mnist valgrind clang python3 pkg-config python3-torch python3-numpy python3-cffi python3-pytest python3-pip python3-venv \
-	  libopenmpi-dev openmpi-bin
+	  libopenmpi-dev openmpi-bin procps
 
 clean:
 	rm -rf $(BUILD) python/fixpoint/libfixpoint.so python/fixpoint/_cdef.h python/*.egg-info python/build
