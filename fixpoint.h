@@ -1790,14 +1790,18 @@ FP__VALIDATOR static const char *fp__lstsq_bad(int m, int n, int nrhs, const voi
 }
 
 /* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
- * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp packed
- * kc x NR (row of NR per k). mr <= MR, nr <= NR; edges go through a tile. All MR rows of A are read. */
+ * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp kc rows
+ * of NR contiguous values, brs apart (packed: NR; a row-major B read in place: its row stride). mr <= MR,
+ * nr <= NR; edges go through a tile. All MR rows of A and all NR columns of Bp are read. */
 typedef void (*fp__ukr_fn_f32)(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs, const float *bp,
-                              float alpha, float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr);
+                              ptrdiff_t brs, float alpha, float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc,
+                              int mr, int nr);
 
+/* ukr_s: the same body with fewer rows (mr_s), for small products whose row count it tiles with less
+ * padding (32 or 64 rows: 8-row panels fit exactly, 12-row ones leave a padded third panel). */
 typedef struct fp__kernel_f32 {
-    fp__ukr_fn_f32 ukr;
-    int mr, nr, mc, kc, nc;
+    fp__ukr_fn_f32 ukr, ukr_s;
+    int mr, mr_s, nr, vl, mc, kc, nc; /* vl: the columns a panel of nr <= vl reads (one vector; all NR for scalar) */
 } fp__kernel_f32;
 
 /* Writes an MR x NR tile (row-major, ld = NR) into C with alpha/beta; beta == 0 never reads C. */
@@ -1816,12 +1820,13 @@ static void fp__tile_store_f32(const float *ab, int ld, float alpha, float beta,
 #define FP__SMR 4
 #define FP__SNR 8
 static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs, const float *bp,
-                              float alpha, float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+                              ptrdiff_t brs, float alpha, float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc,
+                              int mr, int nr)
 {
     float ab[FP__SMR * FP__SNR];
     int p, i, j;
     for (i = 0; i < FP__SMR * FP__SNR; ++i) ab[i] = 0;
-    for (p = 0; p < kc; ++p, ap += acs, bp += FP__SNR)
+    for (p = 0; p < kc; ++p, ap += acs, bp += brs)
         for (i = 0; i < FP__SMR; ++i)
             for (j = 0; j < FP__SNR; ++j) ab[i * FP__SNR + j] += ap[i * ars] * bp[j];
     fp__tile_store_f32(ab, FP__SNR, alpha, beta, c, rsc, csc, mr, nr);
@@ -1830,48 +1835,72 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
 /* The SIMD micro-kernels. One body, FP__UKR_BODY, serves every SIMD family: it is written against the
  * vector macros V, VZERO, VSET1, VFMA, VMUL, VLOAD, VSTORE that each family defines around it (AVX2: 256
  * bits, AVX-512: 512 bits), with MR rows x 2 vectors of accumulators. Per k it loads two vectors of Bp
- * and broadcasts MR values of Ap. Rows are written for up to 12; the rows at or past MR sit behind
+ * and broadcasts MR values of Ap; a panel at most one vector wide (a ragged last one) runs a loop on the
+ * first vector only. Rows are written for up to 12; the rows at or past MR sit behind
  * constant conditions and compile to nothing. The packed case (ars == 1) gets its own loop so the row
- * offsets are constants. Full tiles with unit column stride are updated in place with vector loads; the
- * rest goes through tile_store. */
+ * offsets are constants. Tiles with unit column stride are updated straight from the accumulators (a
+ * short product spends as much on a round trip through memory as on its FMAs), a ragged last panel
+ * through the family's masked loads and stores (VMASK, VMASKN, VLOADM, VSTOREM), which never touch the
+ * columns past nr; other strides go through tile_store. */
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
-#define FP__KSTEP(i, ARS)                                                                             \
+#define FP__KSTEP(i, ARS, NV)                                                                         \
     if ((i) < MR) {                                                                                   \
         V a_ = VSET1(ap[(i) * (ARS)]);                                                                \
         c##i##_a = VFMA(a_, b0, c##i##_a);                                                            \
-        c##i##_b = VFMA(a_, b1, c##i##_b);                                                            \
+        if ((NV) > 1) c##i##_b = VFMA(a_, b1, c##i##_b);                                              \
     }
 #define FP__KSAVE(i) if ((i) < MR) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
-#define FP__KLOOP(ARS)                                                                                \
-    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                                   \
-        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                        \
-        FP__KSTEP(0, ARS) FP__KSTEP(1, ARS) FP__KSTEP(2, ARS) FP__KSTEP(3, ARS) FP__KSTEP(4, ARS)     \
-        FP__KSTEP(5, ARS) FP__KSTEP(6, ARS) FP__KSTEP(7, ARS) FP__KSTEP(8, ARS) FP__KSTEP(9, ARS)     \
-        FP__KSTEP(10, ARS) FP__KSTEP(11, ARS)                                                         \
+#define FP__KLOOP(ARS, NV)                                                                            \
+    for (p = 0; p < kc; ++p, ap += acs, bp += brs) {                                                  \
+        V b0 = VLOAD(bp), b1 = (NV) > 1 ? VLOAD(bp + VL) : b0;                                        \
+        FP__KSTEP(0, ARS, NV) FP__KSTEP(1, ARS, NV) FP__KSTEP(2, ARS, NV) FP__KSTEP(3, ARS, NV)       \
+        FP__KSTEP(4, ARS, NV) FP__KSTEP(5, ARS, NV) FP__KSTEP(6, ARS, NV) FP__KSTEP(7, ARS, NV)       \
+        FP__KSTEP(8, ARS, NV) FP__KSTEP(9, ARS, NV) FP__KSTEP(10, ARS, NV) FP__KSTEP(11, ARS, NV)     \
+    }
+#define FP__KPUT(i)                                                                                   \
+    if ((i) < MR && (i) < mr) {                                                                       \
+        float *ci = c + (i) * rsc;                                                                    \
+        V r0 = VMUL(va, c##i##_a), r1 = VMUL(va, c##i##_b);                                           \
+        if (beta != (float)0) { r0 = VFMA(vb, VLOAD(ci), r0); r1 = VFMA(vb, VLOAD(ci + VL), r1); }    \
+        VSTORE(ci, r0); VSTORE(ci + VL, r1);                                                          \
+    }
+#define FP__KPUTM(i)                                                                                  \
+    if ((i) < MR && (i) < mr) {                                                                       \
+        float *ci = c + (i) * rsc;                                                                    \
+        V r0 = VMUL(va, c##i##_a), r1 = VMUL(va, c##i##_b);                                           \
+        if (beta != (float)0) {                                                                       \
+            r0 = VFMA(vb, VLOADM(ci, m0), r0);                                                        \
+            if (nr > VL) r1 = VFMA(vb, VLOADM(ci + VL, m1), r1);                                      \
+        }                                                                                             \
+        VSTOREM(ci, m0, r0);                                                                          \
+        if (nr > VL) VSTOREM(ci + VL, m1, r1);                                                        \
     }
 #define FP__UKR_BODY(MR_, VL_)                                                                        \
     enum { MR = MR_, VL = VL_, NR = 2 * VL_ };                                                       \
-    float ab[MR * NR];                                                                                \
     int p;                                                                                            \
     FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)                     \
     FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)                   \
-    if (ars == 1) FP__KLOOP(1) else FP__KLOOP(ars)                                                    \
-    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)                     \
-    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)                   \
-    if (mr == MR && nr == NR && csc == 1) {                                                           \
+    if (nr > VL) { if (ars == 1) FP__KLOOP(1, 2) else FP__KLOOP(ars, 2) }                             \
+    else if (ars == 1) FP__KLOOP(1, 1) else FP__KLOOP(ars, 1) /* one vector of columns: half the FMAs */ \
+    if (nr == NR && csc == 1) {                                                                       \
         V va = VSET1(alpha), vb = VSET1(beta);                                                        \
-        int i_;                                                                                       \
-        for (i_ = 0; i_ < MR; ++i_) {                                                                 \
-            float *ci = c + i_ * rsc;                                                                 \
-            V r0 = VMUL(va, VLOAD(ab + i_ * NR)), r1 = VMUL(va, VLOAD(ab + i_ * NR + VL));            \
-            if (beta != (float)0) { r0 = VFMA(vb, VLOAD(ci), r0); r1 = VFMA(vb, VLOAD(ci + VL), r1); } \
-            VSTORE(ci, r0); VSTORE(ci + VL, r1);                                                      \
-        }                                                                                             \
-    } else                                                                                            \
-        fp__tile_store_f32(ab, NR, alpha, beta, c, rsc, csc, mr, nr)
+        FP__KPUT(0) FP__KPUT(1) FP__KPUT(2) FP__KPUT(3) FP__KPUT(4) FP__KPUT(5)                       \
+        FP__KPUT(6) FP__KPUT(7) FP__KPUT(8) FP__KPUT(9) FP__KPUT(10) FP__KPUT(11)                     \
+    } else if (csc == 1) { /* a ragged last panel: masked loads and stores */                        \
+        V va = VSET1(alpha), vb = VSET1(beta);                                                        \
+        VMASK m0 = VMASKN(nr < VL ? nr : VL), m1 = VMASKN(nr > VL ? nr - VL : 0);                     \
+        FP__KPUTM(0) FP__KPUTM(1) FP__KPUTM(2) FP__KPUTM(3) FP__KPUTM(4) FP__KPUTM(5)                 \
+        FP__KPUTM(6) FP__KPUTM(7) FP__KPUTM(8) FP__KPUTM(9) FP__KPUTM(10) FP__KPUTM(11)               \
+    } else {                                                                                          \
+        float ab[MR * NR];                                                                            \
+        FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)                 \
+        FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)               \
+        fp__tile_store_f32(ab, NR, alpha, beta, c, rsc, csc, mr, nr);                                  \
+    }
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
+#define FP__A2MRS 4
 #define V __m256
 #define VZERO _mm256_setzero_ps
 #define VSET1 _mm256_set1_ps
@@ -1879,11 +1908,21 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
 #define VMUL _mm256_mul_ps
 #define VLOAD _mm256_loadu_ps
 #define VSTORE _mm256_storeu_ps
+#define VMASK __m256i
+#define VMASKN(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define VLOADM(p, k) _mm256_maskload_ps(p, k)
+#define VSTOREM(p, k, v) _mm256_maskstore_ps(p, k, v)
 FP__TARGET_AVX2 static void fp__ukr_avx2_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                            const float *bp, float alpha, float beta, float *c, ptrdiff_t rsc,
-                                            ptrdiff_t csc, int mr, int nr)
+                                            const float *bp, ptrdiff_t brs, float alpha, float beta, float *c,
+                                            ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
 {
     FP__UKR_BODY(FP__A2MR, 8);
+}
+FP__TARGET_AVX2 static void fp__ukr_avx2_s_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                              const float *bp, ptrdiff_t brs, float alpha, float beta, float *c,
+                                              ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A2MRS, 8);
 }
 #undef V
 #undef VZERO
@@ -1892,10 +1931,15 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_f32(int kc, const float *ap, ptrdiff_t 
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
+#undef VMASK
+#undef VMASKN
+#undef VLOADM
+#undef VSTOREM
 #endif
 
 #if defined(FP__HAVE_AVX512)
 #define FP__A5MR 12
+#define FP__A5MRS 8
 #define V __m512
 #define VZERO _mm512_setzero_ps
 #define VSET1 _mm512_set1_ps
@@ -1903,11 +1947,21 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_f32(int kc, const float *ap, ptrdiff_t 
 #define VMUL _mm512_mul_ps
 #define VLOAD _mm512_loadu_ps
 #define VSTORE _mm512_storeu_ps
+#define VMASK __mmask16
+#define VMASKN(n) ((__mmask16)((1u << (n)) - 1u))
+#define VLOADM(p, k) _mm512_maskz_loadu_ps(k, p)
+#define VSTOREM(p, k, v) _mm512_mask_storeu_ps(p, k, v)
 FP__TARGET_AVX512 static void fp__ukr_avx512_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                                const float *bp, float alpha, float beta, float *c, ptrdiff_t rsc,
-                                                ptrdiff_t csc, int mr, int nr)
+                                                const float *bp, ptrdiff_t brs, float alpha, float beta, float *c,
+                                                ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
 {
     FP__UKR_BODY(FP__A5MR, 16);
+}
+FP__TARGET_AVX512 static void fp__ukr_avx512_s_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                                  const float *bp, ptrdiff_t brs, float alpha, float beta, float *c,
+                                                  ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A5MRS, 16);
 }
 #undef V
 #undef VZERO
@@ -1916,6 +1970,10 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_f32(int kc, const float *ap, ptrdif
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
+#undef VMASK
+#undef VMASKN
+#undef VLOADM
+#undef VSTOREM
 #endif
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
@@ -1923,15 +1981,21 @@ static fp__kernel_f32 fp__kernel_pick_f32(void)
 {
     fp__kernel_f32 k;
     fp_isa isa = fp_isa_current();
-    k.ukr = fp__ukr_scalar_f32;
-    k.mr = FP__SMR;
-    k.nr = FP__SNR;
+    k.ukr = k.ukr_s = fp__ukr_scalar_f32;
+    k.mr = k.mr_s = FP__SMR;
+    k.nr = k.vl = FP__SNR;
     (void)isa;
 #if defined(FP__HAVE_AVX512)
-    if (isa == FP_ISA_AVX512) { k.ukr = fp__ukr_avx512_f32; k.mr = FP__A5MR; k.nr = 2 * 16; }
+    if (isa == FP_ISA_AVX512) {
+        k.ukr = fp__ukr_avx512_f32; k.ukr_s = fp__ukr_avx512_s_f32;
+        k.mr = FP__A5MR; k.mr_s = FP__A5MRS; k.nr = 2 * 16; k.vl = 16;
+    }
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (isa == FP_ISA_AVX2) { k.ukr = fp__ukr_avx2_f32; k.mr = FP__A2MR; k.nr = 2 * 8; }
+    if (isa == FP_ISA_AVX2) {
+        k.ukr = fp__ukr_avx2_f32; k.ukr_s = fp__ukr_avx2_s_f32;
+        k.mr = FP__A2MR; k.mr_s = FP__A2MRS; k.nr = 2 * 8; k.vl = 8;
+    }
 #endif
     k.kc = 256;
     k.mc = k.mr * (sizeof(float) == 4 ? 24 : 12);
@@ -1997,6 +2061,39 @@ static void fp__scale_c_f32(int m, int n, float beta, float *c, ptrdiff_t rsc, p
         for (j = 0; j < n; ++j) c[i * rsc + j * csc] = beta == (float)0 ? (float)0 : beta * c[i * rsc + j * csc];
 }
 
+/* Small products (k <= FP__SMALL_K, m and n <= FP__SMALL_MN; the sizes of many neuroscience models and
+ * of the factorizations' leaves): no blocking and no copies of full panels. A's full panels of rows and a
+ * row-major B's panels of NR (or one vector of) columns are read in place; only a ragged last panel is copied,
+ * zero-padded, to the stack. The kernel height is the one that pads m least (32 or 64 rows: 8-row panels
+ * on AVX-512, where 12-row ones would compute a padded third). Each element is the same k-long sum as in
+ * gemm_blocked (one KC block there, k being <= KC), so a column's bits do not depend on the path. */
+#define FP__SMALL_K 128
+#define FP__SMALL_MN 128
+static void fp__gemm_small_f32(const fp__kernel_f32 *K, int m, int n, int k, float alpha, const float *a,
+                              ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
+                              float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc)
+{
+    /* the widest kernel panel is 128 bytes (NR values), the tallest 12 rows */
+    float bbuf[FP__SMALL_K * (128 / sizeof(float))], abuf[12 * FP__SMALL_K];
+    int big = (m + K->mr - 1) / K->mr * K->mr <= (m + K->mr_s - 1) / K->mr_s * K->mr_s;
+    fp__ukr_fn_f32 ukr = big ? K->ukr : K->ukr_s;
+    int mr = big ? K->mr : K->mr_s, nr = K->nr, full = m / mr * mr, jr, ir;
+    if (full < m) fp__pack_a_f32(m - full, k, a + full * rsa, rsa, csa, mr, abuf);
+    for (jr = 0; jr < n; jr += nr) {
+        int w = n - jr < nr ? n - jr : nr;
+        const float *bp = b + jr * csb;
+        ptrdiff_t brs = rsb;
+        if ((w != nr && w != K->vl) || csb != 1) { /* a strided panel, or a ragged one the kernel would overread: copied */
+            fp__pack_b_f32(k, w, bp, rsb, csb, nr, bbuf);
+            bp = bbuf;
+            brs = nr;
+        }
+        for (ir = 0; ir < m; ir += mr)
+            ukr(k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr, bp, brs, alpha, beta,
+                c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
+    }
+}
+
 /* The blocked GEMM on effective strides (transposes already folded in). */
 static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *a, ptrdiff_t rsa,
                                 ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb, float beta,
@@ -2048,7 +2145,7 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
                 for (jr = 0; jr < nc; jr += K.nr)
                     for (ir = 0; ir < mc; ir += K.mr) {
                         const float *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, alpha,
+                        K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr, alpha,
                               bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc, mc - ir < K.mr ? mc - ir : K.mr,
                               nc - jr < K.nr ? nc - jr : K.nr);
                     }
@@ -2120,6 +2217,11 @@ static fp_status fp__gemm_cols_f32(int any_n, fp_trans ta, fp_trans tb, int m, i
         m = n; n = mm;
         rsc = csc; csc = 1;
     }
+    if (k <= FP__SMALL_K && m <= FP__SMALL_MN && n <= FP__SMALL_MN) { /* no workspace needed */
+        fp__kernel_f32 K = fp__kernel_pick_f32();
+        fp__gemm_small_f32(&K, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+        return FP_OK;
+    }
     if (!work) {
         own = fp__malloc(fp_gemm_workspace_size_f32());
         if (!own) return FP_ERR_NO_MEMORY;
@@ -2137,8 +2239,9 @@ FP_DEF void fp_gemm_f32(fp_trans ta, fp_trans tb, int m, int n, int k, float alp
 {
     const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(float));
     fp_status s;
-    FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm */
-    s = fp_gemm_ws_f32(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
+    FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm, and only here:
+                                    a second check was 5 % of a 32^3 product's time */
+    s = fp__gemm_run_f32(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
     FP_ASSERT(s == FP_OK);         /* only an allocation failure of the packing buffers can land here:
                                       fp_gemm_ws and fp_mat_mul return it as a status */
 }
@@ -2642,19 +2745,29 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__KSTEP
 #undef FP__KSAVE
 #undef FP__KLOOP
+#undef FP__KPUT
+#undef FP__KPUTM
 #undef FP__UKR_BODY
 #undef FP__A2MR
+#undef FP__A2MRS
 #undef FP__A5MR
+#undef FP__A5MRS
+#undef FP__SMALL_K
+#undef FP__SMALL_MN
 
 /* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
- * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp packed
- * kc x NR (row of NR per k). mr <= MR, nr <= NR; edges go through a tile. All MR rows of A are read. */
+ * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp kc rows
+ * of NR contiguous values, brs apart (packed: NR; a row-major B read in place: its row stride). mr <= MR,
+ * nr <= NR; edges go through a tile. All MR rows of A and all NR columns of Bp are read. */
 typedef void (*fp__ukr_fn_f64)(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs, const double *bp,
-                              double alpha, double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr);
+                              ptrdiff_t brs, double alpha, double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc,
+                              int mr, int nr);
 
+/* ukr_s: the same body with fewer rows (mr_s), for small products whose row count it tiles with less
+ * padding (32 or 64 rows: 8-row panels fit exactly, 12-row ones leave a padded third panel). */
 typedef struct fp__kernel_f64 {
-    fp__ukr_fn_f64 ukr;
-    int mr, nr, mc, kc, nc;
+    fp__ukr_fn_f64 ukr, ukr_s;
+    int mr, mr_s, nr, vl, mc, kc, nc; /* vl: the columns a panel of nr <= vl reads (one vector; all NR for scalar) */
 } fp__kernel_f64;
 
 /* Writes an MR x NR tile (row-major, ld = NR) into C with alpha/beta; beta == 0 never reads C. */
@@ -2673,12 +2786,13 @@ static void fp__tile_store_f64(const double *ab, int ld, double alpha, double be
 #define FP__SMR 4
 #define FP__SNR 8
 static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs, const double *bp,
-                              double alpha, double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+                              ptrdiff_t brs, double alpha, double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc,
+                              int mr, int nr)
 {
     double ab[FP__SMR * FP__SNR];
     int p, i, j;
     for (i = 0; i < FP__SMR * FP__SNR; ++i) ab[i] = 0;
-    for (p = 0; p < kc; ++p, ap += acs, bp += FP__SNR)
+    for (p = 0; p < kc; ++p, ap += acs, bp += brs)
         for (i = 0; i < FP__SMR; ++i)
             for (j = 0; j < FP__SNR; ++j) ab[i * FP__SNR + j] += ap[i * ars] * bp[j];
     fp__tile_store_f64(ab, FP__SNR, alpha, beta, c, rsc, csc, mr, nr);
@@ -2687,48 +2801,72 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
 /* The SIMD micro-kernels. One body, FP__UKR_BODY, serves every SIMD family: it is written against the
  * vector macros V, VZERO, VSET1, VFMA, VMUL, VLOAD, VSTORE that each family defines around it (AVX2: 256
  * bits, AVX-512: 512 bits), with MR rows x 2 vectors of accumulators. Per k it loads two vectors of Bp
- * and broadcasts MR values of Ap. Rows are written for up to 12; the rows at or past MR sit behind
+ * and broadcasts MR values of Ap; a panel at most one vector wide (a ragged last one) runs a loop on the
+ * first vector only. Rows are written for up to 12; the rows at or past MR sit behind
  * constant conditions and compile to nothing. The packed case (ars == 1) gets its own loop so the row
- * offsets are constants. Full tiles with unit column stride are updated in place with vector loads; the
- * rest goes through tile_store. */
+ * offsets are constants. Tiles with unit column stride are updated straight from the accumulators (a
+ * short product spends as much on a round trip through memory as on its FMAs), a ragged last panel
+ * through the family's masked loads and stores (VMASK, VMASKN, VLOADM, VSTOREM), which never touch the
+ * columns past nr; other strides go through tile_store. */
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
-#define FP__KSTEP(i, ARS)                                                                             \
+#define FP__KSTEP(i, ARS, NV)                                                                         \
     if ((i) < MR) {                                                                                   \
         V a_ = VSET1(ap[(i) * (ARS)]);                                                                \
         c##i##_a = VFMA(a_, b0, c##i##_a);                                                            \
-        c##i##_b = VFMA(a_, b1, c##i##_b);                                                            \
+        if ((NV) > 1) c##i##_b = VFMA(a_, b1, c##i##_b);                                              \
     }
 #define FP__KSAVE(i) if ((i) < MR) { VSTORE(ab + (i) * NR, c##i##_a); VSTORE(ab + (i) * NR + VL, c##i##_b); }
-#define FP__KLOOP(ARS)                                                                                \
-    for (p = 0; p < kc; ++p, ap += acs, bp += NR) {                                                   \
-        V b0 = VLOAD(bp), b1 = VLOAD(bp + VL);                                                        \
-        FP__KSTEP(0, ARS) FP__KSTEP(1, ARS) FP__KSTEP(2, ARS) FP__KSTEP(3, ARS) FP__KSTEP(4, ARS)     \
-        FP__KSTEP(5, ARS) FP__KSTEP(6, ARS) FP__KSTEP(7, ARS) FP__KSTEP(8, ARS) FP__KSTEP(9, ARS)     \
-        FP__KSTEP(10, ARS) FP__KSTEP(11, ARS)                                                         \
+#define FP__KLOOP(ARS, NV)                                                                            \
+    for (p = 0; p < kc; ++p, ap += acs, bp += brs) {                                                  \
+        V b0 = VLOAD(bp), b1 = (NV) > 1 ? VLOAD(bp + VL) : b0;                                        \
+        FP__KSTEP(0, ARS, NV) FP__KSTEP(1, ARS, NV) FP__KSTEP(2, ARS, NV) FP__KSTEP(3, ARS, NV)       \
+        FP__KSTEP(4, ARS, NV) FP__KSTEP(5, ARS, NV) FP__KSTEP(6, ARS, NV) FP__KSTEP(7, ARS, NV)       \
+        FP__KSTEP(8, ARS, NV) FP__KSTEP(9, ARS, NV) FP__KSTEP(10, ARS, NV) FP__KSTEP(11, ARS, NV)     \
+    }
+#define FP__KPUT(i)                                                                                   \
+    if ((i) < MR && (i) < mr) {                                                                       \
+        double *ci = c + (i) * rsc;                                                                    \
+        V r0 = VMUL(va, c##i##_a), r1 = VMUL(va, c##i##_b);                                           \
+        if (beta != (double)0) { r0 = VFMA(vb, VLOAD(ci), r0); r1 = VFMA(vb, VLOAD(ci + VL), r1); }    \
+        VSTORE(ci, r0); VSTORE(ci + VL, r1);                                                          \
+    }
+#define FP__KPUTM(i)                                                                                  \
+    if ((i) < MR && (i) < mr) {                                                                       \
+        double *ci = c + (i) * rsc;                                                                    \
+        V r0 = VMUL(va, c##i##_a), r1 = VMUL(va, c##i##_b);                                           \
+        if (beta != (double)0) {                                                                       \
+            r0 = VFMA(vb, VLOADM(ci, m0), r0);                                                        \
+            if (nr > VL) r1 = VFMA(vb, VLOADM(ci + VL, m1), r1);                                      \
+        }                                                                                             \
+        VSTOREM(ci, m0, r0);                                                                          \
+        if (nr > VL) VSTOREM(ci + VL, m1, r1);                                                        \
     }
 #define FP__UKR_BODY(MR_, VL_)                                                                        \
     enum { MR = MR_, VL = VL_, NR = 2 * VL_ };                                                       \
-    double ab[MR * NR];                                                                                \
     int p;                                                                                            \
     FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)                     \
     FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)                   \
-    if (ars == 1) FP__KLOOP(1) else FP__KLOOP(ars)                                                    \
-    FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)                     \
-    FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)                   \
-    if (mr == MR && nr == NR && csc == 1) {                                                           \
+    if (nr > VL) { if (ars == 1) FP__KLOOP(1, 2) else FP__KLOOP(ars, 2) }                             \
+    else if (ars == 1) FP__KLOOP(1, 1) else FP__KLOOP(ars, 1) /* one vector of columns: half the FMAs */ \
+    if (nr == NR && csc == 1) {                                                                       \
         V va = VSET1(alpha), vb = VSET1(beta);                                                        \
-        int i_;                                                                                       \
-        for (i_ = 0; i_ < MR; ++i_) {                                                                 \
-            double *ci = c + i_ * rsc;                                                                 \
-            V r0 = VMUL(va, VLOAD(ab + i_ * NR)), r1 = VMUL(va, VLOAD(ab + i_ * NR + VL));            \
-            if (beta != (double)0) { r0 = VFMA(vb, VLOAD(ci), r0); r1 = VFMA(vb, VLOAD(ci + VL), r1); } \
-            VSTORE(ci, r0); VSTORE(ci + VL, r1);                                                      \
-        }                                                                                             \
-    } else                                                                                            \
-        fp__tile_store_f64(ab, NR, alpha, beta, c, rsc, csc, mr, nr)
+        FP__KPUT(0) FP__KPUT(1) FP__KPUT(2) FP__KPUT(3) FP__KPUT(4) FP__KPUT(5)                       \
+        FP__KPUT(6) FP__KPUT(7) FP__KPUT(8) FP__KPUT(9) FP__KPUT(10) FP__KPUT(11)                     \
+    } else if (csc == 1) { /* a ragged last panel: masked loads and stores */                        \
+        V va = VSET1(alpha), vb = VSET1(beta);                                                        \
+        VMASK m0 = VMASKN(nr < VL ? nr : VL), m1 = VMASKN(nr > VL ? nr - VL : 0);                     \
+        FP__KPUTM(0) FP__KPUTM(1) FP__KPUTM(2) FP__KPUTM(3) FP__KPUTM(4) FP__KPUTM(5)                 \
+        FP__KPUTM(6) FP__KPUTM(7) FP__KPUTM(8) FP__KPUTM(9) FP__KPUTM(10) FP__KPUTM(11)               \
+    } else {                                                                                          \
+        double ab[MR * NR];                                                                            \
+        FP__KSAVE(0) FP__KSAVE(1) FP__KSAVE(2) FP__KSAVE(3) FP__KSAVE(4) FP__KSAVE(5)                 \
+        FP__KSAVE(6) FP__KSAVE(7) FP__KSAVE(8) FP__KSAVE(9) FP__KSAVE(10) FP__KSAVE(11)               \
+        fp__tile_store_f64(ab, NR, alpha, beta, c, rsc, csc, mr, nr);                                  \
+    }
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
+#define FP__A2MRS 4
 #define V __m256d
 #define VZERO _mm256_setzero_pd
 #define VSET1 _mm256_set1_pd
@@ -2736,11 +2874,21 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
 #define VMUL _mm256_mul_pd
 #define VLOAD _mm256_loadu_pd
 #define VSTORE _mm256_storeu_pd
+#define VMASK __m256i
+#define VMASKN(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3))
+#define VLOADM(p, k) _mm256_maskload_pd(p, k)
+#define VSTOREM(p, k, v) _mm256_maskstore_pd(p, k, v)
 FP__TARGET_AVX2 static void fp__ukr_avx2_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                            const double *bp, double alpha, double beta, double *c, ptrdiff_t rsc,
-                                            ptrdiff_t csc, int mr, int nr)
+                                            const double *bp, ptrdiff_t brs, double alpha, double beta, double *c,
+                                            ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
 {
     FP__UKR_BODY(FP__A2MR, 4);
+}
+FP__TARGET_AVX2 static void fp__ukr_avx2_s_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                              const double *bp, ptrdiff_t brs, double alpha, double beta, double *c,
+                                              ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A2MRS, 4);
 }
 #undef V
 #undef VZERO
@@ -2749,10 +2897,15 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_f64(int kc, const double *ap, ptrdiff_t
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
+#undef VMASK
+#undef VMASKN
+#undef VLOADM
+#undef VSTOREM
 #endif
 
 #if defined(FP__HAVE_AVX512)
 #define FP__A5MR 12
+#define FP__A5MRS 8
 #define V __m512d
 #define VZERO _mm512_setzero_pd
 #define VSET1 _mm512_set1_pd
@@ -2760,11 +2913,21 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_f64(int kc, const double *ap, ptrdiff_t
 #define VMUL _mm512_mul_pd
 #define VLOAD _mm512_loadu_pd
 #define VSTORE _mm512_storeu_pd
+#define VMASK __mmask8
+#define VMASKN(n) ((__mmask8)((1u << (n)) - 1u))
+#define VLOADM(p, k) _mm512_maskz_loadu_pd(k, p)
+#define VSTOREM(p, k, v) _mm512_mask_storeu_pd(p, k, v)
 FP__TARGET_AVX512 static void fp__ukr_avx512_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
-                                                const double *bp, double alpha, double beta, double *c, ptrdiff_t rsc,
-                                                ptrdiff_t csc, int mr, int nr)
+                                                const double *bp, ptrdiff_t brs, double alpha, double beta, double *c,
+                                                ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
 {
     FP__UKR_BODY(FP__A5MR, 8);
+}
+FP__TARGET_AVX512 static void fp__ukr_avx512_s_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
+                                                  const double *bp, ptrdiff_t brs, double alpha, double beta, double *c,
+                                                  ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    FP__UKR_BODY(FP__A5MRS, 8);
 }
 #undef V
 #undef VZERO
@@ -2773,6 +2936,10 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_f64(int kc, const double *ap, ptrdi
 #undef VMUL
 #undef VLOAD
 #undef VSTORE
+#undef VMASK
+#undef VMASKN
+#undef VLOADM
+#undef VSTOREM
 #endif
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
@@ -2780,15 +2947,21 @@ static fp__kernel_f64 fp__kernel_pick_f64(void)
 {
     fp__kernel_f64 k;
     fp_isa isa = fp_isa_current();
-    k.ukr = fp__ukr_scalar_f64;
-    k.mr = FP__SMR;
-    k.nr = FP__SNR;
+    k.ukr = k.ukr_s = fp__ukr_scalar_f64;
+    k.mr = k.mr_s = FP__SMR;
+    k.nr = k.vl = FP__SNR;
     (void)isa;
 #if defined(FP__HAVE_AVX512)
-    if (isa == FP_ISA_AVX512) { k.ukr = fp__ukr_avx512_f64; k.mr = FP__A5MR; k.nr = 2 * 8; }
+    if (isa == FP_ISA_AVX512) {
+        k.ukr = fp__ukr_avx512_f64; k.ukr_s = fp__ukr_avx512_s_f64;
+        k.mr = FP__A5MR; k.mr_s = FP__A5MRS; k.nr = 2 * 8; k.vl = 8;
+    }
 #endif
 #if defined(FP__HAVE_AVX2)
-    if (isa == FP_ISA_AVX2) { k.ukr = fp__ukr_avx2_f64; k.mr = FP__A2MR; k.nr = 2 * 4; }
+    if (isa == FP_ISA_AVX2) {
+        k.ukr = fp__ukr_avx2_f64; k.ukr_s = fp__ukr_avx2_s_f64;
+        k.mr = FP__A2MR; k.mr_s = FP__A2MRS; k.nr = 2 * 4; k.vl = 4;
+    }
 #endif
     k.kc = 256;
     k.mc = k.mr * (sizeof(double) == 4 ? 24 : 12);
@@ -2854,6 +3027,39 @@ static void fp__scale_c_f64(int m, int n, double beta, double *c, ptrdiff_t rsc,
         for (j = 0; j < n; ++j) c[i * rsc + j * csc] = beta == (double)0 ? (double)0 : beta * c[i * rsc + j * csc];
 }
 
+/* Small products (k <= FP__SMALL_K, m and n <= FP__SMALL_MN; the sizes of many neuroscience models and
+ * of the factorizations' leaves): no blocking and no copies of full panels. A's full panels of rows and a
+ * row-major B's panels of NR (or one vector of) columns are read in place; only a ragged last panel is copied,
+ * zero-padded, to the stack. The kernel height is the one that pads m least (32 or 64 rows: 8-row panels
+ * on AVX-512, where 12-row ones would compute a padded third). Each element is the same k-long sum as in
+ * gemm_blocked (one KC block there, k being <= KC), so a column's bits do not depend on the path. */
+#define FP__SMALL_K 128
+#define FP__SMALL_MN 128
+static void fp__gemm_small_f64(const fp__kernel_f64 *K, int m, int n, int k, double alpha, const double *a,
+                              ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
+                              double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc)
+{
+    /* the widest kernel panel is 128 bytes (NR values), the tallest 12 rows */
+    double bbuf[FP__SMALL_K * (128 / sizeof(double))], abuf[12 * FP__SMALL_K];
+    int big = (m + K->mr - 1) / K->mr * K->mr <= (m + K->mr_s - 1) / K->mr_s * K->mr_s;
+    fp__ukr_fn_f64 ukr = big ? K->ukr : K->ukr_s;
+    int mr = big ? K->mr : K->mr_s, nr = K->nr, full = m / mr * mr, jr, ir;
+    if (full < m) fp__pack_a_f64(m - full, k, a + full * rsa, rsa, csa, mr, abuf);
+    for (jr = 0; jr < n; jr += nr) {
+        int w = n - jr < nr ? n - jr : nr;
+        const double *bp = b + jr * csb;
+        ptrdiff_t brs = rsb;
+        if ((w != nr && w != K->vl) || csb != 1) { /* a strided panel, or a ragged one the kernel would overread: copied */
+            fp__pack_b_f64(k, w, bp, rsb, csb, nr, bbuf);
+            bp = bbuf;
+            brs = nr;
+        }
+        for (ir = 0; ir < m; ir += mr)
+            ukr(k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr, bp, brs, alpha, beta,
+                c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
+    }
+}
+
 /* The blocked GEMM on effective strides (transposes already folded in). */
 static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double *a, ptrdiff_t rsa,
                                 ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb, double beta,
@@ -2905,7 +3111,7 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
                 for (jr = 0; jr < nc; jr += K.nr)
                     for (ir = 0; ir < mc; ir += K.mr) {
                         const double *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, alpha,
+                        K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr, alpha,
                               bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc, mc - ir < K.mr ? mc - ir : K.mr,
                               nc - jr < K.nr ? nc - jr : K.nr);
                     }
@@ -2977,6 +3183,11 @@ static fp_status fp__gemm_cols_f64(int any_n, fp_trans ta, fp_trans tb, int m, i
         m = n; n = mm;
         rsc = csc; csc = 1;
     }
+    if (k <= FP__SMALL_K && m <= FP__SMALL_MN && n <= FP__SMALL_MN) { /* no workspace needed */
+        fp__kernel_f64 K = fp__kernel_pick_f64();
+        fp__gemm_small_f64(&K, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+        return FP_OK;
+    }
     if (!work) {
         own = fp__malloc(fp_gemm_workspace_size_f64());
         if (!own) return FP_ERR_NO_MEMORY;
@@ -2994,8 +3205,9 @@ FP_DEF void fp_gemm_f64(fp_trans ta, fp_trans tb, int m, int n, int k, double al
 {
     const char *bad = fp__gemm_bad(ta, tb, m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, sizeof(double));
     fp_status s;
-    FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm */
-    s = fp_gemm_ws_f64(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
+    FP__REQUIRE_VOID(!bad, bad); /* checked here, so the message names fp_gemm, and only here:
+                                    a second check was 5 % of a 32^3 product's time */
+    s = fp__gemm_run_f64(ta, tb, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, NULL);
     FP_ASSERT(s == FP_OK);         /* only an allocation failure of the packing buffers can land here:
                                       fp_gemm_ws and fp_mat_mul return it as a status */
 }
@@ -3499,9 +3711,15 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__KSTEP
 #undef FP__KSAVE
 #undef FP__KLOOP
+#undef FP__KPUT
+#undef FP__KPUTM
 #undef FP__UKR_BODY
 #undef FP__A2MR
+#undef FP__A2MRS
 #undef FP__A5MR
+#undef FP__A5MRS
+#undef FP__SMALL_K
+#undef FP__SMALL_MN
 
 /* ================================================================================================
  * VIEWS: constructors, the argument checks every view-taking entry point runs, and the view forms of

@@ -62,7 +62,7 @@ if ls $out/gemm-t1-*.tsv >/dev/null 2>&1 && command -v gnuplot >/dev/null; then
     echo "![GEMM GFLOP/s against size, one thread](gemm.png)"
   fi
 fi
-for s in solve train rules scaling factor; do
+for s in small solve train rules scaling factor; do
   if [ -f "bench/$s.sh" ] && ls $out/$s-*.json >/dev/null 2>&1; then bash "bench/$s.sh" report; fi
 done
 # bench/python_vs_torch.py's section (make bench-python), kept when the rest is regenerated

@@ -2,12 +2,12 @@
 # The benchmark suite: builds the benchmark programs, runs them under hyperfine, writes JSON to
 # $BENCH_OUT (default build/bench/results, untracked) and turns it into $BENCH_OUT/RESULTS.md
 # (bench/report.sh). BENCH_OUT=bench/results (`make bench-results`) rewrites the committed results.
-#   bash bench/run.sh quick|full [section ...]      sections: gemm solve train rules scaling factor (default: all)
+#   bash bench/run.sh quick|full [section ...]      sections: gemm small solve train rules scaling factor (default: all)
 # Every comparison runs the peers in the same hyperfine invocation, on the same data and threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-quick}; shift || true
-sections=${*:-"gemm solve train rules scaling factor"}
+sections=${*:-"gemm small solve train rules scaling factor"}
 out=${BENCH_OUT:-build/bench/results}; bin=build/bench
 mkdir -p "$out" "$bin"
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (make deps)"; exit 1; }

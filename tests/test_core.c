@@ -129,7 +129,12 @@ static void gemm_matches_naive_reference_on_every_path(void)
     static const int sq[] = { 1, 2, 3, 7, 17, 63, 64, 65 };
     static const int ns[][3] = { { 3, 17, 65 }, { 65, 3, 17 }, { 17, 65, 3 }, { 1, 257, 7 }, { 257, 1, 65 },
                                  { 64, 7, 257 }, { 7, 63, 2 }, { 65, 64, 63 }, { 300, 16, 300 }, { 5, 4100, 3 },
-                                 { 257, 257, 257 }, { 290, 33, 520 } };
+                                 { 257, 257, 257 }, { 290, 33, 520 },
+                                 /* the small path: 8-row panels, a one-vector last panel read in place
+                                    (48 = 32 + 16 floats, 24 = 16 + 8 doubles), ragged ones copied, and its
+                                    edges k = 128 / 129 and m = n = 128 / 129 */
+                                 { 32, 48, 40 }, { 100, 24, 128 }, { 40, 100, 129 }, { 128, 128, 128 },
+                                 { 129, 20, 64 }, { 24, 129, 8 } };
     static const double ab[][2] = { { 1, 0 }, { -1, 1 }, { 0.5, -2 }, { 1, 1 } };
     size_t ii, s;
     int bits, cases = 0, bad = 0;
