@@ -1898,6 +1898,17 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         fp__tile_store_f32(ab, NR, alpha, beta, c, rsc, csc, mr, nr);                                  \
     }
 
+/* y += alpha x on unit strides, in whole vectors and one masked one: the factorizations' leaf updates
+ * (the public level-1 functions are compiled for the baseline ISA). One body for every SIMD family. */
+#define FP__AXPY_BODY(VL_)                                                                            \
+    V va = VSET1(alpha);                                                                              \
+    int i = 0;                                                                                        \
+    for (; i + (VL_) <= n; i += (VL_)) VSTORE(y + i, VFMA(va, VLOAD(x + i), VLOAD(y + i)));           \
+    if (i < n) {                                                                                      \
+        VMASK k_ = VMASKN(n - i);                                                                     \
+        VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
+    }
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -1923,6 +1934,10 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f32(int kc, const float *ap, ptrdiff_
                                               ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
 {
     FP__UKR_BODY(FP__A2MRS, 8);
+}
+FP__TARGET_AVX2 static void fp__axpy_avx2_f32(int n, float alpha, const float *x, float *y)
+{
+    FP__AXPY_BODY(8)
 }
 #undef V
 #undef VZERO
@@ -1963,6 +1978,10 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f32(int kc, const float *ap, ptrd
 {
     FP__UKR_BODY(FP__A5MRS, 16);
 }
+FP__TARGET_AVX512 static void fp__axpy_avx512_f32(int n, float alpha, const float *x, float *y)
+{
+    FP__AXPY_BODY(16)
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1975,6 +1994,23 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f32(int kc, const float *ap, ptrd
 #undef VLOADM
 #undef VSTOREM
 #endif
+
+/* y += alpha x past the checks, on the path's vectors when both strides are 1. */
+static void fp__axpy_f32(int n, float alpha, const float *x, ptrdiff_t incx, float *y, ptrdiff_t incy)
+{
+    int i;
+    if (incx == 1 && incy == 1 && n >= 8) {
+        fp_isa isa = fp_isa_current();
+        (void)isa;
+#if defined(FP__HAVE_AVX512)
+        if (isa == FP_ISA_AVX512) { fp__axpy_avx512_f32(n, alpha, x, y); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+        if (isa == FP_ISA_AVX2) { fp__axpy_avx2_f32(n, alpha, x, y); return; }
+#endif
+    }
+    for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
+}
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
 static fp__kernel_f32 fp__kernel_pick_f32(void)
@@ -2420,13 +2456,42 @@ static float fp__mat_norm_fro_f32(int m, int n, const float *a, ptrdiff_t rsa, p
     return (float)sqrt(s);
 }
 
-static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa)
+/* Every check runs along the contiguous direction in 8 independent lanes (the compiler vectorizes them;
+ * one running sum is a chain of dependent adds, 4 cycles an entry, which was 7 % of an LU). */
+FP__VECTORIZE static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j;
-    float acc = 0;
-    for (i = 0; i < m; ++i)
-        for (j = 0; j < n; ++j) acc += a[i * rsa + j * csa] * (float)0; /* NaN*0 = NaN, Inf*0 = NaN */
-    return acc == (float)0;
+    int i, j, l;
+    float acc[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; } /* rows contiguous now */
+    for (i = 0; i < m; ++i) {
+        const float *r = a + i * rsa;
+        if (csa == 1)
+            for (j = 0; j + 8 <= n; j += 8)
+                for (l = 0; l < 8; ++l) acc[l] += r[j + l] * (float)0; /* NaN*0 = NaN, Inf*0 = NaN */
+        else j = 0;
+        for (; j < n; ++j) acc[0] += r[j * csa] * (float)0;
+    }
+    for (l = 1; l < 8; ++l) acc[0] += acc[l];
+    return acc[0] == (float)0;
+}
+
+/* max |a_ij| in 8 lanes; NaN for a NaN entry (the lanes' compare skips it, the finiteness sum does not). */
+FP__VECTORIZE static float fp__mat_max_abs_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    int i, j, l;
+    float mx[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    if (!fp__mat_all_finite_f32(m, n, a, rsa, csa)) return (float)NAN;
+    if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
+    for (i = 0; i < m; ++i) {
+        const float *r = a + i * rsa;
+        if (csa == 1)
+            for (j = 0; j + 8 <= n; j += 8)
+                for (l = 0; l < 8; ++l) { float v = fabsf(r[j + l]); mx[l] = v > mx[l] ? v : mx[l]; }
+        else j = 0;
+        for (; j < n; ++j) { float v = fabsf(r[j * csa]); mx[0] = v > mx[0] ? v : mx[0]; }
+    }
+    for (l = 1; l < 8; ++l) mx[0] = mx[l] > mx[0] ? mx[l] : mx[0];
+    return mx[0];
 }
 
 /* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
@@ -2446,29 +2511,60 @@ static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int
             if (piv[k] != k)
                 for (j = 0; j < ncols; ++j) { float t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
-    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
-        for (j = 0; j < ncols; ++j) {
-            float *c = a + j * csa;
+    else { /* columns contiguous: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
+            * pivot is read once for 16 independent swaps */
+        int j0;
+        for (j0 = 0; j0 < ncols; j0 += 16) {
+            int w = ncols - j0 < 16 ? ncols - j0 : 16;
+            float *c = a + j0 * csa;
             for (s = 0, k = first; s < n; ++s, k += dir)
-                if (piv[k] != k) { float t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
+                if (piv[k] != k) {
+                    float *x = c + k * rsa, *y = c + piv[k] * rsa;
+                    for (j = 0; j < w; ++j) { float t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
+                }
         }
+    }
 }
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
  * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
-static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrdiff_t rst, ptrdiff_t cst, float *b,
-                        ptrdiff_t rsb, ptrdiff_t csb, void *gws)
+FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrdiff_t rst, ptrdiff_t cst,
+                                      float *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+        if (n > 1 && csb >= rsb && m <= FP__LEAF) {
+            /* columns of B contiguous (a factor's top right block): 8 columns at a time, copied to a
+             * row-major block so each update of a row is one short vector operation across the 8;
+             * one column's operations are those of the column-by-column loop below, in its order */
+            float xb[FP__LEAF][8];
+            int j0, c;
+            for (j0 = 0; j0 < n; j0 += 8) {
+                int w = n - j0 < 8 ? n - j0 : 8;
+                for (i = 0; i < m; ++i)
+                    for (c = 0; c < 8; ++c) xb[i][c] = c < w ? b[i * rsb + (j0 + c) * csb] : (float)0;
+                for (k = 0; k < m; ++k) {
+                    int q = lower ? k : m - 1 - k, lo = lower ? q + 1 : 0, hi = lower ? m : q;
+                    if (!unit) {
+                        float d = t[q * rst + q * cst];
+                        for (c = 0; c < 8; ++c) xb[q][c] /= d;
+                    }
+                    for (i = lo; i < hi; ++i) {
+                        float l = t[i * rst + q * cst];
+                        for (c = 0; c < 8; ++c) xb[i][c] -= l * xb[q][c];
+                    }
+                }
+                for (i = 0; i < m; ++i)
+                    for (c = 0; c < w; ++c) b[i * rsb + (j0 + c) * csb] = xb[i][c];
+            }
+        } else if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
             for (k = 0; k < m; ++k) {
                 int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
                 float *bi = b + i0 * rsb;
                 int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
                 for (i = lo; i < hi; ++i) {
                     float l = t[i0 * rst + i * cst];
-                    if (l != (float)0) fp_vec_axpy_f32(n, -l, b + i * rsb, csb, bi, csb);
+                    if (l != (float)0) fp__axpy_f32(n, -l, b + i * rsb, csb, bi, csb);
                 }
                 if (!unit) {
                     float d = (float)1 / t[i0 * rst + i0 * cst];
@@ -2492,7 +2588,7 @@ static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrd
                     const float *tc = t + c * cst;
                     float v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
                     x[c * rsb] = v;
-                    if (v != (float)0) fp_vec_axpy_f32(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                    if (v != (float)0) fp__axpy_f32(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
                 }
             }
         return;
@@ -2535,12 +2631,12 @@ static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t
             if (csa < rsa) /* row-major: each row's update is contiguous */
                 for (i = p + 1; i < m; ++i) {
                     float l = a[i * rsa + p * csa];
-                    if (l != (float)0) fp_vec_axpy_f32(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                    if (l != (float)0) fp__axpy_f32(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
                 }
             else /* column-major: each column's */
                 for (j = p + 1; j < n; ++j) {
                     float u = ap[j * csa];
-                    if (u != (float)0) fp_vec_axpy_f32(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                    if (u != (float)0) fp__axpy_f32(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
                 }
         }
         return FP_OK;
@@ -2564,14 +2660,8 @@ static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status fp__lu_factor_ws_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i;
-    float amax = 0;
-    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
-    if (!fp__mat_all_finite_f32(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    for (i = 0; i < n; ++i) { /* max |a_ij|, along the contiguous direction */
-        float v = fp_vec_max_abs_f32(n, a + i * outer, inner);
-        amax = v > amax ? v : amax;
-    }
+    float amax = fp__mat_max_abs_f32(n, n, a, rsa, csa);
+    if (amax != amax) return FP_ERR_NON_FINITE;
     return fp__lu_rec_f32(n, n, a, rsa, csa, piv, (float)n * FLT_EPSILON * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
@@ -2748,6 +2838,7 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__KPUT
 #undef FP__KPUTM
 #undef FP__UKR_BODY
+#undef FP__AXPY_BODY
 #undef FP__A2MR
 #undef FP__A2MRS
 #undef FP__A5MR
@@ -2864,6 +2955,17 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         fp__tile_store_f64(ab, NR, alpha, beta, c, rsc, csc, mr, nr);                                  \
     }
 
+/* y += alpha x on unit strides, in whole vectors and one masked one: the factorizations' leaf updates
+ * (the public level-1 functions are compiled for the baseline ISA). One body for every SIMD family. */
+#define FP__AXPY_BODY(VL_)                                                                            \
+    V va = VSET1(alpha);                                                                              \
+    int i = 0;                                                                                        \
+    for (; i + (VL_) <= n; i += (VL_)) VSTORE(y + i, VFMA(va, VLOAD(x + i), VLOAD(y + i)));           \
+    if (i < n) {                                                                                      \
+        VMASK k_ = VMASKN(n - i);                                                                     \
+        VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
+    }
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -2889,6 +2991,10 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f64(int kc, const double *ap, ptrdiff
                                               ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
 {
     FP__UKR_BODY(FP__A2MRS, 4);
+}
+FP__TARGET_AVX2 static void fp__axpy_avx2_f64(int n, double alpha, const double *x, double *y)
+{
+    FP__AXPY_BODY(4)
 }
 #undef V
 #undef VZERO
@@ -2929,6 +3035,10 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f64(int kc, const double *ap, ptr
 {
     FP__UKR_BODY(FP__A5MRS, 8);
 }
+FP__TARGET_AVX512 static void fp__axpy_avx512_f64(int n, double alpha, const double *x, double *y)
+{
+    FP__AXPY_BODY(8)
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2941,6 +3051,23 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f64(int kc, const double *ap, ptr
 #undef VLOADM
 #undef VSTOREM
 #endif
+
+/* y += alpha x past the checks, on the path's vectors when both strides are 1. */
+static void fp__axpy_f64(int n, double alpha, const double *x, ptrdiff_t incx, double *y, ptrdiff_t incy)
+{
+    int i;
+    if (incx == 1 && incy == 1 && n >= 8) {
+        fp_isa isa = fp_isa_current();
+        (void)isa;
+#if defined(FP__HAVE_AVX512)
+        if (isa == FP_ISA_AVX512) { fp__axpy_avx512_f64(n, alpha, x, y); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+        if (isa == FP_ISA_AVX2) { fp__axpy_avx2_f64(n, alpha, x, y); return; }
+#endif
+    }
+    for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
+}
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
 static fp__kernel_f64 fp__kernel_pick_f64(void)
@@ -3386,13 +3513,42 @@ static double fp__mat_norm_fro_f64(int m, int n, const double *a, ptrdiff_t rsa,
     return (double)sqrt(s);
 }
 
-static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa)
+/* Every check runs along the contiguous direction in 8 independent lanes (the compiler vectorizes them;
+ * one running sum is a chain of dependent adds, 4 cycles an entry, which was 7 % of an LU). */
+FP__VECTORIZE static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j;
-    double acc = 0;
-    for (i = 0; i < m; ++i)
-        for (j = 0; j < n; ++j) acc += a[i * rsa + j * csa] * (double)0; /* NaN*0 = NaN, Inf*0 = NaN */
-    return acc == (double)0;
+    int i, j, l;
+    double acc[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; } /* rows contiguous now */
+    for (i = 0; i < m; ++i) {
+        const double *r = a + i * rsa;
+        if (csa == 1)
+            for (j = 0; j + 8 <= n; j += 8)
+                for (l = 0; l < 8; ++l) acc[l] += r[j + l] * (double)0; /* NaN*0 = NaN, Inf*0 = NaN */
+        else j = 0;
+        for (; j < n; ++j) acc[0] += r[j * csa] * (double)0;
+    }
+    for (l = 1; l < 8; ++l) acc[0] += acc[l];
+    return acc[0] == (double)0;
+}
+
+/* max |a_ij| in 8 lanes; NaN for a NaN entry (the lanes' compare skips it, the finiteness sum does not). */
+FP__VECTORIZE static double fp__mat_max_abs_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    int i, j, l;
+    double mx[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    if (!fp__mat_all_finite_f64(m, n, a, rsa, csa)) return (double)NAN;
+    if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
+    for (i = 0; i < m; ++i) {
+        const double *r = a + i * rsa;
+        if (csa == 1)
+            for (j = 0; j + 8 <= n; j += 8)
+                for (l = 0; l < 8; ++l) { double v = fabs(r[j + l]); mx[l] = v > mx[l] ? v : mx[l]; }
+        else j = 0;
+        for (; j < n; ++j) { double v = fabs(r[j * csa]); mx[0] = v > mx[0] ? v : mx[0]; }
+    }
+    for (l = 1; l < 8; ++l) mx[0] = mx[l] > mx[0] ? mx[l] : mx[0];
+    return mx[0];
 }
 
 /* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
@@ -3412,29 +3568,60 @@ static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, in
             if (piv[k] != k)
                 for (j = 0; j < ncols; ++j) { double t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
-    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
-        for (j = 0; j < ncols; ++j) {
-            double *c = a + j * csa;
+    else { /* columns contiguous: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
+            * pivot is read once for 16 independent swaps */
+        int j0;
+        for (j0 = 0; j0 < ncols; j0 += 16) {
+            int w = ncols - j0 < 16 ? ncols - j0 : 16;
+            double *c = a + j0 * csa;
             for (s = 0, k = first; s < n; ++s, k += dir)
-                if (piv[k] != k) { double t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
+                if (piv[k] != k) {
+                    double *x = c + k * rsa, *y = c + piv[k] * rsa;
+                    for (j = 0; j < w; ++j) { double t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
+                }
         }
+    }
 }
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
  * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
-static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *b,
-                        ptrdiff_t rsb, ptrdiff_t csb, void *gws)
+FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptrdiff_t rst, ptrdiff_t cst,
+                                      double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+        if (n > 1 && csb >= rsb && m <= FP__LEAF) {
+            /* columns of B contiguous (a factor's top right block): 8 columns at a time, copied to a
+             * row-major block so each update of a row is one short vector operation across the 8;
+             * one column's operations are those of the column-by-column loop below, in its order */
+            double xb[FP__LEAF][8];
+            int j0, c;
+            for (j0 = 0; j0 < n; j0 += 8) {
+                int w = n - j0 < 8 ? n - j0 : 8;
+                for (i = 0; i < m; ++i)
+                    for (c = 0; c < 8; ++c) xb[i][c] = c < w ? b[i * rsb + (j0 + c) * csb] : (double)0;
+                for (k = 0; k < m; ++k) {
+                    int q = lower ? k : m - 1 - k, lo = lower ? q + 1 : 0, hi = lower ? m : q;
+                    if (!unit) {
+                        double d = t[q * rst + q * cst];
+                        for (c = 0; c < 8; ++c) xb[q][c] /= d;
+                    }
+                    for (i = lo; i < hi; ++i) {
+                        double l = t[i * rst + q * cst];
+                        for (c = 0; c < 8; ++c) xb[i][c] -= l * xb[q][c];
+                    }
+                }
+                for (i = 0; i < m; ++i)
+                    for (c = 0; c < w; ++c) b[i * rsb + (j0 + c) * csb] = xb[i][c];
+            }
+        } else if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
             for (k = 0; k < m; ++k) {
                 int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
                 double *bi = b + i0 * rsb;
                 int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
                 for (i = lo; i < hi; ++i) {
                     double l = t[i0 * rst + i * cst];
-                    if (l != (double)0) fp_vec_axpy_f64(n, -l, b + i * rsb, csb, bi, csb);
+                    if (l != (double)0) fp__axpy_f64(n, -l, b + i * rsb, csb, bi, csb);
                 }
                 if (!unit) {
                     double d = (double)1 / t[i0 * rst + i0 * cst];
@@ -3458,7 +3645,7 @@ static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptr
                     const double *tc = t + c * cst;
                     double v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
                     x[c * rsb] = v;
-                    if (v != (double)0) fp_vec_axpy_f64(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                    if (v != (double)0) fp__axpy_f64(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
                 }
             }
         return;
@@ -3501,12 +3688,12 @@ static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_
             if (csa < rsa) /* row-major: each row's update is contiguous */
                 for (i = p + 1; i < m; ++i) {
                     double l = a[i * rsa + p * csa];
-                    if (l != (double)0) fp_vec_axpy_f64(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                    if (l != (double)0) fp__axpy_f64(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
                 }
             else /* column-major: each column's */
                 for (j = p + 1; j < n; ++j) {
                     double u = ap[j * csa];
-                    if (u != (double)0) fp_vec_axpy_f64(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                    if (u != (double)0) fp__axpy_f64(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
                 }
         }
         return FP_OK;
@@ -3530,14 +3717,8 @@ static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status fp__lu_factor_ws_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i;
-    double amax = 0;
-    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
-    if (!fp__mat_all_finite_f64(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    for (i = 0; i < n; ++i) { /* max |a_ij|, along the contiguous direction */
-        double v = fp_vec_max_abs_f64(n, a + i * outer, inner);
-        amax = v > amax ? v : amax;
-    }
+    double amax = fp__mat_max_abs_f64(n, n, a, rsa, csa);
+    if (amax != amax) return FP_ERR_NON_FINITE;
     return fp__lu_rec_f64(n, n, a, rsa, csa, piv, (double)n * DBL_EPSILON * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
@@ -3714,6 +3895,7 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__KPUT
 #undef FP__KPUTM
 #undef FP__UKR_BODY
+#undef FP__AXPY_BODY
 #undef FP__A2MR
 #undef FP__A2MRS
 #undef FP__A5MR

@@ -1586,6 +1586,17 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         FP__I(tile_store)(ab, NR, alpha, beta, c, rsc, csc, mr, nr);                                  \
     }
 
+/* y += alpha x on unit strides, in whole vectors and one masked one: the factorizations' leaf updates
+ * (the public level-1 functions are compiled for the baseline ISA). One body for every SIMD family. */
+#define FP__AXPY_BODY(VL_)                                                                            \
+    V va = VSET1(alpha);                                                                              \
+    int i = 0;                                                                                        \
+    for (; i + (VL_) <= n; i += (VL_)) VSTORE(y + i, VFMA(va, VLOAD(x + i), VLOAD(y + i)));           \
+    if (i < n) {                                                                                      \
+        VMASK k_ = VMASKN(n - i);                                                                     \
+        VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
+    }
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -1625,6 +1636,10 @@ FP__TARGET_AVX2 static void FP__I(ukr_avx2_s)(int kc, const FP__T *ap, ptrdiff_t
                                               ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
 {
     FP__UKR_BODY(FP__A2MRS, FP__A2VL);
+}
+FP__TARGET_AVX2 static void FP__I(axpy_avx2)(int n, FP__T alpha, const FP__T *x, FP__T *y)
+{
+    FP__AXPY_BODY(FP__A2VL)
 }
 #undef V
 #undef VZERO
@@ -1679,6 +1694,10 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512_s)(int kc, const FP__T *ap, ptrdi
 {
     FP__UKR_BODY(FP__A5MRS, FP__A5VL);
 }
+FP__TARGET_AVX512 static void FP__I(axpy_avx512)(int n, FP__T alpha, const FP__T *x, FP__T *y)
+{
+    FP__AXPY_BODY(FP__A5VL)
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1691,6 +1710,23 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512_s)(int kc, const FP__T *ap, ptrdi
 #undef VLOADM
 #undef VSTOREM
 #endif
+
+/* y += alpha x past the checks, on the path's vectors when both strides are 1. */
+static void FP__I(axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, FP__T *y, ptrdiff_t incy)
+{
+    int i;
+    if (incx == 1 && incy == 1 && n >= 8) {
+        fp_isa isa = fp_isa_current();
+        (void)isa;
+#if defined(FP__HAVE_AVX512)
+        if (isa == FP_ISA_AVX512) { FP__I(axpy_avx512)(n, alpha, x, y); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+        if (isa == FP_ISA_AVX2) { FP__I(axpy_avx2)(n, alpha, x, y); return; }
+#endif
+    }
+    for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
+}
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
 static FP__I(kernel) FP__I(kernel_pick)(void)
@@ -2158,13 +2194,42 @@ static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, pt
     return (FP__T)sqrt(s);
 }
 
-static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+/* Every check runs along the contiguous direction in 8 independent lanes (the compiler vectorizes them;
+ * one running sum is a chain of dependent adds, 4 cycles an entry, which was 7 % of an LU). */
+FP__VECTORIZE static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j;
-    FP__T acc = 0;
-    for (i = 0; i < m; ++i)
-        for (j = 0; j < n; ++j) acc += a[i * rsa + j * csa] * (FP__T)0; /* NaN*0 = NaN, Inf*0 = NaN */
-    return acc == (FP__T)0;
+    int i, j, l;
+    FP__T acc[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; } /* rows contiguous now */
+    for (i = 0; i < m; ++i) {
+        const FP__T *r = a + i * rsa;
+        if (csa == 1)
+            for (j = 0; j + 8 <= n; j += 8)
+                for (l = 0; l < 8; ++l) acc[l] += r[j + l] * (FP__T)0; /* NaN*0 = NaN, Inf*0 = NaN */
+        else j = 0;
+        for (; j < n; ++j) acc[0] += r[j * csa] * (FP__T)0;
+    }
+    for (l = 1; l < 8; ++l) acc[0] += acc[l];
+    return acc[0] == (FP__T)0;
+}
+
+/* max |a_ij| in 8 lanes; NaN for a NaN entry (the lanes' compare skips it, the finiteness sum does not). */
+FP__VECTORIZE static FP__T FP__I(mat_max_abs)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
+{
+    int i, j, l;
+    FP__T mx[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    if (!FP__I(mat_all_finite)(m, n, a, rsa, csa)) return (FP__T)NAN;
+    if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
+    for (i = 0; i < m; ++i) {
+        const FP__T *r = a + i * rsa;
+        if (csa == 1)
+            for (j = 0; j + 8 <= n; j += 8)
+                for (l = 0; l < 8; ++l) { FP__T v = FP__FABS(r[j + l]); mx[l] = v > mx[l] ? v : mx[l]; }
+        else j = 0;
+        for (; j < n; ++j) { FP__T v = FP__FABS(r[j * csa]); mx[0] = v > mx[0] ? v : mx[0]; }
+    }
+    for (l = 1; l < 8; ++l) mx[0] = mx[l] > mx[0] ? mx[l] : mx[0];
+    return mx[0];
 }
 
 /* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
@@ -2184,29 +2249,60 @@ static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int 
             if (piv[k] != k)
                 for (j = 0; j < ncols; ++j) { FP__T t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
-    else /* columns contiguous: every swap within one column before the next (LAPACK's laswp order) */
-        for (j = 0; j < ncols; ++j) {
-            FP__T *c = a + j * csa;
+    else { /* columns contiguous: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
+            * pivot is read once for 16 independent swaps */
+        int j0;
+        for (j0 = 0; j0 < ncols; j0 += 16) {
+            int w = ncols - j0 < 16 ? ncols - j0 : 16;
+            FP__T *c = a + j0 * csa;
             for (s = 0, k = first; s < n; ++s, k += dir)
-                if (piv[k] != k) { FP__T t = c[k * rsa]; c[k * rsa] = c[piv[k] * rsa]; c[piv[k] * rsa] = t; }
+                if (piv[k] != k) {
+                    FP__T *x = c + k * rsa, *y = c + piv[k] * rsa;
+                    for (j = 0; j < w; ++j) { FP__T t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
+                }
         }
+    }
 }
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
  * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
-static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *b,
-                        ptrdiff_t rsb, ptrdiff_t csb, void *gws)
+FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst,
+                                      FP__T *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
     if (m <= FP__LEAF || !gws) {
-        if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
+        if (n > 1 && csb >= rsb && m <= FP__LEAF) {
+            /* columns of B contiguous (a factor's top right block): 8 columns at a time, copied to a
+             * row-major block so each update of a row is one short vector operation across the 8;
+             * one column's operations are those of the column-by-column loop below, in its order */
+            FP__T xb[FP__LEAF][8];
+            int j0, c;
+            for (j0 = 0; j0 < n; j0 += 8) {
+                int w = n - j0 < 8 ? n - j0 : 8;
+                for (i = 0; i < m; ++i)
+                    for (c = 0; c < 8; ++c) xb[i][c] = c < w ? b[i * rsb + (j0 + c) * csb] : (FP__T)0;
+                for (k = 0; k < m; ++k) {
+                    int q = lower ? k : m - 1 - k, lo = lower ? q + 1 : 0, hi = lower ? m : q;
+                    if (!unit) {
+                        FP__T d = t[q * rst + q * cst];
+                        for (c = 0; c < 8; ++c) xb[q][c] /= d;
+                    }
+                    for (i = lo; i < hi; ++i) {
+                        FP__T l = t[i * rst + q * cst];
+                        for (c = 0; c < 8; ++c) xb[i][c] -= l * xb[q][c];
+                    }
+                }
+                for (i = 0; i < m; ++i)
+                    for (c = 0; c < w; ++c) b[i * rsb + (j0 + c) * csb] = xb[i][c];
+            }
+        } else if (n > 1 && csb < rsb) { /* rows of B contiguous (row-major): whole-row updates, row by row */
             for (k = 0; k < m; ++k) {
                 int i0 = lower ? k : m - 1 - k; /* the row solved at this step */
                 FP__T *bi = b + i0 * rsb;
                 int lo = lower ? 0 : i0 + 1, hi = lower ? i0 : m;
                 for (i = lo; i < hi; ++i) {
                     FP__T l = t[i0 * rst + i * cst];
-                    if (l != (FP__T)0) FP__F(vec_axpy)(n, -l, b + i * rsb, csb, bi, csb);
+                    if (l != (FP__T)0) FP__I(axpy)(n, -l, b + i * rsb, csb, bi, csb);
                 }
                 if (!unit) {
                     FP__T d = (FP__T)1 / t[i0 * rst + i0 * cst];
@@ -2230,7 +2326,7 @@ static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdi
                     const FP__T *tc = t + c * cst;
                     FP__T v = unit ? x[c * rsb] : x[c * rsb] / tc[c * rst];
                     x[c * rsb] = v;
-                    if (v != (FP__T)0) FP__F(vec_axpy)(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
+                    if (v != (FP__T)0) FP__I(axpy)(hi - lo, -v, tc + lo * rst, rst, x + lo * rsb, rsb);
                 }
             }
         return;
@@ -2273,12 +2369,12 @@ static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t 
             if (csa < rsa) /* row-major: each row's update is contiguous */
                 for (i = p + 1; i < m; ++i) {
                     FP__T l = a[i * rsa + p * csa];
-                    if (l != (FP__T)0) FP__F(vec_axpy)(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                    if (l != (FP__T)0) FP__I(axpy)(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
                 }
             else /* column-major: each column's */
                 for (j = p + 1; j < n; ++j) {
                     FP__T u = ap[j * csa];
-                    if (u != (FP__T)0) FP__F(vec_axpy)(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
+                    if (u != (FP__T)0) FP__I(axpy)(m - p - 1, -u, a + (p + 1) * rsa + p * csa, rsa, a + (p + 1) * rsa + j * csa, rsa);
                 }
         }
         return FP_OK;
@@ -2302,14 +2398,8 @@ static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t 
 /* The LU of an n x n matrix on a GEMM workspace (NULL: the unblocked loop); the solvers pass theirs. */
 static fp_status FP__I(lu_factor_ws)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, void *gws)
 {
-    int i;
-    FP__T amax = 0;
-    ptrdiff_t inner = csa <= rsa ? csa : rsa, outer = csa <= rsa ? rsa : csa;
-    if (!FP__I(mat_all_finite)(n, n, a, rsa, csa)) return FP_ERR_NON_FINITE;
-    for (i = 0; i < n; ++i) { /* max |a_ij|, along the contiguous direction */
-        FP__T v = FP__F(vec_max_abs)(n, a + i * outer, inner);
-        amax = v > amax ? v : amax;
-    }
+    FP__T amax = FP__I(mat_max_abs)(n, n, a, rsa, csa);
+    if (amax != amax) return FP_ERR_NON_FINITE;
     return FP__I(lu_rec)(n, n, a, rsa, csa, piv, (FP__T)n * FP__EPS * amax, n >= FP__BLOCKED_MIN ? gws : NULL);
 }
 
