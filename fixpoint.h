@@ -2456,42 +2456,44 @@ static float fp__mat_norm_fro_f32(int m, int n, const float *a, ptrdiff_t rsa, p
     return (float)sqrt(s);
 }
 
-/* Every check runs along the contiguous direction in 8 independent lanes (the compiler vectorizes them;
- * one running sum is a chain of dependent adds, 4 cycles an entry, which was 7 % of an LU). */
+/* Every check runs along the contiguous direction in 8 independent lanes, named variables the compiler
+ * keeps in registers (one running sum is a chain of dependent adds, 4 cycles an entry, 7 % of an LU; an
+ * array of 8 went through memory). NaN*0 = NaN, Inf*0 = NaN. */
+#define FP__LANES8(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7)
 FP__VECTORIZE static int fp__mat_all_finite_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j, l;
-    float acc[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    int i, j;
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; } /* rows contiguous now */
     for (i = 0; i < m; ++i) {
         const float *r = a + i * rsa;
+        j = 0;
+#define FP__FIN_LANE(l) s##l += r[j + l] * (float)0;
         if (csa == 1)
-            for (j = 0; j + 8 <= n; j += 8)
-                for (l = 0; l < 8; ++l) acc[l] += r[j + l] * (float)0; /* NaN*0 = NaN, Inf*0 = NaN */
-        else j = 0;
-        for (; j < n; ++j) acc[0] += r[j * csa] * (float)0;
+            for (; j + 8 <= n; j += 8) { FP__LANES8(FP__FIN_LANE) }
+        for (; j < n; ++j) s0 += r[j * csa] * (float)0;
     }
-    for (l = 1; l < 8; ++l) acc[0] += acc[l];
-    return acc[0] == (float)0;
+    return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (float)0;
 }
 
-/* max |a_ij| in 8 lanes; NaN for a NaN entry (the lanes' compare skips it, the finiteness sum does not). */
+/* max |a_ij| in 8 lanes; NaN for a non-finite entry. */
 FP__VECTORIZE static float fp__mat_max_abs_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j, l;
-    float mx[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    int i, j;
+    float x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     if (!fp__mat_all_finite_f32(m, n, a, rsa, csa)) return (float)NAN;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
     for (i = 0; i < m; ++i) {
         const float *r = a + i * rsa;
+        j = 0;
+#define FP__MAX_LANE(l) { float v = fabsf(r[j + l]); x##l = v > x##l ? v : x##l; }
         if (csa == 1)
-            for (j = 0; j + 8 <= n; j += 8)
-                for (l = 0; l < 8; ++l) { float v = fabsf(r[j + l]); mx[l] = v > mx[l] ? v : mx[l]; }
-        else j = 0;
-        for (; j < n; ++j) { float v = fabsf(r[j * csa]); mx[0] = v > mx[0] ? v : mx[0]; }
+            for (; j + 8 <= n; j += 8) { FP__LANES8(FP__MAX_LANE) }
+        for (; j < n; ++j) { float v = fabsf(r[j * csa]); x0 = v > x0 ? v : x0; }
     }
-    for (l = 1; l < 8; ++l) mx[0] = mx[l] > mx[0] ? mx[l] : mx[0];
-    return mx[0];
+    x0 = x1 > x0 ? x1 : x0; x2 = x3 > x2 ? x3 : x2; x4 = x5 > x4 ? x5 : x4; x6 = x7 > x6 ? x7 : x6;
+    x0 = x2 > x0 ? x2 : x0; x4 = x6 > x4 ? x6 : x4;
+    return x4 > x0 ? x4 : x0;
 }
 
 /* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
@@ -2611,7 +2613,8 @@ FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const 
 
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
-static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, float thresh, void *gws)
+FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, float thresh,
+                                             void *gws)
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
@@ -2628,10 +2631,15 @@ static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t
                 for (j = 0; j < n; ++j) { float t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (float)1 / ap[p * csa];
             for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
-            if (csa < rsa) /* row-major: each row's update is contiguous */
+            if (csa < rsa) /* row-major: each row's update is contiguous, and short (the panel's width):
+                              inline, as a call per row cost more than its flops */
                 for (i = p + 1; i < m; ++i) {
-                    float l = a[i * rsa + p * csa];
-                    if (l != (float)0) fp__axpy_f32(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                    float l = a[i * rsa + p * csa], *ai = a + i * rsa;
+                    if (l == (float)0) continue;
+                    if (csa == 1)
+                        for (j = p + 1; j < n; ++j) ai[j] -= l * ap[j];
+                    else
+                        for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
                 }
             else /* column-major: each column's */
                 for (j = p + 1; j < n; ++j) {
@@ -2845,6 +2853,9 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__A5MRS
 #undef FP__SMALL_K
 #undef FP__SMALL_MN
+#undef FP__LANES8
+#undef FP__FIN_LANE
+#undef FP__MAX_LANE
 
 /* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
  * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp kc rows
@@ -3513,42 +3524,44 @@ static double fp__mat_norm_fro_f64(int m, int n, const double *a, ptrdiff_t rsa,
     return (double)sqrt(s);
 }
 
-/* Every check runs along the contiguous direction in 8 independent lanes (the compiler vectorizes them;
- * one running sum is a chain of dependent adds, 4 cycles an entry, which was 7 % of an LU). */
+/* Every check runs along the contiguous direction in 8 independent lanes, named variables the compiler
+ * keeps in registers (one running sum is a chain of dependent adds, 4 cycles an entry, 7 % of an LU; an
+ * array of 8 went through memory). NaN*0 = NaN, Inf*0 = NaN. */
+#define FP__LANES8(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7)
 FP__VECTORIZE static int fp__mat_all_finite_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j, l;
-    double acc[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    int i, j;
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; } /* rows contiguous now */
     for (i = 0; i < m; ++i) {
         const double *r = a + i * rsa;
+        j = 0;
+#define FP__FIN_LANE(l) s##l += r[j + l] * (double)0;
         if (csa == 1)
-            for (j = 0; j + 8 <= n; j += 8)
-                for (l = 0; l < 8; ++l) acc[l] += r[j + l] * (double)0; /* NaN*0 = NaN, Inf*0 = NaN */
-        else j = 0;
-        for (; j < n; ++j) acc[0] += r[j * csa] * (double)0;
+            for (; j + 8 <= n; j += 8) { FP__LANES8(FP__FIN_LANE) }
+        for (; j < n; ++j) s0 += r[j * csa] * (double)0;
     }
-    for (l = 1; l < 8; ++l) acc[0] += acc[l];
-    return acc[0] == (double)0;
+    return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (double)0;
 }
 
-/* max |a_ij| in 8 lanes; NaN for a NaN entry (the lanes' compare skips it, the finiteness sum does not). */
+/* max |a_ij| in 8 lanes; NaN for a non-finite entry. */
 FP__VECTORIZE static double fp__mat_max_abs_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j, l;
-    double mx[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    int i, j;
+    double x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     if (!fp__mat_all_finite_f64(m, n, a, rsa, csa)) return (double)NAN;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
     for (i = 0; i < m; ++i) {
         const double *r = a + i * rsa;
+        j = 0;
+#define FP__MAX_LANE(l) { double v = fabs(r[j + l]); x##l = v > x##l ? v : x##l; }
         if (csa == 1)
-            for (j = 0; j + 8 <= n; j += 8)
-                for (l = 0; l < 8; ++l) { double v = fabs(r[j + l]); mx[l] = v > mx[l] ? v : mx[l]; }
-        else j = 0;
-        for (; j < n; ++j) { double v = fabs(r[j * csa]); mx[0] = v > mx[0] ? v : mx[0]; }
+            for (; j + 8 <= n; j += 8) { FP__LANES8(FP__MAX_LANE) }
+        for (; j < n; ++j) { double v = fabs(r[j * csa]); x0 = v > x0 ? v : x0; }
     }
-    for (l = 1; l < 8; ++l) mx[0] = mx[l] > mx[0] ? mx[l] : mx[0];
-    return mx[0];
+    x0 = x1 > x0 ? x1 : x0; x2 = x3 > x2 ? x3 : x2; x4 = x5 > x4 ? x5 : x4; x6 = x7 > x6 ? x7 : x6;
+    x0 = x2 > x0 ? x2 : x0; x4 = x6 > x4 ? x6 : x4;
+    return x4 > x0 ? x4 : x0;
 }
 
 /* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
@@ -3668,7 +3681,8 @@ FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const 
 
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
-static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, double thresh, void *gws)
+FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, double thresh,
+                                             void *gws)
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
@@ -3685,10 +3699,15 @@ static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_
                 for (j = 0; j < n; ++j) { double t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (double)1 / ap[p * csa];
             for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
-            if (csa < rsa) /* row-major: each row's update is contiguous */
+            if (csa < rsa) /* row-major: each row's update is contiguous, and short (the panel's width):
+                              inline, as a call per row cost more than its flops */
                 for (i = p + 1; i < m; ++i) {
-                    double l = a[i * rsa + p * csa];
-                    if (l != (double)0) fp__axpy_f64(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                    double l = a[i * rsa + p * csa], *ai = a + i * rsa;
+                    if (l == (double)0) continue;
+                    if (csa == 1)
+                        for (j = p + 1; j < n; ++j) ai[j] -= l * ap[j];
+                    else
+                        for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
                 }
             else /* column-major: each column's */
                 for (j = p + 1; j < n; ++j) {
@@ -3902,6 +3921,9 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__A5MRS
 #undef FP__SMALL_K
 #undef FP__SMALL_MN
+#undef FP__LANES8
+#undef FP__FIN_LANE
+#undef FP__MAX_LANE
 
 /* ================================================================================================
  * VIEWS: constructors, the argument checks every view-taking entry point runs, and the view forms of

@@ -2194,42 +2194,44 @@ static FP__T FP__I(mat_norm_fro)(int m, int n, const FP__T *a, ptrdiff_t rsa, pt
     return (FP__T)sqrt(s);
 }
 
-/* Every check runs along the contiguous direction in 8 independent lanes (the compiler vectorizes them;
- * one running sum is a chain of dependent adds, 4 cycles an entry, which was 7 % of an LU). */
+/* Every check runs along the contiguous direction in 8 independent lanes, named variables the compiler
+ * keeps in registers (one running sum is a chain of dependent adds, 4 cycles an entry, 7 % of an LU; an
+ * array of 8 went through memory). NaN*0 = NaN, Inf*0 = NaN. */
+#define FP__LANES8(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7)
 FP__VECTORIZE static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j, l;
-    FP__T acc[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    int i, j;
+    FP__T s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; } /* rows contiguous now */
     for (i = 0; i < m; ++i) {
         const FP__T *r = a + i * rsa;
+        j = 0;
+#define FP__FIN_LANE(l) s##l += r[j + l] * (FP__T)0;
         if (csa == 1)
-            for (j = 0; j + 8 <= n; j += 8)
-                for (l = 0; l < 8; ++l) acc[l] += r[j + l] * (FP__T)0; /* NaN*0 = NaN, Inf*0 = NaN */
-        else j = 0;
-        for (; j < n; ++j) acc[0] += r[j * csa] * (FP__T)0;
+            for (; j + 8 <= n; j += 8) { FP__LANES8(FP__FIN_LANE) }
+        for (; j < n; ++j) s0 += r[j * csa] * (FP__T)0;
     }
-    for (l = 1; l < 8; ++l) acc[0] += acc[l];
-    return acc[0] == (FP__T)0;
+    return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (FP__T)0;
 }
 
-/* max |a_ij| in 8 lanes; NaN for a NaN entry (the lanes' compare skips it, the finiteness sum does not). */
+/* max |a_ij| in 8 lanes; NaN for a non-finite entry. */
 FP__VECTORIZE static FP__T FP__I(mat_max_abs)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
-    int i, j, l;
-    FP__T mx[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    int i, j;
+    FP__T x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     if (!FP__I(mat_all_finite)(m, n, a, rsa, csa)) return (FP__T)NAN;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
     for (i = 0; i < m; ++i) {
         const FP__T *r = a + i * rsa;
+        j = 0;
+#define FP__MAX_LANE(l) { FP__T v = FP__FABS(r[j + l]); x##l = v > x##l ? v : x##l; }
         if (csa == 1)
-            for (j = 0; j + 8 <= n; j += 8)
-                for (l = 0; l < 8; ++l) { FP__T v = FP__FABS(r[j + l]); mx[l] = v > mx[l] ? v : mx[l]; }
-        else j = 0;
-        for (; j < n; ++j) { FP__T v = FP__FABS(r[j * csa]); mx[0] = v > mx[0] ? v : mx[0]; }
+            for (; j + 8 <= n; j += 8) { FP__LANES8(FP__MAX_LANE) }
+        for (; j < n; ++j) { FP__T v = FP__FABS(r[j * csa]); x0 = v > x0 ? v : x0; }
     }
-    for (l = 1; l < 8; ++l) mx[0] = mx[l] > mx[0] ? mx[l] : mx[0];
-    return mx[0];
+    x0 = x1 > x0 ? x1 : x0; x2 = x3 > x2 ? x3 : x2; x4 = x5 > x4 ? x5 : x4; x6 = x7 > x6 ? x7 : x6;
+    x0 = x2 > x0 ? x2 : x0; x4 = x6 > x4 ? x6 : x4;
+    return x4 > x0 ? x4 : x0;
 }
 
 /* ---- dense factorizations: recursive, so that nearly all of their flops are GEMM ----
@@ -2349,7 +2351,8 @@ FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const F
 
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
-static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, FP__T thresh, void *gws)
+FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, FP__T thresh,
+                                             void *gws)
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
@@ -2366,10 +2369,15 @@ static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t 
                 for (j = 0; j < n; ++j) { FP__T t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (FP__T)1 / ap[p * csa];
             for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
-            if (csa < rsa) /* row-major: each row's update is contiguous */
+            if (csa < rsa) /* row-major: each row's update is contiguous, and short (the panel's width):
+                              inline, as a call per row cost more than its flops */
                 for (i = p + 1; i < m; ++i) {
-                    FP__T l = a[i * rsa + p * csa];
-                    if (l != (FP__T)0) FP__I(axpy)(n - p - 1, -l, ap + (p + 1) * csa, csa, a + i * rsa + (p + 1) * csa, csa);
+                    FP__T l = a[i * rsa + p * csa], *ai = a + i * rsa;
+                    if (l == (FP__T)0) continue;
+                    if (csa == 1)
+                        for (j = p + 1; j < n; ++j) ai[j] -= l * ap[j];
+                    else
+                        for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
                 }
             else /* column-major: each column's */
                 for (j = p + 1; j < n; ++j) {
