@@ -5206,27 +5206,61 @@ static void fp__engine_retire_f32(fp__engine_f32 *e, int c, int last)
 /* The engine's passes over N x B (row-major, leading dimension ld, the first nact columns), as kernels of
  * their own: restrict lets them vectorize without run-time alias checks, and the control code around
  * them (per-column bookkeeping, Anderson's small systems) is compiled as ordinary code. */
+/* The two passes of every damped or Euler iteration (the residual and the update; 13 % of the paper's
+ * 500-step solve on the baseline ISA) are compiled once more for each SIMD family from the same C body,
+ * and picked by the path in force: the compiler's vectors are then as wide as the GEMM's. Each column's
+ * sums run down its rows in the same order on every path. */
 /* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column, in double */
-FP__VECTORIZE static void fp__resid_rows_f32(int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r,
-                                            int ld, double *FP__RESTRICT acc, double *FP__RESTRICT acc2)
-{
-    int i, c;
-    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }
-    for (i = 0; i < n; ++i)
-        for (c = 0; c < nact; ++c) {
-            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];
-            acc[c] += d * d;
-            acc2[c] += v * v;
+#define FP__RESID_BODY                                                                                \
+    int i, c;                                                                                         \
+    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }                                           \
+    for (i = 0; i < n; ++i)                                                                           \
+        for (c = 0; c < nact; ++c) {                                                                  \
+            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];      \
+            acc[c] += d * d;                                                                          \
+            acc2[c] += v * v;                                                                         \
         }
-}
-
 /* R += step (F - R): the damped (Euler) update */
-FP__VECTORIZE static void fp__relax_rows_f32(int n, int nact, float step, const float *FP__RESTRICT f, float *FP__RESTRICT r,
-                                            int ld)
-{
-    int i, c;
-    for (i = 0; i < n; ++i)
+#define FP__RELAX_BODY                                                                                \
+    int i, c;                                                                                         \
+    for (i = 0; i < n; ++i)                                                                           \
         for (c = 0; c < nact; ++c) r[i * ld + c] += step * (f[i * ld + c] - r[i * ld + c]);
+#define FP__RESID_ARGS int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r, int ld, \
+                       double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+#define FP__RELAX_ARGS int n, int nact, float step, const float *FP__RESTRICT f, float *FP__RESTRICT r, int ld
+FP__VECTORIZE static void fp__resid_rows_base_f32(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__VECTORIZE static void fp__relax_rows_base_f32(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#if defined(FP__HAVE_AVX2)
+FP__TARGET_AVX2 FP__VECTORIZE static void fp__resid_rows_avx2_f32(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__TARGET_AVX2 FP__VECTORIZE static void fp__relax_rows_avx2_f32(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#endif
+#if defined(FP__HAVE_AVX512)
+FP__TARGET_AVX512 FP__VECTORIZE static void fp__resid_rows_avx512_f32(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__TARGET_AVX512 FP__VECTORIZE static void fp__relax_rows_avx512_f32(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#endif
+static void fp__resid_rows_f32(FP__RESID_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { fp__resid_rows_avx512_f32(n, nact, f, r, ld, acc, acc2); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { fp__resid_rows_avx2_f32(n, nact, f, r, ld, acc, acc2); return; }
+#endif
+    fp__resid_rows_base_f32(n, nact, f, r, ld, acc, acc2);
+}
+static void fp__relax_rows_f32(FP__RELAX_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { fp__relax_rows_avx512_f32(n, nact, step, f, r, ld); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { fp__relax_rows_avx2_f32(n, nact, step, f, r, ld); return; }
+#endif
+    fp__relax_rows_base_f32(n, nact, step, f, r, ld);
 }
 
 /* X = R and D = F - R: Anderson's newest pair */
@@ -5415,18 +5449,29 @@ typedef struct fp__fwd_ctx_f32 {
     void *gemm_ws;
 } fp__fwd_ctx_f32;
 
+/* o += x over one row */
+FP__VECTORIZE static void fp__add_row_f32(int n, float *FP__RESTRICT o, const float *FP__RESTRICT x)
+{
+    int c;
+    for (c = 0; c < n; ++c) o[c] += x[c];
+}
+
+/* W R into out, then row by row, while the row is in L1: + X[:, perm] and f. The sum is the one the
+ * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. */
 static void fp__fwd_map_f32(void *vctx, int nact, const int *perm, const float *xin, int ld, float *out)
 {
     fp__fwd_ctx_f32 *f = (fp__fwd_ctx_f32 *)vctx;
     int i, c, ident = f->csx == 1;
-    /* X[:, perm] is a plain row copy until a column retires (always, for fixed-iteration runs) */
+    /* X[:, perm] is a plain row until a column retires (always, for fixed-iteration runs) */
     for (c = 0; c < nact && ident; ++c) ident = perm[c] == c;
-    for (i = 0; i < f->n; ++i)
-        if (ident) memcpy(out + i * ld, f->x + i * f->rsx, (size_t)nact * sizeof(float));
+    fp__gemm_cols_f32(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 0, out, ld, 1, f->gemm_ws);
+    for (i = 0; i < f->n; ++i) {
+        float *oi = out + i * ld;
+        if (ident) fp__add_row_f32(nact, oi, f->x + i * f->rsx);
         else
-            for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
-    fp__gemm_cols_f32(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
-    fp__act_apply_f32(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
+            for (c = 0; c < nact; ++c) oi[c] += f->x[i * f->rsx + perm[c] * f->csx];
+        fp__act_apply_f32(f->act, 1, nact, oi, ld, 1, oi, ld, 1, NULL, 0, 0);
+    }
 }
 
 /* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
@@ -5649,6 +5694,10 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
     if (own) fp__free(own);
     return st;
 }
+#undef FP__RESID_BODY
+#undef FP__RELAX_BODY
+#undef FP__RESID_ARGS
+#undef FP__RELAX_ARGS
 
 /* ================================================================================================
  * SOLVERS: one batched iteration engine (damped/Euler and Anderson) over a map x -> g(x) applied to
@@ -5726,27 +5775,61 @@ static void fp__engine_retire_f64(fp__engine_f64 *e, int c, int last)
 /* The engine's passes over N x B (row-major, leading dimension ld, the first nact columns), as kernels of
  * their own: restrict lets them vectorize without run-time alias checks, and the control code around
  * them (per-column bookkeeping, Anderson's small systems) is compiled as ordinary code. */
+/* The two passes of every damped or Euler iteration (the residual and the update; 13 % of the paper's
+ * 500-step solve on the baseline ISA) are compiled once more for each SIMD family from the same C body,
+ * and picked by the path in force: the compiler's vectors are then as wide as the GEMM's. Each column's
+ * sums run down its rows in the same order on every path. */
 /* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column, in double */
-FP__VECTORIZE static void fp__resid_rows_f64(int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r,
-                                            int ld, double *FP__RESTRICT acc, double *FP__RESTRICT acc2)
-{
-    int i, c;
-    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }
-    for (i = 0; i < n; ++i)
-        for (c = 0; c < nact; ++c) {
-            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];
-            acc[c] += d * d;
-            acc2[c] += v * v;
+#define FP__RESID_BODY                                                                                \
+    int i, c;                                                                                         \
+    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }                                           \
+    for (i = 0; i < n; ++i)                                                                           \
+        for (c = 0; c < nact; ++c) {                                                                  \
+            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];      \
+            acc[c] += d * d;                                                                          \
+            acc2[c] += v * v;                                                                         \
         }
-}
-
 /* R += step (F - R): the damped (Euler) update */
-FP__VECTORIZE static void fp__relax_rows_f64(int n, int nact, double step, const double *FP__RESTRICT f, double *FP__RESTRICT r,
-                                            int ld)
-{
-    int i, c;
-    for (i = 0; i < n; ++i)
+#define FP__RELAX_BODY                                                                                \
+    int i, c;                                                                                         \
+    for (i = 0; i < n; ++i)                                                                           \
         for (c = 0; c < nact; ++c) r[i * ld + c] += step * (f[i * ld + c] - r[i * ld + c]);
+#define FP__RESID_ARGS int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r, int ld, \
+                       double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+#define FP__RELAX_ARGS int n, int nact, double step, const double *FP__RESTRICT f, double *FP__RESTRICT r, int ld
+FP__VECTORIZE static void fp__resid_rows_base_f64(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__VECTORIZE static void fp__relax_rows_base_f64(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#if defined(FP__HAVE_AVX2)
+FP__TARGET_AVX2 FP__VECTORIZE static void fp__resid_rows_avx2_f64(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__TARGET_AVX2 FP__VECTORIZE static void fp__relax_rows_avx2_f64(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#endif
+#if defined(FP__HAVE_AVX512)
+FP__TARGET_AVX512 FP__VECTORIZE static void fp__resid_rows_avx512_f64(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__TARGET_AVX512 FP__VECTORIZE static void fp__relax_rows_avx512_f64(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#endif
+static void fp__resid_rows_f64(FP__RESID_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { fp__resid_rows_avx512_f64(n, nact, f, r, ld, acc, acc2); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { fp__resid_rows_avx2_f64(n, nact, f, r, ld, acc, acc2); return; }
+#endif
+    fp__resid_rows_base_f64(n, nact, f, r, ld, acc, acc2);
+}
+static void fp__relax_rows_f64(FP__RELAX_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { fp__relax_rows_avx512_f64(n, nact, step, f, r, ld); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { fp__relax_rows_avx2_f64(n, nact, step, f, r, ld); return; }
+#endif
+    fp__relax_rows_base_f64(n, nact, step, f, r, ld);
 }
 
 /* X = R and D = F - R: Anderson's newest pair */
@@ -5935,18 +6018,29 @@ typedef struct fp__fwd_ctx_f64 {
     void *gemm_ws;
 } fp__fwd_ctx_f64;
 
+/* o += x over one row */
+FP__VECTORIZE static void fp__add_row_f64(int n, double *FP__RESTRICT o, const double *FP__RESTRICT x)
+{
+    int c;
+    for (c = 0; c < n; ++c) o[c] += x[c];
+}
+
+/* W R into out, then row by row, while the row is in L1: + X[:, perm] and f. The sum is the one the
+ * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. */
 static void fp__fwd_map_f64(void *vctx, int nact, const int *perm, const double *xin, int ld, double *out)
 {
     fp__fwd_ctx_f64 *f = (fp__fwd_ctx_f64 *)vctx;
     int i, c, ident = f->csx == 1;
-    /* X[:, perm] is a plain row copy until a column retires (always, for fixed-iteration runs) */
+    /* X[:, perm] is a plain row until a column retires (always, for fixed-iteration runs) */
     for (c = 0; c < nact && ident; ++c) ident = perm[c] == c;
-    for (i = 0; i < f->n; ++i)
-        if (ident) memcpy(out + i * ld, f->x + i * f->rsx, (size_t)nact * sizeof(double));
+    fp__gemm_cols_f64(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 0, out, ld, 1, f->gemm_ws);
+    for (i = 0; i < f->n; ++i) {
+        double *oi = out + i * ld;
+        if (ident) fp__add_row_f64(nact, oi, f->x + i * f->rsx);
         else
-            for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
-    fp__gemm_cols_f64(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
-    fp__act_apply_f64(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
+            for (c = 0; c < nact; ++c) oi[c] += f->x[i * f->rsx + perm[c] * f->csx];
+        fp__act_apply_f64(f->act, 1, nact, oi, ld, 1, oi, ld, 1, NULL, 0, 0);
+    }
 }
 
 /* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
@@ -6169,6 +6263,10 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
     if (own) fp__free(own);
     return st;
 }
+#undef FP__RESID_BODY
+#undef FP__RELAX_BODY
+#undef FP__RESID_ARGS
+#undef FP__RELAX_ARGS
 
 /* The argument checks of fp_solve: untyped (see VIEWS), compiled once for both precisions. */
 FP__VALIDATOR static const char *fp__solve_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,

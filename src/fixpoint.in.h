@@ -3475,27 +3475,61 @@ static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
 /* The engine's passes over N x B (row-major, leading dimension ld, the first nact columns), as kernels of
  * their own: restrict lets them vectorize without run-time alias checks, and the control code around
  * them (per-column bookkeeping, Anderson's small systems) is compiled as ordinary code. */
+/* The two passes of every damped or Euler iteration (the residual and the update; 13 % of the paper's
+ * 500-step solve on the baseline ISA) are compiled once more for each SIMD family from the same C body,
+ * and picked by the path in force: the compiler's vectors are then as wide as the GEMM's. Each column's
+ * sums run down its rows in the same order on every path. */
 /* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column, in double */
-FP__VECTORIZE static void FP__I(resid_rows)(int n, int nact, const FP__T *FP__RESTRICT f, const FP__T *FP__RESTRICT r,
-                                            int ld, double *FP__RESTRICT acc, double *FP__RESTRICT acc2)
-{
-    int i, c;
-    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }
-    for (i = 0; i < n; ++i)
-        for (c = 0; c < nact; ++c) {
-            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];
-            acc[c] += d * d;
-            acc2[c] += v * v;
+#define FP__RESID_BODY                                                                                \
+    int i, c;                                                                                         \
+    for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }                                           \
+    for (i = 0; i < n; ++i)                                                                           \
+        for (c = 0; c < nact; ++c) {                                                                  \
+            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];      \
+            acc[c] += d * d;                                                                          \
+            acc2[c] += v * v;                                                                         \
         }
-}
-
 /* R += step (F - R): the damped (Euler) update */
-FP__VECTORIZE static void FP__I(relax_rows)(int n, int nact, FP__T step, const FP__T *FP__RESTRICT f, FP__T *FP__RESTRICT r,
-                                            int ld)
-{
-    int i, c;
-    for (i = 0; i < n; ++i)
+#define FP__RELAX_BODY                                                                                \
+    int i, c;                                                                                         \
+    for (i = 0; i < n; ++i)                                                                           \
         for (c = 0; c < nact; ++c) r[i * ld + c] += step * (f[i * ld + c] - r[i * ld + c]);
+#define FP__RESID_ARGS int n, int nact, const FP__T *FP__RESTRICT f, const FP__T *FP__RESTRICT r, int ld, \
+                       double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+#define FP__RELAX_ARGS int n, int nact, FP__T step, const FP__T *FP__RESTRICT f, FP__T *FP__RESTRICT r, int ld
+FP__VECTORIZE static void FP__I(resid_rows_base)(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__VECTORIZE static void FP__I(relax_rows_base)(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#if defined(FP__HAVE_AVX2)
+FP__TARGET_AVX2 FP__VECTORIZE static void FP__I(resid_rows_avx2)(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__TARGET_AVX2 FP__VECTORIZE static void FP__I(relax_rows_avx2)(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#endif
+#if defined(FP__HAVE_AVX512)
+FP__TARGET_AVX512 FP__VECTORIZE static void FP__I(resid_rows_avx512)(FP__RESID_ARGS) { FP__RESID_BODY }
+FP__TARGET_AVX512 FP__VECTORIZE static void FP__I(relax_rows_avx512)(FP__RELAX_ARGS) { FP__RELAX_BODY }
+#endif
+static void FP__I(resid_rows)(FP__RESID_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { FP__I(resid_rows_avx512)(n, nact, f, r, ld, acc, acc2); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { FP__I(resid_rows_avx2)(n, nact, f, r, ld, acc, acc2); return; }
+#endif
+    FP__I(resid_rows_base)(n, nact, f, r, ld, acc, acc2);
+}
+static void FP__I(relax_rows)(FP__RELAX_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { FP__I(relax_rows_avx512)(n, nact, step, f, r, ld); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { FP__I(relax_rows_avx2)(n, nact, step, f, r, ld); return; }
+#endif
+    FP__I(relax_rows_base)(n, nact, step, f, r, ld);
 }
 
 /* X = R and D = F - R: Anderson's newest pair */
@@ -3684,18 +3718,29 @@ typedef struct FP__I(fwd_ctx) {
     void *gemm_ws;
 } FP__I(fwd_ctx);
 
+/* o += x over one row */
+FP__VECTORIZE static void FP__I(add_row)(int n, FP__T *FP__RESTRICT o, const FP__T *FP__RESTRICT x)
+{
+    int c;
+    for (c = 0; c < n; ++c) o[c] += x[c];
+}
+
+/* W R into out, then row by row, while the row is in L1: + X[:, perm] and f. The sum is the one the
+ * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. */
 static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out)
 {
     FP__I(fwd_ctx) *f = (FP__I(fwd_ctx) *)vctx;
     int i, c, ident = f->csx == 1;
-    /* X[:, perm] is a plain row copy until a column retires (always, for fixed-iteration runs) */
+    /* X[:, perm] is a plain row until a column retires (always, for fixed-iteration runs) */
     for (c = 0; c < nact && ident; ++c) ident = perm[c] == c;
-    for (i = 0; i < f->n; ++i)
-        if (ident) memcpy(out + i * ld, f->x + i * f->rsx, (size_t)nact * sizeof(FP__T));
+    FP__I(gemm_cols)(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 0, out, ld, 1, f->gemm_ws);
+    for (i = 0; i < f->n; ++i) {
+        FP__T *oi = out + i * ld;
+        if (ident) FP__I(add_row)(nact, oi, f->x + i * f->rsx);
         else
-            for (c = 0; c < nact; ++c) out[i * ld + c] = f->x[i * f->rsx + perm[c] * f->csx];
-    FP__I(gemm_cols)(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 1, out, ld, 1, f->gemm_ws);
-    FP__I(act_apply)(f->act, f->n, nact, out, ld, 1, out, ld, 1, NULL, 0, 0);
+            for (c = 0; c < nact; ++c) oi[c] += f->x[i * f->rsx + perm[c] * f->csx];
+        FP__I(act_apply)(f->act, 1, nact, oi, ld, 1, oi, ld, 1, NULL, 0, 0);
+    }
 }
 
 /* Newton per column on phi(r) = r - f(W r + x): J = I - G W, step J d = -phi, backtracking line search
