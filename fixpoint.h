@@ -8873,12 +8873,12 @@ static void fp__hessenberg(int n, double *h, double *v)
         /* from the left, on rows k+1.. (their columns before k are zero): d = v^T H, H -= 2 v d, a row
          * at a time so every pass is contiguous */
         for (j = k; j < n; ++j) d[j] = 0;
-        for (i = k + 1; i < n; ++i) fp_vec_axpy_f64(n - k, v[i], h + i * n + k, 1, d + k, 1);
-        for (i = k + 1; i < n; ++i) fp_vec_axpy_f64(n - k, -2 * v[i], d + k, 1, h + i * n + k, 1);
+        for (i = k + 1; i < n; ++i) fp__axpy_f64(n - k, v[i], h + i * n + k, 1, d + k, 1); /* the path's vectors */
+        for (i = k + 1; i < n; ++i) fp__axpy_f64(n - k, -2 * v[i], d + k, 1, h + i * n + k, 1);
         /* from the right, on every row: H -= 2 (H v) v^T */
         for (i = 0; i < n; ++i)
-            fp_vec_axpy_f64(n - k - 1, -2 * fp_vec_dot_f64(n - k - 1, h + i * n + k + 1, 1, v + k + 1, 1), v + k + 1, 1,
-                            h + i * n + k + 1, 1);
+            fp__axpy_f64(n - k - 1, -2 * fp_vec_dot_f64(n - k - 1, h + i * n + k + 1, 1, v + k + 1, 1), v + k + 1, 1,
+                         h + i * n + k + 1, 1);
         for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
     }
 }
@@ -8909,10 +8909,105 @@ static int fp__hqr_negligible(int n, const double *a, int l, int nn, double anor
     return ba * (ab / s) <= fmax(smlnum, ulp * (bb * (aa / s)));
 }
 
-static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
+/* The row half of one bulge-chasing step of hqr: rows k, k+1 (and k+2 unless r2 is NULL) from column k
+ * on, contiguous in the row-major H, so a vector loop; compiled once more per SIMD family (the column
+ * half, strided, stays scalar). The same operations in the same order as the scalar loop. */
+#define FP__HQR_ROWS_ARGS int len, double *FP__RESTRICT r0, double *FP__RESTRICT r1, double *FP__RESTRICT r2, double x, \
+                          double y, double z, double q, double r
+#define FP__HQR_ROWS_BODY                                                                             \
+    int j;                                                                                            \
+    if (r2)                                                                                           \
+        for (j = 0; j < len; ++j) {                                                                   \
+            double p = r0[j] + q * r1[j] + r * r2[j];                                                 \
+            r2[j] -= p * z;                                                                           \
+            r1[j] -= p * y;                                                                           \
+            r0[j] -= p * x;                                                                           \
+        }                                                                                             \
+    else                                                                                              \
+        for (j = 0; j < len; ++j) {                                                                   \
+            double p = r0[j] + q * r1[j];                                                             \
+            r1[j] -= p * y;                                                                           \
+            r0[j] -= p * x;                                                                           \
+        }                                                                                             \
+    (void)z; (void)r;
+FP__VECTORIZE static void fp__hqr_rows_base(FP__HQR_ROWS_ARGS) { FP__HQR_ROWS_BODY }
+#if defined(FP__HAVE_AVX2)
+FP__TARGET_AVX2 FP__VECTORIZE static void fp__hqr_rows_avx2(FP__HQR_ROWS_ARGS) { FP__HQR_ROWS_BODY }
+#endif
+#if defined(FP__HAVE_AVX512)
+FP__TARGET_AVX512 FP__VECTORIZE static void fp__hqr_rows_avx512(FP__HQR_ROWS_ARGS) { FP__HQR_ROWS_BODY }
+#endif
+static void fp__hqr_rows(FP__HQR_ROWS_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { fp__hqr_rows_avx512(len, r0, r1, r2, x, y, z, q, r); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { fp__hqr_rows_avx2(len, r0, r1, r2, x, y, z, q, r); return; }
+#endif
+    fp__hqr_rows_base(len, r0, r1, r2, x, y, z, q, r);
+}
+
+/* The column half of nk chasing steps (parameters prm: x, y, z, q, r and 3, 2 or 0 reflector rows, per
+ * step; step s acts on window columns s..s+2) on rows [i0, i1) and window columns [k0, k0 + w): 8 rows at
+ * a time, copied to t (w x 8, a column of the window per row of t) so each step is a short vector
+ * operation across the 8 rows, in L1; the same operations in the same order as the column loop. */
+#define FP__HQR_COLS_ARGS int n, double *FP__RESTRICT a, int i0, int i1, int k0, int w, int nk, const double *FP__RESTRICT prm, \
+                          double *FP__RESTRICT t
+#define FP__HQR_COLS_BODY                                                                             \
+    int ib, i, c, st;                                                                                 \
+    for (ib = i0; ib < i1; ib += 8) {                                                                 \
+        int nr = i1 - ib < 8 ? i1 - ib : 8;                                                           \
+        for (c = 0; c < w; ++c)                                                                       \
+            for (i = 0; i < 8; ++i) t[c * 8 + i] = i < nr ? a[(ib + i) * n + k0 + c] : 0.0;          \
+        for (st = 0; st < nk; ++st) {                                                                 \
+            const double *g = prm + 6 * st;                                                           \
+            double *t0 = t + st * 8, *t1 = t0 + 8, *t2 = t1 + 8;                                      \
+            if (g[5] == 3)                                                                            \
+                for (i = 0; i < 8; ++i) {                                                             \
+                    double p = g[0] * t0[i] + g[1] * t1[i] + g[2] * t2[i];                            \
+                    t2[i] -= p * g[4];                                                                \
+                    t1[i] -= p * g[3];                                                                \
+                    t0[i] -= p;                                                                       \
+                }                                                                                     \
+            else if (g[5] == 2)                                                                       \
+                for (i = 0; i < 8; ++i) {                                                             \
+                    double p = g[0] * t0[i] + g[1] * t1[i];                                           \
+                    t1[i] -= p * g[3];                                                                \
+                    t0[i] -= p;                                                                       \
+                }                                                                                     \
+        }                                                                                             \
+        for (c = 0; c < w; ++c)                                                                       \
+            for (i = 0; i < nr; ++i) a[(ib + i) * n + k0 + c] = t[c * 8 + i];                        \
+    }
+FP__VECTORIZE static void fp__hqr_cols_base(FP__HQR_COLS_ARGS) { FP__HQR_COLS_BODY }
+#if defined(FP__HAVE_AVX2)
+FP__TARGET_AVX2 FP__VECTORIZE static void fp__hqr_cols_avx2(FP__HQR_COLS_ARGS) { FP__HQR_COLS_BODY }
+#endif
+#if defined(FP__HAVE_AVX512)
+FP__TARGET_AVX512 FP__VECTORIZE static void fp__hqr_cols_avx512(FP__HQR_COLS_ARGS) { FP__HQR_COLS_BODY }
+#endif
+static void fp__hqr_cols(FP__HQR_COLS_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { fp__hqr_cols_avx512(n, a, i0, i1, k0, w, nk, prm, t); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { fp__hqr_cols_avx2(n, a, i0, i1, k0, w, nk, prm, t); return; }
+#endif
+    fp__hqr_cols_base(n, a, i0, i1, k0, w, nk, prm, t);
+}
+
+/* scratch: NULL, or 6 FP__HQR_KB + 8 (FP__HQR_KB + 2) doubles for the windowed chase (n >= 128) */
+#define FP__HQR_KB 64
+static fp_status fp__hqr(int n, double *a, double *wr, double *wi, double *scratch)
 {
 #define A_(i, j) a[(i) * n + (j)]
-    int nn, m, l, k, j, its, i, mmin;
+    int nn, m, l, k, j, its, i, mmin, k0, k1;
     double z = 0, y, x, w, v, u, t, s, r = 0, q = 0, p = 0, anorm = 0;
     for (i = 0; i < n; ++i)
         for (j = i > 0 ? i - 1 : 0; j < n; ++j) anorm += fabs(A_(i, j));
@@ -8973,15 +9068,30 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
                         A_(i, i - 2) = 0.0;
                         if (i != m + 2) A_(i, i - 3) = 0.0;
                     }
-                    for (k = m; k <= nn - 1; k++) {
-                        if (k != m) {
-                            p = A_(k, k - 1);
-                            q = A_(k + 1, k - 1);
-                            r = 0.0;
-                            if (k != nn - 1) r = A_(k + 2, k - 1);
-                            if ((x = fabs(p) + fabs(q) + fabs(r)) != 0.0) { p /= x; q /= x; r /= x; }
+                    /* the chase from row m to nn. With scratch, in windows of FP__HQR_KB steps: the column
+                     * half of each step (rows l..k+3, columns k..k+2: a strided pass) is applied at once
+                     * only to the rows from k0 on; the rows above the window get the window's steps
+                     * afterwards, 8 rows at a time from a copy in L1 (fp__hqr_cols). Those rows' columns
+                     * k0..k1+1 are read by nothing else in the window, so the result is the same. */
+                    for (k0 = m; k0 <= nn - 1; k0 = k1) {
+                        int ilo = l, nk = 0;
+                        double *prm = NULL;
+                        k1 = nn;
+                        if (scratch && nn - l >= 2 * FP__HQR_KB) {
+                            k1 = k0 + FP__HQR_KB < nn ? k0 + FP__HQR_KB : nn;
+                            ilo = k0;
+                            prm = scratch;
                         }
-                        if ((s = fp__sign(sqrt(p * p + q * q + r * r), p)) != 0.0) {
+                        for (k = k0; k < k1; k++, nk++) {
+                            if (prm) prm[6 * nk + 5] = 0; /* a skipped step */
+                            if (k != m) {
+                                p = A_(k, k - 1);
+                                q = A_(k + 1, k - 1);
+                                r = 0.0;
+                                if (k != nn - 1) r = A_(k + 2, k - 1);
+                                if ((x = fabs(p) + fabs(q) + fabs(r)) != 0.0) { p /= x; q /= x; r /= x; }
+                            }
+                            if ((s = fp__sign(sqrt(p * p + q * q + r * r), p)) == 0.0) continue;
                             if (k == m) {
                                 if (l != m) A_(k, k - 1) = -A_(k, k - 1);
                             } else
@@ -8989,20 +9099,20 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi)
                             p += s;
                             x = p / s; y = q / s; z = r / s;
                             q /= p; r /= p;
-                            for (j = k; j <= nn; j++) {
-                                p = A_(k, j) + q * A_(k + 1, j);
-                                if (k != nn - 1) { p += r * A_(k + 2, j); A_(k + 2, j) -= p * z; }
-                                A_(k + 1, j) -= p * y;
-                                A_(k, j) -= p * x;
-                            }
+                            fp__hqr_rows(nn - k + 1, &A_(k, k), &A_(k + 1, k), k != nn - 1 ? &A_(k + 2, k) : NULL, x, y, z, q, r);
                             mmin = nn < k + 3 ? nn : k + 3;
-                            for (i = l; i <= mmin; i++) {
+                            for (i = ilo; i <= mmin; i++) {
                                 p = x * A_(i, k) + y * A_(i, k + 1);
                                 if (k != nn - 1) { p += z * A_(i, k + 2); A_(i, k + 2) -= p * r; }
                                 A_(i, k + 1) -= p * q;
                                 A_(i, k) -= p;
                             }
+                            if (prm) {
+                                double *g = prm + 6 * nk;
+                                g[0] = x; g[1] = y; g[2] = z; g[3] = q; g[4] = r; g[5] = k != nn - 1 ? 3 : 2;
+                            }
                         }
+                        if (prm && k0 > l) fp__hqr_cols(n, a, l, k0, k0, (k1 + 1 < nn ? k1 + 1 : nn) - k0 + 1, nk, prm, prm + 6 * FP__HQR_KB);
                     }
                 }
             }
@@ -9102,7 +9212,7 @@ static fp_status fp__eig_scaled(int n, double *h, double *wr, double *wi, double
         }
     }
     if (prep) fp__hessenberg(nb, h, v);
-    st = fp__hqr(nb, h, wr + lo, wi + lo);
+    st = fp__hqr(nb, h, wr + lo, wi + lo, v && nb >= 128 ? v : NULL); /* v: 3 n^2 doubles past h (eig_workspace_size) */
     if (st != FP_OK) return st;
     for (i = lo; i < lo + nb; ++i) {
         wr[i] = ldexp(wr[i], e - 1);
@@ -11168,6 +11278,11 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__ISFINITE
 #undef FP__LEAF
 #undef FP__BLOCKED_MIN
+#undef FP__HQR_ROWS_ARGS
+#undef FP__HQR_KB
+#undef FP__HQR_COLS_ARGS
+#undef FP__HQR_COLS_BODY
+#undef FP__HQR_ROWS_BODY
 #undef FP__BADVIEW
 #undef FP__NOINLINE
 #undef FP__VALIDATOR

@@ -4,6 +4,9 @@
  *                                                      500 Euler steps of dt/tau = 0.01), random W (rho 0.5), X
  *   threads THREADS step anderson|euler DATADIR REPS  one training step of the paper's model (N = 300,
  *                                                      batch 512, dW3, lr 0.1, SGD on W) on the first batch
+ *   threads THREADS floor DATADIR REPS                 the Euler step against its GEMM floor: alternating with
+ *                                                      each step, the 500 products W R (300 x 300 times
+ *                                                      300 x 512) its solve makes, run alone by fp_gemm_ws
  * Prints per thread count the median milliseconds, the speed-up over the first count, and a check value
  * (sum of R, or the step's loss) that must not depend on the thread count; $BENCH_LOG gets one line
  * per count. Build: cc -std=c99 -O2 -fopenmp bench/threads.c -lm */
@@ -84,7 +87,7 @@ static int solve(const char *kind, int n, int b, int reps)
     return 0;
 }
 
-static int step(const char *kind, const char *dir, int reps)
+static int step(const char *kind, const char *dir, int reps, int floor)
 {
     fp_layer_f32 L;
     fp_trainer_f32 tr;
@@ -93,10 +96,11 @@ static int step(const char *kind, const char *dir, int reps)
     fp_train_record rec;
     char a[1024], b[1024];
     const char *why = NULL;
-    static double t[8][64];
+    static double t[8][64], tf[8][64];
     double check[8];
     char what[64];
-    float *w0;
+    float *w0, *rb = NULL, *pb = NULL;
+    void *gws = NULL;
     int idx[512], i, k, q;
     snprintf(a, sizeof a, "%s/fashion-train-images.idx", dir);
     snprintf(b, sizeof b, "%s/fashion-train-labels.idx", dir);
@@ -115,6 +119,10 @@ static int step(const char *kind, const char *dir, int reps)
         !(w0 = malloc(sizeof(float) * 300 * 300)))
         return 1;
     memcpy(w0, L.w, sizeof(float) * 300 * 300);
+    if (floor && (!(rb = calloc(300 * 512, sizeof(float))) || !(pb = calloc(300 * 512, sizeof(float))) ||
+                  !(gws = malloc(fp_gemm_workspace_size_f32()))))
+        return 1;
+    for (i = 0; floor && i < 300 * 512; ++i) rb[i] = (float)((i % 89) / 89.0 - 0.5);
     for (k = -1; k < reps; ++k)
         for (q = 0; q < nthr; ++q) {
         double t0;
@@ -125,12 +133,24 @@ static int step(const char *kind, const char *dir, int reps)
         if (k < 0) continue;
         t[q][k] = bench_now() - t0;
         check[q] = rec.loss;
+        if (floor) {
+            t0 = bench_now();
+            for (i = 0; i < 500; ++i)
+                fp_gemm_ws_f32(FP_NOTRANS, FP_NOTRANS, 300, 512, 300, 1.0f, L.w, 300, 1, rb, 512, 1, 0.0f, pb, 512, 1, gws);
+            tf[q][k] = bench_now() - t0;
+        }
     }
+    for (q = 0; floor && q < nthr; ++q) {
+        double ms = 1e3 * bench_median(t[q], reps), mf = 1e3 * bench_median(tf[q], reps);
+        printf("floor threads %d: step %.3f ms, its 500 products alone %.3f ms (%.1f GFLOP/s), step / floor %.3f\n", thr[q], ms,
+               mf, 500 * 2.0 * 300 * 300 * 512 / mf * 1e-6, ms / mf);
+    }
+    free(rb); free(pb); free(gws);
     fp_trainer_free_f32(&tr);
     fp_layer_free_f32(&L);
     free(w0);
     snprintf(what, sizeof what, "step %s N 300 B 512 dW3", kind);
-    report(what, t, reps, check);
+    if (!floor) report(what, t, reps, check);
     fp_dataset_free(&ds);
     return 0;
 }
@@ -146,9 +166,11 @@ int main(int argc, char **argv)
     }
     if (nthr > 0 && !*p) {
         if (argc == 7 && !strcmp(argv[2], "solve")) return solve(argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
-        if (argc == 6 && !strcmp(argv[2], "step")) return step(argv[3], argv[4], atoi(argv[5]));
+        if (argc == 6 && !strcmp(argv[2], "step")) return step(argv[3], argv[4], atoi(argv[5]), 0);
+        if (argc == 5 && !strcmp(argv[2], "floor")) return step("euler", argv[3], atoi(argv[4]), 1);
     }
     fprintf(stderr, "usage: threads THREADS solve anderson|euler N B REPS | threads THREADS step anderson|euler DATADIR REPS\n"
+                    "       threads THREADS floor DATADIR REPS\n"
                     "  THREADS: thread counts, comma-separated (1,2)\n");
     return 2;
 }

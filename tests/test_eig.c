@@ -113,6 +113,48 @@ static void eigenvalues_of_known_spectra(void)
     CHECK(fp_eig_f64(fp_mat_rowmajor_f64(a, N, N), wr, wi, NULL) == FP_ERR_NON_FINITE);
 }
 
+/* While more than 128 rows are active, QR chases each bulge in windows (the rows above a window get its
+ * steps afterwards, in blocks of 8): Q D Q^T with D block-diagonal - rotations (complex pairs) and real
+ * values - at orders below the switch (127, 128) and above it (300), and a random orthogonal matrix
+ * (every |lambda| = 1). A window's deferred step made 1 % short fails the order 300. */
+static void windowed_qr_finds_known_spectra_of_large_matrices(void)
+{
+    static const int orders[] = { 127, 128, 300 };
+    size_t o;
+    fpt_rng rg = { 41 };
+    for (o = 0; o < sizeof orders / sizeof orders[0]; ++o) {
+        int n = orders[o], i;
+        size_t nn = (size_t)n * (size_t)n;
+        double *q = fpt_orthogonal(n, 1.0, &rg), *d = calloc(nn, sizeof(double)), *t = malloc(nn * sizeof(double)),
+               *a = malloc(nn * sizeof(double)), *er = malloc((size_t)n * sizeof(double)), *ei = malloc((size_t)n * sizeof(double)),
+               *wr = malloc((size_t)n * sizeof(double)), *wi = malloc((size_t)n * sizeof(double)), worst = 0;
+        for (i = 0; i + 1 < n; i += 2) {
+            if (i % 4 == 0) { /* a rotation of radius r: r e^(+-it) */
+                double r = 0.2 + 0.8 * fpt_uniform(&rg), th = 0.1 + 3.0 * fpt_uniform(&rg);
+                d[(size_t)i * n + i] = d[(size_t)(i + 1) * n + i + 1] = r * cos(th);
+                d[(size_t)i * n + i + 1] = -r * sin(th);
+                d[(size_t)(i + 1) * n + i] = r * sin(th);
+                er[i] = er[i + 1] = r * cos(th);
+                ei[i] = r * sin(th);
+                ei[i + 1] = -r * sin(th);
+            } else { /* two real values */
+                er[i] = d[(size_t)i * n + i] = 2 * fpt_uniform(&rg) - 1;
+                er[i + 1] = d[(size_t)(i + 1) * n + i + 1] = 2 * fpt_uniform(&rg) - 1;
+                ei[i] = ei[i + 1] = 0;
+            }
+        }
+        if (n % 2) { er[n - 1] = d[nn - 1] = 0.5; ei[n - 1] = 0; }
+        fp_gemm_f64(FP_NOTRANS, FP_NOTRANS, n, n, n, 1.0, q, n, 1, d, n, 1, 0.0, t, n, 1);
+        fp_gemm_f64(FP_NOTRANS, FP_TRANS, n, n, n, 1.0, t, n, 1, q, n, 1, 0.0, a, n, 1);
+        CHECKF(fp_eig_f64(fp_mat_rowmajor_f64(a, n, n), wr, wi, NULL) == FP_OK, "n=%d", n);
+        CHECKF(spectra_match(n, er, ei, wr, wi, 1e-10), "n=%d: Q D Q^T", n);
+        CHECKF(fp_eig_f64(fp_mat_rowmajor_f64(q, n, n), wr, wi, NULL) == FP_OK, "n=%d", n);
+        for (i = 0; i < n; ++i) if (fabs(hypot(wr[i], wi[i]) - 1) > worst) worst = fabs(hypot(wr[i], wi[i]) - 1);
+        CHECKF(worst < 1e-12, "n=%d: orthogonal, | |lambda| - 1 | = %g", n, worst);
+        free(q); free(d); free(t); free(a); free(er); free(ei); free(wr); free(wi);
+    }
+}
+
 /* Balancing: D A D^-1 (D = 10^u, u uniform in [-4, 4]) has A's eigenvalues. Without balancing QR's
  * backward error is eps times the largest entry (about 1e8 here), and the small eigenvalues lose digits. */
 static void eigenvalues_survive_diagonal_scaling(void)
@@ -287,6 +329,7 @@ static void analysis_calls_refuse_views_that_do_not_agree(void)
 
 const fpt_test fpt_eig_tests[] = {
     { "eigenvalues_of_known_spectra", eigenvalues_of_known_spectra },
+    { "windowed_qr_finds_known_spectra_of_large_matrices", windowed_qr_finds_known_spectra_of_large_matrices },
     { "eigenvalues_survive_diagonal_scaling", eigenvalues_survive_diagonal_scaling },
     { "huge_entries_keep_the_unstable_verdict", huge_entries_keep_the_unstable_verdict },
     { "eigenvalues_of_structured_matrices", eigenvalues_of_structured_matrices },
