@@ -1909,6 +1909,15 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
     }
 
+/* kc rows of one full B panel (2 vectors) into the packed layout: two vector copies a row (a loop of
+ * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol). */
+#define FP__PACK_ROWS_BODY(VL_)                                                                       \
+    int p;                                                                                            \
+    for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                       \
+        VSTORE(bp, VLOAD(b + p * rs));                                                                \
+        VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
+    }
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -1938,6 +1947,10 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f32(int kc, const float *ap, ptrdiff_
 FP__TARGET_AVX2 static void fp__axpy_avx2_f32(int n, float alpha, const float *x, float *y)
 {
     FP__AXPY_BODY(8)
+}
+FP__TARGET_AVX2 static void fp__pack_rows_avx2_f32(int kc, const float *b, ptrdiff_t rs, float *bp)
+{
+    FP__PACK_ROWS_BODY(8)
 }
 #undef V
 #undef VZERO
@@ -1981,6 +1994,10 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f32(int kc, const float *ap, ptrd
 FP__TARGET_AVX512 static void fp__axpy_avx512_f32(int n, float alpha, const float *x, float *y)
 {
     FP__AXPY_BODY(16)
+}
+FP__TARGET_AVX512 static void fp__pack_rows_avx512_f32(int kc, const float *b, ptrdiff_t rs, float *bp)
+{
+    FP__PACK_ROWS_BODY(16)
 }
 #undef V
 #undef VZERO
@@ -2074,9 +2091,23 @@ static void fp__pack_b_f32(int kc, int nc, const float *FP__RESTRICT b, ptrdiff_
                           float *FP__RESTRICT bp)
 {
     int j0, j, p;
+    void (*rows)(int, const float *, ptrdiff_t, float *) = NULL; /* the path's copy of a full panel, if nr is its */
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512 && nr == 2 * 16) rows = fp__pack_rows_avx512_f32;
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2 && nr == 2 * 8) rows = fp__pack_rows_avx2_f32;
+#endif
     for (j0 = 0; j0 < nc; j0 += nr) {
         int w = nc - j0 < nr ? nc - j0 : nr;
         const float *bj = b + j0 * cs;
+        if (w == nr && cs == 1 && rows) {
+            rows(kc, bj, rs, bp);
+            bp += (size_t)kc * (size_t)nr;
+            continue;
+        }
         if (w == nr && cs == 1) {
             for (p = 0; p < kc; ++p, bp += nr)
                 for (j = 0; j < nr; ++j) bp[j] = bj[p * rs + j];
@@ -2847,6 +2878,7 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__KPUTM
 #undef FP__UKR_BODY
 #undef FP__AXPY_BODY
+#undef FP__PACK_ROWS_BODY
 #undef FP__A2MR
 #undef FP__A2MRS
 #undef FP__A5MR
@@ -2977,6 +3009,15 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
     }
 
+/* kc rows of one full B panel (2 vectors) into the packed layout: two vector copies a row (a loop of
+ * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol). */
+#define FP__PACK_ROWS_BODY(VL_)                                                                       \
+    int p;                                                                                            \
+    for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                       \
+        VSTORE(bp, VLOAD(b + p * rs));                                                                \
+        VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
+    }
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -3006,6 +3047,10 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f64(int kc, const double *ap, ptrdiff
 FP__TARGET_AVX2 static void fp__axpy_avx2_f64(int n, double alpha, const double *x, double *y)
 {
     FP__AXPY_BODY(4)
+}
+FP__TARGET_AVX2 static void fp__pack_rows_avx2_f64(int kc, const double *b, ptrdiff_t rs, double *bp)
+{
+    FP__PACK_ROWS_BODY(4)
 }
 #undef V
 #undef VZERO
@@ -3049,6 +3094,10 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f64(int kc, const double *ap, ptr
 FP__TARGET_AVX512 static void fp__axpy_avx512_f64(int n, double alpha, const double *x, double *y)
 {
     FP__AXPY_BODY(8)
+}
+FP__TARGET_AVX512 static void fp__pack_rows_avx512_f64(int kc, const double *b, ptrdiff_t rs, double *bp)
+{
+    FP__PACK_ROWS_BODY(8)
 }
 #undef V
 #undef VZERO
@@ -3142,9 +3191,23 @@ static void fp__pack_b_f64(int kc, int nc, const double *FP__RESTRICT b, ptrdiff
                           double *FP__RESTRICT bp)
 {
     int j0, j, p;
+    void (*rows)(int, const double *, ptrdiff_t, double *) = NULL; /* the path's copy of a full panel, if nr is its */
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512 && nr == 2 * 8) rows = fp__pack_rows_avx512_f64;
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2 && nr == 2 * 4) rows = fp__pack_rows_avx2_f64;
+#endif
     for (j0 = 0; j0 < nc; j0 += nr) {
         int w = nc - j0 < nr ? nc - j0 : nr;
         const double *bj = b + j0 * cs;
+        if (w == nr && cs == 1 && rows) {
+            rows(kc, bj, rs, bp);
+            bp += (size_t)kc * (size_t)nr;
+            continue;
+        }
         if (w == nr && cs == 1) {
             for (p = 0; p < kc; ++p, bp += nr)
                 for (j = 0; j < nr; ++j) bp[j] = bj[p * rs + j];
@@ -3915,6 +3978,7 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__KPUTM
 #undef FP__UKR_BODY
 #undef FP__AXPY_BODY
+#undef FP__PACK_ROWS_BODY
 #undef FP__A2MR
 #undef FP__A2MRS
 #undef FP__A5MR

@@ -1597,6 +1597,15 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
     }
 
+/* kc rows of one full B panel (2 vectors) into the packed layout: two vector copies a row (a loop of
+ * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol). */
+#define FP__PACK_ROWS_BODY(VL_)                                                                       \
+    int p;                                                                                            \
+    for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                       \
+        VSTORE(bp, VLOAD(b + p * rs));                                                                \
+        VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
+    }
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -1640,6 +1649,10 @@ FP__TARGET_AVX2 static void FP__I(ukr_avx2_s)(int kc, const FP__T *ap, ptrdiff_t
 FP__TARGET_AVX2 static void FP__I(axpy_avx2)(int n, FP__T alpha, const FP__T *x, FP__T *y)
 {
     FP__AXPY_BODY(FP__A2VL)
+}
+FP__TARGET_AVX2 static void FP__I(pack_rows_avx2)(int kc, const FP__T *b, ptrdiff_t rs, FP__T *bp)
+{
+    FP__PACK_ROWS_BODY(FP__A2VL)
 }
 #undef V
 #undef VZERO
@@ -1697,6 +1710,10 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512_s)(int kc, const FP__T *ap, ptrdi
 FP__TARGET_AVX512 static void FP__I(axpy_avx512)(int n, FP__T alpha, const FP__T *x, FP__T *y)
 {
     FP__AXPY_BODY(FP__A5VL)
+}
+FP__TARGET_AVX512 static void FP__I(pack_rows_avx512)(int kc, const FP__T *b, ptrdiff_t rs, FP__T *bp)
+{
+    FP__PACK_ROWS_BODY(FP__A5VL)
 }
 #undef V
 #undef VZERO
@@ -1790,9 +1807,23 @@ static void FP__I(pack_b)(int kc, int nc, const FP__T *FP__RESTRICT b, ptrdiff_t
                           FP__T *FP__RESTRICT bp)
 {
     int j0, j, p;
+    void (*rows)(int, const FP__T *, ptrdiff_t, FP__T *) = NULL; /* the path's copy of a full panel, if nr is its */
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512 && nr == 2 * FP__A5VL) rows = FP__I(pack_rows_avx512);
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2 && nr == 2 * FP__A2VL) rows = FP__I(pack_rows_avx2);
+#endif
     for (j0 = 0; j0 < nc; j0 += nr) {
         int w = nc - j0 < nr ? nc - j0 : nr;
         const FP__T *bj = b + j0 * cs;
+        if (w == nr && cs == 1 && rows) {
+            rows(kc, bj, rs, bp);
+            bp += (size_t)kc * (size_t)nr;
+            continue;
+        }
         if (w == nr && cs == 1) {
             for (p = 0; p < kc; ++p, bp += nr)
                 for (j = 0; j < nr; ++j) bp[j] = bj[p * rs + j];
