@@ -6,7 +6,8 @@
  *                                                      batch 512, dW3, lr 0.1, SGD on W) on the first batch
  *   threads THREADS floor DATADIR REPS                 the Euler step against its GEMM floor: alternating with
  *                                                      each step, the 500 products W R (300 x 300 times
- *                                                      300 x 512) its solve makes, run alone by fp_gemm_ws
+ *                                                      300 x 512) its solve makes, run alone by fp_gemm_ws;
+ *                                                      the ratio is the median of the paired ratios
  * Prints per thread count the median milliseconds, the speed-up over the first count, and a check value
  * (sum of R, or the step's loss) that must not depend on the thread count; $BENCH_LOG gets one line
  * per count. Build: cc -std=c99 -O2 -fopenmp bench/threads.c -lm */
@@ -141,9 +142,13 @@ static int step(const char *kind, const char *dir, int reps, int floor)
         }
     }
     for (q = 0; floor && q < nthr; ++q) {
-        double ms = 1e3 * bench_median(t[q], reps), mf = 1e3 * bench_median(tf[q], reps);
-        printf("floor threads %d: step %.3f ms, its 500 products alone %.3f ms (%.1f GFLOP/s), step / floor %.3f\n", thr[q], ms,
-               mf, 500 * 2.0 * 300 * 300 * 512 / mf * 1e-6, ms / mf);
+        double ratio[64], ms, mf, mr;
+        for (k = 0; k < reps; ++k) ratio[k] = t[q][k] / tf[q][k]; /* each step against the floor timed beside it */
+        mr = bench_median(ratio, reps);
+        ms = 1e3 * bench_median(t[q], reps);
+        mf = 1e3 * bench_median(tf[q], reps);
+        printf("floor threads %d: step %.3f ms, its 500 products alone %.3f ms (%.1f GFLOP/s), step / floor %.3f "
+               "(median of the %d paired ratios)\n", thr[q], ms, mf, 500 * 2.0 * 300 * 300 * 512 / mf * 1e-6, mr, reps);
     }
     free(rb); free(pb); free(gws);
     fp_trainer_free_f32(&tr);
