@@ -1918,6 +1918,23 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
     }
 
+/* Rows i < m of a (row stride rsa, unit column stride) -= l[i ls] u[0:len]: the rank-one update of a
+ * row-major LU leaf, whose rows are short (the panel's width): one pass, no call per row. */
+#define FP__GER_BODY(VL_)                                                                             \
+    int i, j;                                                                                         \
+    for (i = 0; i < m; ++i) {                                                                         \
+        float li = l[i * ls], *ai = a + i * rsa;                                                      \
+        V vl;                                                                                         \
+        if (li == (float)0) continue;                                                                 \
+        vl = VSET1(-li);                                                                              \
+        for (j = 0; j + (VL_) <= len; j += (VL_)) VSTORE(ai + j, VFMA(vl, VLOAD(u + j), VLOAD(ai + j))); \
+        if (j < len) {                                                                                \
+            VMASK k_ = VMASKN(len - j);                                                               \
+            VSTOREM(ai + j, k_, VFMA(vl, VLOADM(u + j, k_), VLOADM(ai + j, k_)));                     \
+        }                                                                                             \
+    }
+#define FP__GER_ARGS int m, int len, const float *l, ptrdiff_t ls, const float *u, float *a, ptrdiff_t rsa
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -1951,6 +1968,10 @@ FP__TARGET_AVX2 static void fp__axpy_avx2_f32(int n, float alpha, const float *x
 FP__TARGET_AVX2 static void fp__pack_rows_avx2_f32(int kc, const float *b, ptrdiff_t rs, float *bp)
 {
     FP__PACK_ROWS_BODY(8)
+}
+FP__TARGET_AVX2 static void fp__ger_rows_avx2_f32(FP__GER_ARGS)
+{
+    FP__GER_BODY(8)
 }
 #undef V
 #undef VZERO
@@ -1999,6 +2020,10 @@ FP__TARGET_AVX512 static void fp__pack_rows_avx512_f32(int kc, const float *b, p
 {
     FP__PACK_ROWS_BODY(16)
 }
+FP__TARGET_AVX512 static void fp__ger_rows_avx512_f32(FP__GER_ARGS)
+{
+    FP__GER_BODY(16)
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2027,6 +2052,25 @@ static void fp__axpy_f32(int n, float alpha, const float *x, ptrdiff_t incx, flo
 #endif
     }
     for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
+}
+
+/* FP__GER_BODY past the checks on the path's vectors; the plain loop on the scalar path. */
+static void fp__ger_rows_f32(FP__GER_ARGS)
+{
+    int i, j;
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { fp__ger_rows_avx512_f32(m, len, l, ls, u, a, rsa); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { fp__ger_rows_avx2_f32(m, len, l, ls, u, a, rsa); return; }
+#endif
+    for (i = 0; i < m; ++i) {
+        float li = l[i * ls], *ai = a + i * rsa;
+        if (li != (float)0)
+            for (j = 0; j < len; ++j) ai[j] -= li * u[j];
+    }
 }
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
@@ -2662,14 +2706,13 @@ FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t 
                 for (j = 0; j < n; ++j) { float t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (float)1 / ap[p * csa];
             for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
-            if (csa < rsa) /* row-major: each row's update is contiguous, and short (the panel's width):
-                              inline, as a call per row cost more than its flops */
+            if (csa == 1) /* row-major: each row's update is contiguous and short (the panel's width): all
+                             rows in one call, a masked vector a row (a call per row cost more than its flops) */
+                fp__ger_rows_f32(m - p - 1, n - p - 1, a + (p + 1) * rsa + p, rsa, ap + p + 1, a + (p + 1) * rsa + p + 1, rsa);
+            else if (csa < rsa)
                 for (i = p + 1; i < m; ++i) {
                     float l = a[i * rsa + p * csa], *ai = a + i * rsa;
-                    if (l == (float)0) continue;
-                    if (csa == 1)
-                        for (j = p + 1; j < n; ++j) ai[j] -= l * ap[j];
-                    else
+                    if (l != (float)0)
                         for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
                 }
             else /* column-major: each column's */
@@ -2879,6 +2922,8 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__UKR_BODY
 #undef FP__AXPY_BODY
 #undef FP__PACK_ROWS_BODY
+#undef FP__GER_BODY
+#undef FP__GER_ARGS
 #undef FP__A2MR
 #undef FP__A2MRS
 #undef FP__A5MR
@@ -3018,6 +3063,23 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
     }
 
+/* Rows i < m of a (row stride rsa, unit column stride) -= l[i ls] u[0:len]: the rank-one update of a
+ * row-major LU leaf, whose rows are short (the panel's width): one pass, no call per row. */
+#define FP__GER_BODY(VL_)                                                                             \
+    int i, j;                                                                                         \
+    for (i = 0; i < m; ++i) {                                                                         \
+        double li = l[i * ls], *ai = a + i * rsa;                                                      \
+        V vl;                                                                                         \
+        if (li == (double)0) continue;                                                                 \
+        vl = VSET1(-li);                                                                              \
+        for (j = 0; j + (VL_) <= len; j += (VL_)) VSTORE(ai + j, VFMA(vl, VLOAD(u + j), VLOAD(ai + j))); \
+        if (j < len) {                                                                                \
+            VMASK k_ = VMASKN(len - j);                                                               \
+            VSTOREM(ai + j, k_, VFMA(vl, VLOADM(u + j, k_), VLOADM(ai + j, k_)));                     \
+        }                                                                                             \
+    }
+#define FP__GER_ARGS int m, int len, const double *l, ptrdiff_t ls, const double *u, double *a, ptrdiff_t rsa
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -3051,6 +3113,10 @@ FP__TARGET_AVX2 static void fp__axpy_avx2_f64(int n, double alpha, const double 
 FP__TARGET_AVX2 static void fp__pack_rows_avx2_f64(int kc, const double *b, ptrdiff_t rs, double *bp)
 {
     FP__PACK_ROWS_BODY(4)
+}
+FP__TARGET_AVX2 static void fp__ger_rows_avx2_f64(FP__GER_ARGS)
+{
+    FP__GER_BODY(4)
 }
 #undef V
 #undef VZERO
@@ -3099,6 +3165,10 @@ FP__TARGET_AVX512 static void fp__pack_rows_avx512_f64(int kc, const double *b, 
 {
     FP__PACK_ROWS_BODY(8)
 }
+FP__TARGET_AVX512 static void fp__ger_rows_avx512_f64(FP__GER_ARGS)
+{
+    FP__GER_BODY(8)
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -3127,6 +3197,25 @@ static void fp__axpy_f64(int n, double alpha, const double *x, ptrdiff_t incx, d
 #endif
     }
     for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
+}
+
+/* FP__GER_BODY past the checks on the path's vectors; the plain loop on the scalar path. */
+static void fp__ger_rows_f64(FP__GER_ARGS)
+{
+    int i, j;
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { fp__ger_rows_avx512_f64(m, len, l, ls, u, a, rsa); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { fp__ger_rows_avx2_f64(m, len, l, ls, u, a, rsa); return; }
+#endif
+    for (i = 0; i < m; ++i) {
+        double li = l[i * ls], *ai = a + i * rsa;
+        if (li != (double)0)
+            for (j = 0; j < len; ++j) ai[j] -= li * u[j];
+    }
 }
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
@@ -3762,14 +3851,13 @@ FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t
                 for (j = 0; j < n; ++j) { double t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (double)1 / ap[p * csa];
             for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
-            if (csa < rsa) /* row-major: each row's update is contiguous, and short (the panel's width):
-                              inline, as a call per row cost more than its flops */
+            if (csa == 1) /* row-major: each row's update is contiguous and short (the panel's width): all
+                             rows in one call, a masked vector a row (a call per row cost more than its flops) */
+                fp__ger_rows_f64(m - p - 1, n - p - 1, a + (p + 1) * rsa + p, rsa, ap + p + 1, a + (p + 1) * rsa + p + 1, rsa);
+            else if (csa < rsa)
                 for (i = p + 1; i < m; ++i) {
                     double l = a[i * rsa + p * csa], *ai = a + i * rsa;
-                    if (l == (double)0) continue;
-                    if (csa == 1)
-                        for (j = p + 1; j < n; ++j) ai[j] -= l * ap[j];
-                    else
+                    if (l != (double)0)
                         for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
                 }
             else /* column-major: each column's */
@@ -3979,6 +4067,8 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__UKR_BODY
 #undef FP__AXPY_BODY
 #undef FP__PACK_ROWS_BODY
+#undef FP__GER_BODY
+#undef FP__GER_ARGS
 #undef FP__A2MR
 #undef FP__A2MRS
 #undef FP__A5MR
@@ -11344,6 +11434,8 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BLOCKED_MIN
 #undef FP__HQR_ROWS_ARGS
 #undef FP__HQR_KB
+#undef FP__GER_BODY
+#undef FP__GER_ARGS
 #undef FP__HQR_COLS_ARGS
 #undef FP__HQR_COLS_BODY
 #undef FP__HQR_ROWS_BODY

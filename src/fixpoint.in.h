@@ -1606,6 +1606,23 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
     }
 
+/* Rows i < m of a (row stride rsa, unit column stride) -= l[i ls] u[0:len]: the rank-one update of a
+ * row-major LU leaf, whose rows are short (the panel's width): one pass, no call per row. */
+#define FP__GER_BODY(VL_)                                                                             \
+    int i, j;                                                                                         \
+    for (i = 0; i < m; ++i) {                                                                         \
+        FP__T li = l[i * ls], *ai = a + i * rsa;                                                      \
+        V vl;                                                                                         \
+        if (li == (FP__T)0) continue;                                                                 \
+        vl = VSET1(-li);                                                                              \
+        for (j = 0; j + (VL_) <= len; j += (VL_)) VSTORE(ai + j, VFMA(vl, VLOAD(u + j), VLOAD(ai + j))); \
+        if (j < len) {                                                                                \
+            VMASK k_ = VMASKN(len - j);                                                               \
+            VSTOREM(ai + j, k_, VFMA(vl, VLOADM(u + j, k_), VLOADM(ai + j, k_)));                     \
+        }                                                                                             \
+    }
+#define FP__GER_ARGS int m, int len, const FP__T *l, ptrdiff_t ls, const FP__T *u, FP__T *a, ptrdiff_t rsa
+
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
 #define FP__A2MRS 4
@@ -1653,6 +1670,10 @@ FP__TARGET_AVX2 static void FP__I(axpy_avx2)(int n, FP__T alpha, const FP__T *x,
 FP__TARGET_AVX2 static void FP__I(pack_rows_avx2)(int kc, const FP__T *b, ptrdiff_t rs, FP__T *bp)
 {
     FP__PACK_ROWS_BODY(FP__A2VL)
+}
+FP__TARGET_AVX2 static void FP__I(ger_rows_avx2)(FP__GER_ARGS)
+{
+    FP__GER_BODY(FP__A2VL)
 }
 #undef V
 #undef VZERO
@@ -1715,6 +1736,10 @@ FP__TARGET_AVX512 static void FP__I(pack_rows_avx512)(int kc, const FP__T *b, pt
 {
     FP__PACK_ROWS_BODY(FP__A5VL)
 }
+FP__TARGET_AVX512 static void FP__I(ger_rows_avx512)(FP__GER_ARGS)
+{
+    FP__GER_BODY(FP__A5VL)
+}
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1743,6 +1768,25 @@ static void FP__I(axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, FP__
 #endif
     }
     for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
+}
+
+/* FP__GER_BODY past the checks on the path's vectors; the plain loop on the scalar path. */
+static void FP__I(ger_rows)(FP__GER_ARGS)
+{
+    int i, j;
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { FP__I(ger_rows_avx512)(m, len, l, ls, u, a, rsa); return; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { FP__I(ger_rows_avx2)(m, len, l, ls, u, a, rsa); return; }
+#endif
+    for (i = 0; i < m; ++i) {
+        FP__T li = l[i * ls], *ai = a + i * rsa;
+        if (li != (FP__T)0)
+            for (j = 0; j < len; ++j) ai[j] -= li * u[j];
+    }
 }
 
 /* The kernel and blocking for the current path. KC x NR of B stays in L1, MC x KC of A in L2. */
@@ -2400,14 +2444,13 @@ FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t r
                 for (j = 0; j < n; ++j) { FP__T t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (FP__T)1 / ap[p * csa];
             for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
-            if (csa < rsa) /* row-major: each row's update is contiguous, and short (the panel's width):
-                              inline, as a call per row cost more than its flops */
+            if (csa == 1) /* row-major: each row's update is contiguous and short (the panel's width): all
+                             rows in one call, a masked vector a row (a call per row cost more than its flops) */
+                FP__I(ger_rows)(m - p - 1, n - p - 1, a + (p + 1) * rsa + p, rsa, ap + p + 1, a + (p + 1) * rsa + p + 1, rsa);
+            else if (csa < rsa)
                 for (i = p + 1; i < m; ++i) {
                     FP__T l = a[i * rsa + p * csa], *ai = a + i * rsa;
-                    if (l == (FP__T)0) continue;
-                    if (csa == 1)
-                        for (j = p + 1; j < n; ++j) ai[j] -= l * ap[j];
-                    else
+                    if (l != (FP__T)0)
                         for (j = p + 1; j < n; ++j) ai[j * csa] -= l * ap[j * csa];
                 }
             else /* column-major: each column's */
@@ -7125,6 +7168,8 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BLOCKED_MIN
 #undef FP__HQR_ROWS_ARGS
 #undef FP__HQR_KB
+#undef FP__GER_BODY
+#undef FP__GER_ARGS
 #undef FP__HQR_COLS_ARGS
 #undef FP__HQR_COLS_BODY
 #undef FP__HQR_ROWS_BODY
