@@ -1262,6 +1262,25 @@ static void fp__assert_fail(const char *what, const char *file, int line)
 #define FP__TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #endif
 #endif
+/* A row pass in plain C compiled once per SIMD family (FP__MULTI: F_base, F_avx2, F_avx512 from one
+ * body), so the compiler's vectors are as wide as the path's, and the path's instance (FP__PATH(F)). */
+#if defined(FP__HAVE_AVX2)
+#define FP__ON_AVX2(...) __VA_ARGS__
+#else
+#define FP__ON_AVX2(...)
+#endif
+#if defined(FP__HAVE_AVX512)
+#define FP__ON_AVX512(...) __VA_ARGS__
+#else
+#define FP__ON_AVX512(...)
+#endif
+#define FP__MULTI(RET, F, ARGS, BODY)                                                                 \
+    FP__VECTORIZE static RET F##_base ARGS { BODY }                                                   \
+    FP__ON_AVX2(FP__TARGET_AVX2 FP__VECTORIZE static RET F##_avx2 ARGS { BODY })                      \
+    FP__ON_AVX512(FP__TARGET_AVX512 FP__VECTORIZE static RET F##_avx512 ARGS { BODY })
+#define FP__PATH(F)                                                                                   \
+    (FP__ON_AVX512(fp_isa_current() == FP_ISA_AVX512 ? F##_avx512 :)                                 \
+     FP__ON_AVX2(fp_isa_current() == FP_ISA_AVX2 ? F##_avx2 :) F##_base)
 
 #ifdef FIXPOINT_USE_BLIS
 #ifndef _POSIX_C_SOURCE
@@ -5382,40 +5401,10 @@ static void fp__engine_retire_f32(fp__engine_f32 *e, int c, int last)
 #define FP__RESID_ARGS int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r, int ld, \
                        double *FP__RESTRICT acc, double *FP__RESTRICT acc2
 #define FP__RELAX_ARGS int n, int nact, float step, const float *FP__RESTRICT f, float *FP__RESTRICT r, int ld
-FP__VECTORIZE static void fp__resid_rows_base_f32(FP__RESID_ARGS) { FP__RESID_BODY }
-FP__VECTORIZE static void fp__relax_rows_base_f32(FP__RELAX_ARGS) { FP__RELAX_BODY }
-#if defined(FP__HAVE_AVX2)
-FP__TARGET_AVX2 FP__VECTORIZE static void fp__resid_rows_avx2_f32(FP__RESID_ARGS) { FP__RESID_BODY }
-FP__TARGET_AVX2 FP__VECTORIZE static void fp__relax_rows_avx2_f32(FP__RELAX_ARGS) { FP__RELAX_BODY }
-#endif
-#if defined(FP__HAVE_AVX512)
-FP__TARGET_AVX512 FP__VECTORIZE static void fp__resid_rows_avx512_f32(FP__RESID_ARGS) { FP__RESID_BODY }
-FP__TARGET_AVX512 FP__VECTORIZE static void fp__relax_rows_avx512_f32(FP__RELAX_ARGS) { FP__RELAX_BODY }
-#endif
-static void fp__resid_rows_f32(FP__RESID_ARGS)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-#if defined(FP__HAVE_AVX512)
-    if (isa == FP_ISA_AVX512) { fp__resid_rows_avx512_f32(n, nact, f, r, ld, acc, acc2); return; }
-#endif
-#if defined(FP__HAVE_AVX2)
-    if (isa == FP_ISA_AVX2) { fp__resid_rows_avx2_f32(n, nact, f, r, ld, acc, acc2); return; }
-#endif
-    fp__resid_rows_base_f32(n, nact, f, r, ld, acc, acc2);
-}
-static void fp__relax_rows_f32(FP__RELAX_ARGS)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-#if defined(FP__HAVE_AVX512)
-    if (isa == FP_ISA_AVX512) { fp__relax_rows_avx512_f32(n, nact, step, f, r, ld); return; }
-#endif
-#if defined(FP__HAVE_AVX2)
-    if (isa == FP_ISA_AVX2) { fp__relax_rows_avx2_f32(n, nact, step, f, r, ld); return; }
-#endif
-    fp__relax_rows_base_f32(n, nact, step, f, r, ld);
-}
+FP__MULTI(void, fp__resid_rows_f32, (FP__RESID_ARGS), FP__RESID_BODY)
+FP__MULTI(void, fp__relax_rows_f32, (FP__RELAX_ARGS), FP__RELAX_BODY)
+static void fp__resid_rows_f32(FP__RESID_ARGS) { FP__PATH(fp__resid_rows_f32)(n, nact, f, r, ld, acc, acc2); }
+static void fp__relax_rows_f32(FP__RELAX_ARGS) { FP__PATH(fp__relax_rows_f32)(n, nact, step, f, r, ld); }
 
 /* X = R and D = F - R: Anderson's newest pair */
 FP__VECTORIZE static void fp__pair_rows_f32(int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r,
@@ -5951,40 +5940,10 @@ static void fp__engine_retire_f64(fp__engine_f64 *e, int c, int last)
 #define FP__RESID_ARGS int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r, int ld, \
                        double *FP__RESTRICT acc, double *FP__RESTRICT acc2
 #define FP__RELAX_ARGS int n, int nact, double step, const double *FP__RESTRICT f, double *FP__RESTRICT r, int ld
-FP__VECTORIZE static void fp__resid_rows_base_f64(FP__RESID_ARGS) { FP__RESID_BODY }
-FP__VECTORIZE static void fp__relax_rows_base_f64(FP__RELAX_ARGS) { FP__RELAX_BODY }
-#if defined(FP__HAVE_AVX2)
-FP__TARGET_AVX2 FP__VECTORIZE static void fp__resid_rows_avx2_f64(FP__RESID_ARGS) { FP__RESID_BODY }
-FP__TARGET_AVX2 FP__VECTORIZE static void fp__relax_rows_avx2_f64(FP__RELAX_ARGS) { FP__RELAX_BODY }
-#endif
-#if defined(FP__HAVE_AVX512)
-FP__TARGET_AVX512 FP__VECTORIZE static void fp__resid_rows_avx512_f64(FP__RESID_ARGS) { FP__RESID_BODY }
-FP__TARGET_AVX512 FP__VECTORIZE static void fp__relax_rows_avx512_f64(FP__RELAX_ARGS) { FP__RELAX_BODY }
-#endif
-static void fp__resid_rows_f64(FP__RESID_ARGS)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-#if defined(FP__HAVE_AVX512)
-    if (isa == FP_ISA_AVX512) { fp__resid_rows_avx512_f64(n, nact, f, r, ld, acc, acc2); return; }
-#endif
-#if defined(FP__HAVE_AVX2)
-    if (isa == FP_ISA_AVX2) { fp__resid_rows_avx2_f64(n, nact, f, r, ld, acc, acc2); return; }
-#endif
-    fp__resid_rows_base_f64(n, nact, f, r, ld, acc, acc2);
-}
-static void fp__relax_rows_f64(FP__RELAX_ARGS)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-#if defined(FP__HAVE_AVX512)
-    if (isa == FP_ISA_AVX512) { fp__relax_rows_avx512_f64(n, nact, step, f, r, ld); return; }
-#endif
-#if defined(FP__HAVE_AVX2)
-    if (isa == FP_ISA_AVX2) { fp__relax_rows_avx2_f64(n, nact, step, f, r, ld); return; }
-#endif
-    fp__relax_rows_base_f64(n, nact, step, f, r, ld);
-}
+FP__MULTI(void, fp__resid_rows_f64, (FP__RESID_ARGS), FP__RESID_BODY)
+FP__MULTI(void, fp__relax_rows_f64, (FP__RELAX_ARGS), FP__RELAX_BODY)
+static void fp__resid_rows_f64(FP__RESID_ARGS) { FP__PATH(fp__resid_rows_f64)(n, nact, f, r, ld, acc, acc2); }
+static void fp__relax_rows_f64(FP__RELAX_ARGS) { FP__PATH(fp__relax_rows_f64)(n, nact, step, f, r, ld); }
 
 /* X = R and D = F - R: Anderson's newest pair */
 FP__VECTORIZE static void fp__pair_rows_f64(int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r,
@@ -9084,25 +9043,8 @@ static int fp__hqr_negligible(int n, const double *a, int l, int nn, double anor
             r0[j] -= p * x;                                                                           \
         }                                                                                             \
     (void)z; (void)r;
-FP__VECTORIZE static void fp__hqr_rows_base(FP__HQR_ROWS_ARGS) { FP__HQR_ROWS_BODY }
-#if defined(FP__HAVE_AVX2)
-FP__TARGET_AVX2 FP__VECTORIZE static void fp__hqr_rows_avx2(FP__HQR_ROWS_ARGS) { FP__HQR_ROWS_BODY }
-#endif
-#if defined(FP__HAVE_AVX512)
-FP__TARGET_AVX512 FP__VECTORIZE static void fp__hqr_rows_avx512(FP__HQR_ROWS_ARGS) { FP__HQR_ROWS_BODY }
-#endif
-static void fp__hqr_rows(FP__HQR_ROWS_ARGS)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-#if defined(FP__HAVE_AVX512)
-    if (isa == FP_ISA_AVX512) { fp__hqr_rows_avx512(len, r0, r1, r2, x, y, z, q, r); return; }
-#endif
-#if defined(FP__HAVE_AVX2)
-    if (isa == FP_ISA_AVX2) { fp__hqr_rows_avx2(len, r0, r1, r2, x, y, z, q, r); return; }
-#endif
-    fp__hqr_rows_base(len, r0, r1, r2, x, y, z, q, r);
-}
+FP__MULTI(void, fp__hqr_rows, (FP__HQR_ROWS_ARGS), FP__HQR_ROWS_BODY)
+static void fp__hqr_rows(FP__HQR_ROWS_ARGS) { FP__PATH(fp__hqr_rows)(len, r0, r1, r2, x, y, z, q, r); }
 
 /* The column half of nk chasing steps (parameters prm: x, y, z, q, r and 3, 2 or 0 reflector rows, per
  * step; step s acts on window columns s..s+2) on rows [i0, i1) and window columns [k0, k0 + w): 8 rows at
@@ -9136,25 +9078,8 @@ static void fp__hqr_rows(FP__HQR_ROWS_ARGS)
         for (c = 0; c < w; ++c)                                                                       \
             for (i = 0; i < nr; ++i) a[(ib + i) * n + k0 + c] = t[c * 8 + i];                        \
     }
-FP__VECTORIZE static void fp__hqr_cols_base(FP__HQR_COLS_ARGS) { FP__HQR_COLS_BODY }
-#if defined(FP__HAVE_AVX2)
-FP__TARGET_AVX2 FP__VECTORIZE static void fp__hqr_cols_avx2(FP__HQR_COLS_ARGS) { FP__HQR_COLS_BODY }
-#endif
-#if defined(FP__HAVE_AVX512)
-FP__TARGET_AVX512 FP__VECTORIZE static void fp__hqr_cols_avx512(FP__HQR_COLS_ARGS) { FP__HQR_COLS_BODY }
-#endif
-static void fp__hqr_cols(FP__HQR_COLS_ARGS)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-#if defined(FP__HAVE_AVX512)
-    if (isa == FP_ISA_AVX512) { fp__hqr_cols_avx512(n, a, i0, i1, k0, w, nk, prm, t); return; }
-#endif
-#if defined(FP__HAVE_AVX2)
-    if (isa == FP_ISA_AVX2) { fp__hqr_cols_avx2(n, a, i0, i1, k0, w, nk, prm, t); return; }
-#endif
-    fp__hqr_cols_base(n, a, i0, i1, k0, w, nk, prm, t);
-}
+FP__MULTI(void, fp__hqr_cols, (FP__HQR_COLS_ARGS), FP__HQR_COLS_BODY)
+static void fp__hqr_cols(FP__HQR_COLS_ARGS) { FP__PATH(fp__hqr_cols)(n, a, i0, i1, k0, w, nk, prm, t); }
 
 /* scratch: NULL, or 6 FP__HQR_KB + 8 (FP__HQR_KB + 2) doubles for the windowed chase (n >= 128) */
 #define FP__HQR_KB 64
@@ -11434,6 +11359,10 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BLOCKED_MIN
 #undef FP__HQR_ROWS_ARGS
 #undef FP__HQR_KB
+#undef FP__ON_AVX2
+#undef FP__ON_AVX512
+#undef FP__MULTI
+#undef FP__PATH
 #undef FP__GER_BODY
 #undef FP__GER_ARGS
 #undef FP__HQR_COLS_ARGS

@@ -132,8 +132,8 @@ static void gemm_matches_naive_reference_on_every_path(void)
                                  { 257, 257, 257 }, { 290, 33, 520 },
                                  /* the small path: 8-row panels, a one-vector last panel read in place
                                     (48 = 32 + 16 floats, 24 = 16 + 8 doubles), ragged ones copied, and its
-                                    edges k = 128 / 129 and m = n = 128 / 129 */
-                                 { 32, 48, 40 }, { 100, 24, 128 }, { 40, 100, 129 }, { 128, 128, 128 },
+                                    edges k = 128 / 129 and m or n = 128 / 129 */
+                                 { 32, 48, 40 }, { 100, 24, 128 }, { 40, 100, 129 }, { 128, 40, 128 },
                                  { 129, 20, 64 }, { 24, 129, 8 } };
     static const double ab[][2] = { { 1, 0 }, { -1, 1 }, { 0.5, -2 }, { 1, 1 } };
     size_t ii, s;

@@ -115,11 +115,11 @@ static void eigenvalues_of_known_spectra(void)
 
 /* While more than 128 rows are active, QR chases each bulge in windows (the rows above a window get its
  * steps afterwards, in blocks of 8): Q D Q^T with D block-diagonal - rotations (complex pairs) and real
- * values - at orders below the switch (127, 128) and above it (300), and a random orthogonal matrix
- * (every |lambda| = 1). A window's deferred step made 1 % short fails the order 300. */
+ * values - at orders below the switch (127, 128) and above it (200), and a random orthogonal matrix
+ * (every |lambda| = 1). A window's deferred step made 1 % short fails the order 200. */
 static void windowed_qr_finds_known_spectra_of_large_matrices(void)
 {
-    static const int orders[] = { 127, 128, 300 };
+    static const int orders[] = { 127, 128, 200 };
     size_t o;
     fpt_rng rg = { 41 };
     for (o = 0; o < sizeof orders / sizeof orders[0]; ++o) {
