@@ -1953,6 +1953,11 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         }                                                                                             \
     }
 #define FP__GER_ARGS int m, int len, const float *l, ptrdiff_t ls, const float *u, float *a, ptrdiff_t rsa
+/* A family's instances of the three bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER)                                                  \
+    TGT static void AXPY(int n, float alpha, const float *x, float *y) { FP__AXPY_BODY(VL_) }         \
+    TGT static void PACK(int kc, const float *b, ptrdiff_t rs, float *bp) { FP__PACK_ROWS_BODY(VL_) } \
+    TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
@@ -1980,18 +1985,7 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f32(int kc, const float *ap, ptrdiff_
 {
     FP__UKR_BODY(FP__A2MRS, 8);
 }
-FP__TARGET_AVX2 static void fp__axpy_avx2_f32(int n, float alpha, const float *x, float *y)
-{
-    FP__AXPY_BODY(8)
-}
-FP__TARGET_AVX2 static void fp__pack_rows_avx2_f32(int kc, const float *b, ptrdiff_t rs, float *bp)
-{
-    FP__PACK_ROWS_BODY(8)
-}
-FP__TARGET_AVX2 static void fp__ger_rows_avx2_f32(FP__GER_ARGS)
-{
-    FP__GER_BODY(8)
-}
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32, fp__ger_rows_avx2_f32)
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2031,18 +2025,7 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f32(int kc, const float *ap, ptrd
 {
     FP__UKR_BODY(FP__A5MRS, 16);
 }
-FP__TARGET_AVX512 static void fp__axpy_avx512_f32(int n, float alpha, const float *x, float *y)
-{
-    FP__AXPY_BODY(16)
-}
-FP__TARGET_AVX512 static void fp__pack_rows_avx512_f32(int kc, const float *b, ptrdiff_t rs, float *bp)
-{
-    FP__PACK_ROWS_BODY(16)
-}
-FP__TARGET_AVX512 static void fp__ger_rows_avx512_f32(FP__GER_ARGS)
-{
-    FP__GER_BODY(16)
-}
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 16, fp__axpy_avx512_f32, fp__pack_rows_avx512_f32, fp__ger_rows_avx512_f32)
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2570,21 +2553,23 @@ FP__VECTORIZE static int fp__mat_all_finite_f32(int m, int n, const float *a, pt
     return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (float)0;
 }
 
-/* max |a_ij| in 8 lanes; NaN for a non-finite entry. */
+/* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
+ * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static float fp__mat_max_abs_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
     int i, j;
     float x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
-    if (!fp__mat_all_finite_f32(m, n, a, rsa, csa)) return (float)NAN;
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
     for (i = 0; i < m; ++i) {
         const float *r = a + i * rsa;
         j = 0;
-#define FP__MAX_LANE(l) { float v = fabsf(r[j + l]); x##l = v > x##l ? v : x##l; }
+#define FP__MAX_LANE(l) { float v = fabsf(r[j + l]); x##l = v > x##l ? v : x##l; s##l += v * (float)0; }
         if (csa == 1)
             for (; j + 8 <= n; j += 8) { FP__LANES8(FP__MAX_LANE) }
-        for (; j < n; ++j) { float v = fabsf(r[j * csa]); x0 = v > x0 ? v : x0; }
+        for (; j < n; ++j) { float v = fabsf(r[j * csa]); x0 = v > x0 ? v : x0; s0 += v * (float)0; }
     }
+    if (s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 != (float)0) return (float)NAN;
     x0 = x1 > x0 ? x1 : x0; x2 = x3 > x2 ? x3 : x2; x4 = x5 > x4 ? x5 : x4; x6 = x7 > x6 ? x7 : x6;
     x0 = x2 > x0 ? x2 : x0; x4 = x6 > x4 ? x6 : x4;
     return x4 > x0 ? x4 : x0;
@@ -2943,6 +2928,7 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__PACK_ROWS_BODY
 #undef FP__GER_BODY
 #undef FP__GER_ARGS
+#undef FP__LEVEL1_FAMILY
 #undef FP__A2MR
 #undef FP__A2MRS
 #undef FP__A5MR
@@ -3098,6 +3084,11 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         }                                                                                             \
     }
 #define FP__GER_ARGS int m, int len, const double *l, ptrdiff_t ls, const double *u, double *a, ptrdiff_t rsa
+/* A family's instances of the three bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER)                                                  \
+    TGT static void AXPY(int n, double alpha, const double *x, double *y) { FP__AXPY_BODY(VL_) }         \
+    TGT static void PACK(int kc, const double *b, ptrdiff_t rs, double *bp) { FP__PACK_ROWS_BODY(VL_) } \
+    TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
@@ -3125,18 +3116,7 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f64(int kc, const double *ap, ptrdiff
 {
     FP__UKR_BODY(FP__A2MRS, 4);
 }
-FP__TARGET_AVX2 static void fp__axpy_avx2_f64(int n, double alpha, const double *x, double *y)
-{
-    FP__AXPY_BODY(4)
-}
-FP__TARGET_AVX2 static void fp__pack_rows_avx2_f64(int kc, const double *b, ptrdiff_t rs, double *bp)
-{
-    FP__PACK_ROWS_BODY(4)
-}
-FP__TARGET_AVX2 static void fp__ger_rows_avx2_f64(FP__GER_ARGS)
-{
-    FP__GER_BODY(4)
-}
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64, fp__ger_rows_avx2_f64)
 #undef V
 #undef VZERO
 #undef VSET1
@@ -3176,18 +3156,7 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f64(int kc, const double *ap, ptr
 {
     FP__UKR_BODY(FP__A5MRS, 8);
 }
-FP__TARGET_AVX512 static void fp__axpy_avx512_f64(int n, double alpha, const double *x, double *y)
-{
-    FP__AXPY_BODY(8)
-}
-FP__TARGET_AVX512 static void fp__pack_rows_avx512_f64(int kc, const double *b, ptrdiff_t rs, double *bp)
-{
-    FP__PACK_ROWS_BODY(8)
-}
-FP__TARGET_AVX512 static void fp__ger_rows_avx512_f64(FP__GER_ARGS)
-{
-    FP__GER_BODY(8)
-}
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 8, fp__axpy_avx512_f64, fp__pack_rows_avx512_f64, fp__ger_rows_avx512_f64)
 #undef V
 #undef VZERO
 #undef VSET1
@@ -3715,21 +3684,23 @@ FP__VECTORIZE static int fp__mat_all_finite_f64(int m, int n, const double *a, p
     return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (double)0;
 }
 
-/* max |a_ij| in 8 lanes; NaN for a non-finite entry. */
+/* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
+ * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static double fp__mat_max_abs_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
     int i, j;
     double x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
-    if (!fp__mat_all_finite_f64(m, n, a, rsa, csa)) return (double)NAN;
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
     for (i = 0; i < m; ++i) {
         const double *r = a + i * rsa;
         j = 0;
-#define FP__MAX_LANE(l) { double v = fabs(r[j + l]); x##l = v > x##l ? v : x##l; }
+#define FP__MAX_LANE(l) { double v = fabs(r[j + l]); x##l = v > x##l ? v : x##l; s##l += v * (double)0; }
         if (csa == 1)
             for (; j + 8 <= n; j += 8) { FP__LANES8(FP__MAX_LANE) }
-        for (; j < n; ++j) { double v = fabs(r[j * csa]); x0 = v > x0 ? v : x0; }
+        for (; j < n; ++j) { double v = fabs(r[j * csa]); x0 = v > x0 ? v : x0; s0 += v * (double)0; }
     }
+    if (s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 != (double)0) return (double)NAN;
     x0 = x1 > x0 ? x1 : x0; x2 = x3 > x2 ? x3 : x2; x4 = x5 > x4 ? x5 : x4; x6 = x7 > x6 ? x7 : x6;
     x0 = x2 > x0 ? x2 : x0; x4 = x6 > x4 ? x6 : x4;
     return x4 > x0 ? x4 : x0;
@@ -4088,6 +4059,7 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__PACK_ROWS_BODY
 #undef FP__GER_BODY
 #undef FP__GER_ARGS
+#undef FP__LEVEL1_FAMILY
 #undef FP__A2MR
 #undef FP__A2MRS
 #undef FP__A5MR

@@ -1641,6 +1641,11 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         }                                                                                             \
     }
 #define FP__GER_ARGS int m, int len, const FP__T *l, ptrdiff_t ls, const FP__T *u, FP__T *a, ptrdiff_t rsa
+/* A family's instances of the three bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER)                                                  \
+    TGT static void AXPY(int n, FP__T alpha, const FP__T *x, FP__T *y) { FP__AXPY_BODY(VL_) }         \
+    TGT static void PACK(int kc, const FP__T *b, ptrdiff_t rs, FP__T *bp) { FP__PACK_ROWS_BODY(VL_) } \
+    TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
@@ -1682,18 +1687,7 @@ FP__TARGET_AVX2 static void FP__I(ukr_avx2_s)(int kc, const FP__T *ap, ptrdiff_t
 {
     FP__UKR_BODY(FP__A2MRS, FP__A2VL);
 }
-FP__TARGET_AVX2 static void FP__I(axpy_avx2)(int n, FP__T alpha, const FP__T *x, FP__T *y)
-{
-    FP__AXPY_BODY(FP__A2VL)
-}
-FP__TARGET_AVX2 static void FP__I(pack_rows_avx2)(int kc, const FP__T *b, ptrdiff_t rs, FP__T *bp)
-{
-    FP__PACK_ROWS_BODY(FP__A2VL)
-}
-FP__TARGET_AVX2 static void FP__I(ger_rows_avx2)(FP__GER_ARGS)
-{
-    FP__GER_BODY(FP__A2VL)
-}
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_avx2), FP__I(ger_rows_avx2))
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1747,18 +1741,7 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512_s)(int kc, const FP__T *ap, ptrdi
 {
     FP__UKR_BODY(FP__A5MRS, FP__A5VL);
 }
-FP__TARGET_AVX512 static void FP__I(axpy_avx512)(int n, FP__T alpha, const FP__T *x, FP__T *y)
-{
-    FP__AXPY_BODY(FP__A5VL)
-}
-FP__TARGET_AVX512 static void FP__I(pack_rows_avx512)(int kc, const FP__T *b, ptrdiff_t rs, FP__T *bp)
-{
-    FP__PACK_ROWS_BODY(FP__A5VL)
-}
-FP__TARGET_AVX512 static void FP__I(ger_rows_avx512)(FP__GER_ARGS)
-{
-    FP__GER_BODY(FP__A5VL)
-}
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, FP__A5VL, FP__I(axpy_avx512), FP__I(pack_rows_avx512), FP__I(ger_rows_avx512))
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2308,21 +2291,23 @@ FP__VECTORIZE static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptr
     return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (FP__T)0;
 }
 
-/* max |a_ij| in 8 lanes; NaN for a non-finite entry. */
+/* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
+ * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static FP__T FP__I(mat_max_abs)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
 {
     int i, j;
     FP__T x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
-    if (!FP__I(mat_all_finite)(m, n, a, rsa, csa)) return (FP__T)NAN;
+    FP__T s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
     for (i = 0; i < m; ++i) {
         const FP__T *r = a + i * rsa;
         j = 0;
-#define FP__MAX_LANE(l) { FP__T v = FP__FABS(r[j + l]); x##l = v > x##l ? v : x##l; }
+#define FP__MAX_LANE(l) { FP__T v = FP__FABS(r[j + l]); x##l = v > x##l ? v : x##l; s##l += v * (FP__T)0; }
         if (csa == 1)
             for (; j + 8 <= n; j += 8) { FP__LANES8(FP__MAX_LANE) }
-        for (; j < n; ++j) { FP__T v = FP__FABS(r[j * csa]); x0 = v > x0 ? v : x0; }
+        for (; j < n; ++j) { FP__T v = FP__FABS(r[j * csa]); x0 = v > x0 ? v : x0; s0 += v * (FP__T)0; }
     }
+    if (s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 != (FP__T)0) return (FP__T)NAN;
     x0 = x1 > x0 ? x1 : x0; x2 = x3 > x2 ? x3 : x2; x4 = x5 > x4 ? x5 : x4; x6 = x7 > x6 ? x7 : x6;
     x0 = x2 > x0 ? x2 : x0; x4 = x6 > x4 ? x6 : x4;
     return x4 > x0 ? x4 : x0;
