@@ -5449,11 +5449,13 @@ FP__COLD FP_DEF fp_census_config fp_census_config_default(void)
  * fp_eig_* and the stability analysis; no equation of docs/THEORY.md is needed for it. ---- */
 static double fp__sign(double a, double b) { return b >= 0 ? fabs(a) : -fabs(a); }
 
-static void fp__hessenberg(int n, double *h, double *v)
+/* Columns k0.. of the reduction, one reflector at a time (level 2): the whole reduction of a small matrix,
+ * the last columns of a large one. v: 2n doubles. */
+static void fp__hessenberg_cols(int n, double *h, double *v, int k0)
 {
     double *d = v + n;
     int k, i, j;
-    for (k = 0; k + 2 < n; ++k) {
+    for (k = k0; k + 2 < n; ++k) {
         double alpha, nrm, s;
         /* scaled norms (fp_vec_norm2): a column of entries near 1e-160 beside O(1) ones must not square
          * into denormals, or the reflector stops being orthogonal and the eigenvalues drift */
@@ -5484,6 +5486,113 @@ static void fp__hessenberg(int n, double *h, double *v)
                          h + i * n + k + 1, 1);
         for (i = k + 2; i < n; ++i) h[i * n + k] = 0;
     }
+}
+
+
+/* The blocked reduction, as LAPACK's gehrd with lahr2 (Quintana-Orti and van de Geijn): the reflectors of
+ * a panel of FP__HESS_NB columns are built one at a time, and their product Q = I - V T V^T (T upper
+ * triangular, V unit lower trapezoidal) is applied to the rest of the matrix at once, as GEMMs:
+ * A <- A - Y V^T from the right with Y = A V T, then A <- A - V T^T (V^T A) from the left. Inside the
+ * panel, a column is brought up to date only when its turn comes, from Y and V: the only level-2 work
+ * left is the product of the trailing rows with each new reflector (Y's column). The unblocked code
+ * finishes the last FP__HESS_NX columns. v: fp__hessenberg_scratch(n) doubles (after the panel
+ * buffers, the GEMM's workspace). */
+#define FP__HESS_NB 32
+#define FP__HESS_NX 128
+#define FP__HESS_MIN 192
+static double fp__dot_row(int c, const double *a, const double *b)
+{
+    double t = 0;
+    int i;
+    for (i = 0; i < c; ++i) t += a[i] * b[i];
+    return t;
+}
+
+static size_t fp__hessenberg_scratch(int n)
+{
+    size_t nn = (size_t)n, nb = FP__HESS_NB;
+    if (n < FP__HESS_MIN) return 2 * nn;
+    return 3 * nn * nb + nb * nb + nn + 2 * nb + 16 + (fp_gemm_workspace_size_f64() + 63) / sizeof(double);
+}
+
+static void fp__hessenberg(int n, double *h, double *v)
+{
+    const int nb = FP__HESS_NB;
+    const ptrdiff_t ldh = n;
+    double *V = v, *Y = V + ldh * nb, *W = Y + ldh * nb, *T = W + ldh * nb, *vt = T + nb * nb, *u = vt + n;
+    void *gws = u + 2 * nb + 8;
+    int p = 0, c, r, q, s, m;
+    if (n < FP__HESS_MIN) { fp__hessenberg_cols(n, h, v, 0); return; }
+    for (p = 0; n - 2 - p > FP__HESS_NX; p += nb) {
+        const int ib = nb;
+        for (r = p + 1; r < n; ++r) memset(V + r * nb, 0, (size_t)nb * sizeof(double));
+        for (c = 0; c < ib; ++c) {
+            const int j = p + c;
+            double alpha, nrm, beta, tau = 0;
+            if (c > 0) {
+                /* column j brought up to date: from the right by the panel's first c reflectors
+                 * (A Q = A - Y V^T), then from the left (Q^T = I - V T^T V^T) */
+                for (r = p + 1; r < n; ++r) h[r * ldh + j] -= fp__dot_row(c, Y + r * nb, V + j * nb);
+                for (q = 0; q < c; ++q) u[q] = 0;
+                for (r = p + 1; r < n; ++r) fp__axpy_f64(c, h[r * ldh + j], V + r * nb, 1, u, 1);
+                for (q = c - 1; q >= 0; --q) { /* u <- T^T u, in place from the bottom */
+                    double t = 0;
+                    for (s = 0; s <= q; ++s) t += T[s * nb + q] * u[s];
+                    u[q] = t;
+                }
+                for (r = p + 1; r < n; ++r) h[r * ldh + j] -= fp__dot_row(c, V + r * nb, u);
+            }
+            /* the reflector that zeroes column j below row j + 1 (the unblocked code's threshold) */
+            alpha = h[(j + 1) * ldh + j];
+            nrm = fp_vec_norm2_f64(n - j - 1, h + (j + 1) * ldh + j, n);
+            for (r = 0; r < n; ++r) vt[r] = 0;
+            vt[j + 1] = 1;
+            if (nrm <= DBL_MIN / DBL_EPSILON) {
+                for (r = j + 2; r < n; ++r) h[r * ldh + j] = 0;
+            } else {
+                double sc;
+                beta = -fp__sign(nrm, alpha);
+                tau = (beta - alpha) / beta;
+                sc = 1 / (alpha - beta);
+                for (r = j + 2; r < n; ++r) { vt[r] = h[r * ldh + j] * sc; h[r * ldh + j] = 0; }
+                h[(j + 1) * ldh + j] = beta;
+            }
+            for (r = j + 1; r < n; ++r) V[r * nb + c] = vt[r];
+            /* Y's column c = tau (A v - Y (V^T v)) on rows p+1..: A's columns past j are still the
+             * panel's input. T's column c = -tau T (V^T v), T(c, c) = tau. */
+            for (q = 0; q < c; ++q) u[q] = 0;
+            for (r = j + 1; r < n; ++r) fp__axpy_f64(c, vt[r], V + r * nb, 1, u, 1);
+            for (r = p + 1; r < n; ++r)
+                Y[r * nb + c] = tau * (fp_vec_dot_f64(n - j - 1, h + r * ldh + j + 1, 1, vt + j + 1, 1) - fp__dot_row(c, Y + r * nb, u));
+            for (q = 0; q < c; ++q) {
+                double t = 0;
+                for (s = q; s < c; ++s) t += T[q * nb + s] * u[s];
+                T[q * nb + c] = -tau * t;
+            }
+            for (q = c + 1; q < nb; ++q) T[q * nb + c] = 0;
+            T[c * nb + c] = tau;
+        }
+        /* Y's rows 0..p, (A V) T: their part of A was not read by the panel */
+        fp__gemm_cols_f64(0, FP_NOTRANS, FP_NOTRANS, p + 1, ib, n - p - 1, 1, h + p + 1, n, 1, V + (p + 1) * nb, nb, 1, 0, Y, nb, 1, gws);
+        for (r = 0; r <= p; ++r)
+            for (q = ib - 1; q >= 0; --q) {
+                double t = 0;
+                for (s = 0; s <= q; ++s) t += Y[r * nb + s] * T[s * nb + q];
+                Y[r * nb + q] = t;
+            }
+        /* from the right: the panel's columns on rows 0..p, then every row of the trailing columns */
+        fp__gemm_cols_f64(0, FP_NOTRANS, FP_TRANS, p + 1, ib - 1, ib, -1, Y, nb, 1, V + (p + 1) * nb, nb, 1, 1, h + p + 1, n, 1, gws);
+        m = n - p - ib;
+        fp__gemm_cols_f64(0, FP_NOTRANS, FP_TRANS, n, m, ib, -1, Y, nb, 1, V + (p + ib) * nb, nb, 1, 1, h + p + ib, n, 1, gws);
+        /* from the left on rows p+1.. of the trailing columns: W = T^T (V^T A), A -= V W */
+        fp__gemm_cols_f64(0, FP_TRANS, FP_NOTRANS, ib, m, n - p - 1, 1, V + (p + 1) * nb, nb, 1, h + (p + 1) * ldh + p + ib, n, 1, 0, W, m, 1, gws);
+        for (q = ib - 1; q >= 0; --q) {
+            fp_vec_scale_f64(m, T[q * nb + q], W + (size_t)q * (size_t)m, 1);
+            for (s = 0; s < q; ++s) fp__axpy_f64(m, T[s * nb + q], W + (size_t)s * (size_t)m, 1, W + (size_t)q * (size_t)m, 1);
+        }
+        fp__gemm_cols_f64(0, FP_NOTRANS, FP_NOTRANS, n - p - 1, m, ib, -1, V + (p + 1) * nb, nb, 1, W, m, 1, 1, h + (p + 1) * ldh + p + ib, n, 1, gws);
+    }
+    fp__hessenberg_cols(n, h, v, p);
 }
 
 /* Whether the subdiagonal h(l, l-1) of the active window (rows up to nn) may be set to zero: the local
@@ -5537,42 +5646,73 @@ FP__MULTI(void, fp__hqr_rows, (FP__HQR_ROWS_ARGS), FP__HQR_ROWS_BODY)
 static void fp__hqr_rows(FP__HQR_ROWS_ARGS) { FP__PATH(fp__hqr_rows)(len, r0, r1, r2, x, y, z, q, r); }
 
 /* The column half of nk chasing steps (parameters prm: x, y, z, q, r and 3, 2 or 0 reflector rows, per
- * step; step s acts on window columns s..s+2) on rows [i0, i1) and window columns [k0, k0 + w): 8 rows at
- * a time, copied to t (w x 8, a column of the window per row of t) so each step is a short vector
- * operation across the 8 rows, in L1; the same operations in the same order as the column loop. */
+ * step; step s acts on window columns s..s+2) on rows [i0, i1) and window columns [k0, k0 + w):
+ * FP__HQR_RB rows at a time, copied to t (w x FP__HQR_RB, a column of the window per row of t) so each
+ * step is a few vector operations across the rows, in L1; the same operations in the same order as the
+ * column loop. A step depends on the one before it through two of its three columns, so it is the
+ * number of independent vectors per step (32 rows: 4 AVX-512 or 8 AVX2 vectors), not their width, that
+ * keeps the FMA units busy: with 8 rows, one vector, each step waited for the last. */
+#define FP__HQR_RB 32
+/* Two doubles from each of s0 and s1 transposed into d0 = (s0[0], s1[0]), d1 = (s0[1], s1[1]): the
+ * copies to and from t, two rows by two columns at a time (in SSE2, x86-64's baseline, so in every
+ * family's instance; without it the four moves). Scalar, the copies cost more than the steps. */
+#if defined(__SSE2__) && (defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512))
+#define FP__TR2(d0, d1, s0, s1)                                                                       \
+    do {                                                                                              \
+        __m128d x0_ = _mm_loadu_pd(s0), x1_ = _mm_loadu_pd(s1);                                       \
+        _mm_storeu_pd(d0, _mm_unpacklo_pd(x0_, x1_));                                                 \
+        _mm_storeu_pd(d1, _mm_unpackhi_pd(x0_, x1_));                                                 \
+    } while (0)
+#else
+#define FP__TR2(d0, d1, s0, s1)                                                                       \
+    do {                                                                                              \
+        double x00_ = (s0)[0], x01_ = (s0)[1], x10_ = (s1)[0], x11_ = (s1)[1];                        \
+        (d0)[0] = x00_; (d0)[1] = x10_; (d1)[0] = x01_; (d1)[1] = x11_;                               \
+    } while (0)
+#endif
 #define FP__HQR_COLS_ARGS int n, double *FP__RESTRICT a, int i0, int i1, int k0, int w, int nk, const double *FP__RESTRICT prm, \
                           double *FP__RESTRICT t
 #define FP__HQR_COLS_BODY                                                                             \
     int ib, i, c, st;                                                                                 \
-    for (ib = i0; ib < i1; ib += 8) {                                                                 \
-        int nr = i1 - ib < 8 ? i1 - ib : 8;                                                           \
-        for (c = 0; c < w; ++c)                                                                       \
-            for (i = 0; i < 8; ++i) t[c * 8 + i] = i < nr ? a[(ib + i) * n + k0 + c] : 0.0;          \
+    for (ib = i0; ib < i1; ib += FP__HQR_RB) {                                                        \
+        int nr = i1 - ib < FP__HQR_RB ? i1 - ib : FP__HQR_RB;                                         \
+        for (i = 0; i + 1 < nr; i += 2) {                                                             \
+            const double *s0 = a + (ptrdiff_t)(ib + i) * n + k0, *s1 = s0 + n;                   \
+            for (c = 0; c + 1 < w; c += 2) FP__TR2(t + c * FP__HQR_RB + i, t + (c + 1) * FP__HQR_RB + i, s0 + c, s1 + c); \
+            if (c < w) { t[c * FP__HQR_RB + i] = s0[c]; t[c * FP__HQR_RB + i + 1] = s1[c]; }          \
+        }                                                                                             \
+        for (; i < FP__HQR_RB; ++i) /* the odd last row, and zeros past the rows (never written back) */ \
+            for (c = 0; c < w; ++c) t[c * FP__HQR_RB + i] = i < nr ? a[(ptrdiff_t)(ib + i) * n + k0 + c] : 0.0; \
         for (st = 0; st < nk; ++st) {                                                                 \
             const double *g = prm + 6 * st;                                                           \
-            double *t0 = t + st * 8, *t1 = t0 + 8, *t2 = t1 + 8;                                      \
+            double *t0 = t + st * FP__HQR_RB, *t1 = t0 + FP__HQR_RB, *t2 = t1 + FP__HQR_RB;           \
             if (g[5] == 3)                                                                            \
-                for (i = 0; i < 8; ++i) {                                                             \
+                for (i = 0; i < FP__HQR_RB; ++i) {                                                    \
                     double p = g[0] * t0[i] + g[1] * t1[i] + g[2] * t2[i];                            \
                     t2[i] -= p * g[4];                                                                \
                     t1[i] -= p * g[3];                                                                \
                     t0[i] -= p;                                                                       \
                 }                                                                                     \
             else if (g[5] == 2)                                                                       \
-                for (i = 0; i < 8; ++i) {                                                             \
+                for (i = 0; i < FP__HQR_RB; ++i) {                                                    \
                     double p = g[0] * t0[i] + g[1] * t1[i];                                           \
                     t1[i] -= p * g[3];                                                                \
                     t0[i] -= p;                                                                       \
                 }                                                                                     \
         }                                                                                             \
-        for (c = 0; c < w; ++c)                                                                       \
-            for (i = 0; i < nr; ++i) a[(ib + i) * n + k0 + c] = t[c * 8 + i];                        \
+        for (i = 0; i + 1 < nr; i += 2) {                                                             \
+            double *d0 = a + (ptrdiff_t)(ib + i) * n + k0, *d1 = d0 + n;                         \
+            for (c = 0; c + 1 < w; c += 2) FP__TR2(d0 + c, d1 + c, t + c * FP__HQR_RB + i, t + (c + 1) * FP__HQR_RB + i); \
+            if (c < w) { d0[c] = t[c * FP__HQR_RB + i]; d1[c] = t[c * FP__HQR_RB + i + 1]; }          \
+        }                                                                                             \
+        if (i < nr)                                                                                   \
+            for (c = 0; c < w; ++c) a[(ptrdiff_t)(ib + i) * n + k0 + c] = t[c * FP__HQR_RB + i]; \
     }
 FP__MULTI(void, fp__hqr_cols, (FP__HQR_COLS_ARGS), FP__HQR_COLS_BODY)
 static void fp__hqr_cols(FP__HQR_COLS_ARGS) { FP__PATH(fp__hqr_cols)(n, a, i0, i1, k0, w, nk, prm, t); }
 
-/* scratch: NULL, or 6 FP__HQR_KB + 8 (FP__HQR_KB + 2) doubles for the windowed chase (n >= 128) */
-#define FP__HQR_KB 64
+/* scratch: NULL, or 6 FP__HQR_KB + FP__HQR_RB (FP__HQR_KB + 2) doubles for the windowed chase (n >= 128) */
+#define FP__HQR_KB 32
 static fp_status fp__hqr(int n, double *a, double *wr, double *wi, double *scratch)
 {
 #define A_(i, j) a[(i) * n + (j)]
@@ -5809,8 +5949,9 @@ static fp_status fp__eig_dense(int n, double *h, double *wr, double *wi, double 
 FP_DEF size_t FP__F(eig_workspace_size)(int n)
 {
     size_t nn = (size_t)(n > 0 ? n : 1);
+    /* a large matrix's blocked Hessenberg reduction needs more than the 3 n^2 past the matrix */
     return (4 * nn * nn + (nn + 2) * (FP__KMAX + 2) + 3 * (FP__KMAX + 2) * (FP__KMAX + 2) + 8 * nn) * sizeof(double) +
-           2 * nn * sizeof(int) + 256;
+           2 * nn * sizeof(int) + 256 + (n >= FP__HESS_MIN ? fp__hessenberg_scratch(n) * sizeof(double) : 0);
 }
 
 static double *FP__I(to_double)(int n, int m, const FP__T *a, ptrdiff_t rs, ptrdiff_t cs, double *out)
@@ -7108,6 +7249,11 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BLOCKED_MIN
 #undef FP__HQR_ROWS_ARGS
 #undef FP__HQR_KB
+#undef FP__HQR_RB
+#undef FP__HESS_NB
+#undef FP__HESS_NX
+#undef FP__HESS_MIN
+#undef FP__TR2
 #undef FP__ON_AVX2
 #undef FP__ON_AVX512
 #undef FP__MULTI

@@ -119,7 +119,8 @@ static void eigenvalues_of_known_spectra(void)
  * (every |lambda| = 1). A window's deferred step made 1 % short fails the order 200. */
 static void windowed_qr_finds_known_spectra_of_large_matrices(void)
 {
-    static const int orders[] = { 127, 128, 200 };
+    /* 200 and 230 also take the blocked Hessenberg reduction (one panel, four) */
+    static const int orders[] = { 127, 128, 200, 230 };
     size_t o;
     fpt_rng rg = { 41 };
     for (o = 0; o < sizeof orders / sizeof orders[0]; ++o) {
@@ -151,6 +152,15 @@ static void windowed_qr_finds_known_spectra_of_large_matrices(void)
         CHECKF(fp_eig_f64(fp_mat_rowmajor_f64(q, n, n), wr, wi, NULL) == FP_OK, "n=%d", n);
         for (i = 0; i < n; ++i) if (fabs(hypot(wr[i], wi[i]) - 1) > worst) worst = fabs(hypot(wr[i], wi[i]) - 1);
         CHECKF(worst < 1e-12, "n=%d: orthogonal, | |lambda| - 1 | = %g", n, worst);
+        /* D plus a random strictly upper triangle: block triangular, so most columns below the
+         * subdiagonal are zero already (the reflectors the reduction skips) and D's spectrum is exact */
+        for (i = 0; i < n; ++i) {
+            int j;
+            for (j = i + 1; j < n; ++j)
+                if (!(j == i + 1 && d[(size_t)i * n + j] != 0)) d[(size_t)i * n + j] = 2 * fpt_uniform(&rg) - 1;
+        }
+        CHECKF(fp_eig_f64(fp_mat_rowmajor_f64(d, n, n), wr, wi, NULL) == FP_OK, "n=%d", n);
+        CHECKF(spectra_match(n, er, ei, wr, wi, 1e-9), "n=%d: block triangular", n);
         free(q); free(d); free(t); free(a); free(er); free(ei); free(wr); free(wi);
     }
 }
@@ -159,18 +169,22 @@ static void windowed_qr_finds_known_spectra_of_large_matrices(void)
  * backward error is eps times the largest entry (about 1e8 here), and the small eigenvalues lose digits. */
 static void eigenvalues_survive_diagonal_scaling(void)
 {
-    enum { N = 60 };
+    static const int orders[] = { 60, 230 }; /* the unblocked and the blocked Hessenberg reduction */
+    size_t o;
     fpt_rng rg = { 31 };
-    double *a = fpt_randn(N, N, 1.0 / sqrt((double)N), &rg), b[N * N], d[N], er[N], ei[N], wr[N], wi[N], rho = 0;
-    int i, j;
-    for (i = 0; i < N; ++i) d[i] = pow(10.0, 4 * fpt_uniform(&rg));
-    for (i = 0; i < N; ++i)
-        for (j = 0; j < N; ++j) b[i * N + j] = d[i] * a[i * N + j] / d[j];
-    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(a, N, N), er, ei, NULL) == FP_OK);
-    CHECK(fp_eig_f64(fp_mat_rowmajor_f64(b, N, N), wr, wi, NULL) == FP_OK);
-    for (i = 0; i < N; ++i) rho = fmax(rho, hypot(er[i], ei[i]));
-    CHECK(spectra_match(N, er, ei, wr, wi, 1e-10 * rho));
-    free(a);
+    for (o = 0; o < sizeof orders / sizeof orders[0]; ++o) {
+        int n = orders[o], i, j;
+        double *a = fpt_randn(n, n, 1.0 / sqrt((double)n), &rg), *b = malloc((size_t)n * (size_t)n * sizeof(double));
+        double *d = malloc((size_t)n * 5 * sizeof(double)), *er = d + n, *ei = er + n, *wr = ei + n, *wi = wr + n, rho = 0;
+        for (i = 0; i < n; ++i) d[i] = pow(10.0, 4 * fpt_uniform(&rg));
+        for (i = 0; i < n; ++i)
+            for (j = 0; j < n; ++j) b[i * n + j] = d[i] * a[i * n + j] / d[j];
+        CHECKF(fp_eig_f64(fp_mat_rowmajor_f64(a, n, n), er, ei, NULL) == FP_OK, "n=%d", n);
+        CHECKF(fp_eig_f64(fp_mat_rowmajor_f64(b, n, n), wr, wi, NULL) == FP_OK, "n=%d", n);
+        for (i = 0; i < n; ++i) rho = fmax(rho, hypot(er[i], ei[i]));
+        CHECKF(spectra_match(n, er, ei, wr, wi, 1e-10 * rho), "n=%d", n);
+        free(a); free(b); free(d);
+    }
 }
 
 /* A 20 x 20 stable matrix with two couplings of 1e20 against 1/16, each in a 2-cycle that no other cycle
