@@ -5684,8 +5684,8 @@ static void fp__hqr_rows(FP__HQR_ROWS_ARGS) { FP__PATH(fp__hqr_rows)(len, r0, r1
         for (; i < FP__HQR_RB; ++i) /* the odd last row, and zeros past the rows (never written back) */ \
             for (c = 0; c < w; ++c) t[c * FP__HQR_RB + i] = i < nr ? a[(ptrdiff_t)(ib + i) * n + k0 + c] : 0.0; \
         for (st = 0; st < nk; ++st) {                                                                 \
-            const double *g = prm + 6 * st;                                                           \
-            double *t0 = t + st * FP__HQR_RB, *t1 = t0 + FP__HQR_RB, *t2 = t1 + FP__HQR_RB;           \
+            const double *g = prm + 8 * st;                                                           \
+            double *t0 = t + (int)g[6] * FP__HQR_RB, *t1 = t0 + FP__HQR_RB, *t2 = t1 + FP__HQR_RB;    \
             if (g[5] == 3)                                                                            \
                 for (i = 0; i < FP__HQR_RB; ++i) {                                                    \
                     double p = g[0] * t0[i] + g[1] * t1[i] + g[2] * t2[i];                            \
@@ -5711,12 +5711,67 @@ static void fp__hqr_rows(FP__HQR_ROWS_ARGS) { FP__PATH(fp__hqr_rows)(len, r0, r1
 FP__MULTI(void, fp__hqr_cols, (FP__HQR_COLS_ARGS), FP__HQR_COLS_BODY)
 static void fp__hqr_cols(FP__HQR_COLS_ARGS) { FP__PATH(fp__hqr_cols)(n, a, i0, i1, k0, w, nk, prm, t); }
 
-/* scratch: NULL, or 6 FP__HQR_KB + FP__HQR_RB (FP__HQR_KB + 2) doubles for the windowed chase (n >= 128) */
+/* The first reflector's vector (p, q, r) of a double-shift step starting at row m, for the shifts whose
+ * sum is x + y and product x y - w: the first column of (H - s1)(H - s2), scaled (EISPACK's formula). */
+static void fp__hqr_start(int n, const double *a, int m, double x, double y, double w, double *pqr)
+{
+    double z = a[m * n + m], r = x - z, s = y - z, p, q, sc;
+    p = (r * s - w) / a[(m + 1) * n + m] + a[m * n + m + 1];
+    q = a[(m + 1) * n + m + 1] - z - r - s;
+    r = a[(m + 2) * n + m + 1];
+    sc = fabs(p) + fabs(q) + fabs(r);
+    pqr[0] = p / sc; pqr[1] = q / sc; pqr[2] = r / sc;
+}
+
+/* One step of a bulge's chase at row k (its chase started at row m; pqr: the start's vector): the
+ * reflector from column k-1 (or pqr), applied to rows k..k+2 from column k on and to columns k..k+2 on
+ * rows ilo..k+3. The bulge's remnants below the subdiagonal of column k-1 are set to zero, so a second
+ * bulge coming behind reads a Hessenberg column. g: NULL, or the step's parameters for fp__hqr_cols
+ * (x, y, z, q, r, its 3, 2 or 0 rows, its first column relative to kmin). */
+static void fp__hqr_step(int n, double *a, int l, int m, int nn, int k, int ilo, const double *pqr, double *g, int kmin)
+{
+    double p, q, r, x = 0, y, z, s;
+    int i, mmin;
+    if (g) g[5] = 0; /* a skipped step */
+    if (k == m) { p = pqr[0]; q = pqr[1]; r = pqr[2]; }
+    else {
+        p = a[k * n + k - 1];
+        q = a[(k + 1) * n + k - 1];
+        r = k != nn - 1 ? a[(k + 2) * n + k - 1] : 0.0;
+        if ((x = fabs(p) + fabs(q) + fabs(r)) != 0.0) { p /= x; q /= x; r /= x; }
+    }
+    if ((s = fp__sign(sqrt(p * p + q * q + r * r), p)) == 0.0) return;
+    if (k == m) {
+        if (l != m) a[k * n + k - 1] = -a[k * n + k - 1];
+    } else {
+        a[k * n + k - 1] = -s * x;
+        a[(k + 1) * n + k - 1] = 0;
+        if (k != nn - 1) a[(k + 2) * n + k - 1] = 0;
+    }
+    p += s;
+    x = p / s; y = q / s; z = r / s;
+    q /= p; r /= p;
+    fp__hqr_rows(nn - k + 1, a + k * n + k, a + (k + 1) * n + k, k != nn - 1 ? a + (k + 2) * n + k : NULL, x, y, z, q, r);
+    mmin = nn < k + 3 ? nn : k + 3;
+    for (i = ilo; i <= mmin; i++) {
+        double *ai = a + i * n + k;
+        p = x * ai[0] + y * ai[1];
+        if (k != nn - 1) { p += z * ai[2]; ai[2] -= p * r; }
+        ai[1] -= p * q;
+        ai[0] -= p;
+    }
+    if (g) { g[0] = x; g[1] = y; g[2] = z; g[3] = q; g[4] = r; g[5] = k != nn - 1 ? 3 : 2; g[6] = k - kmin; }
+}
+
+/* scratch: NULL, or 8 FP__HQR_NBUL FP__HQR_KB + FP__HQR_RB (FP__HQR_KB + FP__HQR_NBUL FP__HQR_GAP + 3)
+ * doubles for the windowed chase (n >= 128) */
 #define FP__HQR_KB 32
+#define FP__HQR_GAP 3
+#define FP__HQR_NBUL 4
 static fp_status fp__hqr(int n, double *a, double *wr, double *wi, double *scratch)
 {
 #define A_(i, j) a[(i) * n + (j)]
-    int nn, m, l, k, j, its, i, mmin, k0, k1;
+    int nn, m, l, k, j, its, i, t0, t1, tt;
     double z = 0, y, x, w, v, u, t, s, r = 0, q = 0, p = 0, anorm = 0;
     for (i = 0; i < n; ++i)
         for (j = i > 0 ? i - 1 : 0; j < n; ++j) anorm += fabs(A_(i, j));
@@ -5750,6 +5805,12 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi, double *scrat
                     }
                     nn -= 2;
                 } else {
+                    /* windowed: the chase in windows of FP__HQR_KB steps (below); two: a second bulge
+                     * follows the first FP__HQR_GAP rows behind, for the other pair of the trailing
+                     * 4 x 4 block's eigenvalues (x2, w2), a four-shift step chased as two double-shift
+                     * bulges, as in LAPACK's small-bulge multishift QR (Braman, Byers and Mathias) */
+                    int windowed = scratch && nn - l >= 2 * FP__HQR_KB, nbul = 1, tstart, tend, b, mb[FP__HQR_NBUL];
+                    double xs[FP__HQR_NBUL], ws[FP__HQR_NBUL], pqr[FP__HQR_NBUL][3];
                     if (its == 60) return FP_ERR_NOT_CONVERGED;
                     if (its == 10 || its == 20 || its == 40) { /* exceptional shift */
                         t += x;
@@ -5757,6 +5818,36 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi, double *scrat
                         s = fabs(A_(nn, nn - 1)) + fabs(A_(nn - 1, nn - 2));
                         y = x = 0.75 * s;
                         w = -0.4375 * s * s;
+                    } else if (windowed) {
+                        /* the shifts: the eigenvalues of the trailing block of order 2 FP__HQR_NBUL, in
+                         * pairs (a complex pair, adjacent as hqr leaves it, or two real values), a
+                         * bulge each; the pair nearest H(nn, nn) goes first */
+                        enum { NS = 2 * FP__HQR_NBUL };
+                        double hs[NS * NS], er[NS], ei[NS], sum[NS], prod[NS];
+                        int np = 0, nr = 0, ri[NS], f = 0;
+                        for (i = 0; i < NS; ++i)
+                            for (j = 0; j < NS; ++j) hs[i * NS + j] = A_(nn - NS + 1 + i, nn - NS + 1 + j);
+                        if (fp__hqr(NS, hs, er, ei, NULL) == FP_OK) {
+                            for (i = 0; i < NS && np >= 0;) {
+                                if (ei[i] == 0) ri[nr++] = i++;
+                                else if (i + 1 < NS && ei[i + 1] == -ei[i]) {
+                                    sum[np] = er[i] + er[i + 1]; prod[np++] = er[i] * er[i + 1] + ei[i] * ei[i]; i += 2;
+                                } else np = -1;
+                            }
+                            for (j = 0; np >= 0 && j + 1 < nr; j += 2) { sum[np] = er[ri[j]] + er[ri[j + 1]]; prod[np++] = er[ri[j]] * er[ri[j + 1]]; }
+                            for (j = 0; j < np; ++j) if (!(fabs(sum[j]) <= DBL_MAX && fabs(prod[j]) <= DBL_MAX)) np = -1;
+                            if (np == FP__HQR_NBUL) {
+                                for (j = 1; j < np; ++j) if (fabs(0.5 * sum[j] - x) < fabs(0.5 * sum[f] - x)) f = j;
+                                for (j = 0; j < np; ++j) {
+                                    int o = j == 0 ? f : j == f ? 0 : j;
+                                    xs[j] = 0.5 * sum[o];
+                                    ws[j] = xs[j] * xs[j] - prod[o];
+                                }
+                                y = x = xs[0];
+                                w = ws[0];
+                                nbul = np;
+                            }
+                        }
                     }
                     ++its;
                     for (m = nn - 2; m >= l; m--) {
@@ -5773,55 +5864,46 @@ static fp_status fp__hqr(int n, double *a, double *wr, double *wi, double *scrat
                         v = fabs(p) * (fabs(A_(m - 1, m - 1)) + fabs(z) + fabs(A_(m + 1, m + 1)));
                         if (u + v == v) break;
                     }
-                    for (i = m + 2; i <= nn; i++) {
+                    pqr[0][0] = p; pqr[0][1] = q; pqr[0][2] = r;
+                    mb[0] = m;
+                    for (b = 1; b < nbul; ++b) mb[b] = l;
+                    for (i = (nbul > 1 ? l : m) + 2; i <= nn; i++) {
                         A_(i, i - 2) = 0.0;
-                        if (i != m + 2) A_(i, i - 3) = 0.0;
+                        if (i != (nbul > 1 ? l : m) + 2) A_(i, i - 3) = 0.0;
                     }
-                    /* the chase from row m to nn. With scratch, in windows of FP__HQR_KB steps: the column
-                     * half of each step (rows l..k+3, columns k..k+2: a strided pass) is applied at once
-                     * only to the rows from k0 on; the rows above the window get the window's steps
-                     * afterwards, 8 rows at a time from a copy in L1 (fp__hqr_cols). Those rows' columns
-                     * k0..k1+1 are read by nothing else in the window, so the result is the same. */
-                    for (k0 = m; k0 <= nn - 1; k0 = k1) {
-                        int ilo = l, nk = 0;
-                        double *prm = NULL;
-                        k1 = nn;
-                        if (scratch && nn - l >= 2 * FP__HQR_KB) {
-                            k1 = k0 + FP__HQR_KB < nn ? k0 + FP__HQR_KB : nn;
-                            ilo = k0;
-                            prm = scratch;
+                    /* The chase, in time steps tt: bulge b's step at row tt - b FP__HQR_GAP (the first
+                     * from m, the others from l). Steps that far apart act on disjoint rows and columns
+                     * and read nothing the other writes before it, so this is the bulges' chases one
+                     * after another, reordered. Windowed, the column half of each step (rows ilo..k+3,
+                     * columns k..k+2: a strided pass) is applied at once only to the rows from the
+                     * window's first row kmin on; the rows above get the window's steps afterwards,
+                     * FP__HQR_RB rows at a time from a copy in L1 (fp__hqr_cols). No step of the window
+                     * reads those rows, so the result is the same. */
+                    tstart = m;
+                    for (b = 1; b < nbul; ++b) if (l + b * FP__HQR_GAP < tstart) tstart = l + b * FP__HQR_GAP;
+                    tend = nn - 1 + (nbul - 1) * FP__HQR_GAP;
+                    for (t0 = tstart; t0 <= tend; t0 = t1) {
+                        int kmin = windowed ? nn : l, kmax = 0, ns = 0;
+                        double *prm = windowed ? scratch : NULL;
+                        t1 = windowed && t0 + FP__HQR_KB <= tend ? t0 + FP__HQR_KB : tend + 1;
+                        for (b = 0; windowed && b < nbul; ++b) { /* the first row of the window's steps */
+                            int k2 = t0 - b * FP__HQR_GAP > mb[b] ? t0 - b * FP__HQR_GAP : mb[b];
+                            if (k2 <= nn - 1 && k2 < t1 - b * FP__HQR_GAP && k2 < kmin) kmin = k2;
                         }
-                        for (k = k0; k < k1; k++, nk++) {
-                            if (prm) prm[6 * nk + 5] = 0; /* a skipped step */
-                            if (k != m) {
-                                p = A_(k, k - 1);
-                                q = A_(k + 1, k - 1);
-                                r = 0.0;
-                                if (k != nn - 1) r = A_(k + 2, k - 1);
-                                if ((x = fabs(p) + fabs(q) + fabs(r)) != 0.0) { p /= x; q /= x; r /= x; }
+                        for (tt = t0; tt < t1; ++tt)
+                            for (b = 0; b < nbul; ++b) {
+                                k = tt - b * FP__HQR_GAP;
+                                if (k < mb[b] || k > nn - 1) continue;
+                                if (b > 0 && k == l) {
+                                    fp__hqr_start(n, a, l, xs[b], xs[b], ws[b], pqr[b]);
+                                    /* H(l+1, l) became 0 on the way: this bulge and those behind it stay out */
+                                    if (!(fabs(pqr[b][0]) + fabs(pqr[b][1]) + fabs(pqr[b][2]) <= 1)) { nbul = b; break; }
+                                }
+                                fp__hqr_step(n, a, l, mb[b], nn, k, kmin, pqr[b], prm ? prm + 8 * ns : NULL, kmin);
+                                if (prm && prm[8 * ns + 5] != 0) { if (k + 2 > kmax) kmax = k + 2 < nn ? k + 2 : nn; ++ns; }
                             }
-                            if ((s = fp__sign(sqrt(p * p + q * q + r * r), p)) == 0.0) continue;
-                            if (k == m) {
-                                if (l != m) A_(k, k - 1) = -A_(k, k - 1);
-                            } else
-                                A_(k, k - 1) = -s * x;
-                            p += s;
-                            x = p / s; y = q / s; z = r / s;
-                            q /= p; r /= p;
-                            fp__hqr_rows(nn - k + 1, &A_(k, k), &A_(k + 1, k), k != nn - 1 ? &A_(k + 2, k) : NULL, x, y, z, q, r);
-                            mmin = nn < k + 3 ? nn : k + 3;
-                            for (i = ilo; i <= mmin; i++) {
-                                p = x * A_(i, k) + y * A_(i, k + 1);
-                                if (k != nn - 1) { p += z * A_(i, k + 2); A_(i, k + 2) -= p * r; }
-                                A_(i, k + 1) -= p * q;
-                                A_(i, k) -= p;
-                            }
-                            if (prm) {
-                                double *g = prm + 6 * nk;
-                                g[0] = x; g[1] = y; g[2] = z; g[3] = q; g[4] = r; g[5] = k != nn - 1 ? 3 : 2;
-                            }
-                        }
-                        if (prm && k0 > l) fp__hqr_cols(n, a, l, k0, k0, (k1 + 1 < nn ? k1 + 1 : nn) - k0 + 1, nk, prm, prm + 6 * FP__HQR_KB);
+                        if (prm && ns && kmin > l)
+                            fp__hqr_cols(n, a, l, kmin, kmin, kmax - kmin + 1, ns, prm, prm + 8 * FP__HQR_NBUL * FP__HQR_KB);
                     }
                 }
             }
@@ -7249,6 +7331,8 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__BLOCKED_MIN
 #undef FP__HQR_ROWS_ARGS
 #undef FP__HQR_KB
+#undef FP__HQR_GAP
+#undef FP__HQR_NBUL
 #undef FP__HQR_RB
 #undef FP__HESS_NB
 #undef FP__HESS_NX
