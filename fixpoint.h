@@ -1928,13 +1928,23 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
     }
 
-/* kc rows of one full B panel (2 vectors) into the packed layout: two vector copies a row (a loop of
- * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol). */
+/* kc rows of one B panel of w <= 2 vectors into the packed layout: two vector copies a row (a loop of
+ * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol); a ragged panel
+ * with masked loads, which leave zeros past w (a scalar copy and a zero fill per row were a fifth of a
+ * 200 x 200 float Cholesky, whose small products are ragged). */
 #define FP__PACK_ROWS_BODY(VL_)                                                                       \
     int p;                                                                                            \
-    for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                       \
-        VSTORE(bp, VLOAD(b + p * rs));                                                                \
-        VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
+    if (w == 2 * (VL_))                                                                               \
+        for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                   \
+            VSTORE(bp, VLOAD(b + p * rs));                                                            \
+            VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                            \
+        }                                                                                             \
+    else {                                                                                            \
+        VMASK k0_ = VMASKN(w < (VL_) ? w : (VL_)), k1_ = VMASKN(w > (VL_) ? w - (VL_) : 0);           \
+        for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                   \
+            VSTORE(bp, VLOADM(b + p * rs, k0_));                                                      \
+            VSTORE(bp + (VL_), VLOADM(b + p * rs + (VL_), k1_));                                      \
+        }                                                                                             \
     }
 
 /* Rows i < m of a (row stride rsa, unit column stride) -= l[i ls] u[0:len]: the rank-one update of a
@@ -1956,7 +1966,7 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
 /* A family's instances of the three bodies above (TGT: its target attribute, VL_: its vector length). */
 #define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER)                                                  \
     TGT static void AXPY(int n, float alpha, const float *x, float *y) { FP__AXPY_BODY(VL_) }         \
-    TGT static void PACK(int kc, const float *b, ptrdiff_t rs, float *bp) { FP__PACK_ROWS_BODY(VL_) } \
+    TGT static void PACK(int kc, const float *b, ptrdiff_t rs, int w, float *bp) { FP__PACK_ROWS_BODY(VL_) } \
     TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }
 
 #if defined(FP__HAVE_AVX2)
@@ -2137,7 +2147,7 @@ static void fp__pack_b_f32(int kc, int nc, const float *FP__RESTRICT b, ptrdiff_
                           float *FP__RESTRICT bp)
 {
     int j0, j, p;
-    void (*rows)(int, const float *, ptrdiff_t, float *) = NULL; /* the path's copy of a full panel, if nr is its */
+    void (*rows)(int, const float *, ptrdiff_t, int, float *) = NULL; /* the path's panel copy, if nr is its */
     fp_isa isa = fp_isa_current();
     (void)isa;
 #if defined(FP__HAVE_AVX512)
@@ -2149,8 +2159,8 @@ static void fp__pack_b_f32(int kc, int nc, const float *FP__RESTRICT b, ptrdiff_
     for (j0 = 0; j0 < nc; j0 += nr) {
         int w = nc - j0 < nr ? nc - j0 : nr;
         const float *bj = b + j0 * cs;
-        if (w == nr && cs == 1 && rows) {
-            rows(kc, bj, rs, bp);
+        if (cs == 1 && rows) {
+            rows(kc, bj, rs, w, bp);
             bp += (size_t)kc * (size_t)nr;
             continue;
         }
@@ -3059,13 +3069,23 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
     }
 
-/* kc rows of one full B panel (2 vectors) into the packed layout: two vector copies a row (a loop of
- * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol). */
+/* kc rows of one B panel of w <= 2 vectors into the packed layout: two vector copies a row (a loop of
+ * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol); a ragged panel
+ * with masked loads, which leave zeros past w (a scalar copy and a zero fill per row were a fifth of a
+ * 200 x 200 float Cholesky, whose small products are ragged). */
 #define FP__PACK_ROWS_BODY(VL_)                                                                       \
     int p;                                                                                            \
-    for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                       \
-        VSTORE(bp, VLOAD(b + p * rs));                                                                \
-        VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
+    if (w == 2 * (VL_))                                                                               \
+        for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                   \
+            VSTORE(bp, VLOAD(b + p * rs));                                                            \
+            VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                            \
+        }                                                                                             \
+    else {                                                                                            \
+        VMASK k0_ = VMASKN(w < (VL_) ? w : (VL_)), k1_ = VMASKN(w > (VL_) ? w - (VL_) : 0);           \
+        for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                   \
+            VSTORE(bp, VLOADM(b + p * rs, k0_));                                                      \
+            VSTORE(bp + (VL_), VLOADM(b + p * rs + (VL_), k1_));                                      \
+        }                                                                                             \
     }
 
 /* Rows i < m of a (row stride rsa, unit column stride) -= l[i ls] u[0:len]: the rank-one update of a
@@ -3087,7 +3107,7 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
 /* A family's instances of the three bodies above (TGT: its target attribute, VL_: its vector length). */
 #define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER)                                                  \
     TGT static void AXPY(int n, double alpha, const double *x, double *y) { FP__AXPY_BODY(VL_) }         \
-    TGT static void PACK(int kc, const double *b, ptrdiff_t rs, double *bp) { FP__PACK_ROWS_BODY(VL_) } \
+    TGT static void PACK(int kc, const double *b, ptrdiff_t rs, int w, double *bp) { FP__PACK_ROWS_BODY(VL_) } \
     TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }
 
 #if defined(FP__HAVE_AVX2)
@@ -3268,7 +3288,7 @@ static void fp__pack_b_f64(int kc, int nc, const double *FP__RESTRICT b, ptrdiff
                           double *FP__RESTRICT bp)
 {
     int j0, j, p;
-    void (*rows)(int, const double *, ptrdiff_t, double *) = NULL; /* the path's copy of a full panel, if nr is its */
+    void (*rows)(int, const double *, ptrdiff_t, int, double *) = NULL; /* the path's panel copy, if nr is its */
     fp_isa isa = fp_isa_current();
     (void)isa;
 #if defined(FP__HAVE_AVX512)
@@ -3280,8 +3300,8 @@ static void fp__pack_b_f64(int kc, int nc, const double *FP__RESTRICT b, ptrdiff
     for (j0 = 0; j0 < nc; j0 += nr) {
         int w = nc - j0 < nr ? nc - j0 : nr;
         const double *bj = b + j0 * cs;
-        if (w == nr && cs == 1 && rows) {
-            rows(kc, bj, rs, bp);
+        if (cs == 1 && rows) {
+            rows(kc, bj, rs, w, bp);
             bp += (size_t)kc * (size_t)nr;
             continue;
         }

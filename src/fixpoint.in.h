@@ -1616,13 +1616,23 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         VSTOREM(y + i, k_, VFMA(va, VLOADM(x + i, k_), VLOADM(y + i, k_)));                           \
     }
 
-/* kc rows of one full B panel (2 vectors) into the packed layout: two vector copies a row (a loop of
- * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol). */
+/* kc rows of one B panel of w <= 2 vectors into the packed layout: two vector copies a row (a loop of
+ * nr scalars becomes a memcpy call per row of 64-128 bytes, 3 % of the Euler protocol); a ragged panel
+ * with masked loads, which leave zeros past w (a scalar copy and a zero fill per row were a fifth of a
+ * 200 x 200 float Cholesky, whose small products are ragged). */
 #define FP__PACK_ROWS_BODY(VL_)                                                                       \
     int p;                                                                                            \
-    for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                       \
-        VSTORE(bp, VLOAD(b + p * rs));                                                                \
-        VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                                \
+    if (w == 2 * (VL_))                                                                               \
+        for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                   \
+            VSTORE(bp, VLOAD(b + p * rs));                                                            \
+            VSTORE(bp + (VL_), VLOAD(b + p * rs + (VL_)));                                            \
+        }                                                                                             \
+    else {                                                                                            \
+        VMASK k0_ = VMASKN(w < (VL_) ? w : (VL_)), k1_ = VMASKN(w > (VL_) ? w - (VL_) : 0);           \
+        for (p = 0; p < kc; ++p, bp += 2 * (VL_)) {                                                   \
+            VSTORE(bp, VLOADM(b + p * rs, k0_));                                                      \
+            VSTORE(bp + (VL_), VLOADM(b + p * rs + (VL_), k1_));                                      \
+        }                                                                                             \
     }
 
 /* Rows i < m of a (row stride rsa, unit column stride) -= l[i ls] u[0:len]: the rank-one update of a
@@ -1644,7 +1654,7 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
 /* A family's instances of the three bodies above (TGT: its target attribute, VL_: its vector length). */
 #define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER)                                                  \
     TGT static void AXPY(int n, FP__T alpha, const FP__T *x, FP__T *y) { FP__AXPY_BODY(VL_) }         \
-    TGT static void PACK(int kc, const FP__T *b, ptrdiff_t rs, FP__T *bp) { FP__PACK_ROWS_BODY(VL_) } \
+    TGT static void PACK(int kc, const FP__T *b, ptrdiff_t rs, int w, FP__T *bp) { FP__PACK_ROWS_BODY(VL_) } \
     TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }
 
 #if defined(FP__HAVE_AVX2)
@@ -1853,7 +1863,7 @@ static void FP__I(pack_b)(int kc, int nc, const FP__T *FP__RESTRICT b, ptrdiff_t
                           FP__T *FP__RESTRICT bp)
 {
     int j0, j, p;
-    void (*rows)(int, const FP__T *, ptrdiff_t, FP__T *) = NULL; /* the path's copy of a full panel, if nr is its */
+    void (*rows)(int, const FP__T *, ptrdiff_t, int, FP__T *) = NULL; /* the path's panel copy, if nr is its */
     fp_isa isa = fp_isa_current();
     (void)isa;
 #if defined(FP__HAVE_AVX512)
@@ -1865,8 +1875,8 @@ static void FP__I(pack_b)(int kc, int nc, const FP__T *FP__RESTRICT b, ptrdiff_t
     for (j0 = 0; j0 < nc; j0 += nr) {
         int w = nc - j0 < nr ? nc - j0 : nr;
         const FP__T *bj = b + j0 * cs;
-        if (w == nr && cs == 1 && rows) {
-            rows(kc, bj, rs, bp);
+        if (cs == 1 && rows) {
+            rows(kc, bj, rs, w, bp);
             bp += (size_t)kc * (size_t)nr;
             continue;
         }
