@@ -4634,6 +4634,15 @@ FP__TARGET_AVX2 static int fp__tanh_avx2_f32(int n, const float *z, float *r)
 #pragma GCC diagnostic push /* GCC 12's avx512fintrin.h trips a false maybe-uninitialized in C++ */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+/* a / b for the tanh of the AVX-512 path: rcp14 and one Newton step (relative error about 2^-27 before
+ * the last rounding, so the quotient is within an ulp of the division's). The division's latency held
+ * every vector of the forward map's tanh: a third of its time stalled on vdivps. */
+FP__TARGET_AVX512 static __m512 fp__div_nr_avx512_f32(__m512 a, __m512 b)
+{
+    __m512 r = _mm512_rcp14_ps(b);
+    r = _mm512_mul_ps(r, _mm512_fnmadd_ps(b, r, _mm512_set1_ps(2.0f)));
+    return _mm512_mul_ps(a, r);
+}
 FP__TARGET_AVX512 static int fp__tanh_avx512_f32(int n, const float *z, float *r)
 {
     int i = 0;
@@ -4645,7 +4654,7 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f32(int n, const float *z, float *r
     _mm512_and_si512(_mm512_castps_si512(s), _mm512_set1_epi32((int)0x80000000u))))
     for (; i + 16 <= n; i += 16) {
         __m512 x = _mm512_loadu_ps(z + i), out;
-        FP__TANH_BODY(__m512, VI, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_div_ps,
+        FP__TANH_BODY(__m512, VI, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, fp__div_nr_avx512_f32,
                       _mm512_fmadd_ps, _mm512_min_ps, ABS, LT_BLEND, ROUND, _mm512_cvtps_epi32, _mm512_slli_epi32,
                       _mm512_add_epi32, _mm512_castsi512_ps)
         _mm512_storeu_ps(r + i, out);
@@ -5312,12 +5321,14 @@ typedef struct fp__engine_f32 {
     double *H;               /* Gram matrices of the residual history, B x m x m */
     double *sys, *rhs, *acc, *acc2, *best;
     int *perm, *hcount, *stall, *restarts;
+    int fused;               /* the map leaves R + step (F - R) in F and the residual sums: no passes of its own */
 } fp__engine_f32;
 
 static void fp__engine_layout_f32(fp__engine_f32 *e, fp__arena *a, int n, int b, int m)
 {
     size_t nb = (size_t)n * (size_t)b, mm = (size_t)m;
     e->n = n; e->b = b; e->m = m;
+    e->fused = 0;
     e->R = (float *)fp__take(a, nb * sizeof(float));
     e->F = (float *)fp__take(a, nb * sizeof(float));
     e->Xh = m ? (float *)fp__take(a, mm * nb * sizeof(float)) : NULL;
@@ -5396,6 +5407,22 @@ static void fp__engine_retire_f32(fp__engine_f32 *e, int c, int last)
 FP__MULTI(void, fp__resid_rows_f32, (FP__RESID_ARGS), FP__RESID_BODY)
 FP__MULTI(void, fp__relax_rows_f32, (FP__RELAX_ARGS), FP__RELAX_BODY)
 static void fp__resid_rows_f32(FP__RESID_ARGS) { FP__PATH(fp__resid_rows_f32)(n, nact, f, r, ld, acc, acc2); }
+/* The two passes on one row while it is in L1, for a map that fuses them (the forward map of a damped or
+ * Euler solve, fwd_map): the residual sums of FP__RESID_BODY, then the update of FP__RELAX_BODY written
+ * to the row of F (o) - the same operations in the same order per element and per column, so the same
+ * bits; the engine then swaps R and F instead of a pass over N x B. */
+#define FP__STEP_ROW_ARGS int nact, float step, float *FP__RESTRICT o, const float *FP__RESTRICT r, \
+                          double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+#define FP__STEP_ROW_BODY                                                                             \
+    int c;                                                                                            \
+    for (c = 0; c < nact; ++c) {                                                                      \
+        double d = (double)o[c] - (double)r[c], v = (double)r[c];                                     \
+        acc[c] += d * d;                                                                              \
+        acc2[c] += v * v;                                                                             \
+        o[c] = r[c] + step * (o[c] - r[c]);                                                           \
+    }
+FP__MULTI(void, fp__step_row_f32, (FP__STEP_ROW_ARGS), FP__STEP_ROW_BODY)
+static void fp__step_row_f32(FP__STEP_ROW_ARGS) { FP__PATH(fp__step_row_f32)(nact, step, o, r, acc, acc2); }
 static void fp__relax_rows_f32(FP__RELAX_ARGS) { FP__PATH(fp__relax_rows_f32)(n, nact, step, f, r, ld); }
 
 /* X = R and D = F - R: Anderson's newest pair */
@@ -5496,8 +5523,9 @@ static fp_status fp__engine_run_f32(fp__engine_f32 *e, const fp_solver_config *c
     for (it = 0; nact > 0; ++it) {
         double hmax = 0;
         map(ctx, nact, e->perm, e->R, ld, e->F);
-        /* residual ||F - R|| / max(||R||, floor) and max |R| per column */
-        fp__resid_rows_f32(n, nact, e->F, e->R, ld, e->acc, e->acc2);
+        /* residual ||F - R|| / max(||R||, floor) and max |R| per column (a fused map left them, and the
+         * next iterate in F) */
+        if (!e->fused) fp__resid_rows_f32(n, nact, e->F, e->R, ld, e->acc, e->acc2);
         for (c = nact - 1; c >= 0; --c) {
             double nr = sqrt(e->acc2[c]), res = sqrt(e->acc[c]) / (nr > cfg->floor ? nr : cfg->floor);
             int orig = e->perm[c], done = 0;
@@ -5510,7 +5538,14 @@ static fp_status fp__engine_run_f32(fp__engine_f32 *e, const fp_solver_config *c
             else if (it >= cfg->max_iter) { done = 1; if (cfg->fixed_iterations && res <= cfg->tol) rep->converged++; }
             else if (e->m && !cfg->fixed_iterations && e->restarts[c] > 6) done = 1; /* Anderson stagnated: reported, not spun */
             if (res > rep->max_residual || res != res) if (done) rep->max_residual = res;
-            if (done) { fp__engine_retire_f32(e, c, nact - 1); --nact; continue; }
+            if (done) {
+                int i;
+                if (e->fused) /* the column keeps R, its last iterate, in both buffers: F becomes R below */
+                    for (i = 0; i < n; ++i) e->F[i * ld + c] = e->R[i * ld + c];
+                fp__engine_retire_f32(e, c, nact - 1);
+                --nact;
+                continue;
+            }
             /* stagnation: no 1 % gain in 4m steps restarts an Anderson history */
             if (!e->m) continue;
             if (res < 0.99 * e->best[c]) { e->best[c] = res; e->stall[c] = 0; }
@@ -5529,6 +5564,7 @@ static fp_status fp__engine_run_f32(fp__engine_f32 *e, const fp_solver_config *c
         rep->iterations = it;
         if (nact == 0) break;
         if (e->m) fp__anderson_step_f32(e, nact, it, cfg);
+        else if (e->fused) { float *t = e->R; e->R = e->F; e->F = t; }
         else fp__relax_rows_f32(n, nact, (float)cfg->step, e->F, e->R, ld);
     }
     if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
@@ -5582,6 +5618,8 @@ typedef struct fp__fwd_ctx_f32 {
     const float *w, *x;
     ptrdiff_t rsw, csw, rsx, csx;
     void *gemm_ws;
+    double *acc, *acc2; /* non-NULL: the engine's residual sums, and out gets R + step (F - R) (step_row) */
+    float step;
 } fp__fwd_ctx_f32;
 
 /* o += x over one row */
@@ -5592,7 +5630,8 @@ FP__VECTORIZE static void fp__add_row_f32(int n, float *FP__RESTRICT o, const fl
 }
 
 /* W R into out, then row by row, while the row is in L1: + X[:, perm] and f. The sum is the one the
- * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. */
+ * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. Fused (acc
+ * set), the row's residual sums and update too: one pass over N x B after the product, not three. */
 static void fp__fwd_map_f32(void *vctx, int nact, const int *perm, const float *xin, int ld, float *out)
 {
     fp__fwd_ctx_f32 *f = (fp__fwd_ctx_f32 *)vctx;
@@ -5606,6 +5645,10 @@ static void fp__fwd_map_f32(void *vctx, int nact, const int *perm, const float *
         else
             for (c = 0; c < nact; ++c) oi[c] += f->x[i * f->rsx + perm[c] * f->csx];
         fp__act_apply_f32(f->act, 1, nact, oi, ld, 1, oi, ld, 1, NULL, 0, 0);
+        if (f->acc) {
+            if (i == 0) for (c = 0; c < nact; ++c) f->acc[c] = f->acc2[c] = 0;
+            fp__step_row_f32(nact, f->step, oi, xin + i * ld, f->acc, f->acc2);
+        }
     }
 }
 
@@ -5810,6 +5853,11 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
             f[s].x = x + off[s] * csx;
             /* slices on threads: a GEMM workspace each; one after another: the call's (threaded GEMMs) */
             f[s].gemm_ws = T > 1 ? sgws[s] : gws;
+            /* damped and Euler: the update fused into the map's pass (Anderson mixes F's history) */
+            e[s].fused = e[s].m == 0;
+            f[s].acc = e[s].fused ? e[s].acc : NULL;
+            f[s].acc2 = e[s].acc2;
+            f[s].step = (float)c.step;
             fp__mat_copy_f32(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
         st = fp__engine_slices_f32(e, S, T, off, &c, fp__fwd_map_f32, f, sizeof f[0], rep);
@@ -5833,6 +5881,8 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
 #undef FP__RELAX_BODY
 #undef FP__RESID_ARGS
 #undef FP__RELAX_ARGS
+#undef FP__STEP_ROW_ARGS
+#undef FP__STEP_ROW_BODY
 
 /* ================================================================================================
  * SOLVERS: one batched iteration engine (damped/Euler and Anderson) over a map x -> g(x) applied to
@@ -5851,12 +5901,14 @@ typedef struct fp__engine_f64 {
     double *H;               /* Gram matrices of the residual history, B x m x m */
     double *sys, *rhs, *acc, *acc2, *best;
     int *perm, *hcount, *stall, *restarts;
+    int fused;               /* the map leaves R + step (F - R) in F and the residual sums: no passes of its own */
 } fp__engine_f64;
 
 static void fp__engine_layout_f64(fp__engine_f64 *e, fp__arena *a, int n, int b, int m)
 {
     size_t nb = (size_t)n * (size_t)b, mm = (size_t)m;
     e->n = n; e->b = b; e->m = m;
+    e->fused = 0;
     e->R = (double *)fp__take(a, nb * sizeof(double));
     e->F = (double *)fp__take(a, nb * sizeof(double));
     e->Xh = m ? (double *)fp__take(a, mm * nb * sizeof(double)) : NULL;
@@ -5935,6 +5987,22 @@ static void fp__engine_retire_f64(fp__engine_f64 *e, int c, int last)
 FP__MULTI(void, fp__resid_rows_f64, (FP__RESID_ARGS), FP__RESID_BODY)
 FP__MULTI(void, fp__relax_rows_f64, (FP__RELAX_ARGS), FP__RELAX_BODY)
 static void fp__resid_rows_f64(FP__RESID_ARGS) { FP__PATH(fp__resid_rows_f64)(n, nact, f, r, ld, acc, acc2); }
+/* The two passes on one row while it is in L1, for a map that fuses them (the forward map of a damped or
+ * Euler solve, fwd_map): the residual sums of FP__RESID_BODY, then the update of FP__RELAX_BODY written
+ * to the row of F (o) - the same operations in the same order per element and per column, so the same
+ * bits; the engine then swaps R and F instead of a pass over N x B. */
+#define FP__STEP_ROW_ARGS int nact, double step, double *FP__RESTRICT o, const double *FP__RESTRICT r, \
+                          double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+#define FP__STEP_ROW_BODY                                                                             \
+    int c;                                                                                            \
+    for (c = 0; c < nact; ++c) {                                                                      \
+        double d = (double)o[c] - (double)r[c], v = (double)r[c];                                     \
+        acc[c] += d * d;                                                                              \
+        acc2[c] += v * v;                                                                             \
+        o[c] = r[c] + step * (o[c] - r[c]);                                                           \
+    }
+FP__MULTI(void, fp__step_row_f64, (FP__STEP_ROW_ARGS), FP__STEP_ROW_BODY)
+static void fp__step_row_f64(FP__STEP_ROW_ARGS) { FP__PATH(fp__step_row_f64)(nact, step, o, r, acc, acc2); }
 static void fp__relax_rows_f64(FP__RELAX_ARGS) { FP__PATH(fp__relax_rows_f64)(n, nact, step, f, r, ld); }
 
 /* X = R and D = F - R: Anderson's newest pair */
@@ -6035,8 +6103,9 @@ static fp_status fp__engine_run_f64(fp__engine_f64 *e, const fp_solver_config *c
     for (it = 0; nact > 0; ++it) {
         double hmax = 0;
         map(ctx, nact, e->perm, e->R, ld, e->F);
-        /* residual ||F - R|| / max(||R||, floor) and max |R| per column */
-        fp__resid_rows_f64(n, nact, e->F, e->R, ld, e->acc, e->acc2);
+        /* residual ||F - R|| / max(||R||, floor) and max |R| per column (a fused map left them, and the
+         * next iterate in F) */
+        if (!e->fused) fp__resid_rows_f64(n, nact, e->F, e->R, ld, e->acc, e->acc2);
         for (c = nact - 1; c >= 0; --c) {
             double nr = sqrt(e->acc2[c]), res = sqrt(e->acc[c]) / (nr > cfg->floor ? nr : cfg->floor);
             int orig = e->perm[c], done = 0;
@@ -6049,7 +6118,14 @@ static fp_status fp__engine_run_f64(fp__engine_f64 *e, const fp_solver_config *c
             else if (it >= cfg->max_iter) { done = 1; if (cfg->fixed_iterations && res <= cfg->tol) rep->converged++; }
             else if (e->m && !cfg->fixed_iterations && e->restarts[c] > 6) done = 1; /* Anderson stagnated: reported, not spun */
             if (res > rep->max_residual || res != res) if (done) rep->max_residual = res;
-            if (done) { fp__engine_retire_f64(e, c, nact - 1); --nact; continue; }
+            if (done) {
+                int i;
+                if (e->fused) /* the column keeps R, its last iterate, in both buffers: F becomes R below */
+                    for (i = 0; i < n; ++i) e->F[i * ld + c] = e->R[i * ld + c];
+                fp__engine_retire_f64(e, c, nact - 1);
+                --nact;
+                continue;
+            }
             /* stagnation: no 1 % gain in 4m steps restarts an Anderson history */
             if (!e->m) continue;
             if (res < 0.99 * e->best[c]) { e->best[c] = res; e->stall[c] = 0; }
@@ -6068,6 +6144,7 @@ static fp_status fp__engine_run_f64(fp__engine_f64 *e, const fp_solver_config *c
         rep->iterations = it;
         if (nact == 0) break;
         if (e->m) fp__anderson_step_f64(e, nact, it, cfg);
+        else if (e->fused) { double *t = e->R; e->R = e->F; e->F = t; }
         else fp__relax_rows_f64(n, nact, (double)cfg->step, e->F, e->R, ld);
     }
     if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
@@ -6121,6 +6198,8 @@ typedef struct fp__fwd_ctx_f64 {
     const double *w, *x;
     ptrdiff_t rsw, csw, rsx, csx;
     void *gemm_ws;
+    double *acc, *acc2; /* non-NULL: the engine's residual sums, and out gets R + step (F - R) (step_row) */
+    double step;
 } fp__fwd_ctx_f64;
 
 /* o += x over one row */
@@ -6131,7 +6210,8 @@ FP__VECTORIZE static void fp__add_row_f64(int n, double *FP__RESTRICT o, const d
 }
 
 /* W R into out, then row by row, while the row is in L1: + X[:, perm] and f. The sum is the one the
- * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. */
+ * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. Fused (acc
+ * set), the row's residual sums and update too: one pass over N x B after the product, not three. */
 static void fp__fwd_map_f64(void *vctx, int nact, const int *perm, const double *xin, int ld, double *out)
 {
     fp__fwd_ctx_f64 *f = (fp__fwd_ctx_f64 *)vctx;
@@ -6145,6 +6225,10 @@ static void fp__fwd_map_f64(void *vctx, int nact, const int *perm, const double 
         else
             for (c = 0; c < nact; ++c) oi[c] += f->x[i * f->rsx + perm[c] * f->csx];
         fp__act_apply_f64(f->act, 1, nact, oi, ld, 1, oi, ld, 1, NULL, 0, 0);
+        if (f->acc) {
+            if (i == 0) for (c = 0; c < nact; ++c) f->acc[c] = f->acc2[c] = 0;
+            fp__step_row_f64(nact, f->step, oi, xin + i * ld, f->acc, f->acc2);
+        }
     }
 }
 
@@ -6349,6 +6433,11 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
             f[s].x = x + off[s] * csx;
             /* slices on threads: a GEMM workspace each; one after another: the call's (threaded GEMMs) */
             f[s].gemm_ws = T > 1 ? sgws[s] : gws;
+            /* damped and Euler: the update fused into the map's pass (Anderson mixes F's history) */
+            e[s].fused = e[s].m == 0;
+            f[s].acc = e[s].fused ? e[s].acc : NULL;
+            f[s].acc2 = e[s].acc2;
+            f[s].step = (double)c.step;
             fp__mat_copy_f64(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
         st = fp__engine_slices_f64(e, S, T, off, &c, fp__fwd_map_f64, f, sizeof f[0], rep);
@@ -6372,6 +6461,8 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
 #undef FP__RELAX_BODY
 #undef FP__RESID_ARGS
 #undef FP__RELAX_ARGS
+#undef FP__STEP_ROW_ARGS
+#undef FP__STEP_ROW_BODY
 
 /* The argument checks of fp_solve: untyped (see VIEWS), compiled once for both precisions. */
 FP__VALIDATOR static const char *fp__solve_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,

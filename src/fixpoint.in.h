@@ -3113,6 +3113,17 @@ FP__TARGET_AVX2 static int FP__I(tanh_avx2)(int n, const FP__T *z, FP__T *r)
 #pragma GCC diagnostic push /* GCC 12's avx512fintrin.h trips a false maybe-uninitialized in C++ */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+#if FP__BITS == 32
+/* a / b for the tanh of the AVX-512 path: rcp14 and one Newton step (relative error about 2^-27 before
+ * the last rounding, so the quotient is within an ulp of the division's). The division's latency held
+ * every vector of the forward map's tanh: a third of its time stalled on vdivps. */
+FP__TARGET_AVX512 static __m512 FP__I(div_nr_avx512)(__m512 a, __m512 b)
+{
+    __m512 r = _mm512_rcp14_ps(b);
+    r = _mm512_mul_ps(r, _mm512_fnmadd_ps(b, r, _mm512_set1_ps(2.0f)));
+    return _mm512_mul_ps(a, r);
+}
+#endif
 FP__TARGET_AVX512 static int FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r)
 {
     int i = 0;
@@ -3139,7 +3150,7 @@ FP__TARGET_AVX512 static int FP__I(tanh_avx512)(int n, const FP__T *z, FP__T *r)
     _mm512_and_si512(_mm512_castps_si512(s), _mm512_set1_epi32((int)0x80000000u))))
     for (; i + 16 <= n; i += 16) {
         __m512 x = _mm512_loadu_ps(z + i), out;
-        FP__TANH_BODY(__m512, VI, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_div_ps,
+        FP__TANH_BODY(__m512, VI, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, FP__I(div_nr_avx512),
                       _mm512_fmadd_ps, _mm512_min_ps, ABS, LT_BLEND, ROUND, _mm512_cvtps_epi32, _mm512_slli_epi32,
                       _mm512_add_epi32, _mm512_castsi512_ps)
         _mm512_storeu_ps(r + i, out);
@@ -3504,12 +3515,14 @@ typedef struct FP__I(engine) {
     double *H;               /* Gram matrices of the residual history, B x m x m */
     double *sys, *rhs, *acc, *acc2, *best;
     int *perm, *hcount, *stall, *restarts;
+    int fused;               /* the map leaves R + step (F - R) in F and the residual sums: no passes of its own */
 } FP__I(engine);
 
 static void FP__I(engine_layout)(FP__I(engine) *e, fp__arena *a, int n, int b, int m)
 {
     size_t nb = (size_t)n * (size_t)b, mm = (size_t)m;
     e->n = n; e->b = b; e->m = m;
+    e->fused = 0;
     e->R = (FP__T *)fp__take(a, nb * sizeof(FP__T));
     e->F = (FP__T *)fp__take(a, nb * sizeof(FP__T));
     e->Xh = m ? (FP__T *)fp__take(a, mm * nb * sizeof(FP__T)) : NULL;
@@ -3588,6 +3601,22 @@ static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
 FP__MULTI(void, FP__I(resid_rows), (FP__RESID_ARGS), FP__RESID_BODY)
 FP__MULTI(void, FP__I(relax_rows), (FP__RELAX_ARGS), FP__RELAX_BODY)
 static void FP__I(resid_rows)(FP__RESID_ARGS) { FP__PATH(FP__I(resid_rows))(n, nact, f, r, ld, acc, acc2); }
+/* The two passes on one row while it is in L1, for a map that fuses them (the forward map of a damped or
+ * Euler solve, fwd_map): the residual sums of FP__RESID_BODY, then the update of FP__RELAX_BODY written
+ * to the row of F (o) - the same operations in the same order per element and per column, so the same
+ * bits; the engine then swaps R and F instead of a pass over N x B. */
+#define FP__STEP_ROW_ARGS int nact, FP__T step, FP__T *FP__RESTRICT o, const FP__T *FP__RESTRICT r, \
+                          double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+#define FP__STEP_ROW_BODY                                                                             \
+    int c;                                                                                            \
+    for (c = 0; c < nact; ++c) {                                                                      \
+        double d = (double)o[c] - (double)r[c], v = (double)r[c];                                     \
+        acc[c] += d * d;                                                                              \
+        acc2[c] += v * v;                                                                             \
+        o[c] = r[c] + step * (o[c] - r[c]);                                                           \
+    }
+FP__MULTI(void, FP__I(step_row), (FP__STEP_ROW_ARGS), FP__STEP_ROW_BODY)
+static void FP__I(step_row)(FP__STEP_ROW_ARGS) { FP__PATH(FP__I(step_row))(nact, step, o, r, acc, acc2); }
 static void FP__I(relax_rows)(FP__RELAX_ARGS) { FP__PATH(FP__I(relax_rows))(n, nact, step, f, r, ld); }
 
 /* X = R and D = F - R: Anderson's newest pair */
@@ -3688,8 +3717,9 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
     for (it = 0; nact > 0; ++it) {
         double hmax = 0;
         map(ctx, nact, e->perm, e->R, ld, e->F);
-        /* residual ||F - R|| / max(||R||, floor) and max |R| per column */
-        FP__I(resid_rows)(n, nact, e->F, e->R, ld, e->acc, e->acc2);
+        /* residual ||F - R|| / max(||R||, floor) and max |R| per column (a fused map left them, and the
+         * next iterate in F) */
+        if (!e->fused) FP__I(resid_rows)(n, nact, e->F, e->R, ld, e->acc, e->acc2);
         for (c = nact - 1; c >= 0; --c) {
             double nr = sqrt(e->acc2[c]), res = sqrt(e->acc[c]) / (nr > cfg->floor ? nr : cfg->floor);
             int orig = e->perm[c], done = 0;
@@ -3702,7 +3732,14 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
             else if (it >= cfg->max_iter) { done = 1; if (cfg->fixed_iterations && res <= cfg->tol) rep->converged++; }
             else if (e->m && !cfg->fixed_iterations && e->restarts[c] > 6) done = 1; /* Anderson stagnated: reported, not spun */
             if (res > rep->max_residual || res != res) if (done) rep->max_residual = res;
-            if (done) { FP__I(engine_retire)(e, c, nact - 1); --nact; continue; }
+            if (done) {
+                int i;
+                if (e->fused) /* the column keeps R, its last iterate, in both buffers: F becomes R below */
+                    for (i = 0; i < n; ++i) e->F[i * ld + c] = e->R[i * ld + c];
+                FP__I(engine_retire)(e, c, nact - 1);
+                --nact;
+                continue;
+            }
             /* stagnation: no 1 % gain in 4m steps restarts an Anderson history */
             if (!e->m) continue;
             if (res < 0.99 * e->best[c]) { e->best[c] = res; e->stall[c] = 0; }
@@ -3721,6 +3758,7 @@ static fp_status FP__I(engine_run)(FP__I(engine) *e, const fp_solver_config *cfg
         rep->iterations = it;
         if (nact == 0) break;
         if (e->m) FP__I(anderson_step)(e, nact, it, cfg);
+        else if (e->fused) { FP__T *t = e->R; e->R = e->F; e->F = t; }
         else FP__I(relax_rows)(n, nact, (FP__T)cfg->step, e->F, e->R, ld);
     }
     if (nonfinite) return fp__report_fail(rep, FP_ERR_NON_FINITE, "a column produced NaN or Inf");
@@ -3774,6 +3812,8 @@ typedef struct FP__I(fwd_ctx) {
     const FP__T *w, *x;
     ptrdiff_t rsw, csw, rsx, csx;
     void *gemm_ws;
+    double *acc, *acc2; /* non-NULL: the engine's residual sums, and out gets R + step (F - R) (step_row) */
+    FP__T step;
 } FP__I(fwd_ctx);
 
 /* o += x over one row */
@@ -3784,7 +3824,8 @@ FP__VECTORIZE static void FP__I(add_row)(int n, FP__T *FP__RESTRICT o, const FP_
 }
 
 /* W R into out, then row by row, while the row is in L1: + X[:, perm] and f. The sum is the one the
- * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. */
+ * GEMM's beta = 1 gave on a copy of X (one rounding of W r + x), without the copy's pass. Fused (acc
+ * set), the row's residual sums and update too: one pass over N x B after the product, not three. */
 static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *xin, int ld, FP__T *out)
 {
     FP__I(fwd_ctx) *f = (FP__I(fwd_ctx) *)vctx;
@@ -3798,6 +3839,10 @@ static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *x
         else
             for (c = 0; c < nact; ++c) oi[c] += f->x[i * f->rsx + perm[c] * f->csx];
         FP__I(act_apply)(f->act, 1, nact, oi, ld, 1, oi, ld, 1, NULL, 0, 0);
+        if (f->acc) {
+            if (i == 0) for (c = 0; c < nact; ++c) f->acc[c] = f->acc2[c] = 0;
+            FP__I(step_row)(nact, f->step, oi, xin + i * ld, f->acc, f->acc2);
+        }
     }
 }
 
@@ -4002,6 +4047,11 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
             f[s].x = x + off[s] * csx;
             /* slices on threads: a GEMM workspace each; one after another: the call's (threaded GEMMs) */
             f[s].gemm_ws = T > 1 ? sgws[s] : gws;
+            /* damped and Euler: the update fused into the map's pass (Anderson mixes F's history) */
+            e[s].fused = e[s].m == 0;
+            f[s].acc = e[s].fused ? e[s].acc : NULL;
+            f[s].acc2 = e[s].acc2;
+            f[s].step = (FP__T)c.step;
             FP__I(mat_copy)(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
         st = FP__I(engine_slices)(e, S, T, off, &c, FP__I(fwd_map), f, sizeof f[0], rep);
