@@ -24,8 +24,8 @@ static void usage(void)
            "a teacher's responses to m = 100 inputs with each rule dW1..dW4 at the rates 0.03, 0.1, 0.3, 1 and 3;\n"
            "prints a table of the loss at iteration 500 / at the end (float64) and writes the loss every 50\n"
            "iterations to a CSV. Progress lines with the time left go to stderr.\n"
-           "The default run (20 runs of 3500 iterations) takes about 2 min on an Intel Xeon (2 cores, one used);\n"
-           "--iters 500 about 17 s.\n\n");
+           "The default run (20 runs of 3500 iterations) takes about 1.6 min on an Intel Xeon (2 cores, one used);\n"
+           "--iters 500 about 16 s.\n\n");
     printf("options (default in brackets; --name value or --name=value):\n"
            "  --seed S         the random draws of data, teacher and start, 0 to 2147483647 [1]\n"
            "  --iters K        iterations per run, 1 to 1000000 [3500]\n"
