@@ -5386,44 +5386,46 @@ static void fp__engine_retire_f32(fp__engine_f32 *e, int c, int last)
  * 500-step solve on the baseline ISA) are compiled once more for each SIMD family from the same C body,
  * and picked by the path in force: the compiler's vectors are then as wide as the GEMM's. Each column's
  * sums run down its rows in the same order on every path. */
-/* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column, in double */
+/* One element's share of the residual sums (acc += (F - R)^2, acc2 += R^2, in double) and its damped
+ * (Euler) update R + step (F - R): stated once, so the passes below and the fused row of a damped or Euler
+ * forward map compute the same bits. */
+#define FP__RESID_ELEM(fv, rv, c)                                                                     \
+    do {                                                                                              \
+        double d_ = (double)(fv) - (double)(rv), v_ = (double)(rv);                                   \
+        acc[c] += d_ * d_;                                                                            \
+        acc2[c] += v_ * v_;                                                                           \
+    } while (0)
+#define FP__RELAX_ELEM(fv, rv) ((rv) + step * ((fv) - (rv)))
+/* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column */
 #define FP__RESID_BODY                                                                                \
     int i, c;                                                                                         \
     for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }                                           \
     for (i = 0; i < n; ++i)                                                                           \
-        for (c = 0; c < nact; ++c) {                                                                  \
-            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];      \
-            acc[c] += d * d;                                                                          \
-            acc2[c] += v * v;                                                                         \
-        }
-/* R += step (F - R): the damped (Euler) update */
+        for (c = 0; c < nact; ++c) FP__RESID_ELEM(f[i * ld + c], r[i * ld + c], c);
+/* R += step (F - R) */
 #define FP__RELAX_BODY                                                                                \
     int i, c;                                                                                         \
     for (i = 0; i < n; ++i)                                                                           \
-        for (c = 0; c < nact; ++c) r[i * ld + c] += step * (f[i * ld + c] - r[i * ld + c]);
-#define FP__RESID_ARGS int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r, int ld, \
-                       double *FP__RESTRICT acc, double *FP__RESTRICT acc2
-#define FP__RELAX_ARGS int n, int nact, float step, const float *FP__RESTRICT f, float *FP__RESTRICT r, int ld
-FP__MULTI(void, fp__resid_rows_f32, (FP__RESID_ARGS), FP__RESID_BODY)
-FP__MULTI(void, fp__relax_rows_f32, (FP__RELAX_ARGS), FP__RELAX_BODY)
-static void fp__resid_rows_f32(FP__RESID_ARGS) { FP__PATH(fp__resid_rows_f32)(n, nact, f, r, ld, acc, acc2); }
-/* The two passes on one row while it is in L1, for a map that fuses them (the forward map of a damped or
- * Euler solve, fwd_map): the residual sums of FP__RESID_BODY, then the update of FP__RELAX_BODY written
- * to the row of F (o) - the same operations in the same order per element and per column, so the same
- * bits; the engine then swaps R and F instead of a pass over N x B. */
-#define FP__STEP_ROW_ARGS int nact, float step, float *FP__RESTRICT o, const float *FP__RESTRICT r, \
-                          double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+        for (c = 0; c < nact; ++c) r[i * ld + c] = FP__RELAX_ELEM(f[i * ld + c], r[i * ld + c]);
+/* Both on one row while it is in L1, for a map that fuses them (fwd_map): the sums, then the update
+ * written over the row of F (o); the engine then swaps R and F instead of a pass over N x B. */
 #define FP__STEP_ROW_BODY                                                                             \
     int c;                                                                                            \
     for (c = 0; c < nact; ++c) {                                                                      \
-        double d = (double)o[c] - (double)r[c], v = (double)r[c];                                     \
-        acc[c] += d * d;                                                                              \
-        acc2[c] += v * v;                                                                             \
-        o[c] = r[c] + step * (o[c] - r[c]);                                                           \
+        FP__RESID_ELEM(o[c], r[c], c);                                                                \
+        o[c] = FP__RELAX_ELEM(o[c], r[c]);                                                            \
     }
+#define FP__RESID_ARGS int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r, int ld, \
+                       double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+#define FP__RELAX_ARGS int n, int nact, float step, const float *FP__RESTRICT f, float *FP__RESTRICT r, int ld
+#define FP__STEP_ROW_ARGS int nact, float step, float *FP__RESTRICT o, const float *FP__RESTRICT r, \
+                          double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+FP__MULTI(void, fp__resid_rows_f32, (FP__RESID_ARGS), FP__RESID_BODY)
+FP__MULTI(void, fp__relax_rows_f32, (FP__RELAX_ARGS), FP__RELAX_BODY)
 FP__MULTI(void, fp__step_row_f32, (FP__STEP_ROW_ARGS), FP__STEP_ROW_BODY)
-static void fp__step_row_f32(FP__STEP_ROW_ARGS) { FP__PATH(fp__step_row_f32)(nact, step, o, r, acc, acc2); }
+static void fp__resid_rows_f32(FP__RESID_ARGS) { FP__PATH(fp__resid_rows_f32)(n, nact, f, r, ld, acc, acc2); }
 static void fp__relax_rows_f32(FP__RELAX_ARGS) { FP__PATH(fp__relax_rows_f32)(n, nact, step, f, r, ld); }
+static void fp__step_row_f32(FP__STEP_ROW_ARGS) { FP__PATH(fp__step_row_f32)(nact, step, o, r, acc, acc2); }
 
 /* X = R and D = F - R: Anderson's newest pair */
 FP__VECTORIZE static void fp__pair_rows_f32(int n, int nact, const float *FP__RESTRICT f, const float *FP__RESTRICT r,
@@ -5877,12 +5879,14 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
     if (own) fp__free(own);
     return st;
 }
+#undef FP__RESID_ELEM
+#undef FP__RELAX_ELEM
 #undef FP__RESID_BODY
 #undef FP__RELAX_BODY
+#undef FP__STEP_ROW_BODY
 #undef FP__RESID_ARGS
 #undef FP__RELAX_ARGS
 #undef FP__STEP_ROW_ARGS
-#undef FP__STEP_ROW_BODY
 
 /* ================================================================================================
  * SOLVERS: one batched iteration engine (damped/Euler and Anderson) over a map x -> g(x) applied to
@@ -5966,44 +5970,46 @@ static void fp__engine_retire_f64(fp__engine_f64 *e, int c, int last)
  * 500-step solve on the baseline ISA) are compiled once more for each SIMD family from the same C body,
  * and picked by the path in force: the compiler's vectors are then as wide as the GEMM's. Each column's
  * sums run down its rows in the same order on every path. */
-/* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column, in double */
+/* One element's share of the residual sums (acc += (F - R)^2, acc2 += R^2, in double) and its damped
+ * (Euler) update R + step (F - R): stated once, so the passes below and the fused row of a damped or Euler
+ * forward map compute the same bits. */
+#define FP__RESID_ELEM(fv, rv, c)                                                                     \
+    do {                                                                                              \
+        double d_ = (double)(fv) - (double)(rv), v_ = (double)(rv);                                   \
+        acc[c] += d_ * d_;                                                                            \
+        acc2[c] += v_ * v_;                                                                           \
+    } while (0)
+#define FP__RELAX_ELEM(fv, rv) ((rv) + step * ((fv) - (rv)))
+/* acc = sum_i (F - R)^2 and acc2 = sum_i R^2 per column */
 #define FP__RESID_BODY                                                                                \
     int i, c;                                                                                         \
     for (c = 0; c < nact; ++c) { acc[c] = 0; acc2[c] = 0; }                                           \
     for (i = 0; i < n; ++i)                                                                           \
-        for (c = 0; c < nact; ++c) {                                                                  \
-            double d = (double)f[i * ld + c] - (double)r[i * ld + c], v = (double)r[i * ld + c];      \
-            acc[c] += d * d;                                                                          \
-            acc2[c] += v * v;                                                                         \
-        }
-/* R += step (F - R): the damped (Euler) update */
+        for (c = 0; c < nact; ++c) FP__RESID_ELEM(f[i * ld + c], r[i * ld + c], c);
+/* R += step (F - R) */
 #define FP__RELAX_BODY                                                                                \
     int i, c;                                                                                         \
     for (i = 0; i < n; ++i)                                                                           \
-        for (c = 0; c < nact; ++c) r[i * ld + c] += step * (f[i * ld + c] - r[i * ld + c]);
-#define FP__RESID_ARGS int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r, int ld, \
-                       double *FP__RESTRICT acc, double *FP__RESTRICT acc2
-#define FP__RELAX_ARGS int n, int nact, double step, const double *FP__RESTRICT f, double *FP__RESTRICT r, int ld
-FP__MULTI(void, fp__resid_rows_f64, (FP__RESID_ARGS), FP__RESID_BODY)
-FP__MULTI(void, fp__relax_rows_f64, (FP__RELAX_ARGS), FP__RELAX_BODY)
-static void fp__resid_rows_f64(FP__RESID_ARGS) { FP__PATH(fp__resid_rows_f64)(n, nact, f, r, ld, acc, acc2); }
-/* The two passes on one row while it is in L1, for a map that fuses them (the forward map of a damped or
- * Euler solve, fwd_map): the residual sums of FP__RESID_BODY, then the update of FP__RELAX_BODY written
- * to the row of F (o) - the same operations in the same order per element and per column, so the same
- * bits; the engine then swaps R and F instead of a pass over N x B. */
-#define FP__STEP_ROW_ARGS int nact, double step, double *FP__RESTRICT o, const double *FP__RESTRICT r, \
-                          double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+        for (c = 0; c < nact; ++c) r[i * ld + c] = FP__RELAX_ELEM(f[i * ld + c], r[i * ld + c]);
+/* Both on one row while it is in L1, for a map that fuses them (fwd_map): the sums, then the update
+ * written over the row of F (o); the engine then swaps R and F instead of a pass over N x B. */
 #define FP__STEP_ROW_BODY                                                                             \
     int c;                                                                                            \
     for (c = 0; c < nact; ++c) {                                                                      \
-        double d = (double)o[c] - (double)r[c], v = (double)r[c];                                     \
-        acc[c] += d * d;                                                                              \
-        acc2[c] += v * v;                                                                             \
-        o[c] = r[c] + step * (o[c] - r[c]);                                                           \
+        FP__RESID_ELEM(o[c], r[c], c);                                                                \
+        o[c] = FP__RELAX_ELEM(o[c], r[c]);                                                            \
     }
+#define FP__RESID_ARGS int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r, int ld, \
+                       double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+#define FP__RELAX_ARGS int n, int nact, double step, const double *FP__RESTRICT f, double *FP__RESTRICT r, int ld
+#define FP__STEP_ROW_ARGS int nact, double step, double *FP__RESTRICT o, const double *FP__RESTRICT r, \
+                          double *FP__RESTRICT acc, double *FP__RESTRICT acc2
+FP__MULTI(void, fp__resid_rows_f64, (FP__RESID_ARGS), FP__RESID_BODY)
+FP__MULTI(void, fp__relax_rows_f64, (FP__RELAX_ARGS), FP__RELAX_BODY)
 FP__MULTI(void, fp__step_row_f64, (FP__STEP_ROW_ARGS), FP__STEP_ROW_BODY)
-static void fp__step_row_f64(FP__STEP_ROW_ARGS) { FP__PATH(fp__step_row_f64)(nact, step, o, r, acc, acc2); }
+static void fp__resid_rows_f64(FP__RESID_ARGS) { FP__PATH(fp__resid_rows_f64)(n, nact, f, r, ld, acc, acc2); }
 static void fp__relax_rows_f64(FP__RELAX_ARGS) { FP__PATH(fp__relax_rows_f64)(n, nact, step, f, r, ld); }
+static void fp__step_row_f64(FP__STEP_ROW_ARGS) { FP__PATH(fp__step_row_f64)(nact, step, o, r, acc, acc2); }
 
 /* X = R and D = F - R: Anderson's newest pair */
 FP__VECTORIZE static void fp__pair_rows_f64(int n, int nact, const double *FP__RESTRICT f, const double *FP__RESTRICT r,
@@ -6457,12 +6463,14 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
     if (own) fp__free(own);
     return st;
 }
+#undef FP__RESID_ELEM
+#undef FP__RELAX_ELEM
 #undef FP__RESID_BODY
 #undef FP__RELAX_BODY
+#undef FP__STEP_ROW_BODY
 #undef FP__RESID_ARGS
 #undef FP__RELAX_ARGS
 #undef FP__STEP_ROW_ARGS
-#undef FP__STEP_ROW_BODY
 
 /* The argument checks of fp_solve: untyped (see VIEWS), compiled once for both precisions. */
 FP__VALIDATOR static const char *fp__solve_bad(fp__view_fn view, const void *pw, const void *px, const void *pr,
