@@ -2223,8 +2223,24 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
                                 float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     fp__kernel_f32 K = fp__kernel_pick_f32();
+    float *bpack;
+    /* k up to 1.25 KC (the solvers' N = 300) in one block when A is read in place (below): a second block
+     * of 44 would load and store every tile of C once more for a sixth of the work (1.5 % of the paper's
+     * Euler solve). In place needs a narrow B, so a wider one goes in chunks of 8 NR columns (a column's
+     * sums, hence its bits, do not depend on the width); the B panel, k x NR, fills a little more of L1,
+     * and the workspace's B block, KC x (n + 64), has the room for k x 8 NR. */
+    if (csa < rsa && 4 * k <= 5 * K.kc && k > K.kc) {
+        int j, w = 8 * K.nr;
+        if (n > w) {
+            for (j = 0; j < n; j += w)
+                fp__gemm_blocked_f32(m, n - j < w ? n - j : w, k, alpha, a, rsa, csa, b + j * csb, rsb, csb, beta,
+                                    c + j * csc, rsc, csc, work);
+            return;
+        }
+        K.kc = k;
+    }
     /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
-    float *bpack = (float *)fp__align64(work);
+    bpack = (float *)fp__align64(work);
     float *apack0 = (float *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
     size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
     int jc, pc, bmc = K.mc, nth = 1;
@@ -3364,8 +3380,24 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
                                 double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     fp__kernel_f64 K = fp__kernel_pick_f64();
+    double *bpack;
+    /* k up to 1.25 KC (the solvers' N = 300) in one block when A is read in place (below): a second block
+     * of 44 would load and store every tile of C once more for a sixth of the work (1.5 % of the paper's
+     * Euler solve). In place needs a narrow B, so a wider one goes in chunks of 8 NR columns (a column's
+     * sums, hence its bits, do not depend on the width); the B panel, k x NR, fills a little more of L1,
+     * and the workspace's B block, KC x (n + 64), has the room for k x 8 NR. */
+    if (csa < rsa && 4 * k <= 5 * K.kc && k > K.kc) {
+        int j, w = 8 * K.nr;
+        if (n > w) {
+            for (j = 0; j < n; j += w)
+                fp__gemm_blocked_f64(m, n - j < w ? n - j : w, k, alpha, a, rsa, csa, b + j * csb, rsb, csb, beta,
+                                    c + j * csc, rsc, csc, work);
+            return;
+        }
+        K.kc = k;
+    }
     /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
-    double *bpack = (double *)fp__align64(work);
+    bpack = (double *)fp__align64(work);
     double *apack0 = (double *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
     size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
     int jc, pc, bmc = K.mc, nth = 1;

@@ -1939,8 +1939,24 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
                                 FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     FP__I(kernel) K = FP__I(kernel_pick)();
+    FP__T *bpack;
+    /* k up to 1.25 KC (the solvers' N = 300) in one block when A is read in place (below): a second block
+     * of 44 would load and store every tile of C once more for a sixth of the work (1.5 % of the paper's
+     * Euler solve). In place needs a narrow B, so a wider one goes in chunks of 8 NR columns (a column's
+     * sums, hence its bits, do not depend on the width); the B panel, k x NR, fills a little more of L1,
+     * and the workspace's B block, KC x (n + 64), has the room for k x 8 NR. */
+    if (csa < rsa && 4 * k <= 5 * K.kc && k > K.kc) {
+        int j, w = 8 * K.nr;
+        if (n > w) {
+            for (j = 0; j < n; j += w)
+                FP__I(gemm_blocked)(m, n - j < w ? n - j : w, k, alpha, a, rsa, csa, b + j * csb, rsb, csb, beta,
+                                    c + j * csc, rsc, csc, work);
+            return;
+        }
+        K.kc = k;
+    }
     /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
-    FP__T *bpack = (FP__T *)fp__align64(work);
+    bpack = (FP__T *)fp__align64(work);
     FP__T *apack0 = (FP__T *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
     size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
     int jc, pc, bmc = K.mc, nth = 1;

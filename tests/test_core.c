@@ -130,6 +130,9 @@ static void gemm_matches_naive_reference_on_every_path(void)
     static const int ns[][3] = { { 3, 17, 65 }, { 65, 3, 17 }, { 17, 65, 3 }, { 1, 257, 7 }, { 257, 1, 65 },
                                  { 64, 7, 257 }, { 7, 63, 2 }, { 65, 64, 63 }, { 300, 16, 300 }, { 5, 4100, 3 },
                                  { 257, 257, 257 }, { 290, 33, 520 },
+                                 /* k in one block up to 1.25 KC = 320 when A is read in place, a wide B in
+                                    chunks of 8 NR columns (the last one ragged); k = 321 in two blocks */
+                                 { 70, 600, 320 }, { 33, 40, 321 },
                                  /* the small path: 8-row panels, a one-vector last panel read in place
                                     (48 = 32 + 16 floats, 24 = 16 + 8 doubles), ragged ones copied, and its
                                     edges k = 128 / 129 and m or n = 128 / 129 */
