@@ -125,6 +125,8 @@ test-blis: | $(BUILD)
 test-omp: | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -fopenmp -o $(BUILD)/tests_omp $(TESTSRC) -lm
 	OMP_NUM_THREADS=2 ./$(BUILD)/tests_omp
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -fopenmp -DFP_MAX_THREADS=128 -o $(BUILD)/workspace_threads tests/workspace_threads.c -lm
+	./$(BUILD)/workspace_threads
 
 sanitize: | $(BUILD)
 	$(CC) -O1 -g -std=c99 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \

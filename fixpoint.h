@@ -2223,13 +2223,17 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
                                 float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     fp__kernel_f32 K = fp__kernel_pick_f32();
-    float *bpack;
+    float *bpack, *apack0;
+    size_t astride;
+    int jc, pc, bmc = K.mc, nth = 1, one_block;
     /* k up to 1.25 KC (the solvers' N = 300) in one block when A is read in place (below): a second block
      * of 44 would load and store every tile of C once more for a sixth of the work (1.5 % of the paper's
      * Euler solve). In place needs a narrow B, so a wider one goes in chunks of 8 NR columns (a column's
-     * sums, hence its bits, do not depend on the width); the B panel, k x NR, fills a little more of L1,
-     * and the workspace's B block, KC x (n + 64), has the room for k x 8 NR. */
-    if (csa < rsa && 4 * k <= 5 * K.kc && k > K.kc) {
+     * sums, hence its bits, do not depend on the width). The B panel, k x NR, fills a little more of L1.
+     * Room: the B block takes k x (n + 64) with n <= 8 NR, and a thread packs at most a ragged MR x k
+     * panel of A; a workspace sized for KC (fp_gemm_workspace_size_f32, a slice's) holds both. */
+    one_block = csa < rsa && k > K.kc && k <= K.kc + K.kc / 4;
+    if (one_block) {
         int j, w = 8 * K.nr;
         if (n > w) {
             for (j = 0; j < n; j += w)
@@ -2241,9 +2245,8 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
     }
     /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
     bpack = (float *)fp__align64(work);
-    float *apack0 = (float *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
-    size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
-    int jc, pc, bmc = K.mc, nth = 1;
+    apack0 = (float *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
+    astride = (size_t)(one_block ? K.mr : K.mc) * (size_t)K.kc + 64;
 #ifdef _OPENMP
     /* row blocks of equal size, one per thread, when the product is worth a fork: m = 300 in blocks of
      * K.mc would leave the second thread 12 rows */
@@ -3380,13 +3383,17 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
                                 double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     fp__kernel_f64 K = fp__kernel_pick_f64();
-    double *bpack;
+    double *bpack, *apack0;
+    size_t astride;
+    int jc, pc, bmc = K.mc, nth = 1, one_block;
     /* k up to 1.25 KC (the solvers' N = 300) in one block when A is read in place (below): a second block
      * of 44 would load and store every tile of C once more for a sixth of the work (1.5 % of the paper's
      * Euler solve). In place needs a narrow B, so a wider one goes in chunks of 8 NR columns (a column's
-     * sums, hence its bits, do not depend on the width); the B panel, k x NR, fills a little more of L1,
-     * and the workspace's B block, KC x (n + 64), has the room for k x 8 NR. */
-    if (csa < rsa && 4 * k <= 5 * K.kc && k > K.kc) {
+     * sums, hence its bits, do not depend on the width). The B panel, k x NR, fills a little more of L1.
+     * Room: the B block takes k x (n + 64) with n <= 8 NR, and a thread packs at most a ragged MR x k
+     * panel of A; a workspace sized for KC (fp_gemm_workspace_size_f64, a slice's) holds both. */
+    one_block = csa < rsa && k > K.kc && k <= K.kc + K.kc / 4;
+    if (one_block) {
         int j, w = 8 * K.nr;
         if (n > w) {
             for (j = 0; j < n; j += w)
@@ -3398,9 +3405,8 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
     }
     /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
     bpack = (double *)fp__align64(work);
-    double *apack0 = (double *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
-    size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
-    int jc, pc, bmc = K.mc, nth = 1;
+    apack0 = (double *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
+    astride = (size_t)(one_block ? K.mr : K.mc) * (size_t)K.kc + 64;
 #ifdef _OPENMP
     /* row blocks of equal size, one per thread, when the product is worth a fork: m = 300 in blocks of
      * K.mc would leave the second thread 12 rows */
@@ -4639,14 +4645,17 @@ FP_DEF const char *fp_activation_name(fp_act_kind kind)
  * W R + X is made as tanh loads W R, one pass over N x B fewer. */
 #define FP__TANH_ARGS int m, int n, const float *z, ptrdiff_t ldz, const float *xa, ptrdiff_t ldx, float *r, ptrdiff_t ldr
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
-/* for every row, for every whole vector at i: x holds z + xa there */
+/* for every row (zi, xi, ri), for every whole vector at i: x holds z + xa there */
 #define FP__TANH_ROWS(VL, LOAD, ADD, ...)                                                            \
-    for (row = 0; row < m; ++row, z += ldz, r += ldr, xa = xa ? xa + ldx : NULL)                      \
+    for (row = 0; row < m; ++row) {                                                                   \
+        const float *zi = z + row * ldz, *xi = xa ? xa + row * ldx : NULL;                            \
+        float *ri = r + row * ldr;                                                                    \
         for (i = 0; i + (VL) <= n; i += (VL)) {                                                       \
-            x = LOAD(z + i);                                                                          \
-            if (xa) x = ADD(x, LOAD(xa + i));                                                         \
+            x = LOAD(zi + i);                                                                         \
+            if (xi) x = ADD(x, LOAD(xi + i));                                                         \
             __VA_ARGS__                                                                               \
-        }
+        }                                                                                             \
+    }
 #endif
 
 #if defined(FP__HAVE_AVX2)
@@ -4662,7 +4671,7 @@ FP__TARGET_AVX2 static int fp__tanh_avx2_f32(FP__TANH_ARGS)
     FP__TANH_ROWS(8, _mm256_loadu_ps, _mm256_add_ps,
                   FP__TANH_BODY(__m256, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_fmadd_ps,
                                 _mm256_fnmadd_ps, _mm256_min_ps, ABS, POW2, _mm256_div_ps)
-                  _mm256_storeu_ps(r + i, out);)
+                  _mm256_storeu_ps(ri + i, out);)
     return n / 8 * 8;
 #undef POW2
 #undef ABS
@@ -4695,7 +4704,7 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f32(FP__TANH_ARGS)
     FP__TANH_ROWS(16, _mm512_loadu_ps, _mm512_add_ps,
                   FP__TANH_BODY(__m512, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_fmadd_ps,
                                 _mm512_fnmadd_ps, _mm512_min_ps, ABS, _mm512_scalef_ps, fp__div_nr_avx512_f32)
-                  _mm512_storeu_ps(r + i, out);)
+                  _mm512_storeu_ps(ri + i, out);)
     return n / 16 * 16;
 #undef ABS
 #undef COPYSIGN
@@ -4705,13 +4714,8 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f32(FP__TANH_ARGS)
 #endif
 #endif
 
-/* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed): whole AVX-512 vectors, then whole AVX2
- * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
-/* A row's tail (fewer elements than a vector) goes through the same vector code, padded: an element's
- * tanh is then the same wherever it sits in a row, so a column's values do not depend on the batch width
- * or the column slices (docs/THEORY.md, (P1)). */
 typedef int (*fp__tanh_fn_f32)(FP__TANH_ARGS);
-/* the path's vector tanh (NULL: scalar) */
+/* the path's vector tanh (NULL: scalar, libm) */
 static fp__tanh_fn_f32 fp__tanh_path_f32(void)
 {
     fp__tanh_fn_f32 vec = NULL;
@@ -4724,8 +4728,10 @@ static fp__tanh_fn_f32 fp__tanh_path_f32(void)
     return vec;
 }
 
-/* r = tanh(z + x) over m rows (FP__TANH_ARGS) with the path's vector tanh vec, picked once by a caller
- * that runs many short rows. */
+/* r = tanh(z + x) over m rows (FP__TANH_ARGS, z == r allowed) with the path's vector tanh vec: its whole
+ * vectors, then each row's tail (fewer elements than a vector) through the same vector code, padded. An
+ * element's tanh is then the same wherever it sits in a row, so a column's values do not depend on the
+ * batch width or the column slices (docs/THEORY.md, (P1)). */
 static void fp__tanh_rows_f32(fp__tanh_fn_f32 vec, FP__TANH_ARGS)
 {
     int i, j = 0, k;
@@ -4926,14 +4932,17 @@ static void fp__mat_row_sum_f32(int m, int n, const float *a, ptrdiff_t rsa, ptr
  * W R + X is made as tanh loads W R, one pass over N x B fewer. */
 #define FP__TANH_ARGS int m, int n, const double *z, ptrdiff_t ldz, const double *xa, ptrdiff_t ldx, double *r, ptrdiff_t ldr
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
-/* for every row, for every whole vector at i: x holds z + xa there */
+/* for every row (zi, xi, ri), for every whole vector at i: x holds z + xa there */
 #define FP__TANH_ROWS(VL, LOAD, ADD, ...)                                                            \
-    for (row = 0; row < m; ++row, z += ldz, r += ldr, xa = xa ? xa + ldx : NULL)                      \
+    for (row = 0; row < m; ++row) {                                                                   \
+        const double *zi = z + row * ldz, *xi = xa ? xa + row * ldx : NULL;                            \
+        double *ri = r + row * ldr;                                                                    \
         for (i = 0; i + (VL) <= n; i += (VL)) {                                                       \
-            x = LOAD(z + i);                                                                          \
-            if (xa) x = ADD(x, LOAD(xa + i));                                                         \
+            x = LOAD(zi + i);                                                                         \
+            if (xi) x = ADD(x, LOAD(xi + i));                                                         \
             __VA_ARGS__                                                                               \
-        }
+        }                                                                                             \
+    }
 #endif
 
 #if defined(FP__HAVE_AVX2)
@@ -4950,7 +4959,7 @@ FP__TARGET_AVX2 static int fp__tanh_avx2_f64(FP__TANH_ARGS)
     FP__TANH_ROWS(4, _mm256_loadu_pd, _mm256_add_pd,
                   FP__TANH64_BODY(__m256d, _mm256_set1_pd, _mm256_add_pd, _mm256_sub_pd, _mm256_mul_pd, _mm256_div_pd,
                                   _mm256_fmadd_pd, _mm256_min_pd, ABS, LT_BLEND, ROUND, POW2)
-                  _mm256_storeu_pd(r + i, out);)
+                  _mm256_storeu_pd(ri + i, out);)
     return n / 4 * 4;
 #undef POW2
 #undef LT_BLEND
@@ -4978,7 +4987,7 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f64(FP__TANH_ARGS)
     FP__TANH_ROWS(8, _mm512_loadu_pd, _mm512_add_pd,
                   FP__TANH64_BODY(__m512d, _mm512_set1_pd, _mm512_add_pd, _mm512_sub_pd, _mm512_mul_pd, _mm512_div_pd,
                                   _mm512_fmadd_pd, _mm512_min_pd, ABS, LT_BLEND, ROUND, POW2)
-                  _mm512_storeu_pd(r + i, out);)
+                  _mm512_storeu_pd(ri + i, out);)
     return n / 8 * 8;
 #undef POW2
 #undef LT_BLEND
@@ -4991,13 +5000,8 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f64(FP__TANH_ARGS)
 #endif
 #endif
 
-/* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed): whole AVX-512 vectors, then whole AVX2
- * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
-/* A row's tail (fewer elements than a vector) goes through the same vector code, padded: an element's
- * tanh is then the same wherever it sits in a row, so a column's values do not depend on the batch width
- * or the column slices (docs/THEORY.md, (P1)). */
 typedef int (*fp__tanh_fn_f64)(FP__TANH_ARGS);
-/* the path's vector tanh (NULL: scalar) */
+/* the path's vector tanh (NULL: scalar, libm) */
 static fp__tanh_fn_f64 fp__tanh_path_f64(void)
 {
     fp__tanh_fn_f64 vec = NULL;
@@ -5010,8 +5014,10 @@ static fp__tanh_fn_f64 fp__tanh_path_f64(void)
     return vec;
 }
 
-/* r = tanh(z + x) over m rows (FP__TANH_ARGS) with the path's vector tanh vec, picked once by a caller
- * that runs many short rows. */
+/* r = tanh(z + x) over m rows (FP__TANH_ARGS, z == r allowed) with the path's vector tanh vec: its whole
+ * vectors, then each row's tail (fewer elements than a vector) through the same vector code, padded. An
+ * element's tanh is then the same wherever it sits in a row, so a column's values do not depend on the
+ * batch width or the column slices (docs/THEORY.md, (P1)). */
 static void fp__tanh_rows_f64(fp__tanh_fn_f64 vec, FP__TANH_ARGS)
 {
     int i, j = 0, k;
@@ -5469,8 +5475,8 @@ static void fp__engine_retire_f32(fp__engine_f32 *e, int c, int last)
  * and picked by the path in force: the compiler's vectors are then as wide as the GEMM's. Each column's
  * sums run down its rows in the same order on every path. */
 /* One element's share of the residual sums (acc += (F - R)^2, acc2 += R^2, in double) and its damped
- * (Euler) update R + step (F - R): stated once, so the passes below and the fused row of a damped or Euler
- * forward map compute the same bits. */
+ * (Euler) update R + step (F - R): stated once, so the passes below and the fused pass of a damped or
+ * Euler forward map (step_rows) compute the same bits. */
 #define FP__RESID_ELEM(fv, rv, c)                                                                     \
     do {                                                                                              \
         double d_ = (double)(fv) - (double)(rv), v_ = (double)(rv);                                   \
@@ -5489,8 +5495,8 @@ static void fp__engine_retire_f32(fp__engine_f32 *e, int c, int last)
     int i, c;                                                                                         \
     for (i = 0; i < n; ++i)                                                                           \
         for (c = 0; c < nact; ++c) r[i * ld + c] = FP__RELAX_ELEM(f[i * ld + c], r[i * ld + c]);
-/* Both on a tile of rows while it is in L1, for a map that fuses them (fwd_map): the sums, then the
- * update written over F (o); the engine then swaps R and F instead of a pass over N x B. */
+/* Both in one pass over h rows, for a map that fuses them (fwd_map): the sums, then the update written
+ * over F (o); the engine then swaps R and F instead of a second pass over N x B. */
 #define FP__STEP_ROWS_BODY                                                                            \
     int i, c;                                                                                         \
     for (i = 0; i < h; ++i)                                                                           \
@@ -5706,8 +5712,8 @@ typedef struct fp__fwd_ctx_f32 {
     float step;
 } fp__fwd_ctx_f32;
 
-/* W R into out, then the rest of the map in two passes over it: + X[:, perm] and f, and, fused (acc
- * set), the residual sums and the step of every row. For tanh the sum W r + x is made as tanh's vectors
+/* W R into out, then the rest of the map in passes over it: + X[:, perm] and f, and, fused (acc set),
+ * the residual sums and the step of every row. For tanh the sum W r + x is made as tanh's vectors
  * load W R (one rounding, as the GEMM's beta = 1 on a copy of X would give, without the copy's pass).
  * Running these passes on each micro-tile inside the GEMM's write-back, while it was in L1, measured
  * 5 % slower on the paper's Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from
@@ -6054,8 +6060,8 @@ static void fp__engine_retire_f64(fp__engine_f64 *e, int c, int last)
  * and picked by the path in force: the compiler's vectors are then as wide as the GEMM's. Each column's
  * sums run down its rows in the same order on every path. */
 /* One element's share of the residual sums (acc += (F - R)^2, acc2 += R^2, in double) and its damped
- * (Euler) update R + step (F - R): stated once, so the passes below and the fused row of a damped or Euler
- * forward map compute the same bits. */
+ * (Euler) update R + step (F - R): stated once, so the passes below and the fused pass of a damped or
+ * Euler forward map (step_rows) compute the same bits. */
 #define FP__RESID_ELEM(fv, rv, c)                                                                     \
     do {                                                                                              \
         double d_ = (double)(fv) - (double)(rv), v_ = (double)(rv);                                   \
@@ -6074,8 +6080,8 @@ static void fp__engine_retire_f64(fp__engine_f64 *e, int c, int last)
     int i, c;                                                                                         \
     for (i = 0; i < n; ++i)                                                                           \
         for (c = 0; c < nact; ++c) r[i * ld + c] = FP__RELAX_ELEM(f[i * ld + c], r[i * ld + c]);
-/* Both on a tile of rows while it is in L1, for a map that fuses them (fwd_map): the sums, then the
- * update written over F (o); the engine then swaps R and F instead of a pass over N x B. */
+/* Both in one pass over h rows, for a map that fuses them (fwd_map): the sums, then the update written
+ * over F (o); the engine then swaps R and F instead of a second pass over N x B. */
 #define FP__STEP_ROWS_BODY                                                                            \
     int i, c;                                                                                         \
     for (i = 0; i < h; ++i)                                                                           \
@@ -6291,8 +6297,8 @@ typedef struct fp__fwd_ctx_f64 {
     double step;
 } fp__fwd_ctx_f64;
 
-/* W R into out, then the rest of the map in two passes over it: + X[:, perm] and f, and, fused (acc
- * set), the residual sums and the step of every row. For tanh the sum W r + x is made as tanh's vectors
+/* W R into out, then the rest of the map in passes over it: + X[:, perm] and f, and, fused (acc set),
+ * the residual sums and the step of every row. For tanh the sum W r + x is made as tanh's vectors
  * load W R (one rounding, as the GEMM's beta = 1 on a copy of X would give, without the copy's pass).
  * Running these passes on each micro-tile inside the GEMM's write-back, while it was in L1, measured
  * 5 % slower on the paper's Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from

@@ -1939,13 +1939,17 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
                                 FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
 {
     FP__I(kernel) K = FP__I(kernel_pick)();
-    FP__T *bpack;
+    FP__T *bpack, *apack0;
+    size_t astride;
+    int jc, pc, bmc = K.mc, nth = 1, one_block;
     /* k up to 1.25 KC (the solvers' N = 300) in one block when A is read in place (below): a second block
      * of 44 would load and store every tile of C once more for a sixth of the work (1.5 % of the paper's
      * Euler solve). In place needs a narrow B, so a wider one goes in chunks of 8 NR columns (a column's
-     * sums, hence its bits, do not depend on the width); the B panel, k x NR, fills a little more of L1,
-     * and the workspace's B block, KC x (n + 64), has the room for k x 8 NR. */
-    if (csa < rsa && 4 * k <= 5 * K.kc && k > K.kc) {
+     * sums, hence its bits, do not depend on the width). The B panel, k x NR, fills a little more of L1.
+     * Room: the B block takes k x (n + 64) with n <= 8 NR, and a thread packs at most a ragged MR x k
+     * panel of A; a workspace sized for KC (FP__F(gemm_workspace_size), a slice's) holds both. */
+    one_block = csa < rsa && k > K.kc && k <= K.kc + K.kc / 4;
+    if (one_block) {
         int j, w = 8 * K.nr;
         if (n > w) {
             for (j = 0; j < n; j += w)
@@ -1957,9 +1961,8 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
     }
     /* the B block holds at most n columns: a workspace for a narrow product (a column slice's) is small */
     bpack = (FP__T *)fp__align64(work);
-    FP__T *apack0 = (FP__T *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
-    size_t astride = (size_t)K.mc * (size_t)K.kc + 64;
-    int jc, pc, bmc = K.mc, nth = 1;
+    apack0 = (FP__T *)fp__align64(bpack + (size_t)K.kc * (size_t)((n < K.nc ? n : K.nc) + 64));
+    astride = (size_t)(one_block ? K.mr : K.mc) * (size_t)K.kc + 64;
 #ifdef _OPENMP
     /* row blocks of equal size, one per thread, when the product is worth a fork: m = 300 in blocks of
      * K.mc would leave the second thread 12 rows */
@@ -3086,14 +3089,17 @@ FP_DEF const char *fp_activation_name(fp_act_kind kind)
  * W R + X is made as tanh loads W R, one pass over N x B fewer. */
 #define FP__TANH_ARGS int m, int n, const FP__T *z, ptrdiff_t ldz, const FP__T *xa, ptrdiff_t ldx, FP__T *r, ptrdiff_t ldr
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
-/* for every row, for every whole vector at i: x holds z + xa there */
+/* for every row (zi, xi, ri), for every whole vector at i: x holds z + xa there */
 #define FP__TANH_ROWS(VL, LOAD, ADD, ...)                                                            \
-    for (row = 0; row < m; ++row, z += ldz, r += ldr, xa = xa ? xa + ldx : NULL)                      \
+    for (row = 0; row < m; ++row) {                                                                   \
+        const FP__T *zi = z + row * ldz, *xi = xa ? xa + row * ldx : NULL;                            \
+        FP__T *ri = r + row * ldr;                                                                    \
         for (i = 0; i + (VL) <= n; i += (VL)) {                                                       \
-            x = LOAD(z + i);                                                                          \
-            if (xa) x = ADD(x, LOAD(xa + i));                                                         \
+            x = LOAD(zi + i);                                                                         \
+            if (xi) x = ADD(x, LOAD(xi + i));                                                         \
             __VA_ARGS__                                                                               \
-        }
+        }                                                                                             \
+    }
 #endif
 
 #if defined(FP__HAVE_AVX2)
@@ -3111,7 +3117,7 @@ FP__TARGET_AVX2 static int FP__I(tanh_avx2)(FP__TANH_ARGS)
     FP__TANH_ROWS(4, _mm256_loadu_pd, _mm256_add_pd,
                   FP__TANH64_BODY(__m256d, _mm256_set1_pd, _mm256_add_pd, _mm256_sub_pd, _mm256_mul_pd, _mm256_div_pd,
                                   _mm256_fmadd_pd, _mm256_min_pd, ABS, LT_BLEND, ROUND, POW2)
-                  _mm256_storeu_pd(r + i, out);)
+                  _mm256_storeu_pd(ri + i, out);)
     return n / 4 * 4;
 #undef POW2
 #undef LT_BLEND
@@ -3126,7 +3132,7 @@ FP__TARGET_AVX2 static int FP__I(tanh_avx2)(FP__TANH_ARGS)
     FP__TANH_ROWS(8, _mm256_loadu_ps, _mm256_add_ps,
                   FP__TANH_BODY(__m256, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_fmadd_ps,
                                 _mm256_fnmadd_ps, _mm256_min_ps, ABS, POW2, _mm256_div_ps)
-                  _mm256_storeu_ps(r + i, out);)
+                  _mm256_storeu_ps(ri + i, out);)
     return n / 8 * 8;
 #undef POW2
 #endif
@@ -3166,7 +3172,7 @@ FP__TARGET_AVX512 static int FP__I(tanh_avx512)(FP__TANH_ARGS)
     FP__TANH_ROWS(8, _mm512_loadu_pd, _mm512_add_pd,
                   FP__TANH64_BODY(__m512d, _mm512_set1_pd, _mm512_add_pd, _mm512_sub_pd, _mm512_mul_pd, _mm512_div_pd,
                                   _mm512_fmadd_pd, _mm512_min_pd, ABS, LT_BLEND, ROUND, POW2)
-                  _mm512_storeu_pd(r + i, out);)
+                  _mm512_storeu_pd(ri + i, out);)
     return n / 8 * 8;
 #undef POW2
 #undef LT_BLEND
@@ -3179,7 +3185,7 @@ FP__TARGET_AVX512 static int FP__I(tanh_avx512)(FP__TANH_ARGS)
     FP__TANH_ROWS(16, _mm512_loadu_ps, _mm512_add_ps,
                   FP__TANH_BODY(__m512, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_fmadd_ps,
                                 _mm512_fnmadd_ps, _mm512_min_ps, ABS, _mm512_scalef_ps, FP__I(div_nr_avx512))
-                  _mm512_storeu_ps(r + i, out);)
+                  _mm512_storeu_ps(ri + i, out);)
     return n / 16 * 16;
 #endif
 #undef ABS
@@ -3190,13 +3196,8 @@ FP__TARGET_AVX512 static int FP__I(tanh_avx512)(FP__TANH_ARGS)
 #endif
 #endif
 
-/* r[0:n] = tanh(z[0:n]) on the fastest path (z == r allowed): whole AVX-512 vectors, then whole AVX2
- * vectors, then libm for the last few - a row of 8 floats is not left to libm. */
-/* A row's tail (fewer elements than a vector) goes through the same vector code, padded: an element's
- * tanh is then the same wherever it sits in a row, so a column's values do not depend on the batch width
- * or the column slices (docs/THEORY.md, (P1)). */
 typedef int (*FP__I(tanh_fn))(FP__TANH_ARGS);
-/* the path's vector tanh (NULL: scalar) */
+/* the path's vector tanh (NULL: scalar, libm) */
 static FP__I(tanh_fn) FP__I(tanh_path)(void)
 {
     FP__I(tanh_fn) vec = NULL;
@@ -3209,8 +3210,10 @@ static FP__I(tanh_fn) FP__I(tanh_path)(void)
     return vec;
 }
 
-/* r = tanh(z + x) over m rows (FP__TANH_ARGS) with the path's vector tanh vec, picked once by a caller
- * that runs many short rows. */
+/* r = tanh(z + x) over m rows (FP__TANH_ARGS, z == r allowed) with the path's vector tanh vec: its whole
+ * vectors, then each row's tail (fewer elements than a vector) through the same vector code, padded. An
+ * element's tanh is then the same wherever it sits in a row, so a column's values do not depend on the
+ * batch width or the column slices (docs/THEORY.md, (P1)). */
 static void FP__I(tanh_rows)(FP__I(tanh_fn) vec, FP__TANH_ARGS)
 {
     int i, j = 0, k;
@@ -3615,8 +3618,8 @@ static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
  * and picked by the path in force: the compiler's vectors are then as wide as the GEMM's. Each column's
  * sums run down its rows in the same order on every path. */
 /* One element's share of the residual sums (acc += (F - R)^2, acc2 += R^2, in double) and its damped
- * (Euler) update R + step (F - R): stated once, so the passes below and the fused row of a damped or Euler
- * forward map compute the same bits. */
+ * (Euler) update R + step (F - R): stated once, so the passes below and the fused pass of a damped or
+ * Euler forward map (step_rows) compute the same bits. */
 #define FP__RESID_ELEM(fv, rv, c)                                                                     \
     do {                                                                                              \
         double d_ = (double)(fv) - (double)(rv), v_ = (double)(rv);                                   \
@@ -3635,8 +3638,8 @@ static void FP__I(engine_retire)(FP__I(engine) *e, int c, int last)
     int i, c;                                                                                         \
     for (i = 0; i < n; ++i)                                                                           \
         for (c = 0; c < nact; ++c) r[i * ld + c] = FP__RELAX_ELEM(f[i * ld + c], r[i * ld + c]);
-/* Both on a tile of rows while it is in L1, for a map that fuses them (fwd_map): the sums, then the
- * update written over F (o); the engine then swaps R and F instead of a pass over N x B. */
+/* Both in one pass over h rows, for a map that fuses them (fwd_map): the sums, then the update written
+ * over F (o); the engine then swaps R and F instead of a second pass over N x B. */
 #define FP__STEP_ROWS_BODY                                                                            \
     int i, c;                                                                                         \
     for (i = 0; i < h; ++i)                                                                           \
@@ -3852,8 +3855,8 @@ typedef struct FP__I(fwd_ctx) {
     FP__T step;
 } FP__I(fwd_ctx);
 
-/* W R into out, then the rest of the map in two passes over it: + X[:, perm] and f, and, fused (acc
- * set), the residual sums and the step of every row. For tanh the sum W r + x is made as tanh's vectors
+/* W R into out, then the rest of the map in passes over it: + X[:, perm] and f, and, fused (acc set),
+ * the residual sums and the step of every row. For tanh the sum W r + x is made as tanh's vectors
  * load W R (one rounding, as the GEMM's beta = 1 on a copy of X would give, without the copy's pass).
  * Running these passes on each micro-tile inside the GEMM's write-back, while it was in L1, measured
  * 5 % slower on the paper's Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from

@@ -486,8 +486,9 @@ const fpt_test fpt_solver_tests[] = {
     { NULL, NULL }
 };
 
-/* The float tanh of each SIMD path against libm's double tanh: relative error within 4 units of 2^-24
- * (the vector paths' formula is within 3.98 on every float), NaN kept. */
+/* The float tanh of each path against libm's double tanh: relative error within 4 units of 2^-24 on the
+ * vector paths (their formula is within 3.98 on every float), 8 on the scalar one (libm's tanhf), NaN
+ * kept. */
 static void tanh_matches_libm_on_every_path(void)
 {
     enum { M = 20011 };
@@ -513,7 +514,7 @@ static void tanh_matches_libm_on_every_path(void)
             if (e > worst) worst = e;
         }
         printf("    %s: max relative error of float tanh %.3g (%.2f ulp)\n", fp_isa_name(isas[k]), worst, worst / 5.96e-8);
-        CHECK(worst < 4 * 5.96e-8);
+        CHECK(worst < (isas[k] == FP_ISA_SCALAR ? 8 : 4) * 5.96e-8);
         CHECK(r[1] == 0.0f && signbit(r[1]) && r[5] == 1.0f && r[6] == -1.0f);
     }
     fp_isa_set(saved);
