@@ -4621,41 +4621,87 @@ FP_DEF const char *fp_activation_name(fp_act_kind kind)
  * (units of 2^-24, relative) of tanh on every float, checked exhaustively when it was fitted; the tests
  * check every path against libm. One body per type, instantiated per instruction set (QUOT: the
  * path's division). */
+/* EACH(S): the statement S once per chain J_ = 0 .. C-1 of a body run on C vectors at once (at most 4).
+ * Written out, the C dependency chains sit side by side in the instruction stream: the AVX-512 float
+ * tanh is a chain of some 25 dependent operations, and one vector at a time left the issue ports idle
+ * on its latency (4 chains: a fifth less time per vector). The AVX2 float and the double bodies wait on
+ * their divisions instead, where more chains measured no faster: they run one. */
+#define FP__EACH1(S) { enum { J_ = 0 }; S }
+#define FP__EACH4(S) FP__EACH1(S) { enum { J_ = 1 }; S } { enum { J_ = 2 }; S } { enum { J_ = 3 }; S }
 #if (defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512))
-#define FP__TANH_BODY(VT, SET1, ADD, SUB, MUL, FMA, FNMA, MIN, ABS, POW2, QUOT)                           \
-    {                                                                                              \
-        VT y = MIN(SET1(12.0f), ABS(x)), k, t, q, e; /* min returns its second operand on NaN */   \
-        k = SUB(FMA(y, SET1(2.88539008177792681f), SET1(12582912.0f)), SET1(12582912.0f));         \
-        t = FNMA(k, SET1(0.3465728759765625f), y);                                                 \
-        t = FNMA(k, SET1(7.143034101e-7f), t);                                                     \
-        q = FMA(SET1(8.888872036e-2f), t, SET1(2.678562713e-1f));                                  \
-        q = FMA(q, t, SET1(6.666747989e-1f));                                                      \
-        q = FMA(q, t, SET1(1.333319444f));                                                         \
-        q = FMA(q, t, SET1(1.999999916f));                                                         \
-        q = MUL(FMA(q, t, SET1(2.0f)), t);                                                         \
-        e = ADD(POW2(q, k), SUB(POW2(SET1(1.0f), k), SET1(1.0f)));                                 \
-        out = COPYSIGN(QUOT(e, ADD(e, SET1(2.0f))), x);                                            \
+/* out[j] = tanh(x[j]) for the chains j of EACH; 2^n expm1(2r) + (2^n - 1) is one FMA (q 2^n is exact) */
+#define FP__TANH_BODY(EACH, VT, SET1, ADD, SUB, MUL, FMA, FNMA, MIN, ABS, POW2, QUOT)                     \
+    {                                                                                                 \
+        VT y[4], k[4], t[4], q[4], e[4];                                                              \
+        EACH(y[J_] = MIN(SET1(12.0f), ABS(x[J_]));) /* min returns its second operand on NaN */       \
+        EACH(k[J_] = SUB(FMA(y[J_], SET1(2.88539008177792681f), SET1(12582912.0f)), SET1(12582912.0f));) \
+        EACH(t[J_] = FNMA(k[J_], SET1(0.3465728759765625f), y[J_]);)                                  \
+        EACH(t[J_] = FNMA(k[J_], SET1(7.143034101e-7f), t[J_]);)                                      \
+        EACH(q[J_] = FMA(SET1(8.888872036e-2f), t[J_], SET1(2.678562713e-1f));)                       \
+        EACH(q[J_] = FMA(q[J_], t[J_], SET1(6.666747989e-1f));)                                       \
+        EACH(q[J_] = FMA(q[J_], t[J_], SET1(1.333319444f));)                                          \
+        EACH(q[J_] = FMA(q[J_], t[J_], SET1(1.999999916f));)                                          \
+        EACH(q[J_] = MUL(FMA(q[J_], t[J_], SET1(2.0f)), t[J_]);)                                      \
+        EACH(k[J_] = POW2(SET1(1.0f), k[J_]);)                                                        \
+        EACH(e[J_] = FMA(q[J_], k[J_], SUB(k[J_], SET1(1.0f)));)                                      \
+        EACH(out[J_] = COPYSIGN(QUOT(e[J_], ADD(e[J_], SET1(2.0f))), x[J_]);)                          \
     }
 #endif
 
 
+/* The damped or Euler step fused behind the tanh of the forward map (docs/THEORY.md (M3)): with ro the
+ * current iterate R, each element's f = tanh(W r + x) is not stored but stepped, R + step (f - R) by one
+ * FMA, and the residual sums s1 += (f - R)^2, s2 += R^2 are kept per column in the working type, down
+ * the rows in order (each column's bits do not depend on where it sits). */
+typedef struct fp__tanh_step_f32 { const float *ro; float step; float *s1, *s2; } fp__tanh_step_f32;
+
 /* The vector tanh's signature: r = tanh(z + x) (x NULL: tanh(z); z + x rounded once, as an addition
- * before it would) over the whole vectors of m rows (row strides ldz, ldx, ldr). It returns how many
- * elements of each row it did; the caller finishes the tails. Taking the addend, the forward map's
- * W R + X is made as tanh loads W R, one pass over N x B fewer. */
-#define FP__TANH_ARGS int m, int n, const float *z, ptrdiff_t ldz, const float *xa, ptrdiff_t ldx, float *r, ptrdiff_t ldr
+ * before it would) over the whole vectors of m rows (row strides ldz, ldx, ldr), or with st the fused
+ * step (st->ro read with ldr's stride) written to r instead. It returns how many elements of each row it
+ * did; the caller finishes the tails. Taking the addend, the forward map's W R + X is made as tanh loads
+ * W R, one pass over N x B fewer. */
+#define FP__TANH_ARGS int m, int n, const float *z, ptrdiff_t ldz, const float *xa, ptrdiff_t ldx, float *r, ptrdiff_t ldr, \
+                      const fp__tanh_step_f32 *st
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
-/* for every row (zi, xi, ri), for every whole vector at i: x holds z + xa there */
-#define FP__TANH_ROWS(VL, LOAD, ADD, ...)                                                            \
+/* for every row, its whole vectors C at a time and then one at a time: x[j] holds z + xa at column
+ * i + j VL, the body (BODYC on C chains, BODY1 on one) makes out[j], and EPI stores it */
+#define FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODYC, BODY1, EPI)                                      \
     for (row = 0; row < m; ++row) {                                                                   \
         const float *zi = z + row * ldz, *xi = xa ? xa + row * ldx : NULL;                            \
         float *ri = r + row * ldr;                                                                    \
-        for (i = 0; i + (VL) <= n; i += (VL)) {                                                       \
-            x = LOAD(zi + i);                                                                         \
-            if (xi) x = ADD(x, LOAD(xi + i));                                                         \
-            __VA_ARGS__                                                                               \
+        for (i = 0; i + (C) * (VL) <= n; i += (C) * (VL)) {                                           \
+            EACHC(x[J_] = LOAD(zi + i + J_ * (VL)); if (xi) x[J_] = ADD(x[J_], LOAD(xi + i + J_ * (VL)));) \
+            BODYC                                                                                     \
+            EACHC(EPI)                                                                                \
+        }                                                                                             \
+        for (; i + (VL) <= n; i += (VL)) {                                                            \
+            FP__EACH1(x[J_] = LOAD(zi + i + J_ * (VL)); if (xi) x[J_] = ADD(x[J_], LOAD(xi + i + J_ * (VL)));) \
+            BODY1                                                                                     \
+            FP__EACH1(EPI)                                                                            \
         }                                                                                             \
     }
+/* EPI for tanh alone, and for the fused step (sv: the step in every lane; c: the element's column) */
+#define FP__TANH_STORE(VL, STORE) STORE(ri + i + J_ * (VL), out[J_]);
+#define FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA)                                                 \
+    {                                                                                                 \
+        const ptrdiff_t c = i + J_ * (VL);                                                            \
+        VT o_ = LOAD(st->ro + row * ldr + c);                                                         \
+        VT d_ = SUB(out[J_], o_);                                                                     \
+        STORE(st->s1 + c, FMA(d_, d_, LOAD(st->s1 + c)));                                             \
+        STORE(st->s2 + c, FMA(o_, o_, LOAD(st->s2 + c)));                                             \
+        STORE(ri + c, FMA(sv, d_, o_));                                                               \
+    }
+/* the kernel: both epilogues, each on C chains (...: the body's instruction-set arguments) */
+#define FP__TANH_KERNEL(VT, VL, C, EACHC, LOAD, STORE, ADD, SUB, FMA, SET1, BODY, ...)                \
+    VT x[4], out[4];                                                                                  \
+    if (!st)                                                                                          \
+        FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__), FP__TANH_STORE(VL, STORE)) \
+    else {                                                                                            \
+        const VT sv = SET1(st->step);                                                                 \
+        FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__),             \
+                      FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA))                                   \
+    }                                                                                                 \
+    return n / (VL) * (VL);
 #endif
 
 #if defined(FP__HAVE_AVX2)
@@ -4667,12 +4713,9 @@ FP__TARGET_AVX2 static int fp__tanh_avx2_f32(FP__TANH_ARGS)
 /* e 2^k for an integral float 0 <= k <= 35, through the exponent field */
 #define POW2(e, k) _mm256_mul_ps(e, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), \
     _mm256_set1_epi32(127)), 23)))
-    __m256 x, out;
-    FP__TANH_ROWS(8, _mm256_loadu_ps, _mm256_add_ps,
-                  FP__TANH_BODY(__m256, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_fmadd_ps,
-                                _mm256_fnmadd_ps, _mm256_min_ps, ABS, POW2, _mm256_div_ps)
-                  _mm256_storeu_ps(ri + i, out);)
-    return n / 8 * 8;
+    FP__TANH_KERNEL(__m256, 8, 1, FP__EACH1, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_fmadd_ps,
+                    _mm256_set1_ps, FP__TANH_BODY, __m256, _mm256_set1_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps,
+                    _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_min_ps, ABS, POW2, _mm256_div_ps)
 #undef POW2
 #undef ABS
 #undef COPYSIGN
@@ -4684,28 +4727,15 @@ FP__TARGET_AVX2 static int fp__tanh_avx2_f32(FP__TANH_ARGS)
 #pragma GCC diagnostic push /* GCC 12's avx512fintrin.h trips a false maybe-uninitialized in C++ */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-/* a / b for the tanh of the AVX-512 path: rcp14 and one Newton step for 1/b (relative error about
- * 2^-27), the quotient, and one correction by its residual a - b q, so the quotient is within an ulp
- * of the division's. vdivps's latency held every vector of the forward map's tanh. */
-FP__TARGET_AVX512 static __m512 fp__div_nr_avx512_f32(__m512 a, __m512 b)
-{
-    __m512 r = _mm512_rcp14_ps(b), q;
-    r = _mm512_mul_ps(r, _mm512_fnmadd_ps(b, r, _mm512_set1_ps(2.0f)));
-    q = _mm512_mul_ps(a, r);
-    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(b, q, a), q);
-}
 FP__TARGET_AVX512 static int fp__tanh_avx512_f32(FP__TANH_ARGS)
 {
     int i, row;
 #define ABS(v) _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7fffffff)))
 #define COPYSIGN(v, s) _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(v), \
     _mm512_and_si512(_mm512_castps_si512(s), _mm512_set1_epi32((int)0x80000000u))))
-    __m512 x, out;
-    FP__TANH_ROWS(16, _mm512_loadu_ps, _mm512_add_ps,
-                  FP__TANH_BODY(__m512, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_fmadd_ps,
-                                _mm512_fnmadd_ps, _mm512_min_ps, ABS, _mm512_scalef_ps, fp__div_nr_avx512_f32)
-                  _mm512_storeu_ps(ri + i, out);)
-    return n / 16 * 16;
+    FP__TANH_KERNEL(__m512, 16, 4, FP__EACH4, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_fmadd_ps,
+                    _mm512_set1_ps, FP__TANH_BODY, __m512, _mm512_set1_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps,
+                    _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_min_ps, ABS, _mm512_scalef_ps, _mm512_div_ps)
 #undef ABS
 #undef COPYSIGN
 }
@@ -4728,28 +4758,35 @@ static fp__tanh_fn_f32 fp__tanh_path_f32(void)
     return vec;
 }
 
-/* r = tanh(z + x) over m rows (FP__TANH_ARGS, z == r allowed) with the path's vector tanh vec: its whole
- * vectors, then each row's tail (fewer elements than a vector) through the same vector code, padded. An
- * element's tanh is then the same wherever it sits in a row, so a column's values do not depend on the
- * batch width or the column slices (docs/THEORY.md, (P1)). */
+/* r = tanh(z + x), or the fused step st, over m rows (FP__TANH_ARGS, z == r allowed) with the path's
+ * vector tanh vec: its whole vectors, then each row's tail (fewer elements than a vector) through the
+ * same vector code, padded with zeros (whose step adds 0 to the sums: st->s1 and st->s2 have 16 slots
+ * past the last column). An element's value and a column's sums are then the same wherever it sits in
+ * a row, so a column does not depend on the batch width or the column slices (docs/THEORY.md, (P1)).
+ * The step needs a vector path (vec). */
 static void fp__tanh_rows_f32(fp__tanh_fn_f32 vec, FP__TANH_ARGS)
 {
     int i, j = 0, k;
-    float zt[16], rt[16];
+    float zt[16], rt[16], ot[16];
+    fp__tanh_step_f32 tail;
     if (!vec) {
         for (i = 0; i < m; ++i)
             for (j = 0; j < n; ++j) r[i * ldr + j] = tanhf(xa ? z[i * ldz + j] + xa[i * ldx + j] : z[i * ldz + j]);
         return;
     }
-    j = vec(m, n, z, ldz, xa, ldx, r, ldr);
+    j = vec(m, n, z, ldz, xa, ldx, r, ldr, st);
+    if (st) { tail.ro = ot; tail.step = st->step; tail.s1 = st->s1 + j; tail.s2 = st->s2 + j; }
     for (i = 0; i < m && j < n; ++i) {
-        for (k = 0; k < 16; ++k) zt[k] = j + k >= n ? (float)0 : xa ? z[i * ldz + j + k] + xa[i * ldx + j + k] : z[i * ldz + j + k];
-        vec(1, 16, zt, 0, NULL, 0, rt, 0);
+        for (k = 0; k < 16; ++k) {
+            zt[k] = j + k >= n ? (float)0 : xa ? z[i * ldz + j + k] + xa[i * ldx + j + k] : z[i * ldz + j + k];
+            ot[k] = j + k >= n || !st ? (float)0 : st->ro[i * ldr + j + k];
+        }
+        vec(1, 16, zt, 0, NULL, 0, rt, 0, st ? &tail : NULL);
         for (k = 0; j + k < n; ++k) r[i * ldr + j + k] = rt[k];
     }
 }
 
-static void fp__tanh_row_f32(int n, const float *z, float *r) { fp__tanh_rows_f32(fp__tanh_path_f32(), 1, n, z, 0, NULL, 0, r, 0); }
+static void fp__tanh_row_f32(int n, const float *z, float *r) { fp__tanh_rows_f32(fp__tanh_path_f32(), 1, n, z, 0, NULL, 0, r, 0, NULL); }
 
 static float fp__logistic_f32(float z)
 {
@@ -4876,9 +4913,14 @@ static void fp__mat_row_sum_f32(int m, int n, const float *a, ptrdiff_t rsa, ptr
     FP_ASSERT(m >= 0 && n >= 0 && (m == 0 || (s && a)));
     for (i = 0; i < m; ++i) s[i * incs] = fp_vec_sum_f32(n, a + i * rsa, csa);
 }
+#undef FP__EACH1
+#undef FP__EACH4
 #undef FP__TANH_BODY
 #undef FP__TANH_ARGS
 #undef FP__TANH_ROWS
+#undef FP__TANH_STORE
+#undef FP__TANH_STEP
+#undef FP__TANH_KERNEL
 
 /* ================================================================================================
  * ACTIVATIONS AND LOSSES: f, f' per unit; MSE and softmax cross-entropy through a linear read-out.
@@ -4897,52 +4939,95 @@ static void fp__mat_row_sum_f32(int m, int n, const float *a, ptrdiff_t rsa, ptr
  * (units of 2^-24, relative) of tanh on every float, checked exhaustively when it was fitted; the tests
  * check every path against libm. One body per type, instantiated per instruction set (QUOT: the
  * path's division). */
+/* EACH(S): the statement S once per chain J_ = 0 .. C-1 of a body run on C vectors at once (at most 4).
+ * Written out, the C dependency chains sit side by side in the instruction stream: the AVX-512 float
+ * tanh is a chain of some 25 dependent operations, and one vector at a time left the issue ports idle
+ * on its latency (4 chains: a fifth less time per vector). The AVX2 float and the double bodies wait on
+ * their divisions instead, where more chains measured no faster: they run one. */
+#define FP__EACH1(S) { enum { J_ = 0 }; S }
+#define FP__EACH4(S) FP__EACH1(S) { enum { J_ = 1 }; S } { enum { J_ = 2 }; S } { enum { J_ = 3 }; S }
 
 #if (defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512))
-#define FP__TANH64_BODY(VT, SET1, ADD, SUB, MUL, DIV, FMA, MIN, ABS, LT_BLEND, ROUND, POW2)            \
-    {                                                                                              \
-        VT ax = ABS(x), s = MUL(ax, ax), p, q, small, y, fx, xx, px, e, big;                        \
-        p = FMA(SET1(-9.64399179425052238628e-1), s, SET1(-9.92877231001918586564e1));           \
-        p = FMA(p, s, SET1(-1.61468768441708447952e3));                                            \
-        q = ADD(s, SET1(1.12811678491632931402e2));                                                \
-        q = FMA(q, s, SET1(2.23548839060100448583e3));                                             \
-        q = FMA(q, s, SET1(4.84406305325125486048e3));                                             \
-        small = FMA(MUL(ax, s), DIV(p, q), ax);                                                    \
-        y = MIN(SET1(40.0), ADD(ax, ax)); /* tanh(20) rounds to 1; NaN stays NaN */               \
-        fx = ROUND(MUL(y, SET1(1.4426950408889634073599)));                                        \
-        y = SUB(y, MUL(fx, SET1(6.93145751953125e-1)));                                            \
-        y = SUB(y, MUL(fx, SET1(1.42860682030941723212e-6)));                                      \
-        xx = MUL(y, y);                                                                            \
-        px = FMA(SET1(1.26177193074810590878e-4), xx, SET1(3.02994407707441961300e-2));           \
-        px = MUL(FMA(px, xx, SET1(9.99999999999999999910e-1)), y);                                 \
-        q = FMA(SET1(3.00198505138664455042e-6), xx, SET1(2.52448340349684104192e-3));            \
-        q = FMA(q, xx, SET1(2.27265548208155028766e-1));                                           \
-        q = FMA(q, xx, SET1(2.00000000000000000009e0));                                            \
-        e = FMA(DIV(px, SUB(q, px)), SET1(2.0), SET1(1.0));                                        \
-        e = POW2(e, fx);                                                                           \
-        big = SUB(SET1(1.0), DIV(SET1(2.0), ADD(e, SET1(1.0))));                                   \
-        y = LT_BLEND(ax, SET1(0.625), small, big);                                                 \
-        out = COPYSIGN(y, x);                                                                      \
+#define FP__TANH64_BODY(EACH, VT, SET1, ADD, SUB, MUL, DIV, FMA, MIN, ABS, LT_BLEND, ROUND, POW2)       \
+    {                                                                                                 \
+        VT ax[4], s[4], p[4], q[4], small[4], y[4], fx[4], xx[4], px[4], e[4];                        \
+        EACH(ax[J_] = ABS(x[J_]); s[J_] = MUL(ax[J_], ax[J_]);)                                       \
+        EACH(p[J_] = FMA(SET1(-9.64399179425052238628e-1), s[J_], SET1(-9.92877231001918586564e1));)  \
+        EACH(p[J_] = FMA(p[J_], s[J_], SET1(-1.61468768441708447952e3));)                             \
+        EACH(q[J_] = ADD(s[J_], SET1(1.12811678491632931402e2));)                                     \
+        EACH(q[J_] = FMA(q[J_], s[J_], SET1(2.23548839060100448583e3));)                              \
+        EACH(q[J_] = FMA(q[J_], s[J_], SET1(4.84406305325125486048e3));)                              \
+        EACH(small[J_] = FMA(MUL(ax[J_], s[J_]), DIV(p[J_], q[J_]), ax[J_]);)                         \
+        EACH(y[J_] = MIN(SET1(40.0), ADD(ax[J_], ax[J_]));) /* tanh(20) rounds to 1; NaN stays NaN */ \
+        EACH(fx[J_] = ROUND(MUL(y[J_], SET1(1.4426950408889634073599)));)                             \
+        EACH(y[J_] = SUB(y[J_], MUL(fx[J_], SET1(6.93145751953125e-1)));)                             \
+        EACH(y[J_] = SUB(y[J_], MUL(fx[J_], SET1(1.42860682030941723212e-6)));)                       \
+        EACH(xx[J_] = MUL(y[J_], y[J_]);)                                                             \
+        EACH(px[J_] = FMA(SET1(1.26177193074810590878e-4), xx[J_], SET1(3.02994407707441961300e-2));) \
+        EACH(px[J_] = MUL(FMA(px[J_], xx[J_], SET1(9.99999999999999999910e-1)), y[J_]);)              \
+        EACH(q[J_] = FMA(SET1(3.00198505138664455042e-6), xx[J_], SET1(2.52448340349684104192e-3));)  \
+        EACH(q[J_] = FMA(q[J_], xx[J_], SET1(2.27265548208155028766e-1));)                            \
+        EACH(q[J_] = FMA(q[J_], xx[J_], SET1(2.00000000000000000009e0));)                             \
+        EACH(e[J_] = FMA(DIV(px[J_], SUB(q[J_], px[J_])), SET1(2.0), SET1(1.0));)                     \
+        EACH(e[J_] = POW2(e[J_], fx[J_]);)                                                            \
+        EACH(e[J_] = SUB(SET1(1.0), DIV(SET1(2.0), ADD(e[J_], SET1(1.0))));) /* the big branch */     \
+        EACH(out[J_] = COPYSIGN(LT_BLEND(ax[J_], SET1(0.625), small[J_], e[J_]), x[J_]);)              \
     }
 #endif
 
+/* The damped or Euler step fused behind the tanh of the forward map (docs/THEORY.md (M3)): with ro the
+ * current iterate R, each element's f = tanh(W r + x) is not stored but stepped, R + step (f - R) by one
+ * FMA, and the residual sums s1 += (f - R)^2, s2 += R^2 are kept per column in the working type, down
+ * the rows in order (each column's bits do not depend on where it sits). */
+typedef struct fp__tanh_step_f64 { const double *ro; double step; double *s1, *s2; } fp__tanh_step_f64;
+
 /* The vector tanh's signature: r = tanh(z + x) (x NULL: tanh(z); z + x rounded once, as an addition
- * before it would) over the whole vectors of m rows (row strides ldz, ldx, ldr). It returns how many
- * elements of each row it did; the caller finishes the tails. Taking the addend, the forward map's
- * W R + X is made as tanh loads W R, one pass over N x B fewer. */
-#define FP__TANH_ARGS int m, int n, const double *z, ptrdiff_t ldz, const double *xa, ptrdiff_t ldx, double *r, ptrdiff_t ldr
+ * before it would) over the whole vectors of m rows (row strides ldz, ldx, ldr), or with st the fused
+ * step (st->ro read with ldr's stride) written to r instead. It returns how many elements of each row it
+ * did; the caller finishes the tails. Taking the addend, the forward map's W R + X is made as tanh loads
+ * W R, one pass over N x B fewer. */
+#define FP__TANH_ARGS int m, int n, const double *z, ptrdiff_t ldz, const double *xa, ptrdiff_t ldx, double *r, ptrdiff_t ldr, \
+                      const fp__tanh_step_f64 *st
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
-/* for every row (zi, xi, ri), for every whole vector at i: x holds z + xa there */
-#define FP__TANH_ROWS(VL, LOAD, ADD, ...)                                                            \
+/* for every row, its whole vectors C at a time and then one at a time: x[j] holds z + xa at column
+ * i + j VL, the body (BODYC on C chains, BODY1 on one) makes out[j], and EPI stores it */
+#define FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODYC, BODY1, EPI)                                      \
     for (row = 0; row < m; ++row) {                                                                   \
         const double *zi = z + row * ldz, *xi = xa ? xa + row * ldx : NULL;                            \
         double *ri = r + row * ldr;                                                                    \
-        for (i = 0; i + (VL) <= n; i += (VL)) {                                                       \
-            x = LOAD(zi + i);                                                                         \
-            if (xi) x = ADD(x, LOAD(xi + i));                                                         \
-            __VA_ARGS__                                                                               \
+        for (i = 0; i + (C) * (VL) <= n; i += (C) * (VL)) {                                           \
+            EACHC(x[J_] = LOAD(zi + i + J_ * (VL)); if (xi) x[J_] = ADD(x[J_], LOAD(xi + i + J_ * (VL)));) \
+            BODYC                                                                                     \
+            EACHC(EPI)                                                                                \
+        }                                                                                             \
+        for (; i + (VL) <= n; i += (VL)) {                                                            \
+            FP__EACH1(x[J_] = LOAD(zi + i + J_ * (VL)); if (xi) x[J_] = ADD(x[J_], LOAD(xi + i + J_ * (VL)));) \
+            BODY1                                                                                     \
+            FP__EACH1(EPI)                                                                            \
         }                                                                                             \
     }
+/* EPI for tanh alone, and for the fused step (sv: the step in every lane; c: the element's column) */
+#define FP__TANH_STORE(VL, STORE) STORE(ri + i + J_ * (VL), out[J_]);
+#define FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA)                                                 \
+    {                                                                                                 \
+        const ptrdiff_t c = i + J_ * (VL);                                                            \
+        VT o_ = LOAD(st->ro + row * ldr + c);                                                         \
+        VT d_ = SUB(out[J_], o_);                                                                     \
+        STORE(st->s1 + c, FMA(d_, d_, LOAD(st->s1 + c)));                                             \
+        STORE(st->s2 + c, FMA(o_, o_, LOAD(st->s2 + c)));                                             \
+        STORE(ri + c, FMA(sv, d_, o_));                                                               \
+    }
+/* the kernel: both epilogues, each on C chains (...: the body's instruction-set arguments) */
+#define FP__TANH_KERNEL(VT, VL, C, EACHC, LOAD, STORE, ADD, SUB, FMA, SET1, BODY, ...)                \
+    VT x[4], out[4];                                                                                  \
+    if (!st)                                                                                          \
+        FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__), FP__TANH_STORE(VL, STORE)) \
+    else {                                                                                            \
+        const VT sv = SET1(st->step);                                                                 \
+        FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__),             \
+                      FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA))                                   \
+    }                                                                                                 \
+    return n / (VL) * (VL);
 #endif
 
 #if defined(FP__HAVE_AVX2)
@@ -4955,12 +5040,9 @@ FP__TARGET_AVX2 static int fp__tanh_avx2_f64(FP__TANH_ARGS)
 #define POW2(e, k) _mm256_mul_pd(e, _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(                    \
     _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k)), _mm256_set1_epi64x(1023)), 52))) /* 0 <= k <= 58 */
 #define COPYSIGN(v, s) _mm256_or_pd(v, _mm256_and_pd(_mm256_set1_pd(-0.0), s))
-    __m256d x, out;
-    FP__TANH_ROWS(4, _mm256_loadu_pd, _mm256_add_pd,
-                  FP__TANH64_BODY(__m256d, _mm256_set1_pd, _mm256_add_pd, _mm256_sub_pd, _mm256_mul_pd, _mm256_div_pd,
-                                  _mm256_fmadd_pd, _mm256_min_pd, ABS, LT_BLEND, ROUND, POW2)
-                  _mm256_storeu_pd(ri + i, out);)
-    return n / 4 * 4;
+    FP__TANH_KERNEL(__m256d, 4, 1, FP__EACH1, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd, _mm256_sub_pd, _mm256_fmadd_pd,
+                    _mm256_set1_pd, FP__TANH64_BODY, __m256d, _mm256_set1_pd, _mm256_add_pd, _mm256_sub_pd, _mm256_mul_pd,
+                    _mm256_div_pd, _mm256_fmadd_pd, _mm256_min_pd, ABS, LT_BLEND, ROUND, POW2)
 #undef POW2
 #undef LT_BLEND
 #undef ROUND
@@ -4983,12 +5065,9 @@ FP__TARGET_AVX512 static int fp__tanh_avx512_f64(FP__TANH_ARGS)
 #define POW2(e, k) _mm512_scalef_pd(e, k)
 #define COPYSIGN(v, s) _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(v), \
     _mm512_and_si512(_mm512_castpd_si512(s), _mm512_set1_epi64((long long)0x8000000000000000ULL))))
-    __m512d x, out;
-    FP__TANH_ROWS(8, _mm512_loadu_pd, _mm512_add_pd,
-                  FP__TANH64_BODY(__m512d, _mm512_set1_pd, _mm512_add_pd, _mm512_sub_pd, _mm512_mul_pd, _mm512_div_pd,
-                                  _mm512_fmadd_pd, _mm512_min_pd, ABS, LT_BLEND, ROUND, POW2)
-                  _mm512_storeu_pd(ri + i, out);)
-    return n / 8 * 8;
+    FP__TANH_KERNEL(__m512d, 8, 1, FP__EACH1, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add_pd, _mm512_sub_pd, _mm512_fmadd_pd,
+                    _mm512_set1_pd, FP__TANH64_BODY, __m512d, _mm512_set1_pd, _mm512_add_pd, _mm512_sub_pd, _mm512_mul_pd,
+                    _mm512_div_pd, _mm512_fmadd_pd, _mm512_min_pd, ABS, LT_BLEND, ROUND, POW2)
 #undef POW2
 #undef LT_BLEND
 #undef ROUND
@@ -5014,28 +5093,35 @@ static fp__tanh_fn_f64 fp__tanh_path_f64(void)
     return vec;
 }
 
-/* r = tanh(z + x) over m rows (FP__TANH_ARGS, z == r allowed) with the path's vector tanh vec: its whole
- * vectors, then each row's tail (fewer elements than a vector) through the same vector code, padded. An
- * element's tanh is then the same wherever it sits in a row, so a column's values do not depend on the
- * batch width or the column slices (docs/THEORY.md, (P1)). */
+/* r = tanh(z + x), or the fused step st, over m rows (FP__TANH_ARGS, z == r allowed) with the path's
+ * vector tanh vec: its whole vectors, then each row's tail (fewer elements than a vector) through the
+ * same vector code, padded with zeros (whose step adds 0 to the sums: st->s1 and st->s2 have 16 slots
+ * past the last column). An element's value and a column's sums are then the same wherever it sits in
+ * a row, so a column does not depend on the batch width or the column slices (docs/THEORY.md, (P1)).
+ * The step needs a vector path (vec). */
 static void fp__tanh_rows_f64(fp__tanh_fn_f64 vec, FP__TANH_ARGS)
 {
     int i, j = 0, k;
-    double zt[16], rt[16];
+    double zt[16], rt[16], ot[16];
+    fp__tanh_step_f64 tail;
     if (!vec) {
         for (i = 0; i < m; ++i)
             for (j = 0; j < n; ++j) r[i * ldr + j] = tanh(xa ? z[i * ldz + j] + xa[i * ldx + j] : z[i * ldz + j]);
         return;
     }
-    j = vec(m, n, z, ldz, xa, ldx, r, ldr);
+    j = vec(m, n, z, ldz, xa, ldx, r, ldr, st);
+    if (st) { tail.ro = ot; tail.step = st->step; tail.s1 = st->s1 + j; tail.s2 = st->s2 + j; }
     for (i = 0; i < m && j < n; ++i) {
-        for (k = 0; k < 16; ++k) zt[k] = j + k >= n ? (double)0 : xa ? z[i * ldz + j + k] + xa[i * ldx + j + k] : z[i * ldz + j + k];
-        vec(1, 16, zt, 0, NULL, 0, rt, 0);
+        for (k = 0; k < 16; ++k) {
+            zt[k] = j + k >= n ? (double)0 : xa ? z[i * ldz + j + k] + xa[i * ldx + j + k] : z[i * ldz + j + k];
+            ot[k] = j + k >= n || !st ? (double)0 : st->ro[i * ldr + j + k];
+        }
+        vec(1, 16, zt, 0, NULL, 0, rt, 0, st ? &tail : NULL);
         for (k = 0; j + k < n; ++k) r[i * ldr + j + k] = rt[k];
     }
 }
 
-static void fp__tanh_row_f64(int n, const double *z, double *r) { fp__tanh_rows_f64(fp__tanh_path_f64(), 1, n, z, 0, NULL, 0, r, 0); }
+static void fp__tanh_row_f64(int n, const double *z, double *r) { fp__tanh_rows_f64(fp__tanh_path_f64(), 1, n, z, 0, NULL, 0, r, 0, NULL); }
 
 static double fp__logistic_f64(double z)
 {
@@ -5162,9 +5248,14 @@ static void fp__mat_row_sum_f64(int m, int n, const double *a, ptrdiff_t rsa, pt
     FP_ASSERT(m >= 0 && n >= 0 && (m == 0 || (s && a)));
     for (i = 0; i < m; ++i) s[i * incs] = fp_vec_sum_f64(n, a + i * rsa, csa);
 }
+#undef FP__EACH1
+#undef FP__EACH4
 #undef FP__TANH64_BODY
 #undef FP__TANH_ARGS
 #undef FP__TANH_ROWS
+#undef FP__TANH_STORE
+#undef FP__TANH_STEP
+#undef FP__TANH_KERNEL
 
 /* The argument checks of the view forms below: untyped validators (see VIEWS), compiled once for both
  * precisions; each returns the sentence naming what is wrong, or NULL. */
@@ -5408,6 +5499,7 @@ typedef struct fp__engine_f32 {
     float *alpha;            /* mixing weights, m x B                           */
     double *H;               /* Gram matrices of the residual history, B x m x m */
     double *sys, *rhs, *acc, *acc2, *best;
+    float *sums;             /* a map's own residual sums in the working type, 2 (B + 16) */
     int *perm, *hcount, *stall, *restarts;
     int fused;               /* the map leaves R + step (F - R) in F and the residual sums: no passes of its own */
 } fp__engine_f32;
@@ -5428,6 +5520,7 @@ static void fp__engine_layout_f32(fp__engine_f32 *e, fp__arena *a, int n, int b,
     e->acc = (double *)fp__take(a, (size_t)b * sizeof(double));
     e->acc2 = (double *)fp__take(a, (size_t)b * sizeof(double));
     e->best = (double *)fp__take(a, (size_t)b * sizeof(double));
+    e->sums = (float *)fp__take(a, 2 * ((size_t)b + 16) * sizeof(float));
     e->perm = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->hcount = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->stall = (int *)fp__take(a, (size_t)b * sizeof(int));
@@ -5709,29 +5802,59 @@ typedef struct fp__fwd_ctx_f32 {
     ptrdiff_t rsw, csw, rsx, csx;
     void *gemm_ws;
     double *acc, *acc2; /* non-NULL: the engine's residual sums, and out gets R + step (F - R) (step_rows) */
+    float *sums;        /* the fused tanh step's sums, 2 (B + 16) */
     float step;
 } fp__fwd_ctx_f32;
 
-/* W R into out, then the rest of the map in passes over it: + X[:, perm] and f, and, fused (acc set),
- * the residual sums and the step of every row. For tanh the sum W r + x is made as tanh's vectors
- * load W R (one rounding, as the GEMM's beta = 1 on a copy of X would give, without the copy's pass).
- * Running these passes on each micro-tile inside the GEMM's write-back, while it was in L1, measured
- * 5 % slower on the paper's Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from
- * L1, and each call covered a few vectors. A column's sums run down its rows in order. */
-static void fp__fwd_map_f32(void *vctx, int nact, const int *perm, const float *xin, int ld, float *out)
+/* W R into out, then X[:, perm] added unless the caller can add the returned plain X (its rows at
+ * stride rsx) itself */
+static const float *fp__fwd_product_f32(fp__fwd_ctx_f32 *f, int nact, const int *perm, const float *xin, int ld, float *out)
 {
-    fp__fwd_ctx_f32 *f = (fp__fwd_ctx_f32 *)vctx;
-    const float *x = f->x;
     int i, c, ident = f->csx == 1;
     /* X[:, perm] is a plain row until a column retires (always, for fixed-iteration runs) */
     for (c = 0; c < nact && ident; ++c) ident = perm[c] == c;
     fp__gemm_cols_f32(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 0, out, ld, 1, f->gemm_ws);
-    if (!ident) {
+    if (ident) return f->x;
+    for (i = 0; i < f->n; ++i)
+        for (c = 0; c < nact; ++c) out[i * ld + c] += f->x[i * f->rsx + perm[c] * f->csx];
+    return NULL;
+}
+
+/* W R into out, then the rest of the map in passes over it: + X[:, perm] and f, and, fused (acc set),
+ * the residual sums and the step of every row. For tanh on a vector path all of it is one pass behind
+ * the product (fp__tanh_step_f32): W r + x made as tanh's vectors load W R (one rounding, as the GEMM's
+ * beta = 1 on a copy of X would give, without the copy's pass), then the step and the sums, in the
+ * working type. Should a float sum overflow (an iterate near 1e19: only a warm start that large, as
+ * tanh and a step in (0, 1] keep |R| within max(|R0|, 1)) or meet a NaN, the map is made again and its
+ * sums taken in double, as every other map's are, with the same step. Running these passes on each
+ * micro-tile inside the GEMM's write-back, while it was in L1, measured 5 % slower on the paper's
+ * Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from L1, and each call covered
+ * a few vectors. A column's sums run down its rows in order. */
+static void fp__fwd_map_f32(void *vctx, int nact, const int *perm, const float *xin, int ld, float *out)
+{
+    fp__fwd_ctx_f32 *f = (fp__fwd_ctx_f32 *)vctx;
+    fp__tanh_fn_f32 vec = f->act->kind == FP_ACT_TANH ? fp__tanh_path_f32() : NULL;
+    const float *x = fp__fwd_product_f32(f, nact, perm, xin, ld, out);
+    int i, c, bad = 0;
+    if (vec && f->acc) {
+        fp__tanh_step_f32 st;
+        st.ro = xin; st.step = f->step; st.s1 = f->sums; st.s2 = f->sums + nact + 16;
+        for (c = 0; c < nact + 16; ++c) st.s1[c] = st.s2[c] = 0;
+        fp__tanh_rows_f32(vec, f->n, nact, out, ld, x, f->rsx, out, ld, &st);
+        for (c = 0; c < nact; ++c) {
+            f->acc[c] = (double)st.s1[c];
+            f->acc2[c] = (double)st.s2[c];
+            bad |= !FP__ISFINITE(st.s1[c]) || !FP__ISFINITE(st.s2[c]);
+        }
+        if (!bad) return;
+        x = fp__fwd_product_f32(f, nact, perm, xin, ld, out);
+        fp__tanh_rows_f32(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
+        fp__resid_rows_f32(f->n, nact, out, xin, ld, f->acc, f->acc2);
         for (i = 0; i < f->n; ++i)
-            for (c = 0; c < nact; ++c) out[i * ld + c] += f->x[i * f->rsx + perm[c] * f->csx];
-        x = NULL;
+            for (c = 0; c < nact; ++c) out[i * ld + c] = fmaf(f->step, out[i * ld + c] - xin[i * ld + c], xin[i * ld + c]);
+        return;
     }
-    if (f->act->kind == FP_ACT_TANH) fp__tanh_rows_f32(fp__tanh_path_f32(), f->n, nact, out, ld, x, f->rsx, out, ld);
+    if (f->act->kind == FP_ACT_TANH) fp__tanh_rows_f32(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
     else {
         for (i = 0; i < f->n && x; ++i)
             for (c = 0; c < nact; ++c) out[i * ld + c] += x[i * f->rsx + c];
@@ -5948,6 +6071,7 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
             e[s].fused = e[s].m == 0;
             f[s].acc = e[s].fused ? e[s].acc : NULL;
             f[s].acc2 = e[s].acc2;
+            f[s].sums = e[s].sums;
             f[s].step = (float)c.step;
             fp__mat_copy_f32(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
@@ -5993,6 +6117,7 @@ typedef struct fp__engine_f64 {
     double *alpha;            /* mixing weights, m x B                           */
     double *H;               /* Gram matrices of the residual history, B x m x m */
     double *sys, *rhs, *acc, *acc2, *best;
+    double *sums;             /* a map's own residual sums in the working type, 2 (B + 16) */
     int *perm, *hcount, *stall, *restarts;
     int fused;               /* the map leaves R + step (F - R) in F and the residual sums: no passes of its own */
 } fp__engine_f64;
@@ -6013,6 +6138,7 @@ static void fp__engine_layout_f64(fp__engine_f64 *e, fp__arena *a, int n, int b,
     e->acc = (double *)fp__take(a, (size_t)b * sizeof(double));
     e->acc2 = (double *)fp__take(a, (size_t)b * sizeof(double));
     e->best = (double *)fp__take(a, (size_t)b * sizeof(double));
+    e->sums = (double *)fp__take(a, 2 * ((size_t)b + 16) * sizeof(double));
     e->perm = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->hcount = (int *)fp__take(a, (size_t)b * sizeof(int));
     e->stall = (int *)fp__take(a, (size_t)b * sizeof(int));
@@ -6294,29 +6420,59 @@ typedef struct fp__fwd_ctx_f64 {
     ptrdiff_t rsw, csw, rsx, csx;
     void *gemm_ws;
     double *acc, *acc2; /* non-NULL: the engine's residual sums, and out gets R + step (F - R) (step_rows) */
+    double *sums;        /* the fused tanh step's sums, 2 (B + 16) */
     double step;
 } fp__fwd_ctx_f64;
 
-/* W R into out, then the rest of the map in passes over it: + X[:, perm] and f, and, fused (acc set),
- * the residual sums and the step of every row. For tanh the sum W r + x is made as tanh's vectors
- * load W R (one rounding, as the GEMM's beta = 1 on a copy of X would give, without the copy's pass).
- * Running these passes on each micro-tile inside the GEMM's write-back, while it was in L1, measured
- * 5 % slower on the paper's Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from
- * L1, and each call covered a few vectors. A column's sums run down its rows in order. */
-static void fp__fwd_map_f64(void *vctx, int nact, const int *perm, const double *xin, int ld, double *out)
+/* W R into out, then X[:, perm] added unless the caller can add the returned plain X (its rows at
+ * stride rsx) itself */
+static const double *fp__fwd_product_f64(fp__fwd_ctx_f64 *f, int nact, const int *perm, const double *xin, int ld, double *out)
 {
-    fp__fwd_ctx_f64 *f = (fp__fwd_ctx_f64 *)vctx;
-    const double *x = f->x;
     int i, c, ident = f->csx == 1;
     /* X[:, perm] is a plain row until a column retires (always, for fixed-iteration runs) */
     for (c = 0; c < nact && ident; ++c) ident = perm[c] == c;
     fp__gemm_cols_f64(1, FP_NOTRANS, FP_NOTRANS, f->n, nact, f->n, 1, f->w, f->rsw, f->csw, xin, ld, 1, 0, out, ld, 1, f->gemm_ws);
-    if (!ident) {
+    if (ident) return f->x;
+    for (i = 0; i < f->n; ++i)
+        for (c = 0; c < nact; ++c) out[i * ld + c] += f->x[i * f->rsx + perm[c] * f->csx];
+    return NULL;
+}
+
+/* W R into out, then the rest of the map in passes over it: + X[:, perm] and f, and, fused (acc set),
+ * the residual sums and the step of every row. For tanh on a vector path all of it is one pass behind
+ * the product (fp__tanh_step_f64): W r + x made as tanh's vectors load W R (one rounding, as the GEMM's
+ * beta = 1 on a copy of X would give, without the copy's pass), then the step and the sums, in the
+ * working type. Should a float sum overflow (an iterate near 1e19: only a warm start that large, as
+ * tanh and a step in (0, 1] keep |R| within max(|R0|, 1)) or meet a NaN, the map is made again and its
+ * sums taken in double, as every other map's are, with the same step. Running these passes on each
+ * micro-tile inside the GEMM's write-back, while it was in L1, measured 5 % slower on the paper's
+ * Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from L1, and each call covered
+ * a few vectors. A column's sums run down its rows in order. */
+static void fp__fwd_map_f64(void *vctx, int nact, const int *perm, const double *xin, int ld, double *out)
+{
+    fp__fwd_ctx_f64 *f = (fp__fwd_ctx_f64 *)vctx;
+    fp__tanh_fn_f64 vec = f->act->kind == FP_ACT_TANH ? fp__tanh_path_f64() : NULL;
+    const double *x = fp__fwd_product_f64(f, nact, perm, xin, ld, out);
+    int i, c, bad = 0;
+    if (vec && f->acc) {
+        fp__tanh_step_f64 st;
+        st.ro = xin; st.step = f->step; st.s1 = f->sums; st.s2 = f->sums + nact + 16;
+        for (c = 0; c < nact + 16; ++c) st.s1[c] = st.s2[c] = 0;
+        fp__tanh_rows_f64(vec, f->n, nact, out, ld, x, f->rsx, out, ld, &st);
+        for (c = 0; c < nact; ++c) {
+            f->acc[c] = (double)st.s1[c];
+            f->acc2[c] = (double)st.s2[c];
+            bad |= !FP__ISFINITE(st.s1[c]) || !FP__ISFINITE(st.s2[c]);
+        }
+        if (!bad) return;
+        x = fp__fwd_product_f64(f, nact, perm, xin, ld, out);
+        fp__tanh_rows_f64(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
+        fp__resid_rows_f64(f->n, nact, out, xin, ld, f->acc, f->acc2);
         for (i = 0; i < f->n; ++i)
-            for (c = 0; c < nact; ++c) out[i * ld + c] += f->x[i * f->rsx + perm[c] * f->csx];
-        x = NULL;
+            for (c = 0; c < nact; ++c) out[i * ld + c] = fma(f->step, out[i * ld + c] - xin[i * ld + c], xin[i * ld + c]);
+        return;
     }
-    if (f->act->kind == FP_ACT_TANH) fp__tanh_rows_f64(fp__tanh_path_f64(), f->n, nact, out, ld, x, f->rsx, out, ld);
+    if (f->act->kind == FP_ACT_TANH) fp__tanh_rows_f64(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
     else {
         for (i = 0; i < f->n && x; ++i)
             for (c = 0; c < nact; ++c) out[i * ld + c] += x[i * f->rsx + c];
@@ -6533,6 +6689,7 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
             e[s].fused = e[s].m == 0;
             f[s].acc = e[s].fused ? e[s].acc : NULL;
             f[s].acc2 = e[s].acc2;
+            f[s].sums = e[s].sums;
             f[s].step = (double)c.step;
             fp__mat_copy_f64(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
