@@ -5803,6 +5803,7 @@ typedef struct fp__fwd_ctx_f32 {
     void *gemm_ws;
     double *acc, *acc2; /* non-NULL: the engine's residual sums, and out gets R + step (F - R) (step_rows) */
     float *sums;        /* the fused tanh step's sums, 2 (B + 16) */
+    int fused_sums;     /* the floor lets the tanh pass keep the sums in the working type (fp__fwd_map) */
     float step;
 } fp__fwd_ctx_f32;
 
@@ -5825,8 +5826,10 @@ static const float *fp__fwd_product_f32(fp__fwd_ctx_f32 *f, int nact, const int 
  * the product (fp__tanh_step_f32): W r + x made as tanh's vectors load W R (one rounding, as the GEMM's
  * beta = 1 on a copy of X would give, without the copy's pass), then the step and the sums, in the
  * working type. Should a float sum overflow (an iterate near 1e19: only a warm start that large, as
- * tanh and a step in (0, 1] keep |R| within max(|R0|, 1)) or meet a NaN, the map is made again and its
- * sums taken in double, as every other map's are, with the same step. Running these passes on each
+ * tanh and a step in (0, 1] keep |R| within max(|R0|, 1)) or meet a NaN, the map is made again and that
+ * column's sums taken in double, as every other map's are, with the same step. Squares that underflow
+ * cost the residual at most an eps while the floor is at least sqrt(n MIN / EPS) (fused_sums; float:
+ * 5.4e-15 at n = 300); below it the sums are taken in double in a pass of their own. Running these passes on each
  * micro-tile inside the GEMM's write-back, while it was in L1, measured 5 % slower on the paper's
  * Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from L1, and each call covered
  * a few vectors. A column's sums run down its rows in order. */
@@ -5836,22 +5839,21 @@ static void fp__fwd_map_f32(void *vctx, int nact, const int *perm, const float *
     fp__tanh_fn_f32 vec = f->act->kind == FP_ACT_TANH ? fp__tanh_path_f32() : NULL;
     const float *x = fp__fwd_product_f32(f, nact, perm, xin, ld, out);
     int i, c, bad = 0;
-    if (vec && f->acc) {
+    if (vec && f->acc && f->fused_sums) {
         fp__tanh_step_f32 st;
         st.ro = xin; st.step = f->step; st.s1 = f->sums; st.s2 = f->sums + nact + 16;
         for (c = 0; c < nact + 16; ++c) st.s1[c] = st.s2[c] = 0;
         fp__tanh_rows_f32(vec, f->n, nact, out, ld, x, f->rsx, out, ld, &st);
-        for (c = 0; c < nact; ++c) {
-            f->acc[c] = (double)st.s1[c];
-            f->acc2[c] = (double)st.s2[c];
-            bad |= !FP__ISFINITE(st.s1[c]) || !FP__ISFINITE(st.s2[c]);
+        for (c = 0; c < nact; ++c) bad |= !FP__ISFINITE(st.s1[c]) || !FP__ISFINITE(st.s2[c]);
+        if (bad) { /* the map again; double sums for the columns whose float sums failed, the same step */
+            x = fp__fwd_product_f32(f, nact, perm, xin, ld, out);
+            fp__tanh_rows_f32(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
+            fp__resid_rows_f32(f->n, nact, out, xin, ld, f->acc, f->acc2);
+            for (i = 0; i < f->n; ++i)
+                for (c = 0; c < nact; ++c) out[i * ld + c] = fmaf(f->step, out[i * ld + c] - xin[i * ld + c], xin[i * ld + c]);
         }
-        if (!bad) return;
-        x = fp__fwd_product_f32(f, nact, perm, xin, ld, out);
-        fp__tanh_rows_f32(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
-        fp__resid_rows_f32(f->n, nact, out, xin, ld, f->acc, f->acc2);
-        for (i = 0; i < f->n; ++i)
-            for (c = 0; c < nact; ++c) out[i * ld + c] = fmaf(f->step, out[i * ld + c] - xin[i * ld + c], xin[i * ld + c]);
+        for (c = 0; c < nact; ++c) /* a column's sums are its own whatever its neighbours' */
+            if (FP__ISFINITE(st.s1[c]) && FP__ISFINITE(st.s2[c])) { f->acc[c] = (double)st.s1[c]; f->acc2[c] = (double)st.s2[c]; }
         return;
     }
     if (f->act->kind == FP_ACT_TANH) fp__tanh_rows_f32(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
@@ -6072,6 +6074,7 @@ static fp_status fp__solve_f32(const fp_solver_config *cfg, const fp_activation 
             f[s].acc = e[s].fused ? e[s].acc : NULL;
             f[s].acc2 = e[s].acc2;
             f[s].sums = e[s].sums;
+            f[s].fused_sums = c.floor >= sqrt((double)n * (double)FLT_MIN / (double)FLT_EPSILON);
             f[s].step = (float)c.step;
             fp__mat_copy_f32(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }
@@ -6421,6 +6424,7 @@ typedef struct fp__fwd_ctx_f64 {
     void *gemm_ws;
     double *acc, *acc2; /* non-NULL: the engine's residual sums, and out gets R + step (F - R) (step_rows) */
     double *sums;        /* the fused tanh step's sums, 2 (B + 16) */
+    int fused_sums;     /* the floor lets the tanh pass keep the sums in the working type (fp__fwd_map) */
     double step;
 } fp__fwd_ctx_f64;
 
@@ -6443,8 +6447,10 @@ static const double *fp__fwd_product_f64(fp__fwd_ctx_f64 *f, int nact, const int
  * the product (fp__tanh_step_f64): W r + x made as tanh's vectors load W R (one rounding, as the GEMM's
  * beta = 1 on a copy of X would give, without the copy's pass), then the step and the sums, in the
  * working type. Should a float sum overflow (an iterate near 1e19: only a warm start that large, as
- * tanh and a step in (0, 1] keep |R| within max(|R0|, 1)) or meet a NaN, the map is made again and its
- * sums taken in double, as every other map's are, with the same step. Running these passes on each
+ * tanh and a step in (0, 1] keep |R| within max(|R0|, 1)) or meet a NaN, the map is made again and that
+ * column's sums taken in double, as every other map's are, with the same step. Squares that underflow
+ * cost the residual at most an eps while the floor is at least sqrt(n MIN / EPS) (fused_sums; float:
+ * 5.4e-15 at n = 300); below it the sums are taken in double in a pass of their own. Running these passes on each
  * micro-tile inside the GEMM's write-back, while it was in L1, measured 5 % slower on the paper's
  * Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from L1, and each call covered
  * a few vectors. A column's sums run down its rows in order. */
@@ -6454,22 +6460,21 @@ static void fp__fwd_map_f64(void *vctx, int nact, const int *perm, const double 
     fp__tanh_fn_f64 vec = f->act->kind == FP_ACT_TANH ? fp__tanh_path_f64() : NULL;
     const double *x = fp__fwd_product_f64(f, nact, perm, xin, ld, out);
     int i, c, bad = 0;
-    if (vec && f->acc) {
+    if (vec && f->acc && f->fused_sums) {
         fp__tanh_step_f64 st;
         st.ro = xin; st.step = f->step; st.s1 = f->sums; st.s2 = f->sums + nact + 16;
         for (c = 0; c < nact + 16; ++c) st.s1[c] = st.s2[c] = 0;
         fp__tanh_rows_f64(vec, f->n, nact, out, ld, x, f->rsx, out, ld, &st);
-        for (c = 0; c < nact; ++c) {
-            f->acc[c] = (double)st.s1[c];
-            f->acc2[c] = (double)st.s2[c];
-            bad |= !FP__ISFINITE(st.s1[c]) || !FP__ISFINITE(st.s2[c]);
+        for (c = 0; c < nact; ++c) bad |= !FP__ISFINITE(st.s1[c]) || !FP__ISFINITE(st.s2[c]);
+        if (bad) { /* the map again; double sums for the columns whose float sums failed, the same step */
+            x = fp__fwd_product_f64(f, nact, perm, xin, ld, out);
+            fp__tanh_rows_f64(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
+            fp__resid_rows_f64(f->n, nact, out, xin, ld, f->acc, f->acc2);
+            for (i = 0; i < f->n; ++i)
+                for (c = 0; c < nact; ++c) out[i * ld + c] = fma(f->step, out[i * ld + c] - xin[i * ld + c], xin[i * ld + c]);
         }
-        if (!bad) return;
-        x = fp__fwd_product_f64(f, nact, perm, xin, ld, out);
-        fp__tanh_rows_f64(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
-        fp__resid_rows_f64(f->n, nact, out, xin, ld, f->acc, f->acc2);
-        for (i = 0; i < f->n; ++i)
-            for (c = 0; c < nact; ++c) out[i * ld + c] = fma(f->step, out[i * ld + c] - xin[i * ld + c], xin[i * ld + c]);
+        for (c = 0; c < nact; ++c) /* a column's sums are its own whatever its neighbours' */
+            if (FP__ISFINITE(st.s1[c]) && FP__ISFINITE(st.s2[c])) { f->acc[c] = (double)st.s1[c]; f->acc2[c] = (double)st.s2[c]; }
         return;
     }
     if (f->act->kind == FP_ACT_TANH) fp__tanh_rows_f64(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
@@ -6690,6 +6695,7 @@ static fp_status fp__solve_f64(const fp_solver_config *cfg, const fp_activation 
             f[s].acc = e[s].fused ? e[s].acc : NULL;
             f[s].acc2 = e[s].acc2;
             f[s].sums = e[s].sums;
+            f[s].fused_sums = c.floor >= sqrt((double)n * (double)DBL_MIN / (double)DBL_EPSILON);
             f[s].step = (double)c.step;
             fp__mat_copy_f64(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }

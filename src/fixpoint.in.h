@@ -3884,6 +3884,7 @@ typedef struct FP__I(fwd_ctx) {
     void *gemm_ws;
     double *acc, *acc2; /* non-NULL: the engine's residual sums, and out gets R + step (F - R) (step_rows) */
     FP__T *sums;        /* the fused tanh step's sums, 2 (B + 16) */
+    int fused_sums;     /* the floor lets the tanh pass keep the sums in the working type (fp__fwd_map) */
     FP__T step;
 } FP__I(fwd_ctx);
 
@@ -3906,8 +3907,10 @@ static const FP__T *FP__I(fwd_product)(FP__I(fwd_ctx) *f, int nact, const int *p
  * the product (FP__I(tanh_step)): W r + x made as tanh's vectors load W R (one rounding, as the GEMM's
  * beta = 1 on a copy of X would give, without the copy's pass), then the step and the sums, in the
  * working type. Should a float sum overflow (an iterate near 1e19: only a warm start that large, as
- * tanh and a step in (0, 1] keep |R| within max(|R0|, 1)) or meet a NaN, the map is made again and its
- * sums taken in double, as every other map's are, with the same step. Running these passes on each
+ * tanh and a step in (0, 1] keep |R| within max(|R0|, 1)) or meet a NaN, the map is made again and that
+ * column's sums taken in double, as every other map's are, with the same step. Squares that underflow
+ * cost the residual at most an eps while the floor is at least sqrt(n MIN / EPS) (fused_sums; float:
+ * 5.4e-15 at n = 300); below it the sums are taken in double in a pass of their own. Running these passes on each
  * micro-tile inside the GEMM's write-back, while it was in L1, measured 5 % slower on the paper's
  * Euler solve: the tile's rows of X and R evicted the GEMM's panel of R from L1, and each call covered
  * a few vectors. A column's sums run down its rows in order. */
@@ -3917,22 +3920,21 @@ static void FP__I(fwd_map)(void *vctx, int nact, const int *perm, const FP__T *x
     FP__I(tanh_fn) vec = f->act->kind == FP_ACT_TANH ? FP__I(tanh_path)() : NULL;
     const FP__T *x = FP__I(fwd_product)(f, nact, perm, xin, ld, out);
     int i, c, bad = 0;
-    if (vec && f->acc) {
+    if (vec && f->acc && f->fused_sums) {
         FP__I(tanh_step) st;
         st.ro = xin; st.step = f->step; st.s1 = f->sums; st.s2 = f->sums + nact + 16;
         for (c = 0; c < nact + 16; ++c) st.s1[c] = st.s2[c] = 0;
         FP__I(tanh_rows)(vec, f->n, nact, out, ld, x, f->rsx, out, ld, &st);
-        for (c = 0; c < nact; ++c) {
-            f->acc[c] = (double)st.s1[c];
-            f->acc2[c] = (double)st.s2[c];
-            bad |= !FP__ISFINITE(st.s1[c]) || !FP__ISFINITE(st.s2[c]);
+        for (c = 0; c < nact; ++c) bad |= !FP__ISFINITE(st.s1[c]) || !FP__ISFINITE(st.s2[c]);
+        if (bad) { /* the map again; double sums for the columns whose float sums failed, the same step */
+            x = FP__I(fwd_product)(f, nact, perm, xin, ld, out);
+            FP__I(tanh_rows)(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
+            FP__I(resid_rows)(f->n, nact, out, xin, ld, f->acc, f->acc2);
+            for (i = 0; i < f->n; ++i)
+                for (c = 0; c < nact; ++c) out[i * ld + c] = FP__FMA(f->step, out[i * ld + c] - xin[i * ld + c], xin[i * ld + c]);
         }
-        if (!bad) return;
-        x = FP__I(fwd_product)(f, nact, perm, xin, ld, out);
-        FP__I(tanh_rows)(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
-        FP__I(resid_rows)(f->n, nact, out, xin, ld, f->acc, f->acc2);
-        for (i = 0; i < f->n; ++i)
-            for (c = 0; c < nact; ++c) out[i * ld + c] = FP__FMA(f->step, out[i * ld + c] - xin[i * ld + c], xin[i * ld + c]);
+        for (c = 0; c < nact; ++c) /* a column's sums are its own whatever its neighbours' */
+            if (FP__ISFINITE(st.s1[c]) && FP__ISFINITE(st.s2[c])) { f->acc[c] = (double)st.s1[c]; f->acc2[c] = (double)st.s2[c]; }
         return;
     }
     if (f->act->kind == FP_ACT_TANH) FP__I(tanh_rows)(vec, f->n, nact, out, ld, x, f->rsx, out, ld, NULL);
@@ -4153,6 +4155,7 @@ static fp_status FP__I(solve)(const fp_solver_config *cfg, const fp_activation *
             f[s].acc = e[s].fused ? e[s].acc : NULL;
             f[s].acc2 = e[s].acc2;
             f[s].sums = e[s].sums;
+            f[s].fused_sums = c.floor >= sqrt((double)n * (double)FP__MINV / (double)FP__EPS);
             f[s].step = (FP__T)c.step;
             FP__I(mat_copy)(n, e[s].b, r + off[s] * csr, rsr, csr, e[s].R, e[s].b, 1);
         }

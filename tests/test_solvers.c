@@ -260,14 +260,16 @@ static void float32_solver_converges(void)
 }
 
 /* The float Euler step with tanh: on a vector path the step and the residual sums ride behind the
- * tanh in one pass, the sums in float. Each column must still equal its solo solve bit for bit (B = 71:
- * groups of vectors, single vectors and a padded tail), its reported residual must be the residual of
- * the iterate it returned, and a float sum that overflows must not turn into a verdict of its own: an
- * iterate of 1e20 from the warm start is a diverged column (as its double sums say), not a non-finite
- * one, and with diverge_at raised above it the column runs on and its neighbours keep their bits. */
+ * tanh in one pass, the sums in float. Each column must still equal its solo solve bit for bit (B = 87:
+ * on AVX-512 a group of four vectors, a single vector and a padded tail; on AVX2 vectors and a tail),
+ * its reported residual must be the residual of the iterate it returned, and a float sum that overflows
+ * must not turn into a verdict of its own: an iterate of 1e20 from the warm start is a diverged column
+ * (as its double sums say), not a non-finite one, and with diverge_at raised above it the column runs on
+ * while its neighbours keep their bits and their own residuals (pass 3 stops while the remade map's
+ * double sums are still in use for that column). */
 static void float_euler_columns_match_solo_and_report_their_own_residual(void)
 {
-    enum { N = 40, B = 71, J = 3 };
+    enum { N = 40, B = 87, J = 3 };
     fpt_rng rg = { 11 };
     double *wd = fpt_randn(N, N, 1.2, &rg);
     static float w[N * N], x[N * B], r[N * B], r1[N], x1[N];
@@ -276,7 +278,8 @@ static void float_euler_columns_match_solo_and_report_their_own_residual(void)
     fp_activation act = fp_activation_make(FP_ACT_TANH);
     for (i = 0; i < N * N; ++i) w[i] = (float)wd[i];
     for (i = 0; i < N * B; ++i) x[i] = (float)(0.8 * fpt_gauss(&rg));
-    for (pass = 0; pass < 3; ++pass) { /* 0: from zero; 1: column J starts at 1e20; 2: the same, diverge_at 1e30 */
+    for (pass = 0; pass < 4; ++pass) { /* 0: from zero; 1: column J starts at 1e20; 2: the same, diverge_at 1e30;
+                                           3: as 2, five steps */
         fp_solver_config c = fp_solver_config_default(FP_SOLVER_EULER);
         fp_solve_report rep;
         fp_status st, want = pass == 1 ? FP_ERR_DIVERGED : FP_ERR_NOT_CONVERGED;
@@ -284,7 +287,7 @@ static void float_euler_columns_match_solo_and_report_their_own_residual(void)
         c.max_iter = 60;
         c.fixed_iterations = 1;
         c.warm_start = pass > 0;
-        if (pass == 2) { c.diverge_at = 1e30; c.step = 0.3; c.max_iter = 130; }
+        if (pass >= 2) { c.diverge_at = 1e30; c.step = 0.3; c.max_iter = pass == 2 ? 130 : 5; }
         for (i = 0; i < N * B; ++i) r[i] = pass > 0 && i % B == J ? (i / B % 2 ? 1e20f : -1e20f) : 0.0f;
         memset(&rep, 0, sizeof rep);
         rep.col_residual = res;
@@ -307,7 +310,7 @@ static void float_euler_columns_match_solo_and_report_their_own_residual(void)
             for (i = 0; i < N; ++i) diff += memcmp(&r1[i], &r[i * B + j], sizeof(float)) != 0;
             rdiff += its1 != its[j] || memcmp(&res1, &res[j], sizeof(double)) != 0;
 #endif
-            if (pass == 2 || (pass == 1 && j == J)) continue; /* pass 2's step 0.3 takes residuals to float's
+            if (pass >= 2 || (pass == 1 && j == J)) continue; /* pass 2's step 0.3 takes residuals to float's
                                                                  rounding; column J diverged at once in pass 1 */
             /* the residual of the returned iterate, in double: float sums and a float tanh within 1e-4 */
             for (i = 0; i < N; ++i) {
@@ -324,6 +327,46 @@ static void float_euler_columns_match_solo_and_report_their_own_residual(void)
         CHECKF(far == 0, "pass %d: %d columns report a residual that is not their iterate's", pass, far);
         if (pass == 2) CHECK(fabs(r[J]) < 1e3f && res[J] == res[J]); /* pulled back from 1e20, measured all the way */
     }
+    free(wd);
+}
+
+/* A floor far below the iterates (1e-25) with the input at zero: the iterates shrink toward 0 past the
+ * point where float squares underflow (|r| near 1e-19), so a residual summed in float would read 0 and
+ * stop the column early. The float solve must stop only where the iterate it returns meets the tolerance. */
+static void float_residual_keeps_its_precision_under_a_tiny_floor(void)
+{
+    enum { N = 40, B = 5 };
+    fpt_rng rg = { 5 };
+    double *wd = fpt_randn(N, N, 0.3, &rg);
+    float w[N * N], x[N * B], r[N * B];
+    fp_activation act = fp_activation_make(FP_ACT_TANH);
+    fp_solver_config c = fp_solver_config_default(FP_SOLVER_EULER);
+    fp_solve_report rep;
+    fp_status st;
+    double worst = 0;
+    int i, j, k;
+    for (i = 0; i < N * N; ++i) w[i] = (float)wd[i];
+    for (i = 0; i < N * B; ++i) { x[i] = 0.0f; r[i] = (float)(0.5 * fpt_gauss(&rg)); }
+    c.floor = 1e-25;
+    c.warm_start = 1;
+    c.max_iter = 20000;
+    memset(&rep, 0, sizeof rep);
+    st = fp_solve_f32(&c, &act, rm32(w, N, N), rm32(x, N, B), rm32(r, N, B), NONE32, &rep, NULL);
+    CHECKF(st == FP_OK, "%s", fp_status_str(st));
+    for (j = 0; j < B; ++j) {
+        double num = 0, den = 0;
+        for (i = 0; i < N; ++i) {
+            double z = 0, d;
+            for (k = 0; k < N; ++k) z += (double)w[i * N + k] * r[k * B + j];
+            d = tanh(z) - r[i * B + j];
+            num += d * d;
+            den += (double)r[i * B + j] * r[i * B + j];
+        }
+        worst = fmax(worst, sqrt(num) / fmax(sqrt(den), c.floor));
+    }
+    printf("    %d iterations, reported residual %.3g, the returned iterate's %.3g, |r| %.3g\n", rep.iterations,
+           rep.max_residual, worst, fabs((double)r[0]));
+    CHECK(worst <= 2 * rep.tol);
     free(wd);
 }
 
@@ -546,6 +589,7 @@ const fpt_test fpt_solver_tests[] = {
     { "every_solver_finds_a_known_fixed_point", every_solver_finds_a_known_fixed_point },
     { "converged_columns_stop_and_match_solo_solves", converged_columns_stop_and_match_solo_solves },
     { "float_euler_columns_match_solo_and_report_their_own_residual", float_euler_columns_match_solo_and_report_their_own_residual },
+    { "float_residual_keeps_its_precision_under_a_tiny_floor", float_residual_keeps_its_precision_under_a_tiny_floor },
     { "anderson_beats_damped_iteration_threefold", anderson_beats_damped_iteration_threefold },
     { "unstable_networks_are_reported_not_hidden", unstable_networks_are_reported_not_hidden },
     { "bad_inputs_and_settings_are_rejected", bad_inputs_and_settings_are_rejected },

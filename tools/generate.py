@@ -17,10 +17,10 @@ import sys
 
 TYPES = {
     32: {'FP__T': 'float', 'FP__SQRT': 'sqrtf', 'FP__FABS': 'fabsf', 'FP__EPS': 'FLT_EPSILON',
-         'FP__MAXV': 'FLT_MAX', 'FP__TANH': 'tanhf', 'FP__EXP': 'expf', 'FP__LOG1P': 'log1pf',
+         'FP__MAXV': 'FLT_MAX', 'FP__MINV': 'FLT_MIN', 'FP__TANH': 'tanhf', 'FP__EXP': 'expf', 'FP__LOG1P': 'log1pf',
          'FP__LOG': 'logf', 'FP__FMA': 'fmaf', 'FP__A2VL': '8', 'FP__A5VL': '16'},
     64: {'FP__T': 'double', 'FP__SQRT': 'sqrt', 'FP__FABS': 'fabs', 'FP__EPS': 'DBL_EPSILON',
-         'FP__MAXV': 'DBL_MAX', 'FP__TANH': 'tanh', 'FP__EXP': 'exp', 'FP__LOG1P': 'log1p',
+         'FP__MAXV': 'DBL_MAX', 'FP__MINV': 'DBL_MIN', 'FP__TANH': 'tanh', 'FP__EXP': 'exp', 'FP__LOG1P': 'log1p',
          'FP__LOG': 'log', 'FP__FMA': 'fma', 'FP__A2VL': '4', 'FP__A5VL': '8'},
 }
 COND = re.compile(r'^#\s*if\s+FP__BITS\s*==\s*(32|64)\s*(?:(&&)\s*(.*?))?\s*(/\*.*\*/)?\s*$')
