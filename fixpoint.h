@@ -4680,15 +4680,16 @@ typedef struct fp__tanh_step_f32 { const float *ro; float step; float *s1, *s2; 
             FP__EACH1(EPI)                                                                            \
         }                                                                                             \
     }
-/* EPI for tanh alone, and for the fused step (sv: the step in every lane; c: the element's column) */
+/* EPI for tanh alone, and for the fused step (sv: the step in every lane, ro, s1, s2: st's; c: the
+ * element's column) */
 #define FP__TANH_STORE(VL, STORE) STORE(ri + i + J_ * (VL), out[J_]);
 #define FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA)                                                 \
     {                                                                                                 \
         const ptrdiff_t c = i + J_ * (VL);                                                            \
-        VT o_ = LOAD(st->ro + row * ldr + c);                                                         \
+        VT o_ = LOAD(ro + row * ldr + c);                                                             \
         VT d_ = SUB(out[J_], o_);                                                                     \
-        STORE(st->s1 + c, FMA(d_, d_, LOAD(st->s1 + c)));                                             \
-        STORE(st->s2 + c, FMA(o_, o_, LOAD(st->s2 + c)));                                             \
+        STORE(s1 + c, FMA(d_, d_, LOAD(s1 + c)));                                                     \
+        STORE(s2 + c, FMA(o_, o_, LOAD(s2 + c)));                                                     \
         STORE(ri + c, FMA(sv, d_, o_));                                                               \
     }
 /* the kernel: both epilogues, each on C chains (...: the body's instruction-set arguments) */
@@ -4698,6 +4699,8 @@ typedef struct fp__tanh_step_f32 { const float *ro; float step; float *s1, *s2; 
         FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__), FP__TANH_STORE(VL, STORE)) \
     else {                                                                                            \
         const VT sv = SET1(st->step);                                                                 \
+        const float *FP__RESTRICT ro = st->ro; /* in registers: the stores below cannot reach st */ \
+        float *FP__RESTRICT s1 = st->s1, *FP__RESTRICT s2 = st->s2;                                   \
         FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__),             \
                       FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA))                                   \
     }                                                                                                 \
@@ -5006,15 +5009,16 @@ typedef struct fp__tanh_step_f64 { const double *ro; double step; double *s1, *s
             FP__EACH1(EPI)                                                                            \
         }                                                                                             \
     }
-/* EPI for tanh alone, and for the fused step (sv: the step in every lane; c: the element's column) */
+/* EPI for tanh alone, and for the fused step (sv: the step in every lane, ro, s1, s2: st's; c: the
+ * element's column) */
 #define FP__TANH_STORE(VL, STORE) STORE(ri + i + J_ * (VL), out[J_]);
 #define FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA)                                                 \
     {                                                                                                 \
         const ptrdiff_t c = i + J_ * (VL);                                                            \
-        VT o_ = LOAD(st->ro + row * ldr + c);                                                         \
+        VT o_ = LOAD(ro + row * ldr + c);                                                             \
         VT d_ = SUB(out[J_], o_);                                                                     \
-        STORE(st->s1 + c, FMA(d_, d_, LOAD(st->s1 + c)));                                             \
-        STORE(st->s2 + c, FMA(o_, o_, LOAD(st->s2 + c)));                                             \
+        STORE(s1 + c, FMA(d_, d_, LOAD(s1 + c)));                                                     \
+        STORE(s2 + c, FMA(o_, o_, LOAD(s2 + c)));                                                     \
         STORE(ri + c, FMA(sv, d_, o_));                                                               \
     }
 /* the kernel: both epilogues, each on C chains (...: the body's instruction-set arguments) */
@@ -5024,6 +5028,8 @@ typedef struct fp__tanh_step_f64 { const double *ro; double step; double *s1, *s
         FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__), FP__TANH_STORE(VL, STORE)) \
     else {                                                                                            \
         const VT sv = SET1(st->step);                                                                 \
+        const double *FP__RESTRICT ro = st->ro; /* in registers: the stores below cannot reach st */ \
+        double *FP__RESTRICT s1 = st->s1, *FP__RESTRICT s2 = st->s2;                                   \
         FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__),             \
                       FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA))                                   \
     }                                                                                                 \

@@ -3124,15 +3124,16 @@ typedef struct FP__I(tanh_step) { const FP__T *ro; FP__T step; FP__T *s1, *s2; }
             FP__EACH1(EPI)                                                                            \
         }                                                                                             \
     }
-/* EPI for tanh alone, and for the fused step (sv: the step in every lane; c: the element's column) */
+/* EPI for tanh alone, and for the fused step (sv: the step in every lane, ro, s1, s2: st's; c: the
+ * element's column) */
 #define FP__TANH_STORE(VL, STORE) STORE(ri + i + J_ * (VL), out[J_]);
 #define FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA)                                                 \
     {                                                                                                 \
         const ptrdiff_t c = i + J_ * (VL);                                                            \
-        VT o_ = LOAD(st->ro + row * ldr + c);                                                         \
+        VT o_ = LOAD(ro + row * ldr + c);                                                             \
         VT d_ = SUB(out[J_], o_);                                                                     \
-        STORE(st->s1 + c, FMA(d_, d_, LOAD(st->s1 + c)));                                             \
-        STORE(st->s2 + c, FMA(o_, o_, LOAD(st->s2 + c)));                                             \
+        STORE(s1 + c, FMA(d_, d_, LOAD(s1 + c)));                                                     \
+        STORE(s2 + c, FMA(o_, o_, LOAD(s2 + c)));                                                     \
         STORE(ri + c, FMA(sv, d_, o_));                                                               \
     }
 /* the kernel: both epilogues, each on C chains (...: the body's instruction-set arguments) */
@@ -3142,6 +3143,8 @@ typedef struct FP__I(tanh_step) { const FP__T *ro; FP__T step; FP__T *s1, *s2; }
         FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__), FP__TANH_STORE(VL, STORE)) \
     else {                                                                                            \
         const VT sv = SET1(st->step);                                                                 \
+        const FP__T *FP__RESTRICT ro = st->ro; /* in registers: the stores below cannot reach st */ \
+        FP__T *FP__RESTRICT s1 = st->s1, *FP__RESTRICT s2 = st->s2;                                   \
         FP__TANH_ROWS(VL, C, EACHC, LOAD, ADD, BODY(EACHC, __VA_ARGS__), BODY(FP__EACH1, __VA_ARGS__),             \
                       FP__TANH_STEP(VT, VL, LOAD, STORE, SUB, FMA))                                   \
     }                                                                                                 \
