@@ -259,6 +259,22 @@ static void float32_solver_converges(void)
     free(wd);
 }
 
+/* Column j's relative residual ||tanh(W r + x) - r|| / max(||r||, floor), in double, of float N x B
+ * row-major W, X, R: the reference the float solves' reports are held to. */
+static double tanh_resid32(const float *w, const float *x, const float *r, int n, int b, int j, double floor)
+{
+    double num = 0, den = 0;
+    int i, k;
+    for (i = 0; i < n; ++i) {
+        double z = x[i * b + j], d;
+        for (k = 0; k < n; ++k) z += (double)w[i * n + k] * r[k * b + j];
+        d = tanh(z) - r[i * b + j];
+        num += d * d;
+        den += (double)r[i * b + j] * r[i * b + j];
+    }
+    return sqrt(num) / fmax(sqrt(den), floor);
+}
+
 /* The float Euler step with tanh: on a vector path the step and the residual sums ride behind the
  * tanh in one pass, the sums in float. Each column must still equal its solo solve bit for bit (B = 87:
  * on AVX-512 a group of four vectors, a single vector and a padded tail; on AVX2 vectors and a tail),
@@ -274,7 +290,7 @@ static void float_euler_columns_match_solo_and_report_their_own_residual(void)
     double *wd = fpt_randn(N, N, 1.2, &rg);
     static float w[N * N], x[N * B], r[N * B], r1[N], x1[N];
     double res[B], res1;
-    int i, j, k, pass, its[B], its1;
+    int i, j, pass, its[B], its1;
     fp_activation act = fp_activation_make(FP_ACT_TANH);
     for (i = 0; i < N * N; ++i) w[i] = (float)wd[i];
     for (i = 0; i < N * B; ++i) x[i] = (float)(0.8 * fpt_gauss(&rg));
@@ -296,7 +312,6 @@ static void float_euler_columns_match_solo_and_report_their_own_residual(void)
         CHECKF(st == want, "pass %d: %s", pass, fp_status_str(st));
         for (j = 0; j < B; ++j) {
             fp_solve_report one;
-            double num = 0, den = 0;
             for (i = 0; i < N; ++i) { x1[i] = x[i * B + j]; r1[i] = pass > 0 && j == J ? (i % 2 ? 1e20f : -1e20f) : 0.0f; }
             memset(&one, 0, sizeof one);
             one.col_residual = &res1;
@@ -313,14 +328,7 @@ static void float_euler_columns_match_solo_and_report_their_own_residual(void)
             if (pass >= 2 || (pass == 1 && j == J)) continue; /* pass 2's step 0.3 takes residuals to float's
                                                                  rounding; column J diverged at once in pass 1 */
             /* the residual of the returned iterate, in double: float sums and a float tanh within 1e-4 */
-            for (i = 0; i < N; ++i) {
-                double z = x[i * B + j], d;
-                for (k = 0; k < N; ++k) z += (double)w[i * N + k] * r[k * B + j];
-                d = tanh(z) - r[i * B + j];
-                num += d * d;
-                den += (double)r[i * B + j] * r[i * B + j];
-            }
-            far += !(fabs(res[j] - sqrt(num) / fmax(sqrt(den), c.floor)) <= 1e-4 * res[j]);
+            far += !(fabs(res[j] - tanh_resid32(w, x, r, N, B, j, c.floor)) <= 1e-4 * res[j]);
         }
         printf("    pass %d: %s, column %d residual %.3g after %d iterations, column 0 %.3g\n", pass, fp_status_str(st), J, res[J], its[J], res[0]);
         CHECKF(diff == 0 && rdiff == 0, "pass %d: %d entries and %d columns' reports differ from solo solves", pass, diff, rdiff);
@@ -344,7 +352,7 @@ static void float_residual_keeps_its_precision_under_a_tiny_floor(void)
     fp_solve_report rep;
     fp_status st;
     double worst = 0;
-    int i, j, k;
+    int i, j;
     for (i = 0; i < N * N; ++i) w[i] = (float)wd[i];
     for (i = 0; i < N * B; ++i) { x[i] = 0.0f; r[i] = (float)(0.5 * fpt_gauss(&rg)); }
     c.floor = 1e-25;
@@ -353,17 +361,7 @@ static void float_residual_keeps_its_precision_under_a_tiny_floor(void)
     memset(&rep, 0, sizeof rep);
     st = fp_solve_f32(&c, &act, rm32(w, N, N), rm32(x, N, B), rm32(r, N, B), NONE32, &rep, NULL);
     CHECKF(st == FP_OK, "%s", fp_status_str(st));
-    for (j = 0; j < B; ++j) {
-        double num = 0, den = 0;
-        for (i = 0; i < N; ++i) {
-            double z = 0, d;
-            for (k = 0; k < N; ++k) z += (double)w[i * N + k] * r[k * B + j];
-            d = tanh(z) - r[i * B + j];
-            num += d * d;
-            den += (double)r[i * B + j] * r[i * B + j];
-        }
-        worst = fmax(worst, sqrt(num) / fmax(sqrt(den), c.floor));
-    }
+    for (j = 0; j < B; ++j) worst = fmax(worst, tanh_resid32(w, x, r, N, B, j, c.floor));
     printf("    %d iterations, reported residual %.3g, the returned iterate's %.3g, |r| %.3g\n", rep.iterations,
            rep.max_residual, worst, fabs((double)r[0]));
     CHECK(worst <= 2 * rep.tol);
