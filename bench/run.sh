@@ -40,10 +40,13 @@ if [[ " $sections " == *" gemm "* ]]; then
   rm -f $out/gemm-t* $out/gemm-plot.dat # this run's figures only
   $CC -std=c99 -O2 -fopenmp -o $bin/gemm_native bench/gemm.c -lm
   $CC -std=c99 -O2 -DFIXPOINT_USE_BLIS -o $bin/gemm_blis bench/gemm.c -lblis -lm
+  # BLIS takes the configuration's number (bench/blis_arch.c); without one, its own choice
+  blis_force=""
+  if $CC -std=c99 -O2 -o $bin/blis_arch bench/blis_arch.c -lblis -lm && id=$($bin/blis_arch $blis_arch); then blis_force="BLIS_ARCH_TYPE=$id"; fi
   $CC -std=c99 -O2 -DBENCH_OPENBLAS -I/usr/include/x86_64-linux-gnu -o $bin/gemm_openblas bench/gemm.c -lopenblas -lm
   {
     echo "native: $($bin/gemm_native --info)"
-    echo "blis default: $($bin/gemm_blis --info 2>&1 | tail -1); forced: BLIS_ARCH_TYPE=$blis_arch -> $(BLIS_ARCH_TYPE=$blis_arch $bin/gemm_blis --info 2>&1 | tail -1)"
+    echo "blis default: $($bin/gemm_blis --info 2>&1 | tail -1); forced: $blis_arch ($blis_force) -> $(env $blis_force $bin/gemm_blis --info 2>&1 | tail -1)"
     echo "openblas default: $(env -u OPENBLAS_CORETYPE $bin/gemm_openblas --info); forced: OPENBLAS_CORETYPE=$ob_core -> $(OPENBLAS_CORETYPE=$ob_core $bin/gemm_openblas --info)"
   } > "$out/gemm-configs.txt"
   cat "$out/gemm-configs.txt"
@@ -57,7 +60,7 @@ if [[ " $sections " == *" gemm "* ]]; then
       # the same product first: every configuration's check element must agree with fixpoint.h's to 1e-4
       ref=$(env FP_ISA=avx512 $bin/gemm_native $m $n $k f32 1 | sed 's/.*check=//')
       same=yes
-      for c in "$bin/gemm_blis" "env BLIS_ARCH_TYPE=$blis_arch $bin/gemm_blis" "$bin/gemm_openblas" "env OPENBLAS_CORETYPE=$ob_core $bin/gemm_openblas" "env FP_ISA=avx2 $bin/gemm_native"; do
+      for c in "$bin/gemm_blis" "env $blis_force $bin/gemm_blis" "$bin/gemm_openblas" "env OPENBLAS_CORETYPE=$ob_core $bin/gemm_openblas" "env FP_ISA=avx2 $bin/gemm_native"; do
         v=$($c $m $n $k f32 1 2>/dev/null | sed 's/.*check=//')
         awk -v a="$ref" -v b="$v" 'BEGIN { d = a - b; if (d < 0) d = -d; s = a < 0 ? -a : a; exit !(d <= 1e-4 * (s + 1e-3)) }' || same=no
       done
@@ -66,7 +69,7 @@ if [[ " $sections " == *" gemm "* ]]; then
         -n "native avx512" "env OMP_NUM_THREADS=$t FP_ISA=avx512 $bin/gemm_native $a" \
         -n "native avx2" "env OMP_NUM_THREADS=$t FP_ISA=avx2 $bin/gemm_native $a" \
         -n "blis default" "env BLIS_NUM_THREADS=$t $bin/gemm_blis $a" \
-        -n "blis $blis_arch" "env BLIS_NUM_THREADS=$t BLIS_ARCH_TYPE=$blis_arch $bin/gemm_blis $a" \
+        -n "blis $blis_arch" "env BLIS_NUM_THREADS=$t $blis_force $bin/gemm_blis $a" \
         -n "openblas default" "env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=$t $bin/gemm_openblas $a" \
         -n "openblas $ob_core" "env OPENBLAS_NUM_THREADS=$t OPENBLAS_CORETYPE=$ob_core $bin/gemm_openblas $a"
       echo "$t $m $n $k $reps" > "$out/gemm-t$t-$s.meta"

@@ -17,13 +17,17 @@ if [ "$mode" != report ]; then
   ${CC:-cc} -std=c99 -O2 -DPEER_OPENBLAS -I/usr/include/x86_64-linux-gnu -o $bin/small_openblas bench/small.c -lopenblas -lm
   have_blis=0
   if ${CC:-cc} -std=c99 -O2 -DPEER_BLIS -o $bin/small_blis bench/small.c -lblis -lm 2>/dev/null; then have_blis=1; fi
+  # BLIS takes the configuration's number (bench/blis_arch.c); without one, its own choice
+  blis_force=""
+  if [ $have_blis = 1 ] && ${CC:-cc} -std=c99 -O2 -o $bin/blis_arch bench/blis_arch.c -lblis -lm 2>/dev/null &&
+     id=$($bin/blis_arch $blis_arch); then blis_force="BLIS_ARCH_TYPE=$id"; else blis_arch="default"; fi
   if [ "$mode" = quick ]; then shapes="32x32x32 64x64x64"; else shapes="16x16x16 32x32x32 48x48x48 64x64x64 100x100x100 128x128x128 64x32x64 300x16x300"; fi
   : > "$out/small.log"
   for t in f32 f64; do
     for s in $shapes; do
       IFS=x read -r m n k <<< "$s"
       o=$(OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=$ob_core $bin/small_openblas $m $n $k $t)
-      if [ $have_blis = 1 ]; then b=$(BLIS_NUM_THREADS=1 BLIS_ARCH_TYPE=$blis_arch $bin/small_blis $m $n $k $t); else b="- - - - - - - - - - - - - - -"; fi
+      if [ $have_blis = 1 ]; then b=$(env BLIS_NUM_THREADS=1 $blis_force $bin/small_blis $m $n $k $t); else b="- - - - - - - - - - - - - - -"; fi
       echo "$o | $b" | tee -a "$out/small.log"
     done
   done
@@ -39,7 +43,7 @@ echo
 echo "## Small GEMM against OpenBLAS and BLIS (one thread)"
 echo
 echo "bench/small.c: C = A B, row-major, alpha 1, beta 0; fixpoint.h's fp_gemm against cblas_?gemm (OpenBLAS,"
-echo "OPENBLAS_CORETYPE=$core) in one process and against bli_?gemm (BLIS, BLIS_ARCH_TYPE=$arch) in another,"
+echo "OPENBLAS_CORETYPE=$core) in one process and against bli_?gemm (BLIS, configuration $arch) in another,"
 echo "each interleaved with fixpoint.h batch by batch on the same matrices; the median over 201 batches of"
 echo "the time per call (fixpoint.h's column: the OpenBLAS process). vs best: the smaller of the two ratios"
 echo "peer time / fixpoint.h time, each from its own process (above 1: fixpoint.h is faster than both)."
