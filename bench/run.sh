@@ -42,7 +42,7 @@ if [[ " $sections " == *" gemm "* ]]; then
   $CC -std=c99 -O2 -DFIXPOINT_USE_BLIS -o $bin/gemm_blis bench/gemm.c -lblis -lm
   # BLIS takes the configuration's number (bench/blis_arch.c); without one, its own choice
   blis_force=""
-  if $CC -std=c99 -O2 -o $bin/blis_arch bench/blis_arch.c -lblis -lm && id=$($bin/blis_arch $blis_arch); then blis_force="BLIS_ARCH_TYPE=$id"; fi
+  if $CC -std=c99 -O2 -o $bin/blis_arch bench/blis_arch.c -lblis -lm && id=$($bin/blis_arch $blis_arch); then blis_force="BLIS_ARCH_TYPE=$id"; else blis_arch="default"; fi
   $CC -std=c99 -O2 -DBENCH_OPENBLAS -I/usr/include/x86_64-linux-gnu -o $bin/gemm_openblas bench/gemm.c -lopenblas -lm
   {
     echo "native: $($bin/gemm_native --info)"
