@@ -1397,6 +1397,7 @@ static void fp__undo_halve(void *param, const void *saved, size_t bytes, double 
 /* The recursive factorizations: below FP__LEAF columns the unblocked loops run; below FP__BLOCKED_MIN
  * (order) the whole factorization is unblocked, a GEMM workspace not being worth its allocation. */
 #define FP__LEAF 16
+#define FP__TRSM_LEAF 64 /* a triangular solve's leaf on the vector paths (FP__TRSM_ROWS_BODY) */
 #define FP__BLOCKED_MIN 64
 #define FP__BADVIEW " (negative size, NULL data, or a stride below 1)"
 
@@ -1651,11 +1652,71 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         }                                                                                             \
     }
 #define FP__GER_ARGS int m, int len, const FP__T *l, ptrdiff_t ls, const FP__T *u, FP__T *a, ptrdiff_t rsa
-/* A family's instances of the three bodies above (TGT: its target attribute, VL_: its vector length). */
-#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER)                                                  \
+
+/* B <- T^-1 B for a triangular leaf (m <= FP__TRSM_LEAF rows) and a row-major B (m x n, row stride rsb,
+ * unit column stride), left-looking (eq. L1 of docs/THEORY.md): row i of X is B's row i less the sum of
+ * t_iq x_q over the rows q solved before it, times 1/t_ii. The columns go in chunks of at most 8 vectors
+ * whose sums stay in registers while the solved rows stream from L1: per q one broadcast of t_iq and NV
+ * loads feed NV independent FMA chains (8 hide the FMA latency; the old right-looking leaf loaded and
+ * stored each row of its block once per q). A chunk's last vector is masked; the chunks are balanced
+ * (100 float columns on AVX2: 7 and 6 vectors, not 8 and 5). */
+#define FP__TRV(v, NV_, OP) if ((v) < (NV_)) { OP(v, (v) == (NV_) - 1) }
+#define FP__TRV8(NV_, OP)                                                                             \
+    FP__TRV(0, NV_, OP) FP__TRV(1, NV_, OP) FP__TRV(2, NV_, OP) FP__TRV(3, NV_, OP)                  \
+    FP__TRV(4, NV_, OP) FP__TRV(5, NV_, OP) FP__TRV(6, NV_, OP) FP__TRV(7, NV_, OP)
+#define FP__TR_LD(p, v, last, VL_) ((last) ? VLOADM((p) + (v) * (VL_), km_) : VLOAD((p) + (v) * (VL_)))
+#define FP__TR_INIT(v, last) a_[v] = FP__TR_LD(bi, v, last, VLT_);
+#define FP__TR_FMA(v, last) a_[v] = VFMA(l_, FP__TR_LD(bq, v, last, VLT_), a_[v]);
+#define FP__TR_SCALE(v, last) a_[v] = VMUL(a_[v], d_);
+#define FP__TR_PUT(v, last)                                                                           \
+    if (last) VSTOREM(bi + (v) * VLT_, km_, a_[v]);                                                   \
+    else VSTORE(bi + (v) * VLT_, a_[v]);
+#define FP__TRSM_CHUNK(NV_)                                                                           \
+    {                                                                                                 \
+        VMASK km_ = VMASKN(w - ((NV_) - 1) * VLT_);                                                   \
+        for (s = 0; s < m; ++s) {                                                                     \
+            int i = lower ? s : m - 1 - s, q, qhi = lower ? i : m;                                    \
+            FP__T *bi = b + i * rsb + j0;                                                             \
+            const FP__T *ti = t + i * rst;                                                            \
+            V a_[8];                                                                                  \
+            FP__TRV8(NV_, FP__TR_INIT)                                                                \
+            for (q = lower ? 0 : i + 1; q < qhi; ++q) {                                               \
+                V l_ = VSET1(-ti[q * cst]);                                                           \
+                const FP__T *bq = b + q * rsb + j0;                                                   \
+                FP__TRV8(NV_, FP__TR_FMA)                                                             \
+            }                                                                                         \
+            if (!unit) {                                                                              \
+                V d_ = VSET1((FP__T)1 / ti[i * cst]);                                                 \
+                FP__TRV8(NV_, FP__TR_SCALE)                                                           \
+            }                                                                                         \
+            FP__TRV8(NV_, FP__TR_PUT)                                                                 \
+        }                                                                                             \
+    }
+#define FP__TRSM_ROWS_BODY(VL_)                                                                       \
+    enum { VLT_ = VL_ };                                                                              \
+    int j0 = 0, s;                                                                                    \
+    while (j0 < n) {                                                                                  \
+        int tv = (n - j0 + VLT_ - 1) / VLT_, nc = (tv + 7) / 8, nv = (tv + nc - 1) / nc;              \
+        int w = nv * VLT_ < n - j0 ? nv * VLT_ : n - j0;                                              \
+        switch (nv) {                                                                                 \
+        case 1: FP__TRSM_CHUNK(1) break;                                                              \
+        case 2: FP__TRSM_CHUNK(2) break;                                                              \
+        case 3: FP__TRSM_CHUNK(3) break;                                                              \
+        case 4: FP__TRSM_CHUNK(4) break;                                                              \
+        case 5: FP__TRSM_CHUNK(5) break;                                                              \
+        case 6: FP__TRSM_CHUNK(6) break;                                                              \
+        case 7: FP__TRSM_CHUNK(7) break;                                                              \
+        default: FP__TRSM_CHUNK(8) break;                                                             \
+        }                                                                                             \
+        j0 += w;                                                                                      \
+    }
+#define FP__TRSM_ARGS int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *b, ptrdiff_t rsb
+/* A family's instances of the four bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM)                                            \
     TGT static void AXPY(int n, FP__T alpha, const FP__T *x, FP__T *y) { FP__AXPY_BODY(VL_) }         \
     TGT static void PACK(int kc, const FP__T *b, ptrdiff_t rs, int w, FP__T *bp) { FP__PACK_ROWS_BODY(VL_) } \
-    TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }
+    TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }                                           \
+    TGT static void TRSM(FP__TRSM_ARGS) { FP__TRSM_ROWS_BODY(VL_) }
 
 #if defined(FP__HAVE_AVX2)
 #define FP__A2MR 6
@@ -1697,7 +1758,7 @@ FP__TARGET_AVX2 static void FP__I(ukr_avx2_s)(int kc, const FP__T *ap, ptrdiff_t
 {
     FP__UKR_BODY(FP__A2MRS, FP__A2VL);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_avx2), FP__I(ger_rows_avx2))
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_avx2), FP__I(ger_rows_avx2), FP__I(trsm_rows_avx2))
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1751,7 +1812,7 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512_s)(int kc, const FP__T *ap, ptrdi
 {
     FP__UKR_BODY(FP__A5MRS, FP__A5VL);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX512, FP__A5VL, FP__I(axpy_avx512), FP__I(pack_rows_avx512), FP__I(ger_rows_avx512))
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, FP__A5VL, FP__I(axpy_avx512), FP__I(pack_rows_avx512), FP__I(ger_rows_avx512), FP__I(trsm_rows_avx512))
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1780,6 +1841,74 @@ static void FP__I(axpy)(int n, FP__T alpha, const FP__T *x, ptrdiff_t incx, FP__
 #endif
     }
     for (i = 0; i < n; ++i) y[i * incy] += alpha * x[i * incx];
+}
+
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+#if defined(FP__HAVE_AVX2)
+#define FP__TARGET_TR FP__TARGET_AVX2
+#else
+#define FP__TARGET_TR FP__TARGET_AVX512
+#endif
+/* B = A^T, A m x n (row stride lda, unit column stride), B n x m (row stride ldb): square blocks of one
+ * 256-bit vector per row transposed in registers (8 x 8 floats, 4 x 4 doubles; both vector paths have
+ * these instructions), the ragged edges element by element. The trsm leaf's column-major blocks: element
+ * by element, the copies took as long as the leaf's solve. */
+FP__TARGET_TR static void FP__I(transpose_v)(int m, int n, const FP__T *a, ptrdiff_t lda, FP__T *b, ptrdiff_t ldb)
+{
+    enum { W = 32 / (int)sizeof(FP__T) };
+    int i, j, mb = m / W * W, nb = n / W * W;
+    for (i = 0; i < mb; i += W)
+        for (j = 0; j < nb; j += W) {
+            const FP__T *p = a + i * lda + j;
+            FP__T *o = b + j * ldb + i;
+#if FP__BITS == 32
+            __m256 r0 = _mm256_loadu_ps(p), r1 = _mm256_loadu_ps(p + lda), r2 = _mm256_loadu_ps(p + 2 * lda),
+                   r3 = _mm256_loadu_ps(p + 3 * lda), r4 = _mm256_loadu_ps(p + 4 * lda),
+                   r5 = _mm256_loadu_ps(p + 5 * lda), r6 = _mm256_loadu_ps(p + 6 * lda),
+                   r7 = _mm256_loadu_ps(p + 7 * lda);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+                   t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                   t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            r0 = _mm256_shuffle_ps(t0, t2, 0x44); r1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            r2 = _mm256_shuffle_ps(t1, t3, 0x44); r3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            r4 = _mm256_shuffle_ps(t4, t6, 0x44); r5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            r6 = _mm256_shuffle_ps(t5, t7, 0x44); r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            _mm256_storeu_ps(o, _mm256_permute2f128_ps(r0, r4, 0x20));
+            _mm256_storeu_ps(o + ldb, _mm256_permute2f128_ps(r1, r5, 0x20));
+            _mm256_storeu_ps(o + 2 * ldb, _mm256_permute2f128_ps(r2, r6, 0x20));
+            _mm256_storeu_ps(o + 3 * ldb, _mm256_permute2f128_ps(r3, r7, 0x20));
+            _mm256_storeu_ps(o + 4 * ldb, _mm256_permute2f128_ps(r0, r4, 0x31));
+            _mm256_storeu_ps(o + 5 * ldb, _mm256_permute2f128_ps(r1, r5, 0x31));
+            _mm256_storeu_ps(o + 6 * ldb, _mm256_permute2f128_ps(r2, r6, 0x31));
+            _mm256_storeu_ps(o + 7 * ldb, _mm256_permute2f128_ps(r3, r7, 0x31));
+#else
+            __m256d r0 = _mm256_loadu_pd(p), r1 = _mm256_loadu_pd(p + lda), r2 = _mm256_loadu_pd(p + 2 * lda),
+                    r3 = _mm256_loadu_pd(p + 3 * lda);
+            __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1), t2 = _mm256_unpacklo_pd(r2, r3),
+                    t3 = _mm256_unpackhi_pd(r2, r3);
+            _mm256_storeu_pd(o, _mm256_permute2f128_pd(t0, t2, 0x20));
+            _mm256_storeu_pd(o + ldb, _mm256_permute2f128_pd(t1, t3, 0x20));
+            _mm256_storeu_pd(o + 2 * ldb, _mm256_permute2f128_pd(t0, t2, 0x31));
+            _mm256_storeu_pd(o + 3 * ldb, _mm256_permute2f128_pd(t1, t3, 0x31));
+#endif
+        }
+    for (i = 0; i < m; ++i)
+        for (j = i < mb ? nb : 0; j < n; ++j) b[j * ldb + i] = a[i * lda + j];
+}
+#endif
+
+/* FP__TRSM_ROWS_BODY on the path's vectors; 0 on the scalar path, whose caller keeps its own loops. */
+static int FP__I(trsm_rows)(FP__TRSM_ARGS)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa; (void)lower; (void)unit; (void)m; (void)n; (void)t; (void)rst; (void)cst; (void)b; (void)rsb;
+#if defined(FP__HAVE_AVX512)
+    if (isa == FP_ISA_AVX512) { FP__I(trsm_rows_avx512)(lower, unit, m, n, t, rst, cst, b, rsb); return 1; }
+#endif
+#if defined(FP__HAVE_AVX2)
+    if (isa == FP_ISA_AVX2) { FP__I(trsm_rows_avx2)(lower, unit, m, n, t, rst, cst, b, rsb); return 1; }
+#endif
+    return 0;
 }
 
 /* FP__GER_BODY past the checks on the path's vectors; the plain loop on the scalar path. */
@@ -2376,10 +2505,34 @@ static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int 
 
 /* B (m x n) <- T^-1 B for T m x m triangular: lower (forward substitution) or upper (backward), with a
  * unit diagonal or not. A transposed factor is the same call on the swapped strides. */
+/* The vector paths' leaf (m <= FP__TRSM_LEAF, n > 1): a row-major B in place; a column-major one in chunks
+ * of 8 vectors of columns, transposed into a stack block (32 KB) and back. 0: not this path or layout. */
+static int FP__I(trsm_leaf)(int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst,
+                            FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
+{
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+    FP__T xb[FP__TRSM_LEAF * 512 / sizeof(FP__T)];
+    int cw = fp_isa_current() == FP_ISA_AVX512 ? 512 / (int)sizeof(FP__T) : 256 / (int)sizeof(FP__T), j0;
+    if (csb == 1) return FP__I(trsm_rows)(lower, unit, m, n, t, rst, cst, b, rsb);
+    if (rsb != 1 || fp_isa_current() == FP_ISA_SCALAR) return 0;
+    for (j0 = 0; j0 < n; j0 += cw) {
+        int w = n - j0 < cw ? n - j0 : cw;
+        FP__I(transpose_v)(w, m, b + j0 * csb, csb, xb, w);
+        FP__I(trsm_rows)(lower, unit, m, w, t, rst, cst, xb, w);
+        FP__I(transpose_v)(m, w, xb, w, b + j0 * csb, csb);
+    }
+    return 1;
+#else
+    (void)lower; (void)unit; (void)m; (void)n; (void)t; (void)rst; (void)cst; (void)b; (void)rsb; (void)csb;
+    return 0;
+#endif
+}
+
 FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst,
                                       FP__T *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
+    if (m <= FP__TRSM_LEAF && n > 1 && FP__I(trsm_leaf)(lower, unit, m, n, t, rst, cst, b, rsb, csb)) return;
     if (m <= FP__LEAF || !gws) {
         if (n > 1 && csb >= rsb && m <= FP__LEAF) {
             /* columns of B contiguous (a factor's top right block): 8 columns at a time, copied to a
@@ -7484,6 +7637,18 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__STORE_INT
 #undef FP__ISFINITE
 #undef FP__LEAF
+#undef FP__TRSM_LEAF
+#undef FP__TARGET_TR
+#undef FP__TRV
+#undef FP__TRV8
+#undef FP__TR_LD
+#undef FP__TR_INIT
+#undef FP__TR_FMA
+#undef FP__TR_SCALE
+#undef FP__TR_PUT
+#undef FP__TRSM_CHUNK
+#undef FP__TRSM_ROWS_BODY
+#undef FP__TRSM_ARGS
 #undef FP__BLOCKED_MIN
 #undef FP__HQR_ROWS_ARGS
 #undef FP__HQR_KB
