@@ -1966,11 +1966,11 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
 #define FP__GER_ARGS int m, int len, const float *l, ptrdiff_t ls, const float *u, float *a, ptrdiff_t rsa
 
 /* B <- T^-1 B for a triangular leaf (m <= FP__TRSM_LEAF rows) and a row-major B (m x n, row stride rsb,
- * unit column stride), left-looking (eq. L1 of docs/THEORY.md): row i of X is B's row i less the sum of
+ * unit column stride), left-looking (substitution by rows, forward or backward): row i of X is B's row i less the sum of
  * t_iq x_q over the rows q solved before it, times 1/t_ii. The columns go in chunks of at most 8 vectors
  * whose sums stay in registers while the solved rows stream from L1: per q one broadcast of t_iq and NV
- * loads feed NV independent FMA chains (8 hide the FMA latency; the old right-looking leaf loaded and
- * stored each row of its block once per q). A chunk's last vector is masked; the chunks are balanced
+ * loads feed NV independent FMA chains (8 hide the FMA latency; a right-looking leaf loads and stores
+ * each row of its block once per q). A chunk's last vector is masked; the chunks are balanced
  * (100 float columns on AVX2: 7 and 6 vectors, not 8 and 5). */
 #define FP__TRV(v, NV_, OP) if ((v) < (NV_)) { OP(v, (v) == (NV_) - 1) }
 #define FP__TRV8(NV_, OP)                                                                             \
@@ -2023,8 +2023,34 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         j0 += w;                                                                                      \
     }
 #define FP__TRSM_ARGS int lower, int unit, int m, int n, const float *t, ptrdiff_t rst, ptrdiff_t cst, float *b, ptrdiff_t rsb
-/* A family's instances of the four bodies above (TGT: its target attribute, VL_: its vector length). */
-#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM)                                            \
+
+/* The largest |r_j| of a contiguous row, into *mx, and the sum of 0 |r_j|, into *nz (NaN if an r_j is not
+ * finite): the factorizations' singularity threshold and finiteness check, which on the baseline ISA
+ * were an eighth of a 200 x 200 float LU. Two vectors of each, a masked tail (zeros: no effect). */
+#define FP__MAXABS_BODY(VL_)                                                                          \
+    V m0 = VZERO(), m1 = VZERO(), z0 = VZERO(), z1 = VZERO(), zero = VZERO();                        \
+    float mt[VL_], zt[VL_];                                                                           \
+    int j = 0, l;                                                                                     \
+    for (; j + 2 * (VL_) <= n; j += 2 * (VL_)) {                                                      \
+        V v0 = VABS(VLOAD(r + j)), v1 = VABS(VLOAD(r + j + (VL_)));                                   \
+        m0 = VMAX(v0, m0); m1 = VMAX(v1, m1);                                                         \
+        z0 = VFMA(v0, zero, z0); z1 = VFMA(v1, zero, z1);                                             \
+    }                                                                                                 \
+    for (; j < n; j += (VL_)) {                                                                       \
+        VMASK k_ = VMASKN(n - j < (VL_) ? n - j : (VL_));                                             \
+        V v0 = VABS(VLOADM(r + j, k_));                                                               \
+        m0 = VMAX(v0, m0);                                                                            \
+        z0 = VFMA(v0, zero, z0);                                                                      \
+    }                                                                                                 \
+    VSTORE(mt, VMAX(m0, m1));                                                                         \
+    VSTORE(zt, VFMA(z1, VSET1((float)1), z0));                                                        \
+    for (l = 0; l < (VL_); ++l) {                                                                     \
+        *mx = mt[l] > *mx ? mt[l] : *mx;                                                              \
+        *nz += zt[l];                                                                                 \
+    }
+/* A family's instances of the five bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS)                                    \
+    TGT static void MAXABS(int n, const float *r, float *mx, float *nz) { FP__MAXABS_BODY(VL_) }      \
     TGT static void AXPY(int n, float alpha, const float *x, float *y) { FP__AXPY_BODY(VL_) }         \
     TGT static void PACK(int kc, const float *b, ptrdiff_t rs, int w, float *bp) { FP__PACK_ROWS_BODY(VL_) } \
     TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }                                           \
@@ -2044,6 +2070,8 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
 #define VMASKN(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define VLOADM(p, k) _mm256_maskload_ps(p, k)
 #define VSTOREM(p, k, v) _mm256_maskstore_ps(p, k, v)
+#define VMAX _mm256_max_ps
+#define VABS(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x)
 FP__TARGET_AVX2 static void fp__ukr_avx2_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
                                             const float *bp, ptrdiff_t brs, float alpha, float beta, float *c,
                                             ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
@@ -2056,7 +2084,7 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f32(int kc, const float *ap, ptrdiff_
 {
     FP__UKR_BODY(FP__A2MRS, 8);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32, fp__ger_rows_avx2_f32, fp__trsm_rows_avx2_f32)
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32, fp__ger_rows_avx2_f32, fp__trsm_rows_avx2_f32, fp__maxabs_avx2_f32)
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2068,6 +2096,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32,
 #undef VMASKN
 #undef VLOADM
 #undef VSTOREM
+#undef VMAX
+#undef VABS
 #endif
 
 #if defined(FP__HAVE_AVX512)
@@ -2084,6 +2114,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32,
 #define VMASKN(n) ((__mmask16)((1u << (n)) - 1u))
 #define VLOADM(p, k) _mm512_maskz_loadu_ps(k, p)
 #define VSTOREM(p, k, v) _mm512_mask_storeu_ps(p, k, v)
+#define VMAX _mm512_max_ps
+#define VABS _mm512_abs_ps
 FP__TARGET_AVX512 static void fp__ukr_avx512_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
                                                 const float *bp, ptrdiff_t brs, float alpha, float beta, float *c,
                                                 ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
@@ -2096,7 +2128,7 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f32(int kc, const float *ap, ptrd
 {
     FP__UKR_BODY(FP__A5MRS, 16);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 16, fp__axpy_avx512_f32, fp__pack_rows_avx512_f32, fp__ger_rows_avx512_f32, fp__trsm_rows_avx512_f32)
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 16, fp__axpy_avx512_f32, fp__pack_rows_avx512_f32, fp__ger_rows_avx512_f32, fp__trsm_rows_avx512_f32, fp__maxabs_avx512_f32)
 #undef V
 #undef VZERO
 #undef VSET1
@@ -2108,6 +2140,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 16, fp__axpy_avx512_f32, fp__pack_rows_avx5
 #undef VMASKN
 #undef VLOADM
 #undef VSTOREM
+#undef VMAX
+#undef VABS
 #endif
 
 /* y += alpha x past the checks, on the path's vectors when both strides are 1. */
@@ -2708,6 +2742,15 @@ FP__VECTORIZE static float fp__mat_max_abs_f32(int m, int n, const float *a, ptr
     float x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
+    if (csa == 1 && fp_isa_current() != FP_ISA_SCALAR) { /* contiguous rows: the path's vectors */
+        void (*row)(int, const float *, float *, float *) = NULL;
+        FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) row = fp__maxabs_avx2_f32;)
+        FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) row = fp__maxabs_avx512_f32;)
+        if (row) {
+            for (i = 0; i < m; ++i) row(n, a + i * rsa, &x0, &s0);
+            return s0 != (float)0 ? (float)NAN : x0;
+        }
+    }
     for (i = 0; i < m; ++i) {
         const float *r = a + i * rsa;
         j = 0;
@@ -3109,6 +3152,7 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__TRSM_CHUNK
 #undef FP__TRSM_ROWS_BODY
 #undef FP__TRSM_ARGS
+#undef FP__MAXABS_BODY
 #undef FP__LEVEL1_FAMILY
 #undef FP__A2MR
 #undef FP__A2MRS
@@ -3278,11 +3322,11 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
 #define FP__GER_ARGS int m, int len, const double *l, ptrdiff_t ls, const double *u, double *a, ptrdiff_t rsa
 
 /* B <- T^-1 B for a triangular leaf (m <= FP__TRSM_LEAF rows) and a row-major B (m x n, row stride rsb,
- * unit column stride), left-looking (eq. L1 of docs/THEORY.md): row i of X is B's row i less the sum of
+ * unit column stride), left-looking (substitution by rows, forward or backward): row i of X is B's row i less the sum of
  * t_iq x_q over the rows q solved before it, times 1/t_ii. The columns go in chunks of at most 8 vectors
  * whose sums stay in registers while the solved rows stream from L1: per q one broadcast of t_iq and NV
- * loads feed NV independent FMA chains (8 hide the FMA latency; the old right-looking leaf loaded and
- * stored each row of its block once per q). A chunk's last vector is masked; the chunks are balanced
+ * loads feed NV independent FMA chains (8 hide the FMA latency; a right-looking leaf loads and stores
+ * each row of its block once per q). A chunk's last vector is masked; the chunks are balanced
  * (100 float columns on AVX2: 7 and 6 vectors, not 8 and 5). */
 #define FP__TRV(v, NV_, OP) if ((v) < (NV_)) { OP(v, (v) == (NV_) - 1) }
 #define FP__TRV8(NV_, OP)                                                                             \
@@ -3335,8 +3379,34 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         j0 += w;                                                                                      \
     }
 #define FP__TRSM_ARGS int lower, int unit, int m, int n, const double *t, ptrdiff_t rst, ptrdiff_t cst, double *b, ptrdiff_t rsb
-/* A family's instances of the four bodies above (TGT: its target attribute, VL_: its vector length). */
-#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM)                                            \
+
+/* The largest |r_j| of a contiguous row, into *mx, and the sum of 0 |r_j|, into *nz (NaN if an r_j is not
+ * finite): the factorizations' singularity threshold and finiteness check, which on the baseline ISA
+ * were an eighth of a 200 x 200 float LU. Two vectors of each, a masked tail (zeros: no effect). */
+#define FP__MAXABS_BODY(VL_)                                                                          \
+    V m0 = VZERO(), m1 = VZERO(), z0 = VZERO(), z1 = VZERO(), zero = VZERO();                        \
+    double mt[VL_], zt[VL_];                                                                           \
+    int j = 0, l;                                                                                     \
+    for (; j + 2 * (VL_) <= n; j += 2 * (VL_)) {                                                      \
+        V v0 = VABS(VLOAD(r + j)), v1 = VABS(VLOAD(r + j + (VL_)));                                   \
+        m0 = VMAX(v0, m0); m1 = VMAX(v1, m1);                                                         \
+        z0 = VFMA(v0, zero, z0); z1 = VFMA(v1, zero, z1);                                             \
+    }                                                                                                 \
+    for (; j < n; j += (VL_)) {                                                                       \
+        VMASK k_ = VMASKN(n - j < (VL_) ? n - j : (VL_));                                             \
+        V v0 = VABS(VLOADM(r + j, k_));                                                               \
+        m0 = VMAX(v0, m0);                                                                            \
+        z0 = VFMA(v0, zero, z0);                                                                      \
+    }                                                                                                 \
+    VSTORE(mt, VMAX(m0, m1));                                                                         \
+    VSTORE(zt, VFMA(z1, VSET1((double)1), z0));                                                        \
+    for (l = 0; l < (VL_); ++l) {                                                                     \
+        *mx = mt[l] > *mx ? mt[l] : *mx;                                                              \
+        *nz += zt[l];                                                                                 \
+    }
+/* A family's instances of the five bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS)                                    \
+    TGT static void MAXABS(int n, const double *r, double *mx, double *nz) { FP__MAXABS_BODY(VL_) }      \
     TGT static void AXPY(int n, double alpha, const double *x, double *y) { FP__AXPY_BODY(VL_) }         \
     TGT static void PACK(int kc, const double *b, ptrdiff_t rs, int w, double *bp) { FP__PACK_ROWS_BODY(VL_) } \
     TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }                                           \
@@ -3356,6 +3426,8 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
 #define VMASKN(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3))
 #define VLOADM(p, k) _mm256_maskload_pd(p, k)
 #define VSTOREM(p, k, v) _mm256_maskstore_pd(p, k, v)
+#define VMAX _mm256_max_pd
+#define VABS(x) _mm256_andnot_pd(_mm256_set1_pd(-0.0), x)
 FP__TARGET_AVX2 static void fp__ukr_avx2_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
                                             const double *bp, ptrdiff_t brs, double alpha, double beta, double *c,
                                             ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
@@ -3368,7 +3440,7 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f64(int kc, const double *ap, ptrdiff
 {
     FP__UKR_BODY(FP__A2MRS, 4);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64, fp__ger_rows_avx2_f64, fp__trsm_rows_avx2_f64)
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64, fp__ger_rows_avx2_f64, fp__trsm_rows_avx2_f64, fp__maxabs_avx2_f64)
 #undef V
 #undef VZERO
 #undef VSET1
@@ -3380,6 +3452,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64,
 #undef VMASKN
 #undef VLOADM
 #undef VSTOREM
+#undef VMAX
+#undef VABS
 #endif
 
 #if defined(FP__HAVE_AVX512)
@@ -3396,6 +3470,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64,
 #define VMASKN(n) ((__mmask8)((1u << (n)) - 1u))
 #define VLOADM(p, k) _mm512_maskz_loadu_pd(k, p)
 #define VSTOREM(p, k, v) _mm512_mask_storeu_pd(p, k, v)
+#define VMAX _mm512_max_pd
+#define VABS _mm512_abs_pd
 FP__TARGET_AVX512 static void fp__ukr_avx512_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
                                                 const double *bp, ptrdiff_t brs, double alpha, double beta, double *c,
                                                 ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
@@ -3408,7 +3484,7 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f64(int kc, const double *ap, ptr
 {
     FP__UKR_BODY(FP__A5MRS, 8);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 8, fp__axpy_avx512_f64, fp__pack_rows_avx512_f64, fp__ger_rows_avx512_f64, fp__trsm_rows_avx512_f64)
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 8, fp__axpy_avx512_f64, fp__pack_rows_avx512_f64, fp__ger_rows_avx512_f64, fp__trsm_rows_avx512_f64, fp__maxabs_avx512_f64)
 #undef V
 #undef VZERO
 #undef VSET1
@@ -3420,6 +3496,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 8, fp__axpy_avx512_f64, fp__pack_rows_avx51
 #undef VMASKN
 #undef VLOADM
 #undef VSTOREM
+#undef VMAX
+#undef VABS
 #endif
 
 /* y += alpha x past the checks, on the path's vectors when both strides are 1. */
@@ -4009,6 +4087,15 @@ FP__VECTORIZE static double fp__mat_max_abs_f64(int m, int n, const double *a, p
     double x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
+    if (csa == 1 && fp_isa_current() != FP_ISA_SCALAR) { /* contiguous rows: the path's vectors */
+        void (*row)(int, const double *, double *, double *) = NULL;
+        FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) row = fp__maxabs_avx2_f64;)
+        FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) row = fp__maxabs_avx512_f64;)
+        if (row) {
+            for (i = 0; i < m; ++i) row(n, a + i * rsa, &x0, &s0);
+            return s0 != (double)0 ? (double)NAN : x0;
+        }
+    }
     for (i = 0; i < m; ++i) {
         const double *r = a + i * rsa;
         j = 0;
@@ -4410,6 +4497,7 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__TRSM_CHUNK
 #undef FP__TRSM_ROWS_BODY
 #undef FP__TRSM_ARGS
+#undef FP__MAXABS_BODY
 #undef FP__LEVEL1_FAMILY
 #undef FP__A2MR
 #undef FP__A2MRS

@@ -1654,11 +1654,11 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
 #define FP__GER_ARGS int m, int len, const FP__T *l, ptrdiff_t ls, const FP__T *u, FP__T *a, ptrdiff_t rsa
 
 /* B <- T^-1 B for a triangular leaf (m <= FP__TRSM_LEAF rows) and a row-major B (m x n, row stride rsb,
- * unit column stride), left-looking (eq. L1 of docs/THEORY.md): row i of X is B's row i less the sum of
+ * unit column stride), left-looking (substitution by rows, forward or backward): row i of X is B's row i less the sum of
  * t_iq x_q over the rows q solved before it, times 1/t_ii. The columns go in chunks of at most 8 vectors
  * whose sums stay in registers while the solved rows stream from L1: per q one broadcast of t_iq and NV
- * loads feed NV independent FMA chains (8 hide the FMA latency; the old right-looking leaf loaded and
- * stored each row of its block once per q). A chunk's last vector is masked; the chunks are balanced
+ * loads feed NV independent FMA chains (8 hide the FMA latency; a right-looking leaf loads and stores
+ * each row of its block once per q). A chunk's last vector is masked; the chunks are balanced
  * (100 float columns on AVX2: 7 and 6 vectors, not 8 and 5). */
 #define FP__TRV(v, NV_, OP) if ((v) < (NV_)) { OP(v, (v) == (NV_) - 1) }
 #define FP__TRV8(NV_, OP)                                                                             \
@@ -1711,8 +1711,34 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         j0 += w;                                                                                      \
     }
 #define FP__TRSM_ARGS int lower, int unit, int m, int n, const FP__T *t, ptrdiff_t rst, ptrdiff_t cst, FP__T *b, ptrdiff_t rsb
-/* A family's instances of the four bodies above (TGT: its target attribute, VL_: its vector length). */
-#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM)                                            \
+
+/* The largest |r_j| of a contiguous row, into *mx, and the sum of 0 |r_j|, into *nz (NaN if an r_j is not
+ * finite): the factorizations' singularity threshold and finiteness check, which on the baseline ISA
+ * were an eighth of a 200 x 200 float LU. Two vectors of each, a masked tail (zeros: no effect). */
+#define FP__MAXABS_BODY(VL_)                                                                          \
+    V m0 = VZERO(), m1 = VZERO(), z0 = VZERO(), z1 = VZERO(), zero = VZERO();                        \
+    FP__T mt[VL_], zt[VL_];                                                                           \
+    int j = 0, l;                                                                                     \
+    for (; j + 2 * (VL_) <= n; j += 2 * (VL_)) {                                                      \
+        V v0 = VABS(VLOAD(r + j)), v1 = VABS(VLOAD(r + j + (VL_)));                                   \
+        m0 = VMAX(v0, m0); m1 = VMAX(v1, m1);                                                         \
+        z0 = VFMA(v0, zero, z0); z1 = VFMA(v1, zero, z1);                                             \
+    }                                                                                                 \
+    for (; j < n; j += (VL_)) {                                                                       \
+        VMASK k_ = VMASKN(n - j < (VL_) ? n - j : (VL_));                                             \
+        V v0 = VABS(VLOADM(r + j, k_));                                                               \
+        m0 = VMAX(v0, m0);                                                                            \
+        z0 = VFMA(v0, zero, z0);                                                                      \
+    }                                                                                                 \
+    VSTORE(mt, VMAX(m0, m1));                                                                         \
+    VSTORE(zt, VFMA(z1, VSET1((FP__T)1), z0));                                                        \
+    for (l = 0; l < (VL_); ++l) {                                                                     \
+        *mx = mt[l] > *mx ? mt[l] : *mx;                                                              \
+        *nz += zt[l];                                                                                 \
+    }
+/* A family's instances of the five bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS)                                    \
+    TGT static void MAXABS(int n, const FP__T *r, FP__T *mx, FP__T *nz) { FP__MAXABS_BODY(VL_) }      \
     TGT static void AXPY(int n, FP__T alpha, const FP__T *x, FP__T *y) { FP__AXPY_BODY(VL_) }         \
     TGT static void PACK(int kc, const FP__T *b, ptrdiff_t rs, int w, FP__T *bp) { FP__PACK_ROWS_BODY(VL_) } \
     TGT static void GER(FP__GER_ARGS) { FP__GER_BODY(VL_) }                                           \
@@ -1733,6 +1759,8 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
 #define VMASKN(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define VLOADM(p, k) _mm256_maskload_ps(p, k)
 #define VSTOREM(p, k, v) _mm256_maskstore_ps(p, k, v)
+#define VMAX _mm256_max_ps
+#define VABS(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x)
 #else
 #define V __m256d
 #define VZERO _mm256_setzero_pd
@@ -1745,6 +1773,8 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
 #define VMASKN(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3))
 #define VLOADM(p, k) _mm256_maskload_pd(p, k)
 #define VSTOREM(p, k, v) _mm256_maskstore_pd(p, k, v)
+#define VMAX _mm256_max_pd
+#define VABS(x) _mm256_andnot_pd(_mm256_set1_pd(-0.0), x)
 #endif
 FP__TARGET_AVX2 static void FP__I(ukr_avx2)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
                                             const FP__T *bp, ptrdiff_t brs, FP__T alpha, FP__T beta, FP__T *c,
@@ -1758,7 +1788,7 @@ FP__TARGET_AVX2 static void FP__I(ukr_avx2_s)(int kc, const FP__T *ap, ptrdiff_t
 {
     FP__UKR_BODY(FP__A2MRS, FP__A2VL);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_avx2), FP__I(ger_rows_avx2), FP__I(trsm_rows_avx2))
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_avx2), FP__I(ger_rows_avx2), FP__I(trsm_rows_avx2), FP__I(maxabs_avx2))
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1770,6 +1800,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_a
 #undef VMASKN
 #undef VLOADM
 #undef VSTOREM
+#undef VMAX
+#undef VABS
 #endif
 
 #if defined(FP__HAVE_AVX512)
@@ -1787,6 +1819,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_a
 #define VMASKN(n) ((__mmask16)((1u << (n)) - 1u))
 #define VLOADM(p, k) _mm512_maskz_loadu_ps(k, p)
 #define VSTOREM(p, k, v) _mm512_mask_storeu_ps(p, k, v)
+#define VMAX _mm512_max_ps
+#define VABS _mm512_abs_ps
 #else
 #define V __m512d
 #define VZERO _mm512_setzero_pd
@@ -1799,6 +1833,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_a
 #define VMASKN(n) ((__mmask8)((1u << (n)) - 1u))
 #define VLOADM(p, k) _mm512_maskz_loadu_pd(k, p)
 #define VSTOREM(p, k, v) _mm512_mask_storeu_pd(p, k, v)
+#define VMAX _mm512_max_pd
+#define VABS _mm512_abs_pd
 #endif
 FP__TARGET_AVX512 static void FP__I(ukr_avx512)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
                                                 const FP__T *bp, ptrdiff_t brs, FP__T alpha, FP__T beta, FP__T *c,
@@ -1812,7 +1848,7 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512_s)(int kc, const FP__T *ap, ptrdi
 {
     FP__UKR_BODY(FP__A5MRS, FP__A5VL);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX512, FP__A5VL, FP__I(axpy_avx512), FP__I(pack_rows_avx512), FP__I(ger_rows_avx512), FP__I(trsm_rows_avx512))
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, FP__A5VL, FP__I(axpy_avx512), FP__I(pack_rows_avx512), FP__I(ger_rows_avx512), FP__I(trsm_rows_avx512), FP__I(maxabs_avx512))
 #undef V
 #undef VZERO
 #undef VSET1
@@ -1824,6 +1860,8 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX512, FP__A5VL, FP__I(axpy_avx512), FP__I(pack_ro
 #undef VMASKN
 #undef VLOADM
 #undef VSTOREM
+#undef VMAX
+#undef VABS
 #endif
 
 /* y += alpha x past the checks, on the path's vectors when both strides are 1. */
@@ -2457,6 +2495,15 @@ FP__VECTORIZE static FP__T FP__I(mat_max_abs)(int m, int n, const FP__T *a, ptrd
     FP__T x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     FP__T s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
+    if (csa == 1 && fp_isa_current() != FP_ISA_SCALAR) { /* contiguous rows: the path's vectors */
+        void (*row)(int, const FP__T *, FP__T *, FP__T *) = NULL;
+        FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) row = FP__I(maxabs_avx2);)
+        FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) row = FP__I(maxabs_avx512);)
+        if (row) {
+            for (i = 0; i < m; ++i) row(n, a + i * rsa, &x0, &s0);
+            return s0 != (FP__T)0 ? (FP__T)NAN : x0;
+        }
+    }
     for (i = 0; i < m; ++i) {
         const FP__T *r = a + i * rsa;
         j = 0;
