@@ -47,12 +47,16 @@ static void lu_recursive_solves_known_systems(void) { lu_known_f64(); lu_known_f
 static void lu_recursive_reports_singular_deep_in_the_recursion(void) { lu_singular_f64(); lu_singular_f32(); }
 static void cholesky_recursive_solves_and_keeps_the_upper_triangle(void) { chol_known_f64(); chol_known_f32(); }
 static void factorizations_fall_back_when_the_workspace_cannot_be_had(void) { fallback_f64(); fallback_f32(); }
+static void triangular_solves_match_substitution_at_every_width(void) { substitution_f64(); substitution_f32(); }
+static void factorizations_see_every_entry_for_their_threshold_and_finiteness(void) { every_entry_f64(); every_entry_f32(); }
 
 const fpt_test fpt_factor_tests[] = {
     { "lu_recursive_solves_known_systems", lu_recursive_solves_known_systems },
     { "lu_recursive_reports_singular_deep_in_the_recursion", lu_recursive_reports_singular_deep_in_the_recursion },
     { "cholesky_recursive_solves_and_keeps_the_upper_triangle", cholesky_recursive_solves_and_keeps_the_upper_triangle },
     { "factorizations_fall_back_when_the_workspace_cannot_be_had", factorizations_fall_back_when_the_workspace_cannot_be_had },
+    { "triangular_solves_match_substitution_at_every_width", triangular_solves_match_substitution_at_every_width },
+    { "factorizations_see_every_entry_for_their_threshold_and_finiteness", factorizations_see_every_entry_for_their_threshold_and_finiteness },
     { NULL, NULL }
 };
 
@@ -202,6 +206,122 @@ static void FN(fallback)(void)
     be = FN(backward_error)(0, n, nrhs, a, n, 1, x, b, nrhs, 1);
     CHECKF(be < 4, "backward error %.3g n eps", be);
     free(a); free(lu); free(b); free(x); free(piv);
+}
+
+/* fp_lu_solve on given factors (a unit lower L and an upper U with a dominant diagonal, a random pivot
+ * sequence) against plain substitution in double, both transposes: the four triangular solves (lower or
+ * upper, unit or not). The orders reach the vector leaf (up to 64 rows) and its recursion; the column
+ * counts give every chunk of 1 to 8 vectors on both vector widths, whole and masked; right-hand sides
+ * row-major (solved in place), column-major (transposed by blocks) and general (the plain loops). */
+static void FN(substitution)(void)
+{
+    static const int orders[] = { 1, 3, 17, 64, 100, 131 };
+    static const int widths[] = { 2, 5, 9, 16, 23, 31, 33, 57, 64, 100, 129 };
+    int o, w, lt, lb, t, i, j, k;
+    for (o = 0; o < 6; ++o)
+        for (lt = 0; lt < FACTOR_LAYOUTS; ++lt) {
+            int n = orders[o], *piv = malloc((size_t)n * sizeof *piv);
+            ptrdiff_t rs, cs;
+            size_t len;
+            FT *lu;
+            fpt_rng r = { 900u + (unsigned)(n * 3 + lt) };
+            factor_strides(n, lt, &rs, &cs, &len);
+            lu = calloc(len, sizeof *lu);
+            for (i = 0; i < n; ++i) {
+                piv[i] = i + (int)((fpt_uniform(&r) + 1) / 2 * (n - i)) % (n - i);
+                for (j = 0; j < n; ++j)
+                    lu[i * rs + j * cs] = (FT)(i == j ? (fpt_uniform(&r) < 0 ? -1 : 1) * (1.5 + fpt_uniform(&r) / 2)
+                                                      : fpt_uniform(&r) / (i > j ? n : 2 * n));
+            }
+            for (w = 0; w < 11; ++w)
+                for (lb = 0; lb < 3; ++lb)
+                    for (t = 0; t < 2; ++t) {
+                        int nrhs = widths[w];
+                        ptrdiff_t rsb = lb == 0 ? nrhs : lb == 1 ? 1 : 2 * nrhs + 1, csb = lb == 0 ? 1 : lb == 1 ? n : 2;
+                        size_t lenb = (size_t)((n - 1) * rsb + (nrhs - 1) * csb + 1);
+                        FT *x = calloc(lenb, sizeof *x);
+                        double *y = malloc((size_t)n * sizeof *y), err = 0, ymax = 0;
+                        for (i = 0; i < (int)lenb; ++i) x[i] = (FT)fpt_uniform(&r);
+                        for (i = 0; i < (int)lenb; ++i)
+                            if (i % 7 == 3) x[i] = (FT)1e30; /* outside the view (general layout): must stay */
+                        for (k = 0; k < nrhs; ++k)
+                            for (i = 0; i < n; ++i) x[i * rsb + k * csb] = (FT)fpt_uniform(&r);
+                        {
+                            FT *b = malloc(lenb * sizeof *b);
+                            memcpy(b, x, lenb * sizeof *b);
+                            FN(fp_lu_solve)((fp_trans)t, n, nrhs, lu, rs, cs, piv, x, rsb, csb);
+                            for (k = 0; k < nrhs; ++k) {
+                                for (i = 0; i < n; ++i) y[i] = (double)b[i * rsb + k * csb];
+                                if (!t) { /* x = U^-1 L^-1 P b */
+                                    for (i = 0; i < n; ++i) { double s = y[i]; y[i] = y[piv[i]]; y[piv[i]] = s; }
+                                    for (i = 0; i < n; ++i)
+                                        for (j = 0; j < i; ++j) y[i] -= (double)lu[i * rs + j * cs] * y[j];
+                                    for (i = n - 1; i >= 0; --i) {
+                                        for (j = i + 1; j < n; ++j) y[i] -= (double)lu[i * rs + j * cs] * y[j];
+                                        y[i] /= (double)lu[i * rs + i * cs];
+                                    }
+                                } else { /* x = P^T L^-T U^-T b */
+                                    for (i = 0; i < n; ++i) {
+                                        for (j = 0; j < i; ++j) y[i] -= (double)lu[j * rs + i * cs] * y[j];
+                                        y[i] /= (double)lu[i * rs + i * cs];
+                                    }
+                                    for (i = n - 1; i >= 0; --i)
+                                        for (j = i + 1; j < n; ++j) y[i] -= (double)lu[j * rs + i * cs] * y[j];
+                                    for (i = n - 1; i >= 0; --i) { double s = y[i]; y[i] = y[piv[i]]; y[piv[i]] = s; }
+                                }
+                                for (i = 0; i < n; ++i) {
+                                    double d = fabs((double)x[i * rsb + k * csb] - y[i]);
+                                    if (!(d <= err)) err = d;
+                                    if (fabs(y[i]) > ymax) ymax = fabs(y[i]);
+                                }
+                            }
+                            for (i = 0; i < (int)lenb; ++i) { /* no element outside the view written */
+                                int in = 0;
+                                for (k = 0; k < nrhs && !in; ++k)
+                                    in = (i - k * (int)csb) >= 0 && (i - k * (int)csb) % (int)rsb == 0 &&
+                                         (i - k * (int)csb) / (int)rsb < n;
+                                if (!in && x[i] != b[i]) { err = 1e300; break; }
+                            }
+                            free(b);
+                        }
+                        CHECKF(err <= 8 * n * FEPS * ymax, "n=%d T layout %d, %d columns, B layout %d, trans %d: "
+                               "%.3g from substitution (scale %.3g)", n, lt, nrhs, lb, t, err, ymax);
+                        free(x); free(y);
+                    }
+            free(lu); free(piv);
+        }
+}
+
+/* The LU's singularity threshold (n eps max|a|) and both factorizations' finiteness check read every entry,
+ * the last ones of a row or column (a vector's masked tail) too: a huge entry makes the small pivots
+ * singular, an infinity is non-finite, wherever it sits in the last row or column, in either layout. */
+static void FN(every_entry)(void)
+{
+    int n = 67, layout, pos, i;
+    FT *a = malloc((size_t)(n * n) * sizeof *a);
+    int *piv = malloc((size_t)n * sizeof *piv), missed = 0;
+    for (layout = 0; layout < 2; ++layout) {
+        ptrdiff_t rs = layout ? 1 : n, cs = layout ? n : 1;
+        for (pos = 0; pos < 2 * n; ++pos) {
+            int pi = pos < n ? n - 1 : pos - n, pj = pos < n ? pos : n - 1, kind;
+            for (kind = 0; kind < 3; ++kind) {
+                fp_status st;
+                for (i = 0; i < n * n; ++i) a[i] = 0;
+                for (i = 0; i < n; ++i) a[i * rs + i * cs] = (FT)1e-3;
+                a[pi * rs + pj * cs] = kind == 0 ? (FT)1e12 : kind == 1 ? (FT)INFINITY : (FT)NAN;
+                st = FN(fp_lu_factor)(n, a, rs, cs, piv);
+                missed += st != (kind == 0 ? FP_ERR_SINGULAR : FP_ERR_NON_FINITE);
+                if (kind && pi == pj) { /* the diagonal: Cholesky's own check */
+                    for (i = 0; i < n * n; ++i) a[i] = 0;
+                    for (i = 0; i < n; ++i) a[i * rs + i * cs] = 1;
+                    a[pi * rs + pj * cs] = kind == 1 ? (FT)INFINITY : (FT)NAN;
+                    missed += FN(fp_chol_factor)(n, a, rs, cs) != FP_ERR_NON_FINITE;
+                }
+            }
+        }
+    }
+    CHECKF(missed == 0, "%d of %d placements not reported", missed, 2 * 2 * n * 3 + 4);
+    free(a); free(piv);
 }
 
 #endif /* FPT_FACTOR_PASS */
