@@ -2114,7 +2114,7 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32,
 #define VMASKN(n) ((__mmask16)((1u << (n)) - 1u))
 #define VLOADM(p, k) _mm512_maskz_loadu_ps(k, p)
 #define VSTOREM(p, k, v) _mm512_mask_storeu_ps(p, k, v)
-#define VMAX _mm512_max_ps
+#define VMAX(a, b) _mm512_mask_max_ps(a, (__mmask16)0xFFFF, a, b) /* the unmasked form reads an undefined vector: g++ warns */
 #define VABS _mm512_abs_ps
 FP__TARGET_AVX512 static void fp__ukr_avx512_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t acs,
                                                 const float *bp, ptrdiff_t brs, float alpha, float beta, float *c,
@@ -2202,7 +2202,6 @@ FP__TARGET_TR static void fp__transpose_v_f32(int m, int n, const float *a, ptrd
     for (i = 0; i < m; ++i)
         for (j = i < mb ? nb : 0; j < n; ++j) b[j * ldb + i] = a[i * lda + j];
 }
-#endif
 
 /* FP__TRSM_ROWS_BODY on the path's vectors; 0 on the scalar path, whose caller keeps its own loops. */
 static int fp__trsm_rows_f32(FP__TRSM_ARGS)
@@ -2217,6 +2216,7 @@ static int fp__trsm_rows_f32(FP__TRSM_ARGS)
 #endif
     return 0;
 }
+#endif
 
 /* FP__GER_BODY past the checks on the path's vectors; the plain loop on the scalar path. */
 static void fp__ger_rows_f32(FP__GER_ARGS)
@@ -3470,7 +3470,7 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64,
 #define VMASKN(n) ((__mmask8)((1u << (n)) - 1u))
 #define VLOADM(p, k) _mm512_maskz_loadu_pd(k, p)
 #define VSTOREM(p, k, v) _mm512_mask_storeu_pd(p, k, v)
-#define VMAX _mm512_max_pd
+#define VMAX(a, b) _mm512_mask_max_pd(a, (__mmask8)0xFF, a, b)
 #define VABS _mm512_abs_pd
 FP__TARGET_AVX512 static void fp__ukr_avx512_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_t acs,
                                                 const double *bp, ptrdiff_t brs, double alpha, double beta, double *c,
@@ -3547,7 +3547,6 @@ FP__TARGET_TR static void fp__transpose_v_f64(int m, int n, const double *a, ptr
     for (i = 0; i < m; ++i)
         for (j = i < mb ? nb : 0; j < n; ++j) b[j * ldb + i] = a[i * lda + j];
 }
-#endif
 
 /* FP__TRSM_ROWS_BODY on the path's vectors; 0 on the scalar path, whose caller keeps its own loops. */
 static int fp__trsm_rows_f64(FP__TRSM_ARGS)
@@ -3562,6 +3561,7 @@ static int fp__trsm_rows_f64(FP__TRSM_ARGS)
 #endif
     return 0;
 }
+#endif
 
 /* FP__GER_BODY past the checks on the path's vectors; the plain loop on the scalar path. */
 static void fp__ger_rows_f64(FP__GER_ARGS)

@@ -1819,7 +1819,7 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_a
 #define VMASKN(n) ((__mmask16)((1u << (n)) - 1u))
 #define VLOADM(p, k) _mm512_maskz_loadu_ps(k, p)
 #define VSTOREM(p, k, v) _mm512_mask_storeu_ps(p, k, v)
-#define VMAX _mm512_max_ps
+#define VMAX(a, b) _mm512_mask_max_ps(a, (__mmask16)0xFFFF, a, b) /* the unmasked form reads an undefined vector: g++ warns */
 #define VABS _mm512_abs_ps
 #else
 #define V __m512d
@@ -1833,7 +1833,7 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_a
 #define VMASKN(n) ((__mmask8)((1u << (n)) - 1u))
 #define VLOADM(p, k) _mm512_maskz_loadu_pd(k, p)
 #define VSTOREM(p, k, v) _mm512_mask_storeu_pd(p, k, v)
-#define VMAX _mm512_max_pd
+#define VMAX(a, b) _mm512_mask_max_pd(a, (__mmask8)0xFF, a, b)
 #define VABS _mm512_abs_pd
 #endif
 FP__TARGET_AVX512 static void FP__I(ukr_avx512)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t acs,
@@ -1933,7 +1933,6 @@ FP__TARGET_TR static void FP__I(transpose_v)(int m, int n, const FP__T *a, ptrdi
     for (i = 0; i < m; ++i)
         for (j = i < mb ? nb : 0; j < n; ++j) b[j * ldb + i] = a[i * lda + j];
 }
-#endif
 
 /* FP__TRSM_ROWS_BODY on the path's vectors; 0 on the scalar path, whose caller keeps its own loops. */
 static int FP__I(trsm_rows)(FP__TRSM_ARGS)
@@ -1948,6 +1947,7 @@ static int FP__I(trsm_rows)(FP__TRSM_ARGS)
 #endif
     return 0;
 }
+#endif
 
 /* FP__GER_BODY past the checks on the path's vectors; the plain loop on the scalar path. */
 static void FP__I(ger_rows)(FP__GER_ARGS)
