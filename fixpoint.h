@@ -2369,10 +2369,35 @@ static void fp__gemm_small_f32(const fp__kernel_f32 *K, int m, int n, int k, flo
     }
 }
 
-/* The blocked GEMM on effective strides (transposes already folded in). */
+/* One micro-tile of a triangle-only product (tri 1: keep C's elements with column + off <= row; tri 2:
+ * column + off >= row): a tile wholly on the other side is skipped, one the diagonal crosses goes
+ * through a scratch tile and only its kept elements reach C (so the rest of C is never written). */
+static void fp__tile_tri_f32(const fp__kernel_f32 *K, int tri, int off, int r0, int c0, int kc, const float *ap,
+                            ptrdiff_t ars, ptrdiff_t acs, const float *bp, float alpha, float beta, float *c,
+                            ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    float ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
+    int lo = c0 + off - (r0 + mr - 1), hi = c0 + off + nr - 1 - r0, i, j; /* column - row over the tile */
+    if (tri == 0 || (tri == 1 && hi <= 0) || (tri == 2 && lo >= 0)) {
+        K->ukr(kc, ap, ars, acs, bp, K->nr, alpha, beta, c, rsc, csc, mr, nr);
+        return;
+    }
+    if ((tri == 1 && lo > 0) || (tri == 2 && hi < 0)) return;
+    K->ukr(kc, ap, ars, acs, bp, K->nr, 1, 0, ab, K->nr, 1, mr, nr);
+    for (i = 0; i < mr; ++i)
+        for (j = 0; j < nr; ++j) {
+            int d = c0 + off + j - (r0 + i);
+            float *cij = c + i * rsc + j * csc;
+            if (tri == 1 ? d > 0 : d < 0) continue;
+            *cij = beta == (float)0 ? alpha * ab[i * K->nr + j] : alpha * ab[i * K->nr + j] + beta * *cij;
+        }
+}
+
+/* The blocked GEMM on effective strides (transposes already folded in); tri, off: the triangle of C
+ * written (fp__tile_tri_f32; 0: all of it). */
 static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *a, ptrdiff_t rsa,
                                 ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb, float beta,
-                                float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+                                float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work, int tri, int off)
 {
     fp__kernel_f32 K = fp__kernel_pick_f32();
     float *bpack, *apack0;
@@ -2390,7 +2415,7 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
         if (n > w) {
             for (j = 0; j < n; j += w)
                 fp__gemm_blocked_f32(m, n - j < w ? n - j : w, k, alpha, a, rsa, csa, b + j * csb, rsb, csb, beta,
-                                    c + j * csc, rsc, csc, work);
+                                    c + j * csc, rsc, csc, work, tri, off + j);
             return;
         }
         K.kc = k;
@@ -2439,9 +2464,9 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
                 for (jr = 0; jr < nc; jr += K.nr)
                     for (ir = 0; ir < mc; ir += K.mr) {
                         const float *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr, alpha,
-                              bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc, mc - ir < K.mr ? mc - ir : K.mr,
-                              nc - jr < K.nr ? nc - jr : K.nr);
+                        fp__tile_tri_f32(&K, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
+                                        bpack + (size_t)jr * (size_t)kc, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
+                                        rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
                     }
             }
         }
@@ -2521,7 +2546,7 @@ static fp_status fp__gemm_cols_f32(int any_n, fp_trans ta, fp_trans tb, int m, i
         if (!own) return FP_ERR_NO_MEMORY;
         work = own;
     }
-    fp__gemm_blocked_f32(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+    fp__gemm_blocked_f32(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work, 0, 0);
     if (own) fp__free(own);
     return FP_OK;
 #endif
@@ -3010,6 +3035,18 @@ static void fp__syrk_lower_f32(int n, int k, const float *a, ptrdiff_t rsa, ptrd
                               ptrdiff_t csc, void *gws)
 {
     int i, j;
+#ifndef FIXPOINT_USE_BLIS
+    if (gws && (n > FP__SMALL_MN || k > FP__SMALL_K)) {
+        /* one blocked product whose micro-tiles above the diagonal are skipped (fp__tile_tri_f32): each
+         * halving of the recursion below leaves products half as wide, and at 62 x 62 x 500 and below
+         * they ran at 57 GFLOP/s and less (81 at 250 x 250 x 500), a third of a float Cholesky at 1000.
+         * A column-major C goes as its transpose (A A^T is symmetric), whose kept triangle is the upper. */
+        int tri = 1;
+        if (csc != 1 && rsc == 1) { ptrdiff_t s = rsc; rsc = csc; csc = s; tri = 2; }
+        fp__gemm_blocked_f32(n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, gws, tri, 0);
+        return;
+    }
+#endif
     if (n <= FP__LEAF) { /* the diagonal block by GEMM into scratch, then its lower half subtracted */
         float d[FP__LEAF * FP__LEAF];
         fp__gemm_run_f32(FP_NOTRANS, FP_TRANS, n, n, k, 1, a, rsa, csa, a, rsa, csa, 0, d, n, 1, gws);
@@ -3714,10 +3751,35 @@ static void fp__gemm_small_f64(const fp__kernel_f64 *K, int m, int n, int k, dou
     }
 }
 
-/* The blocked GEMM on effective strides (transposes already folded in). */
+/* One micro-tile of a triangle-only product (tri 1: keep C's elements with column + off <= row; tri 2:
+ * column + off >= row): a tile wholly on the other side is skipped, one the diagonal crosses goes
+ * through a scratch tile and only its kept elements reach C (so the rest of C is never written). */
+static void fp__tile_tri_f64(const fp__kernel_f64 *K, int tri, int off, int r0, int c0, int kc, const double *ap,
+                            ptrdiff_t ars, ptrdiff_t acs, const double *bp, double alpha, double beta, double *c,
+                            ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    double ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
+    int lo = c0 + off - (r0 + mr - 1), hi = c0 + off + nr - 1 - r0, i, j; /* column - row over the tile */
+    if (tri == 0 || (tri == 1 && hi <= 0) || (tri == 2 && lo >= 0)) {
+        K->ukr(kc, ap, ars, acs, bp, K->nr, alpha, beta, c, rsc, csc, mr, nr);
+        return;
+    }
+    if ((tri == 1 && lo > 0) || (tri == 2 && hi < 0)) return;
+    K->ukr(kc, ap, ars, acs, bp, K->nr, 1, 0, ab, K->nr, 1, mr, nr);
+    for (i = 0; i < mr; ++i)
+        for (j = 0; j < nr; ++j) {
+            int d = c0 + off + j - (r0 + i);
+            double *cij = c + i * rsc + j * csc;
+            if (tri == 1 ? d > 0 : d < 0) continue;
+            *cij = beta == (double)0 ? alpha * ab[i * K->nr + j] : alpha * ab[i * K->nr + j] + beta * *cij;
+        }
+}
+
+/* The blocked GEMM on effective strides (transposes already folded in); tri, off: the triangle of C
+ * written (fp__tile_tri_f64; 0: all of it). */
 static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double *a, ptrdiff_t rsa,
                                 ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb, double beta,
-                                double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work)
+                                double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work, int tri, int off)
 {
     fp__kernel_f64 K = fp__kernel_pick_f64();
     double *bpack, *apack0;
@@ -3735,7 +3797,7 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
         if (n > w) {
             for (j = 0; j < n; j += w)
                 fp__gemm_blocked_f64(m, n - j < w ? n - j : w, k, alpha, a, rsa, csa, b + j * csb, rsb, csb, beta,
-                                    c + j * csc, rsc, csc, work);
+                                    c + j * csc, rsc, csc, work, tri, off + j);
             return;
         }
         K.kc = k;
@@ -3784,9 +3846,9 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
                 for (jr = 0; jr < nc; jr += K.nr)
                     for (ir = 0; ir < mc; ir += K.mr) {
                         const double *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr, alpha,
-                              bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc, mc - ir < K.mr ? mc - ir : K.mr,
-                              nc - jr < K.nr ? nc - jr : K.nr);
+                        fp__tile_tri_f64(&K, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
+                                        bpack + (size_t)jr * (size_t)kc, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
+                                        rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
                     }
             }
         }
@@ -3866,7 +3928,7 @@ static fp_status fp__gemm_cols_f64(int any_n, fp_trans ta, fp_trans tb, int m, i
         if (!own) return FP_ERR_NO_MEMORY;
         work = own;
     }
-    fp__gemm_blocked_f64(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work);
+    fp__gemm_blocked_f64(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, work, 0, 0);
     if (own) fp__free(own);
     return FP_OK;
 #endif
@@ -4355,6 +4417,18 @@ static void fp__syrk_lower_f64(int n, int k, const double *a, ptrdiff_t rsa, ptr
                               ptrdiff_t csc, void *gws)
 {
     int i, j;
+#ifndef FIXPOINT_USE_BLIS
+    if (gws && (n > FP__SMALL_MN || k > FP__SMALL_K)) {
+        /* one blocked product whose micro-tiles above the diagonal are skipped (fp__tile_tri_f64): each
+         * halving of the recursion below leaves products half as wide, and at 62 x 62 x 500 and below
+         * they ran at 57 GFLOP/s and less (81 at 250 x 250 x 500), a third of a float Cholesky at 1000.
+         * A column-major C goes as its transpose (A A^T is symmetric), whose kept triangle is the upper. */
+        int tri = 1;
+        if (csc != 1 && rsc == 1) { ptrdiff_t s = rsc; rsc = csc; csc = s; tri = 2; }
+        fp__gemm_blocked_f64(n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, gws, tri, 0);
+        return;
+    }
+#endif
     if (n <= FP__LEAF) { /* the diagonal block by GEMM into scratch, then its lower half subtracted */
         double d[FP__LEAF * FP__LEAF];
         fp__gemm_run_f64(FP_NOTRANS, FP_TRANS, n, n, k, 1, a, rsa, csa, a, rsa, csa, 0, d, n, 1, gws);
