@@ -2336,6 +2336,30 @@ static void fp__scale_c_f32(int m, int n, float beta, float *c, ptrdiff_t rsc, p
         for (j = 0; j < n; ++j) c[i * rsc + j * csc] = beta == (float)0 ? (float)0 : beta * c[i * rsc + j * csc];
 }
 
+/* One micro-tile of a triangle-only product (tri 1: keep C's elements with column + off <= row; tri 2:
+ * column + off >= row): a tile wholly on the other side is skipped, one the diagonal crosses goes
+ * through a scratch tile and only its kept elements reach C (so the rest of C is never written). */
+static void fp__tile_tri_f32(fp__ukr_fn_f32 ukr, int tri, int off, int r0, int c0, int kc, const float *ap,
+                            ptrdiff_t ars, ptrdiff_t acs, const float *bp, ptrdiff_t brs, float alpha, float beta,
+                            float *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    float ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
+    int lo = c0 + off - (r0 + mr - 1), hi = c0 + off + nr - 1 - r0, i, j; /* column - row over the tile */
+    if (tri == 0 || (tri == 1 && hi <= 0) || (tri == 2 && lo >= 0)) {
+        ukr(kc, ap, ars, acs, bp, brs, alpha, beta, c, rsc, csc, mr, nr);
+        return;
+    }
+    if ((tri == 1 && lo > 0) || (tri == 2 && hi < 0)) return;
+    ukr(kc, ap, ars, acs, bp, brs, 1, 0, ab, 32, 1, mr, nr);
+    for (i = 0; i < mr; ++i)
+        for (j = 0; j < nr; ++j) {
+            int d = c0 + off + j - (r0 + i);
+            float *cij = c + i * rsc + j * csc;
+            if (tri == 1 ? d > 0 : d < 0) continue;
+            *cij = beta == (float)0 ? alpha * ab[i * 32 + j] : alpha * ab[i * 32 + j] + beta * *cij;
+        }
+}
+
 /* Small products (k <= FP__SMALL_K, m and n <= FP__SMALL_MN; the sizes of many neuroscience models and
  * of the factorizations' leaves): no blocking and no copies of full panels. A's full panels of rows and a
  * row-major B's panels of NR (or one vector of) columns are read in place; only a ragged last panel is copied,
@@ -2346,7 +2370,7 @@ static void fp__scale_c_f32(int m, int n, float beta, float *c, ptrdiff_t rsc, p
 #define FP__SMALL_MN 128
 static void fp__gemm_small_f32(const fp__kernel_f32 *K, int m, int n, int k, float alpha, const float *a,
                               ptrdiff_t rsa, ptrdiff_t csa, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
-                              float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc)
+                              float beta, float *c, ptrdiff_t rsc, ptrdiff_t csc, int tri)
 {
     /* the widest kernel panel is 128 bytes (NR values), the tallest 12 rows */
     float bbuf[FP__SMALL_K * (128 / sizeof(float))], abuf[12 * FP__SMALL_K];
@@ -2364,33 +2388,13 @@ static void fp__gemm_small_f32(const fp__kernel_f32 *K, int m, int n, int k, flo
             brs = nr;
         }
         for (ir = 0; ir < m; ir += mr)
-            ukr(k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr, bp, brs, alpha, beta,
-                c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
+            if (!tri)
+                ukr(k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr, bp, brs, alpha, beta,
+                    c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
+            else
+                fp__tile_tri_f32(ukr, tri, 0, ir, jr, k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr,
+                                bp, brs, alpha, beta, c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
     }
-}
-
-/* One micro-tile of a triangle-only product (tri 1: keep C's elements with column + off <= row; tri 2:
- * column + off >= row): a tile wholly on the other side is skipped, one the diagonal crosses goes
- * through a scratch tile and only its kept elements reach C (so the rest of C is never written). */
-static void fp__tile_tri_f32(const fp__kernel_f32 *K, int tri, int off, int r0, int c0, int kc, const float *ap,
-                            ptrdiff_t ars, ptrdiff_t acs, const float *bp, float alpha, float beta, float *c,
-                            ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
-{
-    float ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
-    int lo = c0 + off - (r0 + mr - 1), hi = c0 + off + nr - 1 - r0, i, j; /* column - row over the tile */
-    if (tri == 0 || (tri == 1 && hi <= 0) || (tri == 2 && lo >= 0)) {
-        K->ukr(kc, ap, ars, acs, bp, K->nr, alpha, beta, c, rsc, csc, mr, nr);
-        return;
-    }
-    if ((tri == 1 && lo > 0) || (tri == 2 && hi < 0)) return;
-    K->ukr(kc, ap, ars, acs, bp, K->nr, 1, 0, ab, K->nr, 1, mr, nr);
-    for (i = 0; i < mr; ++i)
-        for (j = 0; j < nr; ++j) {
-            int d = c0 + off + j - (r0 + i);
-            float *cij = c + i * rsc + j * csc;
-            if (tri == 1 ? d > 0 : d < 0) continue;
-            *cij = beta == (float)0 ? alpha * ab[i * K->nr + j] : alpha * ab[i * K->nr + j] + beta * *cij;
-        }
 }
 
 /* The blocked GEMM on effective strides (transposes already folded in); tri, off: the triangle of C
@@ -2464,9 +2468,14 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
                 for (jr = 0; jr < nc; jr += K.nr)
                     for (ir = 0; ir < mc; ir += K.mr) {
                         const float *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        fp__tile_tri_f32(&K, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
-                                        bpack + (size_t)jr * (size_t)kc, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
-                                        rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
+                        if (!tri)
+                            K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr,
+                                  alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc,
+                                  mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
+                        else
+                            fp__tile_tri_f32(K.ukr, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
+                                            bpack + (size_t)jr * (size_t)kc, K.nr, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
+                                            rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
                     }
             }
         }
@@ -2538,7 +2547,7 @@ static fp_status fp__gemm_cols_f32(int any_n, fp_trans ta, fp_trans tb, int m, i
     }
     if (k <= FP__SMALL_K && m <= FP__SMALL_MN && n <= FP__SMALL_MN) { /* no workspace needed */
         fp__kernel_f32 K = fp__kernel_pick_f32();
-        fp__gemm_small_f32(&K, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+        fp__gemm_small_f32(&K, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, 0);
         return FP_OK;
     }
     if (!work) {
@@ -3036,14 +3045,18 @@ static void fp__syrk_lower_f32(int n, int k, const float *a, ptrdiff_t rsa, ptrd
 {
     int i, j;
 #ifndef FIXPOINT_USE_BLIS
-    if (gws && (n > FP__SMALL_MN || k > FP__SMALL_K)) {
+    if (gws && n > FP__TRSM_LEAF) {
         /* one blocked product whose micro-tiles above the diagonal are skipped (fp__tile_tri_f32): each
          * halving of the recursion below leaves products half as wide, and at 62 x 62 x 500 and below
          * they ran at 57 GFLOP/s and less (81 at 250 x 250 x 500), a third of a float Cholesky at 1000.
          * A column-major C goes as its transpose (A A^T is symmetric), whose kept triangle is the upper. */
         int tri = 1;
         if (csc != 1 && rsc == 1) { ptrdiff_t s = rsc; rsc = csc; csc = s; tri = 2; }
-        fp__gemm_blocked_f32(n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, gws, tri, 0);
+        if (n <= FP__SMALL_MN && k <= FP__SMALL_K) {
+            fp__kernel_f32 K = fp__kernel_pick_f32();
+            fp__gemm_small_f32(&K, n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, tri);
+        } else
+            fp__gemm_blocked_f32(n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, gws, tri, 0);
         return;
     }
 #endif
@@ -3718,6 +3731,30 @@ static void fp__scale_c_f64(int m, int n, double beta, double *c, ptrdiff_t rsc,
         for (j = 0; j < n; ++j) c[i * rsc + j * csc] = beta == (double)0 ? (double)0 : beta * c[i * rsc + j * csc];
 }
 
+/* One micro-tile of a triangle-only product (tri 1: keep C's elements with column + off <= row; tri 2:
+ * column + off >= row): a tile wholly on the other side is skipped, one the diagonal crosses goes
+ * through a scratch tile and only its kept elements reach C (so the rest of C is never written). */
+static void fp__tile_tri_f64(fp__ukr_fn_f64 ukr, int tri, int off, int r0, int c0, int kc, const double *ap,
+                            ptrdiff_t ars, ptrdiff_t acs, const double *bp, ptrdiff_t brs, double alpha, double beta,
+                            double *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    double ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
+    int lo = c0 + off - (r0 + mr - 1), hi = c0 + off + nr - 1 - r0, i, j; /* column - row over the tile */
+    if (tri == 0 || (tri == 1 && hi <= 0) || (tri == 2 && lo >= 0)) {
+        ukr(kc, ap, ars, acs, bp, brs, alpha, beta, c, rsc, csc, mr, nr);
+        return;
+    }
+    if ((tri == 1 && lo > 0) || (tri == 2 && hi < 0)) return;
+    ukr(kc, ap, ars, acs, bp, brs, 1, 0, ab, 32, 1, mr, nr);
+    for (i = 0; i < mr; ++i)
+        for (j = 0; j < nr; ++j) {
+            int d = c0 + off + j - (r0 + i);
+            double *cij = c + i * rsc + j * csc;
+            if (tri == 1 ? d > 0 : d < 0) continue;
+            *cij = beta == (double)0 ? alpha * ab[i * 32 + j] : alpha * ab[i * 32 + j] + beta * *cij;
+        }
+}
+
 /* Small products (k <= FP__SMALL_K, m and n <= FP__SMALL_MN; the sizes of many neuroscience models and
  * of the factorizations' leaves): no blocking and no copies of full panels. A's full panels of rows and a
  * row-major B's panels of NR (or one vector of) columns are read in place; only a ragged last panel is copied,
@@ -3728,7 +3765,7 @@ static void fp__scale_c_f64(int m, int n, double beta, double *c, ptrdiff_t rsc,
 #define FP__SMALL_MN 128
 static void fp__gemm_small_f64(const fp__kernel_f64 *K, int m, int n, int k, double alpha, const double *a,
                               ptrdiff_t rsa, ptrdiff_t csa, const double *b, ptrdiff_t rsb, ptrdiff_t csb,
-                              double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc)
+                              double beta, double *c, ptrdiff_t rsc, ptrdiff_t csc, int tri)
 {
     /* the widest kernel panel is 128 bytes (NR values), the tallest 12 rows */
     double bbuf[FP__SMALL_K * (128 / sizeof(double))], abuf[12 * FP__SMALL_K];
@@ -3746,33 +3783,13 @@ static void fp__gemm_small_f64(const fp__kernel_f64 *K, int m, int n, int k, dou
             brs = nr;
         }
         for (ir = 0; ir < m; ir += mr)
-            ukr(k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr, bp, brs, alpha, beta,
-                c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
+            if (!tri)
+                ukr(k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr, bp, brs, alpha, beta,
+                    c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
+            else
+                fp__tile_tri_f64(ukr, tri, 0, ir, jr, k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr,
+                                bp, brs, alpha, beta, c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
     }
-}
-
-/* One micro-tile of a triangle-only product (tri 1: keep C's elements with column + off <= row; tri 2:
- * column + off >= row): a tile wholly on the other side is skipped, one the diagonal crosses goes
- * through a scratch tile and only its kept elements reach C (so the rest of C is never written). */
-static void fp__tile_tri_f64(const fp__kernel_f64 *K, int tri, int off, int r0, int c0, int kc, const double *ap,
-                            ptrdiff_t ars, ptrdiff_t acs, const double *bp, double alpha, double beta, double *c,
-                            ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
-{
-    double ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
-    int lo = c0 + off - (r0 + mr - 1), hi = c0 + off + nr - 1 - r0, i, j; /* column - row over the tile */
-    if (tri == 0 || (tri == 1 && hi <= 0) || (tri == 2 && lo >= 0)) {
-        K->ukr(kc, ap, ars, acs, bp, K->nr, alpha, beta, c, rsc, csc, mr, nr);
-        return;
-    }
-    if ((tri == 1 && lo > 0) || (tri == 2 && hi < 0)) return;
-    K->ukr(kc, ap, ars, acs, bp, K->nr, 1, 0, ab, K->nr, 1, mr, nr);
-    for (i = 0; i < mr; ++i)
-        for (j = 0; j < nr; ++j) {
-            int d = c0 + off + j - (r0 + i);
-            double *cij = c + i * rsc + j * csc;
-            if (tri == 1 ? d > 0 : d < 0) continue;
-            *cij = beta == (double)0 ? alpha * ab[i * K->nr + j] : alpha * ab[i * K->nr + j] + beta * *cij;
-        }
 }
 
 /* The blocked GEMM on effective strides (transposes already folded in); tri, off: the triangle of C
@@ -3846,9 +3863,14 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
                 for (jr = 0; jr < nc; jr += K.nr)
                     for (ir = 0; ir < mc; ir += K.mr) {
                         const double *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        fp__tile_tri_f64(&K, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
-                                        bpack + (size_t)jr * (size_t)kc, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
-                                        rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
+                        if (!tri)
+                            K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr,
+                                  alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc,
+                                  mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
+                        else
+                            fp__tile_tri_f64(K.ukr, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
+                                            bpack + (size_t)jr * (size_t)kc, K.nr, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
+                                            rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
                     }
             }
         }
@@ -3920,7 +3942,7 @@ static fp_status fp__gemm_cols_f64(int any_n, fp_trans ta, fp_trans tb, int m, i
     }
     if (k <= FP__SMALL_K && m <= FP__SMALL_MN && n <= FP__SMALL_MN) { /* no workspace needed */
         fp__kernel_f64 K = fp__kernel_pick_f64();
-        fp__gemm_small_f64(&K, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+        fp__gemm_small_f64(&K, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, 0);
         return FP_OK;
     }
     if (!work) {
@@ -4418,14 +4440,18 @@ static void fp__syrk_lower_f64(int n, int k, const double *a, ptrdiff_t rsa, ptr
 {
     int i, j;
 #ifndef FIXPOINT_USE_BLIS
-    if (gws && (n > FP__SMALL_MN || k > FP__SMALL_K)) {
+    if (gws && n > FP__TRSM_LEAF) {
         /* one blocked product whose micro-tiles above the diagonal are skipped (fp__tile_tri_f64): each
          * halving of the recursion below leaves products half as wide, and at 62 x 62 x 500 and below
          * they ran at 57 GFLOP/s and less (81 at 250 x 250 x 500), a third of a float Cholesky at 1000.
          * A column-major C goes as its transpose (A A^T is symmetric), whose kept triangle is the upper. */
         int tri = 1;
         if (csc != 1 && rsc == 1) { ptrdiff_t s = rsc; rsc = csc; csc = s; tri = 2; }
-        fp__gemm_blocked_f64(n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, gws, tri, 0);
+        if (n <= FP__SMALL_MN && k <= FP__SMALL_K) {
+            fp__kernel_f64 K = fp__kernel_pick_f64();
+            fp__gemm_small_f64(&K, n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, tri);
+        } else
+            fp__gemm_blocked_f64(n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, gws, tri, 0);
         return;
     }
 #endif

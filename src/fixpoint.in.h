@@ -2067,6 +2067,30 @@ static void FP__I(scale_c)(int m, int n, FP__T beta, FP__T *c, ptrdiff_t rsc, pt
         for (j = 0; j < n; ++j) c[i * rsc + j * csc] = beta == (FP__T)0 ? (FP__T)0 : beta * c[i * rsc + j * csc];
 }
 
+/* One micro-tile of a triangle-only product (tri 1: keep C's elements with column + off <= row; tri 2:
+ * column + off >= row): a tile wholly on the other side is skipped, one the diagonal crosses goes
+ * through a scratch tile and only its kept elements reach C (so the rest of C is never written). */
+static void FP__I(tile_tri)(FP__I(ukr_fn) ukr, int tri, int off, int r0, int c0, int kc, const FP__T *ap,
+                            ptrdiff_t ars, ptrdiff_t acs, const FP__T *bp, ptrdiff_t brs, FP__T alpha, FP__T beta,
+                            FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
+{
+    FP__T ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
+    int lo = c0 + off - (r0 + mr - 1), hi = c0 + off + nr - 1 - r0, i, j; /* column - row over the tile */
+    if (tri == 0 || (tri == 1 && hi <= 0) || (tri == 2 && lo >= 0)) {
+        ukr(kc, ap, ars, acs, bp, brs, alpha, beta, c, rsc, csc, mr, nr);
+        return;
+    }
+    if ((tri == 1 && lo > 0) || (tri == 2 && hi < 0)) return;
+    ukr(kc, ap, ars, acs, bp, brs, 1, 0, ab, 32, 1, mr, nr);
+    for (i = 0; i < mr; ++i)
+        for (j = 0; j < nr; ++j) {
+            int d = c0 + off + j - (r0 + i);
+            FP__T *cij = c + i * rsc + j * csc;
+            if (tri == 1 ? d > 0 : d < 0) continue;
+            *cij = beta == (FP__T)0 ? alpha * ab[i * 32 + j] : alpha * ab[i * 32 + j] + beta * *cij;
+        }
+}
+
 /* Small products (k <= FP__SMALL_K, m and n <= FP__SMALL_MN; the sizes of many neuroscience models and
  * of the factorizations' leaves): no blocking and no copies of full panels. A's full panels of rows and a
  * row-major B's panels of NR (or one vector of) columns are read in place; only a ragged last panel is copied,
@@ -2077,7 +2101,7 @@ static void FP__I(scale_c)(int m, int n, FP__T beta, FP__T *c, ptrdiff_t rsc, pt
 #define FP__SMALL_MN 128
 static void FP__I(gemm_small)(const FP__I(kernel) *K, int m, int n, int k, FP__T alpha, const FP__T *a,
                               ptrdiff_t rsa, ptrdiff_t csa, const FP__T *b, ptrdiff_t rsb, ptrdiff_t csb,
-                              FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc)
+                              FP__T beta, FP__T *c, ptrdiff_t rsc, ptrdiff_t csc, int tri)
 {
     /* the widest kernel panel is 128 bytes (NR values), the tallest 12 rows */
     FP__T bbuf[FP__SMALL_K * (128 / sizeof(FP__T))], abuf[12 * FP__SMALL_K];
@@ -2095,33 +2119,13 @@ static void FP__I(gemm_small)(const FP__I(kernel) *K, int m, int n, int k, FP__T
             brs = nr;
         }
         for (ir = 0; ir < m; ir += mr)
-            ukr(k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr, bp, brs, alpha, beta,
-                c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
+            if (!tri)
+                ukr(k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr, bp, brs, alpha, beta,
+                    c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
+            else
+                FP__I(tile_tri)(ukr, tri, 0, ir, jr, k, ir < full ? a + ir * rsa : abuf, ir < full ? rsa : 1, ir < full ? csa : mr,
+                                bp, brs, alpha, beta, c + ir * rsc + jr * csc, rsc, csc, m - ir < mr ? m - ir : mr, w);
     }
-}
-
-/* One micro-tile of a triangle-only product (tri 1: keep C's elements with column + off <= row; tri 2:
- * column + off >= row): a tile wholly on the other side is skipped, one the diagonal crosses goes
- * through a scratch tile and only its kept elements reach C (so the rest of C is never written). */
-static void FP__I(tile_tri)(const FP__I(kernel) *K, int tri, int off, int r0, int c0, int kc, const FP__T *ap,
-                            ptrdiff_t ars, ptrdiff_t acs, const FP__T *bp, FP__T alpha, FP__T beta, FP__T *c,
-                            ptrdiff_t rsc, ptrdiff_t csc, int mr, int nr)
-{
-    FP__T ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
-    int lo = c0 + off - (r0 + mr - 1), hi = c0 + off + nr - 1 - r0, i, j; /* column - row over the tile */
-    if (tri == 0 || (tri == 1 && hi <= 0) || (tri == 2 && lo >= 0)) {
-        K->ukr(kc, ap, ars, acs, bp, K->nr, alpha, beta, c, rsc, csc, mr, nr);
-        return;
-    }
-    if ((tri == 1 && lo > 0) || (tri == 2 && hi < 0)) return;
-    K->ukr(kc, ap, ars, acs, bp, K->nr, 1, 0, ab, K->nr, 1, mr, nr);
-    for (i = 0; i < mr; ++i)
-        for (j = 0; j < nr; ++j) {
-            int d = c0 + off + j - (r0 + i);
-            FP__T *cij = c + i * rsc + j * csc;
-            if (tri == 1 ? d > 0 : d < 0) continue;
-            *cij = beta == (FP__T)0 ? alpha * ab[i * K->nr + j] : alpha * ab[i * K->nr + j] + beta * *cij;
-        }
 }
 
 /* The blocked GEMM on effective strides (transposes already folded in); tri, off: the triangle of C
@@ -2195,9 +2199,14 @@ static void FP__I(gemm_blocked)(int m, int n, int k, FP__T alpha, const FP__T *a
                 for (jr = 0; jr < nc; jr += K.nr)
                     for (ir = 0; ir < mc; ir += K.mr) {
                         const FP__T *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        FP__I(tile_tri)(&K, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
-                                        bpack + (size_t)jr * (size_t)kc, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
-                                        rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
+                        if (!tri)
+                            K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr,
+                                  alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc,
+                                  mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
+                        else
+                            FP__I(tile_tri)(K.ukr, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
+                                            bpack + (size_t)jr * (size_t)kc, K.nr, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
+                                            rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
                     }
             }
         }
@@ -2274,7 +2283,7 @@ static fp_status FP__I(gemm_cols)(int any_n, fp_trans ta, fp_trans tb, int m, in
     }
     if (k <= FP__SMALL_K && m <= FP__SMALL_MN && n <= FP__SMALL_MN) { /* no workspace needed */
         FP__I(kernel) K = FP__I(kernel_pick)();
-        FP__I(gemm_small)(&K, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+        FP__I(gemm_small)(&K, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, 0);
         return FP_OK;
     }
     if (!work) {
@@ -2789,14 +2798,18 @@ static void FP__I(syrk_lower)(int n, int k, const FP__T *a, ptrdiff_t rsa, ptrdi
 {
     int i, j;
 #ifndef FIXPOINT_USE_BLIS
-    if (gws && (n > FP__SMALL_MN || k > FP__SMALL_K)) {
+    if (gws && n > FP__TRSM_LEAF) {
         /* one blocked product whose micro-tiles above the diagonal are skipped (FP__I(tile_tri)): each
          * halving of the recursion below leaves products half as wide, and at 62 x 62 x 500 and below
          * they ran at 57 GFLOP/s and less (81 at 250 x 250 x 500), a third of a float Cholesky at 1000.
          * A column-major C goes as its transpose (A A^T is symmetric), whose kept triangle is the upper. */
         int tri = 1;
         if (csc != 1 && rsc == 1) { ptrdiff_t s = rsc; rsc = csc; csc = s; tri = 2; }
-        FP__I(gemm_blocked)(n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, gws, tri, 0);
+        if (n <= FP__SMALL_MN && k <= FP__SMALL_K) {
+            FP__I(kernel) K = FP__I(kernel_pick)();
+            FP__I(gemm_small)(&K, n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, tri);
+        } else
+            FP__I(gemm_blocked)(n, n, k, -1, a, rsa, csa, a, csa, rsa, 1, c, rsc, csc, gws, tri, 0);
         return;
     }
 #endif
