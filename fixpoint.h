@@ -3027,14 +3027,52 @@ static void fp__lu_solve_ws_f32(fp_trans t, int n, int nrhs, const float *lu, pt
     }
 }
 
+/* The public solves' workspace, one allocation: a GEMM workspace, and on the vector paths, for a
+ * column-major B of order n <= 320 and at most 16 MB, room for its row-major copy (*xt). Solved in that
+ * copy, B is transposed once each way; left column-major, each triangular leaf transposes its block in
+ * and out, twice as many copies, and the row swaps go element by element: the copy made a float solve
+ * with 100 right-hand sides 6-14 % faster at n = 200-256 (Zen 3), and 3-20 % slower at n = 400-1000,
+ * where the products' own orientation wins. NULL: the unblocked loops. */
+static void *fp__solve_ws_f32(int n, int nrhs, ptrdiff_t rsb, float **xt)
+{
+    size_t g = fp_gemm_workspace_size_f32(), x = (size_t)n * (size_t)nrhs * sizeof(float);
+    int copy = rsb == 1 && n <= 320 && fp_isa_current() != FP_ISA_SCALAR && x <= ((size_t)16 << 20);
+    void *w;
+    *xt = NULL;
+    if (n < FP__BLOCKED_MIN || nrhs < FP__LEAF) return NULL;
+#if !defined(FP__HAVE_AVX2) && !defined(FP__HAVE_AVX512)
+    copy = 0;
+#endif
+    w = fp__malloc(g + (copy ? x + 64 : 0));
+    if (w && copy) *xt = (float *)fp__align64((char *)w + g);
+    return w;
+}
+
+/* B <-> its row-major copy xt (to 0, back 1). */
+static void fp__solve_copy_f32(int back, int n, int nrhs, float *b, ptrdiff_t csb, float *xt)
+{
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+    if (!back) fp__transpose_v_f32(nrhs, n, b, csb, xt, nrhs);
+    else fp__transpose_v_f32(n, nrhs, xt, nrhs, b, csb);
+#else
+    (void)back; (void)n; (void)nrhs; (void)b; (void)csb; (void)xt;
+#endif
+}
+
 FP_DEF void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
                             const int *piv, float *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
-    void *gws = NULL;
+    float *xt;
+    void *gws;
     const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
     FP__REQUIRE_VOID(!bad, bad);
-    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f32());
-    fp__lu_solve_ws_f32(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
+    gws = fp__solve_ws_f32(n, nrhs, rsb, &xt);
+    if (xt) {
+        fp__solve_copy_f32(0, n, nrhs, b, csb, xt);
+        fp__lu_solve_ws_f32(t, n, nrhs, lu, rsa, csa, piv, xt, nrhs, 1, gws);
+        fp__solve_copy_f32(1, n, nrhs, b, csb, xt);
+    } else
+        fp__lu_solve_ws_f32(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
     if (gws) fp__free(gws);
 }
 
@@ -3117,12 +3155,16 @@ FP_DEF fp_status fp_chol_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t cs
 FP_DEF void fp_chol_solve_f32(int n, int nrhs, const float *l, ptrdiff_t rsa, ptrdiff_t csa, float *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
-    void *gws = NULL;
+    float *xt, *x;
+    void *gws;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
-    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f32());
+    gws = fp__solve_ws_f32(n, nrhs, rsb, &xt);
+    x = xt ? xt : b;
+    if (xt) fp__solve_copy_f32(0, n, nrhs, b, csb, xt);
     /* X = L^-T L^-1 B; without a workspace, the triangular solves' unblocked loops */
-    fp__trsm_f32(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
-    fp__trsm_f32(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+    fp__trsm_f32(1, 0, n, nrhs, l, rsa, csa, x, xt ? nrhs : rsb, xt ? 1 : csb, gws);
+    fp__trsm_f32(0, 0, n, nrhs, l, csa, rsa, x, xt ? nrhs : rsb, xt ? 1 : csb, gws);
+    if (xt) fp__solve_copy_f32(1, n, nrhs, b, csb, xt);
     if (gws) fp__free(gws);
 }
 
@@ -4422,14 +4464,52 @@ static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, p
     }
 }
 
+/* The public solves' workspace, one allocation: a GEMM workspace, and on the vector paths, for a
+ * column-major B of order n <= 320 and at most 16 MB, room for its row-major copy (*xt). Solved in that
+ * copy, B is transposed once each way; left column-major, each triangular leaf transposes its block in
+ * and out, twice as many copies, and the row swaps go element by element: the copy made a float solve
+ * with 100 right-hand sides 6-14 % faster at n = 200-256 (Zen 3), and 3-20 % slower at n = 400-1000,
+ * where the products' own orientation wins. NULL: the unblocked loops. */
+static void *fp__solve_ws_f64(int n, int nrhs, ptrdiff_t rsb, double **xt)
+{
+    size_t g = fp_gemm_workspace_size_f64(), x = (size_t)n * (size_t)nrhs * sizeof(double);
+    int copy = rsb == 1 && n <= 320 && fp_isa_current() != FP_ISA_SCALAR && x <= ((size_t)16 << 20);
+    void *w;
+    *xt = NULL;
+    if (n < FP__BLOCKED_MIN || nrhs < FP__LEAF) return NULL;
+#if !defined(FP__HAVE_AVX2) && !defined(FP__HAVE_AVX512)
+    copy = 0;
+#endif
+    w = fp__malloc(g + (copy ? x + 64 : 0));
+    if (w && copy) *xt = (double *)fp__align64((char *)w + g);
+    return w;
+}
+
+/* B <-> its row-major copy xt (to 0, back 1). */
+static void fp__solve_copy_f64(int back, int n, int nrhs, double *b, ptrdiff_t csb, double *xt)
+{
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+    if (!back) fp__transpose_v_f64(nrhs, n, b, csb, xt, nrhs);
+    else fp__transpose_v_f64(n, nrhs, xt, nrhs, b, csb);
+#else
+    (void)back; (void)n; (void)nrhs; (void)b; (void)csb; (void)xt;
+#endif
+}
+
 FP_DEF void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,
                             const int *piv, double *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
-    void *gws = NULL;
+    double *xt;
+    void *gws;
     const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
     FP__REQUIRE_VOID(!bad, bad);
-    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f64());
-    fp__lu_solve_ws_f64(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
+    gws = fp__solve_ws_f64(n, nrhs, rsb, &xt);
+    if (xt) {
+        fp__solve_copy_f64(0, n, nrhs, b, csb, xt);
+        fp__lu_solve_ws_f64(t, n, nrhs, lu, rsa, csa, piv, xt, nrhs, 1, gws);
+        fp__solve_copy_f64(1, n, nrhs, b, csb, xt);
+    } else
+        fp__lu_solve_ws_f64(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
     if (gws) fp__free(gws);
 }
 
@@ -4512,12 +4592,16 @@ FP_DEF fp_status fp_chol_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t c
 FP_DEF void fp_chol_solve_f64(int n, int nrhs, const double *l, ptrdiff_t rsa, ptrdiff_t csa, double *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
-    void *gws = NULL;
+    double *xt, *x;
+    void *gws;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
-    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(fp_gemm_workspace_size_f64());
+    gws = fp__solve_ws_f64(n, nrhs, rsb, &xt);
+    x = xt ? xt : b;
+    if (xt) fp__solve_copy_f64(0, n, nrhs, b, csb, xt);
     /* X = L^-T L^-1 B; without a workspace, the triangular solves' unblocked loops */
-    fp__trsm_f64(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
-    fp__trsm_f64(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+    fp__trsm_f64(1, 0, n, nrhs, l, rsa, csa, x, xt ? nrhs : rsb, xt ? 1 : csb, gws);
+    fp__trsm_f64(0, 0, n, nrhs, l, csa, rsa, x, xt ? nrhs : rsb, xt ? 1 : csb, gws);
+    if (xt) fp__solve_copy_f64(1, n, nrhs, b, csb, xt);
     if (gws) fp__free(gws);
 }
 

@@ -2780,14 +2780,52 @@ static void FP__I(lu_solve_ws)(fp_trans t, int n, int nrhs, const FP__T *lu, ptr
     }
 }
 
+/* The public solves' workspace, one allocation: a GEMM workspace, and on the vector paths, for a
+ * column-major B of order n <= 320 and at most 16 MB, room for its row-major copy (*xt). Solved in that
+ * copy, B is transposed once each way; left column-major, each triangular leaf transposes its block in
+ * and out, twice as many copies, and the row swaps go element by element: the copy made a float solve
+ * with 100 right-hand sides 6-14 % faster at n = 200-256 (Zen 3), and 3-20 % slower at n = 400-1000,
+ * where the products' own orientation wins. NULL: the unblocked loops. */
+static void *FP__I(solve_ws)(int n, int nrhs, ptrdiff_t rsb, FP__T **xt)
+{
+    size_t g = FP__F(gemm_workspace_size)(), x = (size_t)n * (size_t)nrhs * sizeof(FP__T);
+    int copy = rsb == 1 && n <= 320 && fp_isa_current() != FP_ISA_SCALAR && x <= ((size_t)16 << 20);
+    void *w;
+    *xt = NULL;
+    if (n < FP__BLOCKED_MIN || nrhs < FP__LEAF) return NULL;
+#if !defined(FP__HAVE_AVX2) && !defined(FP__HAVE_AVX512)
+    copy = 0;
+#endif
+    w = fp__malloc(g + (copy ? x + 64 : 0));
+    if (w && copy) *xt = (FP__T *)fp__align64((char *)w + g);
+    return w;
+}
+
+/* B <-> its row-major copy xt (to 0, back 1). */
+static void FP__I(solve_copy)(int back, int n, int nrhs, FP__T *b, ptrdiff_t csb, FP__T *xt)
+{
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+    if (!back) FP__I(transpose_v)(nrhs, n, b, csb, xt, nrhs);
+    else FP__I(transpose_v)(n, nrhs, xt, nrhs, b, csb);
+#else
+    (void)back; (void)n; (void)nrhs; (void)b; (void)csb; (void)xt;
+#endif
+}
+
 FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
                             const int *piv, FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
-    void *gws = NULL;
+    FP__T *xt;
+    void *gws;
     const char *bad = fp__lu_solve_bad(t, n, nrhs, lu, piv, b, rsb, csb);
     FP__REQUIRE_VOID(!bad, bad);
-    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(FP__F(gemm_workspace_size)());
-    FP__I(lu_solve_ws)(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
+    gws = FP__I(solve_ws)(n, nrhs, rsb, &xt);
+    if (xt) {
+        FP__I(solve_copy)(0, n, nrhs, b, csb, xt);
+        FP__I(lu_solve_ws)(t, n, nrhs, lu, rsa, csa, piv, xt, nrhs, 1, gws);
+        FP__I(solve_copy)(1, n, nrhs, b, csb, xt);
+    } else
+        FP__I(lu_solve_ws)(t, n, nrhs, lu, rsa, csa, piv, b, rsb, csb, gws);
     if (gws) fp__free(gws);
 }
 
@@ -2870,12 +2908,16 @@ FP_DEF fp_status FP__F(chol_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t cs
 FP_DEF void FP__F(chol_solve)(int n, int nrhs, const FP__T *l, ptrdiff_t rsa, ptrdiff_t csa, FP__T *b,
                               ptrdiff_t rsb, ptrdiff_t csb)
 {
-    void *gws = NULL;
+    FP__T *xt, *x;
+    void *gws;
     FP__REQUIRE_VOID(n >= 0 && nrhs >= 0 && (n == 0 || nrhs == 0 || (l && b && fp__layout_ok(n, nrhs, rsb, csb))), "n, nrhs must be >= 0, L and B non-NULL, B's strides >= 1 with distinct elements");
-    if (n >= FP__BLOCKED_MIN && nrhs >= FP__LEAF) gws = fp__malloc(FP__F(gemm_workspace_size)());
+    gws = FP__I(solve_ws)(n, nrhs, rsb, &xt);
+    x = xt ? xt : b;
+    if (xt) FP__I(solve_copy)(0, n, nrhs, b, csb, xt);
     /* X = L^-T L^-1 B; without a workspace, the triangular solves' unblocked loops */
-    FP__I(trsm)(1, 0, n, nrhs, l, rsa, csa, b, rsb, csb, gws);
-    FP__I(trsm)(0, 0, n, nrhs, l, csa, rsa, b, rsb, csb, gws);
+    FP__I(trsm)(1, 0, n, nrhs, l, rsa, csa, x, xt ? nrhs : rsb, xt ? 1 : csb, gws);
+    FP__I(trsm)(0, 0, n, nrhs, l, csa, rsa, x, xt ? nrhs : rsb, xt ? 1 : csb, gws);
+    if (xt) FP__I(solve_copy)(1, n, nrhs, b, csb, xt);
     if (gws) fp__free(gws);
 }
 
