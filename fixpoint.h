@@ -2377,12 +2377,17 @@ static void fp__gemm_small_f32(const fp__kernel_f32 *K, int m, int n, int k, flo
     int big = (m + K->mr - 1) / K->mr * K->mr <= (m + K->mr_s - 1) / K->mr_s * K->mr_s;
     fp__ukr_fn_f32 ukr = big ? K->ukr : K->ukr_s;
     int mr = big ? K->mr : K->mr_s, nr = K->nr, full = m / mr * mr, jr, ir;
+    /* B's rows far apart (a column-major solve's T^T at n = 1000: 125 rows 4 KB apart) and read by more
+     * than one row panel of A: the panel is copied. In place it spans more pages than the first-level
+     * TLB holds, and each row panel reads it again: a 100 x 125 x 125 product ran at 52 GFLOP/s in place
+     * there, 83 copied (86 with compact rows, which stay in place). */
+    int far = (size_t)k * (size_t)rsb * sizeof(float) > ((size_t)128 << 10) && m > mr;
     if (full < m) fp__pack_a_f32(m - full, k, a + full * rsa, rsa, csa, mr, abuf);
     for (jr = 0; jr < n; jr += nr) {
         int w = n - jr < nr ? n - jr : nr;
         const float *bp = b + jr * csb;
         ptrdiff_t brs = rsb;
-        if ((w != nr && w != K->vl) || csb != 1) { /* a strided panel, or a ragged one the kernel would overread: copied */
+        if ((w != nr && w != K->vl) || csb != 1 || far) { /* a strided panel, or a ragged one the kernel would overread: copied */
             fp__pack_b_f32(k, w, bp, rsb, csb, nr, bbuf);
             bp = bbuf;
             brs = nr;
@@ -3814,12 +3819,17 @@ static void fp__gemm_small_f64(const fp__kernel_f64 *K, int m, int n, int k, dou
     int big = (m + K->mr - 1) / K->mr * K->mr <= (m + K->mr_s - 1) / K->mr_s * K->mr_s;
     fp__ukr_fn_f64 ukr = big ? K->ukr : K->ukr_s;
     int mr = big ? K->mr : K->mr_s, nr = K->nr, full = m / mr * mr, jr, ir;
+    /* B's rows far apart (a column-major solve's T^T at n = 1000: 125 rows 4 KB apart) and read by more
+     * than one row panel of A: the panel is copied. In place it spans more pages than the first-level
+     * TLB holds, and each row panel reads it again: a 100 x 125 x 125 product ran at 52 GFLOP/s in place
+     * there, 83 copied (86 with compact rows, which stay in place). */
+    int far = (size_t)k * (size_t)rsb * sizeof(double) > ((size_t)128 << 10) && m > mr;
     if (full < m) fp__pack_a_f64(m - full, k, a + full * rsa, rsa, csa, mr, abuf);
     for (jr = 0; jr < n; jr += nr) {
         int w = n - jr < nr ? n - jr : nr;
         const double *bp = b + jr * csb;
         ptrdiff_t brs = rsb;
-        if ((w != nr && w != K->vl) || csb != 1) { /* a strided panel, or a ragged one the kernel would overread: copied */
+        if ((w != nr && w != K->vl) || csb != 1 || far) { /* a strided panel, or a ragged one the kernel would overread: copied */
             fp__pack_b_f64(k, w, bp, rsb, csb, nr, bbuf);
             bp = bbuf;
             brs = nr;

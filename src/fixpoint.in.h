@@ -2108,12 +2108,17 @@ static void FP__I(gemm_small)(const FP__I(kernel) *K, int m, int n, int k, FP__T
     int big = (m + K->mr - 1) / K->mr * K->mr <= (m + K->mr_s - 1) / K->mr_s * K->mr_s;
     FP__I(ukr_fn) ukr = big ? K->ukr : K->ukr_s;
     int mr = big ? K->mr : K->mr_s, nr = K->nr, full = m / mr * mr, jr, ir;
+    /* B's rows far apart (a column-major solve's T^T at n = 1000: 125 rows 4 KB apart) and read by more
+     * than one row panel of A: the panel is copied. In place it spans more pages than the first-level
+     * TLB holds, and each row panel reads it again: a 100 x 125 x 125 product ran at 52 GFLOP/s in place
+     * there, 83 copied (86 with compact rows, which stay in place). */
+    int far = (size_t)k * (size_t)rsb * sizeof(FP__T) > ((size_t)128 << 10) && m > mr;
     if (full < m) FP__I(pack_a)(m - full, k, a + full * rsa, rsa, csa, mr, abuf);
     for (jr = 0; jr < n; jr += nr) {
         int w = n - jr < nr ? n - jr : nr;
         const FP__T *bp = b + jr * csb;
         ptrdiff_t brs = rsb;
-        if ((w != nr && w != K->vl) || csb != 1) { /* a strided panel, or a ragged one the kernel would overread: copied */
+        if ((w != nr && w != K->vl) || csb != 1 || far) { /* a strided panel, or a ragged one the kernel would overread: copied */
             FP__I(pack_b)(k, w, bp, rsb, csb, nr, bbuf);
             bp = bbuf;
             brs = nr;
