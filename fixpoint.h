@@ -2950,19 +2950,38 @@ FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t 
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
+        /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
+         * holds it (the same row as the plain search's, which carried a compare and a select from one
+         * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
+        void (*colmax)(int, const float *, float *, float *) = NULL;
+        if (rsa == 1) {
+            FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) colmax = fp__maxabs_avx2_f32;)
+            FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) colmax = fp__maxabs_avx512_f32;)
+        }
         for (p = 0; p < n; ++p) {
             int best = p;
             float bv = fabsf(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
-            for (i = p + 1; i < m; ++i) {
-                float v = fabsf(a[i * rsa + p * csa]);
-                if (v > bv) { bv = v; best = i; }
-            }
+            if (colmax) {
+                float *col = a + p * csa, nz = 0;
+                bv = 0;
+                colmax(m - p, col + p, &bv, &nz);
+                for (i = p; i < m; ++i)
+                    if (fabsf(col[i]) == bv) { best = i; break; }
+            } else
+                for (i = p + 1; i < m; ++i) {
+                    float v = fabsf(a[i * rsa + p * csa]);
+                    if (v > bv) { bv = v; best = i; }
+                }
             piv[p] = best;
             if (bv == (float)0 || bv <= thresh) return FP_ERR_SINGULAR;
             if (best != p)
                 for (j = 0; j < n; ++j) { float t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (float)1 / ap[p * csa];
-            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (rsa == 1) { /* a contiguous column: a loop the compiler vectorizes */
+                float *col = a + p * csa;
+                for (i = p + 1; i < m; ++i) col[i] *= inv;
+            } else
+                for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
             if (csa == 1) /* row-major: each row's update is contiguous and short (the panel's width): all
                              rows in one call, a masked vector a row (a call per row cost more than its flops) */
                 fp__ger_rows_f32(m - p - 1, n - p - 1, a + (p + 1) * rsa + p, rsa, ap + p + 1, a + (p + 1) * rsa + p + 1, rsa);
@@ -4392,19 +4411,38 @@ FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
+        /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
+         * holds it (the same row as the plain search's, which carried a compare and a select from one
+         * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
+        void (*colmax)(int, const double *, double *, double *) = NULL;
+        if (rsa == 1) {
+            FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) colmax = fp__maxabs_avx2_f64;)
+            FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) colmax = fp__maxabs_avx512_f64;)
+        }
         for (p = 0; p < n; ++p) {
             int best = p;
             double bv = fabs(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
-            for (i = p + 1; i < m; ++i) {
-                double v = fabs(a[i * rsa + p * csa]);
-                if (v > bv) { bv = v; best = i; }
-            }
+            if (colmax) {
+                double *col = a + p * csa, nz = 0;
+                bv = 0;
+                colmax(m - p, col + p, &bv, &nz);
+                for (i = p; i < m; ++i)
+                    if (fabs(col[i]) == bv) { best = i; break; }
+            } else
+                for (i = p + 1; i < m; ++i) {
+                    double v = fabs(a[i * rsa + p * csa]);
+                    if (v > bv) { bv = v; best = i; }
+                }
             piv[p] = best;
             if (bv == (double)0 || bv <= thresh) return FP_ERR_SINGULAR;
             if (best != p)
                 for (j = 0; j < n; ++j) { double t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (double)1 / ap[p * csa];
-            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (rsa == 1) { /* a contiguous column: a loop the compiler vectorizes */
+                double *col = a + p * csa;
+                for (i = p + 1; i < m; ++i) col[i] *= inv;
+            } else
+                for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
             if (csa == 1) /* row-major: each row's update is contiguous and short (the panel's width): all
                              rows in one call, a masked vector a row (a call per row cost more than its flops) */
                 fp__ger_rows_f64(m - p - 1, n - p - 1, a + (p + 1) * rsa + p, rsa, ap + p + 1, a + (p + 1) * rsa + p + 1, rsa);

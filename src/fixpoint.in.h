@@ -2703,19 +2703,38 @@ FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t r
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
+        /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
+         * holds it (the same row as the plain search's, which carried a compare and a select from one
+         * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
+        void (*colmax)(int, const FP__T *, FP__T *, FP__T *) = NULL;
+        if (rsa == 1) {
+            FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) colmax = FP__I(maxabs_avx2);)
+            FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) colmax = FP__I(maxabs_avx512);)
+        }
         for (p = 0; p < n; ++p) {
             int best = p;
             FP__T bv = FP__FABS(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
-            for (i = p + 1; i < m; ++i) {
-                FP__T v = FP__FABS(a[i * rsa + p * csa]);
-                if (v > bv) { bv = v; best = i; }
-            }
+            if (colmax) {
+                FP__T *col = a + p * csa, nz = 0;
+                bv = 0;
+                colmax(m - p, col + p, &bv, &nz);
+                for (i = p; i < m; ++i)
+                    if (FP__FABS(col[i]) == bv) { best = i; break; }
+            } else
+                for (i = p + 1; i < m; ++i) {
+                    FP__T v = FP__FABS(a[i * rsa + p * csa]);
+                    if (v > bv) { bv = v; best = i; }
+                }
             piv[p] = best;
             if (bv == (FP__T)0 || bv <= thresh) return FP_ERR_SINGULAR;
             if (best != p)
                 for (j = 0; j < n; ++j) { FP__T t = ap[j * csa]; ap[j * csa] = a[best * rsa + j * csa]; a[best * rsa + j * csa] = t; }
             inv = (FP__T)1 / ap[p * csa];
-            for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
+            if (rsa == 1) { /* a contiguous column: a loop the compiler vectorizes */
+                FP__T *col = a + p * csa;
+                for (i = p + 1; i < m; ++i) col[i] *= inv;
+            } else
+                for (i = p + 1; i < m; ++i) a[i * rsa + p * csa] *= inv;
             if (csa == 1) /* row-major: each row's update is contiguous and short (the panel's width): all
                              rows in one call, a masked vector a row (a call per row cost more than its flops) */
                 FP__I(ger_rows)(m - p - 1, n - p - 1, a + (p + 1) * rsa + p, rsa, ap + p + 1, a + (p + 1) * rsa + p + 1, rsa);
