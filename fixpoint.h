@@ -253,7 +253,8 @@ FP_API float fp_vec_max_abs_f32(int n, const float *x, ptrdiff_t incx);
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
  * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
  * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
- * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
+ * its duration, for a solve with a column-major B of order <= 320 with room for B's row-major copy (if it
+ * cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status fp_lu_factor_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void fp_lu_solve_f32(fp_trans t, int n, int nrhs, const float *lu, ptrdiff_t rsa, ptrdiff_t csa,
@@ -335,7 +336,8 @@ FP_API double fp_vec_max_abs_f64(int n, const double *x, ptrdiff_t incx);
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
  * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
  * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
- * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
+ * its duration, for a solve with a column-major B of order <= 320 with room for B's row-major copy (if it
+ * cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status fp_lu_factor_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void fp_lu_solve_f64(fp_trans t, int n, int nrhs, const double *lu, ptrdiff_t rsa, ptrdiff_t csa,

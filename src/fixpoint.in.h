@@ -254,7 +254,8 @@ FP_API FP__T FP__F(vec_max_abs)(int n, const FP__T *x, ptrdiff_t incx);
 /* DENSE FACTORIZATIONS. LU with partial pivoting in place (piv[i]: row swapped with i at step i).
  * FP_ERR_SINGULAR when a pivot is exactly zero or below n*eps*max|A| ; FP_ERR_NON_FINITE on NaN/Inf.
  * LU, the solves and Cholesky recurse over GEMM; from order 64 a call allocates one GEMM workspace for
- * its duration (if it cannot, the unblocked loops run: the same result up to rounding). */
+ * its duration, for a solve with a column-major B of order <= 320 with room for B's row-major copy (if it
+ * cannot, the unblocked loops run: the same result up to rounding). */
 FP_API fp_status FP__F(lu_factor)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv);
 /* Solves op(A) X = B for nrhs right-hand sides (columns of B) with the factors of lu_factor. */
 FP_API void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdiff_t rsa, ptrdiff_t csa,
