@@ -1979,15 +1979,16 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
     FP__TRV(0, NV_, OP) FP__TRV(1, NV_, OP) FP__TRV(2, NV_, OP) FP__TRV(3, NV_, OP)                  \
     FP__TRV(4, NV_, OP) FP__TRV(5, NV_, OP) FP__TRV(6, NV_, OP) FP__TRV(7, NV_, OP)
 #define FP__TR_LD(p, v, last, VL_) ((last) ? VLOADM((p) + (v) * (VL_), km_) : VLOAD((p) + (v) * (VL_)))
-#define FP__TR_INIT(v, last) a_[v] = FP__TR_LD(bi, v, last, VLT_);
+#define FP__TR_INIT(v, last) a_[v] = FP__TR_LD(bi, v, (last) && !full_, VLT_);
 #define FP__TR_FMA(v, last) a_[v] = VFMA(l_, FP__TR_LD(bq, v, last, VLT_), a_[v]);
 #define FP__TR_SCALE(v, last) a_[v] = VMUL(a_[v], d_);
 #define FP__TR_PUT(v, last)                                                                           \
-    if (last) VSTOREM(bi + (v) * VLT_, km_, a_[v]);                                                   \
+    if ((last) && !full_) VSTOREM(bi + (v) * VLT_, km_, a_[v]);                                       \
     else VSTORE(bi + (v) * VLT_, a_[v]);
 #define FP__TRSM_CHUNK(NV_)                                                                           \
     {                                                                                                 \
         VMASK km_ = VMASKN(w - ((NV_) - 1) * VLT_);                                                   \
+        int full_ = w == (NV_) * VLT_; /* a whole last vector: plain loads and stores at the ends */  \
         for (s = 0; s < m; ++s) {                                                                     \
             int i = lower ? s : m - 1 - s, q, qhi = lower ? i : m;                                    \
             float *bi = b + i * rsb + j0;                                                             \
@@ -2846,15 +2847,18 @@ static int fp__trsm_leaf_f32(int lower, int unit, int m, int n, const float *t, 
                             float *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
-    float xb[FP__TRSM_LEAF * 512 / sizeof(float)];
+    float xb[FP__TRSM_LEAF * (512 + 16) / sizeof(float)];
     int cw = fp_isa_current() == FP_ISA_AVX512 ? 512 / (int)sizeof(float) : 256 / (int)sizeof(float), j0;
+    /* the block's rows 16 bytes longer than its columns: at 256 or 512 bytes a row, the solved rows'
+     * loads met the row just stored at the same offsets modulo 4 KB */
+    int ld = cw + 16 / (int)sizeof(float);
     if (csb == 1) return fp__trsm_rows_f32(lower, unit, m, n, t, rst, cst, b, rsb);
     if (rsb != 1 || fp_isa_current() == FP_ISA_SCALAR) return 0;
     for (j0 = 0; j0 < n; j0 += cw) {
         int w = n - j0 < cw ? n - j0 : cw;
-        fp__transpose_v_f32(w, m, b + j0 * csb, csb, xb, w);
-        fp__trsm_rows_f32(lower, unit, m, w, t, rst, cst, xb, w);
-        fp__transpose_v_f32(m, w, xb, w, b + j0 * csb, csb);
+        fp__transpose_v_f32(w, m, b + j0 * csb, csb, xb, ld);
+        fp__trsm_rows_f32(lower, unit, m, w, t, rst, cst, xb, ld);
+        fp__transpose_v_f32(m, w, xb, ld, b + j0 * csb, csb);
     }
     return 1;
 #else
@@ -3451,15 +3455,16 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
     FP__TRV(0, NV_, OP) FP__TRV(1, NV_, OP) FP__TRV(2, NV_, OP) FP__TRV(3, NV_, OP)                  \
     FP__TRV(4, NV_, OP) FP__TRV(5, NV_, OP) FP__TRV(6, NV_, OP) FP__TRV(7, NV_, OP)
 #define FP__TR_LD(p, v, last, VL_) ((last) ? VLOADM((p) + (v) * (VL_), km_) : VLOAD((p) + (v) * (VL_)))
-#define FP__TR_INIT(v, last) a_[v] = FP__TR_LD(bi, v, last, VLT_);
+#define FP__TR_INIT(v, last) a_[v] = FP__TR_LD(bi, v, (last) && !full_, VLT_);
 #define FP__TR_FMA(v, last) a_[v] = VFMA(l_, FP__TR_LD(bq, v, last, VLT_), a_[v]);
 #define FP__TR_SCALE(v, last) a_[v] = VMUL(a_[v], d_);
 #define FP__TR_PUT(v, last)                                                                           \
-    if (last) VSTOREM(bi + (v) * VLT_, km_, a_[v]);                                                   \
+    if ((last) && !full_) VSTOREM(bi + (v) * VLT_, km_, a_[v]);                                       \
     else VSTORE(bi + (v) * VLT_, a_[v]);
 #define FP__TRSM_CHUNK(NV_)                                                                           \
     {                                                                                                 \
         VMASK km_ = VMASKN(w - ((NV_) - 1) * VLT_);                                                   \
+        int full_ = w == (NV_) * VLT_; /* a whole last vector: plain loads and stores at the ends */  \
         for (s = 0; s < m; ++s) {                                                                     \
             int i = lower ? s : m - 1 - s, q, qhi = lower ? i : m;                                    \
             double *bi = b + i * rsb + j0;                                                             \
@@ -4307,15 +4312,18 @@ static int fp__trsm_leaf_f64(int lower, int unit, int m, int n, const double *t,
                             double *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
-    double xb[FP__TRSM_LEAF * 512 / sizeof(double)];
+    double xb[FP__TRSM_LEAF * (512 + 16) / sizeof(double)];
     int cw = fp_isa_current() == FP_ISA_AVX512 ? 512 / (int)sizeof(double) : 256 / (int)sizeof(double), j0;
+    /* the block's rows 16 bytes longer than its columns: at 256 or 512 bytes a row, the solved rows'
+     * loads met the row just stored at the same offsets modulo 4 KB */
+    int ld = cw + 16 / (int)sizeof(double);
     if (csb == 1) return fp__trsm_rows_f64(lower, unit, m, n, t, rst, cst, b, rsb);
     if (rsb != 1 || fp_isa_current() == FP_ISA_SCALAR) return 0;
     for (j0 = 0; j0 < n; j0 += cw) {
         int w = n - j0 < cw ? n - j0 : cw;
-        fp__transpose_v_f64(w, m, b + j0 * csb, csb, xb, w);
-        fp__trsm_rows_f64(lower, unit, m, w, t, rst, cst, xb, w);
-        fp__transpose_v_f64(m, w, xb, w, b + j0 * csb, csb);
+        fp__transpose_v_f64(w, m, b + j0 * csb, csb, xb, ld);
+        fp__trsm_rows_f64(lower, unit, m, w, t, rst, cst, xb, ld);
+        fp__transpose_v_f64(m, w, xb, ld, b + j0 * csb, csb);
     }
     return 1;
 #else

@@ -1666,15 +1666,16 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
     FP__TRV(0, NV_, OP) FP__TRV(1, NV_, OP) FP__TRV(2, NV_, OP) FP__TRV(3, NV_, OP)                  \
     FP__TRV(4, NV_, OP) FP__TRV(5, NV_, OP) FP__TRV(6, NV_, OP) FP__TRV(7, NV_, OP)
 #define FP__TR_LD(p, v, last, VL_) ((last) ? VLOADM((p) + (v) * (VL_), km_) : VLOAD((p) + (v) * (VL_)))
-#define FP__TR_INIT(v, last) a_[v] = FP__TR_LD(bi, v, last, VLT_);
+#define FP__TR_INIT(v, last) a_[v] = FP__TR_LD(bi, v, (last) && !full_, VLT_);
 #define FP__TR_FMA(v, last) a_[v] = VFMA(l_, FP__TR_LD(bq, v, last, VLT_), a_[v]);
 #define FP__TR_SCALE(v, last) a_[v] = VMUL(a_[v], d_);
 #define FP__TR_PUT(v, last)                                                                           \
-    if (last) VSTOREM(bi + (v) * VLT_, km_, a_[v]);                                                   \
+    if ((last) && !full_) VSTOREM(bi + (v) * VLT_, km_, a_[v]);                                       \
     else VSTORE(bi + (v) * VLT_, a_[v]);
 #define FP__TRSM_CHUNK(NV_)                                                                           \
     {                                                                                                 \
         VMASK km_ = VMASKN(w - ((NV_) - 1) * VLT_);                                                   \
+        int full_ = w == (NV_) * VLT_; /* a whole last vector: plain loads and stores at the ends */  \
         for (s = 0; s < m; ++s) {                                                                     \
             int i = lower ? s : m - 1 - s, q, qhi = lower ? i : m;                                    \
             FP__T *bi = b + i * rsb + j0;                                                             \
@@ -2598,15 +2599,18 @@ static int FP__I(trsm_leaf)(int lower, int unit, int m, int n, const FP__T *t, p
                             FP__T *b, ptrdiff_t rsb, ptrdiff_t csb)
 {
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
-    FP__T xb[FP__TRSM_LEAF * 512 / sizeof(FP__T)];
+    FP__T xb[FP__TRSM_LEAF * (512 + 16) / sizeof(FP__T)];
     int cw = fp_isa_current() == FP_ISA_AVX512 ? 512 / (int)sizeof(FP__T) : 256 / (int)sizeof(FP__T), j0;
+    /* the block's rows 16 bytes longer than its columns: at 256 or 512 bytes a row, the solved rows'
+     * loads met the row just stored at the same offsets modulo 4 KB */
+    int ld = cw + 16 / (int)sizeof(FP__T);
     if (csb == 1) return FP__I(trsm_rows)(lower, unit, m, n, t, rst, cst, b, rsb);
     if (rsb != 1 || fp_isa_current() == FP_ISA_SCALAR) return 0;
     for (j0 = 0; j0 < n; j0 += cw) {
         int w = n - j0 < cw ? n - j0 : cw;
-        FP__I(transpose_v)(w, m, b + j0 * csb, csb, xb, w);
-        FP__I(trsm_rows)(lower, unit, m, w, t, rst, cst, xb, w);
-        FP__I(transpose_v)(m, w, xb, w, b + j0 * csb, csb);
+        FP__I(transpose_v)(w, m, b + j0 * csb, csb, xb, ld);
+        FP__I(trsm_rows)(lower, unit, m, w, t, rst, cst, xb, ld);
+        FP__I(transpose_v)(m, w, xb, ld, b + j0 * csb, csb);
     }
     return 1;
 #else
