@@ -2858,8 +2858,9 @@ FP_DEF void FP__F(lu_solve)(fp_trans t, int n, int nrhs, const FP__T *lu, ptrdif
     if (gws) fp__free(gws);
 }
 
-/* C (lower triangle, n x n) -= A A^T (A n x k): the Cholesky update, recursive so only the lower half is
- * computed and the strict upper triangle is never written. */
+/* C (lower triangle, n x n) -= A A^T (A n x k): the Cholesky update. Only the lower half is computed and
+ * the strict upper triangle is never written: one triangle-only product, or (small orders, BLIS builds)
+ * a recursion over halves. */
 static void FP__I(syrk_lower)(int n, int k, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, FP__T *c, ptrdiff_t rsc,
                               ptrdiff_t csc, void *gws)
 {
@@ -2869,7 +2870,9 @@ static void FP__I(syrk_lower)(int n, int k, const FP__T *a, ptrdiff_t rsa, ptrdi
         /* one blocked product whose micro-tiles above the diagonal are skipped (FP__I(tile_tri)): each
          * halving of the recursion below leaves products half as wide, and at 62 x 62 x 500 and below
          * they ran at 57 GFLOP/s and less (81 at 250 x 250 x 500), a third of a float Cholesky at 1000.
-         * A column-major C goes as its transpose (A A^T is symmetric), whose kept triangle is the upper. */
+         * Above order 64 only: below it most tiles straddle the diagonal, and the recursion was faster
+         * (a float Cholesky at n = 100 ran 5 % slower through this). A column-major C goes as its
+         * transpose (A A^T is symmetric), whose kept triangle is the upper. */
         int tri = 1;
         if (csc != 1 && rsc == 1) { ptrdiff_t s = rsc; rsc = csc; csc = s; tri = 2; }
         if (n <= FP__SMALL_MN && k <= FP__SMALL_K) {
