@@ -3119,7 +3119,7 @@ static void fp__syrk_lower_f32(int n, int k, const float *a, ptrdiff_t rsa, ptrd
          * halving of the recursion below leaves products half as wide, and at 62 x 62 x 500 and below
          * they ran at 57 GFLOP/s and less (81 at 250 x 250 x 500), a third of a float Cholesky at 1000.
          * Above order 64 only: below it most tiles straddle the diagonal, and the recursion was faster
-         * (a float Cholesky at n = 100 ran 5 % slower through this). A column-major C goes as its
+         * (a float Cholesky at n = 100 ran 5-9 % slower through this). A column-major C goes as its
          * transpose (A A^T is symmetric), whose kept triangle is the upper. */
         int tri = 1;
         if (csc != 1 && rsc == 1) { ptrdiff_t s = rsc; rsc = csc; csc = s; tri = 2; }
@@ -4587,7 +4587,7 @@ static void fp__syrk_lower_f64(int n, int k, const double *a, ptrdiff_t rsa, ptr
          * halving of the recursion below leaves products half as wide, and at 62 x 62 x 500 and below
          * they ran at 57 GFLOP/s and less (81 at 250 x 250 x 500), a third of a float Cholesky at 1000.
          * Above order 64 only: below it most tiles straddle the diagonal, and the recursion was faster
-         * (a float Cholesky at n = 100 ran 5 % slower through this). A column-major C goes as its
+         * (a float Cholesky at n = 100 ran 5-9 % slower through this). A column-major C goes as its
          * transpose (A A^T is symmetric), whose kept triangle is the upper. */
         int tri = 1;
         if (csc != 1 && rsc == 1) { ptrdiff_t s = rsc; rsc = csc; csc = s; tri = 2; }
