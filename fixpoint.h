@@ -2776,6 +2776,17 @@ FP__VECTORIZE static int fp__mat_all_finite_f32(int m, int n, const float *a, pt
     return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (float)0;
 }
 
+/* FP__MAXABS_BODY on the path's vectors; NULL on the scalar path. */
+typedef void (*fp__maxabs_fn_f32)(int n, const float *r, float *mx, float *nz);
+static fp__maxabs_fn_f32 fp__maxabs_pick_f32(void)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__maxabs_avx512_f32;)
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__maxabs_avx2_f32;)
+    return NULL;
+}
+
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static float fp__mat_max_abs_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa)
@@ -2784,10 +2795,8 @@ FP__VECTORIZE static float fp__mat_max_abs_f32(int m, int n, const float *a, ptr
     float x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
-    if (csa == 1 && fp_isa_current() != FP_ISA_SCALAR) { /* contiguous rows: the path's vectors */
-        void (*row)(int, const float *, float *, float *) = NULL;
-        FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) row = fp__maxabs_avx2_f32;)
-        FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) row = fp__maxabs_avx512_f32;)
+    if (csa == 1) { /* contiguous rows: the path's vectors */
+        fp__maxabs_fn_f32 row = fp__maxabs_pick_f32();
         if (row) {
             for (i = 0; i < m; ++i) row(n, a + i * rsa, &x0, &s0);
             return s0 != (float)0 ? (float)NAN : x0;
@@ -2959,11 +2968,7 @@ FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t 
         /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
          * holds it (the same row as the plain search's, which carried a compare and a select from one
          * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
-        void (*colmax)(int, const float *, float *, float *) = NULL;
-        if (rsa == 1) {
-            FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) colmax = fp__maxabs_avx2_f32;)
-            FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) colmax = fp__maxabs_avx512_f32;)
-        }
+        fp__maxabs_fn_f32 colmax = rsa == 1 ? fp__maxabs_pick_f32() : NULL;
         for (p = 0; p < n; ++p) {
             int best = p;
             float bv = fabsf(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
@@ -4244,6 +4249,17 @@ FP__VECTORIZE static int fp__mat_all_finite_f64(int m, int n, const double *a, p
     return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (double)0;
 }
 
+/* FP__MAXABS_BODY on the path's vectors; NULL on the scalar path. */
+typedef void (*fp__maxabs_fn_f64)(int n, const double *r, double *mx, double *nz);
+static fp__maxabs_fn_f64 fp__maxabs_pick_f64(void)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__maxabs_avx512_f64;)
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__maxabs_avx2_f64;)
+    return NULL;
+}
+
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static double fp__mat_max_abs_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa)
@@ -4252,10 +4268,8 @@ FP__VECTORIZE static double fp__mat_max_abs_f64(int m, int n, const double *a, p
     double x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
-    if (csa == 1 && fp_isa_current() != FP_ISA_SCALAR) { /* contiguous rows: the path's vectors */
-        void (*row)(int, const double *, double *, double *) = NULL;
-        FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) row = fp__maxabs_avx2_f64;)
-        FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) row = fp__maxabs_avx512_f64;)
+    if (csa == 1) { /* contiguous rows: the path's vectors */
+        fp__maxabs_fn_f64 row = fp__maxabs_pick_f64();
         if (row) {
             for (i = 0; i < m; ++i) row(n, a + i * rsa, &x0, &s0);
             return s0 != (double)0 ? (double)NAN : x0;
@@ -4427,11 +4441,7 @@ FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t
         /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
          * holds it (the same row as the plain search's, which carried a compare and a select from one
          * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
-        void (*colmax)(int, const double *, double *, double *) = NULL;
-        if (rsa == 1) {
-            FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) colmax = fp__maxabs_avx2_f64;)
-            FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) colmax = fp__maxabs_avx512_f64;)
-        }
+        fp__maxabs_fn_f64 colmax = rsa == 1 ? fp__maxabs_pick_f64() : NULL;
         for (p = 0; p < n; ++p) {
             int best = p;
             double bv = fabs(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;

@@ -2528,6 +2528,17 @@ FP__VECTORIZE static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptr
     return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 == (FP__T)0;
 }
 
+/* FP__MAXABS_BODY on the path's vectors; NULL on the scalar path. */
+typedef void (*FP__I(maxabs_fn))(int n, const FP__T *r, FP__T *mx, FP__T *nz);
+static FP__I(maxabs_fn) FP__I(maxabs_pick)(void)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return FP__I(maxabs_avx512);)
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return FP__I(maxabs_avx2);)
+    return NULL;
+}
+
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static FP__T FP__I(mat_max_abs)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
@@ -2536,10 +2547,8 @@ FP__VECTORIZE static FP__T FP__I(mat_max_abs)(int m, int n, const FP__T *a, ptrd
     FP__T x0 = 0, x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0;
     FP__T s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     if (rsa < csa) { int t = m; ptrdiff_t u = rsa; m = n; n = t; rsa = csa; csa = u; }
-    if (csa == 1 && fp_isa_current() != FP_ISA_SCALAR) { /* contiguous rows: the path's vectors */
-        void (*row)(int, const FP__T *, FP__T *, FP__T *) = NULL;
-        FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) row = FP__I(maxabs_avx2);)
-        FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) row = FP__I(maxabs_avx512);)
+    if (csa == 1) { /* contiguous rows: the path's vectors */
+        FP__I(maxabs_fn) row = FP__I(maxabs_pick)();
         if (row) {
             for (i = 0; i < m; ++i) row(n, a + i * rsa, &x0, &s0);
             return s0 != (FP__T)0 ? (FP__T)NAN : x0;
@@ -2711,11 +2720,7 @@ FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t r
         /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
          * holds it (the same row as the plain search's, which carried a compare and a select from one
          * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
-        void (*colmax)(int, const FP__T *, FP__T *, FP__T *) = NULL;
-        if (rsa == 1) {
-            FP__ON_AVX2(if (fp_isa_current() == FP_ISA_AVX2) colmax = FP__I(maxabs_avx2);)
-            FP__ON_AVX512(if (fp_isa_current() == FP_ISA_AVX512) colmax = FP__I(maxabs_avx512);)
-        }
+        FP__I(maxabs_fn) colmax = rsa == 1 ? FP__I(maxabs_pick)() : NULL;
         for (p = 0; p < n; ++p) {
             int best = p;
             FP__T bv = FP__FABS(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
