@@ -2824,6 +2824,36 @@ FP__VECTORIZE static float fp__mat_max_abs_f32(int m, int n, const float *a, ptr
 
 /* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a): in increasing
  * order of k (dir 1, P applied), or decreasing (dir -1, P^T). */
+/* The row interchanges on contiguous columns as one permutation: the swaps in their order compose it
+ * (perm[i]: the row whose value ends in row i), and each column is gathered through it into a copy and
+ * written back, loads that do not wait on each other's stores. Swapped in place, element by element, they
+ * took a seventh of a float solve with 100 right-hand sides at n = 200, a dependent chain through memory
+ * (both in LAPACK's order, 16 columns at a time, and column by column). 0: the rows the swaps touch span
+ * more than FP__SWAP_SPAN, or more than twice the swaps (a factorization's narrow panel). */
+#define FP__SWAP_SPAN 1024
+static int fp__laswp_gather_f32(int ncols, float *a, ptrdiff_t csa, int k1, int k2, const int *piv, int dir)
+{
+    int perm[FP__SWAP_SPAN], lo = k1, hi = k2 - 1, i, j, k, s, n = k2 - k1;
+    float col[FP__SWAP_SPAN];
+    for (k = k1; k < k2; ++k) {
+        if (piv[k] < lo) lo = piv[k];
+        if (piv[k] > hi) hi = piv[k];
+    }
+    if (hi - lo >= FP__SWAP_SPAN || hi - lo >= 2 * n) return 0;
+    for (i = lo; i <= hi; ++i) perm[i - lo] = i;
+    for (s = 0, k = dir > 0 ? k1 : k2 - 1; s < n; ++s, k += dir) {
+        int t = perm[k - lo];
+        perm[k - lo] = perm[piv[k] - lo];
+        perm[piv[k] - lo] = t;
+    }
+    for (j = 0; j < ncols; ++j) {
+        float *c = a + j * csa;
+        for (i = lo; i <= hi; ++i) col[i - lo] = c[perm[i - lo]];
+        memcpy(c + lo, col, (size_t)(hi - lo + 1) * sizeof(float));
+    }
+    return 1;
+}
+
 static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv, int dir)
 {
     int k, j, first = dir > 0 ? k1 : k2 - 1, n = k2 - k1, s;
@@ -2833,7 +2863,8 @@ static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int
             if (piv[k] != k)
                 for (j = 0; j < ncols; ++j) { float t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
-    else { /* columns contiguous: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
+    else if (rsa == 1 && fp__laswp_gather_f32(ncols, a, csa, k1, k2, piv, dir)) return;
+    else { /* columns strided: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
             * pivot is read once for 16 independent swaps */
         int j0;
         for (j0 = 0; j0 < ncols; j0 += 16) {
@@ -2876,11 +2907,87 @@ static int fp__trsm_leaf_f32(int lower, int unit, int m, int n, const float *t, 
 #endif
 }
 
+/* The vector paths' solve of a whole triangle against a column-major B (m <= FP__TRSM_FUSED), left-looking
+ * in blocks of NR rows: B_i <- T_ii^-1 (B_i - T_i,<i X_<i) in the order of the substitution (from the top
+ * for a lower T, from the bottom for an upper one), over the rows solved before the block. The product is
+ * computed transposed, X_i^T -= X_<i^T T_i,<i^T, on the GEMM's micro-kernel: the solved columns of X are
+ * read in place as its rows of A, and the block's part of T, read down T's columns in NR-row pieces, is
+ * packed once (tp, m x NR) as its panel of B for all of X's columns; the block is then the leaf's
+ * (fp__trsm_leaf_f32). Each element gets the same sums whatever columns go with it, so a column's bits do
+ * not depend on the slice it is solved in. n >= MR: the last MR columns, which overlap the ones before
+ * them when n is not a multiple of MR, are computed into a tile, and only those not yet updated reach B. */
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+static void fp__trsm_cols_f32(const fp__kernel_f32 *K, int lower, int unit, int m, int n, const float *t, ptrdiff_t rst,
+                             ptrdiff_t cst, float *b, ptrdiff_t csb, float *tp)
+{
+    int mr = K->mr, nr = K->nr, np = (m + nr - 1) / nr, full = n / mr * mr, p, j0, c;
+    float ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
+    for (p = 0; p < np; ++p) {
+        /* block rows [i0, i0 + h); the rows solved before them: [k0, k0 + k) */
+        int i0 = lower ? p * nr : (m - (p + 1) * nr > 0 ? m - (p + 1) * nr : 0);
+        int h = lower ? (m - i0 < nr ? m - i0 : nr) : m - p * nr - i0, k0 = lower ? 0 : i0 + h, k = p * nr;
+        if (k) {
+            const float *tb = t + i0 * rst + k0 * cst;
+            if (rst == 1) fp__pack_b_f32(k, h, tb, cst, rst, nr, tp); /* T's columns: NR-row pieces */
+            else {
+                if (h < nr) memset(tp, 0, (size_t)k * (size_t)nr * sizeof(float));
+                if (cst == 1) fp__transpose_v_f32(h, k, tb, rst, tp, nr);
+                else
+                    for (c = 0; c < k; ++c) {
+                        int r;
+                        for (r = 0; r < h; ++r) tp[c * nr + r] = tb[r * rst + c * cst];
+                    }
+            }
+            for (j0 = 0; j0 < full; j0 += mr) /* MR columns of X at a time */
+                K->ukr(k, b + k0 + j0 * csb, csb, 1, tp, nr, -1, 1, b + i0 + j0 * csb, csb, 1, mr, h);
+            if (full < n) {
+                K->ukr(k, b + k0 + (n - mr) * csb, csb, 1, tp, nr, 1, 0, ab, 32, 1, mr, h);
+                for (j0 = full; j0 < n; ++j0)
+                    for (c = 0; c < h; ++c) b[i0 + c + j0 * csb] -= ab[(j0 - n + mr) * 32 + c];
+            }
+        }
+        fp__trsm_leaf_f32(lower, unit, h, n, t + i0 * (rst + cst), rst, cst, b + i0, 1, csb);
+    }
+}
+#endif
+
+/* fp__trsm_cols_f32 for a column-major B, on column slices in parallel under OpenMP (each with its panel of
+ * T in the workspace, gws); 0: not the vector paths, m > FP__TRSM_FUSED, n < MR, or not a column-major B.
+ * The recursion it replaces split the solve into products of a few dozen rows around 64-row leaves, each
+ * of which transposed its block in and out. */
+#define FP__TRSM_FUSED 1024
+static int fp__trsm_fused_f32(int lower, int unit, int m, int n, const float *t, ptrdiff_t rst, ptrdiff_t cst,
+                             float *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
+{
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+    fp__kernel_f32 K = fp__kernel_pick_f32();
+    size_t per = ((size_t)m * (size_t)K.nr + 64) * sizeof(float); /* a slice's panel of T, aligned */
+    int nth = 1, s;
+    if (fp_isa_current() == FP_ISA_SCALAR || m > FP__TRSM_FUSED || rsb != 1 || csb == 1 || n < K.mr) return 0;
+#ifdef _OPENMP
+    nth = fp__gemm_threads();
+    if ((double)m * m * n < 4e6) nth = 1;
+    while (nth > 1 && (n < nth * K.mr || (size_t)nth * per > fp_gemm_workspace_size_f32() - 64)) --nth;
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+#endif
+    for (s = 0; s < nth; ++s) {
+        int c0 = (int)((long)n * s / nth), c1 = (int)((long)n * (s + 1) / nth);
+        fp__trsm_cols_f32(&K, lower, unit, m, c1 - c0, t, rst, cst, b + c0 * csb, csb,
+                         (float *)fp__align64((char *)gws + (size_t)s * per));
+    }
+    return 1;
+#else
+    (void)lower; (void)unit; (void)m; (void)n; (void)t; (void)rst; (void)cst; (void)b; (void)rsb; (void)csb; (void)gws;
+    return 0;
+#endif
+}
+
 FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const float *t, ptrdiff_t rst, ptrdiff_t cst,
                                       float *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
     if (m <= FP__TRSM_LEAF && n > 1 && fp__trsm_leaf_f32(lower, unit, m, n, t, rst, cst, b, rsb, csb)) return;
+    if (gws && m > FP__TRSM_LEAF && n > 1 && fp__trsm_fused_f32(lower, unit, m, n, t, rst, cst, b, rsb, csb, gws)) return;
     if (m <= FP__LEAF || !gws) {
         if (n > 1 && csb >= rsb && m <= FP__LEAF) {
             /* columns of B contiguous (a factor's top right block): 8 columns at a time, copied to a
@@ -3063,15 +3170,15 @@ static void fp__lu_solve_ws_f32(fp_trans t, int n, int nrhs, const float *lu, pt
 }
 
 /* The public solves' workspace, one allocation: a GEMM workspace, and on the vector paths, for a
- * column-major B of order n <= 320 and at most 16 MB, room for its row-major copy (*xt). Solved in that
+ * column-major B of order n < 128 and at most 16 MB, room for its row-major copy (*xt). Solved in that
  * copy, B is transposed once each way; left column-major, each triangular leaf transposes its block in
- * and out, twice as many copies, and the row swaps go element by element: the copy made a float solve
- * with 100 right-hand sides 6-14 % faster at n = 200-256 (Zen 3), and 3-20 % slower at n = 400-1000,
- * where the products' own orientation wins. NULL: the unblocked loops. */
+ * and out, and the row swaps go element by element. From order 128 the column-major B goes to the
+ * blocked solve (fp__trsm_fused_f32), which reads it in place: there the copy measured 0-25 % slower
+ * (Zen 3, 100 right-hand sides), below it 2-16 % faster. NULL: the unblocked loops. */
 static void *fp__solve_ws_f32(int n, int nrhs, ptrdiff_t rsb, float **xt)
 {
     size_t g = fp_gemm_workspace_size_f32(), x = (size_t)n * (size_t)nrhs * sizeof(float);
-    int copy = rsb == 1 && n <= 320 && fp_isa_current() != FP_ISA_SCALAR && x <= ((size_t)16 << 20);
+    int copy = rsb == 1 && n < 128 && fp_isa_current() != FP_ISA_SCALAR && x <= ((size_t)16 << 20);
     void *w;
     *xt = NULL;
     if (n < FP__BLOCKED_MIN || nrhs < FP__LEAF) return NULL;
@@ -3294,6 +3401,8 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__LANES8
 #undef FP__FIN_LANE
 #undef FP__MAX_LANE
+#undef FP__SWAP_SPAN
+#undef FP__TRSM_FUSED
 
 /* The micro-kernel contract: C[0:mr, 0:nr] = alpha * A * Bp + beta * C, A an MR x kc panel read with
  * strides (ars, acs) - a packed panel is (1, MR), an unpacked row-major block (lda, 1) - and Bp kc rows
@@ -4297,6 +4406,36 @@ FP__VECTORIZE static double fp__mat_max_abs_f64(int m, int n, const double *a, p
 
 /* Rows k1..k2-1 of a (ncols columns) swapped with rows piv[k] (indices relative to a): in increasing
  * order of k (dir 1, P applied), or decreasing (dir -1, P^T). */
+/* The row interchanges on contiguous columns as one permutation: the swaps in their order compose it
+ * (perm[i]: the row whose value ends in row i), and each column is gathered through it into a copy and
+ * written back, loads that do not wait on each other's stores. Swapped in place, element by element, they
+ * took a seventh of a float solve with 100 right-hand sides at n = 200, a dependent chain through memory
+ * (both in LAPACK's order, 16 columns at a time, and column by column). 0: the rows the swaps touch span
+ * more than FP__SWAP_SPAN, or more than twice the swaps (a factorization's narrow panel). */
+#define FP__SWAP_SPAN 1024
+static int fp__laswp_gather_f64(int ncols, double *a, ptrdiff_t csa, int k1, int k2, const int *piv, int dir)
+{
+    int perm[FP__SWAP_SPAN], lo = k1, hi = k2 - 1, i, j, k, s, n = k2 - k1;
+    double col[FP__SWAP_SPAN];
+    for (k = k1; k < k2; ++k) {
+        if (piv[k] < lo) lo = piv[k];
+        if (piv[k] > hi) hi = piv[k];
+    }
+    if (hi - lo >= FP__SWAP_SPAN || hi - lo >= 2 * n) return 0;
+    for (i = lo; i <= hi; ++i) perm[i - lo] = i;
+    for (s = 0, k = dir > 0 ? k1 : k2 - 1; s < n; ++s, k += dir) {
+        int t = perm[k - lo];
+        perm[k - lo] = perm[piv[k] - lo];
+        perm[piv[k] - lo] = t;
+    }
+    for (j = 0; j < ncols; ++j) {
+        double *c = a + j * csa;
+        for (i = lo; i <= hi; ++i) col[i - lo] = c[perm[i - lo]];
+        memcpy(c + lo, col, (size_t)(hi - lo + 1) * sizeof(double));
+    }
+    return 1;
+}
+
 static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, int k1, int k2, const int *piv, int dir)
 {
     int k, j, first = dir > 0 ? k1 : k2 - 1, n = k2 - k1, s;
@@ -4306,7 +4445,8 @@ static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, in
             if (piv[k] != k)
                 for (j = 0; j < ncols; ++j) { double t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
-    else { /* columns contiguous: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
+    else if (rsa == 1 && fp__laswp_gather_f64(ncols, a, csa, k1, k2, piv, dir)) return;
+    else { /* columns strided: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
             * pivot is read once for 16 independent swaps */
         int j0;
         for (j0 = 0; j0 < ncols; j0 += 16) {
@@ -4349,11 +4489,87 @@ static int fp__trsm_leaf_f64(int lower, int unit, int m, int n, const double *t,
 #endif
 }
 
+/* The vector paths' solve of a whole triangle against a column-major B (m <= FP__TRSM_FUSED), left-looking
+ * in blocks of NR rows: B_i <- T_ii^-1 (B_i - T_i,<i X_<i) in the order of the substitution (from the top
+ * for a lower T, from the bottom for an upper one), over the rows solved before the block. The product is
+ * computed transposed, X_i^T -= X_<i^T T_i,<i^T, on the GEMM's micro-kernel: the solved columns of X are
+ * read in place as its rows of A, and the block's part of T, read down T's columns in NR-row pieces, is
+ * packed once (tp, m x NR) as its panel of B for all of X's columns; the block is then the leaf's
+ * (fp__trsm_leaf_f64). Each element gets the same sums whatever columns go with it, so a column's bits do
+ * not depend on the slice it is solved in. n >= MR: the last MR columns, which overlap the ones before
+ * them when n is not a multiple of MR, are computed into a tile, and only those not yet updated reach B. */
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+static void fp__trsm_cols_f64(const fp__kernel_f64 *K, int lower, int unit, int m, int n, const double *t, ptrdiff_t rst,
+                             ptrdiff_t cst, double *b, ptrdiff_t csb, double *tp)
+{
+    int mr = K->mr, nr = K->nr, np = (m + nr - 1) / nr, full = n / mr * mr, p, j0, c;
+    double ab[12 * 32]; /* the largest tile: 12 rows of 32 floats (AVX-512) */
+    for (p = 0; p < np; ++p) {
+        /* block rows [i0, i0 + h); the rows solved before them: [k0, k0 + k) */
+        int i0 = lower ? p * nr : (m - (p + 1) * nr > 0 ? m - (p + 1) * nr : 0);
+        int h = lower ? (m - i0 < nr ? m - i0 : nr) : m - p * nr - i0, k0 = lower ? 0 : i0 + h, k = p * nr;
+        if (k) {
+            const double *tb = t + i0 * rst + k0 * cst;
+            if (rst == 1) fp__pack_b_f64(k, h, tb, cst, rst, nr, tp); /* T's columns: NR-row pieces */
+            else {
+                if (h < nr) memset(tp, 0, (size_t)k * (size_t)nr * sizeof(double));
+                if (cst == 1) fp__transpose_v_f64(h, k, tb, rst, tp, nr);
+                else
+                    for (c = 0; c < k; ++c) {
+                        int r;
+                        for (r = 0; r < h; ++r) tp[c * nr + r] = tb[r * rst + c * cst];
+                    }
+            }
+            for (j0 = 0; j0 < full; j0 += mr) /* MR columns of X at a time */
+                K->ukr(k, b + k0 + j0 * csb, csb, 1, tp, nr, -1, 1, b + i0 + j0 * csb, csb, 1, mr, h);
+            if (full < n) {
+                K->ukr(k, b + k0 + (n - mr) * csb, csb, 1, tp, nr, 1, 0, ab, 32, 1, mr, h);
+                for (j0 = full; j0 < n; ++j0)
+                    for (c = 0; c < h; ++c) b[i0 + c + j0 * csb] -= ab[(j0 - n + mr) * 32 + c];
+            }
+        }
+        fp__trsm_leaf_f64(lower, unit, h, n, t + i0 * (rst + cst), rst, cst, b + i0, 1, csb);
+    }
+}
+#endif
+
+/* fp__trsm_cols_f64 for a column-major B, on column slices in parallel under OpenMP (each with its panel of
+ * T in the workspace, gws); 0: not the vector paths, m > FP__TRSM_FUSED, n < MR, or not a column-major B.
+ * The recursion it replaces split the solve into products of a few dozen rows around 64-row leaves, each
+ * of which transposed its block in and out. */
+#define FP__TRSM_FUSED 1024
+static int fp__trsm_fused_f64(int lower, int unit, int m, int n, const double *t, ptrdiff_t rst, ptrdiff_t cst,
+                             double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
+{
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+    fp__kernel_f64 K = fp__kernel_pick_f64();
+    size_t per = ((size_t)m * (size_t)K.nr + 64) * sizeof(double); /* a slice's panel of T, aligned */
+    int nth = 1, s;
+    if (fp_isa_current() == FP_ISA_SCALAR || m > FP__TRSM_FUSED || rsb != 1 || csb == 1 || n < K.mr) return 0;
+#ifdef _OPENMP
+    nth = fp__gemm_threads();
+    if ((double)m * m * n < 4e6) nth = 1;
+    while (nth > 1 && (n < nth * K.mr || (size_t)nth * per > fp_gemm_workspace_size_f64() - 64)) --nth;
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+#endif
+    for (s = 0; s < nth; ++s) {
+        int c0 = (int)((long)n * s / nth), c1 = (int)((long)n * (s + 1) / nth);
+        fp__trsm_cols_f64(&K, lower, unit, m, c1 - c0, t, rst, cst, b + c0 * csb, csb,
+                         (double *)fp__align64((char *)gws + (size_t)s * per));
+    }
+    return 1;
+#else
+    (void)lower; (void)unit; (void)m; (void)n; (void)t; (void)rst; (void)cst; (void)b; (void)rsb; (void)csb; (void)gws;
+    return 0;
+#endif
+}
+
 FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const double *t, ptrdiff_t rst, ptrdiff_t cst,
                                       double *b, ptrdiff_t rsb, ptrdiff_t csb, void *gws)
 {
     int i, k, j;
     if (m <= FP__TRSM_LEAF && n > 1 && fp__trsm_leaf_f64(lower, unit, m, n, t, rst, cst, b, rsb, csb)) return;
+    if (gws && m > FP__TRSM_LEAF && n > 1 && fp__trsm_fused_f64(lower, unit, m, n, t, rst, cst, b, rsb, csb, gws)) return;
     if (m <= FP__LEAF || !gws) {
         if (n > 1 && csb >= rsb && m <= FP__LEAF) {
             /* columns of B contiguous (a factor's top right block): 8 columns at a time, copied to a
@@ -4536,15 +4752,15 @@ static void fp__lu_solve_ws_f64(fp_trans t, int n, int nrhs, const double *lu, p
 }
 
 /* The public solves' workspace, one allocation: a GEMM workspace, and on the vector paths, for a
- * column-major B of order n <= 320 and at most 16 MB, room for its row-major copy (*xt). Solved in that
+ * column-major B of order n < 128 and at most 16 MB, room for its row-major copy (*xt). Solved in that
  * copy, B is transposed once each way; left column-major, each triangular leaf transposes its block in
- * and out, twice as many copies, and the row swaps go element by element: the copy made a float solve
- * with 100 right-hand sides 6-14 % faster at n = 200-256 (Zen 3), and 3-20 % slower at n = 400-1000,
- * where the products' own orientation wins. NULL: the unblocked loops. */
+ * and out, and the row swaps go element by element. From order 128 the column-major B goes to the
+ * blocked solve (fp__trsm_fused_f64), which reads it in place: there the copy measured 0-25 % slower
+ * (Zen 3, 100 right-hand sides), below it 2-16 % faster. NULL: the unblocked loops. */
 static void *fp__solve_ws_f64(int n, int nrhs, ptrdiff_t rsb, double **xt)
 {
     size_t g = fp_gemm_workspace_size_f64(), x = (size_t)n * (size_t)nrhs * sizeof(double);
-    int copy = rsb == 1 && n <= 320 && fp_isa_current() != FP_ISA_SCALAR && x <= ((size_t)16 << 20);
+    int copy = rsb == 1 && n < 128 && fp_isa_current() != FP_ISA_SCALAR && x <= ((size_t)16 << 20);
     void *w;
     *xt = NULL;
     if (n < FP__BLOCKED_MIN || nrhs < FP__LEAF) return NULL;
@@ -4767,6 +4983,8 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__LANES8
 #undef FP__FIN_LANE
 #undef FP__MAX_LANE
+#undef FP__SWAP_SPAN
+#undef FP__TRSM_FUSED
 
 /* ================================================================================================
  * VIEWS: constructors, the argument checks every view-taking entry point runs, and the view forms of

@@ -14,6 +14,9 @@
 #include "util.h"
 #include "alloc.h"
 #include "../fixpoint.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* The orders: around the blocked threshold (64), odd, and over a few recursion levels. */
 static const int factor_orders[] = { 63, 64, 65, 100, 131, 257 };
@@ -49,6 +52,15 @@ static void cholesky_recursive_solves_and_keeps_the_upper_triangle(void) { chol_
 static void factorizations_fall_back_when_the_workspace_cannot_be_had(void) { fallback_f64(); fallback_f32(); }
 static void triangular_solves_match_substitution_at_every_width(void) { substitution_f64(); substitution_f32(); }
 static void factorizations_see_every_entry_for_their_threshold_and_finiteness(void) { every_entry_f64(); every_entry_f32(); }
+static void solves_give_the_same_bits_on_any_thread_count(void)
+{
+#ifdef _OPENMP
+    threads_same_f64();
+    threads_same_f32();
+#else
+    printf("    built without OpenMP: nothing to check (make test-omp runs it)\n");
+#endif
+}
 
 const fpt_test fpt_factor_tests[] = {
     { "lu_recursive_solves_known_systems", lu_recursive_solves_known_systems },
@@ -57,6 +69,7 @@ const fpt_test fpt_factor_tests[] = {
     { "factorizations_fall_back_when_the_workspace_cannot_be_had", factorizations_fall_back_when_the_workspace_cannot_be_had },
     { "triangular_solves_match_substitution_at_every_width", triangular_solves_match_substitution_at_every_width },
     { "factorizations_see_every_entry_for_their_threshold_and_finiteness", factorizations_see_every_entry_for_their_threshold_and_finiteness },
+    { "solves_give_the_same_bits_on_any_thread_count", solves_give_the_same_bits_on_any_thread_count },
     { NULL, NULL }
 };
 
@@ -215,10 +228,12 @@ static void FN(fallback)(void)
  * row-major (solved in place), column-major (transposed by blocks) and general (the plain loops). */
 static void FN(substitution)(void)
 {
-    static const int orders[] = { 1, 3, 17, 64, 100, 131 };
+    /* 131 and 200: the blocked solve of a column-major B (from order 128), whole and ragged blocks of
+     * rows; 1031: above its limit, halves solved by it; widths below and above the kernel's rows */
+    static const int orders[] = { 1, 3, 17, 64, 100, 131, 200, 1031 };
     static const int widths[] = { 2, 5, 9, 16, 23, 31, 33, 57, 64, 100, 129 };
     int o, w, lt, lb, t, i, j, k;
-    for (o = 0; o < 6; ++o)
+    for (o = 0; o < 8; ++o)
         for (lt = 0; lt < FACTOR_LAYOUTS; ++lt) {
             int n = orders[o], *piv = malloc((size_t)n * sizeof *piv);
             ptrdiff_t rs, cs;
@@ -237,6 +252,9 @@ static void FN(substitution)(void)
                 for (lb = 0; lb < 3; ++lb)
                     for (t = 0; t < 2; ++t) {
                         int nrhs = widths[w];
+                        /* the larger orders at fewer widths, for the reference's time */
+                        if (n >= 200 && nrhs != 5 && nrhs != 23 && nrhs != 33 && nrhs != 100) continue;
+                        if (n > 1000 && (lb != 1 || nrhs > 23 || lt == 2)) continue;
                         ptrdiff_t rsb = lb == 0 ? nrhs : lb == 1 ? 1 : 2 * nrhs + 1, csb = lb == 0 ? 1 : lb == 1 ? n : 2;
                         size_t lenb = (size_t)((n - 1) * rsb + (nrhs - 1) * csb + 1);
                         FT *x = calloc(lenb, sizeof *x);
@@ -323,5 +341,42 @@ static void FN(every_entry)(void)
     CHECKF(missed == 0, "%d of %d placements not reported", missed, 2 * 2 * n * 3 + 4);
     free(a); free(piv);
 }
+
+#ifdef _OPENMP
+/* LU and its solve of a column-major B (the blocked solve's column slices, one per thread) on 1, 2 and 3
+ * threads: every bit the same, the factors and the solutions, both transposes, at widths that split into
+ * slices not a multiple of the kernel's rows */
+static void FN(threads_same)(void)
+{
+    static const int widths[] = { 47, 100 }; /* 300^2 x 47 flops and more: threaded */
+    const int n = 300;
+    const size_t nn = (size_t)n * (size_t)n, nb = (size_t)n * 100;
+    int saved = omp_get_max_threads(), th, c, i;
+    FT *a = malloc(nn * sizeof *a), *lu = malloc(nn * sizeof *lu), *lu1 = malloc(nn * sizeof *lu1);
+    FT *b = malloc(nb * sizeof *b), *x = malloc(nb * sizeof *x), *x1 = malloc(4 * nb * sizeof *x1);
+    int *piv = malloc((size_t)n * sizeof *piv), *piv1 = malloc((size_t)n * sizeof *piv1);
+    fpt_rng r = { 4242u };
+    for (i = 0; i < (int)nn; ++i) a[i] = (FT)fpt_uniform(&r);
+    for (i = 0; i < (int)nb; ++i) b[i] = (FT)fpt_uniform(&r);
+    for (th = 1; th <= 3; ++th) {
+        int factors = 0, solves = 0;
+        omp_set_num_threads(th);
+        memcpy(lu, a, nn * sizeof *a);
+        CHECK(FN(fp_lu_factor)(n, lu, 1, n, piv) == FP_OK);
+        if (th == 1) { memcpy(lu1, lu, nn * sizeof *lu); memcpy(piv1, piv, (size_t)n * sizeof *piv); }
+        factors = memcmp(lu, lu1, nn * sizeof *lu) != 0 || memcmp(piv, piv1, (size_t)n * sizeof *piv) != 0;
+        for (c = 0; c < 4; ++c) { /* width c / 2, transpose c % 2 */
+            memcpy(x, b, nb * sizeof *b);
+            FN(fp_lu_solve)((fp_trans)(c % 2), n, widths[c / 2], lu1, 1, n, piv1, x, 1, n);
+            if (th == 1) memcpy(x1 + (size_t)c * nb, x, nb * sizeof *x);
+            solves += memcmp(x, x1 + (size_t)c * nb, nb * sizeof *x) != 0;
+        }
+        CHECKF(factors == 0, "%d threads: the factors differ from one thread's", th);
+        CHECKF(solves == 0, "%d threads: %d of 4 solutions differ from one thread's", th, solves);
+    }
+    omp_set_num_threads(saved);
+    free(a); free(lu); free(lu1); free(b); free(x); free(x1); free(piv); free(piv1);
+}
+#endif
 
 #endif /* FPT_FACTOR_PASS */
