@@ -89,9 +89,13 @@ test-isa: $(BUILD)/tests
 	  echo "FP_ISA=$$isa: $$(tail -n 1 $(BUILD)/tests-$$isa.log)  (log: $(BUILD)/tests-$$isa.log)"; \
 	done; exit $$fail
 
+# The scalar-only build; and a build without the AVX2 path, capped at it: the path in force must be one
+# the build has (on an AVX-512 CPU; elsewhere it runs the scalar path again)
 test-nosimd: | $(BUILD)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -DFP_NO_SIMD -o $(BUILD)/tests_nosimd $(TESTSRC) -lm
 	./$(BUILD)/tests_nosimd
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -DFP_NO_AVX2 -o $(BUILD)/tests_noavx2 $(TESTSRC) -lm
+	FP_ISA=avx2 ./$(BUILD)/tests_noavx2
 
 # The examples that read data: a data error (a test set whose image size differs from the training set's,
 # a label count or label that does not fit) is a message and exit status 1, not an abort.

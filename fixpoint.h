@@ -204,7 +204,9 @@ typedef enum fp_trans { FP_NOTRANS = 0, FP_TRANS = 1 } fp_trans;
 typedef enum fp_isa { FP_ISA_SCALAR = 0, FP_ISA_AVX2 = 1, FP_ISA_AVX512 = 2 } fp_isa;
 
 FP_API fp_isa fp_isa_best(void);        /* the best path this CPU and build support                 */
-FP_API fp_isa fp_isa_current(void);     /* the path in use: best, capped by fp_isa_set or FP_ISA    */
+FP_API fp_isa fp_isa_current(void);     /* the path in use: best, capped by fp_isa_set or FP_ISA;    *
+                                        * never one the build lacks (a cap at AVX2 in a build        *
+                                        * without it: scalar)                                       */
 FP_API void fp_isa_set(fp_isa cap);     /* cap the path (tests, benchmarks); process-wide           */
 FP_API const char *fp_isa_name(fp_isa isa);
 
@@ -1524,6 +1526,12 @@ FP_DEF fp_isa fp_isa_current(void)
         if (e && strcmp(e, "avx2") == 0) cap = FP_ISA_AVX2;
         cap = fp__init_int(&fp__isa_cap, cap); /* an fp_isa_set that came first wins */
     }
+#if !defined(FP__HAVE_AVX2)
+    /* a build without the AVX2 path, capped at it on an AVX-512 CPU: the scalar path, which is what the
+     * kernels' dispatchers fall to (the path named must be one the build has: a solve that asked a
+     * kernel of the named path and took "not here" for done left blocks unsolved) */
+    if (cap == FP_ISA_AVX2) cap = FP_ISA_SCALAR;
+#endif
     return (int)best < cap ? best : (fp_isa)cap;
 }
 

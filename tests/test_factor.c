@@ -52,6 +52,31 @@ static void cholesky_recursive_solves_and_keeps_the_upper_triangle(void) { chol_
 static void factorizations_fall_back_when_the_workspace_cannot_be_had(void) { fallback_f64(); fallback_f32(); }
 static void triangular_solves_match_substitution_at_every_width(void) { substitution_f64(); substitution_f32(); }
 static void factorizations_see_every_entry_for_their_threshold_and_finiteness(void) { every_entry_f64(); every_entry_f32(); }
+/* On every cap of the kernel path the path in force is one the build has (make test-nosimd builds without
+ * AVX2 and runs capped at it: on an AVX-512 CPU the path named was AVX2, whose leaf kernel was not there
+ * and whose blocked solve left its diagonal blocks unsolved), and the blocked solve is right */
+static void solves_are_right_on_every_cap_of_the_path(void)
+{
+    fp_isa saved = fp_isa_current();
+    int cap;
+    for (cap = FP_ISA_SCALAR; cap <= FP_ISA_AVX512; ++cap) {
+        fp_isa_set((fp_isa)cap);
+        CHECK((int)fp_isa_current() <= cap && fp_isa_current() <= fp_isa_best());
+#if defined(FP_NO_SIMD)
+        CHECK(fp_isa_current() == FP_ISA_SCALAR);
+#endif
+#if defined(FP_NO_AVX2)
+        CHECKF(fp_isa_current() != FP_ISA_AVX2, "capped at %s: the path in force is avx2, which this build lacks",
+               fp_isa_name((fp_isa)cap));
+#endif
+#if defined(FP_NO_AVX512)
+        CHECK(fp_isa_current() != FP_ISA_AVX512);
+#endif
+        every_cap_f64();
+        every_cap_f32();
+    }
+    fp_isa_set(saved);
+}
 static void solves_give_the_same_bits_on_any_thread_count(void)
 {
 #ifdef _OPENMP
@@ -70,6 +95,7 @@ const fpt_test fpt_factor_tests[] = {
     { "triangular_solves_match_substitution_at_every_width", triangular_solves_match_substitution_at_every_width },
     { "factorizations_see_every_entry_for_their_threshold_and_finiteness", factorizations_see_every_entry_for_their_threshold_and_finiteness },
     { "solves_give_the_same_bits_on_any_thread_count", solves_give_the_same_bits_on_any_thread_count },
+    { "solves_are_right_on_every_cap_of_the_path", solves_are_right_on_every_cap_of_the_path },
     { NULL, NULL }
 };
 
@@ -231,7 +257,7 @@ static void FN(substitution)(void)
     /* 131 and 200: the blocked solve of a column-major B (from order 128), whole and ragged blocks of
      * rows; 1031: above its limit, halves solved by it; widths below and above the kernel's rows */
     static const int orders[] = { 1, 3, 17, 64, 100, 131, 200, 1031 };
-    static const int widths[] = { 2, 5, 9, 16, 23, 31, 33, 57, 64, 100, 129 };
+    static const int widths[] = { 2, 5, 9, 16, 23, 31, 33, 48, 57, 64, 100, 129 }; /* 48: a multiple of MR */
     int o, w, lt, lb, t, i, j, k;
     for (o = 0; o < 8; ++o)
         for (lt = 0; lt < FACTOR_LAYOUTS; ++lt) {
@@ -248,12 +274,12 @@ static void FN(substitution)(void)
                     lu[i * rs + j * cs] = (FT)(i == j ? (fpt_uniform(&r) < 0 ? -1 : 1) * (1.5 + fpt_uniform(&r) / 2)
                                                       : fpt_uniform(&r) / (i > j ? n : 2 * n));
             }
-            for (w = 0; w < 11; ++w)
+            for (w = 0; w < 12; ++w)
                 for (lb = 0; lb < 3; ++lb)
                     for (t = 0; t < 2; ++t) {
                         int nrhs = widths[w];
                         /* the larger orders at fewer widths, for the reference's time */
-                        if (n >= 200 && nrhs != 5 && nrhs != 23 && nrhs != 33 && nrhs != 100) continue;
+                        if (n >= 200 && nrhs != 5 && nrhs != 23 && nrhs != 33 && nrhs != 48 && nrhs != 100) continue;
                         if (n > 1000 && (lb != 1 || nrhs > 23 || lt == 2)) continue;
                         ptrdiff_t rsb = lb == 0 ? nrhs : lb == 1 ? 1 : 2 * nrhs + 1, csb = lb == 0 ? 1 : lb == 1 ? n : 2;
                         size_t lenb = (size_t)((n - 1) * rsb + (nrhs - 1) * csb + 1);
@@ -342,18 +368,41 @@ static void FN(every_entry)(void)
     free(a); free(piv);
 }
 
+/* LU at n = 200 and its solve of 100 column-major right-hand sides (the blocked solve), both transposes */
+static void FN(every_cap)(void)
+{
+    const int n = 200, nrhs = 100;
+    FT *a = malloc((size_t)n * n * sizeof *a), *lu = malloc((size_t)n * n * sizeof *lu);
+    FT *b = malloc((size_t)n * nrhs * sizeof *b), *x = malloc((size_t)n * nrhs * sizeof *x);
+    int *piv = malloc((size_t)n * sizeof *piv), i, t;
+    fpt_rng r = { 77u };
+    for (i = 0; i < n * n; ++i) a[i] = (FT)fpt_uniform(&r);
+    for (i = 0; i < n * nrhs; ++i) b[i] = (FT)fpt_uniform(&r);
+    memcpy(lu, a, (size_t)n * n * sizeof *a);
+    CHECK(FN(fp_lu_factor)(n, lu, 1, n, piv) == FP_OK);
+    for (t = 0; t < 2; ++t) {
+        double be;
+        memcpy(x, b, (size_t)n * nrhs * sizeof *b);
+        FN(fp_lu_solve)((fp_trans)t, n, nrhs, lu, 1, n, piv, x, 1, n);
+        be = FN(backward_error)(t, n, nrhs, a, 1, n, x, b, 1, n);
+        CHECKF(be < 4, "path %s, trans %d: backward error %.3g n eps", fp_isa_name(fp_isa_current()), t, be);
+    }
+    free(a); free(lu); free(b); free(x); free(piv);
+}
+
 #ifdef _OPENMP
-/* LU and its solve of a column-major B (the blocked solve's column slices, one per thread) on 1, 2 and 3
- * threads: every bit the same, the factors and the solutions, both transposes, at widths that split into
- * slices not a multiple of the kernel's rows */
+/* LU, its solve of a column-major B and the Cholesky solve (the blocked solve's column slices, one per
+ * thread; at n = 400 the factorization's own first solve is threaded too) on 1, 2 and 3 threads: every
+ * bit the same, the factors and the solutions, both transposes, at widths that split into slices not a
+ * multiple of the kernel's rows */
 static void FN(threads_same)(void)
 {
-    static const int widths[] = { 47, 100 }; /* 300^2 x 47 flops and more: threaded */
-    const int n = 300;
+    static const int widths[] = { 47, 100 };
+    const int n = 400;
     const size_t nn = (size_t)n * (size_t)n, nb = (size_t)n * 100;
     int saved = omp_get_max_threads(), th, c, i;
     FT *a = malloc(nn * sizeof *a), *lu = malloc(nn * sizeof *lu), *lu1 = malloc(nn * sizeof *lu1);
-    FT *b = malloc(nb * sizeof *b), *x = malloc(nb * sizeof *x), *x1 = malloc(4 * nb * sizeof *x1);
+    FT *b = malloc(nb * sizeof *b), *x = malloc(nb * sizeof *x), *x1 = malloc(5 * nb * sizeof *x1);
     int *piv = malloc((size_t)n * sizeof *piv), *piv1 = malloc((size_t)n * sizeof *piv1);
     fpt_rng r = { 4242u };
     for (i = 0; i < (int)nn; ++i) a[i] = (FT)fpt_uniform(&r);
@@ -365,14 +414,25 @@ static void FN(threads_same)(void)
         CHECK(FN(fp_lu_factor)(n, lu, 1, n, piv) == FP_OK);
         if (th == 1) { memcpy(lu1, lu, nn * sizeof *lu); memcpy(piv1, piv, (size_t)n * sizeof *piv); }
         factors = memcmp(lu, lu1, nn * sizeof *lu) != 0 || memcmp(piv, piv1, (size_t)n * sizeof *piv) != 0;
-        for (c = 0; c < 4; ++c) { /* width c / 2, transpose c % 2 */
+        for (c = 0; c < 5; ++c) { /* width c / 2, transpose c % 2; 4: Cholesky of A A^T / n + I */
             memcpy(x, b, nb * sizeof *b);
-            FN(fp_lu_solve)((fp_trans)(c % 2), n, widths[c / 2], lu1, 1, n, piv1, x, 1, n);
+            if (c < 4) FN(fp_lu_solve)((fp_trans)(c % 2), n, widths[c / 2], lu1, 1, n, piv1, x, 1, n);
+            else {
+                int j, k;
+                for (i = 0; i < n; ++i)
+                    for (j = 0; j <= i; ++j) {
+                        double v = i == j;
+                        for (k = 0; k < n; ++k) v += (double)a[i + k * n] * (double)a[j + k * n] / n;
+                        lu[i + j * n] = lu[j + i * n] = (FT)v;
+                    }
+                CHECK(FN(fp_chol_factor)(n, lu, 1, n) == FP_OK);
+                FN(fp_chol_solve)(n, 100, lu, 1, n, x, 1, n);
+            }
             if (th == 1) memcpy(x1 + (size_t)c * nb, x, nb * sizeof *x);
             solves += memcmp(x, x1 + (size_t)c * nb, nb * sizeof *x) != 0;
         }
         CHECKF(factors == 0, "%d threads: the factors differ from one thread's", th);
-        CHECKF(solves == 0, "%d threads: %d of 4 solutions differ from one thread's", th, solves);
+        CHECKF(solves == 0, "%d threads: %d of 5 solutions differ from one thread's", th, solves);
     }
     omp_set_num_threads(saved);
     free(a); free(lu); free(lu1); free(b); free(x); free(x1); free(piv); free(piv1);
