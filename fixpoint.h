@@ -2872,8 +2872,8 @@ static void fp__laswp_f32(int ncols, float *a, ptrdiff_t rsa, ptrdiff_t csa, int
                 for (j = 0; j < ncols; ++j) { float t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
     else if (rsa == 1 && fp__laswp_gather_f32(ncols, a, csa, k1, k2, piv, dir)) return;
-    else { /* columns strided: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
-            * pivot is read once for 16 independent swaps */
+    else { /* strided columns, or swaps the gather declines (a factorization's narrow panel): all the swaps
+            * on 16 columns at a time (LAPACK's laswp order), so each pivot is read once for 16 swaps */
         int j0;
         for (j0 = 0; j0 < ncols; j0 += 16) {
             int w = ncols - j0 < 16 ? ncols - j0 : 16;
@@ -4454,8 +4454,8 @@ static void fp__laswp_f64(int ncols, double *a, ptrdiff_t rsa, ptrdiff_t csa, in
                 for (j = 0; j < ncols; ++j) { double t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
     else if (rsa == 1 && fp__laswp_gather_f64(ncols, a, csa, k1, k2, piv, dir)) return;
-    else { /* columns strided: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
-            * pivot is read once for 16 independent swaps */
+    else { /* strided columns, or swaps the gather declines (a factorization's narrow panel): all the swaps
+            * on 16 columns at a time (LAPACK's laswp order), so each pivot is read once for 16 swaps */
         int j0;
         for (j0 = 0; j0 < ncols; j0 += 16) {
             int w = ncols - j0 < 16 ? ncols - j0 : 16;

@@ -2624,8 +2624,8 @@ static void FP__I(laswp)(int ncols, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int 
                 for (j = 0; j < ncols; ++j) { FP__T t = x[j * csa]; x[j * csa] = y[j * csa]; y[j * csa] = t; }
         }
     else if (rsa == 1 && FP__I(laswp_gather)(ncols, a, csa, k1, k2, piv, dir)) return;
-    else { /* columns strided: all the swaps on 16 columns at a time (LAPACK's laswp order), so each
-            * pivot is read once for 16 independent swaps */
+    else { /* strided columns, or swaps the gather declines (a factorization's narrow panel): all the swaps
+            * on 16 columns at a time (LAPACK's laswp order), so each pivot is read once for 16 swaps */
         int j0;
         for (j0 = 0; j0 < ncols; j0 += 16) {
             int w = ncols - j0 < 16 ? ncols - j0 : 16;
