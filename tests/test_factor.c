@@ -52,6 +52,18 @@ static void cholesky_recursive_solves_and_keeps_the_upper_triangle(void) { chol_
 static void factorizations_fall_back_when_the_workspace_cannot_be_had(void) { fallback_f64(); fallback_f32(); }
 static void triangular_solves_match_substitution_at_every_width(void) { substitution_f64(); substitution_f32(); }
 static void factorizations_see_every_entry_for_their_threshold_and_finiteness(void) { every_entry_f64(); every_entry_f32(); }
+static void lu_pivots_are_the_first_largest_on_every_path(void)
+{
+    fp_isa saved = fp_isa_current();
+    int cap;
+    for (cap = FP_ISA_SCALAR; cap <= FP_ISA_AVX512; ++cap) {
+        fp_isa_set((fp_isa)cap);
+        if (cap > FP_ISA_SCALAR && fp_isa_current() != (fp_isa)cap) continue; /* not on this CPU or build */
+        pivots_f64();
+        pivots_f32();
+    }
+    fp_isa_set(saved);
+}
 /* On every cap of the kernel path the path in force is one the build has (make test-nosimd builds without
  * AVX2 and runs capped at it: on an AVX-512 CPU the path named was AVX2, whose leaf kernel was not there
  * and whose blocked solve left its diagonal blocks unsolved), and the blocked solve is right */
@@ -96,6 +108,7 @@ const fpt_test fpt_factor_tests[] = {
     { "factorizations_see_every_entry_for_their_threshold_and_finiteness", factorizations_see_every_entry_for_their_threshold_and_finiteness },
     { "solves_give_the_same_bits_on_any_thread_count", solves_give_the_same_bits_on_any_thread_count },
     { "solves_are_right_on_every_cap_of_the_path", solves_are_right_on_every_cap_of_the_path },
+    { "lu_pivots_are_the_first_largest_on_every_path", lu_pivots_are_the_first_largest_on_every_path },
     { NULL, NULL }
 };
 
@@ -388,6 +401,51 @@ static void FN(every_cap)(void)
         CHECKF(be < 4, "path %s, trans %d: backward error %.3g n eps", fp_isa_name(fp_isa_current()), t, be);
     }
     free(a); free(lu); free(b); free(x); free(piv);
+}
+
+/* Partial pivoting on every path (column-major: the vector leaf; n < 64 without a workspace, whole):
+ * every multiplier |l_ij| <= 1; where column j's candidates tie, the first row (an identity block above
+ * and zeros below it to the left keep column j's rows below j exact, with two entries of +-5 at rows r1
+ * < r2 among smaller ones); a column that is the sum of two others is singular. */
+static void FN(pivots)(void)
+{
+    static const int orders[] = { 7, 40, 100, 200 };
+    static const int ties[][3] = { /* n index, j, r1 - j */
+        { 0, 0, 0 }, { 0, 2, 3 }, { 1, 0, 9 }, { 1, 13, 1 }, { 1, 30, 8 }, { 2, 5, 17 }, { 2, 15, 40 },
+        { 2, 16, 0 }, { 2, 50, 33 }, { 3, 0, 31 }, { 3, 12, 150 }, { 3, 100, 7 }, { 3, 113, 64 } };
+    int o, c, i, j;
+    for (o = 0; o < 4; ++o) {
+        int n = orders[o], *piv = malloc((size_t)n * sizeof *piv);
+        FT *a = malloc((size_t)n * n * sizeof *a);
+        double lmax = 0;
+        fpt_rng r = { 500u + (unsigned)n };
+        for (i = 0; i < n * n; ++i) a[i] = (FT)fpt_uniform(&r);
+        CHECK(FN(fp_lu_factor)(n, a, 1, n, piv) == FP_OK);
+        for (j = 0; j < n; ++j) {
+            CHECKF(piv[j] >= j && piv[j] < n, "n=%d: piv[%d] = %d", n, j, piv[j]);
+            for (i = j + 1; i < n; ++i) lmax = fabs((double)a[i + j * n]) > lmax ? fabs((double)a[i + j * n]) : lmax;
+        }
+        CHECKF(lmax <= 1, "path %s, n=%d: a multiplier of %.17g", fp_isa_name(fp_isa_current()), n, lmax);
+        for (i = 0; i < n * n; ++i) a[i] = (FT)fpt_uniform(&r);
+        for (i = 0; i < n; ++i) a[i + (n - 3) * n] = a[i + n] + a[i + (n - 2) * n];
+        CHECKF(FN(fp_lu_factor)(n, a, 1, n, piv) == FP_ERR_SINGULAR, "path %s, n=%d", fp_isa_name(fp_isa_current()), n);
+        free(a); free(piv);
+    }
+    for (c = 0; c < (int)(sizeof ties / sizeof ties[0]); ++c) {
+        int n = orders[ties[c][0]], jt = ties[c][1], r1 = jt + ties[c][2], r2 = r1 + 1 + (r1 * 7) % (n - r1 - 1);
+        int *piv = malloc((size_t)n * sizeof *piv);
+        FT *a = malloc((size_t)n * n * sizeof *a);
+        fpt_rng r = { 900u + (unsigned)c };
+        for (j = 0; j < n; ++j)
+            for (i = 0; i < n; ++i)
+                a[i + j * n] = j < jt ? (FT)(i == j) : i >= jt && j == jt ? (FT)(4 * fpt_uniform(&r)) : (FT)fpt_uniform(&r);
+        a[r1 + jt * n] = 5;
+        a[r2 + jt * n] = -5;
+        CHECK(FN(fp_lu_factor)(n, a, 1, n, piv) == FP_OK);
+        CHECKF(piv[jt] == r1, "path %s, n=%d: column %d ties at rows %d and %d, pivot %d", fp_isa_name(fp_isa_current()), n,
+               jt, r1, r2, piv[jt]);
+        free(a); free(piv);
+    }
 }
 
 #ifdef _OPENMP
