@@ -3162,6 +3162,24 @@ FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const 
     }
 }
 
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+/* A row-major panel's leaf on the column kernel (FP__LU_COLS_BODY): copied transposed into the GEMM
+ * workspace, factored there and copied back. The panel's rows are as short as it is wide, so the
+ * right-looking loop paid a masked store a row for each pivot (1.3-1.6x slower at n = 100-500). Without
+ * a workspace (the unblocked orders, below 64, where the matrix is its own panel) that loop stays: the
+ * copies cost more there than they save. 0: not done. */
+static int fp__lu_rows_leaf_f32(fp__lu_cols_fn_f32 cols, int m, int n, float *a, ptrdiff_t rsa, int *piv, float thresh,
+                               void *gws, fp_status *st)
+{
+    float *buf = (float *)fp__align64(gws);
+    if (!gws || (size_t)m * (size_t)n > (fp_gemm_workspace_size_f32() - 128) / sizeof(float)) return 0;
+    fp__transpose_v_f32(m, n, a, rsa, buf, m);
+    *st = cols(m, n, buf, m, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+    fp__transpose_v_f32(n, m, buf, m, a, rsa);
+    return 1;
+}
+#endif
+
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
 FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, float thresh,
@@ -3169,8 +3187,14 @@ FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t 
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
-        fp__lu_cols_fn_f32 cols = rsa == 1 ? fp__lu_cols_pick_f32() : NULL;
-        if (cols) return cols(m, n, a, csa, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+        fp__lu_cols_fn_f32 cols = rsa == 1 || csa == 1 ? fp__lu_cols_pick_f32() : NULL;
+        if (cols && rsa == 1) return cols(m, n, a, csa, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+        {
+            fp_status st = FP_OK;
+            if (cols && fp__lu_rows_leaf_f32(cols, m, n, a, rsa, piv, thresh, gws, &st)) return st;
+        }
+#endif
         /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
          * holds it (the same row as the plain search's, which carried a compare and a select from one
          * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
@@ -4838,6 +4862,24 @@ FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const 
     }
 }
 
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+/* A row-major panel's leaf on the column kernel (FP__LU_COLS_BODY): copied transposed into the GEMM
+ * workspace, factored there and copied back. The panel's rows are as short as it is wide, so the
+ * right-looking loop paid a masked store a row for each pivot (1.3-1.6x slower at n = 100-500). Without
+ * a workspace (the unblocked orders, below 64, where the matrix is its own panel) that loop stays: the
+ * copies cost more there than they save. 0: not done. */
+static int fp__lu_rows_leaf_f64(fp__lu_cols_fn_f64 cols, int m, int n, double *a, ptrdiff_t rsa, int *piv, double thresh,
+                               void *gws, fp_status *st)
+{
+    double *buf = (double *)fp__align64(gws);
+    if (!gws || (size_t)m * (size_t)n > (fp_gemm_workspace_size_f64() - 128) / sizeof(double)) return 0;
+    fp__transpose_v_f64(m, n, a, rsa, buf, m);
+    *st = cols(m, n, buf, m, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+    fp__transpose_v_f64(n, m, buf, m, a, rsa);
+    return 1;
+}
+#endif
+
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
 FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, double thresh,
@@ -4845,8 +4887,14 @@ FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
-        fp__lu_cols_fn_f64 cols = rsa == 1 ? fp__lu_cols_pick_f64() : NULL;
-        if (cols) return cols(m, n, a, csa, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+        fp__lu_cols_fn_f64 cols = rsa == 1 || csa == 1 ? fp__lu_cols_pick_f64() : NULL;
+        if (cols && rsa == 1) return cols(m, n, a, csa, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+        {
+            fp_status st = FP_OK;
+            if (cols && fp__lu_rows_leaf_f64(cols, m, n, a, rsa, piv, thresh, gws, &st)) return st;
+        }
+#endif
         /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
          * holds it (the same row as the plain search's, which carried a compare and a select from one
          * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */

@@ -2916,6 +2916,24 @@ FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const F
     }
 }
 
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+/* A row-major panel's leaf on the column kernel (FP__LU_COLS_BODY): copied transposed into the GEMM
+ * workspace, factored there and copied back. The panel's rows are as short as it is wide, so the
+ * right-looking loop paid a masked store a row for each pivot (1.3-1.6x slower at n = 100-500). Without
+ * a workspace (the unblocked orders, below 64, where the matrix is its own panel) that loop stays: the
+ * copies cost more there than they save. 0: not done. */
+static int FP__I(lu_rows_leaf)(FP__I(lu_cols_fn) cols, int m, int n, FP__T *a, ptrdiff_t rsa, int *piv, FP__T thresh,
+                               void *gws, fp_status *st)
+{
+    FP__T *buf = (FP__T *)fp__align64(gws);
+    if (!gws || (size_t)m * (size_t)n > (FP__F(gemm_workspace_size)() - 128) / sizeof(FP__T)) return 0;
+    FP__I(transpose_v)(m, n, a, rsa, buf, m);
+    *st = cols(m, n, buf, m, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+    FP__I(transpose_v)(n, m, buf, m, a, rsa);
+    return 1;
+}
+#endif
+
 /* P A = L U of an m x n panel (m >= n) with partial pivoting; piv relative to the panel. A pivot at or
  * below thresh (n eps max|a_ij| of the whole matrix) is singular, as in the unblocked loop. */
 FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, int *piv, FP__T thresh,
@@ -2923,8 +2941,14 @@ FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t r
 {
     int i, j, p;
     if (n <= FP__LEAF || !gws) {
-        FP__I(lu_cols_fn) cols = rsa == 1 ? FP__I(lu_cols_pick)() : NULL;
-        if (cols) return cols(m, n, a, csa, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+        FP__I(lu_cols_fn) cols = rsa == 1 || csa == 1 ? FP__I(lu_cols_pick)() : NULL;
+        if (cols && rsa == 1) return cols(m, n, a, csa, piv, thresh) < n ? FP_ERR_SINGULAR : FP_OK;
+#if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
+        {
+            fp_status st = FP_OK;
+            if (cols && FP__I(lu_rows_leaf)(cols, m, n, a, rsa, piv, thresh, gws, &st)) return st;
+        }
+#endif
         /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
          * holds it (the same row as the plain search's, which carried a compare and a select from one
          * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */

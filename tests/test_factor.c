@@ -403,48 +403,57 @@ static void FN(every_cap)(void)
     free(a); free(lu); free(b); free(x); free(piv);
 }
 
-/* Partial pivoting on every path (column-major: the vector leaf; n < 64 without a workspace, whole):
- * every multiplier |l_ij| <= 1; where column j's candidates tie, the first row (an identity block above
- * and zeros below it to the left keep column j's rows below j exact, with two entries of +-5 at rows r1
- * < r2 among smaller ones); a column that is the sum of two others is singular. */
+/* Partial pivoting on every path, column-major (the vector leaf) and row-major (the same leaf on a
+ * transposed copy from order 64; below it the unblocked loop), n < 64 without a workspace: every multiplier
+ * |l_ij| <= 1; where column j's candidates tie, the first row (an identity block above and zeros below it
+ * to the left keep column j's rows below j exact, with +-5 at rows r1 < r2 among smaller entries); a
+ * column that is the sum of two others is singular. */
 static void FN(pivots)(void)
 {
     static const int orders[] = { 7, 40, 100, 200 };
     static const int ties[][3] = { /* n index, j, r1 - j */
         { 0, 0, 0 }, { 0, 2, 3 }, { 1, 0, 9 }, { 1, 13, 1 }, { 1, 30, 8 }, { 2, 5, 17 }, { 2, 15, 40 },
         { 2, 16, 0 }, { 2, 50, 33 }, { 3, 0, 31 }, { 3, 12, 150 }, { 3, 100, 7 }, { 3, 113, 64 } };
-    int o, c, i, j;
-    for (o = 0; o < 4; ++o) {
-        int n = orders[o], *piv = malloc((size_t)n * sizeof *piv);
-        FT *a = malloc((size_t)n * n * sizeof *a);
-        double lmax = 0;
-        fpt_rng r = { 500u + (unsigned)n };
-        for (i = 0; i < n * n; ++i) a[i] = (FT)fpt_uniform(&r);
-        CHECK(FN(fp_lu_factor)(n, a, 1, n, piv) == FP_OK);
-        for (j = 0; j < n; ++j) {
-            CHECKF(piv[j] >= j && piv[j] < n, "n=%d: piv[%d] = %d", n, j, piv[j]);
-            for (i = j + 1; i < n; ++i) lmax = fabs((double)a[i + j * n]) > lmax ? fabs((double)a[i + j * n]) : lmax;
+    int o, c, i, j, layout;
+    for (layout = 0; layout < 2; ++layout) {
+        const char *lname = layout ? "row-major" : "column-major";
+        for (o = 0; o < 4; ++o) {
+            int n = orders[o], *piv = malloc((size_t)n * sizeof *piv);
+            ptrdiff_t rs = layout ? n : 1, cs = layout ? 1 : n;
+            FT *a = malloc((size_t)n * n * sizeof *a);
+            double lmax = 0;
+            fpt_rng r = { 500u + (unsigned)n };
+            for (i = 0; i < n * n; ++i) a[i] = (FT)fpt_uniform(&r);
+            CHECK(FN(fp_lu_factor)(n, a, rs, cs, piv) == FP_OK);
+            for (j = 0; j < n; ++j) {
+                CHECKF(piv[j] >= j && piv[j] < n, "%s n=%d: piv[%d] = %d", lname, n, j, piv[j]);
+                for (i = j + 1; i < n; ++i) lmax = fabs((double)a[i * rs + j * cs]) > lmax ? fabs((double)a[i * rs + j * cs]) : lmax;
+            }
+            CHECKF(lmax <= 1, "path %s, %s n=%d: a multiplier of %.17g", fp_isa_name(fp_isa_current()), lname, n, lmax);
+            for (c = 1; c <= 3; c += 2) { /* the last column (a leaf's last), and one inside a leaf */
+                for (i = 0; i < n * n; ++i) a[i] = (FT)fpt_uniform(&r);
+                for (i = 0; i < n; ++i) a[i * rs + (n - c) * cs] = a[i * rs + cs] + a[i * rs + (n - 2) * cs];
+                CHECKF(FN(fp_lu_factor)(n, a, rs, cs, piv) == FP_ERR_SINGULAR, "path %s, %s n=%d, column %d", fp_isa_name(fp_isa_current()),
+                       lname, n, n - c);
+            }
+            free(a); free(piv);
         }
-        CHECKF(lmax <= 1, "path %s, n=%d: a multiplier of %.17g", fp_isa_name(fp_isa_current()), n, lmax);
-        for (i = 0; i < n * n; ++i) a[i] = (FT)fpt_uniform(&r);
-        for (i = 0; i < n; ++i) a[i + (n - 3) * n] = a[i + n] + a[i + (n - 2) * n];
-        CHECKF(FN(fp_lu_factor)(n, a, 1, n, piv) == FP_ERR_SINGULAR, "path %s, n=%d", fp_isa_name(fp_isa_current()), n);
-        free(a); free(piv);
-    }
-    for (c = 0; c < (int)(sizeof ties / sizeof ties[0]); ++c) {
-        int n = orders[ties[c][0]], jt = ties[c][1], r1 = jt + ties[c][2], r2 = r1 + 1 + (r1 * 7) % (n - r1 - 1);
-        int *piv = malloc((size_t)n * sizeof *piv);
-        FT *a = malloc((size_t)n * n * sizeof *a);
-        fpt_rng r = { 900u + (unsigned)c };
-        for (j = 0; j < n; ++j)
-            for (i = 0; i < n; ++i)
-                a[i + j * n] = j < jt ? (FT)(i == j) : i >= jt && j == jt ? (FT)(4 * fpt_uniform(&r)) : (FT)fpt_uniform(&r);
-        a[r1 + jt * n] = 5;
-        a[r2 + jt * n] = -5;
-        CHECK(FN(fp_lu_factor)(n, a, 1, n, piv) == FP_OK);
-        CHECKF(piv[jt] == r1, "path %s, n=%d: column %d ties at rows %d and %d, pivot %d", fp_isa_name(fp_isa_current()), n,
-               jt, r1, r2, piv[jt]);
-        free(a); free(piv);
+        for (c = 0; c < (int)(sizeof ties / sizeof ties[0]); ++c) {
+            int n = orders[ties[c][0]], jt = ties[c][1], r1 = jt + ties[c][2], r2 = r1 + 1 + (r1 * 7) % (n - r1 - 1);
+            int *piv = malloc((size_t)n * sizeof *piv);
+            ptrdiff_t rs = layout ? n : 1, cs = layout ? 1 : n;
+            FT *a = malloc((size_t)n * n * sizeof *a);
+            fpt_rng r = { 900u + (unsigned)c };
+            for (j = 0; j < n; ++j)
+                for (i = 0; i < n; ++i)
+                    a[i * rs + j * cs] = j < jt ? (FT)(i == j) : i >= jt && j == jt ? (FT)(4 * fpt_uniform(&r)) : (FT)fpt_uniform(&r);
+            a[r1 * rs + jt * cs] = 5;
+            a[r2 * rs + jt * cs] = -5;
+            CHECK(FN(fp_lu_factor)(n, a, rs, cs, piv) == FP_OK);
+            CHECKF(piv[jt] == r1, "path %s, %s n=%d: column %d ties at rows %d and %d, pivot %d", fp_isa_name(fp_isa_current()),
+                   lname, n, jt, r1, r2, piv[jt]);
+            free(a); free(piv);
+        }
     }
 }
 
