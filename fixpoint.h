@@ -2067,12 +2067,44 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
  * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
  * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
  * column whose pivot is at or below thresh (singular), or n. */
+/* Rows [j, m) of column j of a column-major panel less the earlier columns' terms, sum_{q<j} u_q a_iq
+ * with u_q = uj[q us] (U's column j for LU, L's row j for Cholesky), the sums in registers, the terms in
+ * q's order; mx keeps max |result| (masked lanes load zeros: no effect on it). */
 #define FP__LU_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
+#define FP__COL_SUMS(VL_)                                                                             \
+    for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */          \
+        V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));             \
+        V s3 = VLOAD(cj + i + 3 * (VL_));                                                             \
+        for (q = 0; q < j; ++q) {                                                                     \
+            V u_ = VSET1(-uj[q * us]);                                                                \
+            const float *lq = a + q * csa + i;                                                        \
+            FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                                   \
+        }                                                                                             \
+        VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                               \
+        VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                               \
+        mx = VMAX(VMAX(VABS(s0), VABS(s1)), mx);                                                      \
+        mx = VMAX(VMAX(VABS(s2), VABS(s3)), mx);                                                      \
+    }                                                                                                 \
+    for (; i + (VL_) <= m; i += (VL_)) {                                                              \
+        V s0 = VLOAD(cj + i);                                                                         \
+        for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-uj[q * us]), VLOAD(a + q * csa + i), s0);            \
+        VSTORE(cj + i, s0);                                                                           \
+        mx = VMAX(VABS(s0), mx);                                                                      \
+    }                                                                                                 \
+    if (i < m) {                                                                                      \
+        VMASK k_ = VMASKN(m - i);                                                                     \
+        V s0 = VLOADM(cj + i, k_);                                                                    \
+        for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-uj[q * us]), VLOADM(a + q * csa + i, k_), s0);       \
+        VSTOREM(cj + i, k_, s0);                                                                      \
+        mx = VMAX(VABS(s0), mx);                                                                      \
+    }
 #define FP__LU_COLS_BODY(VL_)                                                                         \
     enum { VLU_ = VL_ };                                                                              \
     int i, j, q, l;                                                                                   \
     for (j = 0; j < n; ++j) {                                                                         \
         float *cj = a + j * csa, bv = 0, mt[VL_], inv;                                                \
+        const float *uj = cj;                                                                         \
+        const ptrdiff_t us = 1;                                                                       \
         V mx = VZERO(), vb;                                                                           \
         for (i = 0; i < j; i += (VL_)) { /* U's rows a vector at a time: the rows above, then inside */ \
             int h_ = j - i < (VL_) ? j - i : (VL_), r_;                                               \
@@ -2083,32 +2115,7 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
             for (q = i; q < i + h_; ++q)                                                              \
                 for (r_ = q + 1; r_ < i + h_; ++r_) cj[r_] -= cj[q] * a[r_ + q * csa];                \
         }                                                                                             \
-        for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */      \
-            V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));         \
-            V s3 = VLOAD(cj + i + 3 * (VL_));                                                         \
-            for (q = 0; q < j; ++q) {                                                                 \
-                V u_ = VSET1(-cj[q]);                                                                 \
-                const float *lq = a + q * csa + i;                                                    \
-                FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                               \
-            }                                                                                         \
-            VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                           \
-            VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                           \
-            mx = VMAX(VMAX(VABS(s0), VABS(s1)), mx);                                                  \
-            mx = VMAX(VMAX(VABS(s2), VABS(s3)), mx);                                                  \
-        }                                                                                             \
-        for (; i + (VL_) <= m; i += (VL_)) {                                                          \
-            V s0 = VLOAD(cj + i);                                                                     \
-            for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-cj[q]), VLOAD(a + q * csa + i), s0);             \
-            VSTORE(cj + i, s0);                                                                       \
-            mx = VMAX(VABS(s0), mx);                                                                  \
-        }                                                                                             \
-        if (i < m) { /* masked lanes load zeros: no effect on the maximum */                          \
-            VMASK k_ = VMASKN(m - i);                                                                 \
-            V s0 = VLOADM(cj + i, k_);                                                                \
-            for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-cj[q]), VLOADM(a + q * csa + i, k_), s0);        \
-            VSTOREM(cj + i, k_, s0);                                                                  \
-            mx = VMAX(VABS(s0), mx);                                                                  \
-        }                                                                                             \
+        FP__COL_SUMS(VL_)                                                                             \
         VSTORE(mt, mx);                                                                               \
         for (l = 0; l < (VL_); ++l) bv = mt[l] > bv ? mt[l] : bv;                                     \
         if (bv == (float)0 || bv <= thresh) { piv[j] = j; return j; }                                 \
@@ -2132,9 +2139,40 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
     return n;
 #define FP__LU_COLS_ARGS int m, int n, float *a, ptrdiff_t csa, int *piv, float thresh
 
-/* A family's instances of the six bodies above (TGT: its target attribute, VL_: its vector length). */
-#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS, LU)                                \
+/* L L^T = A of an n x n diagonal block, column-major (unit row stride, column stride csa), left-looking
+ * as FP__LU_COLS_BODY without the pivots: column j's rows from j take all the earlier columns' terms in
+ * one pass (l_jq a_iq, L's row j read across the columns), then the square root of the diagonal and the
+ * division. It replaced two dot products an element, along rows csa apart. Only the lower triangle is
+ * written. */
+#define FP__CHOL_COLS_BODY(VL_)                                                                       \
+    enum { VLU_ = VL_ };                                                                              \
+    int i, j, q, m = n;                                                                               \
+    for (j = 0; j < n; ++j) {                                                                         \
+        float *cj = a + j * csa, d;                                                                   \
+        const float *uj = a + j;                                                                      \
+        const ptrdiff_t us = csa;                                                                     \
+        V mx = VZERO(), vd;                                                                           \
+        FP__COL_SUMS(VL_)                                                                             \
+        (void)mx;                                                                                     \
+        d = cj[j];                                                                                    \
+        if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;                                               \
+        if (!(d > (float)0)) return FP_ERR_NOT_SPD;                                                   \
+        d = sqrtf(d);                                                                              \
+        cj[j] = d;                                                                                    \
+        vd = VSET1(d);                                                                                \
+        for (i = j + 1; i + (VL_) <= n; i += (VL_)) VSTORE(cj + i, VDIV(VLOAD(cj + i), vd));          \
+        if (i < n) {                                                                                  \
+            VMASK k_ = VMASKN(n - i);                                                                 \
+            VSTOREM(cj + i, k_, VDIV(VLOADM(cj + i, k_), vd));                                        \
+        }                                                                                             \
+    }                                                                                                 \
+    return FP_OK;
+#define FP__CHOL_COLS_ARGS int n, float *a, ptrdiff_t csa
+
+/* A family's instances of the seven bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS, LU, CHOL)                          \
     TGT static int LU(FP__LU_COLS_ARGS) { FP__LU_COLS_BODY(VL_) }                                     \
+    TGT static fp_status CHOL(FP__CHOL_COLS_ARGS) { FP__CHOL_COLS_BODY(VL_) }                         \
     TGT static void MAXABS(int n, const float *r, float *mx, float *nz) { FP__MAXABS_BODY(VL_) }      \
     TGT static void AXPY(int n, float alpha, const float *x, float *y) { FP__AXPY_BODY(VL_) }         \
     TGT static void PACK(int kc, const float *b, ptrdiff_t rs, int w, float *bp) { FP__PACK_ROWS_BODY(VL_) } \
@@ -2149,6 +2187,7 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
 #define VSET1 _mm256_set1_ps
 #define VFMA _mm256_fmadd_ps
 #define VMUL _mm256_mul_ps
+#define VDIV _mm256_div_ps
 #define VLOAD _mm256_loadu_ps
 #define VSTORE _mm256_storeu_ps
 #define VMASK __m256i
@@ -2170,12 +2209,13 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f32(int kc, const float *ap, ptrdiff_
 {
     FP__UKR_BODY(FP__A2MRS, 8);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32, fp__ger_rows_avx2_f32, fp__trsm_rows_avx2_f32, fp__maxabs_avx2_f32, fp__lu_cols_avx2_f32)
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32, fp__ger_rows_avx2_f32, fp__trsm_rows_avx2_f32, fp__maxabs_avx2_f32, fp__lu_cols_avx2_f32, fp__chol_cols_avx2_f32)
 #undef V
 #undef VZERO
 #undef VSET1
 #undef VFMA
 #undef VMUL
+#undef VDIV
 #undef VLOAD
 #undef VSTORE
 #undef VMASK
@@ -2195,6 +2235,7 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 8, fp__axpy_avx2_f32, fp__pack_rows_avx2_f32,
 #define VSET1 _mm512_set1_ps
 #define VFMA _mm512_fmadd_ps
 #define VMUL _mm512_mul_ps
+#define VDIV _mm512_div_ps
 #define VLOAD _mm512_loadu_ps
 #define VSTORE _mm512_storeu_ps
 #define VMASK __mmask16
@@ -2216,12 +2257,13 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f32(int kc, const float *ap, ptrd
 {
     FP__UKR_BODY(FP__A5MRS, 16);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 16, fp__axpy_avx512_f32, fp__pack_rows_avx512_f32, fp__ger_rows_avx512_f32, fp__trsm_rows_avx512_f32, fp__maxabs_avx512_f32, fp__lu_cols_avx512_f32)
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 16, fp__axpy_avx512_f32, fp__pack_rows_avx512_f32, fp__ger_rows_avx512_f32, fp__trsm_rows_avx512_f32, fp__maxabs_avx512_f32, fp__lu_cols_avx512_f32, fp__chol_cols_avx512_f32)
 #undef V
 #undef VZERO
 #undef VSET1
 #undef VFMA
 #undef VMUL
+#undef VDIV
 #undef VLOAD
 #undef VSTORE
 #undef VMASK
@@ -2884,6 +2926,17 @@ static fp__lu_cols_fn_f32 fp__lu_cols_pick_f32(void)
     return NULL;
 }
 
+/* FP__CHOL_COLS_BODY on the path's vectors; NULL on the scalar path. */
+typedef fp_status (*fp__chol_cols_fn_f32)(FP__CHOL_COLS_ARGS);
+static fp__chol_cols_fn_f32 fp__chol_cols_pick_f32(void)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__chol_cols_avx512_f32;)
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__chol_cols_avx2_f32;)
+    return NULL;
+}
+
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static float fp__mat_max_abs_f32(int m, int n, const float *a, ptrdiff_t rsa, ptrdiff_t csa)
@@ -3386,6 +3439,8 @@ static fp_status fp__chol_rec_f32(int n, float *a, ptrdiff_t rsa, ptrdiff_t csa,
 {
     int i, j;
     if (n <= FP__LEAF || !gws) {
+        fp__chol_cols_fn_f32 cols = rsa == 1 ? fp__chol_cols_pick_f32() : NULL;
+        if (cols) return cols(n, a, csa);
         for (j = 0; j < n; ++j) {
             float d = a[j * rsa + j * csa] - fp_vec_dot_f32(j, a + j * rsa, csa, a + j * rsa, csa);
             if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
@@ -3514,8 +3569,11 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__TRSM_ARGS
 #undef FP__MAXABS_BODY
 #undef FP__LU_SUM
+#undef FP__COL_SUMS
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
+#undef FP__CHOL_COLS_BODY
+#undef FP__CHOL_COLS_ARGS
 #undef FP__LEVEL1_FAMILY
 #undef FP__A2MR
 #undef FP__A2MRS
@@ -3778,12 +3836,44 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
  * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
  * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
  * column whose pivot is at or below thresh (singular), or n. */
+/* Rows [j, m) of column j of a column-major panel less the earlier columns' terms, sum_{q<j} u_q a_iq
+ * with u_q = uj[q us] (U's column j for LU, L's row j for Cholesky), the sums in registers, the terms in
+ * q's order; mx keeps max |result| (masked lanes load zeros: no effect on it). */
 #define FP__LU_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
+#define FP__COL_SUMS(VL_)                                                                             \
+    for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */          \
+        V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));             \
+        V s3 = VLOAD(cj + i + 3 * (VL_));                                                             \
+        for (q = 0; q < j; ++q) {                                                                     \
+            V u_ = VSET1(-uj[q * us]);                                                                \
+            const double *lq = a + q * csa + i;                                                        \
+            FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                                   \
+        }                                                                                             \
+        VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                               \
+        VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                               \
+        mx = VMAX(VMAX(VABS(s0), VABS(s1)), mx);                                                      \
+        mx = VMAX(VMAX(VABS(s2), VABS(s3)), mx);                                                      \
+    }                                                                                                 \
+    for (; i + (VL_) <= m; i += (VL_)) {                                                              \
+        V s0 = VLOAD(cj + i);                                                                         \
+        for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-uj[q * us]), VLOAD(a + q * csa + i), s0);            \
+        VSTORE(cj + i, s0);                                                                           \
+        mx = VMAX(VABS(s0), mx);                                                                      \
+    }                                                                                                 \
+    if (i < m) {                                                                                      \
+        VMASK k_ = VMASKN(m - i);                                                                     \
+        V s0 = VLOADM(cj + i, k_);                                                                    \
+        for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-uj[q * us]), VLOADM(a + q * csa + i, k_), s0);       \
+        VSTOREM(cj + i, k_, s0);                                                                      \
+        mx = VMAX(VABS(s0), mx);                                                                      \
+    }
 #define FP__LU_COLS_BODY(VL_)                                                                         \
     enum { VLU_ = VL_ };                                                                              \
     int i, j, q, l;                                                                                   \
     for (j = 0; j < n; ++j) {                                                                         \
         double *cj = a + j * csa, bv = 0, mt[VL_], inv;                                                \
+        const double *uj = cj;                                                                         \
+        const ptrdiff_t us = 1;                                                                       \
         V mx = VZERO(), vb;                                                                           \
         for (i = 0; i < j; i += (VL_)) { /* U's rows a vector at a time: the rows above, then inside */ \
             int h_ = j - i < (VL_) ? j - i : (VL_), r_;                                               \
@@ -3794,32 +3884,7 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
             for (q = i; q < i + h_; ++q)                                                              \
                 for (r_ = q + 1; r_ < i + h_; ++r_) cj[r_] -= cj[q] * a[r_ + q * csa];                \
         }                                                                                             \
-        for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */      \
-            V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));         \
-            V s3 = VLOAD(cj + i + 3 * (VL_));                                                         \
-            for (q = 0; q < j; ++q) {                                                                 \
-                V u_ = VSET1(-cj[q]);                                                                 \
-                const double *lq = a + q * csa + i;                                                    \
-                FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                               \
-            }                                                                                         \
-            VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                           \
-            VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                           \
-            mx = VMAX(VMAX(VABS(s0), VABS(s1)), mx);                                                  \
-            mx = VMAX(VMAX(VABS(s2), VABS(s3)), mx);                                                  \
-        }                                                                                             \
-        for (; i + (VL_) <= m; i += (VL_)) {                                                          \
-            V s0 = VLOAD(cj + i);                                                                     \
-            for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-cj[q]), VLOAD(a + q * csa + i), s0);             \
-            VSTORE(cj + i, s0);                                                                       \
-            mx = VMAX(VABS(s0), mx);                                                                  \
-        }                                                                                             \
-        if (i < m) { /* masked lanes load zeros: no effect on the maximum */                          \
-            VMASK k_ = VMASKN(m - i);                                                                 \
-            V s0 = VLOADM(cj + i, k_);                                                                \
-            for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-cj[q]), VLOADM(a + q * csa + i, k_), s0);        \
-            VSTOREM(cj + i, k_, s0);                                                                  \
-            mx = VMAX(VABS(s0), mx);                                                                  \
-        }                                                                                             \
+        FP__COL_SUMS(VL_)                                                                             \
         VSTORE(mt, mx);                                                                               \
         for (l = 0; l < (VL_); ++l) bv = mt[l] > bv ? mt[l] : bv;                                     \
         if (bv == (double)0 || bv <= thresh) { piv[j] = j; return j; }                                 \
@@ -3843,9 +3908,40 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
     return n;
 #define FP__LU_COLS_ARGS int m, int n, double *a, ptrdiff_t csa, int *piv, double thresh
 
-/* A family's instances of the six bodies above (TGT: its target attribute, VL_: its vector length). */
-#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS, LU)                                \
+/* L L^T = A of an n x n diagonal block, column-major (unit row stride, column stride csa), left-looking
+ * as FP__LU_COLS_BODY without the pivots: column j's rows from j take all the earlier columns' terms in
+ * one pass (l_jq a_iq, L's row j read across the columns), then the square root of the diagonal and the
+ * division. It replaced two dot products an element, along rows csa apart. Only the lower triangle is
+ * written. */
+#define FP__CHOL_COLS_BODY(VL_)                                                                       \
+    enum { VLU_ = VL_ };                                                                              \
+    int i, j, q, m = n;                                                                               \
+    for (j = 0; j < n; ++j) {                                                                         \
+        double *cj = a + j * csa, d;                                                                   \
+        const double *uj = a + j;                                                                      \
+        const ptrdiff_t us = csa;                                                                     \
+        V mx = VZERO(), vd;                                                                           \
+        FP__COL_SUMS(VL_)                                                                             \
+        (void)mx;                                                                                     \
+        d = cj[j];                                                                                    \
+        if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;                                               \
+        if (!(d > (double)0)) return FP_ERR_NOT_SPD;                                                   \
+        d = sqrt(d);                                                                              \
+        cj[j] = d;                                                                                    \
+        vd = VSET1(d);                                                                                \
+        for (i = j + 1; i + (VL_) <= n; i += (VL_)) VSTORE(cj + i, VDIV(VLOAD(cj + i), vd));          \
+        if (i < n) {                                                                                  \
+            VMASK k_ = VMASKN(n - i);                                                                 \
+            VSTOREM(cj + i, k_, VDIV(VLOADM(cj + i, k_), vd));                                        \
+        }                                                                                             \
+    }                                                                                                 \
+    return FP_OK;
+#define FP__CHOL_COLS_ARGS int n, double *a, ptrdiff_t csa
+
+/* A family's instances of the seven bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS, LU, CHOL)                          \
     TGT static int LU(FP__LU_COLS_ARGS) { FP__LU_COLS_BODY(VL_) }                                     \
+    TGT static fp_status CHOL(FP__CHOL_COLS_ARGS) { FP__CHOL_COLS_BODY(VL_) }                         \
     TGT static void MAXABS(int n, const double *r, double *mx, double *nz) { FP__MAXABS_BODY(VL_) }      \
     TGT static void AXPY(int n, double alpha, const double *x, double *y) { FP__AXPY_BODY(VL_) }         \
     TGT static void PACK(int kc, const double *b, ptrdiff_t rs, int w, double *bp) { FP__PACK_ROWS_BODY(VL_) } \
@@ -3860,6 +3956,7 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
 #define VSET1 _mm256_set1_pd
 #define VFMA _mm256_fmadd_pd
 #define VMUL _mm256_mul_pd
+#define VDIV _mm256_div_pd
 #define VLOAD _mm256_loadu_pd
 #define VSTORE _mm256_storeu_pd
 #define VMASK __m256i
@@ -3881,12 +3978,13 @@ FP__TARGET_AVX2 static void fp__ukr_avx2_s_f64(int kc, const double *ap, ptrdiff
 {
     FP__UKR_BODY(FP__A2MRS, 4);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64, fp__ger_rows_avx2_f64, fp__trsm_rows_avx2_f64, fp__maxabs_avx2_f64, fp__lu_cols_avx2_f64)
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64, fp__ger_rows_avx2_f64, fp__trsm_rows_avx2_f64, fp__maxabs_avx2_f64, fp__lu_cols_avx2_f64, fp__chol_cols_avx2_f64)
 #undef V
 #undef VZERO
 #undef VSET1
 #undef VFMA
 #undef VMUL
+#undef VDIV
 #undef VLOAD
 #undef VSTORE
 #undef VMASK
@@ -3906,6 +4004,7 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, 4, fp__axpy_avx2_f64, fp__pack_rows_avx2_f64,
 #define VSET1 _mm512_set1_pd
 #define VFMA _mm512_fmadd_pd
 #define VMUL _mm512_mul_pd
+#define VDIV _mm512_div_pd
 #define VLOAD _mm512_loadu_pd
 #define VSTORE _mm512_storeu_pd
 #define VMASK __mmask8
@@ -3927,12 +4026,13 @@ FP__TARGET_AVX512 static void fp__ukr_avx512_s_f64(int kc, const double *ap, ptr
 {
     FP__UKR_BODY(FP__A5MRS, 8);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 8, fp__axpy_avx512_f64, fp__pack_rows_avx512_f64, fp__ger_rows_avx512_f64, fp__trsm_rows_avx512_f64, fp__maxabs_avx512_f64, fp__lu_cols_avx512_f64)
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, 8, fp__axpy_avx512_f64, fp__pack_rows_avx512_f64, fp__ger_rows_avx512_f64, fp__trsm_rows_avx512_f64, fp__maxabs_avx512_f64, fp__lu_cols_avx512_f64, fp__chol_cols_avx512_f64)
 #undef V
 #undef VZERO
 #undef VSET1
 #undef VFMA
 #undef VMUL
+#undef VDIV
 #undef VLOAD
 #undef VSTORE
 #undef VMASK
@@ -4584,6 +4684,17 @@ static fp__lu_cols_fn_f64 fp__lu_cols_pick_f64(void)
     return NULL;
 }
 
+/* FP__CHOL_COLS_BODY on the path's vectors; NULL on the scalar path. */
+typedef fp_status (*fp__chol_cols_fn_f64)(FP__CHOL_COLS_ARGS);
+static fp__chol_cols_fn_f64 fp__chol_cols_pick_f64(void)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__chol_cols_avx512_f64;)
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__chol_cols_avx2_f64;)
+    return NULL;
+}
+
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static double fp__mat_max_abs_f64(int m, int n, const double *a, ptrdiff_t rsa, ptrdiff_t csa)
@@ -5086,6 +5197,8 @@ static fp_status fp__chol_rec_f64(int n, double *a, ptrdiff_t rsa, ptrdiff_t csa
 {
     int i, j;
     if (n <= FP__LEAF || !gws) {
+        fp__chol_cols_fn_f64 cols = rsa == 1 ? fp__chol_cols_pick_f64() : NULL;
+        if (cols) return cols(n, a, csa);
         for (j = 0; j < n; ++j) {
             double d = a[j * rsa + j * csa] - fp_vec_dot_f64(j, a + j * rsa, csa, a + j * rsa, csa);
             if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
@@ -5214,8 +5327,11 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__TRSM_ARGS
 #undef FP__MAXABS_BODY
 #undef FP__LU_SUM
+#undef FP__COL_SUMS
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
+#undef FP__CHOL_COLS_BODY
+#undef FP__CHOL_COLS_ARGS
 #undef FP__LEVEL1_FAMILY
 #undef FP__A2MR
 #undef FP__A2MRS
@@ -13049,6 +13165,9 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__LU_SUM
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
+#undef FP__COL_SUMS
+#undef FP__CHOL_COLS_BODY
+#undef FP__CHOL_COLS_ARGS
 #undef FP__HQR_COLS_ARGS
 #undef FP__HQR_COLS_BODY
 #undef FP__HQR_ROWS_BODY

@@ -1754,12 +1754,44 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
  * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
  * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
  * column whose pivot is at or below thresh (singular), or n. */
+/* Rows [j, m) of column j of a column-major panel less the earlier columns' terms, sum_{q<j} u_q a_iq
+ * with u_q = uj[q us] (U's column j for LU, L's row j for Cholesky), the sums in registers, the terms in
+ * q's order; mx keeps max |result| (masked lanes load zeros: no effect on it). */
 #define FP__LU_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
+#define FP__COL_SUMS(VL_)                                                                             \
+    for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */          \
+        V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));             \
+        V s3 = VLOAD(cj + i + 3 * (VL_));                                                             \
+        for (q = 0; q < j; ++q) {                                                                     \
+            V u_ = VSET1(-uj[q * us]);                                                                \
+            const FP__T *lq = a + q * csa + i;                                                        \
+            FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                                   \
+        }                                                                                             \
+        VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                               \
+        VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                               \
+        mx = VMAX(VMAX(VABS(s0), VABS(s1)), mx);                                                      \
+        mx = VMAX(VMAX(VABS(s2), VABS(s3)), mx);                                                      \
+    }                                                                                                 \
+    for (; i + (VL_) <= m; i += (VL_)) {                                                              \
+        V s0 = VLOAD(cj + i);                                                                         \
+        for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-uj[q * us]), VLOAD(a + q * csa + i), s0);            \
+        VSTORE(cj + i, s0);                                                                           \
+        mx = VMAX(VABS(s0), mx);                                                                      \
+    }                                                                                                 \
+    if (i < m) {                                                                                      \
+        VMASK k_ = VMASKN(m - i);                                                                     \
+        V s0 = VLOADM(cj + i, k_);                                                                    \
+        for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-uj[q * us]), VLOADM(a + q * csa + i, k_), s0);       \
+        VSTOREM(cj + i, k_, s0);                                                                      \
+        mx = VMAX(VABS(s0), mx);                                                                      \
+    }
 #define FP__LU_COLS_BODY(VL_)                                                                         \
     enum { VLU_ = VL_ };                                                                              \
     int i, j, q, l;                                                                                   \
     for (j = 0; j < n; ++j) {                                                                         \
         FP__T *cj = a + j * csa, bv = 0, mt[VL_], inv;                                                \
+        const FP__T *uj = cj;                                                                         \
+        const ptrdiff_t us = 1;                                                                       \
         V mx = VZERO(), vb;                                                                           \
         for (i = 0; i < j; i += (VL_)) { /* U's rows a vector at a time: the rows above, then inside */ \
             int h_ = j - i < (VL_) ? j - i : (VL_), r_;                                               \
@@ -1770,32 +1802,7 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
             for (q = i; q < i + h_; ++q)                                                              \
                 for (r_ = q + 1; r_ < i + h_; ++r_) cj[r_] -= cj[q] * a[r_ + q * csa];                \
         }                                                                                             \
-        for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */      \
-            V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));         \
-            V s3 = VLOAD(cj + i + 3 * (VL_));                                                         \
-            for (q = 0; q < j; ++q) {                                                                 \
-                V u_ = VSET1(-cj[q]);                                                                 \
-                const FP__T *lq = a + q * csa + i;                                                    \
-                FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                               \
-            }                                                                                         \
-            VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                           \
-            VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                           \
-            mx = VMAX(VMAX(VABS(s0), VABS(s1)), mx);                                                  \
-            mx = VMAX(VMAX(VABS(s2), VABS(s3)), mx);                                                  \
-        }                                                                                             \
-        for (; i + (VL_) <= m; i += (VL_)) {                                                          \
-            V s0 = VLOAD(cj + i);                                                                     \
-            for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-cj[q]), VLOAD(a + q * csa + i), s0);             \
-            VSTORE(cj + i, s0);                                                                       \
-            mx = VMAX(VABS(s0), mx);                                                                  \
-        }                                                                                             \
-        if (i < m) { /* masked lanes load zeros: no effect on the maximum */                          \
-            VMASK k_ = VMASKN(m - i);                                                                 \
-            V s0 = VLOADM(cj + i, k_);                                                                \
-            for (q = 0; q < j; ++q) s0 = VFMA(VSET1(-cj[q]), VLOADM(a + q * csa + i, k_), s0);        \
-            VSTOREM(cj + i, k_, s0);                                                                  \
-            mx = VMAX(VABS(s0), mx);                                                                  \
-        }                                                                                             \
+        FP__COL_SUMS(VL_)                                                                             \
         VSTORE(mt, mx);                                                                               \
         for (l = 0; l < (VL_); ++l) bv = mt[l] > bv ? mt[l] : bv;                                     \
         if (bv == (FP__T)0 || bv <= thresh) { piv[j] = j; return j; }                                 \
@@ -1819,9 +1826,40 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
     return n;
 #define FP__LU_COLS_ARGS int m, int n, FP__T *a, ptrdiff_t csa, int *piv, FP__T thresh
 
-/* A family's instances of the six bodies above (TGT: its target attribute, VL_: its vector length). */
-#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS, LU)                                \
+/* L L^T = A of an n x n diagonal block, column-major (unit row stride, column stride csa), left-looking
+ * as FP__LU_COLS_BODY without the pivots: column j's rows from j take all the earlier columns' terms in
+ * one pass (l_jq a_iq, L's row j read across the columns), then the square root of the diagonal and the
+ * division. It replaced two dot products an element, along rows csa apart. Only the lower triangle is
+ * written. */
+#define FP__CHOL_COLS_BODY(VL_)                                                                       \
+    enum { VLU_ = VL_ };                                                                              \
+    int i, j, q, m = n;                                                                               \
+    for (j = 0; j < n; ++j) {                                                                         \
+        FP__T *cj = a + j * csa, d;                                                                   \
+        const FP__T *uj = a + j;                                                                      \
+        const ptrdiff_t us = csa;                                                                     \
+        V mx = VZERO(), vd;                                                                           \
+        FP__COL_SUMS(VL_)                                                                             \
+        (void)mx;                                                                                     \
+        d = cj[j];                                                                                    \
+        if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;                                               \
+        if (!(d > (FP__T)0)) return FP_ERR_NOT_SPD;                                                   \
+        d = FP__SQRT(d);                                                                              \
+        cj[j] = d;                                                                                    \
+        vd = VSET1(d);                                                                                \
+        for (i = j + 1; i + (VL_) <= n; i += (VL_)) VSTORE(cj + i, VDIV(VLOAD(cj + i), vd));          \
+        if (i < n) {                                                                                  \
+            VMASK k_ = VMASKN(n - i);                                                                 \
+            VSTOREM(cj + i, k_, VDIV(VLOADM(cj + i, k_), vd));                                        \
+        }                                                                                             \
+    }                                                                                                 \
+    return FP_OK;
+#define FP__CHOL_COLS_ARGS int n, FP__T *a, ptrdiff_t csa
+
+/* A family's instances of the seven bodies above (TGT: its target attribute, VL_: its vector length). */
+#define FP__LEVEL1_FAMILY(TGT, VL_, AXPY, PACK, GER, TRSM, MAXABS, LU, CHOL)                          \
     TGT static int LU(FP__LU_COLS_ARGS) { FP__LU_COLS_BODY(VL_) }                                     \
+    TGT static fp_status CHOL(FP__CHOL_COLS_ARGS) { FP__CHOL_COLS_BODY(VL_) }                         \
     TGT static void MAXABS(int n, const FP__T *r, FP__T *mx, FP__T *nz) { FP__MAXABS_BODY(VL_) }      \
     TGT static void AXPY(int n, FP__T alpha, const FP__T *x, FP__T *y) { FP__AXPY_BODY(VL_) }         \
     TGT static void PACK(int kc, const FP__T *b, ptrdiff_t rs, int w, FP__T *bp) { FP__PACK_ROWS_BODY(VL_) } \
@@ -1837,6 +1875,7 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
 #define VSET1 _mm256_set1_ps
 #define VFMA _mm256_fmadd_ps
 #define VMUL _mm256_mul_ps
+#define VDIV _mm256_div_ps
 #define VLOAD _mm256_loadu_ps
 #define VSTORE _mm256_storeu_ps
 #define VMASK __m256i
@@ -1852,6 +1891,7 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
 #define VSET1 _mm256_set1_pd
 #define VFMA _mm256_fmadd_pd
 #define VMUL _mm256_mul_pd
+#define VDIV _mm256_div_pd
 #define VLOAD _mm256_loadu_pd
 #define VSTORE _mm256_storeu_pd
 #define VMASK __m256i
@@ -1874,12 +1914,13 @@ FP__TARGET_AVX2 static void FP__I(ukr_avx2_s)(int kc, const FP__T *ap, ptrdiff_t
 {
     FP__UKR_BODY(FP__A2MRS, FP__A2VL);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_avx2), FP__I(ger_rows_avx2), FP__I(trsm_rows_avx2), FP__I(maxabs_avx2), FP__I(lu_cols_avx2))
+FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_avx2), FP__I(ger_rows_avx2), FP__I(trsm_rows_avx2), FP__I(maxabs_avx2), FP__I(lu_cols_avx2), FP__I(chol_cols_avx2))
 #undef V
 #undef VZERO
 #undef VSET1
 #undef VFMA
 #undef VMUL
+#undef VDIV
 #undef VLOAD
 #undef VSTORE
 #undef VMASK
@@ -1900,6 +1941,7 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_a
 #define VSET1 _mm512_set1_ps
 #define VFMA _mm512_fmadd_ps
 #define VMUL _mm512_mul_ps
+#define VDIV _mm512_div_ps
 #define VLOAD _mm512_loadu_ps
 #define VSTORE _mm512_storeu_ps
 #define VMASK __mmask16
@@ -1915,6 +1957,7 @@ FP__LEVEL1_FAMILY(FP__TARGET_AVX2, FP__A2VL, FP__I(axpy_avx2), FP__I(pack_rows_a
 #define VSET1 _mm512_set1_pd
 #define VFMA _mm512_fmadd_pd
 #define VMUL _mm512_mul_pd
+#define VDIV _mm512_div_pd
 #define VLOAD _mm512_loadu_pd
 #define VSTORE _mm512_storeu_pd
 #define VMASK __mmask8
@@ -1937,12 +1980,13 @@ FP__TARGET_AVX512 static void FP__I(ukr_avx512_s)(int kc, const FP__T *ap, ptrdi
 {
     FP__UKR_BODY(FP__A5MRS, FP__A5VL);
 }
-FP__LEVEL1_FAMILY(FP__TARGET_AVX512, FP__A5VL, FP__I(axpy_avx512), FP__I(pack_rows_avx512), FP__I(ger_rows_avx512), FP__I(trsm_rows_avx512), FP__I(maxabs_avx512), FP__I(lu_cols_avx512))
+FP__LEVEL1_FAMILY(FP__TARGET_AVX512, FP__A5VL, FP__I(axpy_avx512), FP__I(pack_rows_avx512), FP__I(ger_rows_avx512), FP__I(trsm_rows_avx512), FP__I(maxabs_avx512), FP__I(lu_cols_avx512), FP__I(chol_cols_avx512))
 #undef V
 #undef VZERO
 #undef VSET1
 #undef VFMA
 #undef VMUL
+#undef VDIV
 #undef VLOAD
 #undef VSTORE
 #undef VMASK
@@ -2638,6 +2682,17 @@ static FP__I(lu_cols_fn) FP__I(lu_cols_pick)(void)
     return NULL;
 }
 
+/* FP__CHOL_COLS_BODY on the path's vectors; NULL on the scalar path. */
+typedef fp_status (*FP__I(chol_cols_fn))(FP__CHOL_COLS_ARGS);
+static FP__I(chol_cols_fn) FP__I(chol_cols_pick)(void)
+{
+    fp_isa isa = fp_isa_current();
+    (void)isa;
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return FP__I(chol_cols_avx512);)
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return FP__I(chol_cols_avx2);)
+    return NULL;
+}
+
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
 FP__VECTORIZE static FP__T FP__I(mat_max_abs)(int m, int n, const FP__T *a, ptrdiff_t rsa, ptrdiff_t csa)
@@ -3140,6 +3195,8 @@ static fp_status FP__I(chol_rec)(int n, FP__T *a, ptrdiff_t rsa, ptrdiff_t csa, 
 {
     int i, j;
     if (n <= FP__LEAF || !gws) {
+        FP__I(chol_cols_fn) cols = rsa == 1 ? FP__I(chol_cols_pick)() : NULL;
+        if (cols) return cols(n, a, csa);
         for (j = 0; j < n; ++j) {
             FP__T d = a[j * rsa + j * csa] - FP__F(vec_dot)(j, a + j * rsa, csa, a + j * rsa, csa);
             if (!FP__ISFINITE(d)) return FP_ERR_NON_FINITE;
@@ -8076,6 +8133,9 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__LU_SUM
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
+#undef FP__COL_SUMS
+#undef FP__CHOL_COLS_BODY
+#undef FP__CHOL_COLS_ARGS
 #undef FP__HQR_COLS_ARGS
 #undef FP__HQR_COLS_BODY
 #undef FP__HQR_ROWS_BODY
