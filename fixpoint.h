@@ -3248,24 +3248,14 @@ FP__VECTORIZE static fp_status fp__lu_rec_f32(int m, int n, float *a, ptrdiff_t 
             if (cols && fp__lu_rows_leaf_f32(cols, m, n, a, rsa, piv, thresh, gws, &st)) return st;
         }
 #endif
-        /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
-         * holds it (the same row as the plain search's, which carried a compare and a select from one
-         * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
-        fp__maxabs_fn_f32 colmax = rsa == 1 ? fp__maxabs_pick_f32() : NULL;
+        /* the scalar path, strided panels and a row-major one without a workspace: right-looking */
         for (p = 0; p < n; ++p) {
             int best = p;
             float bv = fabsf(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
-            if (colmax) {
-                float *col = a + p * csa, nz = 0;
-                bv = 0;
-                colmax(m - p, col + p, &bv, &nz);
-                for (i = p; i < m; ++i)
-                    if (fabsf(col[i]) == bv) { best = i; break; }
-            } else
-                for (i = p + 1; i < m; ++i) {
-                    float v = fabsf(a[i * rsa + p * csa]);
-                    if (v > bv) { bv = v; best = i; }
-                }
+            for (i = p + 1; i < m; ++i) {
+                float v = fabsf(a[i * rsa + p * csa]);
+                if (v > bv) { bv = v; best = i; }
+            }
             piv[p] = best;
             if (bv == (float)0 || bv <= thresh) return FP_ERR_SINGULAR;
             if (best != p)
@@ -5006,24 +4996,14 @@ FP__VECTORIZE static fp_status fp__lu_rec_f64(int m, int n, double *a, ptrdiff_t
             if (cols && fp__lu_rows_leaf_f64(cols, m, n, a, rsa, piv, thresh, gws, &st)) return st;
         }
 #endif
-        /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
-         * holds it (the same row as the plain search's, which carried a compare and a select from one
-         * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
-        fp__maxabs_fn_f64 colmax = rsa == 1 ? fp__maxabs_pick_f64() : NULL;
+        /* the scalar path, strided panels and a row-major one without a workspace: right-looking */
         for (p = 0; p < n; ++p) {
             int best = p;
             double bv = fabs(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
-            if (colmax) {
-                double *col = a + p * csa, nz = 0;
-                bv = 0;
-                colmax(m - p, col + p, &bv, &nz);
-                for (i = p; i < m; ++i)
-                    if (fabs(col[i]) == bv) { best = i; break; }
-            } else
-                for (i = p + 1; i < m; ++i) {
-                    double v = fabs(a[i * rsa + p * csa]);
-                    if (v > bv) { bv = v; best = i; }
-                }
+            for (i = p + 1; i < m; ++i) {
+                double v = fabs(a[i * rsa + p * csa]);
+                if (v > bv) { bv = v; best = i; }
+            }
             piv[p] = best;
             if (bv == (double)0 || bv <= thresh) return FP_ERR_SINGULAR;
             if (best != p)

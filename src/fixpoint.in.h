@@ -3004,24 +3004,14 @@ FP__VECTORIZE static fp_status FP__I(lu_rec)(int m, int n, FP__T *a, ptrdiff_t r
             if (cols && FP__I(lu_rows_leaf)(cols, m, n, a, rsa, piv, thresh, gws, &st)) return st;
         }
 #endif
-        /* a contiguous column's pivot: its largest |a_ip| on the path's vectors, then the first row that
-         * holds it (the same row as the plain search's, which carried a compare and a select from one
-         * element to the next and was half of the unblocked loop's time in a 200 x 200 float LU) */
-        FP__I(maxabs_fn) colmax = rsa == 1 ? FP__I(maxabs_pick)() : NULL;
+        /* the scalar path, strided panels and a row-major one without a workspace: right-looking */
         for (p = 0; p < n; ++p) {
             int best = p;
             FP__T bv = FP__FABS(a[p * rsa + p * csa]), inv, *ap = a + p * rsa;
-            if (colmax) {
-                FP__T *col = a + p * csa, nz = 0;
-                bv = 0;
-                colmax(m - p, col + p, &bv, &nz);
-                for (i = p; i < m; ++i)
-                    if (FP__FABS(col[i]) == bv) { best = i; break; }
-            } else
-                for (i = p + 1; i < m; ++i) {
-                    FP__T v = FP__FABS(a[i * rsa + p * csa]);
-                    if (v > bv) { bv = v; best = i; }
-                }
+            for (i = p + 1; i < m; ++i) {
+                FP__T v = FP__FABS(a[i * rsa + p * csa]);
+                if (v > bv) { bv = v; best = i; }
+            }
             piv[p] = best;
             if (bv == (FP__T)0 || bv <= thresh) return FP_ERR_SINGULAR;
             if (best != p)
