@@ -1796,9 +1796,11 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         for (i = 0; i < j; i += (VL_)) { /* U's rows a vector at a time: the rows above, then inside */ \
             int h_ = j - i < (VL_) ? j - i : (VL_), r_;                                               \
             VMASK k_ = VMASKN(h_);                                                                    \
-            V s0 = VLOADM(cj + i, k_);                                                                \
-            for (q = 0; q < i; ++q) s0 = VFMA(VSET1(-cj[q]), VLOADM(a + q * csa + i, k_), s0);        \
-            VSTOREM(cj + i, k_, s0);                                                                  \
+            V s0 = h_ == (VL_) ? VLOAD(cj + i) : VLOADM(cj + i, k_);                                  \
+            for (q = 0; q < i; ++q)                                                                   \
+                s0 = VFMA(VSET1(-cj[q]), h_ == (VL_) ? VLOAD(a + q * csa + i) : VLOADM(a + q * csa + i, k_), s0); \
+            if (h_ == (VL_)) VSTORE(cj + i, s0);                                                      \
+            else VSTOREM(cj + i, k_, s0);                                                             \
             for (q = i; q < i + h_; ++q)                                                              \
                 for (r_ = q + 1; r_ < i + h_; ++r_) cj[r_] -= cj[q] * a[r_ + q * csa];                \
         }                                                                                             \
