@@ -2059,18 +2059,10 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         *mx = mt[l] > *mx ? mt[l] : *mx;                                                              \
         *nz += zt[l];                                                                                 \
     }
-/* P A = L U of a column-major panel (m x n, m >= n, unit row stride, column stride csa; piv relative to
- * it), left-looking: column j's rows below j take all the earlier columns' updates in one pass, their
- * sums in registers (one load an FMA; the right-looking loop loaded and stored the column once per
- * earlier pivot, an axpy call each), and the same pass keeps max |a_ij| for the pivot search. U's part
- * of column j, the rows above it, is the forward substitution with L's unit triangle, a vector of rows
- * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
- * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
- * column whose pivot is at or below thresh (singular), or n. */
 /* Rows [j, m) of column j of a column-major panel less the earlier columns' terms, sum_{q<j} u_q a_iq
  * with u_q = uj[q us] (U's column j for LU, L's row j for Cholesky), the sums in registers, the terms in
  * q's order; mx keeps max |result| (masked lanes load zeros: no effect on it). */
-#define FP__LU_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
+#define FP__COL_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
 #define FP__COL_SUMS(VL_)                                                                             \
     for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */          \
         V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));             \
@@ -2078,7 +2070,7 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         for (q = 0; q < j; ++q) {                                                                     \
             V u_ = VSET1(-uj[q * us]);                                                                \
             const float *lq = a + q * csa + i;                                                        \
-            FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                                   \
+            FP__COL_SUM(0) FP__COL_SUM(1) FP__COL_SUM(2) FP__COL_SUM(3)                               \
         }                                                                                             \
         VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                               \
         VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                               \
@@ -2098,6 +2090,14 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
         VSTOREM(cj + i, k_, s0);                                                                      \
         mx = VMAX(VABS(s0), mx);                                                                      \
     }
+/* P A = L U of a column-major panel (m x n, m >= n, unit row stride, column stride csa; piv relative to
+ * it), left-looking: column j's rows below j take all the earlier columns' updates in one pass, their
+ * sums in registers (one load an FMA; the right-looking loop loaded and stored the column once per
+ * earlier pivot, an axpy call each), and the same pass keeps max |a_ij| for the pivot search. U's part
+ * of column j, the rows above it, is the forward substitution with L's unit triangle, a vector of rows
+ * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
+ * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
+ * column whose pivot is at or below thresh (singular), or n. */
 #define FP__LU_COLS_BODY(VL_)                                                                         \
     enum { VLU_ = VL_ };                                                                              \
     int i, j, q, l;                                                                                   \
@@ -3220,7 +3220,7 @@ FP__VECTORIZE static void fp__trsm_f32(int lower, int unit, int m, int n, const 
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
 /* A row-major panel's leaf on the column kernel (FP__LU_COLS_BODY): copied transposed into the GEMM
  * workspace, factored there and copied back. The panel's rows are as short as it is wide, so the
- * right-looking loop paid a masked store a row for each pivot (1.3-1.6x slower at n = 100-500). Without
+ * right-looking loop paid a masked store a row for each pivot (1.2-1.6x slower at n = 64-500). Without
  * a workspace (the unblocked orders, below 64, where the matrix is its own panel) that loop stays: the
  * copies cost more there than they save. 0: not done. */
 static int fp__lu_rows_leaf_f32(fp__lu_cols_fn_f32 cols, int m, int n, float *a, ptrdiff_t rsa, int *piv, float thresh,
@@ -3560,7 +3560,7 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__TRSM_ROWS_BODY
 #undef FP__TRSM_ARGS
 #undef FP__MAXABS_BODY
-#undef FP__LU_SUM
+#undef FP__COL_SUM
 #undef FP__COL_SUMS
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
@@ -3820,18 +3820,10 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         *mx = mt[l] > *mx ? mt[l] : *mx;                                                              \
         *nz += zt[l];                                                                                 \
     }
-/* P A = L U of a column-major panel (m x n, m >= n, unit row stride, column stride csa; piv relative to
- * it), left-looking: column j's rows below j take all the earlier columns' updates in one pass, their
- * sums in registers (one load an FMA; the right-looking loop loaded and stored the column once per
- * earlier pivot, an axpy call each), and the same pass keeps max |a_ij| for the pivot search. U's part
- * of column j, the rows above it, is the forward substitution with L's unit triangle, a vector of rows
- * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
- * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
- * column whose pivot is at or below thresh (singular), or n. */
 /* Rows [j, m) of column j of a column-major panel less the earlier columns' terms, sum_{q<j} u_q a_iq
  * with u_q = uj[q us] (U's column j for LU, L's row j for Cholesky), the sums in registers, the terms in
  * q's order; mx keeps max |result| (masked lanes load zeros: no effect on it). */
-#define FP__LU_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
+#define FP__COL_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
 #define FP__COL_SUMS(VL_)                                                                             \
     for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */          \
         V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));             \
@@ -3839,7 +3831,7 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         for (q = 0; q < j; ++q) {                                                                     \
             V u_ = VSET1(-uj[q * us]);                                                                \
             const double *lq = a + q * csa + i;                                                        \
-            FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                                   \
+            FP__COL_SUM(0) FP__COL_SUM(1) FP__COL_SUM(2) FP__COL_SUM(3)                               \
         }                                                                                             \
         VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                               \
         VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                               \
@@ -3859,6 +3851,14 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
         VSTOREM(cj + i, k_, s0);                                                                      \
         mx = VMAX(VABS(s0), mx);                                                                      \
     }
+/* P A = L U of a column-major panel (m x n, m >= n, unit row stride, column stride csa; piv relative to
+ * it), left-looking: column j's rows below j take all the earlier columns' updates in one pass, their
+ * sums in registers (one load an FMA; the right-looking loop loaded and stored the column once per
+ * earlier pivot, an axpy call each), and the same pass keeps max |a_ij| for the pivot search. U's part
+ * of column j, the rows above it, is the forward substitution with L's unit triangle, a vector of rows
+ * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
+ * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
+ * column whose pivot is at or below thresh (singular), or n. */
 #define FP__LU_COLS_BODY(VL_)                                                                         \
     enum { VLU_ = VL_ };                                                                              \
     int i, j, q, l;                                                                                   \
@@ -4970,7 +4970,7 @@ FP__VECTORIZE static void fp__trsm_f64(int lower, int unit, int m, int n, const 
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
 /* A row-major panel's leaf on the column kernel (FP__LU_COLS_BODY): copied transposed into the GEMM
  * workspace, factored there and copied back. The panel's rows are as short as it is wide, so the
- * right-looking loop paid a masked store a row for each pivot (1.3-1.6x slower at n = 100-500). Without
+ * right-looking loop paid a masked store a row for each pivot (1.2-1.6x slower at n = 64-500). Without
  * a workspace (the unblocked orders, below 64, where the matrix is its own panel) that loop stays: the
  * copies cost more there than they save. 0: not done. */
 static int fp__lu_rows_leaf_f64(fp__lu_cols_fn_f64 cols, int m, int n, double *a, ptrdiff_t rsa, int *piv, double thresh,
@@ -5310,7 +5310,7 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__TRSM_ROWS_BODY
 #undef FP__TRSM_ARGS
 #undef FP__MAXABS_BODY
-#undef FP__LU_SUM
+#undef FP__COL_SUM
 #undef FP__COL_SUMS
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
@@ -13146,7 +13146,7 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__PATH
 #undef FP__GER_BODY
 #undef FP__GER_ARGS
-#undef FP__LU_SUM
+#undef FP__COL_SUM
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
 #undef FP__COL_SUMS

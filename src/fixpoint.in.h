@@ -1746,18 +1746,10 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         *mx = mt[l] > *mx ? mt[l] : *mx;                                                              \
         *nz += zt[l];                                                                                 \
     }
-/* P A = L U of a column-major panel (m x n, m >= n, unit row stride, column stride csa; piv relative to
- * it), left-looking: column j's rows below j take all the earlier columns' updates in one pass, their
- * sums in registers (one load an FMA; the right-looking loop loaded and stored the column once per
- * earlier pivot, an axpy call each), and the same pass keeps max |a_ij| for the pivot search. U's part
- * of column j, the rows above it, is the forward substitution with L's unit triangle, a vector of rows
- * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
- * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
- * column whose pivot is at or below thresh (singular), or n. */
 /* Rows [j, m) of column j of a column-major panel less the earlier columns' terms, sum_{q<j} u_q a_iq
  * with u_q = uj[q us] (U's column j for LU, L's row j for Cholesky), the sums in registers, the terms in
  * q's order; mx keeps max |result| (masked lanes load zeros: no effect on it). */
-#define FP__LU_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
+#define FP__COL_SUM(v) s##v = VFMA(u_, VLOAD(lq + (v) * VLU_), s##v);
 #define FP__COL_SUMS(VL_)                                                                             \
     for (i = j; i + 4 * (VL_) <= m; i += 4 * (VL_)) { /* four chains hide the FMA latency */          \
         V s0 = VLOAD(cj + i), s1 = VLOAD(cj + i + (VL_)), s2 = VLOAD(cj + i + 2 * (VL_));             \
@@ -1765,7 +1757,7 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         for (q = 0; q < j; ++q) {                                                                     \
             V u_ = VSET1(-uj[q * us]);                                                                \
             const FP__T *lq = a + q * csa + i;                                                        \
-            FP__LU_SUM(0) FP__LU_SUM(1) FP__LU_SUM(2) FP__LU_SUM(3)                                   \
+            FP__COL_SUM(0) FP__COL_SUM(1) FP__COL_SUM(2) FP__COL_SUM(3)                               \
         }                                                                                             \
         VSTORE(cj + i, s0); VSTORE(cj + i + (VL_), s1);                                               \
         VSTORE(cj + i + 2 * (VL_), s2); VSTORE(cj + i + 3 * (VL_), s3);                               \
@@ -1785,6 +1777,14 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
         VSTOREM(cj + i, k_, s0);                                                                      \
         mx = VMAX(VABS(s0), mx);                                                                      \
     }
+/* P A = L U of a column-major panel (m x n, m >= n, unit row stride, column stride csa; piv relative to
+ * it), left-looking: column j's rows below j take all the earlier columns' updates in one pass, their
+ * sums in registers (one load an FMA; the right-looking loop loaded and stored the column once per
+ * earlier pivot, an axpy call each), and the same pass keeps max |a_ij| for the pivot search. U's part
+ * of column j, the rows above it, is the forward substitution with L's unit triangle, a vector of rows
+ * at a time (the rows above it on the vectors, those inside it by scalars), each row's terms in the
+ * loop's order. The pivot is the first row holding the largest |a_ij|, as in the scalar search. Returns the
+ * column whose pivot is at or below thresh (singular), or n. */
 #define FP__LU_COLS_BODY(VL_)                                                                         \
     enum { VLU_ = VL_ };                                                                              \
     int i, j, q, l;                                                                                   \
@@ -2976,7 +2976,7 @@ FP__VECTORIZE static void FP__I(trsm)(int lower, int unit, int m, int n, const F
 #if defined(FP__HAVE_AVX2) || defined(FP__HAVE_AVX512)
 /* A row-major panel's leaf on the column kernel (FP__LU_COLS_BODY): copied transposed into the GEMM
  * workspace, factored there and copied back. The panel's rows are as short as it is wide, so the
- * right-looking loop paid a masked store a row for each pivot (1.3-1.6x slower at n = 100-500). Without
+ * right-looking loop paid a masked store a row for each pivot (1.2-1.6x slower at n = 64-500). Without
  * a workspace (the unblocked orders, below 64, where the matrix is its own panel) that loop stays: the
  * copies cost more there than they save. 0: not done. */
 static int FP__I(lu_rows_leaf)(FP__I(lu_cols_fn) cols, int m, int n, FP__T *a, ptrdiff_t rsa, int *piv, FP__T thresh,
@@ -8122,7 +8122,7 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__PATH
 #undef FP__GER_BODY
 #undef FP__GER_ARGS
-#undef FP__LU_SUM
+#undef FP__COL_SUM
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
 #undef FP__COL_SUMS
