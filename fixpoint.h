@@ -2908,36 +2908,22 @@ FP__VECTORIZE static int fp__mat_all_finite_f32(int m, int n, const float *a, pt
 
 /* FP__MAXABS_BODY on the path's vectors; NULL on the scalar path. */
 typedef void (*fp__maxabs_fn_f32)(int n, const float *r, float *mx, float *nz);
-static fp__maxabs_fn_f32 fp__maxabs_pick_f32(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__maxabs_avx512_f32;)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__maxabs_avx2_f32;)
+/* A picker's body: the family's instance for the path in force, NULL on the scalar path. */
+#define FP__PICK(A512, A2)                                                                            \
+    fp_isa isa = fp_isa_current();                                                                    \
+    (void)isa;                                                                                        \
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return A512;)                                             \
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return A2;)                                                   \
     return NULL;
-}
+static fp__maxabs_fn_f32 fp__maxabs_pick_f32(void) { FP__PICK(fp__maxabs_avx512_f32, fp__maxabs_avx2_f32) }
 
 /* FP__LU_COLS_BODY on the path's vectors; NULL on the scalar path. */
 typedef int (*fp__lu_cols_fn_f32)(FP__LU_COLS_ARGS);
-static fp__lu_cols_fn_f32 fp__lu_cols_pick_f32(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__lu_cols_avx512_f32;)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__lu_cols_avx2_f32;)
-    return NULL;
-}
+static fp__lu_cols_fn_f32 fp__lu_cols_pick_f32(void) { FP__PICK(fp__lu_cols_avx512_f32, fp__lu_cols_avx2_f32) }
 
 /* FP__CHOL_COLS_BODY on the path's vectors; NULL on the scalar path. */
 typedef fp_status (*fp__chol_cols_fn_f32)(FP__CHOL_COLS_ARGS);
-static fp__chol_cols_fn_f32 fp__chol_cols_pick_f32(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__chol_cols_avx512_f32;)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__chol_cols_avx2_f32;)
-    return NULL;
-}
+static fp__chol_cols_fn_f32 fp__chol_cols_pick_f32(void) { FP__PICK(fp__chol_cols_avx512_f32, fp__chol_cols_avx2_f32) }
 
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
@@ -3576,6 +3562,7 @@ FP_DEF fp_status fp_lstsq_f32(int m, int n, int nrhs, float *a, ptrdiff_t rsa, p
 #undef FP__SMALL_MN
 #undef FP__LANES8
 #undef FP__FIN_LANE
+#undef FP__PICK
 #undef FP__MAX_LANE
 #undef FP__SWAP_SPAN
 #undef FP__TRSM_FUSED
@@ -4658,36 +4645,22 @@ FP__VECTORIZE static int fp__mat_all_finite_f64(int m, int n, const double *a, p
 
 /* FP__MAXABS_BODY on the path's vectors; NULL on the scalar path. */
 typedef void (*fp__maxabs_fn_f64)(int n, const double *r, double *mx, double *nz);
-static fp__maxabs_fn_f64 fp__maxabs_pick_f64(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__maxabs_avx512_f64;)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__maxabs_avx2_f64;)
+/* A picker's body: the family's instance for the path in force, NULL on the scalar path. */
+#define FP__PICK(A512, A2)                                                                            \
+    fp_isa isa = fp_isa_current();                                                                    \
+    (void)isa;                                                                                        \
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return A512;)                                             \
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return A2;)                                                   \
     return NULL;
-}
+static fp__maxabs_fn_f64 fp__maxabs_pick_f64(void) { FP__PICK(fp__maxabs_avx512_f64, fp__maxabs_avx2_f64) }
 
 /* FP__LU_COLS_BODY on the path's vectors; NULL on the scalar path. */
 typedef int (*fp__lu_cols_fn_f64)(FP__LU_COLS_ARGS);
-static fp__lu_cols_fn_f64 fp__lu_cols_pick_f64(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__lu_cols_avx512_f64;)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__lu_cols_avx2_f64;)
-    return NULL;
-}
+static fp__lu_cols_fn_f64 fp__lu_cols_pick_f64(void) { FP__PICK(fp__lu_cols_avx512_f64, fp__lu_cols_avx2_f64) }
 
 /* FP__CHOL_COLS_BODY on the path's vectors; NULL on the scalar path. */
 typedef fp_status (*fp__chol_cols_fn_f64)(FP__CHOL_COLS_ARGS);
-static fp__chol_cols_fn_f64 fp__chol_cols_pick_f64(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return fp__chol_cols_avx512_f64;)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return fp__chol_cols_avx2_f64;)
-    return NULL;
-}
+static fp__chol_cols_fn_f64 fp__chol_cols_pick_f64(void) { FP__PICK(fp__chol_cols_avx512_f64, fp__chol_cols_avx2_f64) }
 
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
@@ -5326,6 +5299,7 @@ FP_DEF fp_status fp_lstsq_f64(int m, int n, int nrhs, double *a, ptrdiff_t rsa, 
 #undef FP__SMALL_MN
 #undef FP__LANES8
 #undef FP__FIN_LANE
+#undef FP__PICK
 #undef FP__MAX_LANE
 #undef FP__SWAP_SPAN
 #undef FP__TRSM_FUSED
@@ -13147,6 +13121,7 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__GER_BODY
 #undef FP__GER_ARGS
 #undef FP__COL_SUM
+#undef FP__PICK
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
 #undef FP__COL_SUMS

@@ -2664,36 +2664,22 @@ FP__VECTORIZE static int FP__I(mat_all_finite)(int m, int n, const FP__T *a, ptr
 
 /* FP__MAXABS_BODY on the path's vectors; NULL on the scalar path. */
 typedef void (*FP__I(maxabs_fn))(int n, const FP__T *r, FP__T *mx, FP__T *nz);
-static FP__I(maxabs_fn) FP__I(maxabs_pick)(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return FP__I(maxabs_avx512);)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return FP__I(maxabs_avx2);)
+/* A picker's body: the family's instance for the path in force, NULL on the scalar path. */
+#define FP__PICK(A512, A2)                                                                            \
+    fp_isa isa = fp_isa_current();                                                                    \
+    (void)isa;                                                                                        \
+    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return A512;)                                             \
+    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return A2;)                                                   \
     return NULL;
-}
+static FP__I(maxabs_fn) FP__I(maxabs_pick)(void) { FP__PICK(FP__I(maxabs_avx512), FP__I(maxabs_avx2)) }
 
 /* FP__LU_COLS_BODY on the path's vectors; NULL on the scalar path. */
 typedef int (*FP__I(lu_cols_fn))(FP__LU_COLS_ARGS);
-static FP__I(lu_cols_fn) FP__I(lu_cols_pick)(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return FP__I(lu_cols_avx512);)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return FP__I(lu_cols_avx2);)
-    return NULL;
-}
+static FP__I(lu_cols_fn) FP__I(lu_cols_pick)(void) { FP__PICK(FP__I(lu_cols_avx512), FP__I(lu_cols_avx2)) }
 
 /* FP__CHOL_COLS_BODY on the path's vectors; NULL on the scalar path. */
 typedef fp_status (*FP__I(chol_cols_fn))(FP__CHOL_COLS_ARGS);
-static FP__I(chol_cols_fn) FP__I(chol_cols_pick)(void)
-{
-    fp_isa isa = fp_isa_current();
-    (void)isa;
-    FP__ON_AVX512(if (isa == FP_ISA_AVX512) return FP__I(chol_cols_avx512);)
-    FP__ON_AVX2(if (isa == FP_ISA_AVX2) return FP__I(chol_cols_avx2);)
-    return NULL;
-}
+static FP__I(chol_cols_fn) FP__I(chol_cols_pick)(void) { FP__PICK(FP__I(chol_cols_avx512), FP__I(chol_cols_avx2)) }
 
 /* max |a_ij| in 8 lanes, and the finiteness sum in the same pass; NaN for a non-finite entry (the
  * lanes' compare skips a NaN, the sum does not). */
@@ -8123,6 +8109,7 @@ FP__COLD FP_DEF void fp_dataset_free(fp_dataset *ds)
 #undef FP__GER_BODY
 #undef FP__GER_ARGS
 #undef FP__COL_SUM
+#undef FP__PICK
 #undef FP__LU_COLS_BODY
 #undef FP__LU_COLS_ARGS
 #undef FP__COL_SUMS
