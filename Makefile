@@ -123,7 +123,7 @@ test-mpi: | $(BUILD)
 	bash tests/mpi.sh
 
 test-blis: | $(BUILD)
-	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -DFIXPOINT_USE_BLIS -D_POSIX_C_SOURCE=200112L -o $(BUILD)/tests_blis $(TESTSRC) -lblis -lm
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -DFIXPOINT_USE_BLIS -o $(BUILD)/tests_blis $(TESTSRC) -lblis -lm
 	./$(BUILD)/tests_blis
 
 test-omp: | $(BUILD)

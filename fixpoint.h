@@ -1320,21 +1320,32 @@ static int fp__gemm_threads(void)
 
 /* Column slices (docs/THEORY.md, (P1)). The columns of a batch are independent in the
  * iteration engine - each has its own iterate, Anderson history and stopping test - so the engine runs a
- * batch as S contiguous slices, each iterated by an engine of its own: for the cache, a slice's iterate,
- * image and inputs (3 N x width) take about 512 KB, which stays in a core's L2 from one iteration to
- * the next (N = 300, 512 columns in four slices: 17 % faster on one thread, measured) - while W itself
- * fits a core's L2 (N^2 esz <= 1 MiB; a larger W is read from memory once an iteration by one slice,
- * the GEMM's threads splitting its rows, rather than once a slice); for threads, an
- * OpenMP build runs the slices on up to T threads, one fork per solve instead of several per
+ * batch as S contiguous slices, each iterated by an engine of its own: for the cache, a slice is as wide
+ * as lets W and the slice's four N x width arrays (its iterate, image, inputs and the GEMM's packed copy)
+ * take 512 KB, so that an iteration finds them in a core's L2 (fp__slice_width; N = 300, 512 float
+ * columns: 16 slices of 32, against 4 of 128 when W was left out, make the paper's 500-step Euler
+ * solve 5 % faster on a Zen 5, measured). Where W alone leaves too little room, the three arrays of the
+ * iterate, image and inputs take 512 KB - while W itself fits a core's L2 (N^2 esz <= 1 MiB; a larger W
+ * is read from memory once an iteration by one slice, the GEMM's threads splitting its rows, rather than
+ * once a slice). Slices are whole multiples of 32 columns but the last, where the batch has 32 columns a
+ * slice (fp__slice_cols): a ragged width would send every row's tail through the vector tanh's padded
+ * path and the GEMM's edge tiles (N = 200, 512 columns in 3 slices of 170-171 measured 12 % slower than
+ * in 2 or 4). For threads, an OpenMP build runs the slices on up to T threads, one fork per solve instead of several per
  * iteration. Either way every column computes the same sums in the same order: the results do not depend
  * on S or T. fp__slices_max bounds S from the sizes alone (the workspace query), fp__slices picks S at
  * run time (never more). A slice keeps at least 16 columns; a solve inside a caller's parallel region
  * runs on one thread. FP__SLICES is the most slices any call makes (the arrays of slice state). */
 #define FP__SLICES (FP__MAX_THREADS > 32 ? FP__MAX_THREADS : 32)
+static int fp__slice_width(int n, size_t esz)
+{
+    const double room = 524288.0, wb = (double)n * (double)n * (double)esz, col = (double)n * (double)esz;
+    double w = wb + 4 * 32 * col <= room ? (room - wb) / (4 * col) : room / (3 * col);
+    return w < 32 ? 32 : w > 1048576.0 ? 1048576 : (int)w / 32 * 32;
+}
 static int fp__slices_cache(int n, int b, size_t esz)
 {
-    double s = 3.0 * (double)n * (double)b * (double)esz / 524288.0;
-    return s < 1 ? 1 : s > FP__SLICES ? FP__SLICES : (int)ceil(s);
+    int w = fp__slice_width(n, esz), s = b / w + (b % w != 0);
+    return s > FP__SLICES ? FP__SLICES : s;
 }
 static int fp__slices_max(int n, int b, size_t esz)
 {
@@ -1373,12 +1384,16 @@ static int fp__slices(int n, int b, size_t esz)
     }
     return s < most ? s : most;
 }
-/* columns [off, off + width) of slice s of S over b columns */
+/* columns [off, off + width) of slice s of S over b columns: whole units of g columns, the coarsest of
+ * 32, 16, ..., 1 that gives every slice one, spread as evenly as they go; the last slice also takes the
+ * columns past the last whole unit */
 static void fp__slice_cols(int b, int S, int s, int *off, int *width)
 {
-    int q = b / S, r = b % S;
-    *off = s * q + (s < r ? s : r);
-    *width = q + (s < r);
+    int g = 32, u, q, r;
+    while (g > 1 && b / g < S) g /= 2;
+    u = b / g; q = u / S; r = u % S;
+    *off = (s * q + (s < r ? s : r)) * g;
+    *width = (q + (s < r)) * g + (s == S - 1 ? b - u * g : 0);
 }
 
 #ifdef __cplusplus
@@ -2535,6 +2550,44 @@ static void fp__gemm_small_f32(const fp__kernel_f32 *K, int m, int n, int k, flo
     }
 }
 
+/* One B block (packed, kc x nc, at column jc and depth pc of the product) against row block ib of A:
+ * gemm_blocked's loop body, run by one thread or by many (apack: the thread's room for a ragged panel) */
+typedef struct fp__gemm_blk_f32 {
+    fp__kernel_f32 K;
+    int m, bmc, nc, kc, jc, pc, tri, off;
+    const float *a, *bpack;
+    ptrdiff_t rsa, csa, rsc, csc;
+    float alpha, bet, *c;
+} fp__gemm_blk_f32;
+static void fp__gemm_rows_f32(const fp__gemm_blk_f32 *blk, int ib, float *apack)
+{
+    const fp__gemm_blk_f32 g = *blk; /* a local copy: the kernels' calls through a pointer cannot change it */
+    const fp__kernel_f32 K = g.K;
+    const float *a = g.a, *bpack = g.bpack;
+    const ptrdiff_t rsa = g.rsa, csa = g.csa, rsc = g.rsc, csc = g.csc;
+    const int kc = g.kc, nc = g.nc, ic = ib * g.bmc, mc = g.m - ic < g.bmc ? g.m - ic : g.bmc;
+    int jr, ir, inplace, full;
+    /* Packing A pays when its panels are reused across many NR-columns of B; for a narrow
+     * B (N x N times N x B with B up to 8 panels, the solvers' and their column slices' shape)
+     * full row panels are read in place: an MR x KC panel stays in L1 across the 8 panels
+     * (measured at 300 x 300 times 300 x 128 and x 256: faster in place than packed). */
+    inplace = nc <= 8 * K.nr && csa < rsa;
+    full = inplace ? mc / K.mr * K.mr : 0;
+    if (full < mc) fp__pack_a_f32(mc - full, kc, a + (ic + full) * rsa + g.pc * csa, rsa, csa, K.mr, apack);
+    for (jr = 0; jr < nc; jr += K.nr)
+        for (ir = 0; ir < mc; ir += K.mr) {
+            const float *ap = ir < full ? a + (ic + ir) * rsa + g.pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
+            float *cp = g.c + (ic + ir) * rsc + (g.jc + jr) * csc;
+            const int h = mc - ir < K.mr ? mc - ir : K.mr, w = nc - jr < K.nr ? nc - jr : K.nr;
+            if (!g.tri)
+                K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr, g.alpha, g.bet,
+                      cp, rsc, csc, h, w);
+            else
+                fp__tile_tri_f32(K.ukr, g.tri, g.off, ic + ir, g.jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
+                                bpack + (size_t)jr * (size_t)kc, K.nr, g.alpha, g.bet, cp, rsc, csc, h, w);
+        }
+}
+
 /* The blocked GEMM on effective strides (transposes already folded in); tri, off: the triangle of C
  * written (fp__tile_tri_f32; 0: all of it). */
 static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *a, ptrdiff_t rsa,
@@ -2542,6 +2595,7 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
                                 float *c, ptrdiff_t rsc, ptrdiff_t csc, void *work, int tri, int off)
 {
     fp__kernel_f32 K = fp__kernel_pick_f32();
+    fp__gemm_blk_f32 g;
     float *bpack, *apack0;
     size_t astride;
     int jc, pc, bmc = K.mc, nth = 1, one_block;
@@ -2578,6 +2632,8 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
 #else
     (void)nth;
 #endif
+    g.K = K; g.m = m; g.bmc = bmc; g.tri = tri; g.off = off; g.a = a; g.bpack = bpack;
+    g.rsa = rsa; g.csa = csa; g.rsc = rsc; g.csc = csc; g.alpha = alpha; g.c = c;
     for (jc = 0; jc < n; jc += K.nc) {
         int nc = n - jc < K.nc ? n - jc : K.nc;
         for (pc = 0; pc < k; pc += K.kc) {
@@ -2585,37 +2641,21 @@ static void fp__gemm_blocked_f32(int m, int n, int k, float alpha, const float *
             float bet = pc == 0 ? beta : (float)1;
             int nblk = (m + bmc - 1) / bmc, ib;
             fp__pack_b_f32(kc, nc, b + pc * rsb + jc * csb, rsb, csb, K.nr, bpack);
+            g.nc = nc; g.kc = kc; g.jc = jc; g.pc = pc; g.bet = bet;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(nth) if (nblk > 1 && nth > 1)
-#endif
-            for (ib = 0; ib < nblk; ++ib) {
-                int ic = ib * bmc, mc = m - ic < bmc ? m - ic : bmc, jr, ir, inplace, full;
-#ifdef _OPENMP
-                float *apack = (float *)fp__align64(apack0 + astride * (size_t)omp_get_thread_num());
-#else
-                float *apack = apack0;
-                (void)astride;
-#endif
-                /* Packing A pays when its panels are reused across many NR-columns of B; for a narrow
-                 * B (N x N times N x B with B up to 8 panels, the solvers' and their column slices' shape)
-                 * full row panels are read in place: an MR x KC panel stays in L1 across the 8 panels
-                 * (measured at 300 x 300 times 300 x 128 and x 256: faster in place than packed). */
-                inplace = nc <= 8 * K.nr && csa < rsa;
-                full = inplace ? mc / K.mr * K.mr : 0;
-                if (full < mc) fp__pack_a_f32(mc - full, kc, a + (ic + full) * rsa + pc * csa, rsa, csa, K.mr, apack);
-                for (jr = 0; jr < nc; jr += K.nr)
-                    for (ir = 0; ir < mc; ir += K.mr) {
-                        const float *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        if (!tri)
-                            K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr,
-                                  alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc,
-                                  mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
-                        else
-                            fp__tile_tri_f32(K.ukr, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
-                                            bpack + (size_t)jr * (size_t)kc, K.nr, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
-                                            rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
-                    }
+            /* the fork only when threads share the block: a parallel construct entered with a false `if`
+             * still calls into the runtime, once per product (a 500-step Euler solve in 16 slices makes
+             * 8000 of them) */
+            if (nblk > 1 && nth > 1) {
+#pragma omp parallel for schedule(static) num_threads(nth)
+                for (ib = 0; ib < nblk; ++ib)
+                    fp__gemm_rows_f32(&g, ib, (float *)fp__align64(apack0 + astride * (size_t)omp_get_thread_num()));
+                continue;
             }
+#else
+            (void)astride;
+#endif
+            for (ib = 0; ib < nblk; ++ib) fp__gemm_rows_f32(&g, ib, apack0);
         }
     }
 }
@@ -2667,7 +2707,7 @@ static fp_status fp__gemm_cols_f32(int any_n, fp_trans ta, fp_trans tb, int m, i
 #ifdef FIXPOINT_USE_BLIS
     {
         float al = alpha, be = beta;
-        (void)work; (void)own; (void)fp__gemm_blocked_f32;
+        (void)work; (void)own; (void)fp__gemm_blocked_f32; (void)fp__gemm_small_f32;
         /* BLIS never reads C when beta == 0 (checked by the tests). */
         bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &al, (float *)a, rsa, csa, (float *)b,
                   rsb, csb, &be, c, rsc, csc);
@@ -4272,6 +4312,44 @@ static void fp__gemm_small_f64(const fp__kernel_f64 *K, int m, int n, int k, dou
     }
 }
 
+/* One B block (packed, kc x nc, at column jc and depth pc of the product) against row block ib of A:
+ * gemm_blocked's loop body, run by one thread or by many (apack: the thread's room for a ragged panel) */
+typedef struct fp__gemm_blk_f64 {
+    fp__kernel_f64 K;
+    int m, bmc, nc, kc, jc, pc, tri, off;
+    const double *a, *bpack;
+    ptrdiff_t rsa, csa, rsc, csc;
+    double alpha, bet, *c;
+} fp__gemm_blk_f64;
+static void fp__gemm_rows_f64(const fp__gemm_blk_f64 *blk, int ib, double *apack)
+{
+    const fp__gemm_blk_f64 g = *blk; /* a local copy: the kernels' calls through a pointer cannot change it */
+    const fp__kernel_f64 K = g.K;
+    const double *a = g.a, *bpack = g.bpack;
+    const ptrdiff_t rsa = g.rsa, csa = g.csa, rsc = g.rsc, csc = g.csc;
+    const int kc = g.kc, nc = g.nc, ic = ib * g.bmc, mc = g.m - ic < g.bmc ? g.m - ic : g.bmc;
+    int jr, ir, inplace, full;
+    /* Packing A pays when its panels are reused across many NR-columns of B; for a narrow
+     * B (N x N times N x B with B up to 8 panels, the solvers' and their column slices' shape)
+     * full row panels are read in place: an MR x KC panel stays in L1 across the 8 panels
+     * (measured at 300 x 300 times 300 x 128 and x 256: faster in place than packed). */
+    inplace = nc <= 8 * K.nr && csa < rsa;
+    full = inplace ? mc / K.mr * K.mr : 0;
+    if (full < mc) fp__pack_a_f64(mc - full, kc, a + (ic + full) * rsa + g.pc * csa, rsa, csa, K.mr, apack);
+    for (jr = 0; jr < nc; jr += K.nr)
+        for (ir = 0; ir < mc; ir += K.mr) {
+            const double *ap = ir < full ? a + (ic + ir) * rsa + g.pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
+            double *cp = g.c + (ic + ir) * rsc + (g.jc + jr) * csc;
+            const int h = mc - ir < K.mr ? mc - ir : K.mr, w = nc - jr < K.nr ? nc - jr : K.nr;
+            if (!g.tri)
+                K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr, g.alpha, g.bet,
+                      cp, rsc, csc, h, w);
+            else
+                fp__tile_tri_f64(K.ukr, g.tri, g.off, ic + ir, g.jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
+                                bpack + (size_t)jr * (size_t)kc, K.nr, g.alpha, g.bet, cp, rsc, csc, h, w);
+        }
+}
+
 /* The blocked GEMM on effective strides (transposes already folded in); tri, off: the triangle of C
  * written (fp__tile_tri_f64; 0: all of it). */
 static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double *a, ptrdiff_t rsa,
@@ -4279,6 +4357,7 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
                                 double *c, ptrdiff_t rsc, ptrdiff_t csc, void *work, int tri, int off)
 {
     fp__kernel_f64 K = fp__kernel_pick_f64();
+    fp__gemm_blk_f64 g;
     double *bpack, *apack0;
     size_t astride;
     int jc, pc, bmc = K.mc, nth = 1, one_block;
@@ -4315,6 +4394,8 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
 #else
     (void)nth;
 #endif
+    g.K = K; g.m = m; g.bmc = bmc; g.tri = tri; g.off = off; g.a = a; g.bpack = bpack;
+    g.rsa = rsa; g.csa = csa; g.rsc = rsc; g.csc = csc; g.alpha = alpha; g.c = c;
     for (jc = 0; jc < n; jc += K.nc) {
         int nc = n - jc < K.nc ? n - jc : K.nc;
         for (pc = 0; pc < k; pc += K.kc) {
@@ -4322,37 +4403,21 @@ static void fp__gemm_blocked_f64(int m, int n, int k, double alpha, const double
             double bet = pc == 0 ? beta : (double)1;
             int nblk = (m + bmc - 1) / bmc, ib;
             fp__pack_b_f64(kc, nc, b + pc * rsb + jc * csb, rsb, csb, K.nr, bpack);
+            g.nc = nc; g.kc = kc; g.jc = jc; g.pc = pc; g.bet = bet;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(nth) if (nblk > 1 && nth > 1)
-#endif
-            for (ib = 0; ib < nblk; ++ib) {
-                int ic = ib * bmc, mc = m - ic < bmc ? m - ic : bmc, jr, ir, inplace, full;
-#ifdef _OPENMP
-                double *apack = (double *)fp__align64(apack0 + astride * (size_t)omp_get_thread_num());
-#else
-                double *apack = apack0;
-                (void)astride;
-#endif
-                /* Packing A pays when its panels are reused across many NR-columns of B; for a narrow
-                 * B (N x N times N x B with B up to 8 panels, the solvers' and their column slices' shape)
-                 * full row panels are read in place: an MR x KC panel stays in L1 across the 8 panels
-                 * (measured at 300 x 300 times 300 x 128 and x 256: faster in place than packed). */
-                inplace = nc <= 8 * K.nr && csa < rsa;
-                full = inplace ? mc / K.mr * K.mr : 0;
-                if (full < mc) fp__pack_a_f64(mc - full, kc, a + (ic + full) * rsa + pc * csa, rsa, csa, K.mr, apack);
-                for (jr = 0; jr < nc; jr += K.nr)
-                    for (ir = 0; ir < mc; ir += K.mr) {
-                        const double *ap = ir < full ? a + (ic + ir) * rsa + pc * csa : apack + (size_t)(ir - full) * (size_t)kc;
-                        if (!tri)
-                            K.ukr(kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr, bpack + (size_t)jr * (size_t)kc, K.nr,
-                                  alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc,
-                                  mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
-                        else
-                            fp__tile_tri_f64(K.ukr, tri, off, ic + ir, jc + jr, kc, ap, ir < full ? rsa : 1, ir < full ? csa : K.mr,
-                                            bpack + (size_t)jr * (size_t)kc, K.nr, alpha, bet, c + (ic + ir) * rsc + (jc + jr) * csc,
-                                            rsc, csc, mc - ir < K.mr ? mc - ir : K.mr, nc - jr < K.nr ? nc - jr : K.nr);
-                    }
+            /* the fork only when threads share the block: a parallel construct entered with a false `if`
+             * still calls into the runtime, once per product (a 500-step Euler solve in 16 slices makes
+             * 8000 of them) */
+            if (nblk > 1 && nth > 1) {
+#pragma omp parallel for schedule(static) num_threads(nth)
+                for (ib = 0; ib < nblk; ++ib)
+                    fp__gemm_rows_f64(&g, ib, (double *)fp__align64(apack0 + astride * (size_t)omp_get_thread_num()));
+                continue;
             }
+#else
+            (void)astride;
+#endif
+            for (ib = 0; ib < nblk; ++ib) fp__gemm_rows_f64(&g, ib, apack0);
         }
     }
 }
@@ -4404,7 +4469,7 @@ static fp_status fp__gemm_cols_f64(int any_n, fp_trans ta, fp_trans tb, int m, i
 #ifdef FIXPOINT_USE_BLIS
     {
         double al = alpha, be = beta;
-        (void)work; (void)own; (void)fp__gemm_blocked_f64;
+        (void)work; (void)own; (void)fp__gemm_blocked_f64; (void)fp__gemm_small_f64;
         /* BLIS never reads C when beta == 0 (checked by the tests). */
         bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &al, (double *)a, rsa, csa, (double *)b,
                   rsb, csb, &be, c, rsc, csc);
