@@ -1575,6 +1575,14 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
  * through the family's masked loads and stores (VMASK, VMASKN, VLOADM, VSTOREM), which never touch the
  * columns past nr; other strides go through tile_store. */
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
+/* The tile of C is fetched into L1 while the k loop runs: its rows lie a row stride apart, each a miss
+ * out to L3 when C is large, and a kernel that meets them only at its write-back waits for MR of them
+ * (on a Zen 3 a 1000^3 product ran at 0.64-0.74x OpenBLAS without these prefetches, 1.00-1.04x with). */
+#define FP__KPF(i)                                                                                    \
+    if ((i) < MR && (i) < mr) {                                                                       \
+        _mm_prefetch((const char *)(c + (i) * rsc), _MM_HINT_T0);                                     \
+        _mm_prefetch((const char *)(c + (i) * rsc + NR - 1), _MM_HINT_T0);                            \
+    }
 #define FP__KSTEP(i, ARS, NV)                                                                         \
     if ((i) < MR) {                                                                                   \
         V a_ = VSET1(ap[(i) * (ARS)]);                                                                \
@@ -1612,6 +1620,10 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
     int p;                                                                                            \
     FP__KDECL(0) FP__KDECL(1) FP__KDECL(2) FP__KDECL(3) FP__KDECL(4) FP__KDECL(5)                     \
     FP__KDECL(6) FP__KDECL(7) FP__KDECL(8) FP__KDECL(9) FP__KDECL(10) FP__KDECL(11)                   \
+    if (csc == 1) {                                                                                   \
+        FP__KPF(0) FP__KPF(1) FP__KPF(2) FP__KPF(3) FP__KPF(4) FP__KPF(5)                             \
+        FP__KPF(6) FP__KPF(7) FP__KPF(8) FP__KPF(9) FP__KPF(10) FP__KPF(11)                           \
+    }                                                                                                 \
     if (nr > VL) { if (ars == 1) FP__KLOOP(1, 2) else FP__KLOOP(ars, 2) }                             \
     else if (ars == 1) FP__KLOOP(1, 1) else FP__KLOOP(ars, 1) /* one vector of columns: half the FMAs */ \
     if (nr == NR && csc == 1) {                                                                       \
