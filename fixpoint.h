@@ -1890,11 +1890,12 @@ static void fp__ukr_scalar_f32(int kc, const float *ap, ptrdiff_t ars, ptrdiff_t
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
 /* The tile of C is fetched into L1 while the k loop runs: its rows lie a row stride apart, each a miss
  * out to L3 when C is large, and a kernel that meets them only at its write-back waits for MR of them
- * (on a Zen 3 a 1000^3 product ran at 0.64-0.74x OpenBLAS without these prefetches, 1.00-1.04x with). */
+ * (on a Zen 3 a 1000^3 product ran at 0.64-0.74x OpenBLAS without these prefetches, 1.00-1.04x with).
+ * A row's first and last elements: nr - 1, not NR - 1, keeps the address inside C. */
 #define FP__KPF(i)                                                                                    \
     if ((i) < MR && (i) < mr) {                                                                       \
         _mm_prefetch((const char *)(c + (i) * rsc), _MM_HINT_T0);                                     \
-        _mm_prefetch((const char *)(c + (i) * rsc + NR - 1), _MM_HINT_T0);                            \
+        _mm_prefetch((const char *)(c + (i) * rsc + nr - 1), _MM_HINT_T0);                            \
     }
 #define FP__KSTEP(i, ARS, NV)                                                                         \
     if ((i) < MR) {                                                                                   \
@@ -3676,11 +3677,12 @@ static void fp__ukr_scalar_f64(int kc, const double *ap, ptrdiff_t ars, ptrdiff_
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
 /* The tile of C is fetched into L1 while the k loop runs: its rows lie a row stride apart, each a miss
  * out to L3 when C is large, and a kernel that meets them only at its write-back waits for MR of them
- * (on a Zen 3 a 1000^3 product ran at 0.64-0.74x OpenBLAS without these prefetches, 1.00-1.04x with). */
+ * (on a Zen 3 a 1000^3 product ran at 0.64-0.74x OpenBLAS without these prefetches, 1.00-1.04x with).
+ * A row's first and last elements: nr - 1, not NR - 1, keeps the address inside C. */
 #define FP__KPF(i)                                                                                    \
     if ((i) < MR && (i) < mr) {                                                                       \
         _mm_prefetch((const char *)(c + (i) * rsc), _MM_HINT_T0);                                     \
-        _mm_prefetch((const char *)(c + (i) * rsc + NR - 1), _MM_HINT_T0);                            \
+        _mm_prefetch((const char *)(c + (i) * rsc + nr - 1), _MM_HINT_T0);                            \
     }
 #define FP__KSTEP(i, ARS, NV)                                                                         \
     if ((i) < MR) {                                                                                   \
