@@ -1577,7 +1577,7 @@ static void FP__I(ukr_scalar)(int kc, const FP__T *ap, ptrdiff_t ars, ptrdiff_t 
 #define FP__KDECL(i) V c##i##_a = VZERO(), c##i##_b = VZERO();
 /* The tile of C is fetched into L1 while the k loop runs: its rows lie a row stride apart, each a miss
  * out to L3 when C is large, and a kernel that meets them only at its write-back waits for MR of them
- * (on a Zen 3 a 1000^3 product ran at 0.64-0.74x OpenBLAS without these prefetches, 1.00-1.04x with).
+ * (on a Zen 3 a 1000^3 product ran at 0.60-0.79x OpenBLAS without these prefetches, 0.86-1.04x with).
  * A row's first and last elements: nr - 1, not NR - 1, keeps the address inside C. */
 #define FP__KPF(i)                                                                                    \
     if ((i) < MR && (i) < mr) {                                                                       \
